@@ -1,0 +1,183 @@
+"""The hooks a paylink plugin can implement.
+
+A plugin is a module or object with functions named like the hooks below, marked with
+``@paylink.hookimpl``, and made known to paylink through the ``paylink`` entry-point group::
+
+    # pyproject.toml of your plugin
+    [project.entry-points.paylink]
+    acmepay = "paylink_acmepay"
+
+There are two kinds of hooks.
+
+**Registration hooks** (``paylink_register_*``) are called once, when the plugin manager is
+built. They receive a ``register`` callable; call it once per thing your plugin provides, with a
+class or factory that the core instantiates later with the account's settings and an HTTP
+client. Registering two things under one name is an error.
+
+**Event hooks** (``paylink_invoice_issued`` …) are called after the use case that caused the event
+has committed, so what they receive is already stored. Their return value is ignored; an
+exception they raise is logged and does not undo the committed work. Use them to push your own
+notifications, update a CRM or hand a file to a collection agency.
+
+Every hook argument is passed by keyword; an implementation may accept any subset of them,
+which keeps old plugins working when a hook gains an argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .documents import Invoice
+    from .links import PaymentLink
+    from .parties import Organization
+    from .payments import Payment
+
+__all__ = ["hookimpl", "hookspec"]
+
+hookspec = pluggy.HookspecMarker("paylink")
+"""Marker for hook specifications (used by paylink itself)."""
+
+hookimpl = pluggy.HookimplMarker("paylink")
+"""Marker for hook implementations: decorate your plugin's hook functions with it."""
+
+
+# --- registration hooks ---------------------------------------------------------------------
+
+
+@hookspec
+def paylink_register_payment_providers(register: Callable[[Any], None]) -> None:
+    """Register payment providers (card, wallet, bank transfer …).
+
+    Called once when the plugin manager is built.
+
+    :param register: call ``register(provider_class)`` once per provider. The class must satisfy
+        :class:`paylink.ports.PaymentProvider`: a unique ``name`` class attribute (the same as
+        your entry point and module name, e.g. ``"stripe"``), and a constructor taking the
+        account's settings as keyword arguments plus ``http`` (an ``httpx.Client`` or ``None``)
+        and ``clock``. The core instantiates it per organization account, never at import time.
+    """
+
+
+@hookspec
+def paylink_register_channels(register: Callable[[Any], None]) -> None:
+    """Register message channels (e-mail, SMS …) that deliver outgoing messages.
+
+    Called once when the plugin manager is built.
+
+    :param register: call ``register(channel_class)`` once per channel. The class must satisfy
+        :class:`paylink.ports.MessageChannel`: a unique ``name`` (``"smtp"``, ``"twilio"``), the
+        ``kinds`` of address it delivers to (``"email"``, ``"sms"``), and a constructor taking
+        the channel's settings as keyword arguments.
+    """
+
+
+@hookspec
+def paylink_register_bank_feeds(register: Callable[[Any], None]) -> None:
+    """Register bank feeds: sources that deliver bank transactions without a file upload.
+
+    Called once when the plugin manager is built.
+
+    :param register: call ``register(feed_class)`` once per feed. The class must satisfy
+        :class:`paylink.ports.BankFeed`: a unique ``name`` (``"ponto"``, ``"coda_drop"``) and a
+        constructor taking the feed's settings as keyword arguments.
+    """
+
+
+@hookspec
+def paylink_register_statement_formats(register: Callable[[Any], None]) -> None:
+    """Register readers of bank statement files.
+
+    Called once when the plugin manager is built. paylink's own formats (CAMT, CODA, MT940, CSV)
+    are registered through this same hook.
+
+    :param register: call ``register(format)`` once per format, with an object that satisfies
+        :class:`paylink.ports.StatementFormat`: a unique ``name``, a ``sniff(head)`` that
+        recognises the format from the first bytes of a file, and a ``parse(...)`` that yields
+        :class:`paylink.statements.Statement` objects.
+    """
+
+
+@hookspec
+def paylink_register_match_rules(register: Callable[..., None]) -> None:
+    """Register reconciliation rules that propose which invoices a bank transaction pays.
+
+    Called once when the plugin manager is built.
+
+    :param register: call ``register(rule, priority=...)`` once per rule, with a callable
+        ``rule(transaction, index)`` that returns candidate matches (see
+        :mod:`paylink.reconcile`). Lower ``priority`` runs first; paylink's built-in rules use
+        10 to 90 in steps of 10.
+    """
+
+
+# --- event hooks ----------------------------------------------------------------------------
+
+
+@hookspec
+def paylink_invoice_issued(organization: Organization, invoice: Invoice) -> None:
+    """An invoice was issued: it has its number, structured reference and totals.
+
+    Called after the transaction that issued it has committed.
+
+    :param organization: the issuing organization.
+    :param invoice: the issued invoice, as stored.
+    """
+
+
+@hookspec
+def paylink_link_status_changed(
+    organization: Organization, link: PaymentLink, old_status: str, new_status: str
+) -> None:
+    """A payment link moved to a new status (``opened``, ``in_progress``, ``paid`` …).
+
+    Called after the change has committed, once per transition. Statuses only move forward, so
+    ``new_status`` is never an earlier stage than ``old_status``.
+
+    :param organization: the organization the link belongs to.
+    :param link: the link after the change, with its full history.
+    :param old_status: the status before the change.
+    :param new_status: the status after the change (also ``link.status``).
+    """
+
+
+@hookspec
+def paylink_payment_recorded(organization: Organization, payment: Payment) -> None:
+    """A payment was recorded and allocated to one or more invoices.
+
+    Called after the transaction has committed, whatever recorded the payment: the API, a
+    provider's webhook, or reconciliation of a bank statement.
+
+    :param organization: the organization that received the payment.
+    :param payment: the payment with its allocations.
+    """
+
+
+@hookspec
+def paylink_invoice_paid(organization: Organization, invoice: Invoice) -> None:
+    """An invoice became fully paid (its open amount reached zero).
+
+    Called after the transaction has committed, once per invoice.
+
+    :param organization: the organization that issued the invoice.
+    :param invoice: the invoice, now with status ``paid``.
+    """
+
+
+@hookspec
+def paylink_reminder_escalated(
+    organization: Organization, invoice: Invoice, step: Any, context: dict[str, Any]
+) -> None:
+    """A dunning policy step asked to escalate an unpaid invoice.
+
+    Implement it to hand the file to a collection service, a digital bailiff or a person.
+    Called after the reminder run has committed, once per invoice and step.
+
+    :param organization: the organization that issued the invoice.
+    :param invoice: the unpaid invoice.
+    :param step: the :class:`paylink.reminders.Step` that escalated.
+    :param context: what the step computed: ``{"open_amount", "days_overdue", "fees"}``.
+    """
