@@ -1,11 +1,200 @@
-"""The ``paylink`` command."""
+"""The ``paylink`` command: scriptable, with ``--json`` wherever it reports."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
+
+from . import references
+from .exceptions import PaylinkError
+
+
+def _fail(exc: PaylinkError) -> None:
+    raise click.ClickException(str(exc)) from exc
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="paylink")
 def main() -> None:
     """Get invoices paid: quotes, invoices, payment links, statements and reconciliation."""
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("paylink-demo"),
+    show_default=True,
+    help="Where the demo keeps its files.",
+)
+@click.option(
+    "--db", "url", default=None, help="Database URL (default: a fresh SQLite file in --dir)."
+)
+def demo(directory: Path, url: str | None) -> None:
+    """Tell the whole story on the embedded defaults, printing as it goes."""
+    from .demo import run_demo
+
+    pl = run_demo(click.echo, directory=directory, url=url)
+    pl.close()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins(as_json: bool) -> None:
+    """List the loaded plugins, with their versions and hooks."""
+    from .plugins import Plugins
+
+    registry = Plugins()
+    infos = registry.describe()
+    if as_json:
+        _print_json(
+            {
+                "plugins": [
+                    {
+                        "name": p.name,
+                        "distribution": p.distribution,
+                        "version": p.version,
+                        "hooks": list(p.hooks),
+                    }
+                    for p in infos
+                ],
+                "payment_providers": sorted(registry.payment_providers),
+                "channels": sorted(registry.channels),
+                "bank_feeds": sorted(registry.bank_feeds),
+                "statement_formats": sorted(registry.statement_formats),
+            }
+        )
+        return
+    width = max((len(p.name) for p in infos), default=10)
+    for p in infos:
+        click.echo(f"{p.name:<{width}}  {p.distribution} {p.version}  {', '.join(p.hooks)}")
+    click.echo("")
+    click.echo(f"payment providers: {', '.join(sorted(registry.payment_providers)) or '-'}")
+    click.echo(f"message channels:  {', '.join(sorted(registry.channels)) or '-'}")
+    click.echo(f"bank feeds:        {', '.join(sorted(registry.bank_feeds)) or '-'}")
+    click.echo(f"statement formats: {', '.join(sorted(registry.statement_formats)) or '-'}")
+
+
+@main.group()
+def reference() -> None:
+    """Make, check and find structured payment references (OGM/VCS and ISO 11649 RF)."""
+
+
+@reference.command("ogm")
+@click.argument("value")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def reference_ogm(value: str, as_json: bool) -> None:
+    """Make the Belgian structured communication for VALUE (e.g. an invoice number)."""
+    try:
+        ref = references.ogm(value)
+    except PaylinkError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json({"scheme": ref.scheme, "reference": str(ref), "digits": ref.value})
+    else:
+        click.echo(str(ref))
+
+
+@reference.command("rf")
+@click.argument("value")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def reference_rf(value: str, as_json: bool) -> None:
+    """Make the ISO 11649 creditor reference for VALUE."""
+    try:
+        ref = references.rf(value)
+    except PaylinkError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json({"scheme": ref.scheme, "reference": str(ref), "display": ref.display})
+    else:
+        click.echo(str(ref))
+
+
+@reference.command("check")
+@click.argument("value")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def reference_check(value: str, as_json: bool) -> None:
+    """Check VALUE and print its canonical form; exit 1 when it is not valid."""
+    try:
+        ref = references.check(value)
+    except PaylinkError as exc:
+        if as_json:
+            _print_json({"valid": False, "error": str(exc)})
+            sys.exit(1)
+        _fail(exc)
+    if as_json:
+        _print_json({"valid": True, "scheme": ref.scheme, "reference": str(ref)})
+    else:
+        click.echo(str(ref))
+
+
+@reference.command("find")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def reference_find(text: str, as_json: bool) -> None:
+    """Find the valid structured references in free TEXT."""
+    found = references.find(text)
+    if as_json:
+        _print_json([{"scheme": r.scheme, "reference": str(r)} for r in found])
+        return
+    for ref in found:
+        click.echo(f"{ref.scheme}\t{ref}")
+
+
+@main.group()
+def qr() -> None:
+    """Make payment QR codes."""
+
+
+@qr.command("epc")
+@click.option("--name", required=True, help="Beneficiary name.")
+@click.option("--iban", required=True, help="Beneficiary IBAN.")
+@click.option("--bic", default=None, help="Beneficiary BIC (optional in EPC version 002).")
+@click.option("--amount", default=None, help="Amount in EUR, e.g. 108.90.")
+@click.option("--reference", default=None, help="Structured reference (OGM or RF).")
+@click.option("--text", default=None, help="Free remittance text (instead of a reference).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file: .png or .svg.",
+)
+@click.option("--scale", default=6, show_default=True, help="Pixels per module.")
+def qr_epc(
+    name: str,
+    iban: str,
+    bic: str | None,
+    amount: str | None,
+    reference: str | None,
+    text: str | None,
+    out: Path,
+    scale: int,
+) -> None:
+    """Write an EPC069-12 QR code that banking apps scan to pay by SEPA transfer."""
+    from .money import Money
+    from .qr import epc_qr
+
+    if out.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter("expected a .png or .svg file name", param_hint="--out")
+    try:
+        code = epc_qr(
+            name=name,
+            iban=iban,
+            bic=bic,
+            amount=Money.of(amount, "EUR") if amount else None,
+            reference=reference,
+            text=text,
+        )
+    except PaylinkError as exc:
+        _fail(exc)
+    code.save(str(out), scale=scale, border=4)
+    click.echo(str(out))

@@ -146,8 +146,8 @@ class StatementError(PaylinkError, ValueError):
 def mask_iban(iban: str) -> str:
     """Return an IBAN safe for messages and logs: country, check digits and the last four.
 
-    >>> mask_iban("BE68539007547034")
-    'BE68…7034'
+    >>> mask_iban("BE71096123456769")
+    'BE71…6769'
     """
     compact = "".join(iban.split()).upper()
     if len(compact) <= 8:

@@ -125,7 +125,8 @@ def _check_ogm(value: str) -> Reference:
         ogm_vcs.validate(digits)
     except StdnumValidationError:
         raise ValidationError(
-            f"the check digits of {value!r} are wrong (expected {ogm_vcs.calc_check_digits(digits)})",
+            f"the check digits of {value!r} are wrong "
+            f"(expected {ogm_vcs.calc_check_digits(digits)})",
             field="reference",
         ) from None
     return Reference("ogm", digits)
@@ -137,7 +138,7 @@ def _check_rf(value: str) -> Reference:
     except StdnumValidationError as exc:
         raise ValidationError(
             f"expected an ISO 11649 reference like RF18 5390 0754 7034, got {value!r} "
-            f"({exc.message.lower()})",
+            f"({str(exc).lower().rstrip('.')})",
             field="reference",
         ) from None
 

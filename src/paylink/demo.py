@@ -1,0 +1,178 @@
+"""``paylink demo``: the whole story on the embedded defaults, printed as it goes.
+
+It builds a fresh SQLite database (``paylink-demo/paylink.db`` by default) with a Belgian garage,
+its catalog and customers, a quote approved into an invoice, invoices issued with structured
+references, a payment and a credit note. ``paylink serve --db sqlite:///paylink-demo/paylink.db``
+then serves the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from .clock import FixedClock
+from .documents import Invoice, Line
+from .exceptions import PaylinkError
+from .money import Money
+from .parties import Address
+from .service import Paylink
+
+__all__ = ["DEMO_START", "run_demo"]
+
+DEMO_START = dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC)
+"""The demo's story starts on Monday 2 March 2026, 09:30 in Brussels."""
+
+
+def _money_table(invoice: Invoice) -> list[str]:
+    rows = [f"      {'net':>10} {invoice.net_total}"]
+    for vat in invoice.vat_breakdown:
+        rows.append(f"      {'VAT ' + str(vat.rate) + '%':>10} {vat.vat}  (on {vat.base})")
+    rows.append(f"      {'total':>10} {invoice.total}")
+    return rows
+
+
+def run_demo(
+    echo: Callable[[str], None] = print,
+    *,
+    directory: Path = Path("paylink-demo"),
+    url: str | None = None,
+) -> Paylink:
+    """Tell the story; return the :class:`Paylink` it used (its database is kept)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if url is None:
+        db = directory / "paylink.db"
+        for leftover in directory.glob("paylink.db*"):
+            leftover.unlink()
+        url = f"sqlite:///{db}"
+    clock = FixedClock(DEMO_START)
+    pl = Paylink.open(url, clock=clock)
+
+    def step(title: str) -> None:
+        echo("")
+        echo(f"== {title}")
+
+    step("An organization, on the embedded defaults")
+    echo(f"   database: {pl.store.engine.url.render_as_string(hide_password=True)}")
+    org = pl.organizations.create(
+        name="Garage Dupont SRL",
+        country="BE",
+        iban="BE71 0961 2345 6769",
+        bic="GKCCBEBB",
+        vat_id="BE0403170701",
+        address=Address(
+            street="Rue de la Loi 16", postal_code="1000", city="Bruxelles", country="BE"
+        ),
+        email="factures@garage-dupont.example",
+        phone="+32 2 550 18 11",
+        brand_color="#b3261e",
+        payment_footnote="Merci de payer avec la communication structurée.",
+        legal_terms="Conditions générales: www.garage-dupont.example/cgv",
+    )
+    echo(f"   {org.name} ({org.vat_id}), account {org.iban}, language {org.language},")
+    echo(
+        f"   structured references: {org.reference_scheme.upper()}, "
+        f"terms {org.payment_terms_days} days"
+    )
+
+    step("A catalog to pick lines from")
+    pads = pl.catalog.add(
+        org, name="Brake pads (set)", unit_price="45.00", vat_rate="21", unit="set"
+    )
+    labour = pl.catalog.add(org, name="Labour", unit_price="60.00", vat_rate="21", unit="hour")
+    check = pl.catalog.add(org, name="Technical inspection prep", unit_price="35.00", vat_rate="6")
+    for item in (pads, labour, check):
+        echo(f"   {item.name:<28} {item.unit_price:>8} EUR  VAT {item.vat_rate}%")
+
+    step("Customers (phones normalised to E.164)")
+    marie = pl.customers.create(
+        org,
+        name="Marie Peeters",
+        email="marie.peeters@example.be",
+        phone="0470 12 34 56",
+        language="nl",
+        ibans=["BE62 5100 0754 7061"],
+    )
+    brasserie = pl.customers.create(
+        org,
+        name="Brasserie du Parc SA",
+        email="compta@brasserie-du-parc.example",
+        vat_id="BE0417497106",
+        phone="+32 2 511 11 11",
+        ibans=["BE43 0689 9999 9501"],
+    )
+    john = pl.customers.create(org, name="John Smith", email="john@example.com", language="en")
+    for cust in (marie, brasserie, john):
+        echo(
+            f"   {cust.name:<22} {cust.kind:<8} {cust.language}  "
+            f"{cust.phone or '-':<14} {cust.email}"
+        )
+
+    step("A quote, sent and approved: it becomes an invoice")
+    quote = pl.quotes.create(
+        org,
+        brasserie,
+        lines=[pl.catalog.line(pads, 2), pl.catalog.line(labour, "1.5"), pl.catalog.line(check, 1)],
+    )
+    quote = pl.quotes.send(quote)
+    echo(f"   quote {quote.number}: {quote.total}, valid until {quote.valid_until}")
+    clock.advance(days=1, hours=2)
+    approved = pl.quotes.approve(quote, ip="198.51.100.7", user_agent="Mozilla/5.0 (iPhone)")
+    echo(f"   approved {clock.now():%d %b %H:%M} UTC -> invoice {approved.number}")
+    for row in _money_table(approved):
+        echo(row)
+    echo(f"      pay with {approved.reference}  before {approved.due_date}")
+
+    step("Invoices issued straight away, with structured references")
+    inv_marie = pl.invoices.issue(
+        org,
+        marie,
+        lines=[
+            pl.catalog.line(pads, 1),
+            Line(description="Oil change", quantity="1", unit_price="79.99", vat_rate="21"),
+        ],
+    )
+    inv_john = pl.invoices.issue(org, john, lines=[pl.catalog.line(labour, 2, discount="10")])
+    for inv in (inv_marie, inv_john):
+        echo(f"   {inv.number}  {inv.total!s:>12}  ref {inv.reference}  due {inv.due_date}")
+
+    step("Bad input is refused, and nothing half-written stays")
+    for label, attempt in (
+        (
+            "a float amount",
+            lambda: Line(description="x", quantity="1", unit_price=9.99, vat_rate="21"),
+        ),
+        ("an invoice without lines", lambda: pl.invoices.issue(org, marie, lines=[])),
+        ("a wrong IBAN", lambda: pl.customers.create(org, name="X", ibans=["BE00 1234"])),
+        (
+            "approving a declined quote",
+            lambda: pl.quotes.approve(
+                pl.quotes.decline(
+                    pl.quotes.send(pl.quotes.create(org, john, lines=[pl.catalog.line(check)])),
+                    reason="too expensive",
+                )
+            ),
+        ),
+    ):
+        try:
+            attempt()
+        except PaylinkError as exc:
+            echo(f"   {label:<28} -> {type(exc).__name__}: {exc}")
+    echo(f"   invoices in the store: {len(pl.invoices.list(org))} (numbers stay gapless)")
+
+    step("Payments and a credit note")
+    clock.advance(days=3)
+    pl.payments.record(approved, "100.00", method="bank_transfer")
+    pl.payments.record(inv_marie)
+    note = pl.invoices.cancel(inv_john, reason="Work done under warranty")
+    for inv in pl.invoices.list(org):
+        echo(
+            f"   {inv.number}  {inv.status:<15} paid {inv.paid!s:>12}  open {inv.open_amount!s:>12}"
+        )
+    echo(f"   credit note {note.number} for {note.total} cancels {inv_john.number}")
+
+    open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
+    echo("")
+    echo(f"Open receivables: {open_total}.  Data kept in {url}")
+    return pl

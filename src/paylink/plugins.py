@@ -1,0 +1,172 @@
+"""The plugin manager, and the one typed facade through which the core calls hooks.
+
+Plugins are found through the ``paylink`` entry-point group; paylink's own formats, rules and
+providers come the same way (the built-in providers are entry points of the paylink
+distribution), so the plugin API is the one our own plugins use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+import pluggy
+
+from . import hookspecs
+from .exceptions import PluginError
+
+__all__ = ["PluginInfo", "Plugins", "get_plugin_manager"]
+
+log = logging.getLogger("paylink.plugins")
+
+# Parts of the core that are plugins themselves (statement formats, match rules). Modules that
+# are not there (yet) are skipped.
+_INTERNAL = ("paylink.statements._plugin", "paylink.reconcile._plugin")
+
+
+def get_plugin_manager(
+    *, entry_points: bool = True, plugins: Iterable[object] = ()
+) -> pluggy.PluginManager:
+    """Build a new plugin manager: the core's own plugins, then entry points, then ``plugins``.
+
+    Pass ``entry_points=False`` and your own ``plugins`` to test a plugin in isolation.
+    """
+    pm = pluggy.PluginManager("paylink")
+    pm.add_hookspecs(hookspecs)
+    for name in _INTERNAL:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        pm.register(module, name=name)
+    if entry_points:
+        pm.load_setuptools_entrypoints("paylink")
+    for plugin in plugins:
+        pm.register(plugin)
+    pm.check_pending()
+    return pm
+
+
+@attrs.frozen
+class PluginInfo:
+    """One loaded plugin: its name, where it comes from, its version and the hooks it has."""
+
+    name: str
+    distribution: str
+    version: str
+    hooks: tuple[str, ...]
+
+
+def _registry(
+    pm: pluggy.PluginManager, hook: str, kind: str, name_of: Callable[[Any], str]
+) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    owners: dict[str, str] = {}
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+
+        def register(item: Any, *_args: Any, _plugin: str = impl.plugin_name, **_kw: Any) -> None:
+            key = name_of(item)
+            if key in found:
+                raise PluginError(
+                    f"{kind} {key!r} is registered by both {owners[key]!r} and {_plugin!r}"
+                )
+            found[key] = (item, _kw) if _kw else item
+            owners[key] = _plugin
+
+        impl.function(register=register)
+    return found
+
+
+class Plugins:
+    """What the plugins provide, and the event hooks, behind typed methods.
+
+    Built once per :class:`~paylink.Paylink`; registries are read lazily, on first use.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager | None = None) -> None:
+        self.pm = pm or get_plugin_manager()
+        self._cache: dict[str, dict[str, Any]] = {}
+
+    def _get(self, hook: str, kind: str) -> dict[str, Any]:
+        if hook not in self._cache:
+            self._cache[hook] = _registry(self.pm, hook, kind, lambda item: str(item.name))
+        return self._cache[hook]
+
+    @property
+    def payment_providers(self) -> dict[str, Any]:
+        """Payment provider classes by name."""
+        return self._get("paylink_register_payment_providers", "payment provider")
+
+    @property
+    def channels(self) -> dict[str, Any]:
+        """Message channel classes by name."""
+        return self._get("paylink_register_channels", "message channel")
+
+    @property
+    def bank_feeds(self) -> dict[str, Any]:
+        """Bank feed classes by name."""
+        return self._get("paylink_register_bank_feeds", "bank feed")
+
+    @property
+    def statement_formats(self) -> dict[str, Any]:
+        """Statement format objects by name."""
+        return self._get("paylink_register_statement_formats", "statement format")
+
+    def match_rules(self) -> list[tuple[int, Callable[..., Any]]]:
+        """Match rules with their priorities, lowest priority first."""
+        rules: list[tuple[int, Callable[..., Any]]] = []
+        for impl in self.pm.hook.paylink_register_match_rules.get_hookimpls():
+
+            def register(rule: Callable[..., Any], priority: int = 50) -> None:
+                rules.append((priority, rule))
+
+            impl.function(register=register)
+        return sorted(rules, key=lambda pair: pair[0])
+
+    def payment_provider(self, name: str) -> Any:
+        """The provider class called ``name``, or PluginError listing the known ones."""
+        try:
+            return self.payment_providers[name]
+        except KeyError:
+            known = ", ".join(sorted(self.payment_providers)) or "none"
+            raise PluginError(
+                f"no payment provider {name!r} is installed (known: {known})"
+            ) from None
+
+    # -- events --------------------------------------------------------------------------------
+    def fire(self, event: str, **kwargs: Any) -> None:
+        """Call every implementation of ``paylink_<event>``; one failing plugin is logged and
+        does not stop the others (the work that caused the event is already committed)."""
+        hook = getattr(self.pm.hook, f"paylink_{event}")
+        for impl in reversed(hook.get_hookimpls()):
+            try:
+                impl.function(**{k: kwargs[k] for k in impl.argnames})
+            except Exception:
+                log.exception("plugin %r failed in paylink_%s", impl.plugin_name, event)
+
+    # -- introspection -------------------------------------------------------------------------
+    def describe(self) -> list[PluginInfo]:
+        """Every loaded plugin with its distribution, version and hooks."""
+        dists = {id(plugin): dist for plugin, dist in self.pm.list_plugin_distinfo()}
+        paylink_version = importlib.metadata.version("paylink")
+        result = []
+        for name, plugin in sorted(self.pm.list_name_plugin(), key=lambda p: str(p[0])):
+            if plugin is None:
+                continue
+            dist = dists.get(id(plugin))
+            hooks = tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or []))
+            result.append(
+                PluginInfo(
+                    name=str(name),
+                    distribution=dist.project_name if dist else "paylink",
+                    version=dist.version if dist else paylink_version,
+                    hooks=hooks,
+                )
+            )
+        return result

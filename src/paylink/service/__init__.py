@@ -1,0 +1,114 @@
+"""The service: :class:`Paylink`, the use cases behind resource namespaces.
+
+Each use case is one transaction; events fire through the plugin hooks after it commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+from ..clock import Clock, SystemClock
+from ..plugins import Plugins
+from ..store import Store
+from ._base import Context
+from .documents import Invoices, Purchases, Quotes
+from .parties import Catalog, Customers, Organizations
+from .payments import Payments
+
+__all__ = ["Paylink"]
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+class Paylink:
+    """The entry point: a store, a clock and the plugins, with one namespace per resource.
+
+    >>> pl = Paylink.open("sqlite://")                  # in memory
+    >>> org = pl.organizations.create(name="Garage Dupont", country="BE",
+    ...                               iban="BE71096123456769")
+    >>> org.reference_scheme
+    'ogm'
+
+    Namespaces: :attr:`organizations`, :attr:`customers`, :attr:`catalog`, :attr:`quotes`,
+    :attr:`invoices`, :attr:`purchases`, :attr:`payments`.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        plugins: Plugins | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+    ) -> None:
+        self._ctx = Context(
+            store=store,
+            clock=clock or SystemClock(),
+            plugins=plugins or Plugins(),
+            base_url=base_url.rstrip("/"),
+        )
+        self.organizations = Organizations(self)
+        self.customers = Customers(self)
+        self.catalog = Catalog(self)
+        self.quotes = Quotes(self)
+        self.invoices = Invoices(self)
+        self.purchases = Purchases(self)
+        self.payments = Payments(self)
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        clock: Clock | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        plugins: pluggy.PluginManager | None = None,
+    ) -> Paylink:
+        """Open (and create or migrate) the database at ``url``.
+
+        ``url`` is ``sqlite:///path/to/file.db`` (the default is ``paylink.db`` in the working
+        directory, or ``$PAYLINK_DATABASE_URL``), ``sqlite://`` for memory, or
+        ``postgresql://user@host/db``. ``clock`` defaults to the system clock; ``base_url`` is
+        where the web app is served, used to build absolute payment-link URLs.
+        """
+        return cls(
+            Store.open(url),
+            clock=clock,
+            plugins=Plugins(plugins) if plugins is not None else None,
+            base_url=base_url,
+        )
+
+    @property
+    def store(self) -> Store:
+        """The underlying :class:`~paylink.store.Store`."""
+        return self._ctx.store
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every use case reads the time from."""
+        return self._ctx.clock
+
+    @property
+    def plugins(self) -> Plugins:
+        """The loaded plugins (providers, channels, feeds, formats, rules) and event hooks."""
+        return self._ctx.plugins
+
+    @property
+    def base_url(self) -> str:
+        """Where the web app is served."""
+        return self._ctx.base_url
+
+    def close(self) -> None:
+        """Release database connections."""
+        self._ctx.store.close()
+
+    def __enter__(self) -> Paylink:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Paylink {self._ctx.store!r}>"

@@ -1,0 +1,518 @@
+"""``pl.invoices``, ``pl.quotes`` and ``pl.purchases``."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+import attrs
+from sqlalchemy.engine import Connection
+
+from .. import references
+from ..documents import CreditNote, Invoice, Line, PurchaseInvoice, Quote
+from ..exceptions import StateError, ValidationError
+from ..money import Money, currency_exponent
+from ..numbering import DEFAULT_PATTERNS, format_number, series_key
+from ..parties import Customer, Organization, normalize_bic, normalize_iban
+from ..store import documents as q
+from ._base import Resource, Unit, new_id
+
+__all__ = ["Invoices", "Purchases", "Quotes"]
+
+
+def _check_lines(lines: Iterable[Line]) -> tuple[Line, ...]:
+    result = tuple(lines)
+    if not result:
+        raise ValidationError("expected at least one line", field="lines")
+    for i, line in enumerate(result):
+        if not isinstance(line, Line):
+            raise ValidationError(
+                f"expected a paylink.Line, got {type(line).__name__}", field=f"lines[{i}]"
+            )
+    return result
+
+
+def _number(unit: Unit, org: Organization, kind: str, issue_date: dt.date) -> str:
+    pattern = org.invoice_pattern if kind == "invoice" else DEFAULT_PATTERNS[kind]
+    seq = q.next_in_series(unit.conn, org.id, series_key(kind, pattern, issue_date))
+    return format_number(pattern, seq, issue_date)
+
+
+def issue_invoice(
+    unit: Unit,
+    org: Organization,
+    customer: Customer,
+    lines: Sequence[Line],
+    *,
+    issue_date: dt.date,
+    due_date: dt.date | None,
+    currency: str | None,
+    notes: str = "",
+    quote_id: str | None = None,
+    draft: Invoice | None = None,
+) -> Invoice:
+    """Number, reference and store an invoice inside ``unit`` (shared by invoices and quotes)."""
+    if customer.organization_id != org.id:
+        raise ValidationError("the customer belongs to another organization", field="customer")
+    lines = _check_lines(lines)
+    currency = currency or org.currency
+    currency_exponent(currency)
+    due = due_date or issue_date + dt.timedelta(days=org.payment_terms_days)
+    if due < issue_date:
+        raise ValidationError(
+            f"the due date {due} is before the issue date {issue_date}", field="due_date"
+        )
+    number = _number(unit, org, "invoice", issue_date)
+    make_ref = references.ogm if org.reference_scheme == "ogm" else references.rf
+    invoice = Invoice(
+        id=draft.id if draft else new_id("inv"),
+        organization_id=org.id,
+        customer_id=customer.id,
+        currency=currency,
+        lines=lines,
+        status="issued",
+        number=number,
+        reference=make_ref(number),
+        issue_date=issue_date,
+        due_date=due,
+        quote_id=quote_id,
+        notes=notes,
+        issued_at=unit.now,
+        created_at=draft.created_at if draft else unit.now,
+    )
+    if invoice.total.amount < 0:
+        raise ValidationError(f"the invoice total is negative ({invoice.total})", field="lines")
+    if draft is None:
+        q.insert_document(unit.conn, invoice, unit.now)
+    else:
+        q.update_document(unit.conn, invoice)
+    unit.emit("invoice_issued", organization=org, invoice=invoice)
+    return invoice
+
+
+class Invoices(Resource):
+    """Issue, read and cancel sales invoices."""
+
+    def issue(
+        self,
+        org: Organization | str,
+        customer: Customer | str,
+        *,
+        lines: Iterable[Line],
+        due_date: dt.date | None = None,
+        issue_date: dt.date | None = None,
+        currency: str | None = None,
+        notes: str = "",
+    ) -> Invoice:
+        """Issue an invoice: number from the series, structured reference, totals; one
+        transaction. ``issue_date`` defaults to today at the organization, ``due_date`` to the
+        organization's payment terms after it, ``currency`` to the organization's.
+
+        >>> inv = pl.invoices.issue(org, cust, lines=[
+        ...     Line(description="Brake pads", quantity="2", unit_price="45.00", vat_rate="21")])
+        >>> inv.number, str(inv.total)
+        ('2026-000001', '108.90 EUR')
+        """
+        lines = _check_lines(lines)
+        with self._ctx.unit() as unit:
+            organization = self._org(unit.conn, org)
+            cust = self._customer(unit.conn, organization.id, customer)
+            return issue_invoice(
+                unit,
+                organization,
+                cust,
+                lines,
+                issue_date=issue_date or self._ctx.today(organization, unit.now),
+                due_date=due_date,
+                currency=currency,
+                notes=notes,
+            )
+
+    def create_draft(
+        self,
+        org: Organization | str,
+        customer: Customer | str,
+        *,
+        lines: Iterable[Line],
+        currency: str | None = None,
+        notes: str = "",
+    ) -> Invoice:
+        """Store a draft: no number is consumed until it is issued with :meth:`issue_draft`."""
+        lines = _check_lines(lines)
+        with self._ctx.unit() as unit:
+            organization = self._org(unit.conn, org)
+            cust = self._customer(unit.conn, organization.id, customer)
+            draft = Invoice(
+                id=new_id("inv"),
+                organization_id=organization.id,
+                customer_id=cust.id,
+                currency=currency or organization.currency,
+                lines=lines,
+                notes=notes,
+                created_at=unit.now,
+            )
+            q.insert_document(unit.conn, draft, unit.now)
+        return draft
+
+    def issue_draft(
+        self,
+        draft: Invoice | str,
+        *,
+        due_date: dt.date | None = None,
+        issue_date: dt.date | None = None,
+    ) -> Invoice:
+        """Issue a stored draft, giving it its number and reference."""
+        with self._ctx.unit() as unit:
+            current = self._get(unit.conn, draft, for_update=True)
+            if current.status != "draft":
+                raise StateError(f"invoice {current.number} is already {current.status}")
+            organization = self._org(unit.conn, current.organization_id)
+            cust = self._customer(unit.conn, organization.id, current.customer_id)
+            return issue_invoice(
+                unit,
+                organization,
+                cust,
+                current.lines,
+                issue_date=issue_date or self._ctx.today(organization, unit.now),
+                due_date=due_date,
+                currency=current.currency,
+                notes=current.notes,
+                draft=current,
+            )
+
+    def _get(
+        self, conn: Connection, invoice: Invoice | str, *, for_update: bool = False
+    ) -> Invoice:
+        doc_id = invoice if isinstance(invoice, str) else invoice.id
+        doc = q.get_document(conn, None, doc_id, "invoice", for_update=for_update)
+        assert isinstance(doc, Invoice)
+        return doc
+
+    def get(self, invoice_id: str) -> Invoice:
+        """The invoice with this id, as stored now."""
+        with self._ctx.store.transaction() as conn:
+            return self._get(conn, invoice_id)
+
+    def get_by_number(self, org: Organization | str, number: str) -> Invoice:
+        """The organization's invoice with this number."""
+        with self._ctx.store.transaction() as conn:
+            doc = q.get_by_number(conn, self._org_id(org), "invoice", number)
+        assert isinstance(doc, Invoice)
+        return doc
+
+    def list(
+        self,
+        org: Organization | str,
+        *,
+        customer: Customer | str | None = None,
+        status: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> builtins.list[Invoice]:
+        """The organization's invoices, oldest first; filter by customer and status(es)."""
+        statuses = [status] if isinstance(status, str) else status
+        cid = customer if isinstance(customer, str) or customer is None else customer.id
+        with self._ctx.store.transaction() as conn:
+            docs = q.list_documents(
+                conn,
+                self._org_id(org),
+                "invoice",
+                customer_id=cid,
+                statuses=statuses,
+                limit=limit,
+                offset=offset,
+            )
+        return [d for d in docs if isinstance(d, Invoice)]
+
+    def overdue(self, org: Organization | str) -> builtins.list[Invoice]:
+        """Issued invoices with money owed after their due date, as of today at the org."""
+        with self._ctx.store.transaction() as conn:
+            organization = self._org(conn, org)
+        today = self._ctx.today(organization)
+        return [
+            inv
+            for inv in self.list(organization, status=["issued", "partially_paid"])
+            if inv.is_overdue(today)
+        ]
+
+    def credit(
+        self,
+        invoice: Invoice | str,
+        *,
+        lines: Iterable[Line] | None = None,
+        reason: str = "",
+    ) -> CreditNote:
+        """Issue a credit note against an invoice (all of it when ``lines`` is omitted).
+
+        The credit note takes its amount off the invoice's open amount; an invoice credited
+        in full, with nothing paid, becomes ``cancelled``.
+        """
+        with self._ctx.unit() as unit:
+            current = self._get(unit.conn, invoice, for_update=True)
+            if current.status not in ("issued", "partially_paid"):
+                raise StateError(
+                    f"invoice {current.number or current.id} is {current.status}; only an issued "
+                    "invoice can be credited"
+                )
+            organization = self._org(unit.conn, current.organization_id)
+            today = self._ctx.today(organization, unit.now)
+            note = CreditNote(
+                id=new_id("crn"),
+                organization_id=organization.id,
+                customer_id=current.customer_id,
+                invoice_id=current.id,
+                currency=current.currency,
+                lines=_check_lines(lines) if lines is not None else current.lines,
+                number=_number(unit, organization, "credit_note", today),
+                issue_date=today,
+                reason=reason,
+                created_at=unit.now,
+            )
+            if note.total > current.open_amount:
+                raise ValidationError(
+                    f"the credit note ({note.total}) exceeds what is open on invoice "
+                    f"{current.number} ({current.open_amount})",
+                    field="lines",
+                )
+            q.insert_document(unit.conn, note, unit.now)
+            updated = attrs.evolve(current, credited_amount=current.credited + note.total)
+            updated = attrs.evolve(updated, status=updated.status_after_settlement())
+            q.update_document(unit.conn, updated)
+        return note
+
+    def cancel(self, invoice: Invoice | str, *, reason: str = "") -> CreditNote:
+        """Cancel an issued invoice with a credit note for all of it.
+
+        Refused when payments were already allocated to it: refund or re-allocate them first.
+        """
+        with self._ctx.store.transaction() as conn:
+            current = self._get(conn, invoice)
+        if current.paid.amount > 0:
+            raise StateError(
+                f"invoice {current.number} has payments ({current.paid}); refund them before "
+                "cancelling, or credit the open part with credit()"
+            )
+        return self.credit(current, reason=reason or "cancelled")
+
+    def credit_notes(self, invoice: Invoice | str) -> builtins.list[CreditNote]:
+        """The credit notes issued against an invoice."""
+        with self._ctx.store.transaction() as conn:
+            current = self._get(conn, invoice)
+            docs = q.list_documents(
+                conn, current.organization_id, "credit_note", customer_id=current.customer_id
+            )
+        return [d for d in docs if isinstance(d, CreditNote) and d.invoice_id == current.id]
+
+    def set_disputed(self, invoice: Invoice | str, disputed: bool = True) -> Invoice:
+        """Flag an invoice as disputed by the customer (reminders stop), or clear the flag."""
+        with self._ctx.unit() as unit:
+            current = self._get(unit.conn, invoice, for_update=True)
+            updated = attrs.evolve(current, disputed=disputed)
+            q.update_document(unit.conn, updated)
+        return updated
+
+
+class Quotes(Resource):
+    """Quotes: draft → sent → approved (an invoice is issued) | declined | expired."""
+
+    def create(
+        self,
+        org: Organization | str,
+        customer: Customer | str,
+        *,
+        lines: Iterable[Line],
+        valid_until: dt.date | None = None,
+        currency: str | None = None,
+        notes: str = "",
+    ) -> Quote:
+        """Store a draft quote."""
+        lines = _check_lines(lines)
+        with self._ctx.unit() as unit:
+            organization = self._org(unit.conn, org)
+            cust = self._customer(unit.conn, organization.id, customer)
+            quote = Quote(
+                id=new_id("quo"),
+                organization_id=organization.id,
+                customer_id=cust.id,
+                currency=currency or organization.currency,
+                lines=lines,
+                valid_until=valid_until,
+                notes=notes,
+                created_at=unit.now,
+            )
+            currency_exponent(quote.currency)
+            q.insert_document(unit.conn, quote, unit.now)
+        return quote
+
+    def _get(self, conn: Connection, quote: Quote | str, *, for_update: bool = False) -> Quote:
+        doc = q.get_document(
+            conn,
+            None,
+            quote if isinstance(quote, str) else quote.id,
+            "quote",
+            for_update=for_update,
+        )
+        assert isinstance(doc, Quote)
+        return doc
+
+    def get(self, quote_id: str) -> Quote:
+        """The quote with this id, as stored now."""
+        with self._ctx.store.transaction() as conn:
+            return self._get(conn, quote_id)
+
+    def list(self, org: Organization | str, *, status: str | None = None) -> builtins.list[Quote]:
+        """The organization's quotes."""
+        with self._ctx.store.transaction() as conn:
+            docs = q.list_documents(
+                conn, self._org_id(org), "quote", statuses=[status] if status else None
+            )
+        return [d for d in docs if isinstance(d, Quote)]
+
+    def send(self, quote: Quote | str, *, valid_days: int = 30) -> Quote:
+        """Mark a draft quote as sent: it gets its number, issue date and validity."""
+        with self._ctx.unit() as unit:
+            current = self._get(unit.conn, quote, for_update=True)
+            current.require("sent")
+            organization = self._org(unit.conn, current.organization_id)
+            today = self._ctx.today(organization, unit.now)
+            updated = attrs.evolve(
+                current,
+                status="sent",
+                number=_number(unit, organization, "quote", today),
+                issue_date=today,
+                valid_until=current.valid_until or today + dt.timedelta(days=valid_days),
+            )
+            q.update_document(unit.conn, updated)
+        return updated
+
+    def approve(
+        self,
+        quote: Quote | str,
+        *,
+        ip: str | None = None,
+        user_agent: str | None = None,
+        due_date: dt.date | None = None,
+    ) -> Invoice:
+        """The customer approves: record who and when, and issue the invoice with the same
+        lines (one transaction). Returns the invoice; the quote links to it."""
+        with self._ctx.unit() as unit:
+            current = self._get(unit.conn, quote, for_update=True)
+            organization = self._org(unit.conn, current.organization_id)
+            today = self._ctx.today(organization, unit.now)
+            if current.is_expired(today):
+                raise StateError(f"quote {current.number} expired on {current.valid_until}")
+            current.require("approved")
+            cust = self._customer(unit.conn, organization.id, current.customer_id)
+            invoice = issue_invoice(
+                unit,
+                organization,
+                cust,
+                current.lines,
+                issue_date=today,
+                due_date=due_date,
+                currency=current.currency,
+                notes=current.notes,
+                quote_id=current.id,
+            )
+            decision = {k: v for k, v in {"ip": ip, "user_agent": user_agent}.items() if v}
+            q.update_document(
+                unit.conn,
+                attrs.evolve(
+                    current,
+                    status="approved",
+                    invoice_id=invoice.id,
+                    decided_at=unit.now,
+                    decision=decision,
+                ),
+            )
+        return invoice
+
+    def decline(self, quote: Quote | str, *, reason: str = "") -> Quote:
+        """The customer declines, optionally saying why."""
+        with self._ctx.unit() as unit:
+            current = self._get(unit.conn, quote, for_update=True)
+            current.require("declined")
+            updated = attrs.evolve(
+                current, status="declined", decided_at=unit.now, decision={"reason": reason}
+            )
+            q.update_document(unit.conn, updated)
+        return updated
+
+    def expire(self, org: Organization | str) -> builtins.list[Quote]:
+        """Mark sent quotes whose validity has passed as expired; return them."""
+        with self._ctx.unit() as unit:
+            organization = self._org(unit.conn, org)
+            today = self._ctx.today(organization, unit.now)
+            expired = []
+            for doc in q.list_documents(unit.conn, organization.id, "quote", statuses=["sent"]):
+                assert isinstance(doc, Quote)
+                if doc.is_expired(today):
+                    updated = attrs.evolve(doc, status="expired")
+                    q.update_document(unit.conn, updated)
+                    expired.append(updated)
+        return expired
+
+
+class Purchases(Resource):
+    """Invoices received from suppliers, kept beside the sales invoices, to be paid by SEPA."""
+
+    def create(
+        self,
+        org: Organization | str,
+        *,
+        supplier_name: str,
+        supplier_iban: str,
+        amount: Money | str | Decimal,
+        due_date: dt.date,
+        supplier_reference: str = "",
+        payment_reference: str | None = None,
+        supplier_bic: str | None = None,
+        issue_date: dt.date | None = None,
+        description: str = "",
+        currency: str | None = None,
+    ) -> PurchaseInvoice:
+        """Record a supplier's invoice. ``payment_reference`` (OGM or RF) is checked."""
+        if not str(supplier_name).strip():
+            raise ValidationError("expected the supplier's name", field="supplier_name")
+        with self._ctx.unit() as unit:
+            organization = self._org(unit.conn, org)
+            money = (
+                amount
+                if isinstance(amount, Money)
+                else Money.of(amount, currency or organization.currency)
+            )
+            if money.amount <= 0:
+                raise ValidationError(f"expected a positive amount, got {money}", field="amount")
+            invoice = PurchaseInvoice(
+                id=new_id("pur"),
+                organization_id=organization.id,
+                supplier_name=str(supplier_name).strip(),
+                supplier_iban=normalize_iban(supplier_iban, "supplier_iban"),
+                supplier_bic=normalize_bic(supplier_bic, "supplier_bic") if supplier_bic else None,
+                supplier_reference=supplier_reference,
+                payment_reference=references.check(payment_reference)
+                if payment_reference
+                else None,
+                amount=money,
+                due_date=due_date,
+                issue_date=issue_date,
+                description=description,
+                created_at=unit.now,
+            )
+            q.insert_purchase(unit.conn, invoice, unit.now)
+        return invoice
+
+    def get(self, org: Organization | str, purchase_id: str) -> PurchaseInvoice:
+        """The purchase invoice with this id."""
+        with self._ctx.store.transaction() as conn:
+            return q.get_purchase(conn, self._org_id(org), purchase_id)
+
+    def list(
+        self, org: Organization | str, *, status: str | Sequence[str] | None = None
+    ) -> builtins.list[PurchaseInvoice]:
+        """The organization's purchase invoices, by due date."""
+        statuses = [status] if isinstance(status, str) else status
+        with self._ctx.store.transaction() as conn:
+            return q.list_purchases(conn, self._org_id(org), statuses=statuses)

@@ -1,0 +1,339 @@
+"""Queries for quotes, invoices, credit notes, purchase invoices and number series."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from ..documents import CreditNote, Invoice, Line, PurchaseInvoice, Quote
+from ..exceptions import NotFound
+from ..money import Money
+from ..references import Reference
+from .schema import document_lines, documents, number_series, purchase_invoices
+
+Document = Quote | Invoice | CreditNote
+
+
+def next_in_series(conn: Connection, org_id: str, series: str) -> int:
+    """Draw the next position of a number series, inside the caller's transaction.
+
+    The ``UPDATE … RETURNING`` takes the series row's lock until the transaction ends, so
+    concurrent issuers queue on it and each gets the next value; a transaction that fails
+    rolls its increment back, so numbers stay gapless.
+    """
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        insert(number_series)
+        .values(organization_id=org_id, series=series, next_value=1)
+        .on_conflict_do_nothing(index_elements=["organization_id", "series"])
+    )
+    value = conn.execute(
+        number_series.update()
+        .where(number_series.c.organization_id == org_id, number_series.c.series == series)
+        .values(next_value=number_series.c.next_value + 1)
+        .returning(number_series.c.next_value)
+    ).scalar_one()
+    return int(value) - 1
+
+
+def _kind(doc: Document) -> str:
+    if isinstance(doc, Quote):
+        return "quote"
+    if isinstance(doc, CreditNote):
+        return "credit_note"
+    return "invoice"
+
+
+def _document_values(doc: Document) -> dict[str, Any]:
+    totals = doc.totals
+    values: dict[str, Any] = {
+        "organization_id": doc.organization_id,
+        "kind": _kind(doc),
+        "customer_id": doc.customer_id,
+        "number": doc.number,
+        "currency": doc.currency,
+        "issue_date": doc.issue_date,
+        "net_minor": totals.net.minor_units,
+        "vat_minor": totals.vat.minor_units,
+        "total_minor": totals.total.minor_units,
+    }
+    if isinstance(doc, Invoice):
+        values.update(
+            status=doc.status,
+            due_date=doc.due_date,
+            paid_minor=doc.paid.minor_units,
+            credited_minor=doc.credited.minor_units,
+            reference=doc.reference.value if doc.reference else None,
+            reference_scheme=doc.reference.scheme if doc.reference else None,
+            related_id=doc.quote_id,
+            disputed=doc.disputed,
+            data={"notes": doc.notes},
+            issued_at=doc.issued_at,
+            paid_at=doc.paid_at,
+        )
+    elif isinstance(doc, Quote):
+        values.update(
+            status=doc.status,
+            due_date=doc.valid_until,
+            related_id=doc.invoice_id,
+            data={
+                "notes": doc.notes,
+                "decision": dict(doc.decision),
+                "decided_at": doc.decided_at.isoformat() if doc.decided_at else None,
+            },
+        )
+    else:
+        values.update(status="issued", related_id=doc.invoice_id, data={"reason": doc.reason})
+    return values
+
+
+def insert_document(conn: Connection, doc: Document, now: dt.datetime) -> None:
+    """Insert a quote, invoice or credit note with its lines."""
+    conn.execute(
+        documents.insert().values(
+            id=doc.id, created_at=doc.created_at or now, **_document_values(doc)
+        )
+    )
+    if doc.lines:
+        conn.execute(
+            document_lines.insert(),
+            [
+                {
+                    "document_id": doc.id,
+                    "position": i,
+                    "description": line.description,
+                    "quantity": str(line.quantity),
+                    "unit_price": str(line.unit_price),
+                    "vat_rate": str(line.vat_rate),
+                    "discount": str(line.discount),
+                    "unit": line.unit,
+                    "catalog_item_id": line.catalog_item_id,
+                    "net_minor": line.net(doc.currency).minor_units,
+                }
+                for i, line in enumerate(doc.lines)
+            ],
+        )
+
+
+def update_document(conn: Connection, doc: Document) -> None:
+    """Write a document's header fields (status, amounts, number …); lines are immutable once
+    a document is issued, and drafts are replaced through :func:`replace_lines`."""
+    values = _document_values(doc)
+    values.pop("organization_id")
+    values.pop("kind")
+    conn.execute(documents.update().where(documents.c.id == doc.id).values(**values))
+
+
+def _lines_for(conn: Connection, ids: Sequence[str]) -> dict[str, list[Line]]:
+    result: dict[str, list[Line]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    rows = conn.execute(
+        sa.select(document_lines)
+        .where(document_lines.c.document_id.in_(ids))
+        .order_by(document_lines.c.document_id, document_lines.c.position)
+    )
+    for r in rows:
+        result[r.document_id].append(
+            Line(
+                description=r.description,
+                quantity=r.quantity,
+                unit_price=r.unit_price,
+                vat_rate=r.vat_rate,
+                discount=r.discount,
+                unit=r.unit,
+                catalog_item_id=r.catalog_item_id,
+            )
+        )
+    return result
+
+
+def _from_row(row: Any, lines: list[Line]) -> Document:
+    data = row.data or {}
+    common = {
+        "id": row.id,
+        "organization_id": row.organization_id,
+        "customer_id": row.customer_id,
+        "currency": row.currency,
+        "lines": tuple(lines),
+        "number": row.number,
+        "issue_date": row.issue_date,
+        "created_at": row.created_at,
+    }
+    if row.kind == "invoice":
+        return Invoice(
+            **common,
+            status=row.status,
+            reference=Reference(row.reference_scheme, row.reference) if row.reference else None,
+            due_date=row.due_date,
+            paid_amount=Money.from_minor(row.paid_minor, row.currency),
+            credited_amount=Money.from_minor(row.credited_minor, row.currency),
+            quote_id=row.related_id,
+            notes=data.get("notes", ""),
+            disputed=row.disputed,
+            issued_at=row.issued_at,
+            paid_at=row.paid_at,
+        )
+    if row.kind == "quote":
+        decided = data.get("decided_at")
+        return Quote(
+            **common,
+            status=row.status,
+            valid_until=row.due_date,
+            invoice_id=row.related_id,
+            notes=data.get("notes", ""),
+            decision=data.get("decision") or {},
+            decided_at=dt.datetime.fromisoformat(decided) if decided else None,
+        )
+    return CreditNote(**common, invoice_id=row.related_id, reason=data.get("reason", ""))
+
+
+def load_documents(conn: Connection, query: sa.Select[Any]) -> list[Document]:
+    """Run a ``select(documents)`` query and return the documents with their lines."""
+    rows = conn.execute(query).all()
+    lines = _lines_for(conn, [r.id for r in rows])
+    return [_from_row(r, lines[r.id]) for r in rows]
+
+
+def get_document(
+    conn: Connection, org_id: str | None, doc_id: str, kind: str, *, for_update: bool = False
+) -> Document:
+    """Fetch one document of ``kind`` (``"invoice"``, ``"quote"``, ``"credit_note"``)."""
+    query = sa.select(documents).where(documents.c.id == doc_id, documents.c.kind == kind)
+    if org_id is not None:
+        query = query.where(documents.c.organization_id == org_id)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    docs = load_documents(conn, query)
+    if not docs:
+        raise NotFound(f"no {kind.replace('_', ' ')} {doc_id!r}")
+    return docs[0]
+
+
+def get_by_number(conn: Connection, org_id: str, kind: str, number: str) -> Document:
+    """Fetch a document by its number."""
+    docs = load_documents(
+        conn,
+        sa.select(documents).where(
+            documents.c.organization_id == org_id,
+            documents.c.kind == kind,
+            documents.c.number == number,
+        ),
+    )
+    if not docs:
+        raise NotFound(f"no {kind.replace('_', ' ')} numbered {number!r}")
+    return docs[0]
+
+
+def list_documents(
+    conn: Connection,
+    org_id: str,
+    kind: str,
+    *,
+    customer_id: str | None = None,
+    statuses: Sequence[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Document]:
+    """Documents of one kind, newest number last (drafts, which have none, first)."""
+    query = sa.select(documents).where(
+        documents.c.organization_id == org_id, documents.c.kind == kind
+    )
+    if customer_id is not None:
+        query = query.where(documents.c.customer_id == customer_id)
+    if statuses is not None:
+        query = query.where(documents.c.status.in_(list(statuses)))
+    query = query.order_by(documents.c.issue_date, documents.c.number, documents.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return load_documents(conn, query)
+
+
+# --- purchase invoices ------------------------------------------------------------------------
+
+
+def _purchase_values(p: PurchaseInvoice) -> dict[str, Any]:
+    assert p.paid_amount is not None
+    return {
+        "organization_id": p.organization_id,
+        "supplier_name": p.supplier_name,
+        "supplier_iban": p.supplier_iban,
+        "supplier_bic": p.supplier_bic,
+        "supplier_reference": p.supplier_reference,
+        "payment_reference": str(p.payment_reference) if p.payment_reference else None,
+        "currency": p.currency,
+        "amount_minor": p.amount.minor_units,
+        "paid_minor": p.paid_amount.minor_units,
+        "issue_date": p.issue_date,
+        "due_date": p.due_date,
+        "status": p.status,
+        "description": p.description,
+        "end_to_end_id": p.end_to_end_id,
+    }
+
+
+def insert_purchase(conn: Connection, p: PurchaseInvoice, now: dt.datetime) -> None:
+    conn.execute(
+        purchase_invoices.insert().values(
+            id=p.id, created_at=p.created_at or now, **_purchase_values(p)
+        )
+    )
+
+
+def update_purchase(conn: Connection, p: PurchaseInvoice) -> None:
+    conn.execute(
+        purchase_invoices.update()
+        .where(purchase_invoices.c.id == p.id)
+        .values(**_purchase_values(p))
+    )
+
+
+def _purchase_from_row(row: Any) -> PurchaseInvoice:
+    from ..references import parse
+
+    return PurchaseInvoice(
+        id=row.id,
+        organization_id=row.organization_id,
+        supplier_name=row.supplier_name,
+        supplier_iban=row.supplier_iban,
+        supplier_bic=row.supplier_bic,
+        supplier_reference=row.supplier_reference,
+        payment_reference=parse(row.payment_reference),
+        amount=Money.from_minor(row.amount_minor, row.currency),
+        paid_amount=Money.from_minor(row.paid_minor, row.currency),
+        issue_date=row.issue_date,
+        due_date=row.due_date,
+        status=row.status,
+        description=row.description,
+        end_to_end_id=row.end_to_end_id,
+        created_at=row.created_at,
+    )
+
+
+def get_purchase(conn: Connection, org_id: str, purchase_id: str) -> PurchaseInvoice:
+    row = conn.execute(
+        sa.select(purchase_invoices).where(
+            purchase_invoices.c.id == purchase_id,
+            purchase_invoices.c.organization_id == org_id,
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no purchase invoice {purchase_id!r}")
+    return _purchase_from_row(row)
+
+
+def list_purchases(
+    conn: Connection, org_id: str, *, statuses: Sequence[str] | None = None
+) -> list[PurchaseInvoice]:
+    query = sa.select(purchase_invoices).where(purchase_invoices.c.organization_id == org_id)
+    if statuses is not None:
+        query = query.where(purchase_invoices.c.status.in_(list(statuses)))
+    query = query.order_by(purchase_invoices.c.due_date, purchase_invoices.c.id)
+    return [_purchase_from_row(r) for r in conn.execute(query)]

@@ -1,0 +1,114 @@
+"""Queries for payments and their allocations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..exceptions import NotFound
+from ..money import Money
+from ..payments import Allocation, Payment
+from .schema import allocations, payments
+
+
+def insert_payment(conn: Connection, payment: Payment, now: dt.datetime) -> None:
+    conn.execute(
+        payments.insert().values(
+            id=payment.id,
+            organization_id=payment.organization_id,
+            customer_id=payment.customer_id,
+            currency=payment.amount.currency,
+            amount_minor=payment.amount.minor_units,
+            received_on=payment.received_on,
+            method=payment.method,
+            provider=payment.provider,
+            provider_reference=payment.provider_reference,
+            note=payment.note,
+            created_at=payment.created_at or now,
+        )
+    )
+    if payment.allocations:
+        conn.execute(
+            allocations.insert(),
+            [
+                {
+                    "payment_id": payment.id,
+                    "invoice_id": a.invoice_id,
+                    "amount_minor": a.amount.minor_units,
+                }
+                for a in payment.allocations
+            ],
+        )
+
+
+def find_by_provider_reference(
+    conn: Connection, org_id: str, provider: str, reference: str
+) -> Payment | None:
+    """The payment a provider already reported under ``reference``, if any."""
+    found = _load(
+        conn,
+        sa.select(payments).where(
+            payments.c.organization_id == org_id,
+            payments.c.provider == provider,
+            payments.c.provider_reference == reference,
+        ),
+    )
+    return found[0] if found else None
+
+
+def _load(conn: Connection, query: sa.Select[Any]) -> list[Payment]:
+    rows = conn.execute(query).all()
+    ids = [r.id for r in rows]
+    allocs: dict[str, list[Allocation]] = {i: [] for i in ids}
+    currency = {r.id: r.currency for r in rows}
+    if ids:
+        for a in conn.execute(
+            sa.select(allocations)
+            .where(allocations.c.payment_id.in_(ids))
+            .order_by(allocations.c.payment_id, allocations.c.invoice_id)
+        ):
+            allocs[a.payment_id].append(
+                Allocation(a.invoice_id, Money.from_minor(a.amount_minor, currency[a.payment_id]))
+            )
+    return [
+        Payment(
+            id=r.id,
+            organization_id=r.organization_id,
+            customer_id=r.customer_id,
+            amount=Money.from_minor(r.amount_minor, r.currency),
+            received_on=r.received_on,
+            method=r.method,
+            provider=r.provider,
+            provider_reference=r.provider_reference,
+            note=r.note,
+            allocations=tuple(allocs[r.id]),
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+
+
+def get_payment(conn: Connection, org_id: str, payment_id: str) -> Payment:
+    found = _load(
+        conn,
+        sa.select(payments).where(
+            payments.c.id == payment_id, payments.c.organization_id == org_id
+        ),
+    )
+    if not found:
+        raise NotFound(f"no payment {payment_id!r}")
+    return found[0]
+
+
+def list_payments(conn: Connection, org_id: str, *, invoice_id: str | None = None) -> list[Payment]:
+    query = sa.select(payments).where(payments.c.organization_id == org_id)
+    if invoice_id is not None:
+        query = query.where(
+            payments.c.id.in_(
+                sa.select(allocations.c.payment_id).where(allocations.c.invoice_id == invoice_id)
+            )
+        )
+    return _load(conn, query.order_by(payments.c.received_on, payments.c.created_at))

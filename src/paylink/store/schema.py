@@ -1,0 +1,239 @@
+"""The database schema (SQLAlchemy Core) and its versioned migrations.
+
+Money is stored as integer minor units (``*_minor`` columns) next to its currency; quantities
+and prices, which may be finer than a cent, as decimal text. Every row carries its
+``organization_id``: one database serves many organizations.
+
+Migrations: a new database gets the current schema at once and is stamped with
+:data:`SCHEMA_VERSION`; an older one runs the steps in :data:`MIGRATIONS` above its version,
+each in the same transaction as its version bump.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "metadata", "migrate"]
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """Timezone-aware datetimes, stored as UTC on every engine (SQLite has no time zones)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass a timezone-aware one")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=dt.UTC)
+
+
+metadata = sa.MetaData()
+
+ID = sa.String(40)
+
+
+def _org() -> sa.Column[str]:
+    return sa.Column(
+        "organization_id", ID, sa.ForeignKey("organizations.id"), nullable=False, index=False
+    )
+
+
+schema_version = sa.Table(
+    "paylink_schema", metadata, sa.Column("version", sa.Integer, nullable=False)
+)
+
+organizations = sa.Table(
+    "organizations",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320)),
+    sa.Column("phone", sa.String(20)),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_customers_org", "organization_id", "name"),
+)
+
+customer_ibans = sa.Table(
+    "customer_ibans",
+    metadata,
+    _org(),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("iban", sa.String(34), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("customer_id", "iban"),
+    sa.Index("ix_customer_ibans_org_iban", "organization_id", "iban"),
+)
+
+catalog_items = sa.Table(
+    "catalog_items",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Index("ix_catalog_org", "organization_id", "name"),
+)
+
+number_series = sa.Table(
+    "number_series",
+    metadata,
+    _org(),
+    sa.Column("series", sa.String(40), nullable=False),
+    sa.Column("next_value", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("organization_id", "series"),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("kind", sa.String(20), nullable=False),  # quote | invoice | credit_note
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("number", sa.String(60)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("issue_date", sa.Date),
+    sa.Column("due_date", sa.Date),
+    sa.Column("net_minor", sa.BigInteger, nullable=False),
+    sa.Column("vat_minor", sa.BigInteger, nullable=False),
+    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.Column("paid_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("credited_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("reference", sa.String(40)),
+    sa.Column("reference_scheme", sa.String(3)),
+    sa.Column("related_id", ID),  # quote -> invoice, credit note -> invoice, invoice -> quote
+    sa.Column("disputed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("issued_at", UTCDateTime),
+    sa.Column("paid_at", UTCDateTime),
+    sa.UniqueConstraint("organization_id", "kind", "number", name="uq_documents_number"),
+    sa.Index("ix_documents_org_kind_status_due", "organization_id", "kind", "status", "due_date"),
+    sa.Index("ix_documents_org_reference", "organization_id", "reference"),
+    sa.Index("ix_documents_customer", "customer_id", "kind"),
+)
+
+document_lines = sa.Table(
+    "document_lines",
+    metadata,
+    sa.Column("document_id", ID, sa.ForeignKey("documents.id"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("quantity", sa.String(40), nullable=False),
+    sa.Column("unit_price", sa.String(40), nullable=False),
+    sa.Column("vat_rate", sa.String(10), nullable=False),
+    sa.Column("discount", sa.String(10), nullable=False),
+    sa.Column("unit", sa.String(40), nullable=False),
+    sa.Column("catalog_item_id", ID),
+    sa.Column("net_minor", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("document_id", "position"),
+)
+
+purchase_invoices = sa.Table(
+    "purchase_invoices",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("supplier_name", sa.String(200), nullable=False),
+    sa.Column("supplier_iban", sa.String(34), nullable=False),
+    sa.Column("supplier_bic", sa.String(11)),
+    sa.Column("supplier_reference", sa.String(100), nullable=False),
+    sa.Column("payment_reference", sa.String(40)),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("paid_minor", sa.BigInteger, nullable=False),
+    sa.Column("issue_date", sa.Date),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("end_to_end_id", sa.String(35)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_purchase_org_status_due", "organization_id", "status", "due_date"),
+)
+
+payments = sa.Table(
+    "payments",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("customer_id", ID),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("received_on", sa.Date, nullable=False),
+    sa.Column("method", sa.String(40), nullable=False),
+    sa.Column("provider", sa.String(40)),
+    sa.Column("provider_reference", sa.String(200)),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint(
+        "organization_id", "provider", "provider_reference", name="uq_payments_provider_ref"
+    ),
+)
+
+allocations = sa.Table(
+    "allocations",
+    metadata,
+    sa.Column("payment_id", ID, sa.ForeignKey("payments.id"), nullable=False),
+    sa.Column("invoice_id", ID, sa.ForeignKey("documents.id"), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("payment_id", "invoice_id"),
+    sa.Index("ix_allocations_invoice", "invoice_id"),
+)
+
+SCHEMA_VERSION = 1
+"""The version of the schema this code writes."""
+
+Migration = Callable[[Connection], None]
+
+MIGRATIONS: dict[int, Migration] = {}
+"""Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
+
+
+def migrate(conn: Connection) -> int:
+    """Bring the schema to :data:`SCHEMA_VERSION` inside ``conn``'s transaction; return it.
+
+    Safe to call on every open: a current database costs one query.
+    """
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(schema_version.name):
+        metadata.create_all(conn)
+        conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
+        return SCHEMA_VERSION
+    current = conn.execute(sa.select(schema_version.c.version)).scalar_one()
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"this database has schema version {current}, newer than this paylink "
+            f"({SCHEMA_VERSION}); upgrade paylink"
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[version](conn)
+        conn.execute(schema_version.update().values(version=version))
+    return SCHEMA_VERSION
