@@ -18,8 +18,8 @@ Reference(scheme='ogm', value='202600012320')
 '+++202/6000/12320+++'
 >>> str(rf("2026-000123"))
 'RF462026000123'
->>> [str(r) for r in find("thanks! ref 202 6000 12320 for march")]
-['+++202/6000/12320+++']
+>>> print(*find("thanks! ref 202 6000 12320 for march"))
++++202/6000/12320+++
 """
 
 from __future__ import annotations

@@ -84,3 +84,9 @@ class Resource:
     def _customer(self, conn: Connection, org_id: str, customer: Customer | str) -> Customer:
         cid = customer if isinstance(customer, str) else customer.id
         return org_queries.get_customer(conn, org_id, cid)
+
+    def _customer_id(self, conn: Connection, org_id: str, customer: Customer | str) -> str:
+        """The customer's id, after checking it belongs to the organization."""
+        cid = customer if isinstance(customer, str) else customer.id
+        org_queries.require_customer(conn, org_id, cid)
+        return cid

@@ -43,7 +43,7 @@ def _number(unit: Unit, org: Organization, kind: str, issue_date: dt.date) -> st
 def issue_invoice(
     unit: Unit,
     org: Organization,
-    customer: Customer,
+    customer_id: str,
     lines: Sequence[Line],
     *,
     issue_date: dt.date,
@@ -54,8 +54,6 @@ def issue_invoice(
     draft: Invoice | None = None,
 ) -> Invoice:
     """Number, reference and store an invoice inside ``unit`` (shared by invoices and quotes)."""
-    if customer.organization_id != org.id:
-        raise ValidationError("the customer belongs to another organization", field="customer")
     lines = _check_lines(lines)
     currency = currency or org.currency
     currency_exponent(currency)
@@ -69,7 +67,7 @@ def issue_invoice(
     invoice = Invoice(
         id=draft.id if draft else new_id("inv"),
         organization_id=org.id,
-        customer_id=customer.id,
+        customer_id=customer_id,
         currency=currency,
         lines=lines,
         status="issued",
@@ -118,11 +116,11 @@ class Invoices(Resource):
         lines = _check_lines(lines)
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
-            cust = self._customer(unit.conn, organization.id, customer)
+            cust_id = self._customer_id(unit.conn, organization.id, customer)
             return issue_invoice(
                 unit,
                 organization,
-                cust,
+                cust_id,
                 lines,
                 issue_date=issue_date or self._ctx.today(organization, unit.now),
                 due_date=due_date,
@@ -143,11 +141,11 @@ class Invoices(Resource):
         lines = _check_lines(lines)
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
-            cust = self._customer(unit.conn, organization.id, customer)
+            cust_id = self._customer_id(unit.conn, organization.id, customer)
             draft = Invoice(
                 id=new_id("inv"),
                 organization_id=organization.id,
-                customer_id=cust.id,
+                customer_id=cust_id,
                 currency=currency or organization.currency,
                 lines=lines,
                 notes=notes,
@@ -169,11 +167,11 @@ class Invoices(Resource):
             if current.status != "draft":
                 raise StateError(f"invoice {current.number} is already {current.status}")
             organization = self._org(unit.conn, current.organization_id)
-            cust = self._customer(unit.conn, organization.id, current.customer_id)
+            cust_id = current.customer_id
             return issue_invoice(
                 unit,
                 organization,
-                cust,
+                cust_id,
                 current.lines,
                 issue_date=issue_date or self._ctx.today(organization, unit.now),
                 due_date=due_date,
@@ -331,11 +329,11 @@ class Quotes(Resource):
         lines = _check_lines(lines)
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
-            cust = self._customer(unit.conn, organization.id, customer)
+            cust_id = self._customer_id(unit.conn, organization.id, customer)
             quote = Quote(
                 id=new_id("quo"),
                 organization_id=organization.id,
-                customer_id=cust.id,
+                customer_id=cust_id,
                 currency=currency or organization.currency,
                 lines=lines,
                 valid_until=valid_until,
@@ -404,11 +402,11 @@ class Quotes(Resource):
             if current.is_expired(today):
                 raise StateError(f"quote {current.number} expired on {current.valid_until}")
             current.require("approved")
-            cust = self._customer(unit.conn, organization.id, current.customer_id)
+            cust_id = current.customer_id
             invoice = issue_invoice(
                 unit,
                 organization,
-                cust,
+                cust_id,
                 current.lines,
                 issue_date=today,
                 due_date=due_date,

@@ -19,6 +19,27 @@ from .schema import document_lines, documents, number_series, purchase_invoices
 Document = Quote | Invoice | CreditNote
 
 
+_SERIES_INSERT = {
+    name: dialect.insert(number_series)
+    .values(
+        organization_id=sa.bindparam("p_org"),
+        series=sa.bindparam("p_series"),
+        next_value=1,
+    )
+    .on_conflict_do_nothing(index_elements=["organization_id", "series"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_SERIES_DRAW = (
+    number_series.update()
+    .where(
+        number_series.c.organization_id == sa.bindparam("p_org"),
+        number_series.c.series == sa.bindparam("p_series"),
+    )
+    .values(next_value=number_series.c.next_value + 1)
+    .returning(number_series.c.next_value)
+)
+
+
 def next_in_series(conn: Connection, org_id: str, series: str) -> int:
     """Draw the next position of a number series, inside the caller's transaction.
 
@@ -26,18 +47,11 @@ def next_in_series(conn: Connection, org_id: str, series: str) -> int:
     concurrent issuers queue on it and each gets the next value; a transaction that fails
     rolls its increment back, so numbers stay gapless.
     """
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(
-        insert(number_series)
-        .values(organization_id=org_id, series=series, next_value=1)
-        .on_conflict_do_nothing(index_elements=["organization_id", "series"])
-    )
-    value = conn.execute(
-        number_series.update()
-        .where(number_series.c.organization_id == org_id, number_series.c.series == series)
-        .values(next_value=number_series.c.next_value + 1)
-        .returning(number_series.c.next_value)
-    ).scalar_one()
+    params = {"p_org": org_id, "p_series": series}
+    value = conn.execute(_SERIES_DRAW, params).scalar()
+    if value is None:  # first number of this series: create its counter, then draw
+        conn.execute(_SERIES_INSERT[conn.dialect.name], params)
+        value = conn.execute(_SERIES_DRAW, params).scalar_one()
     return int(value) - 1
 
 
@@ -92,16 +106,19 @@ def _document_values(doc: Document) -> dict[str, Any]:
     return values
 
 
+_INSERT_DOCUMENT = documents.insert()
+_INSERT_LINES = document_lines.insert()
+
+
 def insert_document(conn: Connection, doc: Document, now: dt.datetime) -> None:
     """Insert a quote, invoice or credit note with its lines."""
-    conn.execute(
-        documents.insert().values(
-            id=doc.id, created_at=doc.created_at or now, **_document_values(doc)
-        )
-    )
+    values = _document_values(doc)
+    values.update(id=doc.id, created_at=doc.created_at or now)
+    # A statement without .values() compiles once and is cached: this is the issuing hot path.
+    conn.execute(_INSERT_DOCUMENT, values)
     if doc.lines:
         conn.execute(
-            document_lines.insert(),
+            _INSERT_LINES,
             [
                 {
                     "document_id": doc.id,

@@ -44,8 +44,14 @@ def _org_from_row(row: Any) -> Organization:
     return Organization(id=row.id, name=row.name, country=row.country, **data)
 
 
+_GET_ORGANIZATION = sa.select(organizations).where(organizations.c.id == sa.bindparam("id"))
+_CUSTOMER_EXISTS = sa.select(customers.c.id).where(
+    customers.c.id == sa.bindparam("id"), customers.c.organization_id == sa.bindparam("org")
+)
+
+
 def get_organization(conn: Connection, org_id: str) -> Organization:
-    row = conn.execute(sa.select(organizations).where(organizations.c.id == org_id)).first()
+    row = conn.execute(_GET_ORGANIZATION, {"id": org_id}).first()
     if row is None:
         raise NotFound(f"no organization {org_id!r}")
     return _org_from_row(row)
@@ -139,6 +145,12 @@ def _customers_from_rows(conn: Connection, rows: Sequence[Any]) -> list[Customer
             )
         )
     return result
+
+
+def require_customer(conn: Connection, org_id: str, customer_id: str) -> None:
+    """Raise NotFound unless the customer exists in this organization (one cheap query)."""
+    if conn.execute(_CUSTOMER_EXISTS, {"id": customer_id, "org": org_id}).first() is None:
+        raise NotFound(f"no customer {customer_id!r} in organization {org_id!r}")
 
 
 def get_customer(conn: Connection, org_id: str, customer_id: str) -> Customer:

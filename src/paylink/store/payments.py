@@ -38,8 +38,9 @@ def insert_payment(conn: Connection, payment: Payment, now: dt.datetime) -> None
                     "payment_id": payment.id,
                     "invoice_id": a.invoice_id,
                     "amount_minor": a.amount.minor_units,
+                    "position": i,
                 }
-                for a in payment.allocations
+                for i, a in enumerate(payment.allocations)
             ],
         )
 
@@ -68,7 +69,7 @@ def _load(conn: Connection, query: sa.Select[Any]) -> list[Payment]:
         for a in conn.execute(
             sa.select(allocations)
             .where(allocations.c.payment_id.in_(ids))
-            .order_by(allocations.c.payment_id, allocations.c.invoice_id)
+            .order_by(allocations.c.payment_id, allocations.c.position)
         ):
             allocs[a.payment_id].append(
                 Allocation(a.invoice_id, Money.from_minor(a.amount_minor, currency[a.payment_id]))

@@ -204,6 +204,7 @@ allocations = sa.Table(
     sa.Column("payment_id", ID, sa.ForeignKey("payments.id"), nullable=False),
     sa.Column("invoice_id", ID, sa.ForeignKey("documents.id"), nullable=False),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
     sa.PrimaryKeyConstraint("payment_id", "invoice_id"),
     sa.Index("ix_allocations_invoice", "invoice_id"),
 )

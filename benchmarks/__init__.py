@@ -1,0 +1,1 @@
+"""paylink's benchmarks: `python -m benchmarks [NAME ...]` (see README.md)."""

@@ -1,0 +1,83 @@
+"""Shared fixtures: a real PostgreSQL server for the session, and databases on both engines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from paylink import FixedClock, Line, Paylink
+from paylink.parties import Customer, Organization
+from paylink.testing import PostgresServer, find_postgres_bin
+
+START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the whole run.
+
+    Skipped when the server binaries are missing, unless PAYLINK_REQUIRE_POSTGRES=1 (set by the
+    nox test session and so by CI), where a missing server is a failure.
+    """
+    if not find_postgres_bin("initdb"):
+        if os.environ.get("PAYLINK_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL server binaries are required but were not found")
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database URL, on SQLite (a file) and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'paylink.db'}"
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    return server.create_database()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def pl(db_url: str, clock: FixedClock) -> Iterator[Paylink]:
+    paylink = Paylink.open(db_url, clock=clock)
+    yield paylink
+    paylink.close()
+
+
+@pytest.fixture
+def org(pl: Paylink) -> Organization:
+    return pl.organizations.create(
+        name="Garage Dupont SRL",
+        country="BE",
+        iban="BE71 0961 2345 6769",
+        bic="GKCCBEBB",
+        vat_id="BE0403170701",
+        email="billing@garage.example",
+    )
+
+
+@pytest.fixture
+def customer(pl: Paylink, org: Organization) -> Customer:
+    return pl.customers.create(
+        org,
+        name="Marie Peeters",
+        email="marie@example.be",
+        phone="0470 12 34 56",
+        ibans=["BE62 5100 0754 7061"],
+    )
+
+
+def lines() -> list[Line]:
+    return [
+        Line(description="Brake pads", quantity="2", unit_price="45.00", vat_rate="21"),
+        Line(description="Inspection", quantity="1", unit_price="35.00", vat_rate="6"),
+    ]

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from paylink.cli import main
+
+
+@pytest.fixture
+def run() -> CliRunner:
+    return CliRunner()
+
+
+def test_reference_ogm(run: CliRunner) -> None:
+    result = run.invoke(main, ["reference", "ogm", "2026-000123"])
+    assert result.exit_code == 0
+    assert result.output == "+++202/6000/12320+++\n"
+
+
+def test_reference_rf(run: CliRunner) -> None:
+    result = run.invoke(main, ["reference", "rf", "2026-000123", "--json"])
+    assert json.loads(result.output) == {
+        "scheme": "rf",
+        "reference": "RF462026000123",
+        "display": "RF46 2026 0001 23",
+    }
+
+
+def test_reference_find_json(run: CliRunner) -> None:
+    result = run.invoke(
+        main, ["reference", "find", "paid 202 6000 12320 and RF46 2026 0001 23!", "--json"]
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.output) == [
+        {"scheme": "ogm", "reference": "+++202/6000/12320+++"},
+        {"scheme": "rf", "reference": "RF462026000123"},
+    ]
+
+
+def test_reference_check_fails_clearly(run: CliRunner) -> None:
+    result = run.invoke(main, ["reference", "check", "+++202/6000/12321+++"])
+    assert result.exit_code == 1
+    assert "check digits" in result.output
+
+
+def test_plugins_json(run: CliRunner) -> None:
+    result = run.invoke(main, ["plugins", "--json"])
+    data = json.loads(result.output)
+    assert "bank_transfer" in data["payment_providers"]
+    names = {p["name"]: p for p in data["plugins"]}
+    assert names["bank_transfer"]["distribution"] == "paylink"
+    assert names["bank_transfer"]["version"]
+
+
+def test_qr_epc_png_and_svg(run: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "pay.png"
+    result = run.invoke(
+        main,
+        [
+            "qr",
+            "epc",
+            "--name",
+            "Garage Dupont",
+            "--iban",
+            "BE71 0961 2345 6769",
+            "--amount",
+            "108.90",
+            "--reference",
+            "+++202/6000/00192+++",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = tmp_path / "pay.svg"
+    assert (
+        run.invoke(
+            main, ["qr", "epc", "--name", "G", "--iban", "BE71096123456769", "--out", str(svg)]
+        ).exit_code
+        == 0
+    )
+    assert svg.read_text().startswith("<?xml")
+    bad = run.invoke(main, ["qr", "epc", "--name", "G", "--iban", "BE00", "--out", str(svg)])
+    assert bad.exit_code == 1
+    assert "iban" in bad.output
+
+
+def test_demo_tells_the_story(run: CliRunner, tmp_path: Path) -> None:
+    result = run.invoke(main, ["demo", "--dir", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "quote Q2026-00001" in out
+    assert "-> invoice 2026-000001" in out
+    assert "+++202/6000/00192+++" in out
+    assert "ValidationError: unit_price: floats are not exact" in out
+    assert "StateError" in out
+    assert "Open receivables: 154.90 EUR" in out
+    assert (tmp_path / "demo" / "paylink.db").exists()
+    again = run.invoke(main, ["demo", "--dir", str(tmp_path / "demo")])
+    assert again.exit_code == 0
+    assert again.output == out

@@ -1,0 +1,32 @@
+"""Every script in examples/ runs as it is."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_runs(
+    path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(path.parent))
+    runpy.run_path(str(path), run_name="__main__")
+    assert capsys.readouterr().out.strip()
+
+
+def test_quickstart_tells_the_tutorial_story(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(Path(__file__).parent.parent / "examples" / "quickstart.py"))
+    out = capsys.readouterr().out
+    assert "Invoice 2026-000001 for 206.91 EUR, due 2026-04-01" in out
+    assert "+++202/6000/00192+++" in out
+    assert "partially_paid, 106.91 EUR open" in out
+    assert out.rstrip().endswith("After the second: paid")
