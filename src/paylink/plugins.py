@@ -41,8 +41,9 @@ def get_plugin_manager(
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+            missing = exc.name or ""
+            if not (name == missing or name.startswith(missing + ".")):
+                raise  # the module is there but one of its own imports is missing
             continue
         pm.register(module, name=name)
     if entry_points:
