@@ -66,9 +66,11 @@ class LinkEvent:
 
 @attrs.frozen(kw_only=True)
 class PaymentLink:
-    """A link a customer opens to pay an invoice or a quick payment request.
+    """A link a customer opens to pay an invoice, several invoices, or a quick payment request.
 
-    ``token`` is the unguessable part of the URL: it is never shown in reprs or logs.
+    ``token`` is the unguessable part of the URL (192 random bits): it is never shown in reprs
+    or logs. ``invoice_id`` is set for the link of one invoice; ``invoice_ids`` lists the
+    invoices a "pay all" link settles, in order; a quick payment request has neither.
     """
 
     id: str
@@ -77,6 +79,7 @@ class PaymentLink:
     amount: Money
     status: LinkStatus = "created"
     invoice_id: str | None = None
+    invoice_ids: tuple[str, ...] = ()
     customer_id: str | None = None
     reference: str | None = None
     description: str = ""
@@ -84,6 +87,11 @@ class PaymentLink:
     history: tuple[LinkEvent, ...] = ()
     created_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
+
+    @property
+    def settles(self) -> tuple[str, ...]:
+        """The invoices a payment through this link is allocated to, in order."""
+        return (self.invoice_id,) if self.invoice_id else self.invoice_ids
 
     @property
     def is_final(self) -> bool:

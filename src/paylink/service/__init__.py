@@ -14,6 +14,7 @@ from ..plugins import Plugins
 from ..store import Store
 from ._base import Context
 from .documents import Invoices, Purchases, Quotes
+from .links import Links, Portal
 from .parties import Catalog, Customers, Organizations
 from .payments import Payments
 
@@ -32,7 +33,7 @@ class Paylink:
     'ogm'
 
     Namespaces: :attr:`organizations`, :attr:`customers`, :attr:`catalog`, :attr:`quotes`,
-    :attr:`invoices`, :attr:`purchases`, :attr:`payments`.
+    :attr:`invoices`, :attr:`purchases`, :attr:`payments`, :attr:`links`, :attr:`portal`.
     """
 
     def __init__(
@@ -56,6 +57,8 @@ class Paylink:
         self.invoices = Invoices(self)
         self.purchases = Purchases(self)
         self.payments = Payments(self)
+        self.links = Links(self)
+        self.portal = Portal(self)
 
     @classmethod
     def open(

@@ -385,6 +385,39 @@ class Quotes(Resource):
             q.update_document(unit.conn, updated)
         return updated
 
+    def url(self, quote: Quote | str) -> str:
+        """The URL of the page where the customer views, approves or declines a sent quote
+        (made on first call, the same afterwards)."""
+        from ..store import links as link_queries
+        from .links import new_token
+
+        with self._ctx.unit() as unit:
+            current = self._get(unit.conn, quote)
+            if current.status == "draft":
+                raise StateError("send the quote before sharing its approval link")
+            token = link_queries.access_token_for(unit.conn, "quote", current.id)
+            if token is None:
+                token = new_token()
+                link_queries.create_access_token(
+                    unit.conn,
+                    token=token,
+                    org_id=current.organization_id,
+                    kind="quote",
+                    object_id=current.id,
+                    now=unit.now,
+                )
+        return f"{self._ctx.base_url}/quote/{token}"
+
+    def for_token(self, token: str) -> Quote | None:
+        """The quote an approval-page token opens, or None."""
+        from ..store import links as link_queries
+
+        with self._ctx.store.transaction() as conn:
+            found = link_queries.resolve_access_token(conn, token, "quote", self._ctx.clock.now())
+            if found is None:
+                return None
+            return self._get(conn, found[1])
+
     def approve(
         self,
         quote: Quote | str,

@@ -17,6 +17,7 @@ from ..store import documents as doc_queries
 from ..store import payments as q
 from ..store.organizations import get_organization
 from ._base import Resource, Unit, new_id
+from .links import close_paid_links
 
 __all__ = ["Payments"]
 
@@ -32,6 +33,8 @@ def apply_payment(
     provider: str | None,
     provider_reference: str | None,
     note: str,
+    base_url: str,
+    customer_id: str | None = None,
 ) -> Payment:
     """Store a payment allocated over ``invoices`` (in order) and settle them, inside ``unit``.
 
@@ -61,7 +64,7 @@ def apply_payment(
         method=method,
         provider=provider,
         provider_reference=provider_reference,
-        customer_id=customers.pop() if len(customers) == 1 else None,
+        customer_id=customers.pop() if len(customers) == 1 else customer_id,
         allocations=tuple(allocations),
         note=note,
         created_at=unit.now,
@@ -78,6 +81,7 @@ def apply_payment(
         )
         doc_queries.update_document(unit.conn, updated)
         if status == "paid":
+            close_paid_links(unit, updated, base_url, source=method)
             unit.emit("invoice_paid", organization=organization, invoice=updated)
     unit.emit("payment_recorded", organization=organization, payment=payment)
     return payment
@@ -138,6 +142,7 @@ class Payments(Resource):
                 provider=provider,
                 provider_reference=provider_reference,
                 note=note,
+                base_url=self._ctx.base_url,
             )
 
     def get(self, org: str, payment_id: str) -> Payment:

@@ -209,13 +209,90 @@ allocations = sa.Table(
     sa.Index("ix_allocations_invoice", "invoice_id"),
 )
 
-SCHEMA_VERSION = 1
+# --- version 2: payment links and public access tokens ---------------------------------------
+
+_FINAL_LINK_STATUSES = "('paid', 'expired', 'cancelled')"
+
+payment_links = sa.Table(
+    "payment_links",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("token", sa.String(64), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("invoice_id", ID, sa.ForeignKey("documents.id")),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id")),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("reference", sa.String(40)),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime),
+    # One active (not final) link per invoice.
+    sa.Index(
+        "uq_payment_links_active_invoice",
+        "invoice_id",
+        unique=True,
+        sqlite_where=sa.text(f"status NOT IN {_FINAL_LINK_STATUSES} AND invoice_id IS NOT NULL"),
+        postgresql_where=sa.text(
+            f"status NOT IN {_FINAL_LINK_STATUSES} AND invoice_id IS NOT NULL"
+        ),
+    ),
+    sa.Index("ix_payment_links_org_status", "organization_id", "status", "updated_at"),
+    sa.Index("ix_payment_links_org_reference", "organization_id", "reference"),
+)
+
+link_events = sa.Table(
+    "link_events",
+    metadata,
+    sa.Column("link_id", ID, sa.ForeignKey("payment_links.id"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(40), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("link_id", "position"),
+)
+
+access_tokens = sa.Table(
+    "access_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("token", sa.String(64), nullable=False),
+    _org(),
+    sa.Column("kind", sa.String(20), nullable=False),  # quote | portal
+    sa.Column("object_id", ID, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime),
+    sa.Column("revoked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_access_tokens_object", "kind", "object_id"),
+)
+
+SCHEMA_VERSION = 2
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
 
-MIGRATIONS: dict[int, Migration] = {}
+
+def _create(*tables: sa.Table) -> Migration:
+    def step(conn: Connection) -> None:
+        metadata.create_all(conn, tables=list(tables))
+
+    return step
+
+
+MIGRATIONS: dict[int, Migration] = {
+    2: _create(payment_links, link_events, access_tokens),
+}
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
+
+VERSION_TABLES: dict[int, tuple[str, ...]] = {
+    2: ("payment_links", "link_events", "access_tokens"),
+}
+"""The tables each version added (for tests that rebuild an older schema)."""
 
 
 def migrate(conn: Connection) -> int:
