@@ -21,7 +21,24 @@ __all__ = [
     "MessageChannel",
     "PaymentProvider",
     "PaymentRequest",
+    "WebhookRequest",
 ]
+
+
+@attrs.frozen(kw_only=True)
+class WebhookRequest:
+    """An incoming HTTP call from a provider, as the web app received it.
+
+    Plugins verify it (signature over ``body``, timestamps) before they parse anything.
+    ``url`` is the full URL the provider called (some schemes, like Twilio's, sign it);
+    header names are lower-case.
+    """
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes = attrs.field(repr=False)
+    form: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
 
 @attrs.frozen(kw_only=True)
