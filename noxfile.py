@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import nox
 
 nox.options.default_venv_backend = "venv"
@@ -16,14 +19,28 @@ def demo(session: nox.Session) -> None:
     session.run("paylink", "demo", *session.posargs)
 
 
+def _ensure_chromium(session: nox.Session) -> None:
+    """The browser tests drive Debian's chromium (Playwright cannot download its own here)."""
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        session.error(
+            "the browser tests need chromium: install it (Debian: apt-get install chromium)"
+        )
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-qq", external=True, env=env)
+    session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=env)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the whole test suite, PostgreSQL included (a throwaway server is started)."""
+    """Run the whole test suite: PostgreSQL (a throwaway server) and Chromium included."""
+    _ensure_chromium(session)
     session.install("-q", "-e", ".[dev]")
     session.run(
         "pytest",
         *(session.posargs or ["-q"]),
-        env={"PAYLINK_REQUIRE_POSTGRES": "1"},
+        env={"PAYLINK_REQUIRE_POSTGRES": "1", "PAYLINK_REQUIRE_BROWSER": "1"},
     )
 
 

@@ -198,3 +198,37 @@ def qr_epc(
         _fail(exc)
     code.save(str(out), scale=scale, border=4)
     click.echo(str(out))
+
+
+@main.command()
+@click.option(
+    "--db",
+    "url",
+    default=None,
+    help="Database URL (default: $PAYLINK_DATABASE_URL or sqlite:///paylink.db).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--base-url", default=None, help="Where the pages are reachable (default: http://HOST:PORT)."
+)
+def serve(url: str | None, host: str, port: int, base_url: str | None) -> None:
+    """Serve the customer pages (pay pages, quote approval, portal) of a database."""
+    try:
+        import uvicorn
+
+        from .web import create_app
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise click.ClickException(
+            f"the web app needs the web extra: pip install 'paylink[web]' ({exc})"
+        ) from exc
+    import logging
+
+    from .service import Paylink
+
+    base = (base_url or f"http://{host}:{port}").rstrip("/")
+    pl = Paylink.open(url, base_url=base)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    click.echo(f"paylink serving {pl.store!r} at {base}")
+    # uvicorn's access log would print the tokens in URLs; the app logs masked paths instead.
+    uvicorn.run(create_app(pl), host=host, port=port, access_log=False, log_level="info")

@@ -137,6 +137,26 @@ def run_demo(
     for inv in (inv_marie, inv_john):
         echo(f"   {inv.number}  {inv.total!s:>12}  ref {inv.reference}  due {inv.due_date}")
 
+    step("Payment links: one per invoice, with a status to follow")
+    links = {inv.number: pl.links.create(inv) for inv in (approved, inv_marie, inv_john)}
+    for number, link in links.items():
+        echo(f"   {number}  {link.status:<8} {link.url}")
+    clock.advance(minutes=20)
+    pl.links.mark(links[inv_marie.number], "sent", source="email")
+    clock.advance(hours=3)
+    pl.links.mark(links[inv_marie.number], "opened", source="web")
+    deposit = pl.links.request(org, john, amount="50.00", description="Deposit for the timing belt")
+    echo(f"   quick request {deposit.amount} ({deposit.reference}): {deposit.url}")
+    pending = pl.quotes.send(
+        pl.quotes.create(
+            org,
+            marie,
+            lines=[pl.catalog.line(labour, 3), pl.catalog.line(pads, 2)],
+        )
+    )
+    echo(f"   quote {pending.number} waits for approval: {pl.quotes.url(pending)}")
+    echo(f"   {brasserie.name}'s portal: {pl.portal.url(brasserie)}")
+
     step("Bad input is refused, and nothing half-written stays")
     for label, attempt in (
         (
@@ -171,8 +191,15 @@ def run_demo(
             f"   {inv.number}  {inv.status:<15} paid {inv.paid!s:>12}  open {inv.open_amount!s:>12}"
         )
     echo(f"   credit note {note.number} for {note.total} cancels {inv_john.number}")
+    history = pl.links.get(links[inv_marie.number].id).history
+    echo(
+        f"   link of {inv_marie.number}: "
+        + ", ".join(f"{event.status} {event.at:%d %b %H:%M}" for event in history)
+    )
+    echo(f"   link of {inv_john.number}: {pl.links.get(links[inv_john.number].id).status}")
 
     open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
     echo("")
     echo(f"Open receivables: {open_total}.  Data kept in {url}")
+    echo("See the customer pages: paylink serve --db " + url + "  (then open the links above)")
     return pl

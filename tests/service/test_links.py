@@ -153,3 +153,20 @@ def test_status_changes_fire_the_hook(db_url: str, clock: FixedClock) -> None:
     pl.links.settle(link, method="card")
     assert seen == [("created", "opened"), ("opened", "paid")]
     pl.close()
+
+
+def test_cancelling_the_invoice_cancels_its_links(
+    pl: Paylink, org: Organization, customer: Customer
+) -> None:
+    a = pl.invoices.issue(org, customer, lines=lines())
+    b = pl.invoices.issue(org, customer, lines=lines())
+    own = pl.links.create(a)
+    together = pl.links.pay_all(customer)
+    assert pl.links.amount_due(together) == Money.of("292.00", "EUR")
+    pl.payments.record(b, "92.00")
+    assert pl.links.amount_due(together) == Money.of("200.00", "EUR")
+    pl.invoices.cancel(a)
+    assert pl.links.get(own.id).status == "cancelled"
+    cancelled = pl.links.get(together.id)
+    assert cancelled.status == "cancelled"
+    assert cancelled.history[-1].detail == "invoice 2026-000001 cancelled"

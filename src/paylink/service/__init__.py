@@ -5,11 +5,13 @@ Each use case is one transaction; events fire through the plugin hooks after it 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pluggy
 
 from ..clock import Clock, SystemClock
+from ..parties import Organization
 from ..plugins import Plugins
 from ..store import Store
 from ._base import Context
@@ -102,6 +104,10 @@ class Paylink:
     def base_url(self) -> str:
         """Where the web app is served."""
         return self._ctx.base_url
+
+    def today(self, org: Organization) -> dt.date:
+        """The date it is now at ``org`` (in its time zone), by this Paylink's clock."""
+        return self._ctx.today(org)
 
     def close(self) -> None:
         """Release database connections."""

@@ -278,6 +278,10 @@ class Invoices(Resource):
             updated = attrs.evolve(current, credited_amount=current.credited + note.total)
             updated = attrs.evolve(updated, status=updated.status_after_settlement())
             q.update_document(unit.conn, updated)
+            if updated.status == "cancelled":
+                from .links import cancel_links_of
+
+                cancel_links_of(unit, updated, self._ctx.base_url)
         return note
 
     def cancel(self, invoice: Invoice | str, *, reason: str = "") -> CreditNote:

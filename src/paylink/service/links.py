@@ -73,6 +73,14 @@ def close_paid_links(unit: Unit, invoice: Invoice, base_url: str, *, source: str
         mark_link(unit, link, "paid", source=source)
 
 
+def cancel_links_of(unit: Unit, invoice: Invoice, base_url: str) -> None:
+    """A cancelled invoice's own link is cancelled; pay-all links that include it too."""
+    for link in q.links_settling(unit.conn, invoice.id, base_url):
+        mark_link(
+            unit, link, "cancelled", source="api", detail=f"invoice {invoice.number} cancelled"
+        )
+
+
 class Links(Resource):
     """Payment links: one URL per invoice (or quick request) whose status you can follow."""
 
@@ -196,6 +204,17 @@ class Links(Resource):
                 reference=_request_reference(unit, organization),
                 description=", ".join(f"Invoice {i.number}" for i in invoices),
             )
+
+    def amount_due(self, link: PaymentLink) -> Money:
+        """What paying through ``link`` costs now: the open amount of its invoice(s), which
+        partial payments and credit notes reduce, or the requested amount."""
+        if not link.settles:
+            return link.amount
+        with self._ctx.store.transaction() as conn:
+            docs = [doc_queries.get_document(conn, None, i, "invoice") for i in link.settles]
+        return Money.sum(
+            (d.open_amount for d in docs if isinstance(d, Invoice)), link.amount.currency
+        )
 
     def get(self, link_id: str) -> PaymentLink:
         """The link with this id, with its full history."""

@@ -1,0 +1,55 @@
+"""A live server: the ASGI app served by uvicorn on a free loopback port, in a thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+import uvicorn
+
+from paylink import FixedClock, Paylink
+from paylink.web import create_app
+from tests.conftest import START
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@attrs.define
+class Live:
+    pl: Paylink
+    base: str
+    clock: FixedClock
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    clock = FixedClock(START)
+    pl = Paylink.open(f"sqlite:///{tmp_path / 'web.db'}", clock=clock, base_url=base)
+    app = create_app(pl, secret="test-secret")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    yield Live(pl, base, clock)
+    server.should_exit = True
+    thread.join(timeout=10)
+    pl.close()

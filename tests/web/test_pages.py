@@ -1,0 +1,315 @@
+"""The customer pages over real HTTP."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import zxingcpp
+from PIL import Image
+
+from paylink import Line
+from tests.web.conftest import Live
+
+PHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+
+
+def setup_invoice(live: Live, *, name: str = "Marie Peeters", language: str = "en") -> Any:
+    pl = live.pl
+    org = pl.organizations.create(
+        name="Garage Dupont SRL",
+        country="BE",
+        iban="BE71 0961 2345 6769",
+        bic="GKCCBEBB",
+        phone="+32 2 550 18 11",
+        email="billing@garage.example",
+        vat_id="BE0403170701",
+    )
+    customer = pl.customers.create(org, name=name, language=language, email="m@example.be")
+    invoice = pl.invoices.issue(
+        org,
+        customer,
+        lines=[
+            Line(description="Brake pads", quantity="2", unit_price="45.00", vat_rate="21"),
+        ],
+    )
+    return org, customer, invoice, pl.links.create(invoice)
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(headers={"user-agent": PHONE_UA}, timeout=10) as http:
+        yield http
+
+
+def test_pay_page_shows_what_is_due(live: Live, client: httpx.Client) -> None:
+    _org, _cust, _invoice, link = setup_invoice(live)
+    response = client.get(link.url)
+    assert response.status_code == 200
+    html = response.text
+    assert "€108.90" in html
+    assert "2026-000001" in html
+    assert "+++202/6000/00192+++" in html
+    assert "BE71 0961 2345 6769" in html
+    assert "GKCCBEBB" in html
+    assert 'href="tel:+3225501811"' in html
+    assert 'href="mailto:billing@garage.example"' in html
+    assert "Brake pads" in html
+    assert live.pl.links.get(link.id).status == "created"  # a GET alone is not "opened"
+
+
+def test_pages_speak_the_customers_language(live: Live, client: httpx.Client) -> None:
+    _org, _cust, _invoice, link = setup_invoice(live, language="fr")
+    html = client.get(link.url).text
+    assert "Montant dû" in html
+    assert "108,90\u00a0€" in html
+    assert 'lang="fr"' in html
+    assert "Te betalen" in client.get(link.url, params={"lang": "nl"}).text
+    assert "Offener Betrag" in client.get(link.url, params={"lang": "de"}).text
+
+
+def test_security_headers(live: Live, client: httpx.Client) -> None:
+    link = setup_invoice(live)[3]
+    headers = client.get(link.url).headers
+    csp = headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "default-src 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["cache-control"] == "no-store"
+
+
+def test_customer_input_is_escaped(live: Live, client: httpx.Client) -> None:
+    org, _customer, _invoice, _link = setup_invoice(live)
+    evil = live.pl.customers.create(org, name="<script>alert(1)</script>")
+    invoice = live.pl.invoices.issue(
+        org,
+        evil,
+        lines=[
+            Line(
+                description="<img src=x onerror=alert(2)>",
+                quantity="1",
+                unit_price="5",
+                vat_rate="0",
+            )
+        ],
+    )
+    link = live.pl.links.create(invoice)
+    html = client.get(f"{link.url}/invoice").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+def test_unknown_expired_and_cancelled_links_look_the_same(
+    live: Live, client: httpx.Client
+) -> None:
+    pl = live.pl
+    _org, _customer, invoice, link = setup_invoice(live)
+    pl.links.cancel(link)
+    second = setup_invoice(live)[3]
+    expiring = pl.links.request(
+        second.organization_id,
+        None,
+        amount="5",
+        description="Parking",
+        expires_at=live.clock.now(),
+    )
+    answers = [
+        client.get(f"{live.base}/pay/{token}")
+        for token in (link.token, expiring.token, "x" * 32, "short")
+    ]
+    assert {a.status_code for a in answers} == {404}
+    bodies = {re.sub(r'nonce-[^"\';]+|nonce="[^"]+"', "", a.text) for a in answers}
+    assert len(bodies) == 1
+    assert "This link is not valid" in answers[0].text
+    assert invoice.number not in answers[0].text
+
+
+def test_the_epc_qr_code_scans_to_the_invoice(live: Live, client: httpx.Client) -> None:
+    org, _customer, invoice, link = setup_invoice(live)
+    html = client.get(link.url).text
+    src = re.search(r'<img class="qr" src="([^"]+)"', html)
+    assert src is not None
+    image = client.get(src.group(1))
+    assert image.headers["content-type"] == "image/png"
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.content)))
+    assert len(results) == 1
+    assert results[0].text.split("\n") == [
+        "BCD",
+        "002",
+        "1",
+        "SCT",
+        "GKCCBEBB",
+        "Garage Dupont SRL",
+        "BE71096123456769",
+        "EUR108.9",
+        "",
+        str(invoice.reference),
+        "",
+    ]
+    assert org.iban == "BE71096123456769"
+
+
+def test_the_qr_follows_the_open_amount(live: Live, client: httpx.Client) -> None:
+    _org, _customer, invoice, link = setup_invoice(live)
+    live.pl.payments.record(invoice, "8.90")
+    html = client.get(link.url).text
+    assert "€100.00" in html
+    image = client.get(f"{link.url}/qr.png")
+    text = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.content)))[0].text
+    assert "\nEUR100\n" in text
+
+
+def test_opened_is_recorded_from_the_beacon_only_for_people(
+    live: Live, client: httpx.Client
+) -> None:
+    link = setup_invoice(live)[3]
+    html = client.get(link.url).text
+    beacon = re.search(r'data-beacon="([^"]+)" data-csrf="([^"]+)"', html)
+    assert beacon is not None
+    url, csrf = beacon.groups()
+    # Robots: HEAD requests and preview agents change nothing.
+    assert client.head(link.url).status_code == 200
+    for agent in (
+        "WhatsApp/2.23.20.0",
+        "facebookexternalhit/1.1",
+        "Slackbot-LinkExpanding 1.0",
+        "Mozilla/5.0 (compatible; Microsoft Outlook SafeLinks)",
+        "",
+    ):
+        client.get(link.url, headers={"user-agent": agent})
+        assert (
+            client.post(url, data={"csrf": csrf}, headers={"user-agent": agent}).status_code == 204
+        )
+    assert live.pl.links.get(link.id).status == "created"
+    # A forged beacon is refused.
+    assert client.post(url, data={"csrf": "0" * 64}).status_code == 403
+    assert client.post(url, data={"csrf": csrf}).status_code == 204
+    stored = live.pl.links.get(link.id)
+    assert stored.status == "opened"
+    assert (stored.history[-1].status, stored.history[-1].source) == ("opened", "web")
+
+
+def test_receipt_once_paid(live: Live, client: httpx.Client) -> None:
+    _org, _customer, invoice, link = setup_invoice(live)
+    live.pl.payments.record(invoice, method="bank_transfer")
+    html = client.get(link.url).text
+    assert "Thank you, this is paid" in html
+    assert "€108.90" in html
+    assert client.get(f"{link.url}/qr.png").status_code == 404
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def test_quote_approval_issues_the_invoice_and_goes_to_pay(
+    live: Live, client: httpx.Client
+) -> None:
+    pl = live.pl
+    org, customer, _invoice, _link = setup_invoice(live)
+    quote = pl.quotes.send(
+        pl.quotes.create(
+            org,
+            customer,
+            lines=[Line(description="Timing belt", quantity="1", unit_price="400", vat_rate="21")],
+        )
+    )
+    url = pl.quotes.url(quote)
+    page = client.get(url)
+    assert "€484.00" in page.text
+    assert quote.number in page.text
+    assert client.post(f"{url}/approve", data={"csrf": "bad"}).status_code == 403
+    assert pl.quotes.get(quote.id).status == "sent"
+    response = client.post(
+        f"{url}/approve", data={"csrf": _csrf(page.text)}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    stored = pl.quotes.get(quote.id)
+    assert stored.status == "approved"
+    assert stored.decision["user_agent"] == PHONE_UA
+    assert stored.decision["ip"] == "127.0.0.1"
+    assert stored.decided_at == live.clock.now()
+    pay = client.get(response.headers["location"])
+    assert "€484.00" in pay.text
+    assert "2026-000002" in pay.text
+    # Approving twice changes nothing and goes back to the quote.
+    again = client.post(f"{url}/approve", data={"csrf": _csrf(page.text)}, follow_redirects=False)
+    assert again.status_code == 303
+    assert len(pl.invoices.list(org)) == 2
+
+
+def test_quote_decline_with_a_reason(live: Live, client: httpx.Client) -> None:
+    pl = live.pl
+    org, customer, _invoice, _link = setup_invoice(live, language="nl")
+    quote = pl.quotes.send(
+        pl.quotes.create(
+            org,
+            customer,
+            lines=[Line(description="Tyres", quantity="4", unit_price="90", vat_rate="21")],
+        )
+    )
+    url = pl.quotes.url(quote)
+    csrf = _csrf(client.get(url).text)
+    done = client.post(
+        f"{url}/decline", data={"csrf": csrf, "reason": "Te duur"}, follow_redirects=True
+    )
+    assert "U hebt deze offerte geweigerd" in done.text
+    stored = pl.quotes.get(quote.id)
+    assert stored.status == "declined"
+    assert stored.decision == {"reason": "Te duur"}
+
+
+def test_portal_lists_invoices_and_pays_all(live: Live, client: httpx.Client) -> None:
+    pl = live.pl
+    org, customer, first, _link = setup_invoice(live)
+    second = pl.invoices.issue(
+        org, customer, lines=[Line(description="Oil", quantity="1", unit_price="50", vat_rate="21")]
+    )
+    url = pl.portal.url(customer)
+    page = client.get(url).text
+    assert "€169.40" in page  # 108.90 + 60.50
+    assert first.number in page
+    assert second.number in page
+    code = client.get(f"{url}/code.svg")
+    assert code.headers["content-type"] == "image/svg+xml"
+    response = client.post(f"{url}/pay-all", data={"csrf": _csrf(page)}, follow_redirects=False)
+    assert response.status_code == 303
+    pay_all = pl.links.get_by_token(response.headers["location"].rsplit("/", 1)[1])
+    assert pay_all is not None
+    assert pay_all.settles == (first.id, second.id)
+    assert "€169.40" in client.get(response.headers["location"]).text
+    one = client.post(
+        f"{url}/pay", data={"csrf": _csrf(page), "invoice": second.id}, follow_redirects=False
+    )
+    assert one.headers["location"] == pl.links.create(second).url
+    other = pl.customers.create(org, name="Someone else")
+    foreign = pl.invoices.issue(
+        org, other, lines=[Line(description="x", quantity="1", unit_price="1", vat_rate="0")]
+    )
+    assert (
+        client.post(f"{url}/pay", data={"csrf": _csrf(page), "invoice": foreign.id}).status_code
+        == 404
+    )
+
+
+def test_quick_payment_request_page(live: Live, client: httpx.Client) -> None:
+    org, customer, _invoice, _link = setup_invoice(live)
+    link = live.pl.links.request(org, customer, amount="25", description="Deposit")
+    html = client.get(link.url).text
+    assert "Deposit" in html
+    assert "€25.00" in html
+    assert "+++900/0000/00116+++" in html
