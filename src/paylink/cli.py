@@ -232,3 +232,96 @@ def serve(url: str | None, host: str, port: int, base_url: str | None) -> None:
     click.echo(f"paylink serving {pl.store!r} at {base}")
     # uvicorn's access log would print the tokens in URLs; the app logs masked paths instead.
     uvicorn.run(create_app(pl), host=host, port=port, access_log=False, log_level="info")
+
+
+def _open_org(url: str | None, org_id: str | None) -> tuple[Any, Any]:
+    """Open the database and pick the organization (the only one, when not given)."""
+    from .service import Paylink
+
+    pl = Paylink.open(url)
+    orgs = pl.organizations.list()
+    if org_id:
+        chosen = [o for o in orgs if o.id == org_id or o.name == org_id]
+    else:
+        chosen = orgs
+    if len(chosen) != 1:
+        names = ", ".join(f"{o.id} ({o.name})" for o in orgs) or "none"
+        raise click.UsageError(f"choose the organization with --org; this database has: {names}")
+    return pl, chosen[0]
+
+
+@main.group()
+def payfile() -> None:
+    """Write payment files for the bank."""
+
+
+@payfile.command("pain001")
+@click.option("--db", "url", default=None, help="Database URL (default: sqlite:///paylink.db).")
+@click.option("--org", "org_id", default=None, help="Organization id or name.")
+@click.option(
+    "--version",
+    "version",
+    type=click.Choice(["03", "09"]),
+    default="03",
+    show_default=True,
+    help="pain.001.001.03 or pain.001.001.09.",
+)
+@click.option(
+    "--execution-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Requested execution date for all payments (default: each due date).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the XML file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+def payfile_pain001(
+    url: str | None,
+    org_id: str | None,
+    version: str,
+    execution_date: Any,
+    out: Path,
+    as_json: bool,
+) -> None:
+    """Pay all open purchase invoices: a SEPA credit-transfer file (pain.001), XSD-validated."""
+    pl, org = _open_org(url, org_id)
+    try:
+        made = pl.purchases.pain001(
+            org,
+            version=f"pain.001.001.{version}",
+            execution_date=execution_date.date() if execution_date else None,
+        )
+    except PaylinkError as exc:
+        _fail(exc)
+    out.write_bytes(made.xml)
+    summary = {
+        "file": str(out),
+        "message_id": made.message_id,
+        "version": made.version,
+        "count": len(made.orders),
+        "total": str(made.total.amount),
+        "currency": "EUR",
+        "payments": [
+            {
+                "end_to_end_id": o.end_to_end_id,
+                "creditor": o.creditor_name,
+                "amount": str(o.amount.amount),
+                "execution_date": o.execution_date.isoformat(),
+                "reference": str(o.reference) if o.reference else None,
+            }
+            for o in made.orders
+        ],
+    }
+    if as_json:
+        _print_json(summary)
+    else:
+        for o in made.orders:
+            click.echo(
+                f"{o.execution_date}  {o.amount!s:>14}  {o.creditor_name}  {o.reference or o.text}"
+            )
+        click.echo(f"{len(made.orders)} payments, {made.total}: {out} ({made.version})")
+    pl.close()

@@ -198,6 +198,37 @@ def run_demo(
     )
     echo(f"   link of {inv_john.number}: {pl.links.get(links[inv_john.number].id).status}")
 
+    step("Paying suppliers: a SEPA credit-transfer file (pain.001)")
+    pl.purchases.create(
+        org,
+        supplier_name="Pièces Auto Distribution SA",
+        supplier_iban="BE43 0689 9999 9501",
+        amount="1210.00",
+        due_date=dt.date(2026, 3, 20),
+        supplier_reference="F-2026-0889",
+        payment_reference="+++090/9337/55493+++",
+    )
+    pl.purchases.create(
+        org,
+        supplier_name="Immo Parc SRL",
+        supplier_iban="BE62 5100 0754 7061",
+        amount="1450.00",
+        due_date=dt.date(2026, 4, 1),
+        supplier_reference="Loyer avril",
+    )
+    payfile = pl.purchases.pain001(org)
+    payfile_path = directory / "payments-pain001.xml"
+    payfile_path.write_bytes(payfile.xml)
+    for order in payfile.orders:
+        echo(
+            f"   {order.execution_date}  {order.amount!s:>12}  {order.creditor_name:<28} "
+            f"{order.reference or order.text}"
+        )
+    echo(
+        f"   {payfile_path} ({payfile.version}, XSD-valid, {payfile.total}); "
+        "the invoices are now payment_ordered"
+    )
+
     open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
     echo("")
     echo(f"Open receivables: {open_total}.  Data kept in {url}")

@@ -16,6 +16,7 @@ from ..exceptions import StateError, ValidationError
 from ..money import Money, currency_exponent
 from ..numbering import DEFAULT_PATTERNS, format_number, series_key
 from ..parties import Customer, Organization, normalize_bic, normalize_iban
+from ..payfiles import PaymentFile
 from ..store import documents as q
 from ._base import Resource, Unit, new_id
 
@@ -538,6 +539,69 @@ class Purchases(Resource):
             )
             q.insert_purchase(unit.conn, invoice, unit.now)
         return invoice
+
+    def pain001(
+        self,
+        org: Organization | str,
+        purchases: Sequence[PurchaseInvoice] | None = None,
+        *,
+        execution_date: dt.date | None = None,
+        version: str = "pain.001.001.03",
+    ) -> PaymentFile:
+        """Write the SEPA credit-transfer file paying ``purchases`` (default: all open ones).
+
+        Each payment is requested for its invoice's due date (``execution_date`` for all, if
+        given), never before today; the supplier's structured reference goes into the file's
+        structured remittance field; the end-to-end id is the purchase invoice's id. The
+        invoices become ``payment_ordered`` in the same transaction.
+        """
+        from ..payfiles import TransferOrder, build_pain001
+
+        with self._ctx.unit() as unit:
+            organization = self._org(unit.conn, org)
+            if not organization.iban:
+                raise ValidationError("the organization has no IBAN to pay from", field="iban")
+            today = self._ctx.today(organization, unit.now)
+            if purchases is None:
+                chosen = q.list_purchases(unit.conn, organization.id, statuses=["open"])
+            else:
+                chosen = [q.get_purchase(unit.conn, organization.id, p.id) for p in purchases]
+            for p in chosen:
+                if p.status != "open":
+                    raise StateError(
+                        f"purchase invoice {p.supplier_reference or p.id} is {p.status}"
+                    )
+            if not chosen:
+                raise ValidationError("there is no open purchase invoice to pay", field="purchases")
+            orders = tuple(
+                TransferOrder(
+                    end_to_end_id=p.id,
+                    creditor_name=p.supplier_name,
+                    creditor_iban=p.supplier_iban,
+                    creditor_bic=p.supplier_bic,
+                    amount=p.open_amount,
+                    execution_date=max(execution_date or p.due_date, today),
+                    reference=p.payment_reference,
+                    text="" if p.payment_reference else (p.supplier_reference or p.description),
+                )
+                for p in chosen
+            )
+            seq = q.next_in_series(unit.conn, organization.id, f"payfile:{today.year}")
+            message_id = f"PAYLINK-{today.year}-{seq:06d}"
+            xml = build_pain001(
+                debtor_name=organization.name,
+                debtor_iban=organization.iban,
+                debtor_bic=organization.bic,
+                orders=orders,
+                message_id=message_id,
+                created_at=unit.now,
+                version=version,  # type: ignore[arg-type]
+            )
+            for p in chosen:
+                q.update_purchase(
+                    unit.conn, attrs.evolve(p, status="payment_ordered", end_to_end_id=p.id)
+                )
+        return PaymentFile(xml=xml, message_id=message_id, version=version, orders=orders)
 
     def get(self, org: Organization | str, purchase_id: str) -> PurchaseInvoice:
         """The purchase invoice with this id."""
