@@ -240,10 +240,7 @@ def _open_org(url: str | None, org_id: str | None) -> tuple[Any, Any]:
 
     pl = Paylink.open(url)
     orgs = pl.organizations.list()
-    if org_id:
-        chosen = [o for o in orgs if o.id == org_id or o.name == org_id]
-    else:
-        chosen = orgs
+    chosen = [o for o in orgs if o.id == org_id or o.name == org_id] if org_id else orgs
     if len(chosen) != 1:
         names = ", ".join(f"{o.id} ({o.name})" for o in orgs) or "none"
         raise click.UsageError(f"choose the organization with --org; this database has: {names}")
