@@ -39,8 +39,12 @@ def generate_lines(seed: int = 7) -> Iterator[list[Line]]:
         ]
 
 
-def run(url: str, count: int) -> float:
-    """Issue ``count`` invoices on a new database at ``url``; return invoices per second."""
+def run(url: str, count: int, *, batch: int = 0) -> float:
+    """Issue ``count`` invoices on a new database at ``url``; return invoices per second.
+
+    With ``batch``, invoices are issued ``batch`` at a time with ``issue_many`` (one
+    transaction per batch) instead of one transaction each.
+    """
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
     pl = Paylink.open(url, clock=clock)
     org = pl.organizations.create(name="Bench", country="BE", iban="BE71096123456769")
@@ -48,8 +52,15 @@ def run(url: str, count: int) -> float:
     stream = generate_lines()
     batches = [next(stream) for _ in range(count)]
     start = time.perf_counter()
-    for i, lines in enumerate(batches):
-        pl.invoices.issue(org, customers[i % len(customers)], lines=lines)
+    if batch:
+        for offset in range(0, count, batch):
+            chunk = batches[offset : offset + batch]
+            pl.invoices.issue_many(
+                org, [(customers[(offset + i) % len(customers)], ls) for i, ls in enumerate(chunk)]
+            )
+    else:
+        for i, lines in enumerate(batches):
+            pl.invoices.issue(org, customers[i % len(customers)], lines=lines)
     elapsed = time.perf_counter() - start
     pl.close()
     return count / elapsed
@@ -65,13 +76,17 @@ def main(argv: list[str] | None = None) -> None:
         f"{platform.python_version()}, {count_cpus()} cores"
     )
     if args.engine in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            rate = run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.count)
-        print(f"sqlite (file, WAL):   {rate:8.0f} invoices/s  ({args.count} invoices)")
+        for batch in (0, 100):
+            with tempfile.TemporaryDirectory() as tmp:
+                rate = run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.count, batch=batch)
+            how = f"issue_many x{batch}" if batch else "issue, one tx each"
+            print(f"sqlite (file, WAL)  {how:<20} {rate:8.0f} invoices/s ({args.count})")
     if args.engine in ("postgres", "both"):
         with PostgresServer() as server:
-            rate = run(server.create_database(), args.count)
-        print(f"postgresql (local):   {rate:8.0f} invoices/s  ({args.count} invoices)")
+            for batch in (0, 100):
+                rate = run(server.create_database(), args.count, batch=batch)
+                how = f"issue_many x{batch}" if batch else "issue, one tx each"
+                print(f"postgresql (local)  {how:<20} {rate:8.0f} invoices/s ({args.count})")
 
 
 def count_cpus() -> int:

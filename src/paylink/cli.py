@@ -247,6 +247,95 @@ def _open_org(url: str | None, org_id: str | None) -> tuple[Any, Any]:
     return pl, chosen[0]
 
 
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--db", "url", default=None, help="Database URL (default: sqlite:///paylink.db).")
+@click.option("--org", "org_id", default=None, help="Organization id or name.")
+@click.option("--format", "format_name", default=None, help="camt, coda, mt940 (default: sniffed).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def statement_import(
+    file: Path, url: str | None, org_id: str | None, format_name: str | None, as_json: bool
+) -> None:
+    """Import a bank statement file into the database (all or nothing, duplicates skipped)."""
+    pl, org = _open_org(url, org_id)
+    try:
+        result = pl.statements.import_file(org, file, format=format_name)
+    except PaylinkError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(
+            {
+                "file": str(file),
+                "format": result.format,
+                "transactions": result.transactions,
+                "new_transactions": result.new_transactions,
+                "duplicates": result.duplicates,
+                "statements": [
+                    {
+                        "id": s.id,
+                        "account": s.account,
+                        "transactions": s.transactions,
+                        "new_transactions": s.new_transactions,
+                        "balance_ok": s.balance.ok,
+                        "balance": str(s.balance),
+                    }
+                    for s in result.statements
+                ],
+            }
+        )
+    else:
+        for s in result.statements:
+            click.echo(f"{s.id}: {s.new_transactions}/{s.transactions} new; {s.balance}")
+        click.echo(
+            f"{result.new_transactions} new transactions, {result.duplicates} already "
+            f"imported ({result.format})"
+        )
+    pl.close()
+    if result.mismatches:
+        sys.exit(2)
+
+
+@main.group()
+def feed() -> None:
+    """Bank feeds: sources of transactions that need no upload (Ponto, a CODA folder)."""
+
+
+@feed.command("sync")
+@click.option("--db", "url", default=None, help="Database URL (default: sqlite:///paylink.db).")
+@click.option("--org", "org_id", default=None, help="Organization id or name.")
+@click.option("--feed", "feed_name", default=None, help="Only this feed.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def feed_sync(url: str | None, org_id: str | None, feed_name: str | None, as_json: bool) -> None:
+    """Fetch what is new from the organization's connected feeds."""
+    pl, org = _open_org(url, org_id)
+    try:
+        reports = pl.feeds.sync(org, feed_name)
+    except PaylinkError as exc:
+        _fail(exc)
+    rows = [
+        {
+            "feed": r.feed,
+            "new_transactions": r.new_transactions,
+            "duplicates": r.duplicates,
+            "files_imported": list(r.files_imported),
+            "files_skipped": list(r.files_skipped),
+            "files_rejected": [{"file": f, "reason": why} for f, why in r.files_rejected],
+        }
+        for r in reports
+    ]
+    if as_json:
+        _print_json({"feeds": rows})
+    else:
+        for r in reports:
+            click.echo(
+                f"{r.feed}: {r.new_transactions} new transactions, "
+                f"{len(r.files_imported)} files imported, {len(r.files_rejected)} rejected"
+            )
+            for name, why in r.files_rejected:
+                click.echo(f"  rejected {name}: {why}")
+    pl.close()
+
+
 @main.group()
 def payfile() -> None:
     """Write payment files for the bank."""
@@ -322,3 +411,12 @@ def payfile_pain001(
             )
         click.echo(f"{len(made.orders)} payments, {made.total}: {out} ({made.version})")
     pl.close()
+
+
+from .statements._cli import statement  # noqa: E402
+
+main.add_command(statement)
+statement.add_command(statement_import)
+from .reconcile._cli import reconcile  # noqa: E402
+
+main.add_command(reconcile)

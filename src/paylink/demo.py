@@ -18,6 +18,7 @@ from .exceptions import PaylinkError
 from .money import Money
 from .parties import Address
 from .service import Paylink
+from .testing import StatementLine, camt053
 
 __all__ = ["DEMO_START", "run_demo"]
 
@@ -228,6 +229,78 @@ def run_demo(
         f"   {payfile_path} ({payfile.version}, XSD-valid, {payfile.total}); "
         "the invoices are now payment_ordered"
     )
+
+    step("The bank side: a statement imported")
+    purchase = next(p for p in pl.purchases.list(org) if p.payment_reference)
+    statement = camt053(
+        account_iban=org.iban or "",
+        statement_id="2026-03-09-00017",
+        owner=org.name,
+        opening=Money.of("12500.00", "EUR"),
+        created_at=clock.now(),
+        lines=[
+            StatementLine(
+                amount=pl.invoices.get(approved.id).open_amount,
+                booking_date=dt.date(2026, 3, 9),
+                bank_reference="20260309-0000101",
+                counterparty_name="BRASSERIE DU PARC",
+                counterparty_iban="BE43068999999501",
+                reference=approved.reference,
+            ),
+            StatementLine(
+                amount=deposit.amount,
+                booking_date=dt.date(2026, 3, 9),
+                bank_reference="20260309-0000102",
+                counterparty_name="J. SMITH",
+                counterparty_iban="GB33BUKB20201555555555",
+                text=f"deposit timing belt {deposit.reference}",
+            ),
+            StatementLine(
+                amount=-purchase.amount,
+                booking_date=dt.date(2026, 3, 9),
+                bank_reference="20260309-0000103",
+                counterparty_name=purchase.supplier_name,
+                counterparty_iban=purchase.supplier_iban,
+                reference=purchase.payment_reference,
+                end_to_end_id=purchase.id,
+            ),
+            StatementLine(
+                amount=Money.of("18.00", "EUR"),
+                booking_date=dt.date(2026, 3, 9),
+                bank_reference="20260309-0000104",
+                counterparty_name="UNKNOWN SENDER",
+                text="refund parking",
+            ),
+        ],
+    )
+    statement_path = directory / "statement-camt053.xml"
+    statement_path.write_bytes(statement)
+    imported = pl.statements.import_file(org, statement_path)
+    echo(
+        f"   {statement_path}: {imported.format}, {imported.transactions} transactions, "
+        f"{imported.new_transactions} new; {imported.statements[0].balance}"
+    )
+    again = pl.statements.import_file(org, statement_path)
+    echo(f"   imported again: {again.new_transactions} new, {again.duplicates} skipped")
+    for tx in pl.statements.transactions(org):
+        ref = tx.structured_reference or tx.remittance_text or ""
+        echo(f"   {tx.booking_date}  {tx.amount!s:>13}  {tx.counterparty_name or '':<28} {ref}")
+
+    step("Reconciliation: the bank statement checks the invoices")
+    run = pl.reconcile(org)
+    for match in run.applied:
+        echo(f"   applied  {match.transaction_id}  -> {', '.join(match.invoices)}  [{match.rule}]")
+        echo(f"            {match.explanation}")
+    for proposal in run.review:
+        echo(
+            f"   review   {proposal.transaction_id}  -> {', '.join(proposal.invoice_numbers)}  "
+            f"({proposal.confidence:.2f}) {proposal.explanation}"
+        )
+    for tx_id in run.unmatched:
+        echo(f"   unmatched {tx_id}: {run.result.explain(tx_id).splitlines()[-1].strip()}")
+    for inv in pl.invoices.list(org):
+        echo(f"   {inv.number}  {inv.status:<15} open {inv.open_amount!s:>12}")
+    echo(f"   running it again applies nothing: {len(pl.reconcile(org).applied)} applied")
 
     open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
     echo("")

@@ -95,9 +95,11 @@ def paylink_register_statement_formats(register: Callable[[Any], None]) -> None:
     are registered through this same hook.
 
     :param register: call ``register(format)`` once per format, with an object that satisfies
-        :class:`paylink.ports.StatementFormat`: a unique ``name``, a ``sniff(head)`` that
-        recognises the format from the first bytes of a file, and a ``parse(...)`` that yields
-        :class:`paylink.statements.Statement` objects.
+        :class:`paylink.statements.StatementFormat`: a unique ``name``, a ``sniff(head)`` that
+        recognises the format from the first bytes of a file, and ``iter_events(stream,
+        filename=...)`` yielding a header, the transactions and a footer per statement
+        (subclass :class:`paylink.statements.FormatBase` and it derives ``iter_statements`` and
+        ``iter_transactions`` from that).
     """
 
 

@@ -305,3 +305,19 @@ def test_events_fire_after_commit_and_a_broken_plugin_changes_nothing(
     assert "boom" in caplog.text
     assert pl.invoices.get(inv.id).status == "paid"
     pl.close()
+
+
+def test_issue_many_is_all_or_nothing(pl: Paylink, org: Organization, customer: Customer) -> None:
+    other = pl.customers.create(org, name="Other")
+    issued = pl.invoices.issue_many(
+        org, [(customer, lines()), (other, lines()), (customer, lines())]
+    )
+    assert [i.number for i in issued] == ["2026-000001", "2026-000002", "2026-000003"]
+    assert [i.customer_id for i in issued] == [customer.id, other.id, customer.id]
+    assert pl.invoices.get(issued[1].id) == issued[1]
+    with pytest.raises(NotFound):
+        pl.invoices.issue_many(org, [(customer, lines()), ("cus_unknown", lines())])
+    with pytest.raises(ValidationError):
+        pl.invoices.issue_many(org, [(customer, lines()), (customer, [])])
+    assert len(pl.invoices.list(org)) == 3
+    assert pl.invoices.issue(org, customer, lines=lines()).number == "2026-000004"

@@ -16,9 +16,12 @@ from ..plugins import Plugins
 from ..store import Store
 from ._base import Context
 from .documents import Invoices, Purchases, Quotes
+from .feeds import Feeds
 from .links import Links, Portal
 from .parties import Catalog, Customers, Organizations
 from .payments import Payments
+from .reconciliation import Reconciliation, ReconciliationRun
+from .statements import Statements
 
 __all__ = ["Paylink"]
 
@@ -35,7 +38,8 @@ class Paylink:
     'ogm'
 
     Namespaces: :attr:`organizations`, :attr:`customers`, :attr:`catalog`, :attr:`quotes`,
-    :attr:`invoices`, :attr:`purchases`, :attr:`payments`, :attr:`links`, :attr:`portal`.
+    :attr:`invoices`, :attr:`purchases`, :attr:`payments`, :attr:`links`, :attr:`portal`,
+    :attr:`statements`, :attr:`feeds`, :attr:`reconciliation`.
     """
 
     def __init__(
@@ -61,6 +65,9 @@ class Paylink:
         self.payments = Payments(self)
         self.links = Links(self)
         self.portal = Portal(self)
+        self.statements = Statements(self)
+        self.feeds = Feeds(self)
+        self.reconciliation = Reconciliation(self)
 
     @classmethod
     def open(
@@ -104,6 +111,11 @@ class Paylink:
     def base_url(self) -> str:
         """Where the web app is served."""
         return self._ctx.base_url
+
+    def reconcile(self, org: Organization | str, **options: Any) -> ReconciliationRun:
+        """Reconcile the organization's imported bank transactions against what is open, and
+        apply the confident matches (see :meth:`Reconciliation.run` for the options)."""
+        return self.reconciliation.run(org, **options)
 
     def today(self, org: Organization) -> dt.date:
         """The date it is now at ``org`` (in its time zone), by this Paylink's clock."""

@@ -21,7 +21,7 @@ from ..store import organizations as org_queries
 if TYPE_CHECKING:
     from . import Paylink
 
-__all__ = ["Context", "Resource", "Unit", "new_id"]
+__all__ = ["Context", "Resource", "Unit", "new_id", "unit_today"]
 
 
 def new_id(prefix: str) -> str:
@@ -40,6 +40,11 @@ class Unit:
     def emit(self, event: str, **kwargs: Any) -> None:
         """Queue ``paylink_<event>`` to be called once the transaction has committed."""
         self.events.append((event, kwargs))
+
+
+def unit_today(unit: Unit, org: Organization) -> dt.date:
+    """The date at ``org`` at the unit's time (its time zone)."""
+    return unit.now.astimezone(zoneinfo.ZoneInfo(org.timezone)).date()
 
 
 @attrs.define

@@ -18,7 +18,8 @@ from ..numbering import DEFAULT_PATTERNS, format_number, series_key
 from ..parties import Customer, Organization, normalize_bic, normalize_iban
 from ..payfiles import PaymentFile
 from ..store import documents as q
-from ._base import Resource, Unit, new_id
+from ..store.organizations import get_organization
+from ._base import Resource, Unit, new_id, unit_today
 
 __all__ = ["Invoices", "Purchases", "Quotes"]
 
@@ -91,6 +92,46 @@ def issue_invoice(
     return invoice
 
 
+def credit_invoice(
+    unit: Unit, current: Invoice, lines: Iterable[Line] | None, reason: str, base_url: str
+) -> CreditNote:
+    """Issue a credit note against ``current`` inside ``unit`` (see :meth:`Invoices.credit`)."""
+    if current.status not in ("issued", "partially_paid"):
+        raise StateError(
+            f"invoice {current.number or current.id} is {current.status}; only an issued "
+            "invoice can be credited"
+        )
+    organization = get_organization(unit.conn, current.organization_id)
+    today = unit_today(unit, organization)
+    note = CreditNote(
+        id=new_id("crn"),
+        organization_id=organization.id,
+        customer_id=current.customer_id,
+        invoice_id=current.id,
+        currency=current.currency,
+        lines=_check_lines(lines) if lines is not None else current.lines,
+        number=_number(unit, organization, "credit_note", today),
+        issue_date=today,
+        reason=reason,
+        created_at=unit.now,
+    )
+    if note.total > current.open_amount:
+        raise ValidationError(
+            f"the credit note ({note.total}) exceeds what is open on invoice "
+            f"{current.number} ({current.open_amount})",
+            field="lines",
+        )
+    q.insert_document(unit.conn, note, unit.now)
+    updated = attrs.evolve(current, credited_amount=current.credited + note.total)
+    updated = attrs.evolve(updated, status=updated.status_after_settlement())
+    q.update_document(unit.conn, updated)
+    if updated.status == "cancelled":
+        from .links import cancel_links_of
+
+        cancel_links_of(unit, updated, base_url)
+    return note
+
+
 class Invoices(Resource):
     """Issue, read and cancel sales invoices."""
 
@@ -128,6 +169,40 @@ class Invoices(Resource):
                 currency=currency,
                 notes=notes,
             )
+
+    def issue_many(
+        self,
+        org: Organization | str,
+        batch: Iterable[tuple[Customer | str, Iterable[Line]]],
+        *,
+        due_date: dt.date | None = None,
+        issue_date: dt.date | None = None,
+        currency: str | None = None,
+    ) -> builtins.list[Invoice]:
+        """Issue a batch of invoices (a monthly subscription run) in one transaction.
+
+        ``batch`` holds ``(customer, lines)`` pairs; the invoices get consecutive numbers in
+        that order. All or nothing: one bad pair (no lines, an unknown customer) issues none.
+        Much faster than one :meth:`issue` per invoice, since it commits once.
+        """
+        pairs = [(customer, _check_lines(lines)) for customer, lines in batch]
+        with self._ctx.unit() as unit:
+            organization = self._org(unit.conn, org)
+            day = issue_date or self._ctx.today(organization, unit.now)
+            known: set[str] = set()
+            issued = []
+            for customer, lines in pairs:
+                cust_id = customer if isinstance(customer, str) else customer.id
+                if cust_id not in known:
+                    self._customer_id(unit.conn, organization.id, cust_id)
+                    known.add(cust_id)
+                issued.append(
+                    issue_invoice(
+                        unit, organization, cust_id, lines, issue_date=day, due_date=due_date,
+                        currency=currency,
+                    )
+                )
+            return issued
 
     def create_draft(
         self,
@@ -250,40 +325,7 @@ class Invoices(Resource):
         """
         with self._ctx.unit() as unit:
             current = self._get(unit.conn, invoice, for_update=True)
-            if current.status not in ("issued", "partially_paid"):
-                raise StateError(
-                    f"invoice {current.number or current.id} is {current.status}; only an issued "
-                    "invoice can be credited"
-                )
-            organization = self._org(unit.conn, current.organization_id)
-            today = self._ctx.today(organization, unit.now)
-            note = CreditNote(
-                id=new_id("crn"),
-                organization_id=organization.id,
-                customer_id=current.customer_id,
-                invoice_id=current.id,
-                currency=current.currency,
-                lines=_check_lines(lines) if lines is not None else current.lines,
-                number=_number(unit, organization, "credit_note", today),
-                issue_date=today,
-                reason=reason,
-                created_at=unit.now,
-            )
-            if note.total > current.open_amount:
-                raise ValidationError(
-                    f"the credit note ({note.total}) exceeds what is open on invoice "
-                    f"{current.number} ({current.open_amount})",
-                    field="lines",
-                )
-            q.insert_document(unit.conn, note, unit.now)
-            updated = attrs.evolve(current, credited_amount=current.credited + note.total)
-            updated = attrs.evolve(updated, status=updated.status_after_settlement())
-            q.update_document(unit.conn, updated)
-            if updated.status == "cancelled":
-                from .links import cancel_links_of
-
-                cancel_links_of(unit, updated, self._ctx.base_url)
-        return note
+            return credit_invoice(unit, current, lines, reason, self._ctx.base_url)
 
     def cancel(self, invoice: Invoice | str, *, reason: str = "") -> CreditNote:
         """Cancel an issued invoice with a credit note for all of it.

@@ -12,7 +12,7 @@ import attrs
 from ..documents import Invoice
 from ..exceptions import StateError, ValidationError
 from ..money import Money
-from ..payments import Payment, allocate_in_order
+from ..payments import Allocation, Payment, allocate_in_order
 from ..store import documents as doc_queries
 from ..store import payments as q
 from ..store.organizations import get_organization
@@ -35,9 +35,13 @@ def apply_payment(
     note: str,
     base_url: str,
     customer_id: str | None = None,
+    amounts: Sequence[Money] | None = None,
 ) -> Payment:
-    """Store a payment allocated over ``invoices`` (in order) and settle them, inside ``unit``.
+    """Store a payment allocated over ``invoices`` and settle them, inside ``unit``.
 
+    Without ``amounts`` the payment goes to the invoices in order, each up to its open amount;
+    with ``amounts`` (one per invoice, as reconciliation proposes) each invoice receives its
+    amount, at most what is open. What is not allocated stays on the payment as credit.
     Idempotent per (provider, provider_reference): a payment already recorded under them is
     returned unchanged, so a provider's event or a bank line is never counted twice.
     """
@@ -54,7 +58,21 @@ def apply_payment(
                 f"invoice {fresh.number or fresh.id} is {fresh.status}; it cannot be paid"
             )
         current.append(fresh)
-    allocations, _credit = allocate_in_order(amount, [(i.id, i.open_amount) for i in current])
+    if amounts is None:
+        allocations, _credit = allocate_in_order(amount, [(i.id, i.open_amount) for i in current])
+    else:
+        if len(amounts) != len(current):
+            raise ValidationError("expected one amount per invoice", field="amounts")
+        allocations = []
+        for inv, part in zip(current, amounts, strict=True):
+            if part > inv.open_amount or part.amount <= 0:
+                raise ValidationError(
+                    f"{part} does not fit invoice {inv.number} ({inv.open_amount} open)",
+                    field="amounts",
+                )
+            allocations.append(Allocation(inv.id, part))
+        if Money.sum((a.amount for a in allocations), amount.currency) > amount:
+            raise ValidationError("the allocations exceed the payment", field="amounts")
     customers = {i.customer_id for i in current}
     payment = Payment(
         id=new_id("pay"),
@@ -155,3 +173,4 @@ class Payments(Resource):
         invoice_id = invoice.id if isinstance(invoice, Invoice) else invoice
         with self._ctx.store.transaction() as conn:
             return q.list_payments(conn, org, invoice_id=invoice_id)
+

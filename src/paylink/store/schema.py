@@ -271,7 +271,109 @@ access_tokens = sa.Table(
     sa.Index("ix_access_tokens_object", "kind", "object_id"),
 )
 
-SCHEMA_VERSION = 2
+# --- version 3: imported bank statements and transactions -------------------------------------
+
+bank_statements = sa.Table(
+    "bank_statements",
+    metadata,
+    sa.Column("row_id", sa.Integer, sa.Identity(), primary_key=True),
+    _org(),
+    sa.Column("statement_id", sa.String(100), nullable=False),
+    sa.Column("account", sa.String(34), nullable=False),
+    sa.Column("format", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(300), nullable=False),
+    sa.Column("file_hash", sa.String(64), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("opening_minor", sa.BigInteger),
+    sa.Column("closing_minor", sa.BigInteger),
+    sa.Column("opening_date", sa.Date),
+    sa.Column("closing_date", sa.Date),
+    sa.Column("balance_ok", sa.Boolean),
+    sa.Column("transactions", sa.Integer, nullable=False),
+    sa.Column("new_transactions", sa.Integer, nullable=False),
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+    sa.Index("ix_bank_statements_org_hash", "organization_id", "file_hash"),
+)
+
+bank_transactions = sa.Table(
+    "bank_transactions",
+    metadata,
+    _org(),
+    sa.Column("account", sa.String(34), nullable=False),
+    sa.Column("id", sa.String(100), nullable=False),
+    sa.Column("statement_row", sa.Integer),
+    sa.Column("booking_date", sa.Date, nullable=False),
+    sa.Column("value_date", sa.Date),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("counterparty_name", sa.String(200)),
+    sa.Column("counterparty_iban", sa.String(34)),
+    sa.Column("counterparty_bic", sa.String(11)),
+    sa.Column("structured_reference", sa.String(40)),
+    sa.Column("remittance_text", sa.Text),
+    sa.Column("bank_transaction_code", sa.String(40)),
+    sa.Column("bank_reference", sa.String(100)),
+    sa.Column("end_to_end_id", sa.String(100)),
+    sa.Column("raw", sa.Text),
+    sa.Column("status", sa.String(20), nullable=False),  # unmatched | matched | ignored
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("organization_id", "account", "id"),
+    sa.Index("ix_bank_transactions_org_status", "organization_id", "status", "booking_date"),
+)
+
+feed_accounts = sa.Table(
+    "feed_accounts",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("feed", sa.String(40), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_sync_at", UTCDateTime),
+    sa.UniqueConstraint("organization_id", "feed", name="uq_feed_accounts_org_feed"),
+)
+
+reconciliation_matches = sa.Table(
+    "reconciliation_matches",
+    metadata,
+    _org(),
+    sa.Column("account", sa.String(34), nullable=False),
+    sa.Column("transaction_id", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # applied | review | rejected
+    sa.Column("rule", sa.String(60), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("proposal", sa.JSON, nullable=False),
+    sa.Column("payment_id", ID),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("decided_at", UTCDateTime),
+    sa.PrimaryKeyConstraint("organization_id", "account", "transaction_id"),
+    sa.Index("ix_reconciliation_matches_org_status", "organization_id", "status"),
+)
+
+reconciliation_rejections = sa.Table(
+    "reconciliation_rejections",
+    metadata,
+    _org(),
+    sa.Column("account", sa.String(34), nullable=False),
+    sa.Column("transaction_id", sa.String(100), nullable=False),
+    sa.Column("invoices", sa.String(400), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("organization_id", "account", "transaction_id", "invoices"),
+)
+
+customer_aliases = sa.Table(
+    "customer_aliases",
+    metadata,
+    _org(),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("name_key", sa.String(200), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("organization_id", "name_key"),
+)
+
+SCHEMA_VERSION = 3
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -286,11 +388,27 @@ def _create(*tables: sa.Table) -> Migration:
 
 MIGRATIONS: dict[int, Migration] = {
     2: _create(payment_links, link_events, access_tokens),
+    3: _create(
+        bank_statements,
+        bank_transactions,
+        feed_accounts,
+        reconciliation_matches,
+        reconciliation_rejections,
+        customer_aliases,
+    ),
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
 VERSION_TABLES: dict[int, tuple[str, ...]] = {
     2: ("payment_links", "link_events", "access_tokens"),
+    3: (
+        "bank_statements",
+        "bank_transactions",
+        "feed_accounts",
+        "reconciliation_matches",
+        "reconciliation_rejections",
+        "customer_aliases",
+    ),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 

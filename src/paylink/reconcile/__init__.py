@@ -1,0 +1,85 @@
+"""Reconciliation: which open invoices does each bank transaction pay?
+
+Pure functions of their inputs (no I/O except :func:`load_open_items`, no clock): give
+:func:`reconcile` the transactions of a statement and the open items, get proposals with a
+confidence, an explanation and an ``auto`` flag, plus the transactions nothing matched::
+
+    from paylink.reconcile import load_open_items, reconcile
+    result = reconcile(transactions, load_open_items("open.csv"))
+    for proposal in result.auto:
+        ...  # apply
+    print(result.explain("TX-42"))
+    print(result.evaluate({"TX-42": {"2026-0042"}}))
+
+Rules are plain functions ``(transaction, index) -> list[Candidate]``; see
+:mod:`paylink.reconcile.rules` for the built-in ones and how to add your own.
+"""
+
+from .engine import Allocation, Proposal, Reconciler, ReconcileResult, reconcile
+from .evaluate import Evaluation, Scores, evaluate, truth_from_records
+from .index import LEGAL_SUFFIXES, MatchSettings, OpenItemIndex, name_tokens, normalize_number
+from .items import (
+    Direction,
+    LoadedOpenItems,
+    OpenItem,
+    OpenItemsError,
+    RowProblem,
+    load_open_items,
+    normalize_iban,
+)
+from .rules import (
+    BUILTIN_RULES,
+    Candidate,
+    Rule,
+    RuleFunction,
+    as_rule,
+    customer_tolerance,
+    exact_reference,
+    iban_amount,
+    invoice_number,
+    overpayment,
+    partial_payment,
+    purchase_payment,
+    rule,
+    subset_sum,
+    text_reference,
+)
+
+__all__ = [
+    "BUILTIN_RULES",
+    "LEGAL_SUFFIXES",
+    "Allocation",
+    "Candidate",
+    "Direction",
+    "Evaluation",
+    "LoadedOpenItems",
+    "MatchSettings",
+    "OpenItem",
+    "OpenItemIndex",
+    "OpenItemsError",
+    "Proposal",
+    "ReconcileResult",
+    "Reconciler",
+    "RowProblem",
+    "Rule",
+    "RuleFunction",
+    "Scores",
+    "as_rule",
+    "customer_tolerance",
+    "evaluate",
+    "exact_reference",
+    "iban_amount",
+    "invoice_number",
+    "load_open_items",
+    "name_tokens",
+    "normalize_iban",
+    "normalize_number",
+    "overpayment",
+    "partial_payment",
+    "purchase_payment",
+    "reconcile",
+    "rule",
+    "subset_sum",
+    "text_reference",
+    "truth_from_records",
+]

@@ -1,0 +1,495 @@
+"""The open-item index: every way a rule may look an invoice up, built once, in linear time.
+
+Rules never loop over all open items: they ask the index, which answers from dicts keyed by
+structured reference, invoice number (and its digits), end-to-end id, customer IBAN, customer,
+(customer, amount), (currency, amount) and normalised name tokens. The index also keeps what is
+still open of each item during a run, so an amount proposed for one transaction is not offered
+again to the next one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, Literal, TypeVar
+
+import attrs
+
+from ..exceptions import ValidationError, mask_iban
+from ..money import CURRENCY_EXPONENTS, Money, to_decimal
+from ..references import Reference, find
+from ..statements.model import BankTransaction
+from .items import Direction, OpenItem, normalize_iban
+
+__all__ = [
+    "LEGAL_SUFFIXES",
+    "MatchSettings",
+    "OpenItemIndex",
+    "name_tokens",
+    "normalize_number",
+]
+
+_LEGAL_WORDS = """
+    ab ag as asbl bv bvba co comm corp cv cvba company ev gcv gmbh inc kg kft llc llp ltd
+    limited nv oy plc pty sa sarl sas sc scrl scs sl snc spa sprl srl sro vof vzw the
+"""
+LEGAL_SUFFIXES = frozenset(_LEGAL_WORDS.split())
+"""Legal-form words (and "the") ignored when comparing company names."""
+
+_DOTTED = re.compile(r"[.'`´’]")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+
+
+def name_tokens(name: str | None) -> frozenset[str]:
+    """The words of a party name that identify it: case, accents, punctuation, word order and
+    legal forms (BV, NV, SA, SRL, BVBA, SPRL, GmbH, Ltd, Inc …) do not matter.
+
+    >>> sorted(name_tokens("Bakkerij Peeters B.V."))
+    ['bakkerij', 'peeters']
+    >>> name_tokens("PEETERS BAKKERIJ") == name_tokens("Bakkerij Peeters BV")
+    True
+    """
+    if not name:
+        return frozenset()
+    text = unicodedata.normalize("NFKD", name.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    words = _NON_ALNUM.sub(" ", _DOTTED.sub("", text)).split()
+    return frozenset(w for w in words if w not in LEGAL_SUFFIXES)
+
+
+# What any reference paylink.references.find() accepts must contain: twelve digits with at
+# most one separator between two of them (OGM), or "RF" and two check digits.
+_MAYBE_REFERENCE = re.compile(r"\d(?:[ /.\-]?\d){11}|[Rr][Ff] ?\d\d")
+_NOT_NUMBER = re.compile(r"[^0-9A-Z]+")
+_NOT_DIGIT = re.compile(r"[^0-9]+")
+
+
+def normalize_number(number: str) -> str:
+    """An invoice number as compared: letters and digits only, upper case (``INV-2026/7`` →
+    ``INV20267``)."""
+    return _NOT_NUMBER.sub("", number.upper())
+
+
+@attrs.frozen(kw_only=True)
+class MatchSettings:
+    """Knobs the built-in rules read from the index.
+
+    ``tolerance`` is the largest difference (in currency units, e.g. ``"2.50"``) between a
+    credit and an invoice's open amount that the tolerance rule accepts, for bank fees deducted
+    on the way. ``tolerance_policy`` says what happens to a shortfall: ``"leave_open"`` keeps it
+    as the invoice's residual, ``"write_off"`` proposes to write it off. The subset-sum rule
+    considers at most ``max_subset_items`` invoices of one customer and
+    ``max_subset_combinations`` combinations.
+    """
+
+    tolerance: Decimal = attrs.field(default=Decimal("0"), converter=to_decimal)
+    tolerance_policy: Literal["leave_open", "write_off"] = "leave_open"
+    max_subset_items: int = 12
+    max_subset_combinations: int = 4096
+    min_number_length: int = 4
+
+    def __attrs_post_init__(self) -> None:
+        if self.tolerance < 0:
+            raise ValidationError("expected a tolerance of zero or more", field="tolerance")
+        if self.tolerance_policy not in ("leave_open", "write_off"):
+            raise ValidationError(
+                f"expected 'leave_open' or 'write_off', got {self.tolerance_policy!r}",
+                field="tolerance_policy",
+            )
+
+
+def money_from_minor(minor: int, currency: str) -> Money:
+    """``Money.from_minor`` without re-validating: an integer count of minor units scaled by
+    the currency's exponent is exact by construction (the engine makes many of these)."""
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", Decimal(minor).scaleb(-CURRENCY_EXPONENTS[currency]))
+    object.__setattr__(money, "currency", currency)
+    return money
+
+
+# Buckets hold item positions. Most keys have one item, so a bucket is a bare int until a
+# second item arrives: at a million items that saves millions of small lists and dicts.
+_Bucket = int | list[int]
+_SetBucket = int | dict[int, None]
+_K = TypeVar("_K")
+
+
+def _add(table: dict[_K, _Bucket], key: _K, pos: int) -> None:
+    old = table.get(key)
+    if old is None:
+        table[key] = pos
+    elif isinstance(old, int):
+        table[key] = [old, pos]
+    else:
+        old.append(pos)
+
+
+def _add_set(table: dict[_K, _SetBucket], key: _K, pos: int) -> None:
+    old = table.get(key)
+    if old is None:
+        table[key] = pos
+    elif isinstance(old, int):
+        table[key] = {old: None, pos: None}
+    else:
+        old[pos] = None
+
+
+def _discard(table: dict[_K, _SetBucket], key: _K, pos: int) -> None:
+    old = table.get(key)
+    if old is None:
+        return
+    if isinstance(old, int):
+        if old == pos:
+            del table[key]
+    else:
+        old.pop(pos, None)
+
+
+def _positions(bucket: _Bucket | _SetBucket | None) -> Iterable[int]:
+    if bucket is None:
+        return ()
+    if isinstance(bucket, int):
+        return (bucket,)
+    return bucket
+
+
+_IBAN_LIKE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{8,30}")
+
+
+def _display_key(customer: str) -> str:
+    # a customer without a name is shown by its key, masked when the key is an IBAN
+    return mask_iban(customer) if _IBAN_LIKE.fullmatch(customer) else customer
+
+
+def _per_direction() -> dict[str, dict[Any, Any]]:
+    return {"sale": {}, "purchase": {}}
+
+
+class OpenItemIndex:
+    """Open items indexed for the rules, with what is still open of each during a run.
+
+    Lookups return only items that still have money open, in the order the items were given.
+    Building the index is linear in the number of items; each lookup costs a few dict accesses.
+    Items are identified by ``(direction, number)``, which must be unique.
+    """
+
+    def __init__(self, items: Iterable[OpenItem], settings: MatchSettings | None = None) -> None:
+        self.settings = settings or MatchSettings()
+        self.items: list[OpenItem] = []
+        self._remaining: list[int] = []
+        self._contested: set[int] = set()
+        self._by_id: dict[int, int] = {}
+        # per direction ("sale", "purchase"): plain string keys, no tuple per entry
+        self._pos: dict[str, dict[str, int]] = _per_direction()
+        self._reference: dict[str, dict[str, _Bucket]] = _per_direction()
+        self._number: dict[str, dict[str, _Bucket]] = _per_direction()
+        self._digits: dict[str, dict[str, _Bucket]] = _per_direction()
+        self._customer: dict[str, dict[str, dict[int, None]]] = _per_direction()
+        self._customer_amount: dict[str, dict[str, dict[int, _SetBucket]]] = _per_direction()
+        self._customer_names: dict[str, dict[str, str]] = _per_direction()
+        self._iban: dict[str, dict[str, tuple[str, ...]]] = _per_direction()
+        self._name: dict[str, dict[str, tuple[str, ...]]] = _per_direction()
+        self._e2e: dict[str, _Bucket] = {}
+        self._amount: dict[tuple[str, str], dict[int, _SetBucket]] = {}
+        self._memo_tx: BankTransaction | None = None
+        self._memo: dict[str, Any] = {}
+        self._numbers_memo: tuple[tuple[str, str], tuple[int, ...]] | None = None
+        min_len = self.settings.min_number_length
+        names: dict[str, str] = {}
+        for pos, item in enumerate(items):
+            d = item.direction
+            number_pos = self._pos[d]
+            if item.number in number_pos:
+                raise ValidationError(
+                    f"invoice number {item.number!r} appears twice among the {d} items",
+                    field="number",
+                )
+            minor = item.open_amount.minor_units
+            if minor <= 0:
+                raise ValidationError(
+                    f"invoice {item.number!r} has nothing open ({item.open_amount})",
+                    field="open_amount",
+                )
+            number_pos[item.number] = pos
+            self._by_id[id(item)] = pos
+            self.items.append(item)
+            self._remaining.append(minor)
+            if item.reference is not None:
+                _add(self._reference[d], item.reference.value, pos)
+            number = normalize_number(item.number)
+            if len(number) >= min_len:
+                _add(self._number[d], number, pos)
+                digits = _NOT_DIGIT.sub("", number)
+                if len(digits) > min_len and digits != number:
+                    _add(self._digits[d], digits, pos)
+            if item.end_to_end_id:
+                _add(self._e2e, item.end_to_end_id, pos)
+            customer = item.customer
+            own = self._customer[d].get(customer)
+            if own is None:
+                own = self._customer[d][customer] = {}
+                self._customer_amount[d][customer] = {}
+                raw = item.customer_name or ""
+                self._customer_names[d][customer] = raw or _display_key(customer)
+                key = names.get(raw)
+                if key is None:
+                    key = names[raw] = " ".join(sorted(name_tokens(raw)))
+                if key:
+                    known = self._name[d].get(key, ())
+                    if customer not in known:
+                        self._name[d][key] = (*known, customer)
+            own[pos] = None
+            _add_set(self._customer_amount[d][customer], minor, pos)
+            amounts = self._amount.get((item.currency, d))
+            if amounts is None:
+                amounts = self._amount[(item.currency, d)] = {}
+            _add_set(amounts, minor, pos)
+            for iban in item.customer_ibans:
+                known = self._iban[d].get(iban, ())
+                if customer not in known:
+                    self._iban[d][iban] = (*known, customer)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    # -- per-transaction memo (rules of one transaction share this work) ---------------------
+    def _memo_for(self, tx: BankTransaction) -> dict[str, Any]:
+        if self._memo_tx is not tx:
+            self._memo_tx = tx
+            self._memo = {}
+        return self._memo
+
+    def amount_minor(self, tx: BankTransaction) -> int:
+        """The transaction's amount in minor units, without sign (computed once per
+        transaction)."""
+        memo = self._memo_for(tx)
+        value = memo.get("minor")
+        if value is None:
+            value = memo["minor"] = abs(tx.amount.minor_units)
+        return int(value)
+
+    def text_references(self, tx: BankTransaction) -> list[Reference]:
+        """The valid references in the transaction's remittance text (found once per
+        transaction, see :func:`paylink.references.find`)."""
+        text = tx.remittance_text
+        if not text:
+            return []
+        memo = self._memo_for(tx)
+        refs = memo.get("refs")
+        if refs is None:
+            # most texts cannot hold a reference: skip the full search for those
+            refs = memo["refs"] = find(text) if _MAYBE_REFERENCE.search(text) else []
+        return list(refs)
+
+    def counterparty(
+        self, tx: BankTransaction, direction: Direction = "sale"
+    ) -> tuple[list[str], str]:
+        """Who the transaction's counterparty is among the customers: ``(keys, "iban")`` when
+        the IBAN is known, else ``(keys, "name")`` by a loose name match (once per
+        transaction)."""
+        memo = self._memo_for(tx)
+        slot = "who-" + direction
+        found = memo.get(slot)
+        if found is None:
+            by_iban = self.customers_by_iban(tx.counterparty_iban, direction)
+            if by_iban:
+                found = (by_iban, "iban")
+            else:
+                found = (self.customers_by_name(tx.counterparty_name, direction), "name")
+            memo[slot] = found
+        return list(found[0]), str(found[1])
+
+    # -- state during a run -------------------------------------------------------------------
+    def _position(self, item: OpenItem) -> int:
+        # by identity first (the items list keeps every item alive, so ids are stable); an
+        # equal item built elsewhere is found by its (direction, number)
+        pos = self._by_id.get(id(item))
+        if pos is not None:
+            return pos
+        try:
+            return self._pos[item.direction][item.number]
+        except KeyError:
+            raise ValidationError(
+                f"invoice {item.number!r} is not in this index", field="number"
+            ) from None
+
+    def remaining(self, item: OpenItem) -> Money:
+        """What is still open of ``item`` in this run."""
+        return money_from_minor(self._remaining[self._position(item)], item.currency)
+
+    def remaining_minor(self, item: OpenItem) -> int:
+        """What is still open of ``item``, in minor units."""
+        return self._remaining[self._position(item)]
+
+    def is_open(self, item: OpenItem) -> bool:
+        """True while ``item`` still has money open in this run."""
+        return self._remaining[self._position(item)] > 0
+
+    def is_contested(self, item: OpenItem) -> bool:
+        """True when an ambiguous proposal earlier in the run could also have taken ``item``."""
+        return self._position(item) in self._contested
+
+    def contest(self, item: OpenItem) -> None:
+        """Mark ``item`` as wanted by an ambiguous proposal: later matches to it are not auto."""
+        self._contested.add(self._position(item))
+
+    def allocate(self, item: OpenItem, amount: Money) -> None:
+        """Take ``amount`` off what is open of ``item``; refuse to take more than is open."""
+        pos = self._position(item)
+        if amount.currency != item.currency:
+            raise ValidationError(
+                f"cannot allocate {amount.currency} to invoice {item.number!r} in {item.currency}",
+                field="currency",
+            )
+        old = self._remaining[pos]
+        take = amount.minor_units
+        if take <= 0 or take > old:
+            raise ValidationError(
+                f"cannot allocate {amount} to invoice {item.number!r}: "
+                f"{Money.from_minor(old, item.currency)} is open",
+                field="amount",
+            )
+        self._take(pos, take)
+
+    def _find(self, item: OpenItem) -> int | None:
+        """The item's position, or ``None`` when it is not in this index."""
+        pos = self._by_id.get(id(item))
+        if pos is None:
+            pos = self._pos[item.direction].get(item.number)
+        return pos
+
+    def _take(self, pos: int, take: int) -> None:
+        """Take ``take`` minor units off the item at ``pos`` (the caller checked the amount)."""
+        item = self.items[pos]
+        old = self._remaining[pos]
+        new = old - take
+        self._remaining[pos] = new
+        d, customer = item.direction, item.customer
+        by_amount = self._customer_amount[d][customer]
+        amounts = self._amount[(item.currency, d)]
+        _discard(by_amount, old, pos)
+        _discard(amounts, old, pos)
+        if new:
+            _add_set(by_amount, new, pos)
+            _add_set(amounts, new, pos)
+        else:
+            self._customer[d][customer].pop(pos, None)
+
+    # -- lookups ------------------------------------------------------------------------------
+    def _open(self, positions: Iterable[int]) -> list[OpenItem]:
+        remaining, items = self._remaining, self.items
+        return [items[p] for p in positions if remaining[p] > 0]
+
+    def by_reference(self, value: str, direction: Direction = "sale") -> list[OpenItem]:
+        """Open items whose structured reference has the compact form ``value``."""
+        return self._open(_positions(self._reference[direction].get(value)))
+
+    def by_number(self, number: str, direction: Direction = "sale") -> list[OpenItem]:
+        """Open items whose invoice number is ``number`` once normalised (or has its digits)."""
+        norm = normalize_number(number)
+        found = self._number[direction].get(norm)
+        if found is None and norm.isdigit():
+            found = self._digits[direction].get(norm)
+        return self._open(_positions(found))
+
+    def numbers_in_text(self, text: str | None, direction: Direction = "sale") -> list[OpenItem]:
+        """Open items whose invoice number appears in ``text``, in order of appearance.
+
+        The text is cut into runs of letters and digits; one to three consecutive runs are
+        glued and looked up, so ``INV 2026-0042`` and ``inv2026/0042`` both find
+        ``INV-2026-0042``; a run of digits alone also finds it by its digits (``20260042``).
+        """
+        if not text:
+            return []
+        memo_key = (text, direction)
+        if self._numbers_memo is not None and self._numbers_memo[0] == memo_key:
+            return self._open(self._numbers_memo[1])
+        tokens = _TOKEN.findall(text)[:80]
+        found: dict[int, None] = {}
+        min_len = self.settings.min_number_length
+        numbers, digits_table = self._number[direction], self._digits[direction]
+        for i in range(len(tokens)):
+            joined = ""
+            for token in tokens[i : i + 3]:
+                joined += token.upper()
+                if len(joined) < min_len:
+                    continue
+                hits = numbers.get(joined)
+                if hits is None and joined.isdigit():
+                    hits = digits_table.get(joined)
+                for p in _positions(hits):
+                    found[p] = None
+        self._numbers_memo = (memo_key, tuple(found))
+        return self._open(found)
+
+    def by_end_to_end_id(self, end_to_end_id: str) -> list[OpenItem]:
+        """Open purchase items paid from our SEPA file with this end-to-end id."""
+        return self._open(_positions(self._e2e.get(end_to_end_id.strip())))
+
+    def customers_by_iban(self, iban: str | None, direction: Direction = "sale") -> list[str]:
+        """Keys of the customers known to pay from (or, for purchases, be paid to) ``iban``."""
+        if not iban:
+            return []
+        return list(self._iban[direction].get(normalize_iban(iban), ()))
+
+    def customers_by_name(self, name: str | None, direction: Direction = "sale") -> list[str]:
+        """Keys of the customers whose name matches ``name`` loosely.
+
+        First the exact normalised name (case, accents, word order and legal forms ignored);
+        failing that, the customers all of whose name words appear in ``name`` (a bank often
+        adds a city or an account holder); a one-word name must have five letters or more.
+        """
+        tokens = name_tokens(name)
+        if not tokens:
+            return []
+        table = self._name[direction]
+        exact = table.get(" ".join(sorted(tokens)))
+        if exact:
+            return list(exact)
+        # the customers whose whole name is some of these words: look each subset of the
+        # words up as a name (at most 2^8 lookups, whatever the number of customers), the
+        # largest subsets first, so the most specific name wins
+        words = sorted(sorted(tokens, key=len, reverse=True)[:8])
+        for size in range(len(words) - 1, 0, -1):
+            found: dict[str, None] = {}
+            for subset in itertools.combinations(words, size):
+                if size == 1 and len(subset[0]) < 5:
+                    continue  # a one-word name must be distinctive enough to stand alone
+                for customer in table.get(" ".join(subset), ()):
+                    found[customer] = None
+            if found:
+                return list(found)
+        return []
+
+    def customer_name(self, customer: str, direction: Direction = "sale") -> str:
+        """The customer's name as the items give it (``customer`` itself when none)."""
+        return self._customer_names[direction].get(customer, customer)
+
+    def items_of_customer(self, customer: str, direction: Direction = "sale") -> list[OpenItem]:
+        """The customer's open items, in the order given."""
+        return self._open(self._customer[direction].get(customer, ()))
+
+    def count_of_customer(self, customer: str, direction: Direction = "sale") -> int:
+        """How many open items the customer has (cheap: no list is built)."""
+        return len(self._customer[direction].get(customer, ()))
+
+    def by_customer_amount(
+        self, customer: str, amount: Money, direction: Direction = "sale"
+    ) -> list[OpenItem]:
+        """The customer's items whose open amount is exactly ``amount``."""
+        by_amount = self._customer_amount[direction].get(customer)
+        if not by_amount:
+            return []
+        found = _positions(by_amount.get(amount.minor_units))
+        return [self.items[p] for p in found if self.items[p].currency == amount.currency]
+
+    def by_amount(self, amount: Money, direction: Direction = "sale") -> list[OpenItem]:
+        """All open items of ``amount``'s currency whose open amount is exactly ``amount``."""
+        amounts = self._amount.get((amount.currency, direction))
+        if not amounts:
+            return []
+        return [self.items[p] for p in _positions(amounts.get(amount.minor_units))]

@@ -1,0 +1,177 @@
+"""``pl.feeds``: connect bank feeds and sync them into the store."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from ..exceptions import NotFound, PaylinkError, PluginError, WebhookRejected
+from ..feeds import FeedResult
+from ..parties import Organization
+from ..ports import WebhookRequest
+from ..store import bank as bank_queries
+from ..store.schema import feed_accounts
+from ._base import Resource, new_id
+
+__all__ = ["FeedAccount", "Feeds", "SyncReport"]
+
+
+@attrs.frozen
+class FeedAccount:
+    """A feed connected for an organization. Secret settings are never shown."""
+
+    id: str
+    organization_id: str
+    feed: str
+    settings: Mapping[str, Any] = attrs.field(repr=False)
+
+
+@attrs.frozen
+class SyncReport:
+    """What one sync of one feed did."""
+
+    feed: str
+    new_transactions: int = 0
+    duplicates: int = 0
+    files_imported: tuple[str, ...] = ()
+    files_skipped: tuple[str, ...] = ()
+    files_rejected: tuple[tuple[str, str], ...] = ()
+
+
+class Feeds(Resource):
+    """Bank feeds (Ponto, a CODA delivery folder …) that bring transactions in by themselves."""
+
+    def connect(self, org: Organization | str, feed: str, **settings: Any) -> FeedAccount:
+        """Connect ``feed`` for ``org`` with its settings (checked by instantiating the feed);
+        connecting again replaces the settings and keeps the sync state."""
+        registry = self._ctx.plugins.bank_feeds
+        if feed not in registry:
+            known = ", ".join(sorted(registry)) or "none"
+            raise PluginError(f"no bank feed {feed!r} is installed (known: {known})")
+        registry[feed](**settings, http=None, clock=self._ctx.clock)
+        with self._ctx.unit() as unit:
+            organization = self._org(unit.conn, org)
+            row = unit.conn.execute(
+                sa.select(feed_accounts.c.id).where(
+                    feed_accounts.c.organization_id == organization.id,
+                    feed_accounts.c.feed == feed,
+                )
+            ).first()
+            if row is None:
+                account_id = new_id("fed")
+                unit.conn.execute(
+                    feed_accounts.insert().values(
+                        id=account_id,
+                        organization_id=organization.id,
+                        feed=feed,
+                        settings=settings,
+                        state={},
+                        created_at=unit.now,
+                    )
+                )
+            else:
+                account_id = row.id
+                unit.conn.execute(
+                    feed_accounts.update()
+                    .where(feed_accounts.c.id == account_id)
+                    .values(settings=settings)
+                )
+        return FeedAccount(account_id, organization.id, feed, settings)
+
+    def list(self, org: Organization | str) -> builtins.list[FeedAccount]:
+        """The organization's connected feeds."""
+        with self._ctx.store.transaction() as conn:
+            rows = conn.execute(
+                sa.select(feed_accounts).where(feed_accounts.c.organization_id == self._org_id(org))
+            ).all()
+        return [FeedAccount(r.id, r.organization_id, r.feed, r.settings) for r in rows]
+
+    def sync(self, org: Organization | str, feed: str | None = None) -> builtins.list[SyncReport]:
+        """Sync the organization's feeds (or only ``feed``): import what is new."""
+        accounts = [a for a in self.list(org) if feed is None or a.feed == feed]
+        if feed is not None and not accounts:
+            raise NotFound(f"feed {feed!r} is not connected for this organization")
+        return [self._sync_one(account) for account in accounts]
+
+    def handle_webhook(self, account_id: str, request: WebhookRequest) -> SyncReport | None:
+        """Verify a feed's webhook (e.g. Ponto's "transactions created") and sync that feed.
+
+        Raises :class:`~paylink.exceptions.WebhookRejected` when verification fails; returns
+        None for a verified event that needs no sync.
+        """
+        with self._ctx.store.transaction() as conn:
+            row = conn.execute(
+                sa.select(feed_accounts).where(feed_accounts.c.id == account_id)
+            ).first()
+        if row is None:
+            raise WebhookRejected("unknown feed account", status_code=404)
+        account = FeedAccount(row.id, row.organization_id, row.feed, row.settings)
+        instance = self._ctx.plugins.bank_feeds[account.feed](
+            **account.settings, http=None, clock=self._ctx.clock
+        )
+        parse = getattr(instance, "parse_webhook", None)
+        try:
+            if not callable(parse):
+                raise WebhookRejected(f"the {account.feed} feed takes no webhooks", status_code=404)
+            data = parse(request)
+        finally:
+            close = getattr(instance, "close", None)
+            if callable(close):
+                close()
+        kind = str(data.get("type", ""))
+        if kind.endswith(("transactionsCreated", "transactionsUpdated", "succeededWithoutChange")):
+            return self._sync_one(account)
+        return None
+
+    def _sync_one(self, account: FeedAccount) -> SyncReport:
+        cls = self._ctx.plugins.bank_feeds[account.feed]
+        instance = cls(**account.settings, http=None, clock=self._ctx.clock)
+        with self._ctx.store.transaction() as conn:
+            state = conn.execute(
+                sa.select(feed_accounts.c.state).where(feed_accounts.c.id == account.id)
+            ).scalar_one()
+        try:
+            result: FeedResult = instance.sync(dict(state or {}))
+        finally:
+            close = getattr(instance, "close", None)
+            if callable(close):
+                close()
+        imported, skipped, rejected = [], [], []
+        for file in result.files:
+            if self._pl.statements.seen(account.organization_id, file.data):
+                file.done(True, "already imported")
+                skipped.append(file.name)
+                continue
+            try:
+                self._pl.statements.import_bytes(
+                    account.organization_id, file.data, filename=file.name
+                )
+            except PaylinkError as exc:
+                file.done(False, str(exc))
+                rejected.append((file.name, str(exc)))
+            else:
+                file.done(True, "")
+                imported.append(file.name)
+        with self._ctx.unit() as unit:
+            rows = [
+                bank_queries.transaction_row(account.organization_id, tx, None, unit.now)
+                for tx in result.transactions
+            ]
+            new = bank_queries.insert_transactions(unit.conn, rows)
+            unit.conn.execute(
+                feed_accounts.update()
+                .where(feed_accounts.c.id == account.id)
+                .values(state=dict(result.state), last_sync_at=unit.now)
+            )
+        return SyncReport(
+            feed=account.feed,
+            new_transactions=new,
+            duplicates=len(rows) - new,
+            files_imported=tuple(imported),
+            files_skipped=tuple(skipped),
+            files_rejected=tuple(rejected),
+        )

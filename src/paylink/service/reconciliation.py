@@ -1,0 +1,565 @@
+"""``pl.reconciliation`` (and ``pl.reconcile(org)``): match imported bank transactions to what
+is owed, apply the confident matches, keep the rest for review, and learn from people.
+
+The matching is :mod:`paylink.reconcile`'s pure engine; this module feeds it from the store and
+writes its decisions back:
+
+- **open items**: issued invoices (with the customers' known IBANs), purchase invoices not yet
+  paid (with the end-to-end ids of the payment files that paid them), and open payment links
+  that are not one invoice's (quick requests and pay-all links, by their structured reference);
+- **apply**: each confident proposal becomes a payment and its allocations (or settles a
+  purchase invoice or a link) in one transaction, inside a savepoint per proposal so one that no
+  longer fits (the invoice changed meanwhile) goes to review instead of failing the run;
+  invoices move to partially paid or paid, their links close, the events fire;
+- **review**: the other proposals are kept; :meth:`Reconciliation.accept` applies one and
+  teaches the counterparty's IBAN and name to that customer, :meth:`Reconciliation.reject`
+  makes sure it is not proposed again;
+- running again changes nothing: applied transactions are no longer unmatched, and payments are
+  recorded once per bank transaction.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, Literal
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..documents import Invoice, Line
+from ..exceptions import NotFound, PaylinkError
+from ..money import Money
+from ..parties import Organization
+from ..payments import Payment
+from ..reconcile import (
+    Candidate,
+    OpenItem,
+    OpenItemIndex,
+    Proposal,
+    Reconciler,
+    ReconcileResult,
+    Rule,
+    as_rule,
+    name_tokens,
+)
+from ..references import parse as parse_reference
+from ..statements.model import BankTransaction
+from ..store import bank as bank_queries
+from ..store import documents as doc_queries
+from ..store import links as link_queries
+from ..store import organizations as org_queries
+from ..store.schema import customer_aliases, reconciliation_matches, reconciliation_rejections
+from ._base import Resource, Unit
+from .documents import credit_invoice
+from .links import mark_link
+from .payments import apply_payment
+
+__all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
+
+_LINK = "link:"
+
+
+@attrs.frozen
+class AppliedMatch:
+    """A proposal that was applied: the transaction, the payment (None for a purchase), what it
+    paid, and why."""
+
+    transaction_id: str
+    payment_id: str | None
+    invoices: tuple[str, ...]
+    rule: str
+    explanation: str
+
+
+@attrs.frozen
+class ReviewItem:
+    """A proposal waiting for a person."""
+
+    transaction: BankTransaction
+    proposal: Proposal
+
+
+@attrs.frozen
+class ReconciliationRun:
+    """What :meth:`Reconciliation.run` did: the engine's result, what it applied, what waits."""
+
+    result: ReconcileResult
+    applied: tuple[AppliedMatch, ...]
+    review: tuple[Proposal, ...]
+    unmatched: tuple[str, ...]
+
+
+def _name_key(name: str | None) -> str:
+    return " ".join(sorted(name_tokens(name)))
+
+
+def _invoices_key(proposal: Proposal) -> str:
+    return ",".join(sorted(a.invoice_id or a.number for a in proposal.allocations))[:400]
+
+
+def _proposal_json(proposal: Proposal) -> dict[str, Any]:
+    return {
+        "transaction_id": proposal.transaction_id,
+        "amount": str(proposal.transaction_amount.amount),
+        "currency": proposal.transaction_amount.currency,
+        "allocations": [
+            {"number": a.number, "invoice_id": a.invoice_id, "amount": str(a.amount.amount)}
+            for a in proposal.allocations
+        ],
+        "rule": proposal.rule,
+        "confidence": proposal.confidence,
+        "explanation": proposal.explanation,
+        "write_off": str(proposal.write_off.amount) if proposal.write_off else None,
+    }
+
+
+def _proposal_from_json(data: dict[str, Any]) -> Proposal:
+    from ..reconcile import Allocation
+
+    currency = data["currency"]
+    return Proposal(
+        transaction_id=data["transaction_id"],
+        transaction_amount=Money.of(data["amount"], currency),
+        allocations=tuple(
+            Allocation(a["number"], Money.of(a["amount"], currency), a.get("invoice_id"))
+            for a in data["allocations"]
+        ),
+        rule=data["rule"],
+        confidence=float(data["confidence"]),
+        explanation=data["explanation"],
+        auto=False,
+        write_off=Money.of(data["write_off"], currency) if data.get("write_off") else None,
+    )
+
+
+class Reconciliation(Resource):
+    """Bank reconciliation against the store."""
+
+    # -- open items ----------------------------------------------------------------------------
+    def _open_items(self, conn: Connection, org: Organization) -> list[OpenItem]:
+        items: list[OpenItem] = []
+        customers = {c.id: c for c in org_queries.list_customers(conn, org.id)}
+        for doc in doc_queries.list_documents(
+            conn, org.id, "invoice", statuses=["issued", "partially_paid"]
+        ):
+            assert isinstance(doc, Invoice)
+            if doc.open_amount.amount > 0:
+                items.append(OpenItem.from_invoice(doc, customers.get(doc.customer_id)))
+        seen_numbers: set[str] = set()
+        for purchase in doc_queries.list_purchases(
+            conn, org.id, statuses=["open", "payment_ordered"]
+        ):
+            item = OpenItem.from_purchase_invoice(purchase)
+            if item.number in seen_numbers:  # two suppliers may use the same reference
+                item = attrs.evolve(item, number=f"{item.number} ({purchase.supplier_name})")
+            seen_numbers.add(item.number)
+            items.append(item)
+        for link in link_queries.list_links(
+            conn,
+            org.id,
+            self._ctx.base_url,
+            statuses=["created", "sent", "opened", "in_progress", "interrupted"],
+        ):
+            if link.invoice_id is not None or not link.reference:
+                continue
+            customer = customers.get(link.customer_id or "")
+            amount = link.amount
+            if link.invoice_ids:
+                amount = Money.sum(
+                    (
+                        d.open_amount
+                        for d in (
+                            doc_queries.get_document(conn, org.id, i, "invoice")
+                            for i in link.invoice_ids
+                        )
+                        if isinstance(d, Invoice)
+                    ),
+                    link.amount.currency,
+                )
+            if amount.amount <= 0:
+                continue
+            items.append(
+                OpenItem(
+                    number=link.reference,
+                    open_amount=amount,
+                    customer_key=link.customer_id,
+                    customer_name=customer.name if customer else None,
+                    customer_ibans=customer.ibans if customer else (),
+                    reference=parse_reference(link.reference),
+                    organization_id=org.id,
+                    invoice_id=_LINK + link.id,
+                )
+            )
+        return items
+
+    def _alias_rule(self, conn: Connection, org_id: str) -> Rule:
+        aliases = {
+            row.name_key: row.customer_id
+            for row in conn.execute(
+                sa.select(customer_aliases).where(customer_aliases.c.organization_id == org_id)
+            )
+        }
+
+        def learned_name(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
+            """A counterparty name a person confirmed before, with an exact open amount."""
+            if not aliases or not tx.is_credit:
+                return []
+            customer = aliases.get(_name_key(tx.counterparty_name))
+            if customer is None:
+                return []
+            found = index.by_customer_amount(customer, tx.amount)
+            return [
+                Candidate.full(
+                    item,
+                    index,
+                    0.96,
+                    f"{tx.counterparty_name!r} was confirmed before as this customer, and "
+                    f"{item.number} is open for exactly {tx.amount}",
+                )
+                for item in found
+            ]
+
+        return as_rule(learned_name, 45)
+
+    def _reconciler(
+        self, conn: Connection, org_id: str, rules: Iterable[Rule] | None, **settings: Any
+    ) -> Reconciler:
+        if rules is None:
+            chosen = [as_rule(r, p) for p, r in self._ctx.plugins.match_rules()]
+        else:
+            chosen = list(rules)
+        chosen.append(self._alias_rule(conn, org_id))
+        return Reconciler(chosen, **settings)
+
+    # -- the run -------------------------------------------------------------------------------
+    def run(
+        self,
+        org: Organization | str,
+        *,
+        apply: bool = True,
+        auto_threshold: float = 0.95,
+        tolerance: Decimal | str | int = Decimal("0"),
+        tolerance_policy: Literal["leave_open", "write_off"] = "leave_open",
+        rules: Iterable[Rule] | None = None,
+    ) -> ReconciliationRun:
+        """Reconcile the organization's unmatched transactions against what is open.
+
+        With ``apply`` (the default) confident proposals are applied; the others wait in
+        :meth:`review`. ``rules`` replaces the installed rules (the built-ins and the plugins').
+        """
+        with self._ctx.unit() as unit:
+            organization = self._org(unit.conn, org)
+            transactions = bank_queries.list_transactions(
+                unit.conn, organization.id, statuses=["unmatched", "review"]
+            )
+            accounts = {tx.id: tx.account_iban or "" for tx in transactions}
+            reconciler = self._reconciler(
+                unit.conn,
+                organization.id,
+                rules,
+                auto_threshold=auto_threshold,
+                tolerance=tolerance,
+                tolerance_policy=tolerance_policy,
+            )
+            items = self._open_items(unit.conn, organization)
+            result = reconciler.reconcile(transactions, items)
+            rejected = {
+                (r.account, r.transaction_id, r.invoices)
+                for r in unit.conn.execute(
+                    sa.select(reconciliation_rejections).where(
+                        reconciliation_rejections.c.organization_id == organization.id
+                    )
+                )
+            }
+            by_id = {tx.id: tx for tx in transactions}
+            by_item = {item.number: item for item in items}
+            applied: list[AppliedMatch] = []
+            review: list[Proposal] = []
+            unmatched = list(result.unmatched)
+            for proposal in result.proposals:
+                account = accounts[proposal.transaction_id]
+                proposal = self._with_ids(proposal, by_item)
+                if (account, proposal.transaction_id, _invoices_key(proposal)) in rejected:
+                    unmatched.append(proposal.transaction_id)
+                    continue
+                tx = by_id[proposal.transaction_id]
+                if apply and proposal.auto:
+                    savepoint = unit.conn.begin_nested()
+                    try:
+                        applied.append(self._apply(unit, organization, tx, proposal))
+                    except PaylinkError as exc:
+                        savepoint.rollback()
+                        note = f"{proposal.explanation} (not applied: {exc})"
+                        proposal = attrs.evolve(proposal, auto=False, explanation=note)
+                    else:
+                        savepoint.commit()
+                        continue
+                self._keep_for_review(unit, organization.id, tx, proposal)
+                review.append(proposal)
+        return ReconciliationRun(
+            result=result,
+            applied=tuple(applied),
+            review=tuple(review),
+            unmatched=tuple(unmatched),
+        )
+
+    @staticmethod
+    def _with_ids(proposal: Proposal, by_item: dict[str, OpenItem]) -> Proposal:
+        allocations = tuple(
+            a if a.invoice_id else a._replace(invoice_id=by_item[a.number].invoice_id)
+            for a in proposal.allocations
+        )
+        return attrs.evolve(proposal, allocations=allocations)
+
+    def _apply(
+        self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal
+    ) -> AppliedMatch:
+        account = tx.account_iban or ""
+        reference = f"{account}:{tx.id}"
+        payment: Payment | None = None
+        ids = [a.invoice_id or "" for a in proposal.allocations]
+        if tx.amount.amount < 0:
+            for allocation in proposal.allocations:
+                purchase = doc_queries.get_purchase(unit.conn, org.id, allocation.invoice_id or "")
+                assert purchase.paid_amount is not None
+                paid = purchase.paid_amount + allocation.amount
+                status = "paid" if paid >= purchase.amount else purchase.status
+                doc_queries.update_purchase(
+                    unit.conn, attrs.evolve(purchase, paid_amount=paid, status=status)
+                )
+        elif len(ids) == 1 and ids[0].startswith(_LINK):
+            link = link_queries.get_link(unit.conn, ids[0][len(_LINK) :], self._ctx.base_url)
+            invoices = [
+                d
+                for d in (
+                    doc_queries.get_document(unit.conn, org.id, i, "invoice") for i in link.settles
+                )
+                if isinstance(d, Invoice) and d.open_amount.amount > 0
+            ]
+            payment = apply_payment(
+                unit,
+                org.id,
+                invoices,
+                tx.amount,
+                received_on=tx.booking_date,
+                method="bank_transfer",
+                provider="bank",
+                provider_reference=reference,
+                note=proposal.rule,
+                base_url=self._ctx.base_url,
+                customer_id=link.customer_id,
+            )
+            mark_link(
+                unit,
+                link_queries.get_link(unit.conn, link.id, self._ctx.base_url),
+                "paid",
+                source="bank_transfer",
+            )
+        else:
+            invoices = []
+            for invoice_id in ids:
+                doc = doc_queries.get_document(unit.conn, org.id, invoice_id, "invoice")
+                assert isinstance(doc, Invoice)
+                invoices.append(doc)
+            payment = apply_payment(
+                unit,
+                org.id,
+                invoices,
+                tx.amount,
+                received_on=tx.booking_date,
+                method="bank_transfer",
+                provider="bank",
+                provider_reference=reference,
+                note=proposal.rule,
+                base_url=self._ctx.base_url,
+                amounts=[a.amount for a in proposal.allocations],
+            )
+            if proposal.write_off is not None and proposal.write_off.amount > 0:
+                current = doc_queries.get_document(unit.conn, org.id, ids[0], "invoice")
+                assert isinstance(current, Invoice)
+                credit_invoice(
+                    unit,
+                    current,
+                    [
+                        Line(
+                            description="Bank charges written off",
+                            quantity="1",
+                            unit_price=proposal.write_off.amount,
+                            vat_rate="0",
+                        )
+                    ],
+                    f"written off by reconciliation of {tx.id}",
+                    self._ctx.base_url,
+                )
+        bank_queries.set_status(unit.conn, org.id, account, tx.id, "matched")
+        self._record(unit, org.id, account, tx.id, "applied", proposal, payment)
+        return AppliedMatch(
+            transaction_id=tx.id,
+            payment_id=payment.id if payment else None,
+            invoices=tuple(a.number for a in proposal.allocations),
+            rule=proposal.rule,
+            explanation=proposal.explanation,
+        )
+
+    def _record(
+        self,
+        unit: Unit,
+        org_id: str,
+        account: str,
+        tx_id: str,
+        status: str,
+        proposal: Proposal,
+        payment: Payment | None,
+    ) -> None:
+        unit.conn.execute(
+            reconciliation_matches.delete().where(
+                reconciliation_matches.c.organization_id == org_id,
+                reconciliation_matches.c.account == account,
+                reconciliation_matches.c.transaction_id == tx_id,
+            )
+        )
+        unit.conn.execute(
+            reconciliation_matches.insert().values(
+                organization_id=org_id,
+                account=account,
+                transaction_id=tx_id,
+                status=status,
+                rule=proposal.rule,
+                confidence=proposal.confidence,
+                proposal=_proposal_json(proposal),
+                payment_id=payment.id if payment else None,
+                created_at=unit.now,
+                decided_at=unit.now if status == "applied" else None,
+            )
+        )
+
+    def _keep_for_review(
+        self, unit: Unit, org_id: str, tx: BankTransaction, proposal: Proposal
+    ) -> None:
+        account = tx.account_iban or ""
+        bank_queries.set_status(unit.conn, org_id, account, tx.id, "review")
+        self._record(unit, org_id, account, tx.id, "review", proposal, None)
+
+    # -- people --------------------------------------------------------------------------------
+    def review(self, org: Organization | str) -> builtins.list[ReviewItem]:
+        """The proposals waiting for a person, oldest first."""
+        with self._ctx.store.transaction() as conn:
+            org_id = self._org_id(org)
+            rows = conn.execute(
+                sa.select(reconciliation_matches)
+                .where(
+                    reconciliation_matches.c.organization_id == org_id,
+                    reconciliation_matches.c.status == "review",
+                )
+                .order_by(reconciliation_matches.c.created_at)
+            ).all()
+            txs = {
+                (t.account_iban or "", t.id): t
+                for t in bank_queries.list_transactions(conn, org_id, statuses=["review"])
+            }
+        return [
+            ReviewItem(txs[(r.account, r.transaction_id)], _proposal_from_json(r.proposal))
+            for r in rows
+            if (r.account, r.transaction_id) in txs
+        ]
+
+    def _pending(self, conn: Connection, org_id: str, transaction_id: str) -> Any:
+        row = conn.execute(
+            sa.select(reconciliation_matches).where(
+                reconciliation_matches.c.organization_id == org_id,
+                reconciliation_matches.c.transaction_id == transaction_id,
+                reconciliation_matches.c.status == "review",
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no proposal waits for review for transaction {transaction_id!r}")
+        return row
+
+    def accept(self, org: Organization | str, transaction_id: str) -> AppliedMatch:
+        """Apply a proposal waiting for review, and learn from it: the counterparty's IBAN and
+        name now identify that customer in later runs."""
+        with self._ctx.unit() as unit:
+            organization = self._org(unit.conn, org)
+            row = self._pending(unit.conn, organization.id, transaction_id)
+            proposal = _proposal_from_json(row.proposal)
+            tx = next(
+                t
+                for t in bank_queries.list_transactions(
+                    unit.conn, organization.id, statuses=["review"], account=row.account or None
+                )
+                if t.id == transaction_id
+            )
+            applied = self._apply(unit, organization, tx, proposal)
+            self._learn(unit, organization.id, tx, proposal)
+        return applied
+
+    def _learn(self, unit: Unit, org_id: str, tx: BankTransaction, proposal: Proposal) -> None:
+        if tx.amount.amount <= 0:
+            return
+        first = proposal.allocations[0].invoice_id or ""
+        if first.startswith(_LINK):
+            link = link_queries.get_link(unit.conn, first[len(_LINK) :], self._ctx.base_url)
+            customer_id = link.customer_id
+        else:
+            doc = doc_queries.get_document(unit.conn, org_id, first, "invoice")
+            customer_id = doc.customer_id
+        if not customer_id:
+            return
+        customer = org_queries.get_customer(unit.conn, org_id, customer_id)
+        if tx.counterparty_iban:
+            org_queries.add_ibans(unit.conn, customer, [tx.counterparty_iban])
+        key = _name_key(tx.counterparty_name)
+        if key and key != _name_key(customer.name):
+            dialect = unit.conn.dialect.name
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            insert = (postgresql if dialect == "postgresql" else sqlite).insert(customer_aliases)
+            unit.conn.execute(
+                insert.values(
+                    organization_id=org_id,
+                    customer_id=customer_id,
+                    name_key=key[:200],
+                    name=(tx.counterparty_name or "")[:200],
+                    created_at=unit.now,
+                ).on_conflict_do_nothing(index_elements=["organization_id", "name_key"])
+            )
+
+    def reject(self, org: Organization | str, transaction_id: str) -> None:
+        """Refuse a proposal: it will not be proposed again; the transaction is unmatched."""
+        with self._ctx.unit() as unit:
+            org_id = self._org_id(org)
+            row = self._pending(unit.conn, org_id, transaction_id)
+            proposal = _proposal_from_json(row.proposal)
+            unit.conn.execute(
+                reconciliation_rejections.insert().values(
+                    organization_id=org_id,
+                    account=row.account,
+                    transaction_id=transaction_id,
+                    invoices=_invoices_key(proposal),
+                    created_at=unit.now,
+                )
+            )
+            unit.conn.execute(
+                reconciliation_matches.delete().where(
+                    reconciliation_matches.c.organization_id == org_id,
+                    reconciliation_matches.c.account == row.account,
+                    reconciliation_matches.c.transaction_id == transaction_id,
+                )
+            )
+            bank_queries.set_status(unit.conn, org_id, row.account, transaction_id, "unmatched")
+
+    def matches(
+        self, org: Organization | str, *, status: str | None = None
+    ) -> builtins.list[tuple[str, str, Proposal]]:
+        """Every recorded decision: ``(transaction id, status, proposal)``."""
+        with self._ctx.store.transaction() as conn:
+            query = sa.select(reconciliation_matches).where(
+                reconciliation_matches.c.organization_id == self._org_id(org)
+            )
+            if status:
+                query = query.where(reconciliation_matches.c.status == status)
+            rows = conn.execute(query.order_by(reconciliation_matches.c.created_at)).all()
+        return [(r.transaction_id, r.status, _proposal_from_json(r.proposal)) for r in rows]

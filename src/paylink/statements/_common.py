@@ -1,0 +1,210 @@
+"""Small parsing helpers shared by the statement formats (not public)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import IO
+
+from stdnum import iban as _iban
+
+from ..exceptions import StatementError, ValidationError
+from ..money import CURRENCY_EXPONENTS, Money
+from ..references import Reference, find, parse
+
+__all__ = [
+    "compact_iban",
+    "first_reference",
+    "make_money",
+    "parse_decimal",
+]
+
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+
+
+def parse_decimal(
+    text: str | None,
+    *,
+    file: str,
+    line: int | None = None,
+    element: str | None = None,
+    what: str = "an amount",
+) -> Decimal:
+    """Parse an unsigned decimal written with a point, or raise ``StatementError``."""
+    value = (text or "").strip()
+    if not _DECIMAL.fullmatch(value):
+        raise StatementError(
+            f"expected {what} like 1234.56, got {value!r}", file=file, line=line, element=element
+        )
+    return Decimal(value)
+
+
+_QUANTA = {exp: Decimal(1).scaleb(-exp) for exp in set(CURRENCY_EXPONENTS.values())}
+
+
+def make_money(
+    amount: Decimal,
+    currency: str | None,
+    *,
+    file: str,
+    line: int | None = None,
+    element: str | None = None,
+) -> Money:
+    """Build exact :class:`Money`, or raise ``StatementError`` (bad currency, too many decimals)."""
+    exponent = CURRENCY_EXPONENTS.get(currency or "")
+    if exponent is not None and amount.is_finite():
+        # Fast path for the millions of entries of a big file: the same checks Money makes
+        # (exact at the currency's exponent), without the generic converters.
+        exact = amount.quantize(_QUANTA[exponent])
+        if exact == amount:
+            money = object.__new__(Money)
+            object.__setattr__(money, "amount", exact)
+            object.__setattr__(money, "currency", currency)
+            return money
+    try:
+        return Money(amount, (currency or "").strip().upper())
+    except (ValidationError, InvalidOperation) as exc:
+        raise StatementError(
+            f"expected an amount in an ISO 4217 currency: {exc}",
+            file=file,
+            line=line,
+            element=element,
+        ) from None
+
+
+def negate(money: Money) -> Money:
+    """``-money``, built through the fast path of :func:`make_money`."""
+    return make_money(-money.amount, money.currency, file="")
+
+
+def compact_iban(value: str | None) -> str | None:
+    """Return ``value`` without spaces, upper case, or ``None`` when empty."""
+    if not value:
+        return None
+    compact = "".join(value.split()).upper()
+    return compact or None
+
+
+def looks_like_iban(value: str) -> bool:
+    """Whether ``value`` is a valid IBAN (check digits included)."""
+    return bool(_iban.is_valid(value))
+
+
+_FRAMED_OGM = re.compile(r"[+*]{3}(\d{3})/(\d{4})/(\d{5})[+*]{3}")
+_WHOLE_REFERENCE = re.compile(r"[+*]{0,3}[\d\s/.\-]+[+*]{0,3}|[Rr][Ff]\s?\d\d[\w\s]+")
+_RF_COMPACT = re.compile(r"RF\d\d[0-9A-Z]{1,21}")
+_BASE36 = {ch: str(int(ch, 36)) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+_MAYBE_REFERENCE = re.compile(r"\d(?:[ /.\-]?\d){11}|[Rr][Ff] ?\d\d")
+
+
+def ogm_reference(digits: str) -> Reference | None:
+    """A Belgian OGM from exactly 12 digits when its check digits are right, else ``None``.
+
+    The same rule as :func:`paylink.references.check` (mod 97, 97 for 0), without the
+    generic normalisation: statement files carry the compact form millions of times.
+    """
+    if len(digits) != 12 or not digits.isdigit() or not digits.isascii():
+        return None
+    check = int(digits[:10]) % 97 or 97
+    return Reference("ogm", digits) if check == int(digits[10:]) else None
+
+
+def reference_of(value: str) -> Reference | None:
+    """The reference ``value`` holds as a whole (like :func:`paylink.references.parse`)."""
+    if len(value) == 12 and value.isdigit():
+        return ogm_reference(value)
+    framed = _FRAMED_OGM.fullmatch(value)
+    if framed:
+        return ogm_reference("".join(framed.groups()))
+    if value[:2] in ("RF", "rf", "Rf", "rF"):
+        compact = "".join(value.split()).upper()
+        if _RF_COMPACT.fullmatch(compact):
+            # ISO 11649: the check digits make the rearranged number 1 modulo 97.
+            number = "".join(_BASE36[ch] for ch in compact[4:] + compact[:4])
+            return Reference("rf", compact) if int(number) % 97 == 1 else None
+    if len(value) > 40 or not _WHOLE_REFERENCE.fullmatch(value):
+        return None  # cannot be a reference as a whole: skip the costly checks
+    return parse(value)
+
+
+def _may_hold_reference(text: str) -> bool:
+    # An OGM has 12 digits and an RF reference starts with RF: most texts have neither.
+    if "RF" in text or "rf" in text or "Rf" in text or "rF" in text:
+        return True
+    return len(text) - len(text.translate(_NO_DIGITS)) >= 12
+
+
+def first_reference(*texts: str | None) -> Reference | None:
+    """The first valid structured reference found in ``texts`` (a whole value, then within)."""
+    candidates = [text for text in texts if text and _may_hold_reference(text)]
+    for text in candidates:
+        ref = reference_of(text.strip())
+        if ref is not None:
+            return ref
+    for text in candidates:
+        if _MAYBE_REFERENCE.search(text):
+            found = find(text)
+            if found:
+                return found[0]
+    return None
+
+
+def parse_iso_date(text: str | None) -> dt.date | None:
+    """Parse ``2026-01-31`` or the date part of ``2026-01-31T10:00:00+01:00``; ``None`` if bad."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+def decoded_chunks(stream: IO[bytes], chunk_size: int = 1 << 20) -> Iterator[list[str]]:
+    """The lines of a byte stream, a chunk at a time, without line ends, decoded tolerantly.
+
+    Each chunk (cut at a line end) is decoded as UTF-8, else cp1252, else latin-1, which never
+    fails: bank files are old-fashioned, and a stray accented byte must not stop an import.
+    """
+    rest = b""
+    while True:
+        chunk = stream.read(chunk_size)
+        if not chunk:
+            break
+        chunk = rest + chunk
+        cut = chunk.rfind(b"\n") + 1
+        if cut == 0:
+            rest = chunk
+            continue
+        rest = chunk[cut:]
+        lines = _decode(chunk[:cut]).split("\n")
+        lines.pop()  # empty: the chunk ends with a line end
+        yield [line[:-1] if line.endswith("\r") else line for line in lines]
+    if rest:
+        line = _decode(rest)
+        yield [line[:-1] if line.endswith("\r") else line]
+
+
+def decoded_lines(stream: IO[bytes], chunk_size: int = 1 << 20) -> Iterator[str]:
+    """The lines of a byte stream one by one (see :func:`decoded_chunks`)."""
+    for lines in decoded_chunks(stream, chunk_size):
+        yield from lines
+
+
+def _decode(raw: bytes) -> str:
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def clean(text: str | None) -> str | None:
+    """Collapse whitespace; ``None`` for empty text."""
+    if text is None:
+        return None
+    value = " ".join(text.split())
+    return value or None

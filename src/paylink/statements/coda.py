@@ -1,0 +1,494 @@
+"""Belgian CODA ("coded statement of account", Febelfin version 2): 128-character records.
+
+Records read: ``0`` header, ``1`` old balance (starts a statement), ``21``/``22``/``23``
+movement, ``31``/``32``/``33`` information about the movement, ``4`` free communication
+(ignored), ``8`` new balance (ends a statement), ``9`` trailer. A file may hold several
+statements, and several files may be concatenated.
+
+Text is decoded as UTF-8, else cp1252, else latin-1, so a stray accented byte never stops an
+import. Trailing spaces may be missing; a record longer than 128 characters is an error.
+
+Movements:
+
+- amount: positions 33–47 (3 decimals), sign at 32 (``1`` = debit, negative);
+- structured communication (position 62 = ``1``) of type ``101`` or ``102`` is a Belgian OGM,
+  which becomes the transaction's ``structured_reference``; free communication (records 21,
+  22 and 23) becomes ``remittance_text``;
+- counterparty IBAN and name from record 23, BIC from record 22, the customer reference of
+  record 22 (the SEPA end-to-end id) as ``end_to_end_id``; when the movement has no name, the
+  name of a structured information record ``31`` of type ``001`` is used;
+- ``id`` is ``account/YYYY-NNN/SSSS-DDDD``: account, year of the old balance and statement
+  number (record 1), then sequence and detail number of the movement, so the same movement
+  has the same id however often the file is imported.
+
+Globalisation: a bank (or the customer) can book one total (transaction type 1, 2, 3 or 7)
+followed by its details (types 5, 6, 7, 8, 9) under the same sequence number. paylink emits the
+**details**, each with its own amount and reference, and never the total they make up, so
+nothing is counted twice and the balance check still adds up; a total without details is
+emitted as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import IO
+
+import attrs
+
+from ..exceptions import StatementError
+from ..money import CURRENCY_EXPONENTS, Money
+from ..references import Reference
+from ._common import (
+    clean,
+    compact_iban,
+    decoded_chunks,
+    first_reference,
+    make_money,
+    ogm_reference,
+)
+from .base import FormatBase, StatementEvent, StatementFooter, StatementHeader
+from .model import BankTransaction
+
+__all__ = ["CodaFormat"]
+
+_TOTAL_TYPES = frozenset("1237")
+_NONE: list[BankTransaction] = []  # returned, never changed
+# Record 21 in one match when its numbers are digits: sequence, detail, sign, amount.
+_RECORD21 = re.compile(r"21(\d{4})(\d{4}).{21}([01])(\d{15})")
+# All of record 21 when well formed: sequence, detail, bank reference, sign, amount, value
+# date, transaction code, communication type and zone, entry date.
+_RECORD21_ALL = re.compile(
+    r"21(\d{4})(\d{4})(.{21})([01])(\d{15})(\d{6})(\d{8})([01])(.{53})(\d{6})", re.S
+)
+_DEPTH = {"0": 0, "1": 0, "2": 0, "3": 0, "4": 0, "5": 1, "6": 1, "7": 1, "8": 1, "9": 2}
+
+
+@attrs.define
+class _Movement:
+    line: int
+    seq: str
+    detail: str
+    type: str
+    amount: Money
+    value_date: dt.date | None
+    booking_date: dt.date
+    code: str
+    bank_reference: str | None
+    reference: Reference | None
+    communication: list[str]
+    counterparty_name: str | None = None
+    counterparty_iban: str | None = None
+    counterparty_bic: str | None = None
+    end_to_end_id: str | None = None
+    raw: list[str] = attrs.Factory(list)
+    key: str = ""  # sequence + detail number, as records 22 and 23 repeat them
+
+    def __attrs_post_init__(self) -> None:
+        self.key = self.seq + self.detail
+
+
+@attrs.define
+class _Open:
+    """The statement being read."""
+
+    account: str
+    currency: str
+    statement_id: str
+    line: int
+    cents: bool = False  # a currency with two decimals (most): amounts take a fast path
+
+    def __attrs_post_init__(self) -> None:
+        self.cents = CURRENCY_EXPONENTS.get(self.currency) == 2
+
+
+def _exact_money(amount: Decimal, statement: _Open) -> Money:
+    """Money for an amount already exact at two decimals, in the statement's currency."""
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", amount)
+    object.__setattr__(money, "currency", statement.currency)
+    return money
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.line = 0
+        self.statement: _Open | None = None
+        self.pending: _Movement | None = None  # being assembled from 21/22/23/3x
+        self.held: _Movement | None = None  # a total waiting to see whether details follow
+        self.in_file = False
+        self.dates: dict[str, dt.date] = {}  # DDMMYY -> date: a file repeats a few dates
+
+    # -- field helpers ------------------------------------------------------------------------
+    def error(self, message: str) -> StatementError:
+        return StatementError(message, file=self.file, line=self.line)
+
+    def digits(self, record: str, start: int, end: int, what: str) -> str:
+        value = record[start - 1 : end]
+        if not value.isdigit() or not value.isascii():
+            raise self.error(f"expected {what} (digits) at positions {start}-{end}, got {value!r}")
+        return value
+
+    def amount(self, record: str, sign_pos: int, start: int, currency: str) -> Money:
+        sign = record[sign_pos - 1]
+        if sign not in "01":
+            raise self.error(f"expected a sign 0 or 1 at position {sign_pos}, got {sign!r}")
+        value = Decimal(int(self.digits(record, start, start + 14, "an amount"))).scaleb(-3)
+        return make_money(
+            -value if sign == "1" else value, currency, file=self.file, line=self.line
+        )
+
+    def date(self, record: str, start: int, what: str, *, optional: bool = False) -> dt.date | None:
+        value = record[start - 1 : start + 5]
+        if optional and value in ("000000", "      "):
+            return None
+        cached = self.dates.get(value)
+        if cached is not None:
+            return cached
+        if len(self.dates) > 4096:
+            self.dates.clear()
+        self.dates[value] = self._date(record, start, what, value)
+        return self.dates[value]
+
+    def _date(self, record: str, start: int, what: str, value: str) -> dt.date:
+        digits = self.digits(record, start, start + 5, what)
+        try:
+            return dt.date(2000 + int(digits[4:6]), int(digits[2:4]), int(digits[0:2]))
+        except ValueError:
+            raise self.error(
+                f"expected {what} as DDMMYY at positions {start}-{start + 5}, got {value!r}"
+            ) from None
+
+    # -- records ------------------------------------------------------------------------------
+    def record(self, record: str) -> Iterator[StatementEvent]:
+        kind = record[0]
+        if kind == "2":
+            yield from self.movement_record(record)
+        elif kind == "3":
+            self.information_record(record)
+        elif kind == "1":
+            yield from self.flush(final=True)
+            yield self.old_balance(record)
+        elif kind == "8":
+            yield from self.flush(final=True)
+            yield self.new_balance(record)
+        elif kind == "0":
+            if self.statement is not None:
+                raise self.error("expected a new balance record (8) before a new header (0)")
+            if record[1:5] != "0000":
+                raise self.error(f"expected 0000 at positions 2-5 of a header, got {record[1:5]!r}")
+            if record[127] not in "2 ":
+                unsupported = " (version 1 is not supported)" if record[127] == "1" else ""
+                raise self.error(
+                    f"expected CODA version 2 at position 128, got {record[127]!r}{unsupported}"
+                )
+            self.in_file = True
+        elif kind == "9":
+            if self.statement is not None:
+                raise self.error("expected a new balance record (8) before the trailer (9)")
+            self.in_file = False
+        elif kind == "4":
+            if not self.in_file:
+                raise self.error("expected a header record (0) before a free communication (4)")
+        else:
+            raise self.error(
+                "expected a record of type 0, 1, 21, 22, 23, 31, 32, 33, 4, 8 or 9, "
+                f"got {record[:2]!r}"
+            )
+
+    def old_balance(self, record: str) -> StatementHeader:
+        if not self.in_file:
+            raise self.error("expected a header record (0) before the old balance (1)")
+        if self.statement is not None:
+            raise self.error("expected a new balance record (8) before the next old balance (1)")
+        structure = record[1]
+        if structure == "0":
+            account, currency = record[5:17], record[18:21]
+        elif structure == "2":
+            account, currency = record[5:21], record[39:42]
+        elif structure in "13":
+            account, currency = record[5:39], record[39:42]
+        else:
+            raise self.error(f"expected an account structure 0-3 at position 2, got {structure!r}")
+        account = compact_iban(account) or ""
+        if not account:
+            raise self.error("expected an account number at positions 6-42")
+        opening = self.amount(record, 43, 44, currency)
+        opening_date = self.date(record, 59, "the old balance date")
+        assert opening_date is not None
+        number = self.digits(record, 126, 128, "the statement number")
+        statement_id = f"{account}/{opening_date.year}-{number}"
+        self.statement = _Open(account, opening.currency, statement_id, self.line)
+        extra = {
+            "paper_statement_number": record[2:5],
+            "account_holder": " ".join(record[64:90].split()),
+            "account_description": " ".join(record[90:125].split()),
+        }
+        return StatementHeader(
+            id=statement_id,
+            account_iban=account,
+            currency=opening.currency,
+            opening_balance=opening,
+            opening_date=opening_date,
+            extra={key: value for key, value in extra.items() if value},
+        )
+
+    def new_balance(self, record: str) -> StatementFooter:
+        if self.statement is None:
+            raise self.error("expected an old balance record (1) before the new balance (8)")
+        closing = self.amount(record, 42, 43, self.statement.currency)
+        closing_date = self.date(record, 58, "the new balance date")
+        self.statement = None
+        return StatementFooter(closing_balance=closing, closing_date=closing_date)
+
+    def movement_record(self, record: str) -> list[BankTransaction]:
+        part = record[1]
+        statement = self.statement
+        if statement is None:
+            raise self.error("expected an old balance record (1) before a movement record")
+        if part == "1":
+            done = self.flush() if self.pending is not None or self.held is not None else _NONE
+            self.pending = self.movement(record, statement)
+            return done
+        pending = self.pending
+        if pending is None or record[2:10] != pending.key:
+            raise self.error(
+                f"expected record 2{part} to follow record 21 of movement "
+                f"{record[2:6]}/{record[6:10]}"
+            )
+        pending.raw.append(record)
+        if part == "2":
+            pending.communication.append(record[10:63])
+            pending.end_to_end_id = record[63:98].strip() or None
+            pending.counterparty_bic = record[98:109].strip() or None
+        elif part == "3":
+            # An IBAN (up to 34), or a Belgian account number followed by its currency.
+            account = record[10:44].split()
+            pending.counterparty_iban = account[0].upper() if account else None
+            pending.counterparty_name = clean(record[47:82])
+            pending.communication.append(record[82:125])
+        else:
+            raise self.error(f"expected a movement record 21, 22 or 23, got 2{part!r}")
+        return _NONE
+
+    def movement(self, record: str, statement: _Open) -> _Movement:
+        whole = _RECORD21_ALL.match(record)
+        if whole is not None:
+            dates = self.dates
+            seq, detail, bank_ref, sign, digits, vdate, code, ctype, comm, edate = whole.groups()
+            value_date = dates.get(vdate)
+            booking_date = dates.get(edate)
+            if value_date is not None and booking_date is not None:
+                # The common case, in few steps: every field well formed, dates seen before.
+                if statement.cents and digits[14] == "0":
+                    # Two-decimal currency, third decimal zero: exact as it stands.
+                    text = f"{digits[:12]}.{digits[12:14]}"
+                    amount = _exact_money(Decimal("-" + text if sign == "1" else text), statement)
+                else:
+                    value = Decimal(int(digits)).scaleb(-3)
+                    amount = make_money(
+                        -value if sign == "1" else value,
+                        statement.currency,
+                        file=self.file,
+                        line=self.line,
+                    )
+                reference = None
+                if ctype == "1" and comm[:3] in ("101", "102"):
+                    reference = ogm_reference(comm[3:15])
+                if reference is not None:
+                    communication = []
+                elif ctype == "1":
+                    communication = [comm[3:]]
+                else:
+                    communication = [comm]
+                return _Movement(
+                    self.line, seq, detail, code[0], amount, value_date, booking_date, code,
+                    bank_ref.strip() or None, reference, communication, raw=[record],
+                )  # fmt: skip
+        return self.careful_movement(record, statement)
+
+    def careful_movement(self, record: str, statement: _Open) -> _Movement:
+        """Read record 21 field by field, saying precisely what is wrong."""
+        fast = _RECORD21.match(record)
+        if fast is None:
+            seq = self.digits(record, 3, 6, "a sequence number")
+            detail = self.digits(record, 7, 10, "a detail number")
+            amount = self.amount(record, 32, 33, statement.currency)
+        else:
+            seq, detail = fast.group(1), fast.group(2)
+            value = Decimal(int(fast.group(4))).scaleb(-3)
+            if fast.group(3) == "1":
+                value = -value
+            amount = make_money(value, statement.currency, file=self.file, line=self.line)
+        value_date = self.date(record, 48, "the value date", optional=True)
+        booking_date = self.date(record, 116, "the entry date", optional=True) or value_date
+        if booking_date is None:
+            raise self.error("expected an entry date at positions 116-121 or a value date")
+        code = record[53:61]
+        kind = code[0]
+        if kind not in _DEPTH:
+            raise self.error(f"expected a transaction type 0-9 at position 54, got {kind!r}")
+        reference: Reference | None = None
+        communication: list[str] = []
+        if record[61] == "1":
+            structured = record[62:115]
+            if structured[:3] in ("101", "102"):
+                reference = ogm_reference(structured[3:15])
+            if reference is None:
+                communication.append(structured[3:])
+        elif record[61] == "0":
+            communication.append(record[62:115])
+        else:
+            raise self.error(
+                f"expected a communication type 0 or 1 at position 62, got {record[61]!r}"
+            )
+        return _Movement(
+            line=self.line,
+            seq=seq,
+            detail=detail,
+            type=kind,
+            amount=amount,
+            value_date=value_date,
+            booking_date=booking_date,
+            code=code,
+            bank_reference=clean(record[10:31]),
+            reference=reference,
+            communication=communication,
+            raw=[record],
+        )
+
+    def information_record(self, record: str) -> None:
+        if self.statement is None:
+            raise self.error("expected an old balance record (1) before an information record")
+        if record[1] not in "123":
+            raise self.error(f"expected an information record 31, 32 or 33, got 3{record[1]!r}")
+        pending = self.pending
+        if pending is None:
+            return  # information about a movement of another period: nothing to attach it to
+        pending.raw.append(record)
+        structured_name = record[1] == "1" and record[39] == "1" and record[40:43] == "001"
+        if structured_name and pending.counterparty_name is None:
+            pending.counterparty_name = clean(record[43:113])
+
+    # -- emission -----------------------------------------------------------------------------
+    def flush(self, *, final: bool = False) -> list[BankTransaction]:
+        """Finish the movement being assembled and pass it through the globalisation filter.
+
+        ``final`` (at the end of a statement) also emits a total still waiting for details.
+        """
+        out: list[BankTransaction] = []
+        if final:
+            out.extend(self.flush())
+            held, self.held = self.held, None
+            if held is not None:
+                out.append(self.transaction(held))
+            return out
+        movement, self.pending = self.pending, None
+        held = self.held
+        if movement is None:
+            if held is not None:
+                self.held = None
+                out.append(self.transaction(held))
+            return out
+        if held is not None:
+            self.held = None
+            is_parent = movement.seq == held.seq and _DEPTH[movement.type] > _DEPTH[held.type]
+            if not is_parent:
+                out.append(self.transaction(held))
+        if movement.type in _TOTAL_TYPES:
+            self.held = movement
+        else:
+            out.append(self.transaction(movement))
+        return out
+
+    def transaction(self, movement: _Movement) -> BankTransaction:
+        assert self.statement is not None
+        text = clean("".join(movement.communication))
+        return BankTransaction(
+            id=f"{self.statement.statement_id}/{movement.seq}-{movement.detail}",
+            account_iban=self.statement.account,
+            booking_date=movement.booking_date,
+            value_date=movement.value_date,
+            amount=movement.amount,
+            counterparty_name=movement.counterparty_name,
+            counterparty_iban=movement.counterparty_iban,
+            counterparty_bic=movement.counterparty_bic,
+            structured_reference=movement.reference or first_reference(text),
+            remittance_text=text,
+            bank_transaction_code=movement.code,
+            bank_reference=movement.bank_reference,
+            end_to_end_id=movement.end_to_end_id,
+            raw="\n".join(movement.raw),
+        )
+
+
+class CodaFormat(FormatBase):
+    """Belgian CODA version 2 (see module doc for the mapping and globalisation)."""
+
+    name = "coda"
+
+    def sniff(self, head: bytes) -> bool:
+        """Recognise a CODA header record: ``00000`` then a date, then an old-balance record."""
+        first, _, rest = head.partition(b"\n")
+        first = first.rstrip(b"\r")
+        return (
+            first[:5] == b"00000"
+            and first[5:11].isdigit()
+            and 100 <= len(first) <= 128
+            and rest[:1] == b"1"
+        )
+
+    def _events(self, stream: IO[bytes], filename: str) -> Iterator[StatementEvent]:
+        reader = _Reader(filename)
+        seen_any = False
+        line = 0
+        for lines in decoded_chunks(stream):
+            for text in lines:
+                line += 1
+                if len(text) != 128:
+                    reader.line = line
+                    if not text or text.isspace():
+                        continue
+                    text = text.rstrip()
+                    if len(text) > 128:
+                        raise reader.error(
+                            f"expected a record of 128 characters, got {len(text)} characters"
+                        )
+                    text = text.ljust(128)
+                seen_any = True
+                if text[0] != "2":
+                    reader.line = line
+                    yield from reader.record(text)
+                    continue
+                part = text[1]
+                pending = reader.pending
+                # Records 22 and 23 of the movement being read: the bulk of a file, inline.
+                if part == "2" and pending is not None and text[2:10] == pending.key:
+                    pending.raw.append(text)
+                    pending.communication.append(text[10:63])
+                    pending.end_to_end_id = text[63:98].strip() or None
+                    pending.counterparty_bic = text[98:109].strip() or None
+                elif part == "3" and pending is not None and text[2:10] == pending.key:
+                    pending.raw.append(text)
+                    # An IBAN (up to 34), or a Belgian account number and its currency.
+                    account = text[10:44].split()
+                    pending.counterparty_iban = account[0].upper() if account else None
+                    pending.counterparty_name = clean(text[47:82])
+                    pending.communication.append(text[82:125])
+                else:
+                    reader.line = line
+                    done = reader.movement_record(text)
+                    if done:
+                        yield from done
+        reader.line = line
+        if reader.statement is not None:
+            raise StatementError(
+                "expected a new balance record (8) before the end of the file",
+                file=filename,
+                line=reader.line,
+            )
+        if not seen_any:
+            raise StatementError("expected CODA records, the file is empty", file=filename)

@@ -1,0 +1,306 @@
+"""Bank exports in CSV, read through a declared :class:`CsvMapping`.
+
+Every bank lays out its CSV differently, so a CSV file cannot be recognised, or read, without
+being told which column means what. The built-in ``csv`` format has no mapping: its
+:meth:`~CsvFormat.sniff` always answers ``False`` and reading with it raises
+:class:`~paylink.exceptions.StatementError`. Make one for your bank::
+
+    mapping = CsvMapping(
+        date="Date", amount="Amount", currency="EUR", text="Description",
+        counterparty_name="Counterparty", counterparty_iban="Account",
+        delimiter=";", date_format="%d/%m/%Y", decimal=",", thousands=".",
+    )
+    statements = parse_file("export.csv", format=CsvFormat(mapping))
+
+A :class:`CsvFormat` with a mapping sniffs a file by its header line: every mapped column name
+must be present. A CSV export states no balances, so its statement has ``None`` balances;
+transaction ids are content hashes unless a ``bank_reference`` column is mapped.
+"""
+
+from __future__ import annotations
+
+import csv as _csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import IO
+
+import attrs
+
+from ..exceptions import StatementError
+from ._common import clean, compact_iban, first_reference, make_money
+from .base import ContentIds, FormatBase, StatementEvent, StatementFooter, StatementHeader
+from .model import BankTransaction
+
+__all__ = ["Column", "CsvFormat", "CsvMapping"]
+
+Column = str | int
+"""A column by header name, or by 0-based position (for files without a header line)."""
+
+
+def _columns(value: Column | Sequence[Column] | None) -> tuple[Column, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str | int):
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class CsvMapping:
+    """Which column of a bank's CSV export holds what, and how values are written.
+
+    Amounts: either ``amount`` (signed, negative for money out), or ``debit`` and ``credit``
+    (two columns, one filled per row; a debit is taken as money out whatever its sign).
+    Currency: a ``currency_column``, or ``currency`` fixed for the whole file.
+
+    ``text`` may name several columns, joined with a space. ``date_format`` is a
+    :func:`~datetime.datetime.strptime` format (``"%d/%m/%Y"``); ``decimal`` is ``"."`` or
+    ``","``; ``thousands`` is the grouping character to drop (``""``, ``"."``, ``" "``, ``"'"``).
+    ``skip_lines`` lines before the header are ignored (account name, export date).
+    """
+
+    date: Column
+    amount: Column | None = None
+    debit: Column | None = None
+    credit: Column | None = None
+    currency: str | None = None
+    currency_column: Column | None = None
+    value_date: Column | None = None
+    counterparty_name: Column | None = None
+    counterparty_iban: Column | None = None
+    counterparty_bic: Column | None = None
+    text: Column | tuple[Column, ...] | None = None
+    reference: Column | None = None
+    bank_reference: Column | None = None
+    account_iban: str | None = None
+    delimiter: str = ","
+    quotechar: str = '"'
+    encoding: str = "utf-8-sig"
+    date_format: str = "%Y-%m-%d"
+    decimal: str = "."
+    thousands: str = ""
+    header: bool = True
+    skip_lines: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.amount is None and (self.debit is None or self.credit is None):
+            raise ValueError("a CsvMapping needs an amount column, or both debit and credit")
+        if (self.currency is None) == (self.currency_column is None):
+            raise ValueError("a CsvMapping needs exactly one of currency and currency_column")
+        if self.decimal not in ".,":
+            raise ValueError(f"decimal must be '.' or ',', got {self.decimal!r}")
+        if not self.header and any(isinstance(c, str) for c in self.columns()):
+            raise ValueError("without a header line, columns must be given by position")
+
+    def columns(self) -> tuple[Column, ...]:
+        """Every column the mapping reads."""
+        found: list[Column] = []
+        for value in (
+            self.date, self.amount, self.debit, self.credit, self.currency_column,
+            self.value_date, self.counterparty_name, self.counterparty_iban,
+            self.counterparty_bic, self.reference, self.bank_reference,
+        ):  # fmt: skip
+            found.extend(_columns(value))
+        found.extend(_columns(self.text))
+        return tuple(found)
+
+
+class CsvFormat(FormatBase):
+    """A bank's CSV export read through a :class:`CsvMapping` (see module doc)."""
+
+    name = "csv"
+
+    def __init__(self, mapping: CsvMapping | None = None) -> None:
+        self.mapping = mapping
+
+    def sniff(self, head: bytes) -> bool:
+        """With a mapping, whether the header line holds every mapped column; else ``False``."""
+        mapping = self.mapping
+        if mapping is None:
+            return False
+        try:
+            text = head.decode(mapping.encoding, errors="replace")
+        except LookupError:
+            return False
+        lines = text.splitlines()
+        if len(lines) <= mapping.skip_lines:
+            return False
+        if not mapping.header:
+            return False  # positions only: nothing to recognise the file by
+        row = next(_csv.reader([lines[mapping.skip_lines]], delimiter=mapping.delimiter), [])
+        names = {cell.strip() for cell in row}
+        wanted = [c for c in mapping.columns() if isinstance(c, str)]
+        return bool(wanted) and all(c in names for c in wanted)
+
+    def _events(self, stream: IO[bytes], filename: str) -> Iterator[StatementEvent]:
+        mapping = self.mapping
+        if mapping is None:
+            raise StatementError(
+                "a CSV file can only be read with a CsvMapping saying which column is which; "
+                "use CsvFormat(CsvMapping(...))",
+                file=filename,
+            )
+        text = io.TextIOWrapper(stream, encoding=mapping.encoding, errors="strict", newline="")
+        try:
+            yield from _read(mapping, text, filename)
+        except UnicodeDecodeError as exc:
+            raise StatementError(
+                f"expected text in {mapping.encoding}: {exc.reason}", file=filename
+            ) from None
+        except _csv.Error as exc:
+            raise StatementError(f"expected CSV: {exc}", file=filename) from None
+        finally:
+            text.detach()
+
+
+def _read(mapping: CsvMapping, text: IO[str], filename: str) -> Iterator[StatementEvent]:
+    for _ in range(mapping.skip_lines):
+        text.readline()
+    reader = _csv.reader(text, delimiter=mapping.delimiter, quotechar=mapping.quotechar)
+    offset = mapping.skip_lines
+    index: dict[Column, int] = {}
+    header_line = ""
+    if mapping.header:
+        row = next(reader, None)
+        if row is None:
+            raise StatementError("expected a header line, the file is empty", file=filename)
+        names = [cell.strip() for cell in row]
+        header_line = "|".join(names)
+        for column in mapping.columns():
+            if isinstance(column, str):
+                if column not in names:
+                    raise StatementError(
+                        f"expected a column {column!r} in the header, found {names}",
+                        file=filename,
+                        line=offset + 1,
+                    )
+                index[column] = names.index(column)
+    for column in mapping.columns():
+        if isinstance(column, int):
+            index[column] = column
+    width = max(index.values()) + 1
+    ids = ContentIds("csv")
+    header_sent = False
+    currency_seen: str | None = mapping.currency
+    for row in reader:
+        line = offset + reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < width:
+            raise StatementError(
+                f"expected at least {width} columns, got {len(row)}", file=filename, line=line
+            )
+        transaction = _transaction(mapping, row, index, filename, line, ids)
+        if not header_sent:
+            header_sent = True
+            currency_seen = transaction.amount.currency
+            yield StatementHeader(
+                id=ContentIds("csv").make(None, mapping.account_iban, header_line, "|".join(row)),
+                account_iban=mapping.account_iban,
+                currency=currency_seen,
+            )
+        yield transaction
+    if not header_sent:
+        yield StatementHeader(
+            id=ContentIds("csv").make(None, mapping.account_iban, header_line),
+            account_iban=mapping.account_iban,
+            currency=currency_seen or "EUR",
+        )
+    yield StatementFooter()
+
+
+_SPACES = re.compile(r"\s")
+
+
+def _cell(row: list[str], index: dict[Column, int], column: Column | None) -> str | None:
+    if column is None:
+        return None
+    value = row[index[column]].strip()
+    return value or None
+
+
+def _amount(mapping: CsvMapping, raw: str, file: str, line: int) -> Decimal:
+    value = _SPACES.sub("", raw)
+    if mapping.thousands:
+        value = value.replace(mapping.thousands, "")
+    if mapping.decimal == ",":
+        value = value.replace(",", ".")
+    negative = value.startswith("-") or (value.startswith("(") and value.endswith(")"))
+    value = value.strip("-+()")
+    if not re.fullmatch(r"\d+(?:\.\d+)?|\.\d+", value):
+        raise StatementError(
+            f"expected an amount like 1234{mapping.decimal}56, got {raw!r}", file=file, line=line
+        )
+    number = Decimal(value)
+    return -number if negative else number
+
+
+def _date(mapping: CsvMapping, raw: str | None, file: str, line: int, what: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(raw or "", mapping.date_format).date()
+    except ValueError:
+        raise StatementError(
+            f"expected the {what} as {mapping.date_format}, got {raw!r}", file=file, line=line
+        ) from None
+
+
+def _transaction(
+    mapping: CsvMapping,
+    row: list[str],
+    index: dict[Column, int],
+    file: str,
+    line: int,
+    ids: ContentIds,
+) -> BankTransaction:
+    booking = _date(mapping, _cell(row, index, mapping.date), file, line, "date")
+    value_raw = _cell(row, index, mapping.value_date)
+    value = _date(mapping, value_raw, file, line, "value date") if value_raw else None
+    if mapping.amount is not None:
+        raw = _cell(row, index, mapping.amount)
+        if raw is None:
+            raise StatementError("expected an amount, the cell is empty", file=file, line=line)
+        amount = _amount(mapping, raw, file, line)
+    else:
+        debit = _cell(row, index, mapping.debit)
+        credit = _cell(row, index, mapping.credit)
+        if debit is None and credit is None:
+            raise StatementError(
+                "expected a debit or a credit amount, both cells are empty", file=file, line=line
+            )
+        amount = Decimal(0)
+        if credit is not None:
+            amount += abs(_amount(mapping, credit, file, line))
+        if debit is not None:
+            amount -= abs(_amount(mapping, debit, file, line))
+    currency = mapping.currency or _cell(row, index, mapping.currency_column)
+    money = make_money(amount, currency, file=file, line=line)
+    texts = [_cell(row, index, column) for column in _columns(mapping.text)]
+    text = clean(" ".join(t for t in texts if t))
+    reference_raw = _cell(row, index, mapping.reference)
+    reference = first_reference(reference_raw, text)
+    if reference is None and reference_raw:
+        text = clean(f"{text or ''} {reference_raw}")
+    name = clean(_cell(row, index, mapping.counterparty_name))
+    iban = compact_iban(_cell(row, index, mapping.counterparty_iban))
+    bic = clean(_cell(row, index, mapping.counterparty_bic))
+    bank_reference = _cell(row, index, mapping.bank_reference)
+    ident = bank_reference or ids.make(
+        booking, mapping.account_iban, booking, value, money.amount, money.currency,
+        iban, name, reference, text,
+    )  # fmt: skip
+    return BankTransaction(
+        id=ident,
+        account_iban=mapping.account_iban,
+        booking_date=booking,
+        value_date=value,
+        amount=money,
+        counterparty_name=name,
+        counterparty_iban=iban,
+        counterparty_bic=bic,
+        structured_reference=reference,
+        remittance_text=text,
+        bank_reference=bank_reference,
+    )

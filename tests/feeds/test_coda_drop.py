@@ -1,0 +1,49 @@
+"""The CODA delivery folder feed: each file imported once, bad files set aside with a reason."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from paylink import Paylink, PluginError, ValidationError
+from paylink.parties import Organization
+
+DATA = Path(__file__).parents[1] / "statements" / "data"
+
+
+def test_files_are_imported_once_and_set_aside(
+    pl: Paylink, org: Organization, tmp_path: Path
+) -> None:
+    drop = tmp_path / "coda"
+    drop.mkdir()
+    shutil.copy(DATA / "coda_two_statements.cod", drop / "2026-041.cod")
+    (drop / "broken.cod").write_bytes(b"0" + b"x" * 127 + b"\n")
+    (drop / "arriving.cod.part").write_bytes(b"half a file")
+    pl.feeds.connect(org, "coda_drop", folder=str(drop))
+
+    [report] = pl.feeds.sync(org)
+    assert report.files_imported == ("2026-041.cod",)
+    assert [name for name, _ in report.files_rejected] == ["broken.cod"]
+    assert len(pl.statements.transactions(org)) == 6
+    assert (drop / "processed" / "2026-041.cod").exists()
+    reason = (drop / "rejected" / "broken.cod.reason.txt").read_text()
+    assert "broken.cod" in reason
+    assert (drop / "arriving.cod.part").exists()  # still being delivered: left alone
+
+    # The same content delivered again is set aside without importing anything twice.
+    shutil.copy(DATA / "coda_two_statements.cod", drop / "again.cod")
+    [second] = pl.feeds.sync(org)
+    assert second.files_skipped == ("again.cod",) and second.files_imported == ()
+    assert len(pl.statements.transactions(org)) == 6
+    assert (drop / "processed" / "again.cod").exists()
+    assert pl.feeds.sync(org)[0] == type(second)(feed="coda_drop")
+
+
+def test_settings_are_checked(pl: Paylink, org: Organization, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as info:
+        pl.feeds.connect(org, "coda_drop", folder=str(tmp_path / "missing"))
+    assert info.value.field == "folder"
+    with pytest.raises(PluginError, match="no bank feed 'nope'"):
+        pl.feeds.connect(org, "nope")

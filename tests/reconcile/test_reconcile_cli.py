@@ -1,0 +1,78 @@
+"""``paylink reconcile`` on a real camt.053 statement and open invoices in CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from paylink.reconcile._cli import reconcile
+
+DATA = Path(__file__).parents[2] / "examples" / "data"
+INVOICES = DATA / "open_invoices.csv"
+STATEMENT = DATA / "statement_2026-03-04.camt053.xml"
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(reconcile, list(args), catch_exceptions=False)
+
+
+def test_json_output() -> None:
+    out = run("--invoices", str(INVOICES), "--statement", str(STATEMENT), "--json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert set(data) == {"matches", "unmatched"}
+    first = data["matches"][0]
+    assert set(first) == {"transaction_id", "invoices", "rule", "confidence", "auto", "explanation"}
+    assert first["transaction_id"] == "M-001"
+    assert first["invoices"] == [{"number": "2026-0101", "amount": "250.00"}]
+    assert (first["rule"], first["auto"]) == ("exact_reference", True)
+    assert data["unmatched"] == ["M-008", "M-011", "M-013", "M-014", "M-015"]
+    by_tx = {m["transaction_id"]: m for m in data["matches"]}
+    assert {i["number"] for i in by_tx["M-004"]["invoices"]} == {"2026-0104", "2026-0105"}
+    assert by_tx["M-012"]["invoices"] == [{"number": "P-7712345", "amount": "120.50"}]
+    assert "M-008" not in by_tx  # no tolerance by default
+
+
+def test_tolerance_and_json_invoices(tmp_path: Path) -> None:
+    with INVOICES.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    invoices = tmp_path / "open.json"
+    invoices.write_text(json.dumps(rows))
+    out = run(
+        "--invoices", str(invoices), "--statement", str(STATEMENT), "--json", "--tolerance", "2"
+    )
+    assert out.exit_code == 0, out.output
+    by_tx = {m["transaction_id"]: m for m in json.loads(out.output)["matches"]}
+    assert by_tx["M-008"]["rule"] == "customer_tolerance"
+    assert by_tx["M-008"]["auto"] is False
+
+
+def test_table_output() -> None:
+    out = run("--invoices", str(INVOICES), "--statement", str(STATEMENT))
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0].split()[:3] == ["transaction", "amount", "invoices"]
+    assert any(line.startswith("M-001") and line.endswith("auto") for line in lines)
+    assert any(line.startswith("M-013") and line.endswith("unmatched") for line in lines)
+    assert lines[-1].startswith("15 transactions: ")
+
+
+def test_malformed_invoices_say_where(tmp_path: Path) -> None:
+    bad = tmp_path / "open.csv"
+    bad.write_text("number,amount,currency\n2026-1,12.x,EUR\n")
+    out = CliRunner().invoke(
+        reconcile, ["--invoices", str(bad), "--statement", str(STATEMENT), "--json"]
+    )
+    assert out.exit_code == 1
+    assert "line 2 (row 1), field 'amount'" in out.output
+
+
+def test_registered_on_the_main_command() -> None:
+    from paylink.cli import main
+
+    out = CliRunner().invoke(main, ["reconcile", "--help"])
+    assert out.exit_code == 0
+    assert "--statement" in out.output
