@@ -32,24 +32,39 @@ def load(name: str) -> Any:
 
 
 def settings() -> dict[str, Any]:
-    return {"client_id": "client-abc", "client_secret": "s3cr3t-client", "refresh_token":
-            "refresh-1", "base_url": API, "page_limit": 2, "application_id": "app-123"}
+    return {
+        "client_id": "client-abc",
+        "client_secret": "s3cr3t-client",
+        "refresh_token": "refresh-1",
+        "base_url": API,
+        "page_limit": 2,
+        "application_id": "app-123",
+    }
 
 
 def mock_sync(httpx_mock: HTTPXMock, *, refresh: str = "refresh-1", pages: int = 2) -> None:
     token = load("token.json")
-    httpx_mock.add_response(method="POST", url=f"{API}/ponto-connect/oauth2/token", json=token,
-                            match_content=f"grant_type=refresh_token&refresh_token={refresh}"
-                            "&client_id=client-abc".encode())
-    httpx_mock.add_response(method="GET", url=f"{API}/ponto-connect/accounts?page%5Blimit%5D=2",
-                            json=load("accounts.json"))
-    httpx_mock.add_response(method="GET", url=f"{TXS}?page%5Blimit%5D=2",
-                            json=load("transactions_page1.json"))
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{API}/ponto-connect/oauth2/token",
+        json=token,
+        match_content=f"grant_type=refresh_token&refresh_token={refresh}"
+        "&client_id=client-abc".encode(),
+    )
+    httpx_mock.add_response(
+        method="GET",
+        url=f"{API}/ponto-connect/accounts?page%5Blimit%5D=2",
+        json=load("accounts.json"),
+    )
+    httpx_mock.add_response(
+        method="GET", url=f"{TXS}?page%5Blimit%5D=2", json=load("transactions_page1.json")
+    )
     if pages == 2:
         httpx_mock.add_response(
             method="GET",
             url=f"{TXS}?page%5Bafter%5D=a6f5b2c1-0002-4c1e-9f1a-000000000002&page%5Blimit%5D=2",
-            json=load("transactions_page2.json"))
+            json=load("transactions_page2.json"),
+        )
 
 
 def test_sync_imports_new_transactions_and_keeps_the_cursor(
@@ -67,7 +82,10 @@ def test_sync_imports_new_transactions_and_keeps_the_cursor(
 
     txs = pl.statements.transactions(org)
     assert [t.amount for t in txs] == [
-        Money.of("50.00", "EUR"), Money.of("-1210.00", "EUR"), Money.of("154.90", "EUR")]
+        Money.of("50.00", "EUR"),
+        Money.of("-1210.00", "EUR"),
+        Money.of("154.90", "EUR"),
+    ]
     assert txs[2].amount.amount == Decimal("154.90")
     assert str(txs[2].structured_reference) == "+++202/6000/19289+++"
     assert str(txs[0].structured_reference) == "+++900/0000/00116+++"  # found in the text
@@ -89,9 +107,12 @@ def test_errors_never_show_the_credentials(
     assert "s3cr3t-client" not in repr(account) and "refresh-1" not in repr(account)
     assert "s3cr3t-client" not in repr(Ponto(**settings()))
     httpx_mock.add_response(
-        method="POST", url=f"{API}/ponto-connect/oauth2/token", status_code=401,
+        method="POST",
+        url=f"{API}/ponto-connect/oauth2/token",
+        status_code=401,
         json={"errors": [{"code": "invalidGrant", "detail": "refresh token s3cr3t-client bad"}]},
-        headers={"ibanity-request-id": "req-77"})
+        headers={"ibanity-request-id": "req-77"},
+    )
     with pytest.raises(ProviderError) as info:
         pl.feeds.sync(org)
     assert info.value.request_id == "req-77" and info.value.status_code == 401
@@ -110,24 +131,43 @@ def b64url(data: bytes) -> str:
 
 def jwks(kid: str = "key-1") -> dict[str, Any]:
     numbers = KEY.public_key().public_numbers()
-    return {"keys": [{"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS512",
-                      "n": b64url(numbers.n.to_bytes(256, "big")),
-                      "e": b64url(numbers.e.to_bytes(3, "big"))}]}
+    return {
+        "keys": [
+            {
+                "kty": "RSA",
+                "kid": kid,
+                "use": "sig",
+                "alg": "RS512",
+                "n": b64url(numbers.n.to_bytes(256, "big")),
+                "e": b64url(numbers.e.to_bytes(3, "big")),
+            }
+        ]
+    }
 
 
 def sign(body: bytes, *, now: dt.datetime, kid: str = "key-1", **claims: Any) -> str:
     header = {"alg": "RS512", "kid": kid, "typ": "JWT"}
-    payload = {"digest": base64.b64encode(hashlib.sha512(body).digest()).decode(),
-               "iat": int(now.timestamp()), "exp": int(now.timestamp()) + 30,
-               "iss": API, "aud": "app-123", "jti": "j-1", **claims}
+    payload = {
+        "digest": base64.b64encode(hashlib.sha512(body).digest()).decode(),
+        "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + 30,
+        "iss": API,
+        "aud": "app-123",
+        "jti": "j-1",
+        **claims,
+    }
     signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}"
     signature = KEY.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA512())
     return f"{signing_input}.{b64url(signature)}"
 
 
 def request(body: bytes, signature: str) -> WebhookRequest:
-    return WebhookRequest(method="POST", url="https://pay.example.com/feeds/x/webhook",
-                          headers={"signature": signature}, body=body)
+    return WebhookRequest(
+        method="POST",
+        url="https://pay.example.com/feeds/x/webhook",
+        headers={"signature": signature},
+        body=body,
+    )
 
 
 def test_a_verified_webhook_triggers_a_sync(

@@ -15,22 +15,37 @@ from paylink.testing import StatementLine, camt053
 
 
 def _line(n: int, amount: str, name: str, **kw: Any) -> StatementLine:
-    return StatementLine(amount=Money.of(amount, "EUR"), booking_date=dt.date(2026, 3, 9),
-                         bank_reference=f"B{n:04d}", counterparty_name=name, **kw)
+    return StatementLine(
+        amount=Money.of(amount, "EUR"),
+        booking_date=dt.date(2026, 3, 9),
+        bank_reference=f"B{n:04d}",
+        counterparty_name=name,
+        **kw,
+    )
 
 
-def _import(pl: Paylink, org: Organization, tmp_path: Path, lines: list[StatementLine],
-            name: str = "s.xml") -> None:
+def _import(
+    pl: Paylink, org: Organization, tmp_path: Path, lines: list[StatementLine], name: str = "s.xml"
+) -> None:
     path = tmp_path / name
-    path.write_bytes(camt053(account_iban="BE71096123456769", statement_id=name,
-                             opening=Money.of("0", "EUR"), lines=lines,
-                             created_at=dt.datetime(2026, 3, 9, 6, tzinfo=dt.UTC)))
+    path.write_bytes(
+        camt053(
+            account_iban="BE71096123456769",
+            statement_id=name,
+            opening=Money.of("0", "EUR"),
+            lines=lines,
+            created_at=dt.datetime(2026, 3, 9, 6, tzinfo=dt.UTC),
+        )
+    )
     pl.statements.import_file(org, path)
 
 
 def _invoice(pl: Paylink, org: Organization, customer: Customer, amount: str) -> Any:
-    return pl.invoices.issue(org, customer, lines=[
-        Line(description="Work", quantity="1", unit_price=amount, vat_rate="0")])
+    return pl.invoices.issue(
+        org,
+        customer,
+        lines=[Line(description="Work", quantity="1", unit_price=amount, vat_rate="0")],
+    )
 
 
 def test_confident_matches_are_applied_once(
@@ -39,13 +54,19 @@ def test_confident_matches_are_applied_once(
     a = _invoice(pl, org, customer, "100.00")
     b = _invoice(pl, org, customer, "40.00")
     link = pl.links.create(a)
-    _import(pl, org, tmp_path, [
-        _line(1, "100.00", "M PEETERS", reference=a.reference),
-        _line(2, "15.00", "Someone", text="no idea"),
-    ])
+    _import(
+        pl,
+        org,
+        tmp_path,
+        [
+            _line(1, "100.00", "M PEETERS", reference=a.reference),
+            _line(2, "15.00", "Someone", text="no idea"),
+        ],
+    )
     run = pl.reconcile(org)
     assert [(m.transaction_id, m.invoices, m.rule) for m in run.applied] == [
-        ("B0001", (a.number,), "exact_reference")]
+        ("B0001", (a.number,), "exact_reference")
+    ]
     assert run.unmatched == ("B0002",)
     assert pl.invoices.get(a.id).status == "paid"
     assert pl.invoices.get(b.id).status == "issued"
@@ -64,9 +85,14 @@ def test_review_accept_teaches_the_iban_and_name(
 ) -> None:
     first = _invoice(pl, org, customer, "80.00")
     # Known IBAN, 0.50 short (bank charges): within tolerance, so proposed for review only.
-    _import(pl, org, tmp_path, [
-        _line(1, "79.50", "Peeters-Janssens M.", counterparty_iban="BE62510007547061"),
-    ])
+    _import(
+        pl,
+        org,
+        tmp_path,
+        [
+            _line(1, "79.50", "Peeters-Janssens M.", counterparty_iban="BE62510007547061"),
+        ],
+    )
     run = pl.reconcile(org, tolerance="1.00")
     assert run.applied == ()
     [item] = pl.reconciliation.review(org)
@@ -88,17 +114,23 @@ def test_an_accepted_iban_is_learned(
     pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
 ) -> None:
     first = _invoice(pl, org, customer, "80.00")
-    _import(pl, org, tmp_path, [
-        _line(1, "79.00", "Marie Peeters", counterparty_iban="BE43068999999501"),
-    ])
+    _import(
+        pl,
+        org,
+        tmp_path,
+        [
+            _line(1, "79.00", "Marie Peeters", counterparty_iban="BE43068999999501"),
+        ],
+    )
     pl.reconcile(org, tolerance="1.00")
     [item] = pl.reconciliation.review(org)
     assert item.proposal.invoice_numbers == (first.number,)
     pl.reconciliation.accept(org, "B0001")
     assert "BE43068999999501" in pl.customers.get(org, customer.id).ibans
     third = _invoice(pl, org, customer, "55.00")
-    _import(pl, org, tmp_path, [_line(2, "55.00", "M", counterparty_iban="BE43068999999501")],
-            "t.xml")
+    _import(
+        pl, org, tmp_path, [_line(2, "55.00", "M", counterparty_iban="BE43068999999501")], "t.xml"
+    )
     run = pl.reconcile(org)
     assert [(m.invoices, m.rule) for m in run.applied] == [((third.number,), "iban_amount")]
 
@@ -122,16 +154,31 @@ def test_purchases_and_quick_requests(
     pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
 ) -> None:
     purchase = pl.purchases.create(
-        org, supplier_name="Supplier SA", supplier_iban="BE43068999999501", amount="250.00",
-        due_date=dt.date(2026, 3, 20), supplier_reference="F-1",
-        payment_reference="+++090/9337/55493+++")
+        org,
+        supplier_name="Supplier SA",
+        supplier_iban="BE43068999999501",
+        amount="250.00",
+        due_date=dt.date(2026, 3, 20),
+        supplier_reference="F-1",
+        payment_reference="+++090/9337/55493+++",
+    )
     pl.purchases.pain001(org)
     request = pl.links.request(org, customer, amount="25.00", description="Deposit")
-    _import(pl, org, tmp_path, [
-        _line(1, "-250.00", "Supplier SA", counterparty_iban="BE43068999999501",
-              end_to_end_id=purchase.id),
-        _line(2, "25.00", "Marie", text=f"deposit {request.reference}"),
-    ])
+    _import(
+        pl,
+        org,
+        tmp_path,
+        [
+            _line(
+                1,
+                "-250.00",
+                "Supplier SA",
+                counterparty_iban="BE43068999999501",
+                end_to_end_id=purchase.id,
+            ),
+            _line(2, "25.00", "Marie", text=f"deposit {request.reference}"),
+        ],
+    )
     run = pl.reconcile(org)
     assert {m.rule for m in run.applied} == {"purchase_payment", "exact_reference"}
     assert pl.purchases.get(org, purchase.id).status == "paid"
@@ -150,8 +197,11 @@ def test_events_fire_for_reconciled_payments(
         def paylink_invoice_paid(self, invoice: Any) -> None:
             seen.append(str(invoice.number))
 
-    pl = Paylink(Paylink.open(db_url).store, clock=clock,
-                 plugins=Plugins(get_plugin_manager(plugins=[Listener()])))
+    pl = Paylink(
+        Paylink.open(db_url).store,
+        clock=clock,
+        plugins=Plugins(get_plugin_manager(plugins=[Listener()])),
+    )
     org = pl.organizations.create(name="A", country="BE", iban="BE71096123456769")
     cust = pl.customers.create(org, name="B")
     inv = _invoice(pl, org, cust, "12.00")

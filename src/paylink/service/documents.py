@@ -198,7 +198,12 @@ class Invoices(Resource):
                     known.add(cust_id)
                 issued.append(
                     issue_invoice(
-                        unit, organization, cust_id, lines, issue_date=day, due_date=due_date,
+                        unit,
+                        organization,
+                        cust_id,
+                        lines,
+                        issue_date=day,
+                        due_date=due_date,
                         currency=currency,
                     )
                 )

@@ -173,4 +173,3 @@ class Payments(Resource):
         invoice_id = invoice.id if isinstance(invoice, Invoice) else invoice
         with self._ctx.store.transaction() as conn:
             return q.list_payments(conn, org, invoice_id=invoice_id)
-
