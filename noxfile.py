@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 
 import nox
 
@@ -19,23 +20,34 @@ def demo(session: nox.Session) -> None:
     session.run("paylink", "demo", *session.posargs)
 
 
-def _ensure_chromium(session: nox.Session) -> None:
-    """The browser tests drive Debian's chromium (Playwright cannot download its own here)."""
-    if shutil.which("chromium") or shutil.which("chromium-browser"):
+# Debian packages the tests need: Chromium for the browser tests (Playwright cannot download
+# its own browser here), Pango and fonts for WeasyPrint's PDFs.
+_DEBIAN_PACKAGES = ("chromium", "libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core")
+
+
+def _ensure_debian_packages(session: nox.Session) -> None:
+    missing = [
+        name
+        for name in _DEBIAN_PACKAGES
+        if subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True
+        ).stdout.strip()
+        != "install ok installed"
+    ]
+    if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        session.error(
-            "the browser tests need chromium: install it (Debian: apt-get install chromium)"
-        )
+        session.error(f"the tests need these Debian packages: {' '.join(missing)}")
     env = {"DEBIAN_FRONTEND": "noninteractive"}
     session.run("apt-get", "update", "-qq", external=True, env=env)
-    session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=env)
+    session.run("apt-get", "install", "-y", "-qq", *missing, external=True, env=env)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the whole test suite: PostgreSQL (a throwaway server) and Chromium included."""
-    _ensure_chromium(session)
+    """Run the whole test suite: PostgreSQL (a throwaway server), Chromium and PDFs included."""
+    if shutil.which("dpkg-query"):
+        _ensure_debian_packages(session)
     session.install("-q", "-e", ".[dev]")
     session.run(
         "pytest",

@@ -72,7 +72,13 @@ class ThirdParty:
 
 def test_a_third_party_plugin_registers_like_ours() -> None:
     plugins = Plugins(get_plugin_manager(plugins=[ThirdParty()]))
-    assert set(plugins.payment_providers) == {"bank_transfer", "acmepay"}
+    assert set(plugins.payment_providers) == {
+        "bank_transfer",
+        "stripe",
+        "mollie",
+        "payconiq",
+        "acmepay",
+    }
     info = {p.name: p for p in plugins.describe()}
     assert "paylink_register_payment_providers" in info["bank_transfer"].hooks
 

@@ -420,3 +420,9 @@ statement.add_command(statement_import)
 from .reconcile._cli import reconcile  # noqa: E402
 
 main.add_command(reconcile)
+from ._cli_messages import dispatch, document, outbox  # noqa: E402
+
+main.add_command(dispatch)
+main.add_command(outbox)
+main.add_command(document)
+

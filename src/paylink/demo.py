@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+from ._demo_messages import demo_messages
 from .clock import FixedClock
 from .documents import Invoice, Line
 from .exceptions import PaylinkError
@@ -142,8 +143,7 @@ def run_demo(
     links = {inv.number: pl.links.create(inv) for inv in (approved, inv_marie, inv_john)}
     for number, link in links.items():
         echo(f"   {number}  {link.status:<8} {link.url}")
-    clock.advance(minutes=20)
-    pl.links.mark(links[inv_marie.number], "sent", source="email")
+    demo_messages(pl, org, echo, directory=directory / "outbox")
     clock.advance(hours=3)
     pl.links.mark(links[inv_marie.number], "opened", source="web")
     deposit = pl.links.request(org, john, amount="50.00", description="Deposit for the timing belt")
@@ -301,6 +301,15 @@ def run_demo(
     for inv in pl.invoices.list(org):
         echo(f"   {inv.number}  {inv.status:<15} open {inv.open_amount!s:>12}")
     echo(f"   running it again applies nothing: {len(pl.reconcile(org).applied)} applied")
+
+    step("Receipts and notices for what was paid")
+    report = pl.outbox.dispatch()
+    echo(f"   dispatched {len(report.sent)} messages")
+    for message in pl.outbox.list(org, kind="receipt") + pl.outbox.list(org, kind="payment_notice"):
+        echo(
+            f"   {message.kind:<15} {message.channel_kind:<5} to {message.recipient:<34} "
+            f"{message.status}"
+        )
 
     open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
     echo("")

@@ -33,7 +33,8 @@ import pluggy
 if TYPE_CHECKING:
     from .documents import Invoice
     from .links import PaymentLink
-    from .parties import Organization
+    from .notify import OutgoingMessage
+    from .parties import Customer, Organization
     from .payments import Payment
 
 __all__ = ["hookimpl", "hookspec"]
@@ -59,6 +60,11 @@ def paylink_register_payment_providers(register: Callable[[Any], None]) -> None:
         your entry point and module name, e.g. ``"stripe"``), and a constructor taking the
         account's settings as keyword arguments plus ``http`` (an ``httpx.Client`` or ``None``)
         and ``clock``. The core instantiates it per organization account, never at import time.
+        A card or wallet provider (one an organization connects with
+        ``pl.providers.connect(org, name, api_key=...)``) also satisfies
+        :class:`paylink.ports.OnlinePaymentProvider`: it gets ``account_id`` and ``sleep`` too,
+        verifies its webhooks, reads payments back for the janitor and declares its statuses;
+        ``paylink.testing.ProviderConformance`` checks all of it.
     """
 
 
@@ -95,11 +101,9 @@ def paylink_register_statement_formats(register: Callable[[Any], None]) -> None:
     are registered through this same hook.
 
     :param register: call ``register(format)`` once per format, with an object that satisfies
-        :class:`paylink.statements.StatementFormat`: a unique ``name``, a ``sniff(head)`` that
-        recognises the format from the first bytes of a file, and ``iter_events(stream,
-        filename=...)`` yielding a header, the transactions and a footer per statement
-        (subclass :class:`paylink.statements.FormatBase` and it derives ``iter_statements`` and
-        ``iter_transactions`` from that).
+        :class:`paylink.ports.StatementFormat`: a unique ``name``, a ``sniff(head)`` that
+        recognises the format from the first bytes of a file, and a ``parse(...)`` that yields
+        :class:`paylink.statements.Statement` objects.
     """
 
 
@@ -182,4 +186,43 @@ def paylink_reminder_escalated(
     :param invoice: the unpaid invoice.
     :param step: the :class:`paylink.reminders.Step` that escalated.
     :param context: what the step computed: ``{"open_amount", "days_overdue", "fees"}``.
+    """
+
+
+@hookspec
+def paylink_message_status_changed(
+    organization: Organization, message: OutgoingMessage, old_status: str, new_status: str
+) -> None:
+    """An outgoing message moved to a new delivery status.
+
+    Called after the change has committed: when a channel accepted the message (``sent``),
+    when the provider reported it ``delivered`` or ``failed``, when the outbox gave up on it
+    (``dead``), or when it was ``cancelled`` because the recipient opted out.
+
+    :param organization: the organization that sent the message.
+    :param message: the :class:`paylink.notify.OutgoingMessage` after the change.
+    :param old_status: the status before the change.
+    :param new_status: the status after the change (also ``message.status``).
+    """
+
+
+@hookspec
+def paylink_message_received(
+    organization: Organization,
+    channel: str,
+    sender: str,
+    text: str,
+    customer: Customer | None,
+) -> None:
+    """A customer replied to a message (an inbound SMS through Twilio, for example).
+
+    Called after the reply has been stored, once per provider message. ``STOP`` and ``START``
+    replies have already been applied as opt-out and opt-in when this is called; implement the
+    hook to route other replies to a person (a helpdesk ticket, a chat).
+
+    :param organization: the organization the reply was sent to.
+    :param channel: the channel it came through (``"twilio"``).
+    :param sender: the sender's address (an E.164 phone number for SMS).
+    :param text: the reply's text.
+    :param customer: the customer with that address, or ``None`` when none matches.
     """

@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import ClassVar, Literal, Protocol, runtime_checkable
 
 import attrs
 
+from .feeds import BankFeed, FeedFile, FeedResult
 from .money import Money
+from .notify import OutgoingMessage, SendResult
+from .statements.base import StatementFormat
 
 __all__ = [
     "BankFeed",
     "Checkout",
+    "FeedFile",
+    "FeedResult",
     "MessageChannel",
+    "OnlinePaymentProvider",
     "PaymentProvider",
     "PaymentRequest",
+    "ProviderEvent",
+    "ProviderOutcome",
+    "RefundResult",
+    "StatementFormat",
     "WebhookRequest",
 ]
 
@@ -114,14 +124,137 @@ class PaymentProvider(Protocol):
 
 @runtime_checkable
 class MessageChannel(Protocol):
-    """A way to deliver a message: e-mail, SMS, a chat app."""
+    """A way to deliver a message: e-mail, SMS, a chat app.
+
+    ``name`` is the channel's identifier (equal to its entry point and module name:
+    ``"smtp"``); ``kinds`` the kinds of address it delivers to (``"email"``, ``"sms"``);
+    ``secret_settings`` the names of settings that are secrets (a password, an auth token):
+    paylink never shows them back, and the channel never puts them into a repr, a log line or
+    an error message.
+
+    paylink instantiates the class with the organization's stored settings as keyword
+    arguments (``pl.channels.configure(org, "smtp", host=..., password=...)``), once per
+    dispatch run, never at import time. A constructor that gets a setting it does not know or
+    misses one it needs raises :class:`~paylink.exceptions.ValidationError` naming it.
+    """
 
     name: ClassVar[str]
     kinds: ClassVar[frozenset[str]]
+    secret_settings: ClassVar[frozenset[str]]
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        """Deliver ``message`` (an e-mail with its attachments, or an SMS) now.
+
+        On success return a :class:`~paylink.notify.SendResult` with the provider's id of the
+        message. On failure raise :class:`~paylink.exceptions.ProviderUnavailable` when trying
+        again later may help (a timeout, a connection error, a 5xx or 429), or
+        :class:`~paylink.exceptions.ProviderRejected` when it will not (a refused address, a
+        4xx; :class:`~paylink.exceptions.ProviderAuthError` for bad credentials): the outbox
+        retries the first with backoff and dead-letters the second at once. Never raise a
+        library's own exception, and never retry for long: the outbox schedules retries.
+        """
+        ...
+
+
+# --- online payment providers (card, wallet): events, polling, refunds -----------------------
+
+ProviderOutcome = Literal["paid", "in_progress", "interrupted", "refunded", "ignored"]
+"""What a provider's status means for a payment link: ``paid`` (money received: the payment is
+recorded), ``in_progress`` (the customer is paying), ``interrupted`` (this attempt failed, was
+cancelled or expired: the customer may try again), ``refunded`` (money went back), ``ignored``
+(nothing to do)."""
+
+PROVIDER_OUTCOMES: frozenset[str] = frozenset(
+    {"paid", "in_progress", "interrupted", "refunded", "ignored"}
+)
+
+
+@attrs.frozen(kw_only=True)
+class ProviderEvent:
+    """What a provider said about one payment, in paylink's words (from a webhook or a poll).
+
+    ``event_id`` de-duplicates: the same ``(provider, event_id)`` is applied once. A provider
+    without event ids (Mollie, Payconiq) makes one from the payment id and its state.
+    ``provider_reference`` is the attempt's id (a checkout session, a payment);
+    ``payment_reference`` the id the payment is recorded under, unique per provider (a Stripe
+    payment intent; the payment id elsewhere). ``link_id`` and ``account_id`` come from the
+    metadata paylink sent with the checkout (``None`` when absent). ``amount`` is what was paid
+    (``paid``) or the total refunded so far (``refunded``).
+    """
+
+    provider: str
+    event_id: str
+    outcome: ProviderOutcome
+    provider_status: str
+    provider_reference: str | None = None
+    payment_reference: str | None = None
+    link_id: str | None = None
+    account_id: str | None = None
+    amount: Money | None = None
+    method: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class RefundResult:
+    """A refund the provider accepted: its id, amount and status (``pending``, ``refunded``)."""
+
+    provider: str
+    provider_reference: str
+    amount: Money
+    status: str
 
 
 @runtime_checkable
-class BankFeed(Protocol):
-    """A source of bank transactions that needs no file upload (a PSD2 API, a CODA folder)."""
+class OnlinePaymentProvider(PaymentProvider, Protocol):
+    """A provider the customer pays on the provider's side (Stripe, Mollie, Payconiq …).
 
-    name: ClassVar[str]
+    paylink instantiates the class once per organization account with the account's stored
+    settings as keyword arguments (``api_key``, ``webhook_secret``, ``base_url``, ``methods``
+    and the provider's own settings) plus ``account_id``, ``http`` (an ``httpx.Client`` paylink
+    owns, with its transport), ``clock`` (the service clock: use it for signature timestamps)
+    and ``sleep`` (what to call between retries; tests pass one that does not wait). A setting
+    it does not know or a missing credential raises :class:`~paylink.exceptions.ValidationError`.
+
+    ``statuses`` maps every status the provider documents to a :data:`ProviderOutcome`; the
+    conformance kit (:class:`paylink.testing.ProviderConformance`) checks it is complete.
+    ``secret_settings`` names the settings that are secrets: they never appear in a repr, a log
+    line or an error message.
+    """
+
+    statuses: ClassVar[Mapping[str, ProviderOutcome]]
+    secret_settings: ClassVar[frozenset[str]]
+
+    def parse_webhook(self, request: WebhookRequest) -> Sequence[ProviderEvent]:
+        """Verify ``request`` and return what it reports.
+
+        Verify first (signature, timestamp, account), parse after. On a bad or missing
+        signature, a stale timestamp, a body that is not what the provider sends, or an event
+        for another account, raise :class:`~paylink.exceptions.WebhookRejected` with a 4xx
+        ``status_code``. A provider whose webhooks are not signed (Mollie) fetches the payment
+        back from its API before returning anything. Return an empty sequence for events
+        paylink has no use for. Never apply anything yourself: the core does, once.
+        """
+        ...
+
+    def fetch_payment(self, provider_reference: str) -> ProviderEvent:
+        """Ask the provider for the current state of the attempt ``provider_reference``.
+
+        Used by the janitor for links whose webhook never came. On failure raise
+        :class:`~paylink.exceptions.ProviderError`.
+        """
+        ...
+
+    def refund(
+        self, payment_reference: str, amount: Money, *, idempotency_key: str
+    ) -> RefundResult:
+        """Refund ``amount`` of the payment recorded under ``payment_reference``.
+
+        Only called when ``supports_refunds`` is true. On success return the
+        :class:`RefundResult`; on failure raise :class:`~paylink.exceptions.ProviderError`.
+        Send ``idempotency_key`` on every retry.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release the account's HTTP connections."""
+        ...

@@ -25,11 +25,25 @@ from typing import Any
 
 import attrs
 
+# Card and wallet providers (issue 4): a fake provider and the provider conformance kit.
+from ._conformance import ProviderConformance
+from ._fakes import FakeBackend, FakeProvider, fake_provider_plugin, fake_signature
 from .clock import FixedClock
 from .money import Money
 from .references import Reference
 
-__all__ = ["FixedClock", "PostgresServer", "StatementLine", "camt053", "find_postgres_bin"]
+__all__ = [
+    "FakeBackend",
+    "FakeProvider",
+    "FixedClock",
+    "PostgresServer",
+    "ProviderConformance",
+    "StatementLine",
+    "camt053",
+    "fake_provider_plugin",
+    "fake_signature",
+    "find_postgres_bin",
+]
 
 
 def find_postgres_bin(name: str) -> str | None:

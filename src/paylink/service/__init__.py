@@ -18,8 +18,10 @@ from ._base import Context
 from .documents import Invoices, Purchases, Quotes
 from .feeds import Feeds
 from .links import Links, Portal
+from .messages import Channels, Documents, Messages, Outbox, Templates
 from .parties import Catalog, Customers, Organizations
 from .payments import Payments
+from .providers import Providers
 from .reconciliation import Reconciliation, ReconciliationRun
 from .statements import Statements
 
@@ -39,7 +41,9 @@ class Paylink:
 
     Namespaces: :attr:`organizations`, :attr:`customers`, :attr:`catalog`, :attr:`quotes`,
     :attr:`invoices`, :attr:`purchases`, :attr:`payments`, :attr:`links`, :attr:`portal`,
-    :attr:`statements`, :attr:`feeds`, :attr:`reconciliation`.
+    :attr:`documents`, :attr:`templates`, :attr:`channels`, :attr:`messages` (and ``send``),
+    :attr:`outbox`, :attr:`providers`, :attr:`statements`,
+    :attr:`feeds`, :attr:`reconciliation`.
     """
 
     def __init__(
@@ -65,6 +69,13 @@ class Paylink:
         self.payments = Payments(self)
         self.links = Links(self)
         self.portal = Portal(self)
+        self.documents = Documents(self)
+        self.templates = Templates(self)
+        self.channels = Channels(self)
+        self.messages = Messages(self)
+        self.outbox = Outbox(self)
+        self.send = self.messages.send
+        self.providers = Providers(self)
         self.statements = Statements(self)
         self.feeds = Feeds(self)
         self.reconciliation = Reconciliation(self)
@@ -122,7 +133,8 @@ class Paylink:
         return self._ctx.today(org)
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database connections (and the provider accounts' HTTP clients)."""
+        self.providers.close()
         self._ctx.store.close()
 
     def __enter__(self) -> Paylink:

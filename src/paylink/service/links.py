@@ -15,6 +15,7 @@ from ..links import LinkEvent, PaymentLink, advance
 from ..money import Money
 from ..parties import Customer, Organization
 from ..payments import Payment
+from ..providers import RefreshReport
 from ..store import documents as doc_queries
 from ..store import links as q
 from ..store.organizations import get_customer, get_organization
@@ -319,6 +320,13 @@ class Links(Resource):
             )
             mark_link(unit, q.get_link(unit.conn, current.id, self._base), "paid", source=method)
             return payment
+
+    # --- card and wallet providers (issue 4) -----------------------------------------------
+    def refresh_pending(self, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> RefreshReport:
+        """The janitor: ask the providers about links ``in_progress`` for longer than
+        ``older_than`` whose webhook never came; see
+        :meth:`paylink.service.providers.Providers.refresh_pending`."""
+        return self._pl.providers.refresh_pending(older_than)
 
 
 class Portal(Resource):

@@ -13,11 +13,13 @@ from ..documents import Invoice
 from ..exceptions import StateError, ValidationError
 from ..money import Money
 from ..payments import Allocation, Payment, allocate_in_order
+from ..providers import Refund
 from ..store import documents as doc_queries
 from ..store import payments as q
 from ..store.organizations import get_organization
 from ._base import Resource, Unit, new_id
 from .links import close_paid_links
+from .messages import queue_paid_messages
 
 __all__ = ["Payments"]
 
@@ -101,6 +103,7 @@ def apply_payment(
         if status == "paid":
             close_paid_links(unit, updated, base_url, source=method)
             unit.emit("invoice_paid", organization=organization, invoice=updated)
+            queue_paid_messages(unit, organization, updated, payment)
     unit.emit("payment_recorded", organization=organization, payment=payment)
     return payment
 
@@ -173,3 +176,12 @@ class Payments(Resource):
         invoice_id = invoice.id if isinstance(invoice, Invoice) else invoice
         with self._ctx.store.transaction() as conn:
             return q.list_payments(conn, org, invoice_id=invoice_id)
+
+    # --- refunds through the payment's provider (issue 4) -------------------------------------
+    def refund(self, payment: Payment, amount: Money | None = None) -> Refund:
+        """Refund ``amount`` (default: what is not refunded yet) of a payment received through
+        a provider that supports refunds, and take it off the invoices it paid (their status
+        goes back to ``partially_paid`` or ``issued``); returns the
+        :class:`~paylink.providers.Refund`. See
+        :meth:`paylink.service.providers.Providers.refund`."""
+        return self._pl.providers.refund(payment, amount)

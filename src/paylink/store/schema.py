@@ -373,7 +373,165 @@ customer_aliases = sa.Table(
     sa.PrimaryKeyConstraint("organization_id", "name_key"),
 )
 
-SCHEMA_VERSION = 3
+
+# --- version 4: outgoing messages (the outbox), saved templates, channel settings, opt-outs ----
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("channel_kind", sa.String(10), nullable=False),  # email | sms
+    sa.Column("channel", sa.String(40), nullable=False),  # the channel plugin's name
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column("customer_id", ID),
+    sa.Column("document_id", ID),
+    sa.Column("link_id", ID),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("html", sa.Text, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime),
+    sa.Column("claimed_until", UTCDateTime),
+    sa.Column("claim_token", sa.String(40)),
+    sa.Column("provider_message_id", sa.String(200)),
+    sa.Column("provider_status", sa.String(40)),
+    sa.Column("error", sa.Text),
+    sa.Column("segments", sa.Integer),
+    sa.Column("encoding", sa.String(10)),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime),
+    sa.Column("delivered_at", UTCDateTime),
+    sa.Index("ix_messages_due", "status", "next_attempt_at"),
+    sa.Index("ix_messages_org", "organization_id", "created_at"),
+    sa.Index("ix_messages_provider_id", "channel", "provider_message_id"),
+)
+
+message_templates = sa.Table(
+    "message_templates",
+    metadata,
+    _org(),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("channel_kind", sa.String(10), nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("organization_id", "kind", "channel_kind", "language"),
+)
+
+channel_settings = sa.Table(
+    "channel_settings",
+    metadata,
+    _org(),
+    sa.Column("channel", sa.String(40), nullable=False),  # a channel's name, or "messaging"
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("organization_id", "channel"),
+)
+
+message_optouts = sa.Table(
+    "message_optouts",
+    metadata,
+    _org(),
+    sa.Column("channel_kind", sa.String(10), nullable=False),
+    sa.Column("address", sa.String(320), nullable=False),
+    sa.Column("opted_out", sa.Boolean, nullable=False),
+    sa.Column("source", sa.String(40), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("organization_id", "channel_kind", "address"),
+)
+
+inbound_messages = sa.Table(
+    "inbound_messages",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("channel", sa.String(40), nullable=False),
+    sa.Column("sender", sa.String(320), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("provider_message_id", sa.String(200)),
+    sa.Column("customer_id", ID),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("channel", "provider_message_id", name="uq_inbound_provider_id"),
+    sa.Index("ix_inbound_org", "organization_id", "received_at"),
+)
+
+# --- version 5: payment provider accounts, checkout attempts, processed events, refunds -------
+
+provider_accounts = sa.Table(
+    "provider_accounts",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),  # credentials included: never logged
+    sa.Column("methods", sa.JSON, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("organization_id", "provider", name="uq_provider_accounts_org"),
+)
+
+provider_checkouts = sa.Table(
+    "provider_checkouts",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("account_id", ID, sa.ForeignKey("provider_accounts.id"), nullable=False),
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("link_id", ID, sa.ForeignKey("payment_links.id"), nullable=False),
+    sa.Column("idempotency_key", sa.String(80), nullable=False, unique=True),
+    sa.Column("status", sa.String(20), nullable=False),  # pending | open | closed
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("provider_reference", sa.String(200)),
+    sa.Column("redirect_url", sa.Text),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime),
+    sa.Index("ix_provider_checkouts_link", "link_id", "status"),
+    sa.Index("ix_provider_checkouts_ref", "provider", "provider_reference"),
+)
+
+provider_events = sa.Table(
+    "provider_events",
+    metadata,
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("event_id", sa.String(200), nullable=False),
+    sa.Column("account_id", ID, nullable=False),
+    _org(),
+    sa.Column("link_id", ID),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("applied", sa.String(20), nullable=False),  # applied | unknown_link | ignored …
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("provider", "event_id", name="pk_provider_events"),
+)
+
+refunds = sa.Table(
+    "refunds",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("payment_id", ID, sa.ForeignKey("payments.id"), nullable=False),
+    sa.Column("provider", sa.String(40)),
+    sa.Column("provider_reference", sa.String(200)),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("allocations", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("provider", "provider_reference", name="uq_refunds_provider_ref"),
+    sa.Index("ix_refunds_payment", "payment_id"),
+)
+
+SCHEMA_VERSION = 5
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -396,6 +554,8 @@ MIGRATIONS: dict[int, Migration] = {
         reconciliation_rejections,
         customer_aliases,
     ),
+    4: _create(messages, message_templates, channel_settings, message_optouts, inbound_messages),
+    5: _create(provider_accounts, provider_checkouts, provider_events, refunds),
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -409,6 +569,14 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
         "reconciliation_rejections",
         "customer_aliases",
     ),
+    4: (
+        "messages",
+        "message_templates",
+        "channel_settings",
+        "message_optouts",
+        "inbound_messages",
+    ),
+    5: ("provider_accounts", "provider_checkouts", "provider_events", "refunds"),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 

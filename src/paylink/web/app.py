@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import os
 import secrets
+import urllib.parse
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -20,16 +21,22 @@ import jinja2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..documents import Invoice, Quote
-from ..exceptions import NotFound, PaylinkError, StateError
+from ..exceptions import NotFound, PaylinkError, ProviderError, StateError, WebhookRejected
 from ..links import PaymentLink
 from ..money import Money
 from ..parties import Customer, Organization
-from ..ports import PaymentRequest
+from ..ports import PaymentRequest, WebhookRequest
 from ..references import parse as parse_reference
 from ..service import Paylink
 from ..store import links as link_queries
@@ -238,6 +245,10 @@ class _Pages:
         data = await self._run(lambda: self._load_link(token))
         if data is None:
             return self.not_found(request)
+        if await self._provider_return(request, data):  # back from a provider (issue 4)
+            data = await self._run(lambda: self._load_link(token))
+            if data is None:
+                return self.not_found(request)
         org: Organization = data["org"]
         link: PaymentLink = data["link"]
         lang = self._lang(request, data["customer"], org)
@@ -273,7 +284,7 @@ class _Pages:
             amount=amount,
             title=title,
             transfer=transfer,
-            methods=[],
+            methods=await self._run(lambda: self._provider_methods(org, token, link)),
             beacon=f"{self.pl.base_url}/pay/{token}/opened",
             beacon_csrf=csrf_token(self.secret, "opened", token),
             **common,
@@ -423,6 +434,171 @@ class _Pages:
         if not found:
             return self.not_found(request)
         return RedirectResponse(f"{self.pl.base_url}/quote/{token}", status_code=303)
+
+    # -- card and wallet providers (issue 4): methods, checkout, return, webhooks ---------------
+    def _provider_methods(
+        self, org: Organization, token: str, link: PaymentLink
+    ) -> list[dict[str, str]]:
+        """The pay page's buttons: one per connected provider account, and the QR code and
+        deep link of an open attempt that has one (Payconiq)."""
+        methods = []
+        open_qr = {
+            a.provider: a
+            for a in self.pl.providers.attempts(link)
+            if a.status == "open" and a.data.get("qr_payload")
+        }
+        for account, label in self.pl.providers.offers(org):
+            base = f"{self.pl.base_url}/pay/{token}/checkout/{account.provider}"
+            if account.provider in open_qr and link.status == "in_progress":
+                deeplink = str(open_qr[account.provider].data["qr_payload"])
+                methods.append(
+                    {
+                        "kind": "qr",
+                        "label": label,
+                        "qr_url": f"{base}/qr.svg",
+                        "deeplink": deeplink if deeplink.startswith("https://") else "",
+                    }
+                )
+            methods.append(
+                {
+                    "kind": "redirect",
+                    "action": base,
+                    "csrf": csrf_token(self.secret, "checkout", f"{token}:{account.provider}"),
+                    "label": label,
+                }
+            )
+        return methods
+
+    async def checkout_qr(self, request: Request) -> Response:
+        """The QR code of the link's open attempt at a provider (what Payconiq's app scans)."""
+        token = request.path_params["token"]
+        provider = request.path_params["provider"]
+
+        def payload() -> str | None:
+            link = self.pl.links.get_by_token(token)
+            if link is None or link.status != "in_progress":
+                return None
+            for attempt in reversed(self.pl.providers.attempts(link)):
+                if attempt.provider == provider and attempt.status == "open":
+                    value = attempt.data.get("qr_payload")
+                    return str(value) if value else None
+            return None
+
+        value = await self._run(payload)
+        if value is None:
+            return self.not_found(request)
+        import io
+
+        import segno
+
+        buffer = io.BytesIO()
+        segno.make(value, error="m").save(buffer, kind="svg", scale=6, border=4, xmldecl=False)
+        return Response(buffer.getvalue(), media_type="image/svg+xml")
+
+    async def _provider_return(self, request: Request, data: dict[str, Any]) -> bool:
+        """The customer came back from a provider's page; True when the link may have moved."""
+        kind = request.query_params.get("checkout")
+        attempt = request.query_params.get("attempt")
+        if kind not in ("return", "cancel") or not attempt:
+            return False
+        link: PaymentLink = data["link"]
+        if link.status == "paid":
+            return False
+        await self._run(
+            lambda: self.pl.providers.returned(link, attempt, cancelled=kind == "cancel")
+        )
+        return True
+
+    async def checkout(self, request: Request) -> Response:
+        """The customer chose a provider's method: start its checkout, send them there."""
+        token = request.path_params["token"]
+        provider = request.path_params["provider"]
+        form = await request.form()
+        csrf = form.get("csrf")
+        if not verify_csrf(
+            self.secret, "checkout", f"{token}:{provider}", csrf if isinstance(csrf, str) else None
+        ):
+            return PlainTextResponse(
+                "forbidden: the form has expired, reload the page", status_code=403
+            )
+        data = await self._run(lambda: self._load_link(token))
+        if data is None:
+            return self.not_found(request)
+        link: PaymentLink = data["link"]
+        lang = self._lang(request, data["customer"], data["org"])
+        try:
+            checkout = await self._run(
+                lambda: self.pl.providers.checkout(link, provider, language=lang)
+            )
+        except NotFound:
+            return self.not_found(request)
+        except StateError:
+            return RedirectResponse(f"{self.pl.base_url}/pay/{token}", status_code=303)
+        except ProviderError as exc:
+            log.warning("checkout through %s failed: %s", provider, exc)
+            return PlainTextResponse(
+                "the payment provider is not available right now; go back and try again",
+                status_code=503,
+            )
+        target = checkout.redirect_url or f"{self.pl.base_url}/pay/{token}"
+        return RedirectResponse(target, status_code=303)
+
+    @staticmethod
+    async def _incoming(request: Request, url: str | None = None) -> WebhookRequest:
+        """The webhook as plugins see it: method, full URL, lower-case headers, raw body."""
+        body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        form: dict[str, str] = {}
+        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+        return WebhookRequest(
+            method=request.method,
+            url=url or str(request.url),
+            headers=headers,
+            body=body,
+            form=form,
+        )
+
+    async def webhook(self, request: Request) -> Response:
+        """A provider's webhook: verified by its plugin, applied once, answered 2xx or 4xx."""
+        provider = request.path_params["provider"]
+        account_id = request.path_params["account_id"]
+        incoming = await self._incoming(request)
+        try:
+            results = await self._run(
+                lambda: self.pl.providers.handle_webhook(provider, account_id, incoming)
+            )
+        except WebhookRejected as exc:
+            log.warning("webhook for %s rejected: %s", provider, exc)
+            return PlainTextResponse("rejected", status_code=exc.status_code)
+        return JSONResponse({"received": True, "results": results})
+
+    async def twilio(self, request: Request) -> Response:
+        """Twilio's status callbacks and inbound SMS for one organization."""
+        from paylink_providers.twilio import handle_status_callback
+
+        # Twilio signs the URL it called: the public one, under the configured base URL.
+        public = f"{self.pl.base_url}{request.url.path}"
+        if request.url.query:
+            public += f"?{request.url.query}"
+        incoming = await self._incoming(request, public)
+        org_id = request.path_params["org_id"]
+        status, body = await self._run(lambda: handle_status_callback(self.pl, org_id, incoming))
+        media = "text/xml" if body.startswith("<?xml") else "text/plain"
+        return Response(body, status_code=status, media_type=media)
+
+    async def feed_webhook(self, request: Request) -> Response:
+        """A bank feed's webhook (Ponto's "transactions created"): verified, then synced."""
+        incoming = await self._incoming(request)
+        account_id = request.path_params["account_id"]
+        try:
+            report = await self._run(lambda: self.pl.feeds.handle_webhook(account_id, incoming))
+        except WebhookRejected as exc:
+            log.warning("feed webhook rejected: %s", exc)
+            return PlainTextResponse("rejected", status_code=exc.status_code)
+        return JSONResponse(
+            {"received": True, "new_transactions": report.new_transactions if report else 0}
+        )
 
     # -- portal ------------------------------------------------------------------------------
     async def portal(self, request: Request) -> Response:
@@ -580,6 +756,7 @@ def create_app(
     *,
     base_url: str | None = None,
     secret: str | bytes | None = None,
+    dashboard_token: str | bytes | None = None,
 ) -> Starlette:
     """The ASGI app serving ``pl``'s customer pages.
 
@@ -587,7 +764,9 @@ def create_app(
     with ``paylink serve``. ``base_url`` (default: ``pl.base_url``) must be where the app is
     reachable, since links and forms are absolute. ``secret`` signs CSRF tokens (default:
     ``$PAYLINK_SECRET``, else a random one per process, which is fine for one process; set it
-    when several processes serve the same pages).
+    when several processes serve the same pages). ``dashboard_token`` (default:
+    ``$PAYLINK_DASHBOARD_TOKEN``) adds the merchant dashboard at ``/dashboard/{org_id}``, open
+    to requests that present it (see :mod:`paylink.web.dashboard`); without it there is none.
     """
     if base_url is not None and base_url.rstrip("/") != pl.base_url:
         pl = Paylink(pl.store, clock=pl.clock, plugins=pl.plugins, base_url=base_url)
@@ -615,6 +794,12 @@ def create_app(
         Route("/portal/{token}/pay", pages.portal_pay, methods=["POST"]),
         Route("/portal/{token}/pay-all", pages.portal_pay_all, methods=["POST"]),
         Route("/portal/{token}/code.svg", pages.portal_code, methods=["GET"]),
+        # card and wallet providers (issue 4)
+        Route("/pay/{token}/checkout/{provider}", pages.checkout, methods=["POST"]),
+        Route("/pay/{token}/checkout/{provider}/qr.svg", pages.checkout_qr, methods=["GET"]),
+        Route("/webhooks/twilio/{org_id}", pages.twilio, methods=["POST"]),
+        Route("/webhooks/{provider}/{account_id}", pages.webhook, methods=["POST"]),
+        Route("/feeds/{account_id}/webhook", pages.feed_webhook, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
     ]

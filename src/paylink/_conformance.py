@@ -1,0 +1,269 @@
+"""The conformance kit: one pytest suite every online payment provider plugin must pass.
+
+Subclass :class:`ProviderConformance` in your plugin's tests (name the subclass ``Test…`` so
+pytest collects it), set ``provider_class`` and implement the ``make_…`` and ``arrange_…``
+methods: how to build your provider, and how to make its API (usually pytest-httpx) answer.
+The suite then checks what paylink relies on: the identity, checkouts, idempotency keys, the
+mapping of every status, webhook verification, error kinds, refunds as a declared capability
+and credentials kept out of sight. See ``docs/plugins/testing-a-provider.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import pytest
+
+from .exceptions import (
+    PaylinkError,
+    ProviderAuthError,
+    ProviderRejected,
+    ProviderUnavailable,
+    WebhookRejected,
+)
+from .money import Money
+from .ports import (
+    PROVIDER_OUTCOMES,
+    Checkout,
+    OnlinePaymentProvider,
+    PaymentRequest,
+    RefundResult,
+    WebhookRequest,
+)
+
+__all__ = ["ProviderConformance"]
+
+
+class ProviderConformance:
+    """Base class of a provider plugin's conformance tests.
+
+    Set :attr:`provider_class`, and implement:
+
+    - :meth:`make_provider`: a configured instance (with a ``sleep`` that does not wait);
+    - :meth:`arrange_checkout`: make the API answer ``start_payment(request)``;
+    - :meth:`arrange_payment`: make the API answer ``fetch_payment(reference)`` with a payment
+      in the provider's ``status`` (one of ``provider_class.statuses``);
+    - :meth:`make_webhook`: the webhook the provider sends about that payment, signed as the
+      provider signs it, or forged (``valid=False``: a wrong signature, an unknown id);
+    - :meth:`sent_idempotency_keys`: the ``Idempotency-Key`` values the API received;
+    - :meth:`arrange_failure`: make the next request fail with an HTTP status (for every
+      attempt: the client's retries included);
+    - :meth:`arrange_refund`: make the API accept a refund (only when ``supports_refunds``).
+
+    Register responses as optional (pytest-httpx ``is_optional=True``) where a test may not
+    use them.
+    """
+
+    provider_class: ClassVar[type[Any]]
+    """The provider class under test."""
+
+    secrets: ClassVar[Sequence[str]] = ()
+    """Credentials :meth:`make_provider` uses: they must never appear in a repr or an error."""
+
+    # -- what a subclass provides --------------------------------------------------------------
+    def make_provider(self) -> Any:
+        """A configured instance of :attr:`provider_class`."""
+        raise NotImplementedError
+
+    def arrange_checkout(self, request: PaymentRequest) -> None:
+        """Make the provider's API answer ``start_payment(request)`` successfully."""
+
+    def arrange_payment(self, reference: str, status: str, request: PaymentRequest) -> None:
+        """Make the API answer a fetch of ``reference`` with a payment in ``status``."""
+
+    def make_webhook(
+        self, reference: str, status: str, request: PaymentRequest, *, valid: bool
+    ) -> WebhookRequest:
+        """The webhook about ``reference`` in ``status``; forged when ``valid`` is false."""
+        raise NotImplementedError
+
+    def sent_idempotency_keys(self) -> list[str]:
+        """The idempotency keys the provider's API received, in order."""
+        raise NotImplementedError
+
+    def arrange_failure(self, status_code: int) -> None:
+        """Make the next request (and its retries) fail with ``status_code``."""
+        raise NotImplementedError
+
+    def arrange_refund(self, reference: str, amount: Money) -> None:
+        """Make the API accept a refund of ``amount`` on ``reference``."""
+
+    def payment_request(self, key: str = "conformance-key-1") -> PaymentRequest:
+        """The request the suite pays with (override for another currency or reference)."""
+        return PaymentRequest(
+            link_id="lnk_conformance",
+            amount=Money.of("12.50", "EUR"),
+            description="Invoice 2026-0042",
+            reference="+++090/9337/55493+++",
+            beneficiary_name="Conformance SRL",
+            customer_email="customer@example.be",
+            language="en",
+            return_url="https://pay.example/pay/tok?attempt=chk_1&checkout=return",
+            cancel_url="https://pay.example/pay/tok?attempt=chk_1&checkout=cancel",
+            webhook_url="https://pay.example/webhooks/conformance/pacc_1",
+            idempotency_key=key,
+        )
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _start(self, provider: Any, key: str = "conformance-key-1") -> tuple[PaymentRequest, str]:
+        request = self.payment_request(key)
+        self.arrange_checkout(request)
+        checkout = provider.start_payment(request)
+        assert isinstance(checkout, Checkout)
+        assert checkout.provider_reference, "a checkout must carry the provider's reference"
+        return request, checkout.provider_reference
+
+    def _status_with(self, outcome: str) -> str | None:
+        return next((s for s, o in self.provider_class.statuses.items() if o == outcome), None)
+
+    # -- the suite -----------------------------------------------------------------------------
+    def test_declares_what_paylink_asks(self) -> None:
+        cls = self.provider_class
+        assert isinstance(cls.name, str)
+        assert cls.name.isidentifier()
+        assert isinstance(cls.label, str)
+        assert cls.label
+        assert isinstance(cls.supports_refunds, bool)
+        assert isinstance(cls.secret_settings, frozenset)
+        provider = self.make_provider()
+        try:
+            assert isinstance(provider, OnlinePaymentProvider)
+            assert provider.methods, "an account offers at least one method"
+        finally:
+            provider.close()
+
+    def test_every_status_maps_to_a_paylink_outcome(self) -> None:
+        statuses = self.provider_class.statuses
+        assert statuses, "declare every status the provider documents"
+        assert set(statuses.values()) <= PROVIDER_OUTCOMES
+        assert "paid" in statuses.values(), "some status must mean paid"
+        assert "interrupted" in statuses.values(), "some status must mean failed or cancelled"
+
+    def test_start_payment_returns_a_checkout_for_the_customer(self) -> None:
+        provider = self.make_provider()
+        try:
+            request = self.payment_request()
+            self.arrange_checkout(request)
+            checkout = provider.start_payment(request)
+            assert checkout.provider == self.provider_class.name
+            assert checkout.provider_reference
+            assert checkout.redirect_url or checkout.qr_payload or checkout.instructions
+            if checkout.redirect_url:
+                assert checkout.redirect_url.startswith("https://")
+        finally:
+            provider.close()
+
+    def test_the_idempotency_key_is_sent_on_every_attempt(self) -> None:
+        provider = self.make_provider()
+        try:
+            request = self.payment_request("conformance-retry-key")
+            self.arrange_failure(503)
+            with contextlib.suppress(ProviderUnavailable):
+                provider.start_payment(request)
+            self.arrange_checkout(request)
+            provider.start_payment(request)
+            keys = self.sent_idempotency_keys()
+            assert keys, "start_payment must send the request's idempotency key"
+            assert set(keys) == {"conformance-retry-key"}
+        finally:
+            provider.close()
+
+    def test_fetching_a_payment_maps_each_status(self) -> None:
+        provider = self.make_provider()
+        try:
+            for index, (status, outcome) in enumerate(self.provider_class.statuses.items()):
+                request, reference = self._start(provider, f"conformance-status-{index}")
+                self.arrange_payment(reference, status, request)
+                event = provider.fetch_payment(reference)
+                assert event.provider == self.provider_class.name
+                assert event.outcome == outcome, f"{status!r} should map to {outcome!r}"
+                assert event.provider_reference == reference
+                assert event.event_id
+                if outcome == "paid":
+                    assert event.amount == request.amount
+                    assert event.payment_reference
+        finally:
+            provider.close()
+
+    def test_a_verified_webhook_reports_the_payment(self) -> None:
+        status = self._status_with("paid")
+        assert status is not None
+        provider = self.make_provider()
+        try:
+            request, reference = self._start(provider)
+            webhook = self.make_webhook(reference, status, request, valid=True)
+            events = provider.parse_webhook(webhook)
+            paid = [e for e in events if e.outcome == "paid"]
+            assert len(paid) == 1
+            assert paid[0].amount == request.amount
+            assert paid[0].event_id
+            assert paid[0].link_id in (request.link_id, None)
+            assert paid[0].provider_reference == reference or paid[0].link_id == request.link_id
+        finally:
+            provider.close()
+
+    def test_a_forged_webhook_is_rejected_with_a_4xx(self) -> None:
+        status = self._status_with("paid")
+        assert status is not None
+        provider = self.make_provider()
+        try:
+            request, reference = self._start(provider)
+            forged = self.make_webhook(reference, status, request, valid=False)
+            with pytest.raises(WebhookRejected) as caught:
+                provider.parse_webhook(forged)
+            assert 400 <= caught.value.status_code < 500
+        finally:
+            provider.close()
+
+    def test_failures_are_paylink_provider_errors(self) -> None:
+        provider = self.make_provider()
+        try:
+            kinds: tuple[tuple[int, type[Exception]], ...] = (
+                (503, ProviderUnavailable),
+                (401, ProviderAuthError),
+            )
+            for status, kind in kinds:
+                self.arrange_failure(status)
+                with pytest.raises(kind):
+                    provider.start_payment(self.payment_request(f"conformance-fail-{status}"))
+            self.arrange_failure(400)
+            with pytest.raises(ProviderRejected) as caught:
+                provider.start_payment(self.payment_request("conformance-fail-400"))
+            assert not isinstance(caught.value, ProviderAuthError)
+        finally:
+            provider.close()
+
+    def test_refunds_are_a_declared_capability(self) -> None:
+        if not self.provider_class.supports_refunds:
+            return  # paylink never calls refund() on such a provider
+        status = self._status_with("paid")
+        assert status is not None
+        provider = self.make_provider()
+        try:
+            request, reference = self._start(provider)
+            self.arrange_payment(reference, status, request)
+            payment_reference = provider.fetch_payment(reference).payment_reference
+            part = Money.of("2.50", request.amount.currency)
+            self.arrange_refund(payment_reference, part)
+            result = provider.refund(payment_reference, part, idempotency_key="conformance-rf")
+            assert isinstance(result, RefundResult)
+            assert result.amount == part
+            assert result.provider_reference
+        finally:
+            provider.close()
+
+    def test_credentials_stay_out_of_reprs_and_errors(self) -> None:
+        provider = self.make_provider()
+        try:
+            text = repr(provider)
+            self.arrange_failure(401)
+            try:
+                provider.start_payment(self.payment_request("conformance-secret"))
+            except PaylinkError as exc:
+                text += str(exc) + repr(exc)
+            for secret in self.secrets:
+                assert secret not in text
+        finally:
+            provider.close()

@@ -1,0 +1,293 @@
+"""A fake online payment provider for tests: in memory, signed webhooks, no network.
+
+:class:`FakeProvider` behaves like a hosted-checkout provider (Stripe, Mollie): it creates
+payments, honours idempotency keys, maps its statuses, signs its webhooks (HMAC-SHA256 over
+``"{timestamp}.{body}"`` in a ``Fake-Signature`` header, 300 s tolerance), refunds, and fails
+on demand. Its server side is a :class:`FakeBackend`, one per API key, that a test drives::
+
+    pl = Paylink.open("sqlite://", plugins=get_plugin_manager(plugins=[fake_provider_plugin]))
+    account = pl.providers.connect(org, "fake", api_key="fk_test", webhook_secret="fk_whsec")
+    checkout = pl.providers.checkout(link, "fake")
+    backend = FakeBackend.for_key("fk_test")
+    backend.set_status(checkout.provider_reference, "paid")
+    pl.providers.handle_webhook("fake", account.id, backend.webhook(
+        checkout.provider_reference, secret="fk_whsec", url=account.webhook_url, at=pl.clock.now()))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from .clock import Clock, SystemClock
+from .exceptions import (
+    ProviderAuthError,
+    ProviderRejected,
+    ProviderUnavailable,
+    ValidationError,
+    WebhookRejected,
+)
+from .hookspecs import hookimpl
+from .money import Money
+from .ports import (
+    Checkout,
+    PaymentRequest,
+    ProviderEvent,
+    ProviderOutcome,
+    RefundResult,
+    WebhookRequest,
+)
+
+__all__ = ["FakeBackend", "FakeProvider", "fake_provider_plugin", "fake_signature"]
+
+FAKE_TOLERANCE = 300
+
+
+def fake_signature(body: bytes, secret: str, timestamp: int) -> str:
+    """The ``Fake-Signature`` header value for ``body``: ``t=<time>,v1=<hex hmac>``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+class FakeBackend:
+    """The fake provider's server side for one API key: payments, refunds, requests seen."""
+
+    _registry: ClassVar[dict[str, FakeBackend]] = {}
+
+    def __init__(self) -> None:
+        self.payments: dict[str, dict[str, Any]] = {}
+        self.by_key: dict[str, str] = {}
+        self.idempotency_keys: list[str] = []
+        self.refunds: list[dict[str, Any]] = []
+        self._failures: list[int] = []
+
+    @classmethod
+    def for_key(cls, api_key: str) -> FakeBackend:
+        """The backend of ``api_key`` (made on first use; shared by every instance)."""
+        return cls._registry.setdefault(hashlib.sha256(api_key.encode()).hexdigest(), cls())
+
+    @classmethod
+    def reset(cls) -> None:
+        """Forget every backend (between tests)."""
+        cls._registry.clear()
+
+    def fail(self, status_code: int) -> None:
+        """Make the next request fail as the provider would with ``status_code``."""
+        self._failures.append(status_code)
+
+    def _check(self) -> None:
+        if not self._failures:
+            return
+        status = self._failures.pop(0)
+        if status in (401, 403):
+            raise ProviderAuthError("bad credentials", provider="fake", status_code=status)
+        if status < 500 and status not in (408, 409, 429):
+            raise ProviderRejected("refused", provider="fake", status_code=status)
+        raise ProviderUnavailable("unavailable", provider="fake", status_code=status)
+
+    def set_status(self, payment_id: str, status: str) -> None:
+        """Move the payment ``payment_id`` to ``status`` (as the customer's actions would)."""
+        if status not in FakeProvider.statuses:
+            raise ValidationError(f"the fake provider has no status {status!r}", field="status")
+        self.payments[payment_id]["status"] = status
+
+    def webhook(
+        self,
+        payment_id: str,
+        *,
+        secret: str,
+        url: str,
+        at: dt.datetime,
+        event_id: str | None = None,
+    ) -> WebhookRequest:
+        """The signed webhook the fake provider sends about ``payment_id``'s current state."""
+        body = json.dumps(
+            {"id": event_id or f"evt_{secrets.token_hex(8)}", "payment": self.payments[payment_id]}
+        ).encode()
+        return WebhookRequest(
+            method="POST",
+            url=url,
+            headers={
+                "content-type": "application/json",
+                "fake-signature": fake_signature(body, secret, int(at.timestamp())),
+            },
+            body=body,
+        )
+
+
+class FakeProvider:
+    """A hosted-checkout payment provider that lives in memory (see :class:`FakeBackend`).
+
+    Settings: ``api_key`` (selects the backend), ``webhook_secret`` (one or several),
+    ``base_url`` (ignored), ``methods`` (default ``["card"]``).
+    """
+
+    name: ClassVar[str] = "fake"
+    label: ClassVar[str] = "Fake card"
+    supports_refunds: ClassVar[bool] = True
+    secret_settings: ClassVar[frozenset[str]] = frozenset({"api_key", "webhook_secret"})
+    statuses: ClassVar[Mapping[str, ProviderOutcome]] = {
+        "open": "in_progress",
+        "paid": "paid",
+        "failed": "interrupted",
+        "canceled": "interrupted",
+        "expired": "interrupted",
+    }
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        webhook_secret: str | Sequence[str] | None = None,
+        base_url: str | None = None,
+        methods: Sequence[str] | None = None,
+        account_id: str = "",
+        http: Any = None,
+        clock: Clock | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if not api_key:
+            raise ValidationError("fake needs api_key", field="api_key")
+        self._backend = FakeBackend.for_key(api_key)
+        self._secrets = (
+            (webhook_secret,) if isinstance(webhook_secret, str) else tuple(webhook_secret or ())
+        )
+        self._methods = tuple(methods or ("card",))
+        self.account_id = account_id
+        self._clock: Clock = clock or SystemClock()
+
+    def __repr__(self) -> str:
+        return f"<FakeProvider account={self.account_id or '-'}>"
+
+    @property
+    def methods(self) -> Sequence[str]:
+        """The methods this account offers."""
+        return self._methods
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def start_payment(self, request: PaymentRequest) -> Checkout:
+        """Create (or, for a known idempotency key, return) a payment in the backend."""
+        self._backend._check()
+        self._backend.idempotency_keys.append(request.idempotency_key)
+        payment_id = self._backend.by_key.get(request.idempotency_key)
+        if payment_id is None:
+            payment_id = f"fp_{secrets.token_hex(8)}"
+            self._backend.payments[payment_id] = {
+                "id": payment_id,
+                "status": "open",
+                "amount": request.amount.minor_units,
+                "currency": request.amount.currency,
+                "link": request.link_id,
+                "account": self.account_id,
+                "refunded": 0,
+            }
+            if request.idempotency_key:
+                self._backend.by_key[request.idempotency_key] = payment_id
+        return Checkout(
+            provider=self.name,
+            method=self._methods[0],
+            provider_reference=payment_id,
+            redirect_url=f"https://fake-provider.invalid/checkout/{payment_id}",
+        )
+
+    def _from_api(self, payment: Mapping[str, Any], event_id: str) -> ProviderEvent:
+        status = str(payment.get("status"))
+        return ProviderEvent(
+            provider=self.name,
+            event_id=event_id,
+            outcome=self.statuses.get(status, "ignored"),
+            provider_status=status,
+            provider_reference=str(payment["id"]),
+            payment_reference=str(payment["id"]),
+            link_id=payment.get("link"),
+            account_id=payment.get("account") or None,
+            amount=Money.from_minor(int(payment["amount"]), str(payment["currency"])),
+            method=self._methods[0],
+        )
+
+    def fetch_payment(self, provider_reference: str) -> ProviderEvent:
+        """The payment's current state in the backend."""
+        self._backend._check()
+        payment = self._backend.payments.get(provider_reference)
+        if payment is None:
+            raise ProviderRejected("no such payment", provider=self.name, status_code=404)
+        return self._from_api(payment, f"poll:{provider_reference}:{payment['status']}")
+
+    def parse_webhook(self, request: WebhookRequest) -> Sequence[ProviderEvent]:
+        """Verify the ``Fake-Signature`` (service clock, 300 s), then read the payment."""
+        header = request.headers.get("fake-signature", "")
+        fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+        try:
+            timestamp = int(fields.get("t", ""))
+        except ValueError:
+            raise WebhookRejected("fake: no signature timestamp", status_code=400) from None
+        expected = [fake_signature(request.body, s, timestamp) for s in self._secrets]
+        if not any(hmac.compare_digest(e, header) for e in expected):
+            raise WebhookRejected("fake: the signature does not match", status_code=401)
+        if timestamp < self._clock.now().timestamp() - FAKE_TOLERANCE:
+            raise WebhookRejected("fake: the signature is too old", status_code=400)
+        try:
+            body = json.loads(request.body)
+            payment, event_id = body["payment"], str(body["id"])
+        except (ValueError, KeyError, TypeError):
+            raise WebhookRejected("fake: the body is not an event", status_code=400) from None
+        if payment.get("account") and self.account_id and payment["account"] != self.account_id:
+            raise WebhookRejected("fake: the event is for another account", status_code=403)
+        events = [self._from_api(payment, event_id)]
+        if payment.get("refunded"):
+            events.append(
+                ProviderEvent(
+                    provider=self.name,
+                    event_id=f"{event_id}:refunded",
+                    outcome="refunded",
+                    provider_status="refunded",
+                    provider_reference=str(payment["id"]),
+                    payment_reference=str(payment["id"]),
+                    link_id=payment.get("link"),
+                    amount=Money.from_minor(int(payment["refunded"]), str(payment["currency"])),
+                )
+            )
+        return events
+
+    def refund(
+        self, payment_reference: str, amount: Money, *, idempotency_key: str
+    ) -> RefundResult:
+        """Refund part or all of a paid payment in the backend."""
+        self._backend._check()
+        payment = self._backend.payments.get(payment_reference)
+        if payment is None or payment["status"] != "paid":
+            raise ProviderRejected("the payment is not paid", provider=self.name, status_code=400)
+        for refund in self._backend.refunds:
+            if refund["key"] == idempotency_key:
+                return RefundResult(
+                    provider=self.name,
+                    provider_reference=refund["id"],
+                    amount=amount,
+                    status="refunded",
+                )
+        refund_id = f"fr_{secrets.token_hex(8)}"
+        self._backend.refunds.append({"id": refund_id, "key": idempotency_key})
+        payment["refunded"] = int(payment["refunded"]) + amount.minor_units
+        return RefundResult(
+            provider=self.name, provider_reference=refund_id, amount=amount, status="refunded"
+        )
+
+
+class _FakePlugin:
+    """Registers :class:`FakeProvider` (pass it to ``get_plugin_manager(plugins=[...])``)."""
+
+    @hookimpl
+    def paylink_register_payment_providers(self, register: Callable[[Any], None]) -> None:
+        """Register :class:`FakeProvider`."""
+        register(FakeProvider)
+
+
+fake_provider_plugin = _FakePlugin()
+"""The plugin object that registers :class:`FakeProvider`."""

@@ -1,0 +1,725 @@
+"""Rendering: documents (HTML and PDF) and messages, branded and in four languages.
+
+Pure: every function takes values (an organization, a customer, a document, a language, the
+date) and returns strings or bytes. The service (``pl.documents``, ``pl.send``) gathers the
+values from the store; nothing here reads a clock or a database.
+
+- :func:`render_document` gives a printable A4 HTML page for an invoice, a quote, a credit
+  note, a payment receipt or a reminder letter, with the organization's logo, colour,
+  footnotes, legal terms, bank details, structured reference, EPC QR code and pay link.
+- :func:`html_to_pdf` turns that page into a PDF with WeasyPrint (the ``pdf`` extra), fonts
+  embedded.
+- :func:`render_message` gives an e-mail (subject, text, HTML) or an SMS of one of the
+  :data:`~paylink.notify.MESSAGE_KINDS`, from the default catalogue or from an organization's
+  own saved template.
+
+Saved templates are untrusted input: they run in jinja's sandbox
+(:class:`~jinja2.sandbox.SandboxedEnvironment`: no access to Python internals), over plain
+values only (strings and numbers, never the domain objects), and HTML output is autoescaped.
+:func:`check_template` is what refuses a template with a syntax error, naming the line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import jinja2
+import segno
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from ..documents import CreditNote, Invoice, Quote
+from ..exceptions import PluginError, ValidationError
+from ..links import PaymentLink
+from ..money import Money
+from ..notify import MESSAGE_KINDS, sms_info
+from ..parties import LANGUAGES, Customer, Organization
+from ..payments import Payment
+from ..qr import epc_qr
+from ._i18n import LABELS, MESSAGES, MONTHS
+
+__all__ = [
+    "DOCUMENT_KINDS",
+    "MESSAGE_VARIABLES",
+    "RenderedMessage",
+    "check_template",
+    "format_date",
+    "format_money",
+    "html_to_pdf",
+    "label",
+    "message_variables",
+    "render_document",
+    "render_message",
+    "sample_variables",
+]
+
+DOCUMENT_KINDS = ("invoice", "quote", "credit_note", "receipt", "reminder")
+"""The documents :func:`render_document` draws."""
+
+MESSAGE_VARIABLES: dict[str, str] = {
+    "org.name": "the organization's name",
+    "org.email": "its e-mail address",
+    "org.phone": "its phone number",
+    "org.website": "its website",
+    "org.iban": "its IBAN, in groups of four",
+    "customer.name": "the customer's name",
+    "number": "the document's number",
+    "amount": "the document's total (or the request's amount)",
+    "open_amount": "what is still owed",
+    "open_amount_zero": "true when nothing is owed any more",
+    "total_due": "what to pay now (open amount plus reminder fees)",
+    "due_date": "the due date",
+    "valid_until": "the last day a quote can be accepted",
+    "issue_date": "the issue date",
+    "reference": "the structured reference, as printed",
+    "pay_url": "the payment link",
+    "quote_url": "the page where the customer accepts a quote",
+    "description": "what a payment request is for",
+    "step": "the reminder step (1, 2, 3 …)",
+    "fees": "the reminder fees (empty when none)",
+    "days_overdue": "days since the due date",
+    "paid_amount": "the payment just received",
+    "method": "how it was paid",
+    "received_on": "when it was received",
+    "period": "the period an owner digest covers",
+    "paid_count": "payments received in the period (owner digest)",
+    "paid_total": "their total",
+    "open_count": "open invoices (owner digest)",
+    "open_total": "their total",
+    "overdue_count": "overdue invoices (owner digest)",
+    "overdue_total": "their total",
+}
+"""Every variable a message template can use, with what it holds (all are text or numbers)."""
+
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
+_TEMPLATE_LIMIT = 20_000
+
+
+def label(language: str, key: str, **values: object) -> str:
+    """The catalogue's word for ``key`` in ``language``, with ``{name}`` fields filled in."""
+    text = LABELS[_language(language)][key]
+    return text.format(**values) if values else text
+
+
+def _language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise ValidationError(
+            f"expected one of {', '.join(LANGUAGES)}, got {language!r}", field="language"
+        )
+    return language
+
+
+def _group(digits: str, sep: str) -> str:
+    out: list[str] = []
+    while len(digits) > 3:
+        out.insert(0, digits[-3:])
+        digits = digits[:-3]
+    out.insert(0, digits)
+    return sep.join(out)
+
+
+def format_money(money: Money, language: str, *, plain: bool = False) -> str:
+    """``money`` as people write it in ``language``: ``€1,234.50``, ``1 234,50 €``, ``€ 1.234,50``.
+
+    ``plain`` uses ordinary spaces instead of no-break spaces (for SMS, where a no-break space
+    would switch the whole message to UCS-2).
+
+    >>> format_money(Money.of("1234.5", "EUR"), "fr", plain=True)
+    '1 234,50 €'
+    >>> format_money(Money.of("1234.5", "EUR"), "en")
+    '€1,234.50'
+    """
+    language = _language(language)
+    amount = money.amount
+    sign = "-" if amount < 0 else ""
+    text = format(abs(amount), "f")
+    whole, _, frac = text.partition(".")
+    nbsp = " " if plain else "\u00a0"
+    thin = " " if plain else "\u202f"
+    symbol = _SYMBOLS.get(money.currency, money.currency)
+    if language == "en":
+        number = _group(whole, ",") + (f".{frac}" if frac else "")
+        if len(symbol) == 1:
+            return f"{sign}{symbol}{number}"
+        return f"{sign}{number}{nbsp}{symbol}"
+    group = {"fr": thin, "nl": ".", "de": "."}[language]
+    number = _group(whole, group) + (f",{frac}" if frac else "")
+    if language == "nl":
+        return f"{sign}{symbol}{nbsp}{number}"
+    return f"{sign}{number}{nbsp}{symbol}"
+
+
+def format_date(day: dt.date | None, language: str, *, short: bool = False) -> str:
+    """``day`` in words (``2 March 2026``, ``1er mars 2026``, ``2. März 2026``), or short
+    digits for SMS (``02/03/2026``, ``02.03.2026``); empty for None."""
+    if day is None:
+        return ""
+    language = _language(language)
+    if short:
+        return day.strftime("%d.%m.%Y" if language == "de" else "%d/%m/%Y")
+    month = MONTHS[language][day.month - 1]
+    if language == "de":
+        return f"{day.day}. {month} {day.year}"
+    if language == "fr" and day.day == 1:
+        return f"1er {month} {day.year}"
+    return f"{day.day} {month} {day.year}"
+
+
+def _rate(rate: Decimal) -> str:
+    return format(rate.normalize(), "f")
+
+
+def _qty(value: Decimal, language: str) -> str:
+    text = format(value.normalize(), "f")
+    return text if language == "en" else text.replace(".", ",")
+
+
+def _iban(iban: str | None) -> str:
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) if iban else ""
+
+
+def _qr_svg(data: str) -> Markup:
+    code = segno.make(data, error="m", boost_error=False)
+    return Markup(code.svg_inline(scale=3, dark="#000", omitsize=False))  # noqa: S704 - segno's own SVG
+
+
+def _epc_svg(org: Organization, amount: Money, reference: str | None) -> Markup | None:
+    if not org.iban or amount.currency != "EUR" or amount.amount <= 0:
+        return None
+    try:
+        code = epc_qr(
+            name=org.name[:70],
+            iban=org.iban,
+            bic=org.bic,
+            amount=amount,
+            reference=reference,
+            text=None,
+        )
+    except ValidationError:
+        return None
+    return Markup(code.svg_inline(scale=3, omitsize=False))  # noqa: S704 - segno's own SVG
+
+
+_LOADER = jinja2.PackageLoader("paylink.render", "templates")
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=_LOADER,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+_ENV = _environment()
+
+
+def _safe_logo(url: str | None) -> str | None:
+    """Logos are http(s) URLs or image data URIs; anything else (``javascript:``) is dropped."""
+    if not url:
+        return None
+    if url.startswith(("https://", "http://", "data:image/")):
+        return url
+    return None
+
+
+def _org_view(org: Organization) -> dict[str, Any]:
+    return {
+        "name": org.name,
+        "address": org.address.lines(),
+        "vat_id": org.vat_id or "",
+        "iban": _iban(org.iban),
+        "bic": org.bic or "",
+        "email": org.email or "",
+        "phone": org.phone or "",
+        "website": org.website or "",
+        "logo": _safe_logo(org.logo_url),
+        "color": org.brand_color,
+        "payment_footnote": org.payment_footnote,
+        "estimate_footnote": org.estimate_footnote,
+        "legal_terms": org.legal_terms,
+    }
+
+
+def render_document(
+    kind: str,
+    *,
+    organization: Organization,
+    customer: Customer,
+    document: Invoice | Quote | CreditNote,
+    language: str | None = None,
+    link: PaymentLink | None = None,
+    quote_url: str | None = None,
+    invoice_number: str | None = None,
+    payment: Payment | None = None,
+    step: int = 1,
+    fees: Money | None = None,
+    today: dt.date | None = None,
+) -> str:
+    """The printable HTML page of a document.
+
+    ``kind`` is one of :data:`DOCUMENT_KINDS`; ``document`` the invoice (for ``invoice``,
+    ``receipt`` and ``reminder``), the quote or the credit note. ``language`` defaults to the
+    customer's. ``link`` puts the pay link and its QR code on an invoice or a reminder;
+    ``quote_url`` the approval page on a quote; ``invoice_number`` names the invoice a credit
+    note credits; ``payment`` is the payment a receipt confirms; ``step``, ``fees`` and
+    ``today`` (the letter's date, from which the days overdue count) make a reminder letter.
+    """
+    if kind not in DOCUMENT_KINDS:
+        raise ValidationError(f"expected one of {', '.join(DOCUMENT_KINDS)}", field="kind")
+    lang = _language(language or customer.language)
+    expected = {"quote": Quote, "credit_note": CreditNote}.get(kind, Invoice)
+    if not isinstance(document, expected):
+        raise ValidationError(
+            f"a {kind} is drawn from a {expected.__name__}, got {type(document).__name__}",
+            field="document",
+        )
+
+    def money(m: Money) -> str:
+        return format_money(m, lang)
+
+    lines = [
+        {
+            "description": line.description,
+            "quantity": _qty(line.quantity, lang) + (f" {line.unit}" if line.unit else ""),
+            "unit_price": money(Money.of(line.unit_price, document.currency)),
+            "discount": f"{_rate(line.discount)} %" if line.discount else "",
+            "vat_rate": f"{_rate(line.vat_rate)} %",
+            "net": money(line.net(document.currency)),
+        }
+        for line in document.lines
+    ]
+    vat_rows = [
+        label(lang, "vat_on", rate=_rate(v.rate), base=money(v.base)) + "|" + money(v.vat)
+        for v in document.vat_breakdown
+    ]
+    view: dict[str, Any] = {
+        "kind": kind,
+        "title": label(lang, kind),
+        "number": document.number or "",
+        "issue_date": format_date(document.issue_date, lang),
+        "lines": lines,
+        "has_discount": any(line.discount for line in document.lines),
+        "net_total": money(document.net_total),
+        "vat_rows": [row.split("|", 1) for row in vat_rows],
+        "total": money(document.total),
+        "due_date": "",
+        "valid_until": "",
+        "paid": "",
+        "credited": "",
+        "open_amount": "",
+        "to_pay": None,
+        "reference": "",
+        "epc_svg": None,
+        "pay_url": None,
+        "pay_svg": None,
+        "quote_url": quote_url,
+        "credits": invoice_number or "",
+        "reason": "",
+        "notes": getattr(document, "notes", ""),
+        "intro": "",
+        "outro": "",
+        "receipt": None,
+        "reminder": None,
+        "footnote": "",
+    }
+    org = organization
+    if isinstance(document, Invoice):
+        reference = document.reference
+        ref_text = reference.display if reference else ""
+        open_amount = document.open_amount
+        view.update(
+            due_date=format_date(document.due_date, lang),
+            paid=money(document.paid) if document.paid.amount else "",
+            credited=money(document.credited) if document.credited.amount else "",
+            open_amount=money(open_amount),
+            reference=ref_text,
+            footnote=org.payment_footnote,
+        )
+        to_pay = open_amount
+        if kind == "reminder":
+            days = document.days_overdue(today) if today else 0
+            if fees is not None and fees.amount:
+                to_pay = open_amount + fees
+            view["reminder"] = {
+                "step": step,
+                "fees": money(fees) if fees is not None and fees.amount else "",
+                "days_overdue": days,
+                "to_pay": money(to_pay),
+            }
+            view["issue_date"] = format_date(today, lang) if today else view["issue_date"]
+            view["intro"] = label(
+                lang,
+                "reminder_intro",
+                number=document.number,
+                date=format_date(document.issue_date, lang),
+            )
+            view["outro"] = label(lang, "reminder_outro")
+        if kind == "receipt":
+            if payment is None:
+                raise ValidationError("a receipt needs the payment it confirms", field="payment")
+            received = next(
+                (a.amount for a in payment.allocations if a.invoice_id == document.id),
+                payment.amount,
+            )
+            view["receipt"] = {
+                "received_on": format_date(payment.received_on, lang),
+                "amount": money(received),
+                "remaining": money(open_amount) if open_amount.amount > 0 else "",
+            }
+            view["issue_date"] = format_date(payment.received_on, lang)
+            view["intro"] = label(lang, "receipt_intro", number=document.number)
+            view["outro"] = label(lang, "settled") if open_amount.amount <= 0 else ""
+        elif open_amount.amount > 0 and document.status not in ("paid", "cancelled"):
+            view["to_pay"] = money(to_pay)
+            # Our own catalogue text, with the values escaped and kept on one line each.
+            nowrap = Markup('<span style="white-space:nowrap">{}</span>')
+            view["transfer"] = (
+                Markup(LABELS[lang]["transfer_to"]).format(  # noqa: S704
+                    amount=nowrap.format(money(to_pay)),
+                    iban=nowrap.format(_iban(org.iban)),
+                    reference=nowrap.format(ref_text or document.number or ""),
+                )
+                if org.iban
+                else ""
+            )
+            view["epc_svg"] = _epc_svg(org, to_pay, str(reference) if reference else None)
+            if link is not None and link.url and not link.is_final:
+                view["pay_url"] = link.url
+                view["pay_svg"] = _qr_svg(link.url)
+    elif isinstance(document, Quote):
+        view.update(
+            valid_until=format_date(document.valid_until, lang),
+            footnote=org.estimate_footnote,
+            outro=label(lang, "quote_outro", date=format_date(document.valid_until, lang))
+            if document.valid_until
+            else "",
+        )
+        if quote_url:
+            view["pay_svg"] = _qr_svg(quote_url)
+    else:
+        view.update(reason=document.reason)
+    return _ENV.get_template("document.html").render(
+        t=LABELS[lang],
+        lang=lang,
+        org=_org_view(org),
+        customer={
+            "name": customer.name,
+            "address": customer.address.lines(),
+            "vat_id": customer.vat_id or "",
+        },
+        doc=view,
+    )
+
+
+def _data_only_fetcher(weasyprint: Any) -> Any:
+    """A URL fetcher that loads ``data:`` URIs only.
+
+    A PDF is rendered on the server: an organization's logo URL must never make the server call
+    an internal address (SSRF) or read a local file.
+    """
+    urls = weasyprint.urls
+    if hasattr(urls, "URLFetcher"):  # WeasyPrint >= 66
+        return urls.URLFetcher(allowed_protocols={"data"})
+
+    def fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> Any:
+        if not url.startswith("data:"):
+            raise ValueError("only data: URIs are loaded into PDFs")
+        return urls.default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+
+    return fetch
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render an HTML page (from :func:`render_document`) to PDF bytes with WeasyPrint.
+
+    Fonts come from fontconfig (DejaVu Sans by default) and are embedded (subset). Images are
+    only loaded from ``data:`` URIs: a logo given as an http(s) URL is left out of the PDF.
+    Needs the ``pdf`` extra (``pip install paylink[pdf]``) and the pango library.
+    """
+    try:
+        import weasyprint  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise PluginError(
+            "PDF rendering needs WeasyPrint: pip install 'paylink[pdf]' "
+            f"(and the pango library): {exc}"
+        ) from exc
+    import logging
+
+    # WeasyPrint logs a warning for every refused resource; the refusal is deliberate.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    document = weasyprint.HTML(string=html, url_fetcher=_data_only_fetcher(weasyprint))
+    pdf = document.write_pdf()
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class RenderedMessage:
+    """A rendered message: for e-mail ``subject``, ``text`` and ``html``; for SMS ``text``.
+
+    ``segments`` and ``encoding`` are set for SMS (see :func:`paylink.notify.sms_info`).
+    """
+
+    subject: str
+    text: str
+    html: str = ""
+    segments: int | None = None
+    encoding: str | None = None
+
+
+class _Sandbox(SandboxedEnvironment):
+    """The sandbox saved templates run in: no internals, and output sizes kept small."""
+
+    def __init__(self, *, autoescape: bool) -> None:
+        super().__init__(autoescape=autoescape, undefined=jinja2.StrictUndefined)
+
+
+_SANDBOX_TEXT = _Sandbox(autoescape=False)
+_SANDBOX_HTML = _Sandbox(autoescape=True)
+
+
+def check_template(source: str, *, field: str = "body") -> None:
+    """Refuse a template that does not parse, naming the line, or that is too long.
+
+    Raises :class:`~paylink.exceptions.ValidationError`.
+    """
+    if len(source) > _TEMPLATE_LIMIT:
+        raise ValidationError(
+            f"a template holds at most {_TEMPLATE_LIMIT} characters, got {len(source)}",
+            field=field,
+        )
+    try:
+        _SANDBOX_TEXT.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ValidationError(f"line {exc.lineno}: {exc.message}", field=field) from None
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str, html: bool) -> jinja2.Template:
+    # Compiling is the expensive part; the same few templates are rendered again and again.
+    return (_SANDBOX_HTML if html else _SANDBOX_TEXT).from_string(source)
+
+
+def _render_sandboxed(source: str, variables: Mapping[str, Any], *, html: bool, field: str) -> str:
+    try:
+        return _compiled(source, html).render(**variables)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ValidationError(f"line {exc.lineno}: {exc.message}", field=field) from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise ValidationError(
+            f"the template is not allowed to do this: {exc}", field=field
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise ValidationError(
+            f"{exc.message}; known variables: {', '.join(sorted(MESSAGE_VARIABLES))}",
+            field=field,
+        ) from None
+    except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        raise ValidationError(f"the template failed: {exc}", field=field) from None
+
+
+_BLANK = re.compile(r"\n\s*\n")
+
+
+def _paragraphs(html_text: str) -> Markup:
+    # html_text was rendered with autoescape, so it is safe HTML: only structure is added.
+    parts = [p.strip() for p in _BLANK.split(html_text) if p.strip()]
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(Markup(p.replace("\n", "<br>\n")))  # noqa: S704
+        for p in parts
+    )
+
+
+def render_message(
+    kind: str,
+    *,
+    channel_kind: str,
+    language: str,
+    variables: Mapping[str, Any],
+    organization: Organization,
+    subject_template: str | None = None,
+    body_template: str | None = None,
+) -> RenderedMessage:
+    """Render a message of ``kind`` for ``channel_kind`` (``"email"`` or ``"sms"``).
+
+    ``variables`` come from :func:`message_variables`. ``subject_template`` and
+    ``body_template`` override the default catalogue entry (an organization's saved template);
+    either way the template runs in the sandbox. The e-mail's HTML is the text body, escaped,
+    in the organization's branded layout with a button for the pay link.
+    """
+    if kind not in MESSAGE_KINDS:
+        raise ValidationError(f"expected one of {', '.join(MESSAGE_KINDS)}", field="kind")
+    lang = _language(language)
+    defaults = MESSAGES[lang][kind]
+    if channel_kind == "sms":
+        source = body_template if body_template is not None else defaults["sms"]
+        text = " ".join(_render_sandboxed(source, variables, html=False, field="body").split())
+        info = sms_info(text)
+        return RenderedMessage("", text, "", info.segments, info.encoding)
+    if channel_kind != "email":
+        raise ValidationError("expected 'email' or 'sms'", field="channel")
+    subject_src = subject_template if subject_template is not None else defaults["subject"]
+    body_src = body_template if body_template is not None else defaults["body"]
+    subject = " ".join(
+        _render_sandboxed(subject_src, variables, html=False, field="subject").split()
+    )
+    text = _render_sandboxed(body_src, variables, html=False, field="body").strip() + "\n"
+    body_html = _paragraphs(_render_sandboxed(body_src, variables, html=True, field="body"))
+    button_url = variables.get("pay_url") or variables.get("quote_url") or ""
+    button_label = label(lang, "pay_online" if variables.get("pay_url") else "open_quote")
+    html = _ENV.get_template("email.html").render(
+        t=LABELS[lang],
+        lang=lang,
+        org=_org_view(organization),
+        subject=subject,
+        body=body_html,
+        button_url=button_url if str(button_url).startswith(("https://", "http://")) else "",
+        button_label=button_label,
+    )
+    return RenderedMessage(subject, text, html)
+
+
+def message_variables(
+    *,
+    language: str,
+    organization: Organization,
+    customer: Customer | None = None,
+    sms: bool = False,
+    invoice: Invoice | None = None,
+    quote: Quote | None = None,
+    link: PaymentLink | None = None,
+    quote_url: str | None = None,
+    payment: Payment | None = None,
+    step: int = 1,
+    fees: Money | None = None,
+    today: dt.date | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The plain values (text and numbers) a message template sees; see :data:`MESSAGE_VARIABLES`.
+
+    ``sms`` formats amounts with ordinary spaces and dates as digits, to keep SMS short and
+    in GSM-7 where possible.
+    """
+    lang = _language(language)
+
+    def money(m: Money) -> str:
+        return format_money(m, lang, plain=sms)
+
+    def date(d: dt.date | None) -> str:
+        return format_date(d, lang, short=sms)
+
+    org = organization
+    zero = Money.zero(org.currency)
+    values: dict[str, Any] = {
+        "org": {
+            "name": org.name,
+            "email": org.email or "",
+            "phone": org.phone or "",
+            "website": org.website or "",
+            "iban": _iban(org.iban),
+        },
+        "customer": {"name": customer.name if customer else ""},
+        "number": "",
+        "amount": "",
+        "open_amount": "",
+        "open_amount_zero": False,
+        "total_due": "",
+        "due_date": "",
+        "valid_until": "",
+        "issue_date": "",
+        "reference": "",
+        "pay_url": link.url if link is not None and link.url else "",
+        "quote_url": quote_url or "",
+        "description": link.description if link is not None else "",
+        "step": step,
+        "fees": money(fees) if fees is not None and fees.amount else "",
+        "days_overdue": 0,
+        "paid_amount": "",
+        "method": "",
+        "received_on": "",
+        "period": "",
+        "paid_count": 0,
+        "paid_total": money(zero),
+        "open_count": 0,
+        "open_total": money(zero),
+        "overdue_count": 0,
+        "overdue_total": money(zero),
+    }
+    if link is not None:
+        values["amount"] = money(link.amount)
+        values["total_due"] = money(link.amount)
+        if link.reference:
+            values["reference"] = link.reference
+    if invoice is not None:
+        open_amount = invoice.open_amount
+        total_due = open_amount + fees if fees is not None else open_amount
+        values.update(
+            number=invoice.number or "",
+            amount=money(invoice.total),
+            open_amount=money(open_amount),
+            open_amount_zero=open_amount.amount <= 0,
+            total_due=money(total_due),
+            due_date=date(invoice.due_date),
+            issue_date=date(invoice.issue_date),
+            reference=invoice.reference.display if invoice.reference else "",
+            days_overdue=invoice.days_overdue(today) if today else 0,
+        )
+    if quote is not None:
+        values.update(
+            number=quote.number or "",
+            amount=money(quote.total),
+            valid_until=date(quote.valid_until),
+            issue_date=date(quote.issue_date),
+        )
+    if payment is not None:
+        received = payment.amount
+        if invoice is not None:
+            received = next(
+                (a.amount for a in payment.allocations if a.invoice_id == invoice.id), received
+            )
+        values.update(
+            paid_amount=money(received),
+            method=LABELS[lang].get(f"method_{payment.method}", payment.method.replace("_", " ")),
+            received_on=date(payment.received_on),
+        )
+    if extra:
+        values.update(extra)
+    return values
+
+
+def sample_variables(organization: Organization, language: str) -> dict[str, Any]:
+    """Complete example values, used to try a saved template before it is stored."""
+    values = message_variables(language=language, organization=organization)
+    values.update(
+        customer={"name": "Marie Peeters"},
+        number="2026-000123",
+        amount=format_money(Money.of("108.90", organization.currency), language),
+        open_amount=format_money(Money.of("108.90", organization.currency), language),
+        total_due=format_money(Money.of("118.90", organization.currency), language),
+        due_date=format_date(dt.date(2026, 4, 1), language),
+        valid_until=format_date(dt.date(2026, 4, 1), language),
+        issue_date=format_date(dt.date(2026, 3, 2), language),
+        reference="+++202/6000/12320+++",
+        pay_url="https://pay.example/pay/abc",
+        quote_url="https://pay.example/quote/abc",
+        description="Repair",
+        fees=format_money(Money.of("10", organization.currency), language),
+        days_overdue=15,
+        paid_amount=format_money(Money.of("108.90", organization.currency), language),
+        method="bank transfer",
+        received_on=format_date(dt.date(2026, 3, 20), language),
+        period="March 2026",
+    )
+    return values

@@ -1,0 +1,631 @@
+# ruff: noqa: E501 - a catalogue of sentences reads better unbroken
+"""The message catalogue: every string paylink prints on a document or in a message, per language.
+
+``LABELS`` are the fixed words of documents and e-mail layouts. ``MESSAGES`` are the default
+message templates per kind: an e-mail ``subject``, an e-mail ``body`` (plain text, paragraphs
+separated by a blank line) and an ``sms``. They are jinja templates over the variables listed
+in :data:`paylink.render.MESSAGE_VARIABLES`, rendered in the same sandbox as an organization's
+own saved templates.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LABELS", "MESSAGES", "MONTHS"]
+
+MONTHS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+    "fr": (
+        "janvier", "février", "mars", "avril", "mai", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    ),
+    "nl": (
+        "januari", "februari", "maart", "april", "mei", "juni",
+        "juli", "augustus", "september", "oktober", "november", "december",
+    ),
+    "de": (
+        "Januar", "Februar", "März", "April", "Mai", "Juni",
+        "Juli", "August", "September", "Oktober", "November", "Dezember",
+    ),
+}  # fmt: skip
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "invoice": "Invoice",
+        "quote": "Quote",
+        "credit_note": "Credit note",
+        "receipt": "Payment receipt",
+        "reminder": "Payment reminder",
+        "number": "Number",
+        "issue_date": "Date",
+        "due_date": "Due date",
+        "valid_until": "Valid until",
+        "bill_to": "Bill to",
+        "description": "Description",
+        "quantity": "Qty",
+        "unit_price": "Unit price",
+        "discount": "Discount",
+        "vat_rate": "VAT",
+        "amount": "Amount",
+        "net_total": "Total excl. VAT",
+        "vat_on": "VAT {rate}% on {base}",
+        "total": "Total incl. VAT",
+        "paid": "Already paid",
+        "credited": "Credited",
+        "open_amount": "Amount due",
+        "vat_id": "VAT",
+        "iban": "IBAN",
+        "bic": "BIC",
+        "reference": "Structured reference",
+        "how_to_pay": "How to pay",
+        "transfer_to": "Transfer {amount} to {iban} with the reference {reference}.",
+        "scan_bank": "Scan with your banking app",
+        "pay_online": "Pay online",
+        "scan_link": "Scan to open the payment page",
+        "credits_invoice": "Credits invoice {number}",
+        "reason": "Reason",
+        "received_on": "Received on",
+        "amount_received": "Amount received",
+        "receipt_intro": "We received your payment for invoice {number}. Thank you.",
+        "remaining": "Still to pay",
+        "settled": "The invoice is fully paid.",
+        "reminder_intro": "Our records show that invoice {number} of {date} is still unpaid.",
+        "days_overdue": "Days overdue",
+        "fees": "Reminder fees",
+        "original_due": "Original due date",
+        "to_pay_now": "To pay now",
+        "reminder_outro": "If you have paid in the meantime, please disregard this letter.",
+        "accept_quote": "Accept this quote online",
+        "quote_outro": "This quote is valid until {date}.",
+        "email": "E-mail",
+        "phone": "Phone",
+        "website": "Website",
+        "contact": "Contact",
+        "page": "Page",
+        "view_online": "View and pay online",
+        "open_quote": "View the quote",
+        "sms_stop": "STOP to opt out",
+        "method_bank_transfer": "bank transfer",
+        "method_card": "card",
+        "method_cash": "cash",
+        "method_manual": "a manual entry",
+    },
+    "fr": {
+        "invoice": "Facture",
+        "quote": "Devis",
+        "credit_note": "Note de crédit",
+        "receipt": "Reçu de paiement",
+        "reminder": "Rappel de paiement",
+        "number": "Numéro",
+        "issue_date": "Date",
+        "due_date": "Échéance",
+        "valid_until": "Valable jusqu'au",
+        "bill_to": "Facturé à",
+        "description": "Description",
+        "quantity": "Qté",
+        "unit_price": "Prix unitaire",
+        "discount": "Remise",
+        "vat_rate": "TVA",
+        "amount": "Montant",
+        "net_total": "Total HTVA",
+        "vat_on": "TVA {rate} % sur {base}",
+        "total": "Total TVAC",
+        "paid": "Déjà payé",
+        "credited": "Crédité",
+        "open_amount": "Montant dû",
+        "vat_id": "TVA",
+        "iban": "IBAN",
+        "bic": "BIC",
+        "reference": "Communication structurée",
+        "how_to_pay": "Comment payer",
+        "transfer_to": "Virez {amount} sur le compte {iban} avec la communication {reference}.",
+        "scan_bank": "Scannez avec votre application bancaire",
+        "pay_online": "Payer en ligne",
+        "scan_link": "Scannez pour ouvrir la page de paiement",
+        "credits_invoice": "Crédite la facture {number}",
+        "reason": "Motif",
+        "received_on": "Reçu le",
+        "amount_received": "Montant reçu",
+        "receipt_intro": "Nous avons bien reçu votre paiement pour la facture {number}. Merci.",
+        "remaining": "Reste à payer",
+        "settled": "La facture est entièrement payée.",
+        "reminder_intro": "Sauf erreur de notre part, la facture {number} du {date} reste impayée.",
+        "days_overdue": "Jours de retard",
+        "fees": "Frais de rappel",
+        "original_due": "Échéance initiale",
+        "to_pay_now": "À payer maintenant",
+        "reminder_outro": "Si vous avez payé entre-temps, veuillez ne pas tenir compte de ce rappel.",
+        "accept_quote": "Accepter ce devis en ligne",
+        "quote_outro": "Ce devis est valable jusqu'au {date}.",
+        "email": "E-mail",
+        "phone": "Téléphone",
+        "website": "Site web",
+        "contact": "Contact",
+        "page": "Page",
+        "view_online": "Voir et payer en ligne",
+        "open_quote": "Voir le devis",
+        "sms_stop": "STOP pour ne plus recevoir de SMS",
+        "method_bank_transfer": "virement",
+        "method_card": "carte",
+        "method_cash": "espèces",
+        "method_manual": "encodage manuel",
+    },
+    "nl": {
+        "invoice": "Factuur",
+        "quote": "Offerte",
+        "credit_note": "Creditnota",
+        "receipt": "Betalingsbewijs",
+        "reminder": "Betalingsherinnering",
+        "number": "Nummer",
+        "issue_date": "Datum",
+        "due_date": "Vervaldatum",
+        "valid_until": "Geldig tot",
+        "bill_to": "Gefactureerd aan",
+        "description": "Omschrijving",
+        "quantity": "Aantal",
+        "unit_price": "Eenheidsprijs",
+        "discount": "Korting",
+        "vat_rate": "Btw",
+        "amount": "Bedrag",
+        "net_total": "Totaal excl. btw",
+        "vat_on": "Btw {rate}% op {base}",
+        "total": "Totaal incl. btw",
+        "paid": "Reeds betaald",
+        "credited": "Gecrediteerd",
+        "open_amount": "Te betalen",
+        "vat_id": "Btw",
+        "iban": "IBAN",
+        "bic": "BIC",
+        "reference": "Gestructureerde mededeling",
+        "how_to_pay": "Zo betaalt u",
+        "transfer_to": "Schrijf {amount} over op {iban} met de mededeling {reference}.",
+        "scan_bank": "Scan met uw bankapp",
+        "pay_online": "Online betalen",
+        "scan_link": "Scan om de betaalpagina te openen",
+        "credits_invoice": "Crediteert factuur {number}",
+        "reason": "Reden",
+        "received_on": "Ontvangen op",
+        "amount_received": "Ontvangen bedrag",
+        "receipt_intro": "Wij hebben uw betaling voor factuur {number} goed ontvangen. Dank u.",
+        "remaining": "Nog te betalen",
+        "settled": "De factuur is volledig betaald.",
+        "reminder_intro": "Volgens onze gegevens is factuur {number} van {date} nog niet betaald.",
+        "days_overdue": "Dagen te laat",
+        "fees": "Herinneringskosten",
+        "original_due": "Oorspronkelijke vervaldatum",
+        "to_pay_now": "Nu te betalen",
+        "reminder_outro": "Hebt u intussen betaald, dan mag u deze herinnering als niet verzonden beschouwen.",
+        "accept_quote": "Deze offerte online aanvaarden",
+        "quote_outro": "Deze offerte is geldig tot {date}.",
+        "email": "E-mail",
+        "phone": "Telefoon",
+        "website": "Website",
+        "contact": "Contact",
+        "page": "Pagina",
+        "view_online": "Online bekijken en betalen",
+        "open_quote": "Offerte bekijken",
+        "sms_stop": "STOP om af te melden",
+        "method_bank_transfer": "overschrijving",
+        "method_card": "kaart",
+        "method_cash": "contant",
+        "method_manual": "manuele invoer",
+    },
+    "de": {
+        "invoice": "Rechnung",
+        "quote": "Angebot",
+        "credit_note": "Gutschrift",
+        "receipt": "Zahlungsbestätigung",
+        "reminder": "Zahlungserinnerung",
+        "number": "Nummer",
+        "issue_date": "Datum",
+        "due_date": "Fällig am",
+        "valid_until": "Gültig bis",
+        "bill_to": "Rechnung an",
+        "description": "Beschreibung",
+        "quantity": "Menge",
+        "unit_price": "Einzelpreis",
+        "discount": "Rabatt",
+        "vat_rate": "MwSt.",
+        "amount": "Betrag",
+        "net_total": "Summe netto",
+        "vat_on": "MwSt. {rate} % auf {base}",
+        "total": "Summe brutto",
+        "paid": "Bereits bezahlt",
+        "credited": "Gutgeschrieben",
+        "open_amount": "Offener Betrag",
+        "vat_id": "USt-IdNr.",
+        "iban": "IBAN",
+        "bic": "BIC",
+        "reference": "Strukturierte Referenz",
+        "how_to_pay": "So bezahlen Sie",
+        "transfer_to": "Überweisen Sie {amount} auf {iban} mit der Referenz {reference}.",
+        "scan_bank": "Mit Ihrer Banking-App scannen",
+        "pay_online": "Online bezahlen",
+        "scan_link": "Scannen, um die Zahlungsseite zu öffnen",
+        "credits_invoice": "Gutschrift zur Rechnung {number}",
+        "reason": "Grund",
+        "received_on": "Eingegangen am",
+        "amount_received": "Erhaltener Betrag",
+        "receipt_intro": "Wir haben Ihre Zahlung für die Rechnung {number} erhalten. Vielen Dank.",
+        "remaining": "Noch zu zahlen",
+        "settled": "Die Rechnung ist vollständig bezahlt.",
+        "reminder_intro": "Laut unseren Unterlagen ist die Rechnung {number} vom {date} noch offen.",
+        "days_overdue": "Tage überfällig",
+        "fees": "Mahngebühren",
+        "original_due": "Ursprüngliche Fälligkeit",
+        "to_pay_now": "Jetzt zu zahlen",
+        "reminder_outro": "Sollten Sie inzwischen bezahlt haben, betrachten Sie dieses Schreiben bitte als gegenstandslos.",
+        "accept_quote": "Dieses Angebot online annehmen",
+        "quote_outro": "Dieses Angebot ist gültig bis {date}.",
+        "email": "E-Mail",
+        "phone": "Telefon",
+        "website": "Website",
+        "contact": "Kontakt",
+        "page": "Seite",
+        "view_online": "Online ansehen und bezahlen",
+        "open_quote": "Angebot ansehen",
+        "sms_stop": "STOP zum Abmelden",
+        "method_bank_transfer": "Überweisung",
+        "method_card": "Karte",
+        "method_cash": "bar",
+        "method_manual": "manuelle Erfassung",
+    },
+}  # fmt: skip
+
+# Each kind: the e-mail subject, the e-mail body (text; paragraphs split on blank lines) and
+# the SMS. Keep SMS short and in GSM-7 where the language allows: one or two segments.
+MESSAGES: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        "invoice_issued": {
+            "subject": "Invoice {{ number }} from {{ org.name }}",
+            "body": (
+                "Hello {{ customer.name }},\n\n"
+                "Please find attached invoice {{ number }} for {{ amount }}, "
+                "due on {{ due_date }}.\n\n"
+                "{% if pay_url %}You can pay it online: {{ pay_url }}\n\n{% endif %}"
+                "{% if reference %}Or by bank transfer to {{ org.iban }} "
+                "with the reference {{ reference }}.\n\n{% endif %}"
+                "Kind regards,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: invoice {{ number }}, {{ amount }} due {{ due_date }}. "
+            "Pay: {{ pay_url }}",
+        },
+        "quote_sent": {
+            "subject": "Quote {{ number }} from {{ org.name }}",
+            "body": (
+                "Hello {{ customer.name }},\n\n"
+                "Please find attached our quote {{ number }} for {{ amount }}, "
+                "valid until {{ valid_until }}.\n\n"
+                "{% if quote_url %}You can read and accept it online: {{ quote_url }}\n\n{% endif %}"
+                "Kind regards,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: quote {{ number }}, {{ amount }}, valid until "
+            "{{ valid_until }}. {{ quote_url }}",
+        },
+        "payment_request": {
+            "subject": "Payment request from {{ org.name }}: {{ amount }}",
+            "body": (
+                "Hello {{ customer.name }},\n\n"
+                "{{ org.name }} asks you to pay {{ amount }} for: {{ description }}.\n\n"
+                "Pay online: {{ pay_url }}\n\n"
+                "Kind regards,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }} asks {{ amount }} for {{ description }}. Pay: {{ pay_url }}",
+        },
+        "reminder": {
+            "subject": "{% if step > 1 %}Reminder {{ step }}: {% else %}Reminder: {% endif %}"
+            "invoice {{ number }} is overdue",
+            "body": (
+                "Hello {{ customer.name }},\n\n"
+                "Invoice {{ number }} was due on {{ due_date }}, {{ days_overdue }} days ago, "
+                "and {{ open_amount }} is still open."
+                "{% if fees %} Reminder fees of {{ fees }} have been added.{% endif %}\n\n"
+                "Please pay {{ total_due }}{% if pay_url %} online: {{ pay_url }}"
+                "{% else %} by bank transfer{% endif %}"
+                "{% if reference %}, reference {{ reference }}{% endif %}.\n\n"
+                "If you have paid in the meantime, please disregard this message.\n\n"
+                "Kind regards,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: invoice {{ number }} is {{ days_overdue }} days overdue, "
+            "{{ total_due }} to pay. {{ pay_url }}",
+        },
+        "receipt": {
+            "subject": "Payment received for invoice {{ number }}",
+            "body": (
+                "Hello {{ customer.name }},\n\n"
+                "We received {{ paid_amount }} for invoice {{ number }}. Thank you!\n\n"
+                "{% if open_amount_zero %}The invoice is fully paid."
+                "{% else %}Still to pay: {{ open_amount }}.{% endif %}\n\n"
+                "Kind regards,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: we received {{ paid_amount }} for invoice {{ number }}. "
+            "Thank you!",
+        },
+        "payment_notice": {
+            "subject": "Paid: invoice {{ number }} by {{ customer.name }}",
+            "body": (
+                "Invoice {{ number }} to {{ customer.name }} ({{ amount }}) is paid.\n\n"
+                "Received: {{ paid_amount }} by {{ method }} on {{ received_on }}."
+            ),
+            "sms": "Paid: invoice {{ number }}, {{ customer.name }}, {{ paid_amount }}.",
+        },
+        "owner_digest": {
+            "subject": "{{ org.name }}: your summary of {{ period }}",
+            "body": (
+                "Summary of {{ period }} for {{ org.name }}:\n\n"
+                "Payments received: {{ paid_count }} ({{ paid_total }}).\n"
+                "Open invoices: {{ open_count }} ({{ open_total }}).\n"
+                "Overdue: {{ overdue_count }} ({{ overdue_total }})."
+            ),
+            "sms": "{{ org.name }} {{ period }}: {{ paid_count }} paid ({{ paid_total }}), "
+            "{{ overdue_count }} overdue ({{ overdue_total }}).",
+        },
+    },
+    "fr": {
+        "invoice_issued": {
+            "subject": "Facture {{ number }} de {{ org.name }}",
+            "body": (
+                "Bonjour {{ customer.name }},\n\n"
+                "Veuillez trouver ci-joint la facture {{ number }} d'un montant de {{ amount }}, "
+                "payable au plus tard le {{ due_date }}.\n\n"
+                "{% if pay_url %}Vous pouvez la payer en ligne : {{ pay_url }}\n\n{% endif %}"
+                "{% if reference %}Ou par virement sur le compte {{ org.iban }} "
+                "avec la communication {{ reference }}.\n\n{% endif %}"
+                "Bien cordialement,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }} : facture {{ number }}, {{ amount }} pour le {{ due_date }}. "
+            "Payer : {{ pay_url }}",
+        },
+        "quote_sent": {
+            "subject": "Devis {{ number }} de {{ org.name }}",
+            "body": (
+                "Bonjour {{ customer.name }},\n\n"
+                "Veuillez trouver ci-joint notre devis {{ number }} d'un montant de {{ amount }}, "
+                "valable jusqu'au {{ valid_until }}.\n\n"
+                "{% if quote_url %}Vous pouvez le consulter et l'accepter en ligne : "
+                "{{ quote_url }}\n\n{% endif %}"
+                "Bien cordialement,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }} : devis {{ number }}, {{ amount }}, valable jusqu'au "
+            "{{ valid_until }}. {{ quote_url }}",
+        },
+        "payment_request": {
+            "subject": "Demande de paiement de {{ org.name }} : {{ amount }}",
+            "body": (
+                "Bonjour {{ customer.name }},\n\n"
+                "{{ org.name }} vous demande de payer {{ amount }} pour : {{ description }}.\n\n"
+                "Payer en ligne : {{ pay_url }}\n\n"
+                "Bien cordialement,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }} vous demande {{ amount }} pour {{ description }}. "
+            "Payer : {{ pay_url }}",
+        },
+        "reminder": {
+            "subject": "{% if step > 1 %}Rappel {{ step }} : {% else %}Rappel : {% endif %}"
+            "la facture {{ number }} est échue",
+            "body": (
+                "Bonjour {{ customer.name }},\n\n"
+                "La facture {{ number }} était payable le {{ due_date }}, il y a "
+                "{{ days_overdue }} jours, et {{ open_amount }} reste impayé."
+                "{% if fees %} Des frais de rappel de {{ fees }} ont été ajoutés.{% endif %}\n\n"
+                "Merci de payer {{ total_due }}{% if pay_url %} en ligne : {{ pay_url }}"
+                "{% else %} par virement{% endif %}"
+                "{% if reference %}, communication {{ reference }}{% endif %}.\n\n"
+                "Si vous avez payé entre-temps, veuillez ne pas tenir compte de ce message.\n\n"
+                "Bien cordialement,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }} : la facture {{ number }} a {{ days_overdue }} jours de "
+            "retard, {{ total_due }} à payer. {{ pay_url }}",
+        },
+        "receipt": {
+            "subject": "Paiement reçu pour la facture {{ number }}",
+            "body": (
+                "Bonjour {{ customer.name }},\n\n"
+                "Nous avons reçu {{ paid_amount }} pour la facture {{ number }}. Merci !\n\n"
+                "{% if open_amount_zero %}La facture est entièrement payée."
+                "{% else %}Reste à payer : {{ open_amount }}.{% endif %}\n\n"
+                "Bien cordialement,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }} : nous avons reçu {{ paid_amount }} pour la facture "
+            "{{ number }}. Merci !",
+        },
+        "payment_notice": {
+            "subject": "Payée : facture {{ number }} de {{ customer.name }}",
+            "body": (
+                "La facture {{ number }} de {{ customer.name }} ({{ amount }}) est payée.\n\n"
+                "Reçu : {{ paid_amount }} par {{ method }} le {{ received_on }}."
+            ),
+            "sms": "Payée : facture {{ number }}, {{ customer.name }}, {{ paid_amount }}.",
+        },
+        "owner_digest": {
+            "subject": "{{ org.name }} : votre résumé de {{ period }}",
+            "body": (
+                "Résumé de {{ period }} pour {{ org.name }} :\n\n"
+                "Paiements reçus : {{ paid_count }} ({{ paid_total }}).\n"
+                "Factures ouvertes : {{ open_count }} ({{ open_total }}).\n"
+                "En retard : {{ overdue_count }} ({{ overdue_total }})."
+            ),
+            "sms": "{{ org.name }} {{ period }} : {{ paid_count }} payées ({{ paid_total }}), "
+            "{{ overdue_count }} en retard ({{ overdue_total }}).",
+        },
+    },
+    "nl": {
+        "invoice_issued": {
+            "subject": "Factuur {{ number }} van {{ org.name }}",
+            "body": (
+                "Beste {{ customer.name }},\n\n"
+                "In bijlage vindt u factuur {{ number }} voor {{ amount }}, "
+                "te betalen uiterlijk op {{ due_date }}.\n\n"
+                "{% if pay_url %}U kunt online betalen: {{ pay_url }}\n\n{% endif %}"
+                "{% if reference %}Of met een overschrijving naar {{ org.iban }} "
+                "met de mededeling {{ reference }}.\n\n{% endif %}"
+                "Met vriendelijke groeten,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: factuur {{ number }}, {{ amount }} te betalen op "
+            "{{ due_date }}. Betaal: {{ pay_url }}",
+        },
+        "quote_sent": {
+            "subject": "Offerte {{ number }} van {{ org.name }}",
+            "body": (
+                "Beste {{ customer.name }},\n\n"
+                "In bijlage vindt u onze offerte {{ number }} voor {{ amount }}, "
+                "geldig tot {{ valid_until }}.\n\n"
+                "{% if quote_url %}U kunt ze online bekijken en aanvaarden: "
+                "{{ quote_url }}\n\n{% endif %}"
+                "Met vriendelijke groeten,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: offerte {{ number }}, {{ amount }}, geldig tot "
+            "{{ valid_until }}. {{ quote_url }}",
+        },
+        "payment_request": {
+            "subject": "Betaalverzoek van {{ org.name }}: {{ amount }}",
+            "body": (
+                "Beste {{ customer.name }},\n\n"
+                "{{ org.name }} vraagt u {{ amount }} te betalen voor: {{ description }}.\n\n"
+                "Online betalen: {{ pay_url }}\n\n"
+                "Met vriendelijke groeten,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }} vraagt {{ amount }} voor {{ description }}. "
+            "Betaal: {{ pay_url }}",
+        },
+        "reminder": {
+            "subject": "{% if step > 1 %}Herinnering {{ step }}: {% else %}Herinnering: "
+            "{% endif %}factuur {{ number }} is vervallen",
+            "body": (
+                "Beste {{ customer.name }},\n\n"
+                "Factuur {{ number }} moest betaald zijn op {{ due_date }}, {{ days_overdue }} "
+                "dagen geleden, en er staat nog {{ open_amount }} open."
+                "{% if fees %} Er werden {{ fees }} herinneringskosten aangerekend.{% endif %}\n\n"
+                "Gelieve {{ total_due }} te betalen{% if pay_url %} via {{ pay_url }}"
+                "{% else %} met een overschrijving{% endif %}"
+                "{% if reference %}, mededeling {{ reference }}{% endif %}.\n\n"
+                "Hebt u intussen betaald, dan mag u dit bericht als niet verzonden beschouwen.\n\n"
+                "Met vriendelijke groeten,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: factuur {{ number }} is {{ days_overdue }} dagen te laat, "
+            "{{ total_due }} te betalen. {{ pay_url }}",
+        },
+        "receipt": {
+            "subject": "Betaling ontvangen voor factuur {{ number }}",
+            "body": (
+                "Beste {{ customer.name }},\n\n"
+                "Wij ontvingen {{ paid_amount }} voor factuur {{ number }}. Dank u!\n\n"
+                "{% if open_amount_zero %}De factuur is volledig betaald."
+                "{% else %}Nog te betalen: {{ open_amount }}.{% endif %}\n\n"
+                "Met vriendelijke groeten,\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: wij ontvingen {{ paid_amount }} voor factuur {{ number }}. "
+            "Dank u!",
+        },
+        "payment_notice": {
+            "subject": "Betaald: factuur {{ number }} van {{ customer.name }}",
+            "body": (
+                "Factuur {{ number }} aan {{ customer.name }} ({{ amount }}) is betaald.\n\n"
+                "Ontvangen: {{ paid_amount }} via {{ method }} op {{ received_on }}."
+            ),
+            "sms": "Betaald: factuur {{ number }}, {{ customer.name }}, {{ paid_amount }}.",
+        },
+        "owner_digest": {
+            "subject": "{{ org.name }}: uw overzicht van {{ period }}",
+            "body": (
+                "Overzicht van {{ period }} voor {{ org.name }}:\n\n"
+                "Ontvangen betalingen: {{ paid_count }} ({{ paid_total }}).\n"
+                "Openstaande facturen: {{ open_count }} ({{ open_total }}).\n"
+                "Vervallen: {{ overdue_count }} ({{ overdue_total }})."
+            ),
+            "sms": "{{ org.name }} {{ period }}: {{ paid_count }} betaald ({{ paid_total }}), "
+            "{{ overdue_count }} vervallen ({{ overdue_total }}).",
+        },
+    },
+    "de": {
+        "invoice_issued": {
+            "subject": "Rechnung {{ number }} von {{ org.name }}",
+            "body": (
+                "Guten Tag {{ customer.name }},\n\n"
+                "anbei erhalten Sie die Rechnung {{ number }} über {{ amount }}, "
+                "zahlbar bis zum {{ due_date }}.\n\n"
+                "{% if pay_url %}Sie können sie online bezahlen: {{ pay_url }}\n\n{% endif %}"
+                "{% if reference %}Oder per Überweisung auf {{ org.iban }} "
+                "mit der Referenz {{ reference }}.\n\n{% endif %}"
+                "Mit freundlichen Grüßen\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: Rechnung {{ number }}, {{ amount }} fällig am {{ due_date }}. "
+            "Bezahlen: {{ pay_url }}",
+        },
+        "quote_sent": {
+            "subject": "Angebot {{ number }} von {{ org.name }}",
+            "body": (
+                "Guten Tag {{ customer.name }},\n\n"
+                "anbei erhalten Sie unser Angebot {{ number }} über {{ amount }}, "
+                "gültig bis zum {{ valid_until }}.\n\n"
+                "{% if quote_url %}Sie können es online ansehen und annehmen: "
+                "{{ quote_url }}\n\n{% endif %}"
+                "Mit freundlichen Grüßen\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: Angebot {{ number }}, {{ amount }}, gültig bis "
+            "{{ valid_until }}. {{ quote_url }}",
+        },
+        "payment_request": {
+            "subject": "Zahlungsaufforderung von {{ org.name }}: {{ amount }}",
+            "body": (
+                "Guten Tag {{ customer.name }},\n\n"
+                "{{ org.name }} bittet Sie um {{ amount }} für: {{ description }}.\n\n"
+                "Online bezahlen: {{ pay_url }}\n\n"
+                "Mit freundlichen Grüßen\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }} bittet um {{ amount }} für {{ description }}. "
+            "Bezahlen: {{ pay_url }}",
+        },
+        "reminder": {
+            "subject": "{% if step > 1 %}{{ step }}. Zahlungserinnerung: {% else %}"
+            "Zahlungserinnerung: {% endif %}Rechnung {{ number }} ist überfällig",
+            "body": (
+                "Guten Tag {{ customer.name }},\n\n"
+                "die Rechnung {{ number }} war am {{ due_date }} fällig, vor {{ days_overdue }} "
+                "Tagen, und {{ open_amount }} sind noch offen."
+                "{% if fees %} Es wurden Mahngebühren von {{ fees }} berechnet.{% endif %}\n\n"
+                "Bitte zahlen Sie {{ total_due }}{% if pay_url %} online: {{ pay_url }}"
+                "{% else %} per Überweisung{% endif %}"
+                "{% if reference %}, Referenz {{ reference }}{% endif %}.\n\n"
+                "Sollten Sie inzwischen bezahlt haben, betrachten Sie diese Nachricht bitte als "
+                "gegenstandslos.\n\n"
+                "Mit freundlichen Grüßen\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: Rechnung {{ number }} ist {{ days_overdue }} Tage überfällig, "
+            "{{ total_due }} offen. {{ pay_url }}",
+        },
+        "receipt": {
+            "subject": "Zahlung für Rechnung {{ number }} erhalten",
+            "body": (
+                "Guten Tag {{ customer.name }},\n\n"
+                "wir haben {{ paid_amount }} für die Rechnung {{ number }} erhalten. Vielen Dank!\n\n"
+                "{% if open_amount_zero %}Die Rechnung ist vollständig bezahlt."
+                "{% else %}Noch zu zahlen: {{ open_amount }}.{% endif %}\n\n"
+                "Mit freundlichen Grüßen\n{{ org.name }}"
+            ),
+            "sms": "{{ org.name }}: Wir haben {{ paid_amount }} für Rechnung {{ number }} "
+            "erhalten. Danke!",
+        },
+        "payment_notice": {
+            "subject": "Bezahlt: Rechnung {{ number }} von {{ customer.name }}",
+            "body": (
+                "Die Rechnung {{ number }} an {{ customer.name }} ({{ amount }}) ist bezahlt.\n\n"
+                "Erhalten: {{ paid_amount }} per {{ method }} am {{ received_on }}."
+            ),
+            "sms": "Bezahlt: Rechnung {{ number }}, {{ customer.name }}, {{ paid_amount }}.",
+        },
+        "owner_digest": {
+            "subject": "{{ org.name }}: Ihre Übersicht für {{ period }}",
+            "body": (
+                "Übersicht für {{ period }} von {{ org.name }}:\n\n"
+                "Zahlungseingänge: {{ paid_count }} ({{ paid_total }}).\n"
+                "Offene Rechnungen: {{ open_count }} ({{ open_total }}).\n"
+                "Überfällig: {{ overdue_count }} ({{ overdue_total }})."
+            ),
+            "sms": "{{ org.name }} {{ period }}: {{ paid_count }} bezahlt ({{ paid_total }}), "
+            "{{ overdue_count }} überfällig ({{ overdue_total }}).",
+        },
+    },
+}

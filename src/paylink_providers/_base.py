@@ -1,0 +1,124 @@
+"""What the built-in online providers share: settings, credentials kept out of sight, HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import httpx
+
+from paylink.clock import Clock, SystemClock
+from paylink.exceptions import ValidationError
+from paylink.money import Money
+from paylink.ports import ProviderEvent, ProviderOutcome, RefundResult
+
+from ._http import ApiClient
+
+__all__ = ["OnlineProvider"]
+
+
+class OnlineProvider:
+    """Base of the built-in card and wallet providers.
+
+    Subclasses set the class attributes, list their own settings in ``settings_names``, and
+    implement the :class:`~paylink.ports.OnlinePaymentProvider` methods. Settings are checked
+    once here: unknown ones and missing credentials raise
+    :class:`~paylink.exceptions.ValidationError` naming the setting, never its value.
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    supports_refunds: ClassVar[bool] = False
+    statuses: ClassVar[Mapping[str, ProviderOutcome]]
+    secret_settings: ClassVar[frozenset[str]] = frozenset({"api_key", "webhook_secret"})
+    default_base_url: ClassVar[str]
+    default_methods: ClassVar[tuple[str, ...]]
+    required_settings: ClassVar[frozenset[str]] = frozenset({"api_key"})
+    settings_names: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        webhook_secret: str | Sequence[str] | None = None,
+        base_url: str | None = None,
+        methods: Sequence[str] | None = None,
+        account_id: str = "",
+        http: httpx.Client | None = None,
+        clock: Clock | None = None,
+        sleep: Callable[[float], None] | None = None,
+        **settings: Any,
+    ) -> None:
+        unknown = sorted(set(settings) - self.settings_names)
+        if unknown:
+            raise ValidationError(
+                f"{self.name} does not know the setting(s) {', '.join(unknown)}",
+                field=unknown[0],
+            )
+        given = {"api_key": api_key, "webhook_secret": webhook_secret, **settings}
+        for needed in sorted(self.required_settings):
+            if not given.get(needed):
+                raise ValidationError(f"{self.name} needs {needed}", field=needed)
+        self._api_key = api_key or ""
+        if isinstance(webhook_secret, str):
+            secrets: tuple[str, ...] = (webhook_secret,) if webhook_secret else ()
+        else:
+            secrets = tuple(s for s in webhook_secret or () if s)
+        self._webhook_secrets = secrets
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self._methods = tuple(methods) if methods else self.default_methods
+        self.account_id = account_id
+        self._clock: Clock = clock or SystemClock()
+        self._settings = settings
+        self.api = ApiClient(
+            provider=self.name,
+            base_url=self.base_url,
+            headers=self._auth_headers(),
+            secrets=self._all_secrets(),
+            http=http,
+            sleep=sleep,
+            request_id_header=self.request_id_header,
+            error_message=self._error_message,
+        )
+
+    request_id_header: ClassVar[str] = "request-id"
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"}
+
+    def _all_secrets(self) -> Iterable[str]:
+        yield self._api_key
+        yield from self._webhook_secrets
+        for key in self.secret_settings:
+            value = self._settings.get(key)
+            if isinstance(value, str):
+                yield value
+
+    @staticmethod
+    def _error_message(body: Any) -> str | None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} account={self.account_id or '-'} {self.base_url}>"
+
+    @property
+    def methods(self) -> Sequence[str]:
+        """The payment methods this account offers."""
+        return self._methods
+
+    def close(self) -> None:
+        """Release the account's HTTP connections."""
+        self.api.close()
+
+    def _now(self) -> dt.datetime:
+        return self._clock.now()
+
+    def refund(
+        self, payment_reference: str, amount: Money, *, idempotency_key: str
+    ) -> RefundResult:
+        """Refunds are not supported by this provider (``supports_refunds`` is false)."""
+        raise NotImplementedError(f"{self.name} does not support refunds")
+
+    def _event(self, **fields: Any) -> ProviderEvent:
+        return ProviderEvent(provider=self.name, **fields)

@@ -1,0 +1,24 @@
+"""Shared set-up for the messaging tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paylink import Paylink
+from paylink.service.messages import Channels, Documents, Messages, Outbox, Templates
+
+
+def with_messaging(pl: Paylink) -> Any:
+    """``pl`` with the messaging namespaces (a no-op once the service wires them itself)."""
+    for name, cls in (
+        ("documents", Documents),
+        ("templates", Templates),
+        ("channels", Channels),
+        ("messages", Messages),
+        ("outbox", Outbox),
+    ):
+        if not hasattr(pl, name):
+            setattr(pl, name, cls(pl))
+    if not hasattr(pl, "send"):
+        pl.send = pl.messages.send  # type: ignore[attr-defined]
+    return pl

@@ -1,0 +1,290 @@
+"""The Twilio channel: the Messages API through pytest-httpx, and signed callbacks."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import attrs
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from paylink import FixedClock, Paylink
+from paylink.exceptions import ProviderAuthError, ProviderRejected, ProviderUnavailable
+from paylink.hookspecs import hookimpl
+from paylink.notify import OutgoingMessage
+from paylink.parties import Customer, Organization
+from paylink.plugins import get_plugin_manager
+from paylink.ports import WebhookRequest
+from paylink_providers.twilio import TwilioChannel, handle_status_callback, signature
+
+from ..conftest import lines
+from ..notify.helpers import with_messaging
+
+DATA = Path(__file__).parent / "data" / "twilio"
+SID = "AC" + "X" * 32
+TOKEN = "twilio-auth-token-0123456789abcdef"
+API = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
+SERVICE = "MG" + "X" * 32
+
+
+def _json(name: str) -> Any:
+    return json.loads((DATA / name).read_text())
+
+
+def _message(text: str = "Hello") -> OutgoingMessage:
+    return OutgoingMessage(
+        id="msg_1",
+        organization_id="org",
+        kind="payment_request",
+        channel_kind="sms",
+        channel="twilio",
+        recipient="+32470123456",
+        text=text,
+    )
+
+
+def _channel(**kw: Any) -> tuple[TwilioChannel, list[float]]:
+    sleeps: list[float] = []
+    settings: dict[str, Any] = {
+        "account_sid": SID,
+        "auth_token": TOKEN,
+        "messaging_service_sid": SERVICE,
+        "status_callback": "https://app.example/webhooks/twilio/org",
+        "sleep": sleeps.append,
+        **kw,
+    }
+    return TwilioChannel(**settings), sleeps
+
+
+def _form(request: httpx.Request) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(request.content.decode()))
+
+
+def test_the_request_is_exactly_what_twilio_documents(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        method="POST", url=API, status_code=201, json=_json("message_created.json")
+    )
+    channel, _ = _channel()
+    result = channel.send(_message("Pay: https://pay.example/pay/abc"))
+    assert result.provider_message_id == "SM1f0e8ae6ade43cb3c0ce4525424e404f"
+    assert result.status == "accepted" and not result.delivered
+    (request,) = httpx_mock.get_requests()
+    assert request.method == "POST" and str(request.url) == API
+    expected_auth = base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
+    assert request.headers["authorization"] == f"Basic {expected_auth}"
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert _form(request) == {
+        "To": "+32470123456",
+        "Body": "Pay: https://pay.example/pay/abc",
+        "MessagingServiceSid": SERVICE,
+        "StatusCallback": "https://app.example/webhooks/twilio/org",
+    }
+
+
+def test_a_from_number_instead_of_a_messaging_service(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(status_code=201, json=_json("message_created.json"))
+    channel, _ = _channel(messaging_service_sid=None, from_number="+3228080000")
+    channel.send(_message())
+    form = _form(httpx_mock.get_requests()[0])
+    assert form["From"] == "+3228080000" and "MessagingServiceSid" not in form
+
+
+def test_a_4xx_is_not_retried(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        status_code=400,
+        json=_json("error_21211_invalid_to.json"),
+        headers={"Twilio-Request-Id": "RQ123"},
+    )
+    channel, sleeps = _channel()
+    with pytest.raises(ProviderRejected, match="21211") as caught:
+        channel.send(_message())
+    assert caught.value.request_id == "RQ123" and caught.value.status_code == 400
+    assert len(httpx_mock.get_requests()) == 1 and sleeps == []
+
+
+def test_bad_credentials_never_show_the_token(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(status_code=401, json=_json("error_20003_auth.json"))
+    channel, _ = _channel()
+    with pytest.raises(ProviderAuthError) as caught:
+        channel.send(_message())
+    assert TOKEN not in str(caught.value) and TOKEN not in repr(channel)
+
+
+def test_5xx_and_429_are_retried_with_backoff_honouring_retry_after(
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(status_code=503, text="Service Unavailable")
+    httpx_mock.add_response(
+        status_code=429, json=_json("error_20429_too_many.json"), headers={"Retry-After": "3"}
+    )
+    httpx_mock.add_response(status_code=201, json=_json("message_created.json"))
+    channel, sleeps = _channel()
+    assert channel.send(_message()).provider_message_id
+    assert sleeps == [0.5, 3.0]
+    assert len(httpx_mock.get_requests()) == 3
+
+
+def test_timeouts_are_retried_then_reported_unavailable(httpx_mock: HTTPXMock) -> None:
+    for _ in range(3):
+        httpx_mock.add_exception(httpx.ReadTimeout("timed out"))
+    channel, sleeps = _channel()
+    with pytest.raises(ProviderUnavailable, match="ReadTimeout"):
+        channel.send(_message())
+    assert sleeps == [0.5, 1.0]
+
+
+class Replies:
+    def __init__(self) -> None:
+        self.received: list[tuple[str, str, str | None]] = []
+        self.statuses: list[tuple[str, str]] = []
+
+    @hookimpl
+    def paylink_message_received(
+        self, channel: str, sender: str, text: str, customer: Customer | None
+    ) -> None:
+        self.received.append((sender, text, customer.name if customer else None))
+
+    @hookimpl
+    def paylink_message_status_changed(self, old_status: str, new_status: str) -> None:
+        self.statuses.append((old_status, new_status))
+
+
+@pytest.fixture
+def replies() -> Replies:
+    return Replies()
+
+
+@pytest.fixture
+def pl(db_url: str, clock: FixedClock, replies: Replies) -> Any:
+    paylink = with_messaging(
+        Paylink.open(db_url, clock=clock, plugins=get_plugin_manager(plugins=[replies]))
+    )
+    yield paylink
+    paylink.close()
+
+
+def _configure(pl: Any, org: Organization) -> str:
+    callback = f"https://app.example/webhooks/twilio/{org.id}"
+    pl.channels.configure(
+        org,
+        "twilio",
+        account_sid=SID,
+        auth_token=TOKEN,
+        messaging_service_sid=SERVICE,
+        status_callback=callback,
+    )
+    return callback
+
+
+def _signed(url: str, form: dict[str, str], token: str = TOKEN) -> WebhookRequest:
+    body = urllib.parse.urlencode(form).encode()
+    return WebhookRequest(
+        method="POST",
+        url=url,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "x-twilio-signature": signature(token, url, form),
+        },
+        body=body,
+        form=form,
+    )
+
+
+def test_an_invoice_by_sms_then_delivery_callbacks(
+    pl: Any,
+    org: Organization,
+    customer: Customer,
+    httpx_mock: HTTPXMock,
+    replies: Replies,
+) -> None:
+    callback = _configure(pl, org)
+    assert pl.channels.settings(org, "twilio")["auth_token"] == "***"
+    httpx_mock.add_response(
+        method="POST", url=API, status_code=201, json=_json("message_created.json")
+    )
+    invoice = pl.invoices.issue(org, customer, lines=lines())
+    (msg,) = pl.send(invoice, via="sms")
+    assert msg.channel == "twilio" and msg.language == "fr"
+    assert pl.outbox.dispatch().sent == [msg.id]
+    form = _form(httpx_mock.get_requests()[0])
+    link = pl.links.list(org, invoice=invoice)[0]
+    assert form["Body"] == msg.text and link.url in form["Body"]
+    assert form["StatusCallback"] == callback
+    sent = pl.outbox.get(msg.id)
+    assert (
+        sent.status == "sent" and sent.provider_message_id == "SM1f0e8ae6ade43cb3c0ce4525424e404f"
+    )
+    assert sent.provider_status == "accepted" and link.status == "sent"
+
+    # A forged callback changes nothing.
+    forged = _signed(callback, _json("status_delivered.json"), token="not-the-token")
+    assert handle_status_callback(pl, org.id, forged)[0] == 401
+    unsigned = WebhookRequest(
+        method="POST", url=callback, headers={}, body=b"", form=_json("status_delivered.json")
+    )
+    assert handle_status_callback(pl, org.id, unsigned)[0] == 401
+    assert pl.outbox.get(msg.id).status == "sent"
+
+    # Signed for another URL (another endpoint), replayed here: refused too.
+    elsewhere = attrs.evolve(
+        _signed(callback + "?other=1", _json("status_delivered.json")), url=callback
+    )
+    assert handle_status_callback(pl, org.id, elsewhere)[0] == 401
+
+    assert handle_status_callback(
+        pl, org.id, _signed(callback, _json("status_delivered.json"))
+    ) == (204, "")
+    delivered = pl.outbox.get(msg.id)
+    assert delivered.status == "delivered" and delivered.delivered_at is not None
+    # A late "sent" never undoes "delivered".
+    late = {**_json("status_delivered.json"), "MessageStatus": "sent", "SmsStatus": "sent"}
+    assert handle_status_callback(pl, org.id, _signed(callback, late))[0] == 204
+    assert pl.outbox.get(msg.id).status == "delivered"
+    assert ("sending", "sent") not in replies.statuses
+    assert ("queued", "sent") in replies.statuses and ("sent", "delivered") in replies.statuses
+
+
+def test_an_undelivered_sms_records_twilios_error(
+    pl: Any, org: Organization, customer: Customer, httpx_mock: HTTPXMock
+) -> None:
+    callback = _configure(pl, org)
+    httpx_mock.add_response(status_code=201, json=_json("message_created.json"))
+    (msg,) = pl.send(pl.invoices.issue(org, customer, lines=lines()), via="sms")
+    pl.outbox.dispatch()
+    status, _ = handle_status_callback(
+        pl, org.id, _signed(callback, _json("status_undelivered.json"))
+    )
+    assert status == 204
+    failed = pl.outbox.get(msg.id)
+    assert failed.status == "failed" and failed.provider_status == "undelivered"
+    assert failed.error == "Twilio error 30003: Unreachable destination handset"
+
+
+def test_a_stop_reply_opts_the_customer_out(
+    pl: Any, org: Organization, customer: Customer, replies: Replies
+) -> None:
+    callback = _configure(pl, org)
+    stop = _json("inbound_stop.json")
+    status, body = handle_status_callback(pl, org.id, _signed(callback, stop))
+    assert status == 200 and "<Response>" in body
+    assert replies.received == [("+32470123456", "STOP", "Marie Peeters")]
+    assert pl.messages.is_opted_out(customer, "sms")
+    # Twilio may deliver the same webhook twice: it is recorded once.
+    handle_status_callback(pl, org.id, _signed(callback, stop))
+    assert len(pl.messages.inbound(org)) == 1 and len(replies.received) == 1
+    (msg,) = pl.send(pl.invoices.issue(org, customer, lines=lines()), via="sms")
+    assert msg.status == "cancelled"
+    start = {**stop, "Body": "start", "MessageSid": "SM2", "SmsSid": "SM2"}
+    handle_status_callback(pl, org.id, _signed(callback, start))
+    assert not pl.messages.is_opted_out(customer, "sms")
+
+
+def test_an_organization_without_twilio_gets_404(pl: Any, org: Organization) -> None:
+    request = _signed("https://app.example/webhooks/twilio/x", _json("status_delivered.json"))
+    assert handle_status_callback(pl, org.id, request)[0] == 404
+    assert handle_status_callback(pl, "org_unknown", request)[0] == 404
