@@ -425,4 +425,3 @@ from ._cli_messages import dispatch, document, outbox  # noqa: E402
 main.add_command(dispatch)
 main.add_command(outbox)
 main.add_command(document)
-
