@@ -55,6 +55,7 @@ MessageKind = Literal[
     "receipt",
     "payment_notice",
     "owner_digest",
+    "portal_code",
 ]
 MESSAGE_KINDS: tuple[MessageKind, ...] = (
     "invoice_issued",
@@ -64,6 +65,7 @@ MESSAGE_KINDS: tuple[MessageKind, ...] = (
     "receipt",
     "payment_notice",
     "owner_digest",
+    "portal_code",
 )
 """Every kind of message paylink writes; each has an e-mail and an SMS form in four languages."""
 

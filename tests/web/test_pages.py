@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -313,3 +314,57 @@ def test_quick_payment_request_page(live: Live, client: httpx.Client) -> None:
     assert "Deposit" in html
     assert "€25.00" in html
     assert "+++900/0000/00116+++" in html
+
+
+def test_a_portal_that_asks_for_a_code_by_sms(
+    live: Live, client: httpx.Client, tmp_path: Path
+) -> None:
+    pl = live.pl
+    org, customer, invoice, _link = setup_invoice(live)
+    customer = pl.customers.update(customer, phone="+32470123456")
+    pl.channels.configure(org, "outbox", directory=str(tmp_path / "outbox"))
+    open_url = pl.portal.url(customer)
+    url = pl.portal.url(customer, require_code=True)
+    assert url != open_url
+    assert client.get(open_url).status_code == 404  # the link without a code stops working
+    page = client.get(url)
+    assert page.status_code == 200 and "Send me a code by SMS" in page.text
+    assert invoice.number not in page.text
+    assert client.get(f"{url}/code.svg").status_code == 403
+    assert client.post(f"{url}/pay-all", data={"csrf": _csrf(page.text)}).status_code == 403
+
+    sent = client.post(f"{url}/send-code", data={"csrf": _csrf(page.text)})
+    assert "ending in …456" in sent.text
+    [message] = pl.outbox.list(org, kind="portal_code")
+    assert message.channel_kind == "sms" and message.recipient == "+32470123456"
+    code = re.search(r"\b(\d{6})\b", message.text)
+    assert code is not None and message.status in ("sent", "delivered")
+
+    wrong = client.post(f"{url}/verify", data={"csrf": _csrf(sent.text), "code": "000000"})
+    assert wrong.status_code == 403 and "not right" in wrong.text
+    good = client.post(
+        f"{url}/verify",
+        data={"csrf": _csrf(sent.text), "code": code.group(1)},
+        follow_redirects=False,
+    )
+    assert good.status_code == 303 and "paylink_portal" in good.headers["set-cookie"]
+    assert "httponly" in good.headers["set-cookie"].lower()
+    portal = client.get(url)
+    assert invoice.number in portal.text and "€108.90" in portal.text
+    # Another browser, without the cookie, still gets the code page.
+    with httpx.Client(headers={"user-agent": PHONE_UA}) as other:
+        assert invoice.number not in other.get(url).text
+
+
+def test_wrong_codes_are_limited(live: Live, client: httpx.Client, tmp_path: Path) -> None:
+    pl = live.pl
+    org, customer, _invoice, _link = setup_invoice(live)
+    customer = pl.customers.update(customer, phone="+32470123456")
+    pl.channels.configure(org, "outbox", directory=str(tmp_path / "outbox"))
+    url = pl.portal.url(customer, require_code=True)
+    csrf = _csrf(client.get(url).text)
+    for _ in range(5):
+        assert (
+            client.post(f"{url}/verify", data={"csrf": csrf, "code": "123456"}).status_code == 403
+        )
+    assert client.post(f"{url}/verify", data={"csrf": csrf, "code": "123456"}).status_code == 429

@@ -94,6 +94,7 @@ MESSAGE_VARIABLES: dict[str, str] = {
     "open_total": "their total",
     "overdue_count": "overdue invoices (owner digest)",
     "overdue_total": "their total",
+    "code": "a one-time code (portal sign-in)",
 }
 """Every variable a message template can use, with what it holds (all are text or numbers)."""
 
@@ -631,6 +632,7 @@ def message_variables(
             "iban": _iban(org.iban),
         },
         "customer": {"name": customer.name if customer else ""},
+        "code": "",
         "number": "",
         "amount": "",
         "open_amount": "",

@@ -278,6 +278,11 @@ LABELS: dict[str, dict[str, str]] = {
 # the SMS. Keep SMS short and in GSM-7 where the language allows: one or two segments.
 MESSAGES: dict[str, dict[str, dict[str, str]]] = {
     "en": {
+        "portal_code": {
+            "subject": "Your code for {{ org.name }}",
+            "body": "Hello {{ customer.name }},\n\nYour code to open your invoices at {{ org.name }} is {{ code }}. It is valid for 10 minutes. If you did not ask for it, ignore this message.\n\n{{ org.name }}",
+            "sms": "{{ code }} is your code for {{ org.name }}. Valid 10 minutes.",
+        },
         "invoice_issued": {
             "subject": "Invoice {{ number }} from {{ org.name }}",
             "body": (
@@ -364,6 +369,11 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
         },
     },
     "fr": {
+        "portal_code": {
+            "subject": "Votre code pour {{ org.name }}",
+            "body": "Bonjour {{ customer.name }},\n\nVotre code pour consulter vos factures chez {{ org.name }} est {{ code }}. Il est valable 10 minutes. Si vous ne l'avez pas demandé, ignorez ce message.\n\n{{ org.name }}",
+            "sms": "{{ code }} est votre code pour {{ org.name }}. Valable 10 minutes.",
+        },
         "invoice_issued": {
             "subject": "Facture {{ number }} de {{ org.name }}",
             "body": (
@@ -452,6 +462,11 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
         },
     },
     "nl": {
+        "portal_code": {
+            "subject": "Uw code voor {{ org.name }}",
+            "body": "Beste {{ customer.name }},\n\nUw code om uw facturen bij {{ org.name }} te bekijken is {{ code }}. Hij is 10 minuten geldig. Hebt u hem niet gevraagd, negeer dan dit bericht.\n\n{{ org.name }}",
+            "sms": "{{ code }} is uw code voor {{ org.name }}. 10 minuten geldig.",
+        },
         "invoice_issued": {
             "subject": "Factuur {{ number }} van {{ org.name }}",
             "body": (
@@ -540,6 +555,11 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
         },
     },
     "de": {
+        "portal_code": {
+            "subject": "Ihr Code für {{ org.name }}",
+            "body": "Guten Tag {{ customer.name }},\n\nIhr Code, um Ihre Rechnungen bei {{ org.name }} zu öffnen, lautet {{ code }}. Er ist 10 Minuten gültig. Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht.\n\n{{ org.name }}",
+            "sms": "{{ code }} ist Ihr Code für {{ org.name }}. 10 Minuten gültig.",
+        },
         "invoice_issued": {
             "subject": "Rechnung {{ number }} von {{ org.name }}",
             "body": (

@@ -19,6 +19,7 @@ from ..providers import RefreshReport
 from ..store import documents as doc_queries
 from ..store import links as q
 from ..store.organizations import get_customer, get_organization
+from ..store.schema import messages as messages_table
 from ._base import Resource, Unit, new_id
 
 __all__ = ["Links", "Portal", "new_token"]
@@ -330,20 +331,39 @@ class Links(Resource):
 
 
 class Portal(Resource):
-    """The customer portal: one unguessable URL per customer listing all their invoices."""
+    """The customer portal: one unguessable URL per customer listing all their invoices.
 
-    def url(self, customer: Customer) -> str:
-        """The customer's portal URL (made on first call, the same afterwards)."""
+    With ``require_code``, the URL alone is not enough: the page asks for a one-time code sent
+    by SMS to the customer's phone (through the organization's SMS channel) before it shows
+    anything. The web app makes and checks the codes (:mod:`paylink.web`).
+    """
+
+    _KINDS = ("portal", "portal_code")
+
+    def url(self, customer: Customer, *, require_code: bool = False) -> str:
+        """The customer's portal URL (made on first call, the same afterwards).
+
+        Asking for the other mode (with or without a code) replaces the URL: the old one stops
+        working, so a link shared without a code cannot bypass one.
+        """
+        kind = "portal_code" if require_code else "portal"
+        other = "portal" if require_code else "portal_code"
         with self._ctx.unit() as unit:
             self._customer_id(unit.conn, customer.organization_id, customer)
-            token = q.access_token_for(unit.conn, "portal", customer.id)
+            if require_code and not customer.phone:
+                raise ValidationError(
+                    f"customer {customer.name} has no phone number to receive a code by SMS",
+                    field="phone",
+                )
+            token = q.access_token_for(unit.conn, kind, customer.id)
             if token is None:
+                q.revoke_access_tokens(unit.conn, other, customer.id)
                 token = new_token()
                 q.create_access_token(
                     unit.conn,
                     token=token,
                     org_id=customer.organization_id,
-                    kind="portal",
+                    kind=kind,
                     object_id=customer.id,
                     now=unit.now,
                 )
@@ -352,15 +372,55 @@ class Portal(Resource):
     def revoke(self, customer: Customer) -> None:
         """Invalidate the customer's portal URL; the next :meth:`url` makes a new one."""
         with self._ctx.unit() as unit:
-            q.revoke_access_tokens(unit.conn, "portal", customer.id)
+            for kind in self._KINDS:
+                q.revoke_access_tokens(unit.conn, kind, customer.id)
 
-    def customer_for(self, token: str) -> Customer | None:
-        """The customer a portal token opens, or None."""
+    def access(self, token: str) -> tuple[Customer, bool] | None:
+        """The customer a portal token opens and whether a one-time code is required, or None."""
         with self._ctx.store.transaction() as conn:
-            found = q.resolve_access_token(conn, token, "portal", self._ctx.clock.now())
+            found = q.resolve_access_token_kind(conn, token, self._KINDS, self._ctx.clock.now())
             if found is None:
                 return None
             try:
-                return get_customer(conn, found[0], found[1])
+                return get_customer(conn, found[0], found[1]), found[2] == "portal_code"
             except NotFound:
                 return None
+
+    def customer_for(self, token: str) -> Customer | None:
+        """The customer a portal token opens, or None."""
+        found = self.access(token)
+        return found[0] if found else None
+
+    def send_code(self, customer: Customer, code: str) -> str:
+        """Send ``code`` to the customer's phone by SMS, now; return the number, masked."""
+        from .messages import queue_message
+
+        if not customer.phone:
+            raise ValidationError(f"customer {customer.name} has no phone number", field="phone")
+        with self._ctx.unit() as unit:
+            organization = get_organization(unit.conn, customer.organization_id)
+            from ..render import message_variables
+
+            variables = message_variables(
+                language=customer.language, organization=organization, customer=customer, sms=True
+            )
+            variables["code"] = code
+            message = queue_message(
+                unit,
+                organization=organization,
+                kind="portal_code",
+                channel_kind="sms",
+                recipient=customer.phone,
+                language=customer.language,
+                variables=variables,
+                customer=customer,
+            )
+            if message.status == "queued":
+                # The customer asked for it just now: quiet hours do not apply.
+                unit.conn.execute(
+                    messages_table.update()
+                    .where(messages_table.c.id == message.id)
+                    .values(next_attempt_at=unit.now)
+                )
+        self._pl.outbox.dispatch()
+        return f"…{customer.phone[-3:]}"

@@ -219,17 +219,26 @@ def access_token_for(conn: Connection, kind: str, object_id: str) -> str | None:
 
 
 def resolve_access_token(
-    conn: Connection, token: str, kind: str, now: dt.datetime
+    conn: Connection, token: str, kind: str | tuple[str, ...], now: dt.datetime
 ) -> tuple[str, str] | None:
     """``(organization_id, object_id)`` for a valid token of ``kind``, else None."""
+    found = resolve_access_token_kind(conn, token, kind, now)
+    return None if found is None else (found[0], found[1])
+
+
+def resolve_access_token_kind(
+    conn: Connection, token: str, kind: str | tuple[str, ...], now: dt.datetime
+) -> tuple[str, str, str] | None:
+    """``(organization_id, object_id, kind)`` for a valid token of one of ``kind``, else None."""
+    kinds = (kind,) if isinstance(kind, str) else kind
     row = conn.execute(
         sa.select(access_tokens).where(access_tokens.c.token_hash == token_hash(token))
     ).first()
-    if row is None or row.kind != kind or row.revoked:
+    if row is None or row.kind not in kinds or row.revoked:
         return None
     if row.expires_at is not None and row.expires_at <= now:
         return None
-    return row.organization_id, row.object_id
+    return row.organization_id, row.object_id, row.kind
 
 
 def revoke_access_tokens(conn: Connection, kind: str, object_id: str) -> None:

@@ -7,6 +7,8 @@ calls are synchronous (SQLAlchemy), so they run in a worker thread.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -92,6 +94,8 @@ class _Pages:
         self.pl = pl
         self.secret = secret
         self.static_url = static_url
+        # Wrong-code attempts per portal token in the current code window (this process).
+        self._tries: dict[str, tuple[int, int]] = {}
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(_HERE / "templates"),
             autoescape=True,
@@ -601,8 +605,128 @@ class _Pages:
         )
 
     # -- portal ------------------------------------------------------------------------------
+    # -- portal sign-in with a one-time code -------------------------------------------------
+    _CODE_WINDOW = 600  # seconds a code stays valid (the current and the previous window)
+    _CODE_TRIES = 5
+
+    def _code(self, token: str, window: int) -> str:
+        digest = hmac.new(self.secret, f"code:{token}:{window}".encode(), hashlib.sha256).digest()
+        return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+
+    def _window(self) -> int:
+        return int(self.pl.clock.now().timestamp()) // self._CODE_WINDOW
+
+    def _session_value(self, token: str, until: int) -> str:
+        mac = hmac.new(self.secret, f"portal:{token}:{until}".encode(), hashlib.sha256)
+        return f"{until}.{mac.hexdigest()}"
+
+    def _signed_in(self, request: Request, token: str) -> bool:
+        value = request.cookies.get("paylink_portal", "")
+        until, _, _mac = value.partition(".")
+        if not until.isdigit() or int(until) < self.pl.clock.now().timestamp():
+            return False
+        return hmac.compare_digest(value, self._session_value(token, int(until)))
+
+    async def _portal_gate(self, request: Request) -> Customer | Response:
+        """The customer a portal token opens, or the answer to give instead: the same 404 as
+        any unknown token, or (when the portal needs a code and none was given) the code page
+        for a GET and 403 for anything else."""
+        token = request.path_params["token"]
+        found = await self._run(lambda: self.pl.portal.access(token))
+        if found is None:
+            return self.not_found(request)
+        customer, needs_code = found
+        if not needs_code or self._signed_in(request, token):
+            return customer
+        if request.method != "GET" or request.url.path.endswith(".svg"):
+            return PlainTextResponse("forbidden: sign in with your code first", status_code=403)
+        return await self._code_page(request, customer, token)
+
+    async def _code_page(
+        self,
+        request: Request,
+        customer: Customer,
+        token: str,
+        *,
+        sent: str = "",
+        error: str = "",
+        status_code: int = 200,
+    ) -> Response:
+        org = await self._run(lambda: self.pl.organizations.get(customer.organization_id))
+        lang = self._lang(request, customer, org)
+        return self._render(
+            request,
+            "portal_code.html",
+            org=org,
+            lang=lang,
+            status_code=status_code,
+            sent=sent,
+            error=error,
+            csrf=csrf_token(self.secret, "portal", token),
+            send_url=f"{self.pl.base_url}/portal/{token}/send-code",
+            verify_url=f"{self.pl.base_url}/portal/{token}/verify",
+        )
+
+    async def portal_send_code(self, request: Request) -> Response:
+        checked = await self._portal_post(request, gate=False)
+        if isinstance(checked, Response):
+            return checked
+        token, _form = checked
+        found = await self._run(lambda: self.pl.portal.access(token))
+        if found is None or not found[1]:
+            return self.not_found(request)
+        customer = found[0]
+        try:
+            masked = await self._run(
+                lambda: self.pl.portal.send_code(customer, self._code(token, self._window()))
+            )
+        except PaylinkError as exc:
+            log.warning("portal code not sent: %s", exc)
+            return await self._code_page(request, customer, token, error="code_not_sent")
+        return await self._code_page(request, customer, token, sent=masked)
+
+    async def portal_verify(self, request: Request) -> Response:
+        checked = await self._portal_post(request, gate=False)
+        if isinstance(checked, Response):
+            return checked
+        token, form = checked
+        found = await self._run(lambda: self.pl.portal.access(token))
+        if found is None or not found[1]:
+            return self.not_found(request)
+        customer = found[0]
+        window = self._window()
+        tries = self._tries.get(token)
+        if tries is None or tries[0] != window:
+            tries = (window, 0)
+        if tries[1] >= self._CODE_TRIES:
+            return await self._code_page(
+                request, customer, token, error="code_too_many", status_code=429
+            )
+        self._tries[token] = (window, tries[1] + 1)
+        given = "".join(ch for ch in str(form.get("code") or "") if ch.isdigit())
+        if not any(hmac.compare_digest(given, self._code(token, w)) for w in (window, window - 1)):
+            return await self._code_page(
+                request, customer, token, error="code_wrong", status_code=403
+            )
+        self._tries.pop(token, None)
+        until = int(self.pl.clock.now().timestamp()) + 3600
+        response = RedirectResponse(f"{self.pl.base_url}/portal/{token}", status_code=303)
+        response.set_cookie(
+            "paylink_portal",
+            self._session_value(token, until),
+            max_age=3600,
+            path=f"/portal/{token}",
+            httponly=True,
+            samesite="strict",
+            secure=self.pl.base_url.startswith("https://"),
+        )
+        return response
+
     async def portal(self, request: Request) -> Response:
         token = request.path_params["token"]
+        gate = await self._portal_gate(request)
+        if isinstance(gate, Response):
+            return gate
 
         def load() -> dict[str, Any] | None:
             customer = self.pl.portal.customer_for(token)
@@ -644,8 +768,14 @@ class _Pages:
             code_url=f"{self.pl.base_url}/portal/{token}/code.svg",
         )
 
-    async def _portal_post(self, request: Request) -> tuple[str, Any] | Response:
+    async def _portal_post(
+        self, request: Request, *, gate: bool = True
+    ) -> tuple[str, Any] | Response:
         token = request.path_params["token"]
+        if gate:
+            checked = await self._portal_gate(request)
+            if isinstance(checked, Response):
+                return checked
         form = await request.form()
         csrf = form.get("csrf")
         if not verify_csrf(self.secret, "portal", token, csrf if isinstance(csrf, str) else None):
@@ -702,10 +832,9 @@ class _Pages:
         return RedirectResponse(url, status_code=303)
 
     async def portal_code(self, request: Request) -> Response:
-        token = request.path_params["token"]
-        customer = await self._run(lambda: self.pl.portal.customer_for(token))
-        if customer is None:
-            return self.not_found(request)
+        customer = await self._portal_gate(request)
+        if isinstance(customer, Response):
+            return customer
         import io
 
         import segno
@@ -794,6 +923,8 @@ def create_app(
         Route("/portal/{token}/pay", pages.portal_pay, methods=["POST"]),
         Route("/portal/{token}/pay-all", pages.portal_pay_all, methods=["POST"]),
         Route("/portal/{token}/code.svg", pages.portal_code, methods=["GET"]),
+        Route("/portal/{token}/send-code", pages.portal_send_code, methods=["POST"]),
+        Route("/portal/{token}/verify", pages.portal_verify, methods=["POST"]),
         # card and wallet providers (issue 4)
         Route("/pay/{token}/checkout/{provider}", pages.checkout, methods=["POST"]),
         Route("/pay/{token}/checkout/{provider}/qr.svg", pages.checkout_qr, methods=["GET"]),
