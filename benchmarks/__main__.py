@@ -4,11 +4,29 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 
 BENCHMARKS = {
     "issuing": "benchmarks.issuing",
+    "reminders": "benchmarks.reminders",
+    "statements": "benchmarks.statements.bench",
+    "reconcile": "benchmarks.reconcile.bench",
 }
+
+
+def _run(module_name: str, args: list[str]) -> None:
+    entry = importlib.import_module(module_name).main
+    if inspect.signature(entry).parameters:
+        entry(args)
+        return
+    # Scripts that read sys.argv themselves (argparse with no argv parameter).
+    saved = sys.argv
+    sys.argv = [module_name, *args]
+    try:
+        entry()
+    finally:
+        sys.argv = saved
 
 
 def main(argv: list[str]) -> None:
@@ -16,11 +34,11 @@ def main(argv: list[str]) -> None:
         name, args = argv[0], argv[1:]
         if name not in BENCHMARKS:
             raise SystemExit(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
-        importlib.import_module(BENCHMARKS[name]).main(args)
+        _run(BENCHMARKS[name], args)
         return
     for name, module in BENCHMARKS.items():
         print(f"### {name}")
-        importlib.import_module(module).main([])
+        _run(module, [])
 
 
 if __name__ == "__main__":

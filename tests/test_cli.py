@@ -99,7 +99,8 @@ def test_demo_tells_the_story(run: CliRunner, tmp_path: Path) -> None:
     assert "+++202/6000/00192+++" in out
     assert "ValidationError: unit_price: floats are not exact" in out
     assert "StateError" in out
-    assert "Open receivables: 0.00 EUR" in out
+    assert "Open receivables: 1452.00 EUR" in out
+    assert "2026-000004: step 1 'friendly' via email" in out
     assert "2026-000001  partially_paid  paid   100.00 EUR  open   154.90 EUR" in out
     assert "applied  20260309-0000101  -> 2026-000001  [exact_reference]" in out
     assert list((tmp_path / "demo" / "outbox").glob("*.eml"))

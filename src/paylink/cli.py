@@ -425,3 +425,7 @@ from ._cli_messages import dispatch, document, outbox  # noqa: E402
 main.add_command(dispatch)
 main.add_command(outbox)
 main.add_command(document)
+from ._cli_reminders import remind, report  # noqa: E402
+
+main.add_command(remind)
+main.add_command(report)

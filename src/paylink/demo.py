@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+from ._cli_reminders import demo_reminders
 from ._demo_messages import demo_messages
 from .clock import FixedClock
 from .documents import Invoice, Line
@@ -301,6 +302,9 @@ def run_demo(
     for inv in pl.invoices.list(org):
         echo(f"   {inv.number}  {inv.status:<15} open {inv.open_amount!s:>12}")
     echo(f"   running it again applies nothing: {len(pl.reconcile(org).applied)} applied")
+
+    step("Reminders: a dunning policy, ticked on a few simulated days")
+    demo_reminders(pl, org, clock, echo)
 
     step("Receipts and notices for what was paid")
     report = pl.outbox.dispatch()

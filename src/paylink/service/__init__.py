@@ -23,6 +23,8 @@ from .parties import Catalog, Customers, Organizations
 from .payments import Payments
 from .providers import Providers
 from .reconciliation import Reconciliation, ReconciliationRun
+from .reminders import Reminders
+from .reports import Reports
 from .statements import Statements
 
 __all__ = ["Paylink"]
@@ -42,7 +44,7 @@ class Paylink:
     Namespaces: :attr:`organizations`, :attr:`customers`, :attr:`catalog`, :attr:`quotes`,
     :attr:`invoices`, :attr:`purchases`, :attr:`payments`, :attr:`links`, :attr:`portal`,
     :attr:`documents`, :attr:`templates`, :attr:`channels`, :attr:`messages` (and ``send``),
-    :attr:`outbox`, :attr:`providers`, :attr:`statements`,
+    :attr:`outbox`, :attr:`providers`, :attr:`reminders`, :attr:`reports`, :attr:`statements`,
     :attr:`feeds`, :attr:`reconciliation`.
     """
 
@@ -76,6 +78,8 @@ class Paylink:
         self.outbox = Outbox(self)
         self.send = self.messages.send
         self.providers = Providers(self)
+        self.reminders = Reminders(self)
+        self.reports = Reports(self)
         self.statements = Statements(self)
         self.feeds = Feeds(self)
         self.reconciliation = Reconciliation(self)

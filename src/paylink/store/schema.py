@@ -531,7 +531,65 @@ refunds = sa.Table(
     sa.Index("ix_refunds_payment", "payment_id"),
 )
 
-SCHEMA_VERSION = 5
+# --- version 6: dunning policies, reminder pauses, reminders sent (exactly once), digests -----
+
+dunning_policies = sa.Table(
+    "dunning_policies",
+    metadata,
+    _org(),
+    sa.Column("customer_id", ID, nullable=False),  # "" for the organization's own policy
+    sa.Column("policy", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("organization_id", "customer_id", name="pk_dunning_policies"),
+)
+
+reminder_pauses = sa.Table(
+    "reminder_pauses",
+    metadata,
+    _org(),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("until", UTCDateTime),  # NULL: until resumed
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("customer_id", name="pk_reminder_pauses"),
+)
+
+# One row per (invoice, step), inserted with INSERT … ON CONFLICT DO NOTHING: the primary key
+# is what makes a step go out exactly once, whatever the number of workers.
+reminders = sa.Table(
+    "reminders",
+    metadata,
+    sa.Column("invoice_id", ID, sa.ForeignKey("documents.id"), nullable=False),
+    sa.Column("step", sa.Integer, nullable=False),  # 1-based position in the policy
+    _org(),
+    sa.Column("customer_id", ID, nullable=False),
+    sa.Column("step_name", sa.String(100), nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),  # the day the step fell due
+    sa.Column("status", sa.String(20), nullable=False),  # pending | sent | skipped | cancelled
+    sa.Column("run_id", sa.String(40), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("open_minor", sa.BigInteger),
+    sa.Column("fee_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("fee_mode", sa.String(10), nullable=False, server_default="info"),
+    sa.Column("interest_through", sa.Date),
+    sa.Column("compensation_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("data", sa.JSON),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("processed_at", UTCDateTime),
+    sa.PrimaryKeyConstraint("invoice_id", "step", name="pk_reminders"),
+    sa.Index("ix_reminders_org_status", "organization_id", "status", "customer_id"),
+    sa.Index("ix_reminders_run", "run_id", "step"),
+)
+
+owner_digests = sa.Table(
+    "owner_digests",
+    metadata,
+    sa.Column("organization_id", ID, sa.ForeignKey("organizations.id"), primary_key=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("send_at", sa.String(5), nullable=False),  # "HH:MM", the organization's time
+    sa.Column("last_sent_at", UTCDateTime),
+)
+
+SCHEMA_VERSION = 6
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -556,6 +614,7 @@ MIGRATIONS: dict[int, Migration] = {
     ),
     4: _create(messages, message_templates, channel_settings, message_optouts, inbound_messages),
     5: _create(provider_accounts, provider_checkouts, provider_events, refunds),
+    6: _create(dunning_policies, reminder_pauses, reminders, owner_digests),
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -577,6 +636,7 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
         "inbound_messages",
     ),
     5: ("provider_accounts", "provider_checkouts", "provider_events", "refunds"),
+    6: ("dunning_policies", "reminder_pauses", "reminders", "owner_digests"),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 

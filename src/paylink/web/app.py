@@ -934,6 +934,13 @@ def create_app(
         Route("/healthz", health, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
     ]
+    # --- merchant dashboard (issue 8) ---
+    board_token = dashboard_token or os.environ.get("PAYLINK_DASHBOARD_TOKEN")
+    if board_token:
+        from .dashboard import dashboard_routes
+
+        routes[-2:-2] = dashboard_routes(pl, token=board_token)
+    # --- end dashboard ---
     app = Starlette(
         routes=routes,
         middleware=[Middleware(_AccessLog), Middleware(SecurityHeaders)],

@@ -1,0 +1,365 @@
+"""Reports on receivables and payables: aging, days sales outstanding, cash per month, customers.
+
+Pure: each report is a function of plain items and the day it is drawn up, so a notebook can
+build one from any data. Every report has ``to_records()`` (a list of dicts, amounts as
+``Decimal``) and ``to_dataframe()`` (pandas, imported only when called).
+
+>>> items = [OpenItem(id="i1", number="1", party="A", due_date=dt.date(2026, 1, 1),
+...                   open_amount=Money.of("100", "EUR"))]
+>>> report = aging(items, dt.date(2026, 2, 15), currency="EUR")
+>>> [(b.label, str(b.amount.amount)) for b in report.buckets if b.count]
+[('31-60', '100.00')]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Literal
+
+import attrs
+
+from .exceptions import PaylinkError
+from .money import Money
+
+__all__ = [
+    "AGING_BUCKETS",
+    "AgingBucket",
+    "AgingReport",
+    "CashMonth",
+    "CashflowReport",
+    "CustomerLine",
+    "CustomersReport",
+    "DsoReport",
+    "InvoiceFigures",
+    "OpenItem",
+    "aging",
+    "bucket_of",
+    "cashflow",
+    "customers",
+    "dso",
+]
+
+AGING_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("not due", None, 0),
+    ("1-30", 1, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("over 90", 91, None),
+)
+"""Bucket label, first and last day overdue (``None``: open-ended)."""
+
+
+def bucket_of(days_overdue: int) -> str:
+    """The aging bucket of an item ``days_overdue`` days past its due date (≤ 0: not due)."""
+    for label, low, high in AGING_BUCKETS:
+        if (low is None or days_overdue >= low) and (high is None or days_overdue <= high):
+            return label
+    raise AssertionError(days_overdue)  # pragma: no cover - the buckets cover every integer
+
+
+def _dataframe(records: list[dict[str, Any]]) -> Any:
+    try:
+        pd = importlib.import_module("pandas")
+    except ImportError:
+        raise PaylinkError(
+            "to_dataframe() needs pandas: pip install pandas (or use to_records())"
+        ) from None
+    return pd.DataFrame.from_records(records)
+
+
+class _Records:
+    def to_records(self) -> list[dict[str, Any]]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def to_dataframe(self) -> Any:
+        """The records as a pandas DataFrame (needs pandas; amounts stay ``Decimal``)."""
+        return _dataframe(self.to_records())
+
+
+@attrs.frozen(kw_only=True)
+class OpenItem:
+    """Something still owed, to us (a receivable) or by us (a payable)."""
+
+    id: str
+    number: str
+    party: str
+    due_date: dt.date
+    open_amount: Money
+    party_id: str = ""
+
+
+@attrs.frozen
+class AgingBucket:
+    """One aging bucket: how many items and how much."""
+
+    label: str
+    count: int
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class AgingReport(_Records):
+    """Open amounts by how late they are, on ``today``."""
+
+    kind: Literal["receivables", "payables"]
+    today: dt.date
+    currency: str
+    buckets: tuple[AgingBucket, ...]
+
+    @property
+    def total(self) -> Money:
+        """Everything open."""
+        return Money.sum((b.amount for b in self.buckets), self.currency)
+
+    @property
+    def overdue(self) -> Money:
+        """Everything open past its due date."""
+        return Money.sum((b.amount for b in self.buckets if b.label != "not due"), self.currency)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per bucket."""
+        return [
+            {
+                "kind": self.kind,
+                "bucket": b.label,
+                "count": b.count,
+                "amount": b.amount.amount,
+                "currency": self.currency,
+            }
+            for b in self.buckets
+        ]
+
+
+def aging(
+    items: Iterable[OpenItem],
+    today: dt.date,
+    *,
+    currency: str,
+    kind: Literal["receivables", "payables"] = "receivables",
+) -> AgingReport:
+    """Sort ``items`` (in ``currency``; others are left out) into :data:`AGING_BUCKETS`."""
+    counts = {label: 0 for label, _, _ in AGING_BUCKETS}
+    sums = {label: Money.zero(currency) for label, _, _ in AGING_BUCKETS}
+    for item in items:
+        if item.open_amount.currency != currency or item.open_amount.amount <= 0:
+            continue
+        label = bucket_of((today - item.due_date).days)
+        counts[label] += 1
+        sums[label] += item.open_amount
+    return AgingReport(
+        kind=kind,
+        today=today,
+        currency=currency,
+        buckets=tuple(
+            AgingBucket(label, counts[label], sums[label]) for label, _, _ in AGING_BUCKETS
+        ),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class DsoReport(_Records):
+    """Days sales outstanding: ``receivables / sales × days`` over the ``days`` before
+    ``today``. ``dso`` is None when there were no sales in the period."""
+
+    today: dt.date
+    days: int
+    receivables: Money
+    sales: Money
+    dso: Decimal | None
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record."""
+        return [
+            {
+                "today": self.today,
+                "days": self.days,
+                "receivables": self.receivables.amount,
+                "sales": self.sales.amount,
+                "currency": self.sales.currency,
+                "dso": self.dso,
+            }
+        ]
+
+
+def dso(receivables: Money, sales: Money, *, today: dt.date, days: int = 90) -> DsoReport:
+    """Days sales outstanding, rounded to one decimal (None without sales)."""
+    value = None
+    if sales.amount > 0:
+        value = (receivables.amount / sales.amount * days).quantize(Decimal("0.1"))
+    return DsoReport(today=today, days=days, receivables=receivables, sales=sales, dso=value)
+
+
+@attrs.frozen
+class CashMonth:
+    """Cash in and out in one month (``month`` is its first day)."""
+
+    month: dt.date
+    cash_in: Money
+    cash_out: Money
+
+    @property
+    def net(self) -> Money:
+        """In minus out."""
+        return self.cash_in - self.cash_out
+
+
+@attrs.frozen(kw_only=True)
+class CashflowReport(_Records):
+    """Cash in and out per month, oldest first; ``source`` says where the figures come from
+    (``"bank"``: bank transactions; ``"payments"``: recorded payments and purchase invoices
+    paid or ordered)."""
+
+    currency: str
+    months: tuple[CashMonth, ...]
+    source: str
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per month."""
+        return [
+            {
+                "month": m.month,
+                "cash_in": m.cash_in.amount,
+                "cash_out": m.cash_out.amount,
+                "net": m.net.amount,
+                "currency": self.currency,
+            }
+            for m in self.months
+        ]
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _months_back(today: dt.date, count: int) -> list[dt.date]:
+    year, month = today.year, today.month
+    result = []
+    for _ in range(count):
+        result.append(dt.date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return result[::-1]
+
+
+def cashflow(
+    movements: Iterable[tuple[dt.date, Money]],
+    *,
+    today: dt.date,
+    months: int = 12,
+    currency: str,
+    source: str = "payments",
+) -> CashflowReport:
+    """Sum signed ``movements`` (positive in, negative out) per month over the last
+    ``months`` months up to ``today``; other currencies are left out."""
+    keys = _months_back(today, months)
+    cash_in = {k: Money.zero(currency) for k in keys}
+    cash_out = {k: Money.zero(currency) for k in keys}
+    for day, amount in movements:
+        key = _month(day)
+        if key not in cash_in or amount.currency != currency or day > today:
+            continue
+        if amount.amount >= 0:
+            cash_in[key] += amount
+        else:
+            cash_out[key] += -amount
+    return CashflowReport(
+        currency=currency,
+        months=tuple(CashMonth(k, cash_in[k], cash_out[k]) for k in keys),
+        source=source,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class CustomerLine:
+    """One customer's revenue (invoiced in the period) and open balance (now)."""
+
+    customer_id: str
+    name: str
+    revenue: Money
+    open_balance: Money
+    overdue: Money
+    invoices: int
+
+
+@attrs.frozen(kw_only=True)
+class CustomersReport(_Records):
+    """Revenue and open balance per customer, largest open balance first."""
+
+    currency: str
+    since: dt.date | None
+    lines: tuple[CustomerLine, ...]
+
+    def top(self, count: int = 10) -> tuple[CustomerLine, ...]:
+        """The ``count`` largest open balances."""
+        return tuple(line for line in self.lines if line.open_balance.amount > 0)[:count]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per customer."""
+        return [
+            {
+                "customer_id": c.customer_id,
+                "name": c.name,
+                "revenue": c.revenue.amount,
+                "open_balance": c.open_balance.amount,
+                "overdue": c.overdue.amount,
+                "invoices": c.invoices,
+                "currency": self.currency,
+            }
+            for c in self.lines
+        ]
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceFigures:
+    """What the customers report needs of one invoice."""
+
+    customer_id: str
+    customer_name: str
+    issue_date: dt.date | None
+    due_date: dt.date | None
+    total: Money
+    open_amount: Money
+
+
+def customers(
+    invoices: Sequence[InvoiceFigures],
+    *,
+    today: dt.date,
+    currency: str,
+    since: dt.date | None = None,
+) -> CustomersReport:
+    """Revenue (totals of invoices issued on or after ``since``) and open balance per
+    customer, sorted by open balance, then revenue, largest first."""
+    acc: dict[str, dict[str, Any]] = {}
+    zero = Money.zero(currency)
+    for inv in invoices:
+        if inv.total.currency != currency:
+            continue
+        entry = acc.setdefault(
+            inv.customer_id,
+            {"name": inv.customer_name, "revenue": zero, "open": zero, "overdue": zero, "n": 0},
+        )
+        if since is None or (inv.issue_date is not None and inv.issue_date >= since):
+            entry["revenue"] += inv.total
+            entry["n"] += 1
+        if inv.open_amount.amount > 0:
+            entry["open"] += inv.open_amount
+            if inv.due_date is not None and inv.due_date < today:
+                entry["overdue"] += inv.open_amount
+    lines = [
+        CustomerLine(
+            customer_id=cid,
+            name=e["name"],
+            revenue=e["revenue"],
+            open_balance=e["open"],
+            overdue=e["overdue"],
+            invoices=e["n"],
+        )
+        for cid, e in acc.items()
+    ]
+    lines.sort(key=lambda c: (-c.open_balance.amount, -c.revenue.amount, c.name))
+    return CustomersReport(currency=currency, since=since, lines=tuple(lines))

@@ -1,0 +1,508 @@
+"""Queries for dunning policies, reminder pauses, reminder records and owner digests.
+
+The heart is :func:`record_due`: for one policy and one day it records, in two
+``INSERT … SELECT … ON CONFLICT DO NOTHING`` statements, the latest due step of every invoice
+that needs one (status ``pending``) and the earlier steps it never got (``skipped``). The
+``SELECT`` reads ``documents`` through ``ix_documents_org_kind_status_due`` (a due-date range
+per open status), and the primary key ``(invoice_id, step)`` of ``reminders`` makes every step
+recorded once, whatever the number of workers running at the same moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from .schema import (
+    UTCDateTime,
+    documents,
+    dunning_policies,
+    owner_digests,
+    reminder_pauses,
+    reminders,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "charged_fees",
+    "claim_pending",
+    "delete_policy",
+    "digest_settings",
+    "due_candidates",
+    "get_policy",
+    "history",
+    "list_policies",
+    "mark_digest_sent",
+    "pause",
+    "paused_until",
+    "previous_charges",
+    "record_due",
+    "resume",
+    "set_digest",
+    "set_policy",
+    "update_reminder",
+]
+
+OPEN_STATUSES = ("issued", "partially_paid")
+"""Invoice statuses that can still be reminded."""
+
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _insert(conn: Connection, table: sa.Table) -> Any:
+    return _INSERT[conn.dialect.name](table)
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+
+def set_policy(
+    conn: Connection, org_id: str, customer_id: str, policy: dict[str, Any], now: dt.datetime
+) -> None:
+    """Store (or replace) a policy; ``customer_id`` is ``""`` for the organization's own."""
+    stmt = _insert(conn, dunning_policies).values(
+        organization_id=org_id, customer_id=customer_id, policy=policy, updated_at=now
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["organization_id", "customer_id"],
+            set_={"policy": stmt.excluded.policy, "updated_at": stmt.excluded.updated_at},
+        )
+    )
+
+
+def get_policy(conn: Connection, org_id: str, customer_id: str = "") -> dict[str, Any] | None:
+    """The stored policy, or None."""
+    value = conn.execute(
+        sa.select(dunning_policies.c.policy).where(
+            dunning_policies.c.organization_id == org_id,
+            dunning_policies.c.customer_id == customer_id,
+        )
+    ).scalar()
+    return dict(value) if value is not None else None
+
+
+def delete_policy(conn: Connection, org_id: str, customer_id: str = "") -> bool:
+    """Remove a policy; True when there was one."""
+    result = conn.execute(
+        dunning_policies.delete().where(
+            dunning_policies.c.organization_id == org_id,
+            dunning_policies.c.customer_id == customer_id,
+        )
+    )
+    return bool(result.rowcount)
+
+
+def list_policies(conn: Connection, org_id: str | None = None) -> list[tuple[str, str, Any]]:
+    """``(organization_id, customer_id, policy)`` rows, the organizations' own first."""
+    query = sa.select(
+        dunning_policies.c.organization_id,
+        dunning_policies.c.customer_id,
+        dunning_policies.c.policy,
+    ).order_by(dunning_policies.c.organization_id, dunning_policies.c.customer_id)
+    if org_id is not None:
+        query = query.where(dunning_policies.c.organization_id == org_id)
+    return [(r[0], r[1], r[2]) for r in conn.execute(query)]
+
+
+# --- pauses -----------------------------------------------------------------------------------
+
+
+def pause(
+    conn: Connection, org_id: str, customer_id: str, until: dt.datetime | None, now: dt.datetime
+) -> None:
+    """Pause a customer's reminders (until ``until``, or until resumed)."""
+    stmt = _insert(conn, reminder_pauses).values(
+        organization_id=org_id, customer_id=customer_id, until=until, created_at=now
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["customer_id"],
+            set_={"until": stmt.excluded.until, "created_at": stmt.excluded.created_at},
+        )
+    )
+
+
+def resume(conn: Connection, customer_id: str) -> bool:
+    """Lift a pause; True when there was one."""
+    result = conn.execute(
+        reminder_pauses.delete().where(reminder_pauses.c.customer_id == customer_id)
+    )
+    return bool(result.rowcount)
+
+
+def paused_until(
+    conn: Connection, customer_id: str, now: dt.datetime
+) -> tuple[bool, dt.datetime | None]:
+    """``(paused, until)`` for a customer at ``now``."""
+    row = conn.execute(
+        sa.select(reminder_pauses.c.until).where(reminder_pauses.c.customer_id == customer_id)
+    ).first()
+    if row is None:
+        return False, None
+    until = row[0]
+    return (until is None or until > now), until
+
+
+def _not_paused(now: dt.datetime) -> Any:
+    p = reminder_pauses
+    return ~sa.exists(
+        sa.select(sa.literal(1)).where(
+            p.c.customer_id == documents.c.customer_id,
+            sa.or_(p.c.until.is_(None), p.c.until > sa.literal(now, type_=UTCDateTime)),
+        )
+    )
+
+
+# --- due steps --------------------------------------------------------------------------------
+
+
+def _add_days(conn: Connection, column: Any, days: int) -> Any:
+    if conn.dialect.name == "sqlite":
+        return sa.func.date(column, f"{days:+d} days", type_=sa.Date)
+    return sa.cast(column + sa.literal(days), sa.Date)
+
+
+def _case(conn: Connection, steps: Sequence[tuple[str, int]], today: dt.date, pick: str) -> Any:
+    """CASE over the due date giving, for the latest step due on ``today``, its 1-based
+    number (``pick="step"``), its name (``"name"``) or the day it fell due (``"due_on"``)."""
+    d = documents
+    whens = []
+    for number, (name, offset) in reversed(list(enumerate(steps, start=1))):
+        value: Any = {
+            "step": sa.literal(number, sa.Integer),
+            "name": sa.literal(name, sa.String),
+            "due_on": _add_days(conn, d.c.due_date, offset),
+        }[pick]
+        whens.append((d.c.due_date <= today - dt.timedelta(days=offset), value))
+    return sa.case(*whens)
+
+
+def _latest_due(
+    conn: Connection,
+    *,
+    org_id: str,
+    steps: Sequence[tuple[str, int]],
+    today: dt.date,
+    now: dt.datetime,
+    only_customers: Sequence[str] | None,
+    except_customers: Sequence[str],
+) -> tuple[list[Any], Any]:
+    """WHERE clauses selecting the open invoices that have a step due on ``today`` and no
+    record of their latest due step or a later one, and the CASE giving that step.
+
+    One range of ``ix_documents_org_kind_status_due`` (due dates up to today minus the first
+    step's offset) per open status: never a scan of all invoices."""
+    d = documents
+    step = _case(conn, steps, today, "step")
+    clauses: list[Any] = [
+        d.c.organization_id == org_id,
+        d.c.kind == "invoice",
+        d.c.status.in_(OPEN_STATUSES),
+        d.c.due_date <= today - dt.timedelta(days=steps[0][1]),
+        d.c.disputed == sa.false(),
+        d.c.total_minor - d.c.paid_minor - d.c.credited_minor > 0,
+        _not_paused(now),
+        ~sa.exists(
+            sa.select(sa.literal(1)).where(
+                reminders.c.invoice_id == d.c.id, reminders.c.step >= step
+            )
+        ),
+    ]
+    if only_customers is not None:
+        clauses.append(d.c.customer_id.in_(list(only_customers)))
+    elif except_customers:
+        clauses.append(d.c.customer_id.not_in(list(except_customers)))
+    return clauses, step
+
+
+_COLUMNS = [
+    "invoice_id", "step", "organization_id", "customer_id", "step_name", "due_on",
+    "status", "run_id", "currency", "open_minor", "fee_mode", "created_at",
+]  # fmt: skip
+
+
+def record_due(
+    conn: Connection,
+    *,
+    org_id: str,
+    steps: Sequence[tuple[str, int]],
+    today: dt.date,
+    now: dt.datetime,
+    run_id: str,
+    fee_mode: str,
+    only_customers: Sequence[str] | None = None,
+    except_customers: Sequence[str] = (),
+) -> tuple[int, int]:
+    """Record the latest due step of every invoice that needs one; return ``(pending,
+    skipped)`` counts. ``steps`` are ``(name, offset_days)`` in policy order.
+
+    Two statements whatever the portfolio's size: one ``INSERT … SELECT`` of the pending
+    steps, one of the earlier steps they skip."""
+    d = documents
+    if conn.dialect.name == "postgresql":
+        # Workers recording the same organization queue here for the few milliseconds the
+        # bulk statements take: ON CONFLICT already makes each step recorded once, the lock
+        # keeps concurrent bulk inserts from deadlocking on each other's rows.
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"paylink-reminders:{org_id}"},
+        )
+    clauses, step = _latest_due(
+        conn,
+        org_id=org_id,
+        steps=steps,
+        today=today,
+        now=now,
+        only_customers=only_customers,
+        except_customers=except_customers,
+    )
+    select = sa.select(
+        d.c.id,
+        step,
+        d.c.organization_id,
+        d.c.customer_id,
+        _case(conn, steps, today, "name"),
+        _case(conn, steps, today, "due_on"),
+        sa.literal("pending", sa.String),
+        sa.literal(run_id, sa.String),
+        d.c.currency,
+        d.c.total_minor - d.c.paid_minor - d.c.credited_minor,
+        sa.literal(fee_mode, sa.String),
+        sa.literal(now, UTCDateTime),
+    ).where(*clauses)
+    stmt = (
+        _insert(conn, reminders)
+        .from_select(_COLUMNS, select)
+        .on_conflict_do_nothing(index_elements=["invoice_id", "step"])
+        .returning(reminders.c.step)
+    )
+    # RETURNING counts the rows inserted on every driver (rowcount is -1 on some).
+    pending = len(conn.execute(stmt).all())
+    if not pending or len(steps) < 2:
+        return pending, 0
+    # Earlier steps of the invoices that just got a later one: recorded as skipped, never
+    # sent (no burst of stale reminders after downtime). The policy's steps as a small
+    # table (UNION ALL of literals: SQLite has no column list on a VALUES alias).
+    table = sa.union_all(
+        *(
+            sa.select(
+                sa.literal(number, sa.Integer).label("n"),
+                sa.literal(name, sa.String).label("name"),
+                sa.literal(offset, sa.Integer).label("days"),
+            )
+            for number, (name, offset) in enumerate(steps[:-1], start=1)
+        )
+    ).subquery("policy_steps")
+    skipped_on: Any
+    if conn.dialect.name == "sqlite":
+        skipped_on = sa.func.date(
+            d.c.due_date, sa.cast(table.c.days, sa.String) + " days", type_=sa.Date
+        )
+    else:
+        skipped_on = sa.cast(d.c.due_date + table.c.days, sa.Date)
+    r = reminders
+    earlier = (
+        sa.select(
+            r.c.invoice_id,
+            table.c.n,
+            r.c.organization_id,
+            r.c.customer_id,
+            table.c.name,
+            skipped_on,
+            sa.literal("skipped", sa.String),
+            sa.literal(run_id, sa.String),
+            r.c.currency,
+            r.c.open_minor,
+            sa.literal(fee_mode, sa.String),
+            sa.literal(now, UTCDateTime),
+        )
+        .select_from(r.join(d, d.c.id == r.c.invoice_id).join(table, table.c.n < r.c.step))
+        .where(r.c.run_id == run_id, r.c.status == "pending")
+    )
+    stmt = (
+        _insert(conn, reminders)
+        .from_select(_COLUMNS, earlier)
+        .on_conflict_do_nothing(index_elements=["invoice_id", "step"])
+        .returning(reminders.c.step)
+    )
+    return pending, len(conn.execute(stmt).all())
+
+
+def due_candidates(
+    conn: Connection,
+    *,
+    org_id: str,
+    steps: Sequence[tuple[str, int]],
+    today: dt.date,
+    now: dt.datetime,
+    only_customers: Sequence[str] | None = None,
+    except_customers: Sequence[str] = (),
+) -> list[tuple[str, int]]:
+    """What :func:`record_due` would record as pending: ``(invoice_id, step)``, read only."""
+    clauses, step = _latest_due(
+        conn,
+        org_id=org_id,
+        steps=steps,
+        today=today,
+        now=now,
+        only_customers=only_customers,
+        except_customers=except_customers,
+    )
+    query = sa.select(documents.c.id, step).where(*clauses).order_by(documents.c.due_date)
+    return [(row[0], int(row[1])) for row in conn.execute(query)]
+
+
+def claim_pending(conn: Connection, org_id: str, *, customers: int = 100) -> list[Any]:
+    """Pending reminder rows of up to ``customers`` customers (all of each customer's, so a
+    consolidated message lists them all), locked with ``SKIP LOCKED`` on PostgreSQL."""
+    r = reminders
+    chosen = (
+        sa.select(r.c.customer_id)
+        .where(r.c.organization_id == org_id, r.c.status == "pending")
+        .distinct()
+        .order_by(r.c.customer_id)
+        .limit(customers)
+    )
+    if conn.dialect.name == "postgresql":
+        # Lock the first pending row of each chosen customer first, so concurrent workers
+        # pick different customers, then every pending row of those customers.
+        first = (
+            sa.select(r.c.customer_id)
+            .where(r.c.organization_id == org_id, r.c.status == "pending")
+            .order_by(r.c.customer_id)
+            .limit(customers * 4)
+            .with_for_update(skip_locked=True)
+        )
+        ids = list(dict.fromkeys(row[0] for row in conn.execute(first)))[:customers]
+        if not ids:
+            return []
+        query = (
+            sa.select(r)
+            .where(r.c.organization_id == org_id, r.c.status == "pending", r.c.customer_id.in_(ids))
+            .order_by(r.c.customer_id, r.c.due_on, r.c.invoice_id)
+            .with_for_update(skip_locked=True)
+        )
+    else:
+        query = (
+            sa.select(r)
+            .where(
+                r.c.organization_id == org_id,
+                r.c.status == "pending",
+                r.c.customer_id.in_(chosen.scalar_subquery()),
+            )
+            .order_by(r.c.customer_id, r.c.due_on, r.c.invoice_id)
+        )
+    return list(conn.execute(query))
+
+
+def update_reminder(conn: Connection, invoice_id: str, step: int, **values: Any) -> None:
+    """Write fields of one reminder record."""
+    conn.execute(
+        reminders.update()
+        .where(reminders.c.invoice_id == invoice_id, reminders.c.step == step)
+        .values(**values)
+    )
+
+
+def previous_charges(
+    conn: Connection, invoice_ids: Sequence[str]
+) -> dict[str, tuple[int, dt.date | None, bool]]:
+    """For each invoice's sent, charged reminders: ``(fees in minor units, last day of
+    interest charged, compensation charged)``; invoices without any are left out."""
+    if not invoice_ids:
+        return {}
+    r = reminders
+    rows = conn.execute(
+        sa.select(
+            r.c.invoice_id,
+            sa.func.coalesce(sa.func.sum(r.c.fee_minor), 0),
+            sa.func.max(r.c.interest_through),
+            sa.func.coalesce(sa.func.sum(r.c.compensation_minor), 0),
+        )
+        .where(
+            r.c.invoice_id.in_(list(invoice_ids)), r.c.status == "sent", r.c.fee_mode == "charge"
+        )
+        .group_by(r.c.invoice_id)
+    )
+    return {row[0]: (int(row[1]), row[2], int(row[3]) > 0) for row in rows}
+
+
+def charged_fees(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, int]:
+    """Fees charged (``fee_mode`` charge, sent) per invoice, in minor units."""
+    if not invoice_ids:
+        return {}
+    r = reminders
+    rows = conn.execute(
+        sa.select(r.c.invoice_id, sa.func.sum(r.c.fee_minor))
+        .where(
+            r.c.invoice_id.in_(list(invoice_ids)), r.c.status == "sent", r.c.fee_mode == "charge"
+        )
+        .group_by(r.c.invoice_id)
+    )
+    return {row[0]: int(row[1] or 0) for row in rows}
+
+
+def history(conn: Connection, invoice_id: str) -> list[Any]:
+    """Every reminder record of an invoice, by step."""
+    return list(
+        conn.execute(
+            sa.select(reminders)
+            .where(reminders.c.invoice_id == invoice_id)
+            .order_by(reminders.c.step)
+        )
+    )
+
+
+# --- owner digests ----------------------------------------------------------------------------
+
+
+def set_digest(conn: Connection, org_id: str, *, enabled: bool, send_at: str) -> None:
+    """Switch the daily owner digest on or off, sent from ``send_at`` (``"HH:MM"``)."""
+    stmt = _insert(conn, owner_digests).values(
+        organization_id=org_id, enabled=enabled, send_at=send_at
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["organization_id"],
+            set_={"enabled": stmt.excluded.enabled, "send_at": stmt.excluded.send_at},
+        )
+    )
+
+
+def digest_settings(conn: Connection, org_id: str | None = None) -> list[Any]:
+    """Rows of ``owner_digests`` (one organization's, or every enabled one)."""
+    query = sa.select(owner_digests)
+    if org_id is not None:
+        query = query.where(owner_digests.c.organization_id == org_id)
+    else:
+        query = query.where(owner_digests.c.enabled == sa.true())
+    return list(conn.execute(query))
+
+
+def mark_digest_sent(
+    conn: Connection, org_id: str, *, now: dt.datetime, day_start: dt.datetime
+) -> dt.datetime | bool | None:
+    """Claim today's digest: set ``last_sent_at`` to ``now`` unless it is already on or after
+    ``day_start``. Returns the previous ``last_sent_at`` (None for the first digest) when this
+    caller won the claim, False when another run already sent today's."""
+    d = owner_digests
+    previous = conn.execute(
+        sa.select(d.c.last_sent_at).where(d.c.organization_id == org_id)
+    ).scalar()
+    result = conn.execute(
+        d.update()
+        .where(
+            d.c.organization_id == org_id,
+            sa.or_(d.c.last_sent_at.is_(None), d.c.last_sent_at < day_start),
+        )
+        .values(last_sent_at=now)
+    )
+    if not result.rowcount:
+        return False
+    return previous
