@@ -212,7 +212,15 @@ def qr_epc(
 @click.option(
     "--base-url", default=None, help="Where the pages are reachable (default: http://HOST:PORT)."
 )
-def serve(url: str | None, host: str, port: int, base_url: str | None) -> None:
+@click.option(
+    "--dashboard-token",
+    default=None,
+    envvar="PAYLINK_DASHBOARD_TOKEN",
+    help="Serve the merchant dashboard at /dashboard/ORG_ID to requests that present it.",
+)
+def serve(
+    url: str | None, host: str, port: int, base_url: str | None, dashboard_token: str | None
+) -> None:
     """Serve the customer pages (pay pages, quote approval, portal) of a database."""
     try:
         import uvicorn
@@ -231,7 +239,13 @@ def serve(url: str | None, host: str, port: int, base_url: str | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     click.echo(f"paylink serving {pl.store!r} at {base}")
     # uvicorn's access log would print the tokens in URLs; the app logs masked paths instead.
-    uvicorn.run(create_app(pl), host=host, port=port, access_log=False, log_level="info")
+    uvicorn.run(
+        create_app(pl, dashboard_token=dashboard_token),
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+    )
 
 
 def _open_org(url: str | None, org_id: str | None) -> tuple[Any, Any]:
