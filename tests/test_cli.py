@@ -113,3 +113,20 @@ def test_demo_tells_the_story(run: CliRunner, tmp_path: Path) -> None:
     assert sorted(tokens.sub("ID", again.output).splitlines()) == sorted(
         tokens.sub("ID", out).splitlines()
     )
+
+
+def test_the_demo_needs_no_test_tools(tmp_path: Path) -> None:
+    """`nox -s demo` installs paylink alone: the demo must not import pytest or test helpers."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['pytest'] = None; sys.modules['pytest_httpx'] = None\n"
+        "from paylink.cli import main\n"
+        f"main(['demo', '--dir', {str(tmp_path / 'demo')!r}])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Open receivables" in done.stdout

@@ -20,7 +20,7 @@ from .exceptions import PaylinkError
 from .money import Money
 from .parties import Address
 from .service import Paylink
-from .testing import StatementLine, camt053
+from .statements.writer import StatementLine, camt053
 
 __all__ = ["DEMO_START", "run_demo"]
 
