@@ -16,7 +16,8 @@ nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 @nox.session
 def demo(session: nox.Session) -> None:
     """Install paylink and tell the whole story on the embedded defaults."""
-    session.install("-q", ".")
+    # pdf: the e-mails carry PDF invoices; web: `paylink serve` shows the demo's pages after.
+    session.install("-q", ".[pdf,web]")
     session.run("paylink", "demo", *session.posargs)
 
 
