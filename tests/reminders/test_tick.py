@@ -288,3 +288,33 @@ def test_pending_records_wait_for_business_hours(
     assert pl.reminders.process(at("2026-03-10", 22)).sent == []  # 23:00 in Brussels
     assert pl.reminders.process(at("2026-03-14", 10)).sent == []  # a Saturday
     assert len(pl.reminders.process(at("2026-03-16", 9)).sent) == 1
+
+
+def test_the_attached_letter_shows_the_fee(
+    pl: Paylink, org: Organization, company: Customer, clock: FixedClock, tmp_path: object
+) -> None:
+    import email
+    import io
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    folder = Path(str(tmp_path)) / "outbox"
+    pl.channels.configure(org, "outbox", directory=str(folder))
+    issue(pl, org, company, "2026-03-02", price="1000.00")
+    pl.reminders.set_policy(
+        org,
+        DunningPolicy(
+            steps=(Step(name="first", offset_days=7, fee=Fee.fixed("15")),), fee_mode="charge"
+        ),
+    )
+    pl.reminders.tick(at("2026-03-09"))
+    clock.set(at("2026-03-09"))
+    pl.outbox.dispatch()
+    [eml] = list(folder.glob("*.eml"))
+    message = email.message_from_bytes(eml.read_bytes())
+    [pdf] = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(pdf.get_payload(decode=True))).pages
+    )
+    assert "15,00" in text and "1\u202f225,00" in text.replace(" ", "\u202f")

@@ -1044,6 +1044,10 @@ class Outbox(Resource):
         if message.channel_kind != "email" or not kind or not message.document_id:
             return ()
         with self._ctx.store.transaction() as conn:
+            document = _load_document(conn, message.document_id)
+            # A reminder's fees (recorded by the reminder run) belong on its letter too.
+            fee_text = message.metadata.get("fees")
+            fees = Money.of(fee_text, document.currency) if fee_text else None
             html = _document_html(
                 self._ctx.base_url,
                 conn,
@@ -1052,10 +1056,10 @@ class Outbox(Resource):
                 language=message.language,
                 payment=message.metadata.get("payment_id"),
                 step=int(message.metadata.get("step", "1")),
-                fees=None,
+                fees=fees if fees is not None and fees.amount else None,
                 now=self._ctx.clock.now(),
             )
-            number = _load_document(conn, message.document_id).number or "document"
+            number = document.number or "document"
         name = f"{render.label(message.language, kind)} {number}".replace("/", "-")
         try:
             pdf = render.html_to_pdf(html)
