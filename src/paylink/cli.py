@@ -89,19 +89,25 @@ def reference() -> None:
     """Make, check and find structured payment references (OGM/VCS and ISO 11649 RF)."""
 
 
+def _print_made_reference(make: Any, value: str, as_json: bool, extra: str) -> None:
+    """Print the reference ``make(value)``; in JSON with ``extra`` ("digits" or "display")."""
+    try:
+        ref = make(value)
+    except PaylinkError as exc:
+        _fail(exc)
+    if as_json:
+        shown = ref.value if extra == "digits" else ref.display
+        _print_json({"scheme": ref.scheme, "reference": str(ref), extra: shown})
+    else:
+        click.echo(str(ref))
+
+
 @reference.command("ogm")
 @click.argument("value")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def reference_ogm(value: str, as_json: bool) -> None:
     """Make the Belgian structured communication for VALUE (e.g. an invoice number)."""
-    try:
-        ref = references.ogm(value)
-    except PaylinkError as exc:
-        _fail(exc)
-    if as_json:
-        _print_json({"scheme": ref.scheme, "reference": str(ref), "digits": ref.value})
-    else:
-        click.echo(str(ref))
+    _print_made_reference(references.ogm, value, as_json, "digits")
 
 
 @reference.command("rf")
@@ -109,14 +115,7 @@ def reference_ogm(value: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def reference_rf(value: str, as_json: bool) -> None:
     """Make the ISO 11649 creditor reference for VALUE."""
-    try:
-        ref = references.rf(value)
-    except PaylinkError as exc:
-        _fail(exc)
-    if as_json:
-        _print_json({"scheme": ref.scheme, "reference": str(ref), "display": ref.display})
-    else:
-        click.echo(str(ref))
+    _print_made_reference(references.rf, value, as_json, "display")
 
 
 @reference.command("check")

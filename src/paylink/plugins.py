@@ -119,16 +119,13 @@ class Plugins:
         """Statement format objects by name."""
         return self._get("paylink_register_statement_formats", "statement format")
 
-    def match_rules(self) -> list[tuple[int, Callable[..., Any]]]:
-        """Match rules with their priorities, lowest priority first."""
-        rules: list[tuple[int, Callable[..., Any]]] = []
-        for impl in self.pm.hook.paylink_register_match_rules.get_hookimpls():
+    def match_rules(self) -> list[Any]:
+        """The registered match rules as :class:`paylink.reconcile.Rule` objects, lowest
+        priority first (a plain function registered without one gets 100: after the built-ins).
+        """
+        from .reconcile._plugin import collect_rules
 
-            def register(rule: Callable[..., Any], priority: int = 50) -> None:
-                rules.append((priority, rule))
-
-            impl.function(register=register)
-        return sorted(rules, key=lambda pair: pair[0])
+        return collect_rules(self.pm.hook)
 
     def payment_provider(self, name: str) -> Any:
         """The provider class called ``name``, or PluginError listing the known ones."""

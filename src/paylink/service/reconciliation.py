@@ -227,10 +227,7 @@ class Reconciliation(Resource):
     def _reconciler(
         self, conn: Connection, org_id: str, rules: Iterable[Rule] | None, **settings: Any
     ) -> Reconciler:
-        if rules is None:
-            chosen = [as_rule(r, p) for p, r in self._ctx.plugins.match_rules()]
-        else:
-            chosen = list(rules)
+        chosen = self._ctx.plugins.match_rules() if rules is None else list(rules)
         chosen.append(self._alias_rule(conn, org_id))
         return Reconciler(chosen, **settings)
 
