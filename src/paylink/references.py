@@ -178,6 +178,9 @@ _OGM_CANDIDATE = re.compile(r"(?<!\d)(?=(\d(?:[ /.\-]?\d){11})(?!\d))")
 _RF_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[Rr][Ff] ?(\d\d)((?: ?[A-Za-z0-9]+)+)")
 
 
+_NO_SEPARATORS = str.maketrans("", "", " /.-")  # what may stand between an OGM's digits
+
+
 def _rf_candidates(check_digits: str, tail: str) -> list[str]:
     tokens = tail.split()
     # A printed RF is grouped by four: continue over tokens only while the previous one is a
@@ -206,8 +209,10 @@ def find(text: str) -> list[Reference]:
         start, end = match.start(1), match.start(1) + len(candidate)
         if any(s < end and start < e for s, e in taken):
             continue
-        digits = _digits(candidate)
-        if ogm_vcs.is_valid(digits):
+        digits = candidate.translate(_NO_SEPARATORS)
+        # Most runs of twelve digits in free text are not references: a quick look at the
+        # check digits first, stdnum's full check only for the few that pass it.
+        if (int(digits[:10]) % 97 or 97) == int(digits[10:]) and ogm_vcs.is_valid(digits):
             found.append((start, Reference("ogm", digits)))
             taken.append((start, end))
     for match in _RF_CANDIDATE.finditer(text):

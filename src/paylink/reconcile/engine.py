@@ -105,6 +105,9 @@ class _Trace(NamedTuple):
     notes: tuple[str, ...]
 
 
+_new_trace = tuple.__new__  # a _Trace without NamedTuple's Python-level __new__ (hot loop)
+
+
 def _describe(tx: BankTransaction) -> str:
     parts = [f"{tx.id}: {tx.amount} on {tx.booking_date.isoformat()}"]
     if tx.counterparty_name or tx.counterparty_iban:
@@ -361,6 +364,7 @@ class Reconciler:
         """
         index = open_items if isinstance(open_items, OpenItemIndex) else self.index(open_items)
         rules = self.rules
+        funcs = [r.func for r in rules]
         threshold = self.auto_threshold
         proposals: list[Proposal] = []
         unmatched: list[str] = []
@@ -368,30 +372,29 @@ class Reconciler:
         for n, tx in enumerate(transactions, start=1):
             if progress is not None and n % 10_000 == 0:
                 progress(n)
-            if tx.id in traces:
-                raise ValidationError(f"transaction {tx.id!r} appears twice", field="id")
+            tx_id = tx.id
+            if tx_id in traces:
+                raise ValidationError(f"transaction {tx_id!r} appears twice", field="id")
             found: list[_Checked] = []
-            winner: Rule | None = None
             dropped_at: dict[int, int] | None = None
-            tried = len(rules)
-            for pos, r in enumerate(rules):
-                raw = r.func(tx, index)
+            for pos, func in enumerate(funcs):
+                raw = func(tx, index)
                 if not raw:
                     continue
-                valid, dropped = _valid(tx, index, raw)
+                found, dropped = _valid(tx, index, raw)
                 if dropped:
                     dropped_at = dropped_at or {}
                     dropped_at[pos] = dropped
-                if valid:
-                    found, winner, tried = valid, r, pos + 1
+                if found:
                     break
-            if winner is None:
-                unmatched.append(tx.id)
-                traces[tx.id] = _Trace(tx, tried, (), dropped_at, ())
+            if not found:
+                unmatched.append(tx_id)
+                traces[tx_id] = _new_trace(_Trace, (tx, len(funcs), (), dropped_at, ()))
                 continue
-            proposal, notes = _decide(tx, index, winner, found, threshold)
+            proposal, notes = _decide(tx, index, rules[pos], found, threshold)
             proposals.append(proposal)
-            traces[tx.id] = _Trace(tx, tried, tuple(c[0] for c in found), dropped_at, tuple(notes))
+            chosen = (found[0][0],) if len(found) == 1 else tuple(c[0] for c in found)
+            traces[tx_id] = _new_trace(_Trace, (tx, pos + 1, chosen, dropped_at, notes))
         return ReconcileResult(
             proposals=tuple(proposals),
             unmatched=tuple(unmatched),
@@ -404,7 +407,7 @@ class Reconciler:
 
 # A checked candidate: the candidate, the positions and minor units of its allocations, and
 # the write-off in minor units. The engine works on these integers from here on.
-_Checked = tuple[Candidate, list[tuple[int, int]], int]
+_Checked = tuple[Candidate, tuple[tuple[int, int], ...], int]
 
 
 def _valid(
@@ -414,23 +417,38 @@ def _valid(
     out: list[_Checked] = []
     paid = index.amount_minor(tx)
     remaining = index._remaining
+    currencies = index._currency
     tx_currency = tx.currency
     for c in candidates:
         if not isinstance(c, Candidate) or not c.allocations or not 0 <= c.confidence <= 1:
+            continue
+        at = c._at
+        if at is not None and c.write_off is None:
+            # a built-in rule's candidate: its positions and amounts are those of the index
+            total = 0
+            for pos, minor in at:
+                if currencies[pos] == tx_currency:
+                    total += minor
+            if total <= paid:
+                out.append((c, at, 0))
             continue
         total = 0
         taken: list[tuple[int, int]] = []
         ok = True
         for item, amount in c.allocations:
-            pos = index._find(item)
-            if pos is None or amount.currency != item.currency or any(p == pos for p, _ in taken):
+            found = index._find(item)
+            if (
+                found is None
+                or amount.currency != item.currency
+                or any(p == found for p, _ in taken)
+            ):
                 ok = False
                 break
             minor = amount.minor_units
-            if minor <= 0 or minor > remaining[pos]:
+            if minor <= 0 or minor > remaining[found]:
                 ok = False
                 break
-            taken.append((pos, minor))
+            taken.append((found, minor))
             if item.currency == tx_currency:
                 total += minor
         if not ok or total > paid:
@@ -438,16 +456,16 @@ def _valid(
         write_off = 0
         if c.write_off is not None:
             item, _ = c.allocations[0]
-            pos, minor = taken[0]
+            found, minor = taken[0]
             write_off = c.write_off.minor_units
             if (
                 len(taken) != 1
                 or c.write_off.currency != item.currency
                 or write_off <= 0
-                or minor + write_off > remaining[pos]
+                or minor + write_off > remaining[found]
             ):
                 continue
-        out.append((c, taken, write_off))
+        out.append((c, tuple(taken), write_off))
     return out, len(candidates) - len(out)
 
 
@@ -457,7 +475,7 @@ def _decide(
     winner: Rule,
     found: list[_Checked],
     threshold: float,
-) -> tuple[Proposal, list[str]]:
+) -> tuple[Proposal, tuple[str, ...]]:
     ranked = sorted(found, key=lambda c: -c[0].confidence) if len(found) > 1 else found
     best, taken, write_off = ranked[0]
     items = index.items
@@ -465,11 +483,15 @@ def _decide(
     confidence = best.confidence
     notes: list[str] = []
     review = False
-    rivals = [
-        c
-        for c in ranked[1:]
-        if best.confidence - c[0].confidence < _EQUAL and {p for p, _ in c[1]} != positions
-    ]
+    rivals = (
+        [
+            c
+            for c in ranked[1:]
+            if best.confidence - c[0].confidence < _EQUAL and {p for p, _ in c[1]} != positions
+        ]
+        if len(ranked) > 1
+        else []
+    )
     if rivals:
         confidence = confidence / (1 + len(rivals))
         review = True
@@ -479,7 +501,11 @@ def _decide(
             "the first is proposed for review, never applied automatically"
         )
     currency = tx.currency
-    same = all(items[p].currency == currency for p in positions)
+    currencies = index._currency
+    if len(taken) == 1:
+        same = currencies[taken[0][0]] == currency
+    else:
+        same = all(currencies[p] == currency for p in positions)
     if not same:
         confidence = min(confidence, 0.5)
         review = True
@@ -496,7 +522,7 @@ def _decide(
         notes.append(
             f"an earlier ambiguous transaction could also pay {numbers}; not applied automatically"
         )
-    if winner.name not in ("exact_reference", "text_reference") and (
+    if winner.name not in _NAMING_RULES and (
         tx.structured_reference is not None or tx.remittance_text
     ):
         named = _named_elsewhere(tx, index, positions)
@@ -508,49 +534,66 @@ def _decide(
                 "proposal does not pay"
             )
     # reserve what the proposal allocates, so no later transaction takes it again
+    take = index._take
     for pos, minor in taken:
-        index._take(pos, minor + write_off)
+        take(pos, minor + write_off)
     for c in rivals:
         for pos, _ in c[1]:
             if pos not in positions:
                 contested.add(pos)
-    remaining = index._remaining
     if same:
-        excess_minor = index.amount_minor(tx) - sum(minor for _, minor in taken)
-        residual_minor = sum(remaining[p] for p in positions)
+        remaining = index._remaining
+        paid = 0
+        residual_minor = 0
+        for pos, minor in taken:
+            paid += minor
+            residual_minor += remaining[pos]
+        excess_minor = index.amount_minor(tx) - paid
     else:
         excess_minor = residual_minor = 0
     explanation = best.explanation
     if notes:
         explanation += " — " + "; ".join(notes)
-    auto = not review and confidence >= threshold
+    allocations = best.allocations
+    if len(allocations) == 1:
+        item, amount = allocations[0]
+        shares: tuple[Allocation, ...] = (Allocation(item.number, amount, item.invoice_id),)
+    else:
+        shares = tuple(Allocation(i.number, a, i.invoice_id) for i, a in allocations)
     return (
         Proposal(
             transaction_id=tx.id,
             transaction_amount=tx.amount,
-            allocations=tuple(Allocation(i.number, a, i.invoice_id) for i, a in best.allocations),
+            allocations=shares,
             rule=winner.name,
             confidence=confidence,
             explanation=explanation,
-            auto=auto,
+            auto=not review and confidence >= threshold,
             excess=money_from_minor(excess_minor, currency) if excess_minor > 0 else None,
             residual=money_from_minor(residual_minor, currency) if residual_minor > 0 else None,
             write_off=best.write_off,
         ),
-        notes,
+        tuple(notes),
     )
+
+
+# the rules that decide by the transaction's reference themselves
+_NAMING_RULES = frozenset({"exact_reference", "text_reference"})
 
 
 def _named_elsewhere(tx: BankTransaction, index: OpenItemIndex, chosen: set[int]) -> list[str]:
     """Open invoices the transaction names by reference that the proposal does not pay."""
     direction: Direction = "sale" if tx.is_credit else "purchase"
-    refs = [tx.structured_reference] if tx.structured_reference else []
-    refs += index.text_references(tx)
+    refs = index._text_references(tx)
+    if tx.structured_reference is not None:
+        refs = [tx.structured_reference, *refs]
+    table = index._reference[direction]
+    items = index.items
     named: dict[str, None] = {}
     for ref in refs:
-        for item in index.by_reference(ref.value, direction):
-            if index._find(item) not in chosen:
-                named[item.number] = None
+        for pos in index._open_positions(table.get(ref.value)):
+            if pos not in chosen:
+                named[items[pos].number] = None
     return list(named)
 
 

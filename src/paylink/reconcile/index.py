@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import string
 import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
@@ -55,8 +56,11 @@ def name_tokens(name: str | None) -> frozenset[str]:
     """
     if not name:
         return frozenset()
-    text = unicodedata.normalize("NFKD", name.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if name.isascii():  # most names: no accents to strip, and casefold() is lower()
+        text = name.lower()
+    else:
+        text = unicodedata.normalize("NFKD", name.casefold())
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     words = _NON_ALNUM.sub(" ", _DOTTED.sub("", text)).split()
     return frozenset(w for w in words if w not in LEGAL_SUFFIXES)
 
@@ -65,7 +69,7 @@ def name_tokens(name: str | None) -> frozenset[str]:
 # most one separator between two of them (OGM), or "RF" and two check digits.
 _MAYBE_REFERENCE = re.compile(r"\d(?:[ /.\-]?\d){11}|[Rr][Ff] ?\d\d")
 _NOT_NUMBER = re.compile(r"[^0-9A-Z]+")
-_NOT_DIGIT = re.compile(r"[^0-9]+")
+_NO_LETTERS = str.maketrans("", "", string.ascii_uppercase)  # normalised numbers: 0-9 A-Z
 
 
 def normalize_number(number: str) -> str:
@@ -122,7 +126,13 @@ def _add(table: dict[_K, _Bucket], key: _K, pos: int) -> None:
     old = table.get(key)
     if old is None:
         table[key] = pos
-    elif isinstance(old, int):
+    else:
+        _grow(table, key, old, pos)
+
+
+def _grow(table: dict[_K, _Bucket], key: _K, old: _Bucket, pos: int) -> None:
+    # a second (third, ...) item under one key: the bucket becomes a list
+    if isinstance(old, int):
         table[key] = [old, pos]
     else:
         old.append(pos)
@@ -169,6 +179,19 @@ def _per_direction() -> dict[str, dict[Any, Any]]:
     return {"sale": {}, "purchase": {}}
 
 
+class _Customer:
+    """What the index keeps of one customer (or supplier): its open items, those items by open
+    amount, its IBANs and the name to show. One record per customer, shared by its items."""
+
+    __slots__ = ("amounts", "ibans", "name", "open")
+
+    def __init__(self, pos: int, minor: int, ibans: tuple[str, ...], name: str) -> None:
+        self.open: dict[int, None] = {pos: None}
+        self.amounts: dict[int, _SetBucket] = {minor: pos}
+        self.ibans = ibans
+        self.name = name
+
+
 class OpenItemIndex:
     """Open items indexed for the rules, with what is still open of each during a run.
 
@@ -181,77 +204,122 @@ class OpenItemIndex:
         self.settings = settings or MatchSettings()
         self.items: list[OpenItem] = []
         self._remaining: list[int] = []
+        self._currency: list[str] = []  # per position: the item's currency
+        self._owner: list[_Customer] = []  # per position: the item's customer record
         self._contested: set[int] = set()
-        self._by_id: dict[int, int] = {}
         # per direction ("sale", "purchase"): plain string keys, no tuple per entry
         self._pos: dict[str, dict[str, int]] = _per_direction()
         self._reference: dict[str, dict[str, _Bucket]] = _per_direction()
         self._number: dict[str, dict[str, _Bucket]] = _per_direction()
         self._digits: dict[str, dict[str, _Bucket]] = _per_direction()
-        self._customer: dict[str, dict[str, dict[int, None]]] = _per_direction()
-        self._customer_amount: dict[str, dict[str, dict[int, _SetBucket]]] = _per_direction()
-        self._customer_names: dict[str, dict[str, str]] = _per_direction()
+        self._customers: dict[str, dict[str, _Customer]] = _per_direction()
         self._iban: dict[str, dict[str, tuple[str, ...]]] = _per_direction()
         self._name: dict[str, dict[str, tuple[str, ...]]] = _per_direction()
         self._e2e: dict[str, _Bucket] = {}
-        self._amount: dict[tuple[str, str], dict[int, _SetBucket]] = {}
+        # (currency, direction) -> open amount -> items: only custom rules ask for it, so it is
+        # built on the first by_amount() call, from what is open then
+        self._amount: dict[tuple[str, str], dict[int, _SetBucket]] | None = None
         self._memo_tx: BankTransaction | None = None
+        self._memo_minor = 0
         self._memo: dict[str, Any] = {}
         self._numbers_memo: tuple[tuple[str, str], tuple[int, ...]] | None = None
+        self._build(items)
+
+    def _build(self, items: Iterable[OpenItem]) -> None:
+        # One pass with every table filled inline: at a million items, each function call and
+        # each dict lookup saved per item is a visible share of the run.
         min_len = self.settings.min_number_length
+        exponents = CURRENCY_EXPONENTS
+        not_number = _NOT_NUMBER.sub
         names: dict[str, str] = {}
+        tables = {
+            d: (
+                self._pos[d],
+                self._reference[d],
+                self._number[d],
+                self._digits[d],
+                self._customers[d],
+                self._iban[d],
+                self._name[d],
+            )
+            for d in ("sale", "purchase")
+        }
+        last_d = ""
+        all_items, remaining, owners, e2e = self.items, self._remaining, self._owner, self._e2e
+        currencies = self._currency
         for pos, item in enumerate(items):
             d = item.direction
-            number_pos = self._pos[d]
-            if item.number in number_pos:
+            if d != last_d:
+                pos_t, ref_t, num_t, dig_t, cust_t, iban_t, name_t = tables[d]
+                last_d = d
+            number = item.number
+            if pos_t.setdefault(number, pos) != pos:
                 raise ValidationError(
-                    f"invoice number {item.number!r} appears twice among the {d} items",
+                    f"invoice number {number!r} appears twice among the {d} items",
                     field="number",
                 )
-            minor = item.open_amount.minor_units
+            amount = item.open_amount
+            minor = int(amount.amount.scaleb(exponents[amount.currency]))
             if minor <= 0:
                 raise ValidationError(
-                    f"invoice {item.number!r} has nothing open ({item.open_amount})",
-                    field="open_amount",
+                    f"invoice {number!r} has nothing open ({amount})", field="open_amount"
                 )
-            number_pos[item.number] = pos
-            self._by_id[id(item)] = pos
-            self.items.append(item)
-            self._remaining.append(minor)
-            if item.reference is not None:
-                _add(self._reference[d], item.reference.value, pos)
-            number = normalize_number(item.number)
-            if len(number) >= min_len:
-                _add(self._number[d], number, pos)
-                digits = _NOT_DIGIT.sub("", number)
-                if len(digits) > min_len and digits != number:
-                    _add(self._digits[d], digits, pos)
+            all_items.append(item)
+            remaining.append(minor)
+            currencies.append(amount.currency)
+            ref = item.reference
+            if ref is not None:
+                key = ref.value
+                old = ref_t.setdefault(key, pos)
+                if old != pos:
+                    _grow(ref_t, key, old, pos)
+            norm = number.upper()
+            if not (norm.isascii() and norm.isalnum()):
+                plain = norm.replace("-", "")  # most numbers: letters, digits and dashes
+                norm = plain if plain.isascii() and plain.isalnum() else not_number("", norm)
+            if len(norm) >= min_len:
+                old = num_t.setdefault(norm, pos)
+                if old != pos:
+                    _grow(num_t, norm, old, pos)
+                digits = norm.translate(_NO_LETTERS)
+                if len(digits) > min_len and digits != norm:
+                    old = dig_t.setdefault(digits, pos)
+                    if old != pos:
+                        _grow(dig_t, digits, old, pos)
             if item.end_to_end_id:
-                _add(self._e2e, item.end_to_end_id, pos)
-            customer = item.customer
-            own = self._customer[d].get(customer)
-            if own is None:
-                own = self._customer[d][customer] = {}
-                self._customer_amount[d][customer] = {}
+                _add(e2e, item.end_to_end_id, pos)
+            ibans = item.customer_ibans
+            customer = item.customer_key or (ibans[0] if ibans else item.customer_name or "")
+            record = cust_t.get(customer)
+            if record is None:
                 raw = item.customer_name or ""
-                self._customer_names[d][customer] = raw or _display_key(customer)
-                key = names.get(raw)
-                if key is None:
-                    key = names[raw] = " ".join(sorted(name_tokens(raw)))
-                if key:
-                    known = self._name[d].get(key, ())
-                    if customer not in known:
-                        self._name[d][key] = (*known, customer)
-            own[pos] = None
-            _add_set(self._customer_amount[d][customer], minor, pos)
-            amounts = self._amount.get((item.currency, d))
-            if amounts is None:
-                amounts = self._amount[(item.currency, d)] = {}
-            _add_set(amounts, minor, pos)
-            for iban in item.customer_ibans:
-                known = self._iban[d].get(iban, ())
-                if customer not in known:
-                    self._iban[d][iban] = (*known, customer)
+                record = cust_t[customer] = _Customer(
+                    pos, minor, ibans, raw or _display_key(customer)
+                )
+                name_key = names.get(raw)
+                if name_key is None:
+                    name_key = names[raw] = " ".join(sorted(name_tokens(raw)))
+                if name_key:
+                    same_name = name_t.get(name_key, ())
+                    if customer not in same_name:
+                        name_t[name_key] = (*same_name, customer)
+                new_ibans: tuple[str, ...] = ibans
+            else:
+                record.open[pos] = None
+                _add_set(record.amounts, minor, pos)
+                # the IBANs are usually those of the customer's first item: nothing to add
+                if ibans == record.ibans:
+                    new_ibans = ()
+                else:
+                    new_ibans = tuple(i for i in ibans if i not in record.ibans)
+                    record.ibans = (*record.ibans, *new_ibans)
+            owners.append(record)
+            for iban in new_ibans:
+                payers = iban_t.get(iban)
+                if payers is None:
+                    iban_t[iban] = (customer,)
+                elif customer not in payers:
+                    iban_t[iban] = (*payers, customer)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -259,31 +327,39 @@ class OpenItemIndex:
     # -- per-transaction memo (rules of one transaction share this work) ---------------------
     def _memo_for(self, tx: BankTransaction) -> dict[str, Any]:
         if self._memo_tx is not tx:
-            self._memo_tx = tx
-            self._memo = {}
+            self._start(tx)
         return self._memo
+
+    def _start(self, tx: BankTransaction) -> None:
+        # a new transaction: forget what was worked out for the previous one
+        self._memo_tx = tx
+        self._memo = {}
+        amount = tx.amount
+        self._memo_minor = abs(int(amount.amount.scaleb(CURRENCY_EXPONENTS[amount.currency])))
 
     def amount_minor(self, tx: BankTransaction) -> int:
         """The transaction's amount in minor units, without sign (computed once per
         transaction)."""
-        memo = self._memo_for(tx)
-        value = memo.get("minor")
-        if value is None:
-            value = memo["minor"] = abs(tx.amount.minor_units)
-        return int(value)
+        if self._memo_tx is not tx:
+            self._start(tx)
+        return self._memo_minor
 
     def text_references(self, tx: BankTransaction) -> list[Reference]:
         """The valid references in the transaction's remittance text (found once per
         transaction, see :func:`paylink.references.find`)."""
+        return list(self._text_references(tx))
+
+    def _text_references(self, tx: BankTransaction) -> list[Reference]:
+        # the memoised list itself: for the built-in rules, which do not change it
         text = tx.remittance_text
         if not text:
             return []
         memo = self._memo_for(tx)
-        refs = memo.get("refs")
+        refs: list[Reference] | None = memo.get("refs")
         if refs is None:
             # most texts cannot hold a reference: skip the full search for those
             refs = memo["refs"] = find(text) if _MAYBE_REFERENCE.search(text) else []
-        return list(refs)
+        return refs
 
     def counterparty(
         self, tx: BankTransaction, direction: Direction = "sale"
@@ -291,25 +367,26 @@ class OpenItemIndex:
         """Who the transaction's counterparty is among the customers: ``(keys, "iban")`` when
         the IBAN is known, else ``(keys, "name")`` by a loose name match (once per
         transaction)."""
+        keys, how = self._counterparty(tx, direction)
+        return list(keys), how
+
+    def _counterparty(
+        self, tx: BankTransaction, direction: Direction = "sale"
+    ) -> tuple[tuple[str, ...], str]:
         memo = self._memo_for(tx)
         slot = "who-" + direction
-        found = memo.get(slot)
+        found: tuple[tuple[str, ...], str] | None = memo.get(slot)
         if found is None:
-            by_iban = self.customers_by_iban(tx.counterparty_iban, direction)
+            by_iban = self._customers_by_iban(tx.counterparty_iban, direction)
             if by_iban:
                 found = (by_iban, "iban")
             else:
-                found = (self.customers_by_name(tx.counterparty_name, direction), "name")
+                found = (tuple(self.customers_by_name(tx.counterparty_name, direction)), "name")
             memo[slot] = found
-        return list(found[0]), str(found[1])
+        return found
 
     # -- state during a run -------------------------------------------------------------------
     def _position(self, item: OpenItem) -> int:
-        # by identity first (the items list keeps every item alive, so ids are stable); an
-        # equal item built elsewhere is found by its (direction, number)
-        pos = self._by_id.get(id(item))
-        if pos is not None:
-            return pos
         try:
             return self._pos[item.direction][item.number]
         except KeyError:
@@ -357,36 +434,59 @@ class OpenItemIndex:
 
     def _find(self, item: OpenItem) -> int | None:
         """The item's position, or ``None`` when it is not in this index."""
-        pos = self._by_id.get(id(item))
-        if pos is None:
-            pos = self._pos[item.direction].get(item.number)
-        return pos
+        return self._pos[item.direction].get(item.number)
 
     def _take(self, pos: int, take: int) -> None:
         """Take ``take`` minor units off the item at ``pos`` (the caller checked the amount)."""
-        item = self.items[pos]
-        old = self._remaining[pos]
-        new = old - take
-        self._remaining[pos] = new
-        d, customer = item.direction, item.customer
-        by_amount = self._customer_amount[d][customer]
-        amounts = self._amount[(item.currency, d)]
-        _discard(by_amount, old, pos)
+        remaining = self._remaining
+        old = remaining[pos]
+        new = remaining[pos] = old - take
+        record = self._owner[pos]
+        amounts = record.amounts
         _discard(amounts, old, pos)
         if new:
-            _add_set(by_amount, new, pos)
             _add_set(amounts, new, pos)
         else:
-            self._customer[d][customer].pop(pos, None)
+            record.open.pop(pos, None)
+        if self._amount is not None:
+            item = self.items[pos]
+            table = self._amount[(item.currency, item.direction)]
+            _discard(table, old, pos)
+            if new:
+                _add_set(table, new, pos)
+
+    def _amounts(self) -> dict[tuple[str, str], dict[int, _SetBucket]]:
+        # built on first use, from what is open now; _take keeps it current from then on
+        if self._amount is None:
+            table: dict[tuple[str, str], dict[int, _SetBucket]] = {}
+            for pos, (item, left) in enumerate(zip(self.items, self._remaining, strict=True)):
+                if left > 0:
+                    key = (item.currency, item.direction)
+                    amounts = table.get(key)
+                    if amounts is None:
+                        amounts = table[key] = {}
+                    _add_set(amounts, left, pos)
+            self._amount = table
+        return self._amount
 
     # -- lookups ------------------------------------------------------------------------------
+    # The public lookups return open items; the built-in rules use the positions behind them
+    # (_open_positions and friends), which saves finding each item's position again.
     def _open(self, positions: Iterable[int]) -> list[OpenItem]:
         remaining, items = self._remaining, self.items
         return [items[p] for p in positions if remaining[p] > 0]
 
+    def _open_positions(self, bucket: _Bucket | None) -> list[int]:
+        if bucket is None:
+            return []
+        remaining = self._remaining
+        if isinstance(bucket, int):
+            return [bucket] if remaining[bucket] > 0 else []
+        return [p for p in bucket if remaining[p] > 0]
+
     def by_reference(self, value: str, direction: Direction = "sale") -> list[OpenItem]:
         """Open items whose structured reference has the compact form ``value``."""
-        return self._open(_positions(self._reference[direction].get(value)))
+        return self._open(self._open_positions(self._reference[direction].get(value)))
 
     def by_number(self, number: str, direction: Direction = "sale") -> list[OpenItem]:
         """Open items whose invoice number is ``number`` once normalised (or has its digits)."""
@@ -403,28 +503,36 @@ class OpenItemIndex:
         glued and looked up, so ``INV 2026-0042`` and ``inv2026/0042`` both find
         ``INV-2026-0042``; a run of digits alone also finds it by its digits (``20260042``).
         """
+        items = self.items
+        return [items[p] for p in self._numbers_in_text(text, direction)]
+
+    def _numbers_in_text(self, text: str | None, direction: Direction = "sale") -> list[int]:
         if not text:
             return []
         memo_key = (text, direction)
         if self._numbers_memo is not None and self._numbers_memo[0] == memo_key:
-            return self._open(self._numbers_memo[1])
-        tokens = _TOKEN.findall(text)[:80]
-        found: dict[int, None] = {}
-        min_len = self.settings.min_number_length
-        numbers, digits_table = self._number[direction], self._digits[direction]
-        for i in range(len(tokens)):
-            joined = ""
-            for token in tokens[i : i + 3]:
-                joined += token.upper()
-                if len(joined) < min_len:
-                    continue
-                hits = numbers.get(joined)
-                if hits is None and joined.isdigit():
-                    hits = digits_table.get(joined)
-                for p in _positions(hits):
-                    found[p] = None
-        self._numbers_memo = (memo_key, tuple(found))
-        return self._open(found)
+            found: Iterable[int] = self._numbers_memo[1]
+        else:
+            tokens = _TOKEN.findall(text)[:80]
+            hits_at: dict[int, None] = {}
+            min_len = self.settings.min_number_length
+            numbers, digits_table = self._number[direction], self._digits[direction]
+            for i in range(len(tokens)):
+                joined = ""
+                for token in tokens[i : i + 3]:
+                    joined += token.upper()
+                    if len(joined) < min_len:
+                        continue
+                    hits = numbers.get(joined)
+                    if hits is None and joined.isdigit():
+                        hits = digits_table.get(joined)
+                    if hits is not None:
+                        for p in _positions(hits):
+                            hits_at[p] = None
+            found = tuple(hits_at)
+            self._numbers_memo = (memo_key, found)
+        remaining = self._remaining
+        return [p for p in found if remaining[p] > 0]
 
     def by_end_to_end_id(self, end_to_end_id: str) -> list[OpenItem]:
         """Open purchase items paid from our SEPA file with this end-to-end id."""
@@ -432,9 +540,16 @@ class OpenItemIndex:
 
     def customers_by_iban(self, iban: str | None, direction: Direction = "sale") -> list[str]:
         """Keys of the customers known to pay from (or, for purchases, be paid to) ``iban``."""
+        return list(self._customers_by_iban(iban, direction))
+
+    def _customers_by_iban(self, iban: str | None, direction: Direction) -> tuple[str, ...]:
         if not iban:
-            return []
-        return list(self._iban[direction].get(normalize_iban(iban), ()))
+            return ()
+        table = self._iban[direction]
+        found = table.get(iban)  # most IBANs arrive in their compact form already
+        if found is None:
+            found = table.get(normalize_iban(iban), ())
+        return found
 
     def customers_by_name(self, name: str | None, direction: Direction = "sale") -> list[str]:
         """Keys of the customers whose name matches ``name`` loosely.
@@ -467,29 +582,39 @@ class OpenItemIndex:
 
     def customer_name(self, customer: str, direction: Direction = "sale") -> str:
         """The customer's name as the items give it (``customer`` itself when none)."""
-        return self._customer_names[direction].get(customer, customer)
+        record = self._customers[direction].get(customer)
+        return customer if record is None else record.name
 
     def items_of_customer(self, customer: str, direction: Direction = "sale") -> list[OpenItem]:
         """The customer's open items, in the order given."""
-        return self._open(self._customer[direction].get(customer, ()))
+        record = self._customers[direction].get(customer)
+        return [] if record is None else self._open(record.open)
 
     def count_of_customer(self, customer: str, direction: Direction = "sale") -> int:
         """How many open items the customer has (cheap: no list is built)."""
-        return len(self._customer[direction].get(customer, ()))
+        record = self._customers[direction].get(customer)
+        return 0 if record is None else len(record.open)
 
     def by_customer_amount(
         self, customer: str, amount: Money, direction: Direction = "sale"
     ) -> list[OpenItem]:
         """The customer's items whose open amount is exactly ``amount``."""
-        by_amount = self._customer_amount[direction].get(customer)
-        if not by_amount:
-            return []
-        found = _positions(by_amount.get(amount.minor_units))
-        return [self.items[p] for p in found if self.items[p].currency == amount.currency]
+        items = self.items
+        return [
+            items[p]
+            for p in self._by_customer_minor(customer, amount.minor_units, direction)
+            if items[p].currency == amount.currency
+        ]
+
+    def _by_customer_minor(self, customer: str, minor: int, direction: Direction) -> Iterable[int]:
+        record = self._customers[direction].get(customer)
+        if record is None:
+            return ()
+        return _positions(record.amounts.get(minor))
 
     def by_amount(self, amount: Money, direction: Direction = "sale") -> list[OpenItem]:
         """All open items of ``amount``'s currency whose open amount is exactly ``amount``."""
-        amounts = self._amount.get((amount.currency, direction))
+        amounts = self._amounts().get((amount.currency, direction))
         if not amounts:
             return []
         return [self.items[p] for p in _positions(amounts.get(amount.minor_units))]

@@ -82,6 +82,11 @@ class Candidate:
     confidence: float
     explanation: str
     write_off: Money | None = None
+    # The built-in rules say where their items sit in the index and the amounts in minor
+    # units, so the engine need not look them up again: ((position, minor units), ...).
+    _at: tuple[tuple[int, int], ...] | None = attrs.field(
+        default=None, kw_only=True, eq=False, repr=False, alias="_at"
+    )
 
     @classmethod
     def full(
@@ -94,6 +99,28 @@ class Candidate:
     def items(self) -> tuple[OpenItem, ...]:
         """The open items this candidate pays."""
         return tuple(item for item, _ in self.allocations)
+
+
+def _full(
+    index: OpenItemIndex,
+    pos: int,
+    confidence: float,
+    explanation: str,
+    amount: Money | None = None,
+) -> Candidate:
+    """A candidate paying what is open of the item at ``pos``; ``amount``, when given, is that
+    open amount as a Money already at hand (the transaction's own, for an exact match)."""
+    minor = index._remaining[pos]
+    money = amount if amount is not None else money_from_minor(minor, index._currency[pos])
+    return Candidate(((index.items[pos], money),), confidence, explanation, _at=((pos, minor),))
+
+
+def _part(
+    index: OpenItemIndex, pos: int, minor: int, amount: Money, confidence: float, explanation: str
+) -> Candidate:
+    """A candidate giving ``amount`` (``minor`` units, less than is open) to the item at
+    ``pos``."""
+    return Candidate(((index.items[pos], amount),), confidence, explanation, _at=((pos, minor),))
 
 
 RuleFunction = Callable[[BankTransaction, OpenItemIndex], Sequence[Candidate]]
@@ -162,28 +189,39 @@ def _who(tx: BankTransaction) -> str:
     return tx.counterparty_name or "the payer"
 
 
-def _list(items: Iterable[OpenItem]) -> str:
-    return ", ".join(item.number for item in items)
+def _numbers(index: OpenItemIndex, positions: Iterable[int]) -> str:
+    items = index.items
+    return ", ".join(items[p].number for p in positions)
+
+
+def _reference_positions(
+    index: OpenItemIndex, refs: Iterable[Reference], direction: Direction
+) -> list[int]:
+    """The open items the references name, each once, in order of appearance."""
+    table = index._reference[direction]
+    found: dict[int, None] = {}
+    for ref in refs:
+        for p in index._open_positions(table.get(ref.value)):
+            found[p] = None
+    return list(found)
 
 
 def _named(
     tx: BankTransaction, index: OpenItemIndex, direction: Direction
-) -> tuple[list[OpenItem], str, float]:
-    """The open items the transaction names, how, and how much that naming is worth."""
+) -> tuple[list[int], str, float]:
+    """The open items the transaction names (positions), how, and what that naming is worth."""
     if tx.structured_reference is not None:
-        items = index.by_reference(tx.structured_reference.value, direction)
-        if items:
-            return items, f"the structured reference {_show(tx.structured_reference)}", 0.96
-    refs = index.text_references(tx)
-    found: dict[int, OpenItem] = {}
-    for ref in refs:
-        for item in index.by_reference(ref.value, direction):
-            found[id(item)] = item
-    if found:
-        return list(found.values()), "the reference in the remittance text", 0.93
-    items = index.numbers_in_text(tx.remittance_text, direction)
-    if items:
-        return items, "the invoice number in the remittance text", 0.85
+        positions = index._open_positions(
+            index._reference[direction].get(tx.structured_reference.value)
+        )
+        if positions:
+            return positions, f"the structured reference {_show(tx.structured_reference)}", 0.96
+    positions = _reference_positions(index, index._text_references(tx), direction)
+    if positions:
+        return positions, "the reference in the remittance text", 0.93
+    positions = index._numbers_in_text(tx.remittance_text, direction)
+    if positions:
+        return positions, "the invoice number in the remittance text", 0.85
     return [], "", 0.0
 
 
@@ -191,53 +229,73 @@ def _same_currency(tx: BankTransaction, items: Iterable[OpenItem]) -> list[OpenI
     return [item for item in items if item.currency == tx.currency]
 
 
+def _in_currency(index: OpenItemIndex, positions: Iterable[int], currency: str) -> list[int]:
+    currencies = index._currency
+    return [p for p in positions if currencies[p] == currency]
+
+
 def _pay_all(
-    tx: BankTransaction,
-    index: OpenItemIndex,
-    items: Sequence[OpenItem],
-    confidence: float,
-    explanation: str,
+    index: OpenItemIndex, positions: Sequence[int], confidence: float, explanation: str
 ) -> Candidate:
-    allocations = tuple((item, index.remaining(item)) for item in items)
-    return Candidate(allocations, confidence, explanation)
+    """A candidate paying what is open of each item at ``positions``."""
+    items, remaining, currencies = index.items, index._remaining, index._currency
+    at = tuple((p, remaining[p]) for p in positions)
+    allocations = tuple((items[p], money_from_minor(m, currencies[p])) for p, m in at)
+    return Candidate(allocations, confidence, explanation, _at=at)
 
 
 def _customers(
     tx: BankTransaction, index: OpenItemIndex, direction: Direction = "sale"
-) -> tuple[list[str], str]:
+) -> tuple[tuple[str, ...], str]:
     """Customers the counterparty is: by IBAN when the IBAN is known, else by name."""
-    return index.counterparty(tx, direction)
+    return index._counterparty(tx, direction)
+
+
+def _open_of_customer(index: OpenItemIndex, customer: str, direction: Direction) -> list[int]:
+    record = index._customers[direction].get(customer)
+    if record is None:
+        return []
+    remaining = index._remaining
+    return [p for p in record.open if remaining[p] > 0]
 
 
 # --- the built-in rules ------------------------------------------------------------------------
+# They use the index's positions and minor units rather than its public lookups: the same
+# answers, without building item lists and Money values for what is then thrown away.
 
 
 @rule(priority=10, name="exact_reference")
 def exact_reference(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
     """The transaction's structured reference is an open invoice's, for its exact open amount."""
-    if not tx.is_credit or tx.structured_reference is None:
-        return []
     ref = tx.structured_reference
+    if ref is None or not tx.is_credit:
+        return []
+    positions = index._open_positions(index._reference["sale"].get(ref.value))
+    if not positions:
+        return []
     amount = index.amount_minor(tx)
+    items, remaining = index.items, index._remaining
     out = []
-    for item in index.by_reference(ref.value, "sale"):
-        if item.currency != tx.currency:
+    for p in positions:
+        item = items[p]
+        if index._currency[p] != tx.currency:
             out.append(
-                Candidate.full(
-                    item,
+                _full(
                     index,
+                    p,
                     0.99,
                     f"the structured reference {_show(ref)} is that of invoice {item.number}",
                 )
             )
-        elif index.remaining_minor(item) == amount:
+        elif remaining[p] == amount:
             out.append(
-                Candidate.full(
-                    item,
+                _full(
                     index,
+                    p,
                     0.99,
                     f"the structured reference {_show(ref)} is that of invoice {item.number} and "
                     f"{tx.amount} is exactly what is open of it",
+                    tx.amount,
                 )
             )
     return out
@@ -246,45 +304,44 @@ def exact_reference(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate
 @rule(priority=20, name="text_reference")
 def text_reference(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
     """Valid references found in the remittance text name invoices whose open amounts match."""
-    if not tx.is_credit or not tx.remittance_text:
+    if not tx.remittance_text or not tx.is_credit:
         return []
-    items: dict[int, OpenItem] = {}
-    for ref in index.text_references(tx):
-        for item in index.by_reference(ref.value, "sale"):
-            items[id(item)] = item
-    if not items:
+    refs = index._text_references(tx)
+    if not refs:
+        return []
+    positions = _reference_positions(index, refs, "sale")
+    if not positions:
         return []
     amount = index.amount_minor(tx)
-    found = _same_currency(tx, items.values())
-    exact = [item for item in found if index.remaining_minor(item) == amount]
+    items, remaining = index.items, index._remaining
+    found = _in_currency(index, positions, tx.currency)
+    exact = [p for p in found if remaining[p] == amount]
     if exact:
         return [
-            Candidate.full(
-                item,
+            _full(
                 index,
+                p,
                 0.97,
                 f"the remittance text carries the reference of invoice "
-                f"{item.number} and {tx.amount} is exactly what is open of it",
+                f"{items[p].number} and {tx.amount} is exactly what is open of it",
+                tx.amount,
             )
-            for item in exact
+            for p in exact
         ]
-    if len(found) > 1 and sum(index.remaining_minor(item) for item in found) == amount:
+    if len(found) > 1 and sum(remaining[p] for p in found) == amount:
         return [
             _pay_all(
-                tx,
                 index,
                 found,
                 0.96,
-                f"the remittance text carries the references of invoices {_list(found)}, "
-                f"whose open amounts add up to {tx.amount}",
+                f"the remittance text carries the references of invoices "
+                f"{_numbers(index, found)}, whose open amounts add up to {tx.amount}",
             )
         ]
     if not found:  # only invoices in another currency: let the engine flag it
         return [
-            Candidate.full(
-                item, index, 0.97, f"the remittance text carries the reference of {item.number}"
-            )
-            for item in items.values()
+            _full(index, p, 0.97, f"the remittance text carries the reference of {items[p].number}")
+            for p in positions
         ]
     return []
 
@@ -292,44 +349,46 @@ def text_reference(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]
 @rule(priority=30, name="invoice_number")
 def invoice_number(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
     """Invoice numbers found in the remittance text, for their exact open amount (or sum)."""
-    if not tx.is_credit or not tx.remittance_text:
+    text = tx.remittance_text
+    if not text or not tx.is_credit:
         return []
-    found = _same_currency(tx, index.numbers_in_text(tx.remittance_text, "sale"))
+    found = _in_currency(index, index._numbers_in_text(text, "sale"), tx.currency)
     if not found:
         return []
     amount = index.amount_minor(tx)
-    payer = set(index.customers_by_iban(tx.counterparty_iban, "sale"))
+    items, remaining = index.items, index._remaining
+    payer = set(index._customers_by_iban(tx.counterparty_iban, "sale"))
 
-    def confidence(items: Iterable[OpenItem]) -> tuple[float, str]:
-        if payer and any(item.customer not in payer for item in items):
+    def confidence(positions: Iterable[int]) -> tuple[float, str]:
+        if payer and any(items[p].customer not in payer for p in positions):
             return 0.85, f"; but {_who(tx)} is known as another customer"
         return 0.95, ""
 
-    exact = [item for item in found if index.remaining_minor(item) == amount]
+    exact = [p for p in found if remaining[p] == amount]
     if exact:
         out = []
-        for item in exact:
-            conf, note = confidence([item])
+        for p in exact:
+            conf, note = confidence([p])
             out.append(
-                Candidate.full(
-                    item,
+                _full(
                     index,
+                    p,
                     conf,
-                    f"the remittance text names invoice {item.number} and {tx.amount} is "
+                    f"the remittance text names invoice {items[p].number} and {tx.amount} is "
                     f"exactly what is open of it{note}",
+                    tx.amount,
                 )
             )
         return out
-    if 1 < len(found) <= 12 and sum(index.remaining_minor(item) for item in found) == amount:
+    if 1 < len(found) <= 12 and sum(remaining[p] for p in found) == amount:
         conf, note = confidence(found)
         return [
             _pay_all(
-                tx,
                 index,
                 found,
                 conf,
-                f"the remittance text names invoices {_list(found)}, whose open amounts add "
-                f"up to {tx.amount}{note}",
+                f"the remittance text names invoices {_numbers(index, found)}, whose open "
+                f"amounts add up to {tx.amount}{note}",
             )
         ]
     return []
@@ -338,23 +397,29 @@ def invoice_number(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]
 @rule(priority=40, name="iban_amount")
 def iban_amount(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
     """The payer's IBAN is a known customer's, and one open invoice has exactly this amount."""
-    if not tx.is_credit:
+    if not tx.counterparty_iban or not tx.is_credit:
         return []
-    customers = index.customers_by_iban(tx.counterparty_iban, "sale")
+    customers = index._customers_by_iban(tx.counterparty_iban, "sale")
     if not customers:
         return []
     shared = len(customers) > 1
+    amount = index.amount_minor(tx)
+    items, currencies = index.items, index._currency
+    currency = tx.currency
     out = []
     for customer in customers:
-        for item in index.by_customer_amount(customer, tx.amount, "sale"):
+        for p in index._by_customer_minor(customer, amount, "sale"):
+            if currencies[p] != currency:
+                continue
             out.append(
-                Candidate.full(
-                    item,
+                _full(
                     index,
+                    p,
                     0.90 if shared else 0.95,
                     f"{_who(tx)} is the known account of {index.customer_name(customer)}, "
-                    f"whose invoice {item.number} has exactly {tx.amount} open"
+                    f"whose invoice {items[p].number} has exactly {tx.amount} open"
                     + (" (the account is shared by several customers)" if shared else ""),
+                    tx.amount,
                 )
             )
     return out
@@ -411,43 +476,54 @@ def subset_sum(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
         return []
     amount = index.amount_minor(tx)
     settings = index.settings
-    named = {id(item) for item in index.numbers_in_text(tx.remittance_text, "sale")}
+    items, remaining = index.items, index._remaining
+    named: set[int] | None = None
     out = []
     for customer in customers:
         if index.count_of_customer(customer) < 2:
             continue
-        items = _same_currency(tx, index.items_of_customer(customer, "sale"))
-        if len(items) < 2:
+        positions = _in_currency(index, _open_of_customer(index, customer, "sale"), tx.currency)
+        if len(positions) < 2:
             continue
-        considered = len(items)
+        if sum(remaining[p] for p in positions) < amount:
+            continue  # all of them together are not enough: no subset can be
+        if named is None:
+            named = set(index._numbers_in_text(tx.remittance_text, "sale"))
+        considered = len(positions)
         if considered > settings.max_subset_items:
             # invoices named in the text first, then the oldest due
-            items.sort(key=lambda it: (id(it) not in named, it.due_date or it.issue_date or _EPOCH))
-            items = items[: settings.max_subset_items]
-        values = [index.remaining_minor(item) for item in items]
+            positions.sort(
+                key=lambda p: (
+                    p not in named,
+                    items[p].due_date or items[p].issue_date or _EPOCH,
+                )
+            )
+            positions = positions[: settings.max_subset_items]
+        values = [remaining[p] for p in positions]
         solutions, complete = _subsets(values, amount, settings.max_subset_combinations)
         if not solutions:
             continue
         for solution in solutions:
-            chosen = [items[i] for i in sorted(solution)]
-            all_named = bool(named) and all(id(item) in named for item in chosen)
+            chosen = [positions[i] for i in sorted(solution)]
+            all_named = bool(named) and all(p in named for p in chosen)
             conf = 0.97 if all_named else 0.95 if how == "iban" else 0.85
             by = "account" if how == "iban" else "name"
             note = ""
             if not complete:
                 conf, note = conf * 0.5, " (the search was cut short, other sets may fit)"
-            elif len(items) < considered and not all_named:
+            elif len(positions) < considered and not all_named:
                 # unique among the invoices looked at, but not proven unique among all
                 conf = min(conf, 0.85)
-                note = f" (only {len(items)} of the customer's {considered} invoices were tried)"
+                note = (
+                    f" (only {len(positions)} of the customer's {considered} invoices were tried)"
+                )
             out.append(
                 _pay_all(
-                    tx,
                     index,
                     chosen,
                     conf,
                     f"{_who(tx)} is {index.customer_name(customer)} by {by}; invoices "
-                    f"{_list(chosen)} add up to exactly {tx.amount}{note}",
+                    f"{_numbers(index, chosen)} add up to exactly {tx.amount}{note}",
                 )
             )
     return out
@@ -464,23 +540,26 @@ def customer_tolerance(tx: BankTransaction, index: OpenItemIndex) -> list[Candid
     amount = index.amount_minor(tx)
     settings = index.settings
     tolerance = int(settings.tolerance.scaleb(tx.amount.exponent))
+    items, remaining = index.items, index._remaining
     out = []
     for customer in customers:
         name = index.customer_name(customer)
-        items = index.items_of_customer(customer, "sale")[:200]
-        for item in _same_currency(tx, items):
-            open_minor = index.remaining_minor(item)
+        positions = _open_of_customer(index, customer, "sale")[:200]
+        for p in _in_currency(index, positions, tx.currency):
+            open_minor = remaining[p]
             diff = amount - open_minor
+            number = items[p].number
             if diff == 0:
                 if how == "iban":
                     continue  # iban_amount already had its chance
                 out.append(
-                    Candidate.full(
-                        item,
+                    _full(
                         index,
+                        p,
                         0.90,
-                        f"{_who(tx)} looks like {name} by name, and invoice {item.number} "
+                        f"{_who(tx)} looks like {name} by name, and invoice {number} "
                         f"has exactly {tx.amount} open",
+                        tx.amount,
                     )
                 )
                 continue
@@ -490,14 +569,16 @@ def customer_tolerance(tx: BankTransaction, index: OpenItemIndex) -> list[Candid
             conf = base - 0.05 * abs(diff) / max(tolerance, 1)
             gap = money_from_minor(abs(diff), tx.currency)
             by = "account" if how == "iban" else "name"
+            open_money = money_from_minor(open_minor, tx.currency)
             if diff > 0:
                 out.append(
-                    Candidate.full(
-                        item,
+                    _full(
                         index,
+                        p,
                         conf,
                         f"{_who(tx)} is {name} by {by}; {tx.amount} is {gap} more than the "
-                        f"{index.remaining(item)} open on invoice {item.number} (kept as credit)",
+                        f"{open_money} open on invoice {number} (kept as credit)",
+                        open_money,
                     )
                 )
             else:
@@ -505,10 +586,10 @@ def customer_tolerance(tx: BankTransaction, index: OpenItemIndex) -> list[Candid
                 what = "written off" if write_off else "left open"
                 out.append(
                     Candidate(
-                        ((item, tx.amount),),
+                        ((items[p], tx.amount),),
                         conf,
                         f"{_who(tx)} is {name} by {by}; {tx.amount} is {gap} less than the "
-                        f"{index.remaining(item)} open on invoice {item.number} "
+                        f"{open_money} open on invoice {number} "
                         f"(within the tolerance; the difference is {what})",
                         write_off=gap if write_off else None,
                     )
@@ -522,36 +603,45 @@ def partial_payment(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate
     """An invoice named by reference or number receives less than is open: a part payment."""
     if not tx.is_credit:
         return []
-    items, how, conf = _named(tx, index, "sale")
-    items = _same_currency(tx, items)
+    positions, how, conf = _named(tx, index, "sale")
+    if not positions:
+        return []
+    positions = _in_currency(index, positions, tx.currency)
     amount = index.amount_minor(tx)
-    if len(items) == 1:
-        item = items[0]
-        if amount < index.remaining_minor(item):
+    items, remaining = index.items, index._remaining
+    if len(positions) == 1:
+        p = positions[0]
+        if amount < remaining[p]:
             return [
-                Candidate(
-                    ((item, tx.amount),),
+                _part(
+                    index,
+                    p,
+                    amount,
+                    tx.amount,
                     conf,
-                    f"{how} names invoice {item.number}; {tx.amount} pays part of the "
-                    f"{index.remaining(item)} open",
+                    f"{how} names invoice {items[p].number}; {tx.amount} pays part of the "
+                    f"{money_from_minor(remaining[p], tx.currency)} open",
                 )
             ]
         return []
-    if len(items) > 1 and amount < sum(index.remaining_minor(item) for item in items):
+    if len(positions) > 1 and amount < sum(remaining[p] for p in positions):
         allocations = []
+        at = []
         left = amount
-        for item in items:
+        for p in positions:
             if left <= 0:
                 break
-            take = min(left, index.remaining_minor(item))
-            allocations.append((item, money_from_minor(take, tx.currency)))
+            take = min(left, remaining[p])
+            allocations.append((items[p], money_from_minor(take, tx.currency)))
+            at.append((p, take))
             left -= take
         return [
             Candidate(
                 tuple(allocations),
                 min(conf, 0.80),
-                f"{how} names invoices {_list(items)}; {tx.amount} pays part of them, "
-                "allocated in the order named",
+                f"{how} names invoices {_numbers(index, positions)}; {tx.amount} pays part of "
+                "them, allocated in the order named",
+                _at=tuple(at),
             )
         ]
     return []
@@ -562,23 +652,26 @@ def overpayment(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
     """Invoices named by reference or number receive more than is open: the excess is credit."""
     if not tx.is_credit:
         return []
-    items, how, conf = _named(tx, index, "sale")
-    items = _same_currency(tx, items)
-    if not items or len(items) > 12:
+    positions, how, conf = _named(tx, index, "sale")
+    if not positions:
         return []
-    total = sum(index.remaining_minor(item) for item in items)
+    positions = _in_currency(index, positions, tx.currency)
+    if not positions or len(positions) > 12:
+        return []
+    remaining = index._remaining
+    total = sum(remaining[p] for p in positions)
     amount = index.amount_minor(tx)
     if amount <= total:
         return []
     excess = money_from_minor(amount - total, tx.currency)
     return [
         _pay_all(
-            tx,
             index,
-            items,
+            positions,
             conf,
-            f"{how} names invoice{'s' if len(items) > 1 else ''} {_list(items)}; {tx.amount} "
-            f"is {excess} more than is open, kept as the customer's credit",
+            f"{how} names invoice{'s' if len(positions) > 1 else ''} "
+            f"{_numbers(index, positions)}; {tx.amount} is {excess} more than is open, kept as "
+            "the customer's credit",
         )
     ]
 
