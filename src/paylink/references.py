@@ -181,6 +181,15 @@ _RF_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[Rr][Ff] ?(\d\d)((?: ?[A-Za-z0-9]+)
 _NO_SEPARATORS = str.maketrans("", "", " /.-")  # what may stand between an OGM's digits
 
 
+def _ogm_valid(digits: str) -> bool:
+    # ogm_vcs.is_valid() for the twelve digits a candidate always has, without its generic
+    # clean-up: find() runs over every remittance text of a statement, most of them with
+    # digit runs that are no reference (a test holds the two to the same answers)
+    return (
+        digits.isascii() and int(digits) > 0 and (int(digits[:10]) % 97 or 97) == int(digits[10:])
+    )
+
+
 def _rf_candidates(check_digits: str, tail: str) -> list[str]:
     tokens = tail.split()
     # A printed RF is grouped by four: continue over tokens only while the previous one is a
@@ -210,9 +219,7 @@ def find(text: str) -> list[Reference]:
         if any(s < end and start < e for s, e in taken):
             continue
         digits = candidate.translate(_NO_SEPARATORS)
-        # Most runs of twelve digits in free text are not references: a quick look at the
-        # check digits first, stdnum's full check only for the few that pass it.
-        if (int(digits[:10]) % 97 or 97) == int(digits[10:]) and ogm_vcs.is_valid(digits):
+        if _ogm_valid(digits):
             found.append((start, Reference("ogm", digits)))
             taken.append((start, end))
     for match in _RF_CANDIDATE.finditer(text):

@@ -112,3 +112,22 @@ def test_find_never_reports_a_digit_run_whose_checksum_fails(digits: str) -> Non
 def test_find_never_crashes_and_only_returns_valid_references(text: str) -> None:
     for ref in references.find(text):
         assert references.check(str(ref)) == ref
+
+
+@given(
+    st.integers(min_value=0, max_value=9_999_999_999),
+    st.none() | st.integers(min_value=0, max_value=99),
+)
+def test_find_agrees_with_stdnum_on_every_check_digit(base: int, check: int | None) -> None:
+    # find() checks the digits itself (it runs over every remittance text): hold it to
+    # stdnum's answer, for right (None) and arbitrary check digits alike
+    head = f"{base:010d}"
+    digits = head + (ogm_vcs.calc_check_digits(head) if check is None else f"{check:02d}")
+    expected = [Reference("ogm", digits)] if ogm_vcs.is_valid(digits) else []
+    assert references.find(f"betaling {digits[:3]}/{digits[3:7]}/{digits[7:]} dank") == expected
+
+
+def test_find_ignores_digits_of_other_scripts() -> None:
+    arabic = "".join(chr(0x0660 + int(d)) for d in "202600012320")
+    assert references.find(f"ref {arabic}") == []
+    assert references.find("ref 000000000000") == []
