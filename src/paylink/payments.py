@@ -14,7 +14,7 @@ import attrs
 from .exceptions import ValidationError
 from .money import Money
 
-__all__ = ["Allocation", "Payment", "allocate_in_order"]
+__all__ = ["Allocation", "Payment", "allocate_in_order", "principal_parts"]
 
 
 @attrs.frozen
@@ -82,3 +82,29 @@ def allocate_in_order(
         allocations.append(Allocation(invoice_id, part))
         left = left - part
     return allocations, left
+
+
+def principal_parts(
+    principal: Money, payments: Sequence[tuple[dt.date, Money]]
+) -> list[tuple[dt.date, Money]]:
+    """The part of each payment to an invoice that paid its principal, principal first: in
+    the order received, each payment goes to what is left of ``principal``; the rest of it
+    (and every later payment) paid the charged fees. Payments that paid only fees are left
+    out.
+
+    >>> eur = lambda s: Money.of(s, "EUR")
+    >>> principal_parts(eur("100"), [(dt.date(2026, 1, 5), eur("60")),
+    ...                              (dt.date(2026, 2, 1), eur("55"))])
+    [(datetime.date(2026, 1, 5), Money('60.00', 'EUR')), \
+(datetime.date(2026, 2, 1), Money('40.00', 'EUR'))]
+    """
+    left = principal
+    parts = []
+    for day, amount in sorted(payments, key=lambda p: p[0]):
+        if left.amount <= 0:
+            break
+        part = min(amount, left)
+        if part.amount > 0:
+            parts.append((day, part))
+            left = left - part
+    return parts

@@ -44,6 +44,7 @@ __all__ = [
     "STATUTORY_COMPENSATION_EUR",
     "STATUTORY_MARGIN",
     "Channel",
+    "ChargedFee",
     "DunningPolicy",
     "Fee",
     "FeeBreakdown",
@@ -360,6 +361,73 @@ class FeeBreakdown:
 
 
 @attrs.frozen(kw_only=True)
+class ChargedFee:
+    """One fee line added to what the customer owes (a sent reminder step of a policy with
+    ``fee_mode="charge"``): which step charged it, on which day, how much, and what it is
+    made of.
+
+    ``interest`` covers the days ``interest_from`` to ``interest_through`` (both included);
+    ``compensation`` is the fixed recovery compensation; ``other`` the fixed and percentage
+    fees.
+    """
+
+    step: int
+    step_name: str
+    charged_on: dt.date
+    amount: Money
+    interest: Money
+    compensation: Money
+    other: Money
+    interest_from: dt.date | None = None
+    interest_through: dt.date | None = None
+    provisional: bool = False
+
+    @classmethod
+    def from_breakdown(
+        cls, step: int, step_name: str, charged_on: dt.date, fees: Mapping[str, Any], currency: str
+    ) -> ChargedFee:
+        """Build it from a step number, a name, a date and :meth:`FeeBreakdown.as_dict`."""
+
+        def money(key: str) -> Money:
+            return Money.of(str(fees.get(key) or "0"), currency)
+
+        def day(key: str) -> dt.date | None:
+            value = fees.get(key)
+            return dt.date.fromisoformat(value) if value else None
+
+        return cls(
+            step=step,
+            step_name=step_name,
+            charged_on=charged_on,
+            amount=money("total"),
+            interest=money("interest"),
+            compensation=money("compensation"),
+            other=money("fixed") + money("percent"),
+            interest_from=day("interest_from"),
+            interest_through=day("interest_through"),
+            provisional=bool(fees.get("provisional", False)),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (amounts as strings)."""
+        return {
+            "step": self.step,
+            "step_name": self.step_name,
+            "charged_on": self.charged_on.isoformat(),
+            "amount": str(self.amount.amount),
+            "interest": str(self.interest.amount),
+            "compensation": str(self.compensation.amount),
+            "other": str(self.other.amount),
+            "currency": self.amount.currency,
+            "interest_from": self.interest_from.isoformat() if self.interest_from else None,
+            "interest_through": (
+                self.interest_through.isoformat() if self.interest_through else None
+            ),
+            "provisional": self.provisional,
+        }
+
+
+@attrs.frozen(kw_only=True)
 class Fee:
     """A reminder fee. Build it with :meth:`fixed`, :meth:`percent` or :meth:`statutory`.
 
@@ -599,8 +667,9 @@ class DunningPolicy:
 
     - ``steps``: strictly increasing offsets, each step's channels among :data:`CHANNELS`.
     - ``fee_mode``: ``"charge"`` adds the fees to what the customer owes (each reminder record
-      is a fee line linked to its invoice, listed on later reminders and counted by
-      ``pl.reminders.amount_due``); ``"info"`` only shows them on the reminder.
+      is a fee line of its invoice, :class:`ChargedFee`: the invoice's open amount, pay page,
+      payment link and bank-transfer amount include it, and payments settle it after the
+      principal); ``"info"`` only shows them on the reminder.
     - ``consolidate``: a customer with several invoices due for a reminder in the same run gets
       one message listing them all.
     - ``business_days_only`` and ``holidays``: reminders wait for the next business day in the

@@ -113,3 +113,23 @@ def list_payments(conn: Connection, org_id: str, *, invoice_id: str | None = Non
             )
         )
     return _load(conn, query.order_by(payments.c.received_on, payments.c.created_at))
+
+
+def dated_allocations(
+    conn: Connection, invoice_ids: list[str]
+) -> dict[str, list[tuple[dt.date, int]]]:
+    """For each invoice, what each payment allocated to it (minor units) and the day it was
+    received, in the order received; invoices without payments are left out."""
+    if not invoice_ids:
+        return {}
+    a, p = allocations, payments
+    rows = conn.execute(
+        sa.select(a.c.invoice_id, p.c.received_on, a.c.amount_minor)
+        .join(p, p.c.id == a.c.payment_id)
+        .where(a.c.invoice_id.in_(invoice_ids))
+        .order_by(a.c.invoice_id, p.c.received_on, p.c.created_at)
+    )
+    result: dict[str, list[tuple[dt.date, int]]] = {}
+    for row in rows:
+        result.setdefault(row.invoice_id, []).append((row.received_on, int(row.amount_minor)))
+    return result

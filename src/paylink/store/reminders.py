@@ -29,11 +29,11 @@ from .schema import (
 
 __all__ = [
     "OPEN_STATUSES",
-    "charged_fees",
     "claim_pending",
     "delete_policy",
     "digest_settings",
     "due_candidates",
+    "fee_lines",
     "get_policy",
     "history",
     "list_policies",
@@ -183,6 +183,12 @@ def _case(conn: Connection, steps: Sequence[tuple[str, int]], today: dt.date, pi
     return sa.case(*whens)
 
 
+def _open_minor() -> Any:
+    """What an invoice still owes, charged fees included (``Invoice.open_amount``)."""
+    d = documents
+    return d.c.total_minor + d.c.fees_minor - d.c.paid_minor - d.c.credited_minor
+
+
 def _latest_due(
     conn: Connection,
     *,
@@ -206,7 +212,7 @@ def _latest_due(
         d.c.status.in_(OPEN_STATUSES),
         d.c.due_date <= today - dt.timedelta(days=steps[0][1]),
         d.c.disputed == sa.false(),
-        d.c.total_minor - d.c.paid_minor - d.c.credited_minor > 0,
+        _open_minor() > 0,
         _not_paused(now),
         ~sa.exists(
             sa.select(sa.literal(1)).where(
@@ -272,7 +278,7 @@ def record_due(
         sa.literal("pending", sa.String),
         sa.literal(run_id, sa.String),
         d.c.currency,
-        d.c.total_minor - d.c.paid_minor - d.c.credited_minor,
+        _open_minor(),
         sa.literal(fee_mode, sa.String),
         sa.literal(now, UTCDateTime),
     ).where(*clauses)
@@ -433,19 +439,27 @@ def previous_charges(
     return {row[0]: (int(row[1]), row[2], int(row[3]) > 0) for row in rows}
 
 
-def charged_fees(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, int]:
-    """Fees charged (``fee_mode`` charge, sent) per invoice, in minor units."""
+def fee_lines(conn: Connection, invoice_ids: Sequence[str]) -> list[Any]:
+    """The charged fee lines of the invoices (sent reminders of ``fee_mode`` charge with a
+    fee), by invoice and step."""
     if not invoice_ids:
-        return {}
+        return []
     r = reminders
-    rows = conn.execute(
-        sa.select(r.c.invoice_id, sa.func.sum(r.c.fee_minor))
-        .where(
-            r.c.invoice_id.in_(list(invoice_ids)), r.c.status == "sent", r.c.fee_mode == "charge"
+    return list(
+        conn.execute(
+            sa.select(
+                r.c.invoice_id, r.c.step, r.c.step_name, r.c.due_on, r.c.processed_at,
+                r.c.currency, r.c.fee_minor, r.c.data,
+            )
+            .where(
+                r.c.invoice_id.in_(list(invoice_ids)),
+                r.c.status == "sent",
+                r.c.fee_mode == "charge",
+                r.c.fee_minor > 0,
+            )
+            .order_by(r.c.invoice_id, r.c.step)
         )
-        .group_by(r.c.invoice_id)
-    )
-    return {row[0]: int(row[1] or 0) for row in rows}
+    )  # fmt: skip
 
 
 def history(conn: Connection, invoice_id: str) -> list[Any]:

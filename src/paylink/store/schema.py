@@ -18,7 +18,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "metadata", "migrate"]
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "VERSION_COLUMNS",
+    "VERSION_TABLES",
+    "metadata",
+    "migrate",
+]
 
 
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
@@ -127,6 +134,8 @@ documents = sa.Table(
     sa.Column("total_minor", sa.BigInteger, nullable=False),
     sa.Column("paid_minor", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("credited_minor", sa.BigInteger, nullable=False, server_default="0"),
+    # version 7: reminder fees charged (policies with fee_mode "charge"), part of what is owed
+    sa.Column("fees_minor", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("reference", sa.String(40)),
     sa.Column("reference_scheme", sa.String(3)),
     sa.Column("related_id", ID),  # quote -> invoice, credit note -> invoice, invoice -> quote
@@ -589,7 +598,7 @@ owner_digests = sa.Table(
     sa.Column("last_sent_at", UTCDateTime),
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -600,6 +609,52 @@ def _create(*tables: sa.Table) -> Migration:
         metadata.create_all(conn, tables=list(tables))
 
     return step
+
+
+def _add_columns(*columns: tuple[sa.Table, str]) -> Migration:
+    def step(conn: Connection) -> None:
+        for table, name in columns:
+            column = table.c[name]
+            ddl = column.type.compile(conn.dialect)
+            default = column.server_default
+            clause = ""
+            if default is not None:
+                assert isinstance(default, sa.DefaultClause)
+                clause = f" DEFAULT {default.arg}"
+            nullable = "" if column.nullable else " NOT NULL"
+            conn.exec_driver_sql(
+                f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}{clause}{nullable}"
+            )
+
+    return step
+
+
+def _fees_on_documents(conn: Connection) -> None:
+    """Version 7: charged reminder fees become part of what an open invoice owes.
+
+    The fees already charged on open invoices (sent reminders of ``fee_mode="charge"``
+    policies) are summed into ``documents.fees_minor``. Invoices already marked paid keep 0:
+    they were settled under the old rule, where fees were a separate claim."""
+    _add_columns((documents, "fees_minor"))(conn)
+    r = reminders
+    charged = (
+        sa.select(sa.func.coalesce(sa.func.sum(r.c.fee_minor), 0))
+        .where(r.c.invoice_id == documents.c.id, r.c.status == "sent", r.c.fee_mode == "charge")
+        .scalar_subquery()
+    )
+    conn.execute(
+        documents.update()
+        .where(
+            documents.c.kind == "invoice",
+            documents.c.status.in_(("issued", "partially_paid")),
+            documents.c.id.in_(
+                sa.select(r.c.invoice_id).where(
+                    r.c.status == "sent", r.c.fee_mode == "charge", r.c.fee_minor > 0
+                )
+            ),
+        )
+        .values(fees_minor=charged)
+    )
 
 
 MIGRATIONS: dict[int, Migration] = {
@@ -615,6 +670,7 @@ MIGRATIONS: dict[int, Migration] = {
     4: _create(messages, message_templates, channel_settings, message_optouts, inbound_messages),
     5: _create(provider_accounts, provider_checkouts, provider_events, refunds),
     6: _create(dunning_policies, reminder_pauses, reminders, owner_digests),
+    7: _fees_on_documents,
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -637,8 +693,14 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
     ),
     5: ("provider_accounts", "provider_checkouts", "provider_events", "refunds"),
     6: ("dunning_policies", "reminder_pauses", "reminders", "owner_digests"),
+    7: (),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
+
+VERSION_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
+    7: (("documents", "fees_minor"),),
+}
+"""The columns each version added to older tables, as ``(table, column)``."""
 
 
 def migrate(conn: Connection) -> int:
