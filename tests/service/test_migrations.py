@@ -22,12 +22,13 @@ from paylink.store.schema import (
 from ..conftest import lines
 
 
-def _shape(engine: sa.Engine) -> dict[str, list[tuple[str, str, bool]]]:
+def _shape(engine: sa.Engine) -> dict[str, list[tuple[str, ...]]]:
     inspector = sa.inspect(engine)
     return {
         table: sorted(
-            (c["name"], str(c["type"]), bool(c["nullable"])) for c in inspector.get_columns(table)
+            (c["name"], str(c["type"]), str(c["nullable"])) for c in inspector.get_columns(table)
         )
+        + sorted(("index", str(i["name"])) for i in inspector.get_indexes(table))
         for table in sorted(inspector.get_table_names())
     }
 
@@ -90,3 +91,26 @@ def test_version_7_adds_the_fees_already_charged_to_open_invoices(db_url: str) -
     assert migrated.open_amount == open_one.total + Money.of("57.50", "EUR")
     assert pl.invoices.get(paid_one.id).status == "paid"
     pl.close()
+
+
+def test_version_8_drops_the_run_index_and_adds_the_open_invoice_index(db_url: str) -> None:
+    store = Store.open(db_url)
+    with store.transaction() as conn:
+        conn.exec_driver_sql("CREATE INDEX ix_reminders_run ON reminders (run_id, step)")
+        if store.dialect == "postgresql":
+            conn.exec_driver_sql("DROP INDEX ix_documents_open_due")
+            conn.exec_driver_sql(
+                "ALTER TABLE reminders ADD CONSTRAINT reminders_organization_id_fkey "
+                "FOREIGN KEY (organization_id) REFERENCES organizations (id)"
+            )
+        conn.execute(schema_version.update().values(version=7))
+    store.close()
+    store = Store.open(db_url)  # migrates
+    inspector = sa.inspect(store.engine)
+    assert "ix_reminders_run" not in {i["name"] for i in inspector.get_indexes("reminders")}
+    documents_indexes = {i["name"] for i in inspector.get_indexes("documents")}
+    assert ("ix_documents_open_due" in documents_indexes) == (store.dialect == "postgresql")
+    if store.dialect == "postgresql":
+        keys = [fk["constrained_columns"] for fk in inspector.get_foreign_keys("reminders")]
+        assert keys == [["invoice_id"]]
+    store.close()

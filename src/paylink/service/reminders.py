@@ -3,8 +3,8 @@ history and the owner's daily digest.
 
 A run has two phases, each its own short transaction(s):
 
-1. **record** (:func:`paylink.store.reminders.record_due`): per policy, two bulk
-   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` statements record the latest due step of every
+1. **record** (:func:`paylink.store.reminders.record_due`): per policy, one bulk
+   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` statement records the latest due step of every
    invoice that needs one as ``pending`` (earlier missed steps as ``skipped``). The primary key
    ``(invoice_id, step)`` makes each step recorded once, also with many workers.
 2. **send**: pending records are claimed (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) a group of

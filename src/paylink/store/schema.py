@@ -150,6 +150,22 @@ documents = sa.Table(
     sa.Index("ix_documents_customer", "customer_id", "kind"),
 )
 
+# Version 8, PostgreSQL: the reminder run's scan (every open, undisputed invoice of an
+# organization due up to a day) read from the index alone: an index-only scan, no visit to
+# the table's pages for the 90 % of invoices that are paid, not due or already reminded.
+# SQLite keeps reading ``ix_documents_org_kind_status_due``.
+_OPEN_INVOICE = "kind = 'invoice' AND status IN ('issued', 'partially_paid') AND NOT disputed"
+ix_documents_open_due = sa.Index(
+    "ix_documents_open_due",
+    documents.c.organization_id,
+    documents.c.due_date,
+    postgresql_include=[
+        "id", "customer_id", "currency", "total_minor", "fees_minor", "paid_minor",
+        "credited_minor",
+    ],
+    postgresql_where=sa.text(_OPEN_INVOICE),
+).ddl_if(dialect="postgresql")  # fmt: skip
+
 document_lines = sa.Table(
     "document_lines",
     metadata,
@@ -569,7 +585,10 @@ reminders = sa.Table(
     metadata,
     sa.Column("invoice_id", ID, sa.ForeignKey("documents.id"), nullable=False),
     sa.Column("step", sa.Integer, nullable=False),  # 1-based position in the policy
-    _org(),
+    # The invoice's organization, copied from it by the INSERT … SELECT that records the row;
+    # no foreign key of its own (version 8): the invoice's key already holds it, and a second
+    # check per row was a sixth of the run's time on PostgreSQL.
+    sa.Column("organization_id", ID, nullable=False),
     sa.Column("customer_id", ID, nullable=False),
     sa.Column("step_name", sa.String(100), nullable=False),
     sa.Column("due_on", sa.Date, nullable=False),  # the day the step fell due
@@ -586,7 +605,6 @@ reminders = sa.Table(
     sa.Column("processed_at", UTCDateTime),
     sa.PrimaryKeyConstraint("invoice_id", "step", name="pk_reminders"),
     sa.Index("ix_reminders_org_status", "organization_id", "status", "customer_id"),
-    sa.Index("ix_reminders_run", "run_id", "step"),
 )
 
 owner_digests = sa.Table(
@@ -598,7 +616,7 @@ owner_digests = sa.Table(
     sa.Column("last_sent_at", UTCDateTime),
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -657,6 +675,20 @@ def _fees_on_documents(conn: Connection) -> None:
     )
 
 
+def _faster_reminder_run(conn: Connection) -> None:
+    """Version 8: the reminder run records in one statement. ``ix_reminders_run`` served the
+    second statement it no longer makes; on PostgreSQL the covering partial index
+    ``ix_documents_open_due`` replaces the heap reads of its scan, and the reminders'
+    redundant foreign key to ``organizations`` goes (SQLite cannot drop a constraint without
+    rebuilding the table: an older SQLite database keeps it, which costs little there)."""
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_reminders_run")
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "ALTER TABLE reminders DROP CONSTRAINT IF EXISTS reminders_organization_id_fkey"
+        )
+        ix_documents_open_due.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: _create(payment_links, link_events, access_tokens),
     3: _create(
@@ -671,6 +703,7 @@ MIGRATIONS: dict[int, Migration] = {
     5: _create(provider_accounts, provider_checkouts, provider_events, refunds),
     6: _create(dunning_policies, reminder_pauses, reminders, owner_digests),
     7: _fees_on_documents,
+    8: _faster_reminder_run,
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -694,6 +727,7 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
     5: ("provider_accounts", "provider_checkouts", "provider_events", "refunds"),
     6: ("dunning_policies", "reminder_pauses", "reminders", "owner_digests"),
     7: (),
+    8: (),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 
