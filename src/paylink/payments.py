@@ -87,24 +87,28 @@ def allocate_in_order(
 def principal_parts(
     principal: Money, payments: Sequence[tuple[dt.date, Money]]
 ) -> list[tuple[dt.date, Money]]:
-    """The part of each payment to an invoice that paid its principal, principal first: in
-    the order received, each payment goes to what is left of ``principal``; the rest of it
-    (and every later payment) paid the charged fees. Payments that paid only fees are left
-    out.
+    """How each payment to an invoice moved its principal, principal first: in the order
+    received, what has been paid so far settles ``principal`` first and the charged fees
+    after it. A payment's part is what it took off the principal (the rest of it paid fees);
+    a refund (a negative amount) gives fees back first, so its part is what it put back on the
+    principal, negative. Payments and refunds that moved only fees are left out.
 
     >>> eur = lambda s: Money.of(s, "EUR")
     >>> principal_parts(eur("100"), [(dt.date(2026, 1, 5), eur("60")),
-    ...                              (dt.date(2026, 2, 1), eur("55"))])
+    ...                              (dt.date(2026, 2, 1), eur("55")),
+    ...                              (dt.date(2026, 2, 9), eur("-20"))])
     [(datetime.date(2026, 1, 5), Money('60.00', 'EUR')), \
-(datetime.date(2026, 2, 1), Money('40.00', 'EUR'))]
+(datetime.date(2026, 2, 1), Money('40.00', 'EUR')), \
+(datetime.date(2026, 2, 9), Money('-5.00', 'EUR'))]
     """
-    left = principal
+    zero = Money.zero(principal.currency)
+    paid = zero
+    settled = zero  # of the principal
     parts = []
     for day, amount in sorted(payments, key=lambda p: p[0]):
-        if left.amount <= 0:
-            break
-        part = min(amount, left)
-        if part.amount > 0:
-            parts.append((day, part))
-            left = left - part
+        paid = paid + amount
+        now = min(max(paid, zero), principal)
+        if now != settled:
+            parts.append((day, now - settled))
+            settled = now
     return parts

@@ -234,8 +234,9 @@ def interest_periods(
     ``open_amount`` is what is open on ``on``; ``payments`` are the payments that brought it
     there, each ``(day, amount)``: a payment received on day D was open on the days before D
     and no longer from D on, so the amount open on a day is ``open_amount`` plus the payments
-    received after that day. Payments received on or before the first day change nothing.
-    Runs whose open amount is zero are left out.
+    received after that day. A refund is a negative amount (open again from its day on).
+    Payments received on or before the first day change nothing. Runs whose open amount is
+    zero or less are left out.
     """
     currency = open_amount.currency
     first = due_date + dt.timedelta(days=1)
@@ -251,10 +252,6 @@ def interest_periods(
             raise ValidationError(
                 f"expected a payment in {currency}, got {amount.currency}",
                 field=f"payments[{i}]",
-            )
-        if amount.amount < 0:
-            raise ValidationError(
-                f"expected a payment of 0 or more, got {amount}", field=f"payments[{i}]"
             )
         if day > first:
             paid[day] = paid.get(day, Decimal(0)) + amount.amount

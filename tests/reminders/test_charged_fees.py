@@ -256,3 +256,43 @@ def test_the_reminder_and_its_letter_show_the_fee_lines_and_the_total_due(
     assert "intérêts de retard du 3 mars 2026 au 1er avril 2026" in letter
     assert "indemnité forfaitaire pour frais de recouvrement" in letter
     assert fr(total) in letter
+
+
+def test_a_refund_puts_the_principal_back_in_the_interest_base(
+    db_url: str, clock: FixedClock
+) -> None:
+    from paylink.plugins import get_plugin_manager
+    from paylink.testing import FakeBackend, fake_provider_plugin
+
+    FakeBackend.reset()
+    pl = Paylink.open(
+        db_url, clock=clock, plugins=get_plugin_manager(plugins=[fake_provider_plugin])
+    )
+    org = pl.organizations.create(name="Fake SRL", country="BE", iban="BE71 0961 2345 6769")
+    customer = pl.customers.create(org, name="Jan", email="jan@example.be")
+    account = pl.providers.connect(org, "fake", api_key="fk_test_1", webhook_secret="fk_whsec")
+    inv = issue(pl, org, customer, "2026-03-02", price="1000.00")  # 1210.00
+    link = pl.links.create(inv)
+    checkout = pl.providers.checkout(link, "fake")
+    backend = FakeBackend.for_key("fk_test_1")
+    assert checkout.provider_reference is not None
+    backend.set_status(checkout.provider_reference, "paid")
+    clock.set(at("2026-03-12"))  # paid in full on 12 March ...
+    request = backend.webhook(
+        checkout.provider_reference, secret="fk_whsec", url=account.webhook_url,
+        at=clock.now(), event_id="evt_1",
+    )  # fmt: skip
+    assert pl.providers.handle_webhook("fake", account.id, request) == ["applied"]
+    [payment] = pl.payments.list(org.id)
+    clock.set(at("2026-03-22"))  # ... and half of it refunded on 22 March
+    pl.payments.refund(payment, eur("605.00"))
+    assert pl.invoices.get(inv.id).open_amount == eur("605.00")
+    pl.reminders.set_policy(
+        org, charging(Step(name="formal", offset_days=30, fee=Fee.statutory(compensation=False)))
+    )
+    [formal] = pl.reminders.tick(at("2026-04-01")).sent
+    # 1210.00 open 3 to 11 March (9 days), nothing 12 to 21 March, 605.00 from 22 March to
+    # 1 April (11 days), at 10.15 %.
+    expected = (Decimal("1210") * 9 + Decimal("605") * 11) * Decimal("10.15") / 36500
+    assert formal.fee == Money.of(expected, EUR)
+    pl.close()
