@@ -4,6 +4,8 @@ payment link and the bank transfer, paid after the principal, and matched by rec
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -124,6 +126,11 @@ def test_info_mode_changes_nothing_owed(pl: Paylink, org: Organization, company:
     now = pl.invoices.get(inv.id)
     assert now.fees == eur("0") and now.open_amount == eur("1210.00")
     assert pl.reminders.fee_lines(inv) == []
+    # The letter shows the fee as information; what to pay stays the invoice's open amount.
+    letter = html.unescape(pl.reminders.letter(inv, 1))
+    assert "Frais (à titre d'information, non facturés)" in letter
+    to_pay = re.search(r"À payer maintenant</td><td class=\"num\">([^<]+)<", letter)
+    assert to_pay is not None and to_pay.group(1) == "1\u202f210,00\u00a0€"
     pl.payments.record(inv, "1210.00")
     assert pl.invoices.get(inv.id).status == "paid"
 

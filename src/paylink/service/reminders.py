@@ -382,6 +382,7 @@ class Reminders(Resource):
             step=step,
             fees=info,
             fee_lines=lines,
+            fees_info_only=info is not None,
             today=row.processed_at.date() if row.processed_at else row.due_on,
         )
 
