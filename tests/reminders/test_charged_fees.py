@@ -303,3 +303,27 @@ def test_a_refund_puts_the_principal_back_in_the_interest_base(
     expected = (Decimal("1210") * 9 + Decimal("605") * 11) * Decimal("10.15") / 36500
     assert formal.fee == Money.of(expected, EUR)
     pl.close()
+
+
+def test_a_consolidated_reminder_asks_for_every_invoice_with_its_fees(
+    pl: Paylink, org: Organization, company: Customer
+) -> None:
+    from paylink.service.messages import Outbox
+
+    a = issue(pl, org, company, "2026-03-02", price="1000.00")  # 1210.00
+    b = issue(pl, org, company, "2026-03-01", price="100.00")  # 121.00
+    pl.reminders.set_policy(
+        org,
+        DunningPolicy(
+            steps=(Step(name="first", offset_days=7, fee=Fee.fixed("15")),),
+            fee_mode="charge",
+            consolidate=True,
+        ),
+    )
+    pl.reminders.tick(at("2026-03-09"))
+    [email] = [m for m in Outbox(pl).list(org, kind="reminder") if m.channel_kind == "email"]
+    text = email.text.replace("\u202f", " ").replace("\u00a0", " ")
+    assert f"{a.number}: 1 210,00 € + 15,00 €" in text
+    assert f"{b.number}: 121,00 € + 15,00 €" in text
+    assert "1 361,00 €" in text  # 1210 + 121 + 2 × 15
+    assert pl.invoices.get(a.id).open_amount + pl.invoices.get(b.id).open_amount == eur("1361")
