@@ -222,8 +222,9 @@ def run(url: str, count: int, sample: int) -> dict[str, Any]:
 
 
 def _explain(pl: Paylink, org_id: str) -> bool:
-    """Whether the planner reads ``documents`` through ``ix_documents_org_kind_status_due``
-    for the run's query."""
+    """Whether the planner reads ``documents`` through an index for the run's query:
+    ``ix_documents_open_due`` (PostgreSQL, index-only) or ``ix_documents_org_kind_status_due``
+    (SQLite)."""
     from paylink.store.reminders import _latest_due
 
     with pl.store.transaction() as conn:
@@ -240,7 +241,7 @@ def _explain(pl: Paylink, org_id: str) -> bool:
         compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
         prefix = "EXPLAIN QUERY PLAN " if pl.store.dialect == "sqlite" else "EXPLAIN "
         text = "\n".join(str(r) for r in conn.exec_driver_sql(prefix + str(compiled)))
-    return "ix_documents_org_kind_status_due" in text
+    return "ix_documents_open_due" in text or "ix_documents_org_kind_status_due" in text
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -99,7 +99,12 @@ def test_demo_tells_the_story(run: CliRunner, tmp_path: Path) -> None:
     assert "+++202/6000/00192+++" in out
     assert "ValidationError: unit_price: floats are not exact" in out
     assert "StateError" in out
-    assert "Open receivables: 1452.00 EUR" in out
+    # Three late invoices of 484.00: one paid with its fees, two owing theirs.
+    assert "Open receivables: 1067.69 EUR" in out
+    assert "    2026-04-05 'formal': 44.71 EUR, interest 4.71 EUR" in out
+    assert "pay page and bank transfer ask for 538.71 EUR" in out
+    assert "partially_paid, 54.71 EUR of fees still open" in out
+    assert "paid the fees: paid" in out
     assert "2026-000004: step 1 'friendly' via email" in out
     assert "2026-000001  partially_paid  paid   100.00 EUR  open   154.90 EUR" in out
     assert "applied  20260309-0000101  -> 2026-000001  [exact_reference]" in out

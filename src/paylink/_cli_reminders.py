@@ -206,6 +206,27 @@ def demo_reminders(pl: Any, org: Any, clock: Any, echo: Any = click.echo) -> Non
                 f"    {numbers.get(record.invoice_id, record.invoice_id)}: step {record.step} "
                 f"'{record.step_name}' via {', '.join(record.channels)}{fee}"
             )
+    # The most reminded invoice: its charged fees are lines of it, asked for by its link.
+    invoice = max((pl.invoices.get(i) for i in numbers), key=lambda i: i.fees.amount)
+    link = pl.links.create(invoice)
+    echo(f"  {invoice.number}: invoice {invoice.total}, charged fees:")
+    for fee in pl.reminders.fee_lines(invoice):
+        period = (
+            f", interest {fee.interest} for {fee.interest_from} to {fee.interest_through}"
+            if fee.interest.amount
+            else ""
+        )
+        extra = f", compensation {fee.compensation}" if fee.compensation.amount else ""
+        echo(f"    {fee.charged_on} '{fee.step_name}': {fee.amount}{period}{extra}")
+    echo(f"    pay page and bank transfer ask for {pl.links.amount_due(link)}: {link.url}")
+    pl.payments.record(invoice, invoice.total, method="bank_transfer")
+    after = pl.invoices.get(invoice.id)
+    echo(
+        f"    paid {invoice.total} (the invoice's total): {after.status}, "
+        f"{after.fees_open} of fees still open"
+    )
+    pl.payments.record(after, method="bank_transfer")
+    echo(f"    paid the fees: {pl.invoices.get(invoice.id).status}")
     aging = pl.reports.aging(org)
     echo("Aging of receivables:")
     for bucket in aging.buckets:

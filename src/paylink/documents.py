@@ -269,7 +269,13 @@ class Invoice(_HasTotals):
     """A sales invoice.
 
     ``paid_amount`` is what payments allocated to it; ``credited_amount`` what credit notes took
-    off. :attr:`open_amount` is what the customer still owes.
+    off; ``fees_amount`` the reminder fees and interest charged on it (dunning policies with
+    ``fee_mode="charge"``, each one a line of ``pl.reminders.fee_lines``). :attr:`open_amount`
+    is what the customer still owes, fees included.
+
+    Payments go to the principal (:attr:`total` − :attr:`credited`) first, then to the fees:
+    :attr:`principal_open` and :attr:`fees_open` split :attr:`open_amount` that way. The
+    invoice is paid only when both are.
     """
 
     id: str
@@ -284,6 +290,7 @@ class Invoice(_HasTotals):
     due_date: dt.date | None = None
     paid_amount: Money | None = None
     credited_amount: Money | None = None
+    fees_amount: Money | None = None
     quote_id: str | None = None
     notes: str = ""
     disputed: bool = False
@@ -297,6 +304,8 @@ class Invoice(_HasTotals):
             object.__setattr__(self, "paid_amount", zero)
         if self.credited_amount is None:
             object.__setattr__(self, "credited_amount", zero)
+        if self.fees_amount is None:
+            object.__setattr__(self, "fees_amount", zero)
 
     @property
     def paid(self) -> Money:
@@ -311,11 +320,37 @@ class Invoice(_HasTotals):
         return self.credited_amount
 
     @property
+    def fees(self) -> Money:
+        """The reminder fees and interest charged on this invoice (paid or not)."""
+        assert self.fees_amount is not None
+        return self.fees_amount
+
+    @property
+    def principal(self) -> Money:
+        """What the invoice itself claims: total − credited."""
+        return self.total - self.credited
+
+    @property
     def open_amount(self) -> Money:
-        """What the customer still owes: total − paid − credited (zero when cancelled)."""
+        """What the customer still owes: total + charged fees − paid − credited (zero when
+        cancelled)."""
         if self.status in ("draft", "cancelled"):
             return Money.zero(self.currency) if self.status == "cancelled" else self.total
-        return self.total - self.paid - self.credited
+        return self.total + self.fees - self.paid - self.credited
+
+    @property
+    def principal_open(self) -> Money:
+        """The part of :attr:`open_amount` that is the invoice's own (payments settle it
+        first); the base of percentage fees and of interest."""
+        if self.status in ("draft", "cancelled"):
+            return self.open_amount
+        left = self.principal - self.paid
+        return left if left.amount > 0 else Money.zero(self.currency)
+
+    @property
+    def fees_open(self) -> Money:
+        """The part of :attr:`open_amount` that is charged fees not paid yet."""
+        return self.open_amount - self.principal_open
 
     def is_overdue(self, today: dt.date) -> bool:
         """True when money is still owed after the due date, as seen on ``today``."""
@@ -334,7 +369,13 @@ class Invoice(_HasTotals):
         return (today - self.due_date).days
 
     def status_after_settlement(self) -> InvoiceStatus:
-        """The status that the paid and credited amounts imply for an issued invoice."""
+        """The status that the paid and credited amounts imply for an issued invoice.
+
+        Paid when nothing is open, fees included; cancelled when credit notes took off the
+        whole principal before anything was paid (the fees of an invoice that was wrong in
+        full go with it)."""
+        if self.principal.amount <= 0 and self.paid.amount <= 0:
+            return "cancelled"
         if self.open_amount.amount <= 0:
             return "paid" if self.paid.amount > 0 else "cancelled"
         if self.paid.amount > 0:

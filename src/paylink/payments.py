@@ -14,7 +14,7 @@ import attrs
 from .exceptions import ValidationError
 from .money import Money
 
-__all__ = ["Allocation", "Payment", "allocate_in_order"]
+__all__ = ["Allocation", "Payment", "allocate_in_order", "principal_parts"]
 
 
 @attrs.frozen
@@ -82,3 +82,33 @@ def allocate_in_order(
         allocations.append(Allocation(invoice_id, part))
         left = left - part
     return allocations, left
+
+
+def principal_parts(
+    principal: Money, payments: Sequence[tuple[dt.date, Money]]
+) -> list[tuple[dt.date, Money]]:
+    """How each payment to an invoice moved its principal, principal first: in the order
+    received, what has been paid so far settles ``principal`` first and the charged fees
+    after it. A payment's part is what it took off the principal (the rest of it paid fees);
+    a refund (a negative amount) gives fees back first, so its part is what it put back on the
+    principal, negative. Payments and refunds that moved only fees are left out.
+
+    >>> eur = lambda s: Money.of(s, "EUR")
+    >>> principal_parts(eur("100"), [(dt.date(2026, 1, 5), eur("60")),
+    ...                              (dt.date(2026, 2, 1), eur("55")),
+    ...                              (dt.date(2026, 2, 9), eur("-20"))])
+    [(datetime.date(2026, 1, 5), Money('60.00', 'EUR')), \
+(datetime.date(2026, 2, 1), Money('40.00', 'EUR')), \
+(datetime.date(2026, 2, 9), Money('-5.00', 'EUR'))]
+    """
+    zero = Money.zero(principal.currency)
+    paid = zero
+    settled = zero  # of the principal
+    parts = []
+    for day, amount in sorted(payments, key=lambda p: p[0]):
+        paid = paid + amount
+        now = min(max(paid, zero), principal)
+        if now != settled:
+            parts.append((day, now - settled))
+            settled = now
+    return parts

@@ -44,12 +44,16 @@ __all__ = [
     "STATUTORY_COMPENSATION_EUR",
     "STATUTORY_MARGIN",
     "Channel",
+    "ChargedFee",
     "DunningPolicy",
     "Fee",
     "FeeBreakdown",
     "FeeKind",
+    "InterestPeriod",
+    "Payments",
     "ReferenceRates",
     "Step",
+    "interest_periods",
     "is_business_day",
     "next_business_day",
     "statutory_interest",
@@ -188,28 +192,122 @@ def statutory_percent_days(
     return total
 
 
+Payments = Iterable[tuple[dt.date, Money]]
+"""Dated payments: ``(day received, amount)``."""
+
+
+@attrs.frozen
+class InterestPeriod:
+    """A run of days with one interest rate and one amount open: ``days`` from ``start`` to
+    ``end`` (both included) at ``rate`` percent a year (reference rate + margin) on ``base``."""
+
+    start: dt.date
+    end: dt.date
+    rate: Decimal
+    reference_rate: Decimal
+    base: Money
+
+    @property
+    def days(self) -> int:
+        """The number of days, both ends included."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def percent_days(self) -> Decimal:
+        """``base × days × rate`` (in the currency's units × percent), exact."""
+        return self.base.amount * self.days * self.rate
+
+
+def interest_periods(
+    open_amount: Money,
+    due_date: dt.date,
+    on: dt.date,
+    *,
+    payments: Payments = (),
+    rates: ReferenceRates = ECB_REFERENCE_RATES,
+    margin: Decimal = STATUTORY_MARGIN,
+    start: dt.date | None = None,
+) -> list[InterestPeriod]:
+    """The days from the day after ``due_date`` (or from ``start``, if later) up to ``on``
+    included, in runs of one rate and one open amount.
+
+    ``open_amount`` is what is open on ``on``; ``payments`` are the payments that brought it
+    there, each ``(day, amount)``: a payment received on day D was open on the days before D
+    and no longer from D on, so the amount open on a day is ``open_amount`` plus the payments
+    received after that day. A refund is a negative amount (open again from its day on).
+    Payments received on or before the first day change nothing. Runs whose open amount is
+    zero or less are left out.
+    """
+    currency = open_amount.currency
+    first = due_date + dt.timedelta(days=1)
+    if start is not None and start > first:
+        first = start
+    if on < first:
+        return []
+    paid: dict[dt.date, Decimal] = {}
+    for i, (day, amount) in enumerate(payments):
+        if not isinstance(day, dt.date) or not isinstance(amount, Money):
+            raise ValidationError("expected (date, Money) pairs", field=f"payments[{i}]")
+        if amount.currency != currency:
+            raise ValidationError(
+                f"expected a payment in {currency}, got {amount.currency}",
+                field=f"payments[{i}]",
+            )
+        if day > first:
+            paid[day] = paid.get(day, Decimal(0)) + amount.amount
+    # The base on ``first`` is what is open now plus every payment received after ``first``;
+    # from each payment day on, that payment no longer counts.
+    base = open_amount.amount + sum(paid.values(), Decimal(0))
+    cuts = sorted(day for day in paid if day <= on)
+    result: list[InterestPeriod] = []
+    segment_start = first
+    for cut in [*cuts, on + dt.timedelta(days=1)]:
+        if cut > segment_start and base > 0:
+            for p_start, p_end, rate in rates.periods(segment_start, cut - dt.timedelta(days=1)):
+                result.append(
+                    InterestPeriod(p_start, p_end, rate + margin, rate, Money.of(base, currency))
+                )
+        segment_start = max(segment_start, cut)
+        base -= paid.get(cut, Decimal(0))
+    return result
+
+
 def statutory_interest(
     open_amount: Money,
     due_date: dt.date,
     on: dt.date,
     *,
+    payments: Payments = (),
     rates: ReferenceRates = ECB_REFERENCE_RATES,
     margin: Decimal = STATUTORY_MARGIN,
+    start: dt.date | None = None,
 ) -> Money:
-    """Late-payment interest on ``open_amount`` from the day after ``due_date`` to ``on``:
-    simple interest, ``amount × Σ(days × (reference rate + margin)) / 100 / 365``, rounded once
-    to the currency (half-up).
+    """Late-payment interest from the day after ``due_date`` (or from ``start``) to ``on``:
+    simple interest accrued per day on the amount open that day,
+    ``Σ(open amount × days × (reference rate + margin)) / 100 / 365``, rounded once to the
+    currency (half-up).
+
+    ``open_amount`` is what is open on ``on``; ``payments`` (``(day, amount)``) are the partial
+    payments that reduced it, each lowering the base from its day on (see
+    :func:`interest_periods`).
 
     >>> str(statutory_interest(Money.of("1000", "EUR"), dt.date(2025, 12, 31),
     ...                        dt.date(2026, 1, 31)))
     '8.62 EUR'
+    >>> str(statutory_interest(Money.of("500", "EUR"), dt.date(2025, 12, 31),
+    ...                        dt.date(2026, 1, 31),
+    ...                        payments=[(dt.date(2026, 1, 16), Money.of("500", "EUR"))]))
+    '6.40 EUR'
     """
-    if open_amount.amount <= 0:
-        return Money.zero(open_amount.currency)
-    percent_days = statutory_percent_days(due_date, on, rates=rates, margin=margin)
-    return Money.of(
-        open_amount.amount * percent_days / (_HUNDRED * _DAYS_PER_YEAR), open_amount.currency
+    periods = interest_periods(
+        open_amount, due_date, on, payments=payments, rates=rates, margin=margin, start=start
     )
+    return _interest(periods, open_amount.currency)
+
+
+def _interest(periods: Sequence[InterestPeriod], currency: str) -> Money:
+    total = sum((p.percent_days for p in periods), Decimal(0))
+    return Money.of(total / (_HUNDRED * _DAYS_PER_YEAR), currency)
 
 
 # --- fees --------------------------------------------------------------------------------------
@@ -232,6 +330,8 @@ class FeeBreakdown:
     compensation: Money
     explanation: tuple[str, ...] = ()
     provisional: bool = False
+    interest_from: dt.date | None = None
+    interest_through: dt.date | None = None
 
     @classmethod
     def zero(cls, currency: str) -> FeeBreakdown:
@@ -249,6 +349,77 @@ class FeeBreakdown:
             "compensation": str(self.compensation.amount),
             "currency": self.total.currency,
             "explanation": list(self.explanation),
+            "provisional": self.provisional,
+            "interest_from": self.interest_from.isoformat() if self.interest_from else None,
+            "interest_through": (
+                self.interest_through.isoformat() if self.interest_through else None
+            ),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class ChargedFee:
+    """One fee line added to what the customer owes (a sent reminder step of a policy with
+    ``fee_mode="charge"``): which step charged it, on which day, how much, and what it is
+    made of.
+
+    ``interest`` covers the days ``interest_from`` to ``interest_through`` (both included);
+    ``compensation`` is the fixed recovery compensation; ``other`` the fixed and percentage
+    fees.
+    """
+
+    step: int
+    step_name: str
+    charged_on: dt.date
+    amount: Money
+    interest: Money
+    compensation: Money
+    other: Money
+    interest_from: dt.date | None = None
+    interest_through: dt.date | None = None
+    provisional: bool = False
+
+    @classmethod
+    def from_breakdown(
+        cls, step: int, step_name: str, charged_on: dt.date, fees: Mapping[str, Any], currency: str
+    ) -> ChargedFee:
+        """Build it from a step number, a name, a date and :meth:`FeeBreakdown.as_dict`."""
+
+        def money(key: str) -> Money:
+            return Money.of(str(fees.get(key) or "0"), currency)
+
+        def day(key: str) -> dt.date | None:
+            value = fees.get(key)
+            return dt.date.fromisoformat(value) if value else None
+
+        return cls(
+            step=step,
+            step_name=step_name,
+            charged_on=charged_on,
+            amount=money("total"),
+            interest=money("interest"),
+            compensation=money("compensation"),
+            other=money("fixed") + money("percent"),
+            interest_from=day("interest_from"),
+            interest_through=day("interest_through"),
+            provisional=bool(fees.get("provisional", False)),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (amounts as strings)."""
+        return {
+            "step": self.step,
+            "step_name": self.step_name,
+            "charged_on": self.charged_on.isoformat(),
+            "amount": str(self.amount.amount),
+            "interest": str(self.interest.amount),
+            "compensation": str(self.compensation.amount),
+            "other": str(self.other.amount),
+            "currency": self.amount.currency,
+            "interest_from": self.interest_from.isoformat() if self.interest_from else None,
+            "interest_through": (
+                self.interest_through.isoformat() if self.interest_through else None
+            ),
             "provisional": self.provisional,
         }
 
@@ -323,9 +494,13 @@ class Fee:
         customer_kind: str,
         interest_from: dt.date | None = None,
         compensation_charged: bool = False,
+        payments: Payments = (),
     ) -> FeeBreakdown:
         """What this fee charges at a reminder dated ``on``.
 
+        ``open_amount`` is what is open on ``on`` (the base of a percentage and of interest);
+        ``payments`` (``(day, amount)``) are the partial payments that reduced it, so interest
+        accrues each day on what was open that day (see :func:`interest_periods`).
         ``interest_from`` is the first day whose interest was not charged yet (the day after
         the previous charge), so interest is never charged twice; ``compensation_charged``
         says whether the €40 compensation was already charged for this invoice.
@@ -348,22 +523,23 @@ class Fee:
                 total=fee, fixed=zero, percent=fee, interest=zero, compensation=zero,
                 explanation=(f"{self.rate}% of the open amount {open_amount} = {fee}",),
             )  # fmt: skip
-        percent_days = statutory_percent_days(
-            due_date, on, rates=self.rates, margin=self.margin, start=interest_from
+        periods = interest_periods(
+            open_amount,
+            due_date,
+            on,
+            payments=payments,
+            rates=self.rates,
+            margin=self.margin,
+            start=interest_from,
         )
-        interest = Money.of(
-            open_amount.amount * percent_days / (_HUNDRED * _DAYS_PER_YEAR), currency
-        )
-        first = max(due_date + dt.timedelta(days=1), interest_from or due_date)
-        lines = []
-        for start, end, rate in self.rates.periods(first, on):
-            days = (end - start).days + 1
-            lines.append(
-                f"{days} days from {start} to {end} at {rate + self.margin}% "
-                f"(reference {rate}% + {self.margin})"
-            )
+        interest = _interest(periods, currency)
+        lines = [
+            f"{p.days} days from {p.start} to {p.end} at {p.rate}% "
+            f"(reference {p.reference_rate}% + {self.margin}) on {p.base}"
+            for p in periods
+        ]
         if lines:
-            lines.append(f"interest on {open_amount}: {interest} (simple interest, 365-day year)")
+            lines.append(f"interest: {interest} (simple interest, 365-day year)")
         compensation = zero
         if (
             self.compensation
@@ -381,9 +557,9 @@ class Fee:
             interest=interest,
             compensation=compensation,
             explanation=tuple(lines),
-            provisional=any(
-                not self.rates.is_known(end) for _, end, _ in self.rates.periods(first, on)
-            ),
+            provisional=any(not self.rates.is_known(p.end) for p in periods),
+            interest_from=periods[0].start if periods else None,
+            interest_through=periods[-1].end if periods else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -488,8 +664,9 @@ class DunningPolicy:
 
     - ``steps``: strictly increasing offsets, each step's channels among :data:`CHANNELS`.
     - ``fee_mode``: ``"charge"`` adds the fees to what the customer owes (each reminder record
-      is a fee line linked to its invoice, listed on later reminders and counted by
-      ``pl.reminders.amount_due``); ``"info"`` only shows them on the reminder.
+      is a fee line of its invoice, :class:`ChargedFee`: the invoice's open amount, pay page,
+      payment link and bank-transfer amount include it, and payments settle it after the
+      principal); ``"info"`` only shows them on the reminder.
     - ``consolidate``: a customer with several invoices due for a reminder in the same run gets
       one message listing them all.
     - ``business_days_only`` and ``holidays``: reminders wait for the next business day in the

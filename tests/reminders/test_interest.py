@@ -13,6 +13,7 @@ from paylink.reminders import (
     ECB_REFERENCE_RATES,
     Fee,
     ReferenceRates,
+    interest_periods,
     statutory_interest,
     statutory_percent_days,
 )
@@ -135,3 +136,112 @@ def test_charged_in_instalments_adds_up_within_a_cent(
     )
     whole = fee.compute(open_amount=amount, due_date=due, on=end, customer_kind="person")
     assert abs((one.total + two.total - whole.total).minor_units) <= 1
+
+
+# --- partial payments: interest accrues each day on what was open that day ----------------------
+
+PAYMENTS = st.lists(
+    st.tuples(
+        st.integers(min_value=-30, max_value=400),
+        st.integers(min_value=1, max_value=10**7).map(lambda m: Money.from_minor(m, "EUR")),
+    ),
+    max_size=5,
+)
+
+
+def _dated(due: dt.date, payments: list[tuple[int, Money]]) -> list[tuple[dt.date, Money]]:
+    return [(due + dt.timedelta(days=offset), amount) for offset, amount in payments]
+
+
+def test_a_partial_payment_halves_the_base_from_its_day_on() -> None:
+    # 1000 EUR due 31 December 2025; 500 paid on 16 January 2026: 15 days on 1000 (1 to 15
+    # January), then 16 days on 500 (16 to 31 January), at 10.15 %.
+    due, on = dt.date(2025, 12, 31), dt.date(2026, 1, 31)
+    paid = [(dt.date(2026, 1, 16), Money.of("500", "EUR"))]
+    result = statutory_interest(Money.of("500", "EUR"), due, on, payments=paid)
+    expected = (1000 * 15 + 500 * 16) * Decimal("10.15") / 36500
+    assert result == Money.of(expected, "EUR")
+    periods = interest_periods(Money.of("500", "EUR"), due, on, payments=paid)
+    assert [(p.start, p.end, p.base) for p in periods] == [
+        (dt.date(2026, 1, 1), dt.date(2026, 1, 15), Money.of("1000", "EUR")),
+        (dt.date(2026, 1, 16), dt.date(2026, 1, 31), Money.of("500", "EUR")),
+    ]
+    fee = Fee.statutory(compensation=False).compute(
+        open_amount=Money.of("500", "EUR"), due_date=due, on=on, customer_kind="person",
+        payments=paid,
+    )  # fmt: skip
+    assert fee.interest == result
+    assert fee.interest_from == dt.date(2026, 1, 1)
+    assert fee.interest_through == on
+    assert (
+        "15 days from 2026-01-01 to 2026-01-15 at 10.15% (reference 2.15% + 8) on 1000.00 EUR"
+        in fee.explanation
+    )
+
+
+def test_payments_must_be_dated_amounts_in_the_currency() -> None:
+    import pytest
+
+    from paylink.exceptions import ValidationError
+
+    due, on = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
+    with pytest.raises(ValidationError) as bad:
+        statutory_interest(Money.of("10", "EUR"), due, on, payments=[(on, Money.of("1", "USD"))])
+    assert bad.value.field == "payments[0]"
+    with pytest.raises(ValidationError) as bad:
+        statutory_interest(
+            Money.of("10", "EUR"), due, on, payments=[("2026-01-05", Money.of("1", "EUR"))]
+        )  # type: ignore[list-item]
+    assert bad.value.field == "payments[0]"
+
+
+@given(AMOUNTS, DUE, DAYS, PAYMENTS)
+def test_partial_payments_never_add_interest(
+    now_open: Money, due: dt.date, days: int, payments: list[tuple[int, Money]]
+) -> None:
+    # The same debt, partly paid along the way, earns at most the interest of the debt unpaid.
+    on = due + dt.timedelta(days=days)
+    dated = _dated(due, payments)
+    before = now_open + Money.sum((m for _, m in dated), "EUR")
+    assert statutory_interest(now_open, due, on, payments=dated) <= statutory_interest(
+        before, due, on
+    )
+    # ... and at least the interest on what is still open.
+    assert statutory_interest(now_open, due, on) <= statutory_interest(
+        now_open, due, on, payments=dated
+    )
+
+
+@given(AMOUNTS, DUE, DAYS, st.integers(min_value=1, max_value=400), PAYMENTS)
+def test_splitting_the_period_at_a_payment_day_gives_the_same_total(
+    now_open: Money, due: dt.date, days: int, cut: int, payments: list[tuple[int, Money]]
+) -> None:
+    split = due + dt.timedelta(days=cut)
+    on = split + dt.timedelta(days=days)
+    dated = _dated(due, payments)
+    dated.append((split, Money.of("25", "EUR")))
+    whole = interest_periods(now_open, due, on, payments=dated)
+    first = interest_periods(now_open, due, split - dt.timedelta(days=1), payments=dated)
+    second = interest_periods(now_open, due, on, payments=dated, start=split)
+    exact = sum((p.percent_days for p in whole), Decimal(0))
+    assert exact == sum((p.percent_days for p in first + second), Decimal(0))
+    # Rounded to the cent, the two charges add up to the whole within a cent.
+    parts = statutory_interest(
+        now_open, due, split - dt.timedelta(days=1), payments=dated
+    ) + statutory_interest(now_open, due, on, payments=dated, start=split)
+    assert abs((parts - statutory_interest(now_open, due, on, payments=dated)).minor_units) <= 1
+
+
+@given(AMOUNTS, DUE, DAYS, st.integers(min_value=1, max_value=10**7), st.integers(0, 40))
+def test_a_payment_on_the_first_day_equals_the_reduced_amount(
+    now_open: Money, due: dt.date, days: int, paid_minor: int, early: int
+) -> None:
+    # Paid on the first day of interest (or earlier): as if the debt had been the reduced
+    # amount from the start.
+    on = due + dt.timedelta(days=days)
+    paid = Money.from_minor(paid_minor, "EUR")
+    first_day = due + dt.timedelta(days=1)
+    for day in (first_day, first_day - dt.timedelta(days=early)):
+        assert statutory_interest(now_open, due, on, payments=[(day, paid)]) == (
+            statutory_interest(now_open, due, on)
+        )

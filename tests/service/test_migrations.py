@@ -2,34 +2,115 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
-from paylink import Paylink
+from paylink import FixedClock, Paylink
+from paylink.money import Money
 from paylink.store import Store
-from paylink.store.schema import SCHEMA_VERSION, VERSION_TABLES, metadata, schema_version
+from paylink.store.schema import (
+    SCHEMA_VERSION,
+    VERSION_COLUMNS,
+    VERSION_TABLES,
+    documents,
+    metadata,
+    reminders,
+    schema_version,
+)
+
+from ..conftest import lines
 
 
-def _shape(engine: sa.Engine) -> dict[str, list[tuple[str, str, bool]]]:
+def _shape(engine: sa.Engine) -> dict[str, list[tuple[str, ...]]]:
     inspector = sa.inspect(engine)
     return {
         table: sorted(
-            (c["name"], str(c["type"]), bool(c["nullable"])) for c in inspector.get_columns(table)
+            (c["name"], str(c["type"]), str(c["nullable"])) for c in inspector.get_columns(table)
         )
+        + sorted(("index", str(i["name"])) for i in inspector.get_indexes(table))
         for table in sorted(inspector.get_table_names())
     }
+
+
+def _back_to(conn: sa.Connection, version: int) -> None:
+    """Undo the versions above ``version``: drop the columns and tables they added."""
+    for v in range(SCHEMA_VERSION, version, -1):
+        for table, column in VERSION_COLUMNS.get(v, ()):
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+        for name in reversed(VERSION_TABLES[v]):
+            metadata.tables[name].drop(conn)
+    conn.execute(schema_version.update().values(version=version))
 
 
 def test_migrating_from_version_1_gives_the_current_schema(db_url: str) -> None:
     store = Store.open(db_url)
     fresh = _shape(store.engine)
     with store.transaction() as conn:
-        added = [t for v in range(2, SCHEMA_VERSION + 1) for t in VERSION_TABLES[v]]
-        for name in reversed(added):
-            metadata.tables[name].drop(conn)
-        conn.execute(schema_version.update().values(version=1))
+        _back_to(conn, 1)
     store.close()
     pl = Paylink.open(db_url)  # migrates
     assert _shape(pl.store.engine) == fresh
     with pl.store.transaction() as conn:
         assert conn.execute(sa.select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
     pl.close()
+
+
+def test_version_7_adds_the_fees_already_charged_to_open_invoices(db_url: str) -> None:
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
+    pl = Paylink.open(db_url, clock=clock)
+    org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
+    customer = pl.customers.create(org, name="Client", email="client@example.be")
+    open_one = pl.invoices.issue(org, customer, lines=lines(), due_date=dt.date(2026, 3, 31))
+    paid_one = pl.invoices.issue(org, customer, lines=lines(), due_date=dt.date(2026, 3, 31))
+    pl.payments.record(paid_one)
+    with pl.store.transaction() as conn:
+        _back_to(conn, 6)
+        # Two charged fee lines and an info-only one, as version 6 recorded them.
+        for invoice_id, step, fee, mode in (
+            (open_one.id, 1, 1500, "charge"),
+            (open_one.id, 2, 4250, "charge"),
+            (open_one.id, 3, 999, "info"),
+            (paid_one.id, 1, 1500, "charge"),
+        ):
+            conn.execute(
+                reminders.insert().values(
+                    invoice_id=invoice_id, step=step, organization_id=org.id,
+                    customer_id=customer.id, step_name=f"s{step}", due_on=dt.date(2026, 2, 7),
+                    status="sent", run_id="old", currency="EUR", fee_minor=fee, fee_mode=mode,
+                    created_at=clock.now(),
+                )
+            )  # fmt: skip
+    pl.close()
+    pl = Paylink.open(db_url, clock=clock)
+    with pl.store.transaction() as conn:
+        fees = dict(conn.execute(sa.select(documents.c.id, documents.c.fees_minor)).all())
+    assert fees[open_one.id] == 5750
+    assert fees[paid_one.id] == 0  # settled under the old rule: stays paid
+    migrated = pl.invoices.get(open_one.id)
+    assert migrated.open_amount == open_one.total + Money.of("57.50", "EUR")
+    assert pl.invoices.get(paid_one.id).status == "paid"
+    pl.close()
+
+
+def test_version_8_drops_the_run_index_and_adds_the_open_invoice_index(db_url: str) -> None:
+    store = Store.open(db_url)
+    with store.transaction() as conn:
+        conn.exec_driver_sql("CREATE INDEX ix_reminders_run ON reminders (run_id, step)")
+        if store.dialect == "postgresql":
+            conn.exec_driver_sql("DROP INDEX ix_documents_open_due")
+            conn.exec_driver_sql(
+                "ALTER TABLE reminders ADD CONSTRAINT reminders_organization_id_fkey "
+                "FOREIGN KEY (organization_id) REFERENCES organizations (id)"
+            )
+        conn.execute(schema_version.update().values(version=7))
+    store.close()
+    store = Store.open(db_url)  # migrates
+    inspector = sa.inspect(store.engine)
+    assert "ix_reminders_run" not in {i["name"] for i in inspector.get_indexes("reminders")}
+    documents_indexes = {i["name"] for i in inspector.get_indexes("documents")}
+    assert ("ix_documents_open_due" in documents_indexes) == (store.dialect == "postgresql")
+    if store.dialect == "postgresql":
+        keys = [fk["constrained_columns"] for fk in inspector.get_foreign_keys("reminders")]
+        assert keys == [["invoice_id"]]
+    store.close()

@@ -368,3 +368,38 @@ def test_wrong_codes_are_limited(live: Live, client: httpx.Client, tmp_path: Pat
             client.post(f"{url}/verify", data={"csrf": csrf, "code": "123456"}).status_code == 403
         )
     assert client.post(f"{url}/verify", data={"csrf": csrf, "code": "123456"}).status_code == 429
+
+
+def test_charged_reminder_fees_are_lines_of_the_pay_page_qr_and_portal(
+    live: Live, client: httpx.Client
+) -> None:
+    import datetime as dt
+
+    from paylink.reminders import DunningPolicy, Fee, Step
+
+    org, customer, invoice, link = setup_invoice(live)  # 108.90, due 1 April 2026
+    pl = live.pl
+    pl.reminders.set_policy(
+        org,
+        DunningPolicy(
+            steps=(Step(name="first", offset_days=7, fee=Fee.fixed("15")),), fee_mode="charge"
+        ),
+    )
+    assert invoice.due_date == dt.date(2026, 4, 1)
+    pl.reminders.tick(dt.datetime(2026, 4, 8, 9, tzinfo=dt.UTC))
+    html = client.get(link.url).text
+    assert re.search(r'data-testid="amount">€123.90<', html)
+    assert 'data-testid="fee-line">Reminder “first” of 8 April 2026' in html
+    assert re.search(r'data-testid="total-due"><strong>€123.90<', html)
+    assert re.search(r'data-testid="transfer-amount">€123.90<', html)
+    text = zxingcpp.read_barcodes(Image.open(io.BytesIO(client.get(f"{link.url}/qr.png").content)))
+    assert "\nEUR123.9\n" in text[0].text
+    printable = client.get(f"{link.url}/invoice").text
+    assert "Reminder “first” of 8 April 2026" in printable and "€123.90" in printable
+    portal = client.get(pl.portal.url(customer)).text
+    assert "€123.90" in portal and "Reminder “first” of 8 April 2026: €15.00" in portal
+    # The invoice's total is paid: the fee is still asked for, on the page and in the QR.
+    pl.payments.record(invoice, "108.90")
+    html = client.get(link.url).text
+    assert re.search(r'data-testid="amount">€15.00<', html)
+    assert "Already paid" in html

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +42,7 @@ from ..notify import MESSAGE_KINDS, sms_info
 from ..parties import LANGUAGES, Customer, Organization
 from ..payments import Payment
 from ..qr import epc_qr
+from ..reminders import ChargedFee
 from ._i18n import LABELS, MESSAGES, MONTHS
 
 __all__ = [
@@ -172,6 +173,32 @@ def format_date(day: dt.date | None, language: str, *, short: bool = False) -> s
     return f"{day.day} {month} {day.year}"
 
 
+def fee_line_view(fee: ChargedFee, language: str) -> dict[str, Any]:
+    """A charged fee line in words: ``label`` (which reminder, which day), ``details`` (the
+    interest period and the compensation, when any) and ``amount``."""
+    lang = _language(language)
+    details = []
+    if fee.interest.amount and fee.interest_from and fee.interest_through:
+        details.append(
+            label(
+                lang,
+                "fee_interest",
+                start=format_date(fee.interest_from, lang),
+                end=format_date(fee.interest_through, lang),
+                amount=format_money(fee.interest, lang),
+            )
+        )
+    if fee.compensation.amount:
+        details.append(label(lang, "fee_compensation", amount=format_money(fee.compensation, lang)))
+    return {
+        "label": label(
+            lang, "charged_fee", name=fee.step_name, date=format_date(fee.charged_on, lang)
+        ),
+        "details": details,
+        "amount": format_money(fee.amount, lang),
+    }
+
+
 def _rate(rate: Decimal) -> str:
     return format(rate.normalize(), "f")
 
@@ -264,6 +291,8 @@ def render_document(
     step: int = 1,
     fees: Money | None = None,
     today: dt.date | None = None,
+    fee_lines: Sequence[ChargedFee] = (),
+    fees_info_only: bool = False,
 ) -> str:
     """The printable HTML page of a document.
 
@@ -273,6 +302,11 @@ def render_document(
     ``quote_url`` the approval page on a quote; ``invoice_number`` names the invoice a credit
     note credits; ``payment`` is the payment a receipt confirms; ``step``, ``fees`` and
     ``today`` (the letter's date, from which the days overdue count) make a reminder letter.
+
+    ``fee_lines`` are the fees charged on an invoice (``pl.reminders.fee_lines``): already in
+    its open amount, they are listed as lines above it. ``fees`` on a reminder letter is a
+    fee of this letter not recorded on the invoice: added to what is to pay, or only shown
+    with ``fees_info_only`` (a policy with ``fee_mode="info"``).
     """
     if kind not in DOCUMENT_KINDS:
         raise ValidationError(f"expected one of {', '.join(DOCUMENT_KINDS)}", field="kind")
@@ -331,6 +365,8 @@ def render_document(
         "receipt": None,
         "reminder": None,
         "footnote": "",
+        "fee_lines": [],
+        "shows_open": False,
     }
     org = organization
     if isinstance(document, Invoice):
@@ -344,15 +380,18 @@ def render_document(
             open_amount=money(open_amount),
             reference=ref_text,
             footnote=org.payment_footnote,
+            fee_lines=[fee_line_view(f, lang) for f in fee_lines],
+            shows_open=bool(document.paid.amount or document.credited.amount or fee_lines),
         )
         to_pay = open_amount
         if kind == "reminder":
             days = document.days_overdue(today) if today else 0
-            if fees is not None and fees.amount:
+            if fees is not None and fees.amount and not fees_info_only:
                 to_pay = open_amount + fees
             view["reminder"] = {
                 "step": step,
                 "fees": money(fees) if fees is not None and fees.amount else "",
+                "fees_label": label(lang, "fees_info" if fees_info_only else "fees"),
                 "days_overdue": days,
                 "to_pay": money(to_pay),
             }

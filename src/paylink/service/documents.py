@@ -115,10 +115,14 @@ def credit_invoice(
         reason=reason,
         created_at=unit.now,
     )
-    if note.total > current.open_amount:
+    # A credit note corrects the invoice's own lines: it can take off what is open of them,
+    # not the reminder fees charged on top.
+    if note.total > current.principal_open:
         raise ValidationError(
             f"the credit note ({note.total}) exceeds what is open on invoice "
-            f"{current.number} ({current.open_amount})",
+            f"{current.number} ({current.principal_open}"
+            + (f" + {current.fees_open} reminder fees" if current.fees_open.amount else "")
+            + ")",
             field="lines",
         )
     q.insert_document(unit.conn, note, unit.now)

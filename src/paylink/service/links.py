@@ -209,7 +209,8 @@ class Links(Resource):
 
     def amount_due(self, link: PaymentLink) -> Money:
         """What paying through ``link`` costs now: the open amount of its invoice(s), which
-        partial payments and credit notes reduce, or the requested amount."""
+        partial payments and credit notes reduce and charged reminder fees raise, or the
+        requested amount."""
         if not link.settles:
             return link.amount
         with self._ctx.store.transaction() as conn:
@@ -286,7 +287,8 @@ class Links(Resource):
         provider_reference: str | None = None,
         received_on: dt.date | None = None,
     ) -> Payment:
-        """Record the payment that came through ``link`` (default: its amount) and mark it paid.
+        """Record the payment that came through ``link`` (default: what it costs now,
+        :meth:`amount_due`) and mark it paid.
 
         The payment is allocated over the invoices the link settles (none for a quick request:
         it stays as customer credit); with ``provider_reference`` it is recorded once only.
@@ -306,11 +308,19 @@ class Links(Resource):
                 assert isinstance(doc, Invoice)
                 if doc.open_amount.amount > 0:
                     invoices.append(doc)
+            if amount is None:
+                # What is owed now (partial payments, credit notes and charged reminder fees
+                # moved it since the link was made), or the requested amount.
+                amount = (
+                    Money.sum((i.open_amount for i in invoices), current.amount.currency)
+                    if current.settles
+                    else current.amount
+                )
             payment = apply_payment(
                 unit,
                 org.id,
                 invoices,
-                amount or current.amount,
+                amount,
                 received_on=received_on or self._ctx.today(org, unit.now),
                 method=method,
                 provider=provider,

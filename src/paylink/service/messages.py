@@ -329,8 +329,11 @@ def _document_html(
     step: int,
     fees: Money | None,
     now: dt.datetime,
+    fees_info_only: bool = False,
 ) -> str:
     import zoneinfo
+
+    from .reminders import charged_fee_lines
 
     doc = _load_document(conn, document)
     org = get_organization(conn, doc.organization_id)
@@ -339,8 +342,11 @@ def _document_html(
     link = None
     quote_url = None
     invoice_number = None
+    fee_lines = []
     if isinstance(doc, Invoice):
         link = link_queries.active_for_invoice(conn, doc.id, base_url)
+        if doc.fees.amount:
+            fee_lines = charged_fee_lines(conn, [doc.id]).get(doc.id, [])
     elif isinstance(doc, Quote):
         token = link_queries.access_token_for(conn, "quote", doc.id)
         quote_url = f"{base_url}/quote/{token}" if token else None
@@ -366,6 +372,8 @@ def _document_html(
         step=step,
         fees=fees,
         today=today,
+        fee_lines=fee_lines,
+        fees_info_only=fees_info_only,
     )
 
 
@@ -1045,9 +1053,11 @@ class Outbox(Resource):
             return ()
         with self._ctx.store.transaction() as conn:
             document = _load_document(conn, message.document_id)
-            # A reminder's fees (recorded by the reminder run) belong on its letter too.
+            # A reminder's fees belong on its letter too: charged ones are lines of the
+            # invoice (loaded with it); an info-only one is shown, not added.
             fee_text = message.metadata.get("fees")
-            fees = Money.of(fee_text, document.currency) if fee_text else None
+            charged = message.metadata.get("fee_mode") == "charge"
+            fees = Money.of(fee_text, document.currency) if fee_text and not charged else None
             html = _document_html(
                 self._ctx.base_url,
                 conn,
@@ -1058,6 +1068,7 @@ class Outbox(Resource):
                 step=int(message.metadata.get("step", "1")),
                 fees=fees if fees is not None and fees.amount else None,
                 now=self._ctx.clock.now(),
+                fees_info_only="fee_mode" in message.metadata,
             )
             number = document.number or "document"
         name = f"{render.label(message.language, kind)} {number}".replace("/", "-")

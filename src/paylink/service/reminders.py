@@ -3,8 +3,8 @@ history and the owner's daily digest.
 
 A run has two phases, each its own short transaction(s):
 
-1. **record** (:func:`paylink.store.reminders.record_due`): per policy, two bulk
-   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` statements record the latest due step of every
+1. **record** (:func:`paylink.store.reminders.record_due`): per policy, one bulk
+   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` statement records the latest due step of every
    invoice that needs one as ``pending`` (earlier missed steps as ``skipped``). The primary key
    ``(invoice_id, step)`` makes each step recorded once, also with many workers.
 2. **send**: pending records are claimed (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) a group of
@@ -34,18 +34,42 @@ from ..exceptions import NotFound, ValidationError
 from ..money import Money
 from ..notify import QuietHours
 from ..parties import Customer, Organization
-from ..reminders import DunningPolicy, FeeBreakdown, Step
+from ..payments import principal_parts
+from ..reminders import ChargedFee, DunningPolicy, FeeBreakdown, Step
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
+from ..store import payments as payment_queries
 from ..store import reminders as q
 from ..store.schema import documents
 from ._base import Resource, Unit, new_id
 
-__all__ = ["PlannedReminder", "ReminderRecord", "Reminders", "TickReport", "aware"]
+__all__ = [
+    "PlannedReminder",
+    "ReminderRecord",
+    "Reminders",
+    "TickReport",
+    "aware",
+    "charged_fee_lines",
+]
 
 _SKIPPED = "a later step was already due when the run happened: never sent"
 _MESSAGING = "messaging"  # the outbox's channel_settings row that holds quiet hours
+
+
+def charged_fee_lines(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, list[ChargedFee]]:
+    """The charged fee lines of the invoices (see :meth:`Reminders.fee_lines`), by invoice."""
+    result: dict[str, list[ChargedFee]] = {}
+    for row in q.fee_lines(conn, invoice_ids):
+        data = row.data or {}
+        fees = data.get("fees") or {
+            "total": str(Money.from_minor(row.fee_minor, row.currency).amount)
+        }
+        charged_on = row.processed_at.date() if row.processed_at else row.due_on
+        result.setdefault(row.invoice_id, []).append(
+            ChargedFee.from_breakdown(row.step, row.step_name, charged_on, fees, row.currency)
+        )
+    return result
 
 
 def aware(now: dt.datetime | None, field: str = "now") -> dt.datetime | None:
@@ -315,16 +339,22 @@ class Reminders(Resource):
             return [ReminderRecord.from_row(r) for r in q.history(conn, invoice_id)]
 
     def fees(self, invoice: Invoice | str) -> Money:
-        """The reminder fees charged on an invoice (policies with ``fee_mode="charge"``)."""
-        inv = self._invoice(invoice)
+        """The reminder fees charged on an invoice (policies with ``fee_mode="charge"``),
+        paid or not: :attr:`Invoice.fees <paylink.documents.Invoice.fees>`."""
+        return self._invoice(invoice).fees
+
+    def fee_lines(self, invoice: Invoice | str) -> builtins.list[ChargedFee]:
+        """The fee lines charged on an invoice, by step: what the customer sees on the pay
+        page, the printable invoice and the portal."""
+        invoice_id = invoice if isinstance(invoice, str) else invoice.id
         with self._ctx.store.transaction() as conn:
-            minor = q.charged_fees(conn, [inv.id]).get(inv.id, 0)
-        return Money.from_minor(minor, inv.currency)
+            return charged_fee_lines(conn, [invoice_id]).get(invoice_id, [])
 
     def amount_due(self, invoice: Invoice | str) -> Money:
-        """What the customer owes on the invoice: its open amount plus the charged fees."""
-        inv = self._invoice(invoice)
-        return inv.open_amount + self.fees(inv)
+        """What the customer owes on the invoice: the principal still open plus the charged
+        fees not paid yet (:attr:`Invoice.open_amount <paylink.documents.Invoice.open_amount>`,
+        which also the pay page, the payment link and reconciliation use)."""
+        return self._invoice(invoice).open_amount
 
     def letter(self, invoice: Invoice | str, step: int) -> str:
         """The printable reminder letter (HTML) of a recorded step (for ``letter`` steps)."""
@@ -336,10 +366,12 @@ class Reminders(Resource):
             org = org_queries.get_organization(conn, inv.organization_id)
             customer = org_queries.get_customer(conn, org.id, inv.customer_id)
             link = link_queries.active_for_invoice(conn, inv.id, self._ctx.base_url)
-            charged = q.charged_fees(conn, [inv.id]).get(inv.id, 0)
+            lines = charged_fee_lines(conn, [inv.id]).get(inv.id, [])
         row = rows[0]
-        fee = Money.from_minor(
-            charged if row.fee_mode == "charge" else int(row.fee_minor), inv.currency
+        # Charged fees are lines of the invoice (in its open amount); an info-only fee is
+        # shown beside it, not added.
+        info = (
+            Money.from_minor(int(row.fee_minor), inv.currency) if row.fee_mode == "info" else None
         )
         return render.render_document(
             "reminder",
@@ -348,7 +380,9 @@ class Reminders(Resource):
             document=inv,
             link=link,
             step=step,
-            fees=fee,
+            fees=info,
+            fee_lines=lines,
+            fees_info_only=info is not None,
             today=row.processed_at.date() if row.processed_at else row.due_on,
         )
 
@@ -488,14 +522,16 @@ class Reminders(Resource):
                     if isinstance(doc, Invoice)
                 }
                 charges = q.previous_charges(unit.conn, ids)
+                paid = payment_queries.dated_allocations(unit.conn, ids)
                 by_customer: dict[str, list[Any]] = {}
                 for row in rows:
                     by_customer.setdefault(row.customer_id, []).append(row)
                 for customer_id, group in by_customer.items():
                     policy = policies.get(customer_id) or policies.get("")
                     self._send_group(
-                        unit, organization, customer_id, group, policy, report, docs, charges
-                    )
+                        unit, organization, customer_id, group, policy, report, docs, charges,
+                        paid,
+                    )  # fmt: skip
 
     def _send_group(
         self,
@@ -507,12 +543,13 @@ class Reminders(Resource):
         report: TickReport,
         docs: dict[str, Invoice],
         charges: dict[str, tuple[int, dt.date | None, bool]],
+        paid: dict[str, list[tuple[dt.date, int]]],
     ) -> None:
         conn = unit.conn
         customer = org_queries.get_customer(conn, org.id, customer_id)
         today = unit.now.astimezone(zoneinfo.ZoneInfo(org.timezone)).date()
         paused = q.paused_until(conn, customer_id, unit.now)[0]
-        ready: list[tuple[Any, Invoice, Step, FeeBreakdown, Money]] = []
+        ready: list[tuple[Any, Invoice, Step, FeeBreakdown]] = []
         for row in rows:
             doc = docs[row.invoice_id]
             reason = ""
@@ -536,10 +573,15 @@ class Reminders(Resource):
                 continue
             assert policy is not None
             step = policy.steps[row.step - 1]
-            breakdown, charged_before = self._fees(
-                charges.get(doc.id), policy, step, doc, customer, today
+            breakdown = self._fees(
+                charges.get(doc.id), policy, step, doc, customer, today, paid.get(doc.id, ())
             )
-            ready.append((row, doc, step, breakdown, charged_before))
+            if policy.fee_mode == "charge" and breakdown.total.amount > 0:
+                # The fee becomes part of what the invoice owes, before its messages are
+                # rendered: they, the pay page and the payment link show the new total.
+                doc_queries.add_fees(conn, doc.id, breakdown.total.minor_units)
+                doc = attrs.evolve(doc, fees_amount=doc.fees + breakdown.total)
+            ready.append((row, doc, step, breakdown))
         if not ready:
             return
         if policy is not None and policy.consolidate and len(ready) > 1:
@@ -548,11 +590,11 @@ class Reminders(Resource):
         else:
             per_row = {
                 (r.invoice_id, r.step): self._queue_single(
-                    unit, org, customer, doc, step, breakdown, charged, policy, today
+                    unit, org, customer, doc, step, breakdown, policy, today
                 )
-                for r, doc, step, breakdown, charged in ready
+                for r, doc, step, breakdown in ready
             }
-        for row, doc, step, breakdown, _charged in ready:
+        for row, doc, step, breakdown in ready:
             ids = per_row[(row.invoice_id, row.step)]
             channels = list(step.channels)
             data = {
@@ -601,17 +643,25 @@ class Reminders(Resource):
         invoice: Invoice,
         customer: Customer,
         today: dt.date,
-    ) -> tuple[FeeBreakdown, Money]:
-        """This step's fee, and the fees charged on the invoice before it (``previous``:
-        what :func:`paylink.store.reminders.previous_charges` says of it)."""
-        charged_minor, interest_through, compensation_charged = previous or (0, None, False)
-        charged = Money.from_minor(charged_minor, invoice.currency)
+        paid: Sequence[tuple[dt.date, int]],
+    ) -> FeeBreakdown:
+        """This step's fee (``previous``: what :func:`paylink.store.reminders.previous_charges`
+        says of the fees charged before; ``paid``: the invoice's dated allocations).
+
+        Fees are computed on the principal still open (fees never bear fees); interest
+        accrues each day on the principal open that day, the payments settling the principal
+        first (:func:`paylink.payments.principal_parts`)."""
+        _charged, interest_through, compensation_charged = previous or (0, None, False)
         if step.fee is None:
-            return FeeBreakdown.zero(invoice.currency), charged
+            return FeeBreakdown.zero(invoice.currency)
         assert invoice.due_date is not None
         charge = policy.fee_mode == "charge"
-        breakdown = step.fee.compute(
-            open_amount=invoice.open_amount,
+        payments = principal_parts(
+            invoice.principal,
+            [(day, Money.from_minor(minor, invoice.currency)) for day, minor in paid],
+        )
+        return step.fee.compute(
+            open_amount=invoice.principal_open,
             due_date=invoice.due_date,
             on=today,
             customer_kind=customer.kind,
@@ -619,8 +669,8 @@ class Reminders(Resource):
             if charge and interest_through
             else None,
             compensation_charged=charge and compensation_charged,
+            payments=payments,
         )
-        return breakdown, charged
 
     def _link(self, unit: Unit, invoice: Invoice) -> Any:
         link = link_queries.active_for_invoice(unit.conn, invoice.id, self._ctx.base_url)
@@ -660,7 +710,6 @@ class Reminders(Resource):
         invoice: Invoice,
         step: Step,
         breakdown: FeeBreakdown,
-        charged_before: Money,
         policy: DunningPolicy | None,
         today: dt.date,
     ) -> list[str]:
@@ -669,7 +718,8 @@ class Reminders(Resource):
             return []
         link = self._link(unit, invoice)
         charge = policy is not None and policy.fee_mode == "charge"
-        fees = (charged_before + breakdown.total) if charge else breakdown.total
+        # Charged: the fees still owed on the invoice (this one included); info: this fee.
+        fees = invoice.fees_open if charge else breakdown.total
         ids = []
         for channel, address in targets:
             sms = channel == "sms"
@@ -698,7 +748,11 @@ class Reminders(Resource):
                 link_id=link.id if link is not None else None,
                 attach="reminder" if channel == "email" and step.template == "reminder" else None,
                 text=step.text,
-                metadata={"step": str(self._step_number(policy, step)), "fees": str(fees.amount)},
+                metadata={
+                    "step": str(self._step_number(policy, step)),
+                    "fees": str(fees.amount),
+                    "fee_mode": "charge" if charge else "info",
+                },
             )
             ids.append(message.id)
         return ids
@@ -724,9 +778,11 @@ class Reminders(Resource):
             "interest": money(breakdown.interest) if breakdown.interest.amount else "",
             "compensation": money(breakdown.compensation) if breakdown.compensation.amount else "",
             "fees_info_only": not charge,
+            # The invoice's open amount already holds its charged fees: it is the total due.
+            "total_due": money(invoice.open_amount),
         }
-        if not charge:
-            extra["total_due"] = money(invoice.open_amount)
+        if charge:
+            extra["open_amount"] = money(invoice.principal_open)
         return extra
 
     def _queue_consolidated(
@@ -734,11 +790,11 @@ class Reminders(Resource):
         unit: Unit,
         org: Organization,
         customer: Customer,
-        ready: Sequence[tuple[Any, Invoice, Step, FeeBreakdown, Money]],
+        ready: Sequence[tuple[Any, Invoice, Step, FeeBreakdown]],
         policy: DunningPolicy,
         today: dt.date,
     ) -> list[str]:
-        channels = list(dict.fromkeys(c for _, _, step, _, _ in ready for c in step.channels))
+        channels = list(dict.fromkeys(c for _, _, step, _ in ready for c in step.channels))
         targets = self._addresses(customer, channels)
         if not targets:
             return []
@@ -756,14 +812,15 @@ class Reminders(Resource):
             lines = []
             total = Money.zero(currency)
             fees_total = Money.zero(currency)
-            for _row, inv, _step, breakdown, charged in ready:
-                fee = (charged + breakdown.total) if charge else breakdown.total
+            for _row, inv, _step, breakdown in ready:
+                fee = inv.fees_open if charge else breakdown.total
                 fees_total += fee
-                total += inv.open_amount + (fee if charge else Money.zero(currency))
+                total += inv.open_amount
                 ref = f", {inv.reference.display}" if inv.reference else ""
                 fee_text = f" + {money(fee)}" if fee.amount else ""
+                shown = inv.principal_open if charge else inv.open_amount
                 lines.append(
-                    f"- {inv.number}: {money(inv.open_amount)}{fee_text} "
+                    f"- {inv.number}: {money(shown)}{fee_text} "
                     f"({render.format_date(inv.due_date, lang, short=sms)}{ref})"
                 )
             body, sms_body = _CONSOLIDATED[lang]
@@ -836,7 +893,8 @@ class Reminders(Resource):
                         customer = org_queries.get_customer(conn, org_id, doc.customer_id)
                         step = policy.steps[step_no - 1]
                         charged = q.previous_charges(conn, [doc.id]).get(doc.id)
-                        breakdown, _ = self._fees(charged, policy, step, doc, customer, today)
+                        paid = payment_queries.dated_allocations(conn, [doc.id]).get(doc.id, [])
+                        breakdown = self._fees(charged, policy, step, doc, customer, today, paid)
                         if invoice_id not in recorded:
                             recorded[invoice_id] = {r.step for r in q.history(conn, invoice_id)}
                         planned.append(
@@ -892,8 +950,6 @@ class Reminders(Resource):
         received since ``since`` (default: the last digest, else a day before ``now``)."""
         moment = aware(now) or self._ctx.clock.now()
         aware(since, "since")
-        from ..store import payments as payment_queries
-
         with self._ctx.store.transaction() as conn:
             organization = self._org(conn, org)
             if since is None:

@@ -33,7 +33,10 @@ def _open_receivables(conn: Connection, org_id: str) -> list[r.OpenItem]:
             c.c.name,
             d.c.due_date,
             d.c.currency,
-            (d.c.total_minor - d.c.paid_minor - d.c.credited_minor).label("open_minor"),
+            # What is owed, charged reminder fees included (as ``Invoice.open_amount``).
+            (d.c.total_minor + d.c.fees_minor - d.c.paid_minor - d.c.credited_minor).label(
+                "open_minor"
+            ),
         )
         .join(c, c.c.id == d.c.customer_id)
         .where(d.c.organization_id == org_id, d.c.kind == "invoice", d.c.status.in_(_OPEN))
@@ -210,6 +213,7 @@ class Reports(Resource):
                         d.c.currency,
                         d.c.status,
                         d.c.total_minor,
+                        d.c.fees_minor,
                         d.c.paid_minor,
                         d.c.credited_minor,
                     )
@@ -227,9 +231,11 @@ class Reports(Resource):
                 customer_name=row.name,
                 issue_date=row.issue_date,
                 due_date=row.due_date,
-                total=Money.from_minor(int(row.total_minor - row.credited_minor), row.currency),
+                total=Money.from_minor(
+                    int(row.total_minor + row.fees_minor - row.credited_minor), row.currency
+                ),
                 open_amount=Money.from_minor(
-                    int(row.total_minor - row.paid_minor - row.credited_minor)
+                    int(row.total_minor + row.fees_minor - row.paid_minor - row.credited_minor)
                     if row.status in _OPEN
                     else 0,
                     row.currency,

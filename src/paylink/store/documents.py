@@ -114,6 +114,8 @@ def insert_document(conn: Connection, doc: Document, now: dt.datetime) -> None:
     """Insert a quote, invoice or credit note with its lines."""
     values = _document_values(doc)
     values.update(id=doc.id, created_at=doc.created_at or now)
+    if isinstance(doc, Invoice):
+        values["fees_minor"] = doc.fees.minor_units
     # A statement without .values() compiles once and is cached: this is the issuing hot path.
     conn.execute(_INSERT_DOCUMENT, values)
     if doc.lines:
@@ -139,11 +141,24 @@ def insert_document(conn: Connection, doc: Document, now: dt.datetime) -> None:
 
 def update_document(conn: Connection, doc: Document) -> None:
     """Write a document's header fields (status, amounts, number …); lines are immutable once
-    a document is issued, and drafts are replaced through :func:`replace_lines`."""
+    a document is issued, and drafts are replaced through :func:`replace_lines`.
+
+    An invoice's charged fees are not written here: only :func:`add_fees` changes them, in
+    one ``UPDATE … SET fees_minor = fees_minor + …``, so a reminder run charging a fee and a
+    payment settling the invoice never overwrite each other's work."""
     values = _document_values(doc)
     values.pop("organization_id")
     values.pop("kind")
     conn.execute(documents.update().where(documents.c.id == doc.id).values(**values))
+
+
+def add_fees(conn: Connection, invoice_id: str, minor: int) -> None:
+    """Add ``minor`` units of charged reminder fees to an invoice."""
+    conn.execute(
+        documents.update()
+        .where(documents.c.id == invoice_id)
+        .values(fees_minor=documents.c.fees_minor + minor)
+    )
 
 
 def _lines_for(conn: Connection, ids: Sequence[str]) -> dict[str, list[Line]]:
@@ -190,6 +205,7 @@ def _from_row(row: Any, lines: list[Line]) -> Document:
             due_date=row.due_date,
             paid_amount=Money.from_minor(row.paid_minor, row.currency),
             credited_amount=Money.from_minor(row.credited_minor, row.currency),
+            fees_amount=Money.from_minor(row.fees_minor, row.currency),
             quote_id=row.related_id,
             notes=data.get("notes", ""),
             disputed=row.disputed,

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from ..exceptions import NotFound
 from ..money import Money
 from ..payments import Allocation, Payment
-from .schema import allocations, payments
+from .schema import allocations, payments, refunds
 
 
 def insert_payment(conn: Connection, payment: Payment, now: dt.datetime) -> None:
@@ -113,3 +113,36 @@ def list_payments(conn: Connection, org_id: str, *, invoice_id: str | None = Non
             )
         )
     return _load(conn, query.order_by(payments.c.received_on, payments.c.created_at))
+
+
+def dated_allocations(
+    conn: Connection, invoice_ids: list[str]
+) -> dict[str, list[tuple[dt.date, int]]]:
+    """For each invoice, what each payment allocated to it (minor units) and the day it was
+    received, and what each refund took back from it (negative, on the day the refund was
+    recorded), in date order; invoices without payments are left out."""
+    if not invoice_ids:
+        return {}
+    a, p = allocations, payments
+    rows = conn.execute(
+        sa.select(a.c.invoice_id, a.c.payment_id, p.c.received_on, a.c.amount_minor)
+        .join(p, p.c.id == a.c.payment_id)
+        .where(a.c.invoice_id.in_(invoice_ids))
+        .order_by(a.c.invoice_id, p.c.received_on, p.c.created_at)
+    ).all()
+    result: dict[str, list[tuple[dt.date, int]]] = {}
+    for row in rows:
+        result.setdefault(row.invoice_id, []).append((row.received_on, int(row.amount_minor)))
+    wanted = set(invoice_ids)
+    refunded = conn.execute(
+        sa.select(refunds.c.created_at, refunds.c.allocations).where(
+            refunds.c.payment_id.in_({row.payment_id for row in rows})
+        )
+    )
+    for created_at, parts in refunded:
+        for invoice_id, minor in parts:
+            if invoice_id in wanted:
+                result[invoice_id].append((created_at.date(), -int(minor)))
+    for entries in result.values():
+        entries.sort(key=lambda entry: entry[0])
+    return result

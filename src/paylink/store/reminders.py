@@ -1,16 +1,18 @@
 """Queries for dunning policies, reminder pauses, reminder records and owner digests.
 
-The heart is :func:`record_due`: for one policy and one day it records, in two
-``INSERT … SELECT … ON CONFLICT DO NOTHING`` statements, the latest due step of every invoice
+The heart is :func:`record_due`: for one policy and one day it records, in one
+``INSERT … SELECT … ON CONFLICT DO NOTHING`` statement, the latest due step of every invoice
 that needs one (status ``pending``) and the earlier steps it never got (``skipped``). The
-``SELECT`` reads ``documents`` through ``ix_documents_org_kind_status_due`` (a due-date range
-per open status), and the primary key ``(invoice_id, step)`` of ``reminders`` makes every step
+``SELECT`` reads ``documents`` through an index (the covering partial
+``ix_documents_open_due`` on PostgreSQL, ``ix_documents_org_kind_status_due`` on SQLite: a
+due-date range), and the primary key ``(invoice_id, step)`` of ``reminders`` makes every step
 recorded once, whatever the number of workers running at the same moment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,11 +31,11 @@ from .schema import (
 
 __all__ = [
     "OPEN_STATUSES",
-    "charged_fees",
     "claim_pending",
     "delete_policy",
     "digest_settings",
     "due_candidates",
+    "fee_lines",
     "get_policy",
     "history",
     "list_policies",
@@ -183,6 +185,12 @@ def _case(conn: Connection, steps: Sequence[tuple[str, int]], today: dt.date, pi
     return sa.case(*whens)
 
 
+def _open_minor() -> Any:
+    """What an invoice still owes, charged fees included (``Invoice.open_amount``)."""
+    d = documents
+    return d.c.total_minor + d.c.fees_minor - d.c.paid_minor - d.c.credited_minor
+
+
 def _latest_due(
     conn: Connection,
     *,
@@ -196,17 +204,20 @@ def _latest_due(
     """WHERE clauses selecting the open invoices that have a step due on ``today`` and no
     record of their latest due step or a later one, and the CASE giving that step.
 
-    One range of ``ix_documents_org_kind_status_due`` (due dates up to today minus the first
-    step's offset) per open status: never a scan of all invoices."""
+    One range of an index (due dates up to today minus the first step's offset): the
+    covering ``ix_documents_open_due`` on PostgreSQL, ``ix_documents_org_kind_status_due``
+    (one range per open status) on SQLite: never a scan of all invoices."""
     d = documents
     step = _case(conn, steps, today, "step")
     clauses: list[Any] = [
         d.c.organization_id == org_id,
-        d.c.kind == "invoice",
-        d.c.status.in_(OPEN_STATUSES),
+        # Written out (no bound parameters) so that PostgreSQL proves the predicate of the
+        # partial index ``ix_documents_open_due`` also in a cached generic plan.
+        d.c.kind == sa.literal_column("'invoice'"),
+        d.c.status.in_([sa.literal_column(f"'{status}'") for status in OPEN_STATUSES]),
         d.c.due_date <= today - dt.timedelta(days=steps[0][1]),
-        d.c.disputed == sa.false(),
-        d.c.total_minor - d.c.paid_minor - d.c.credited_minor > 0,
+        ~d.c.disputed,
+        _open_minor() > 0,
         _not_paused(now),
         ~sa.exists(
             sa.select(sa.literal(1)).where(
@@ -227,6 +238,21 @@ _COLUMNS = [
 ]  # fmt: skip
 
 
+def _policy_steps(steps: Sequence[tuple[str, int]]) -> Any:
+    """The policy's steps as a small table ``(n, name, days)`` (UNION ALL of literals: SQLite
+    has no column list on a VALUES alias)."""
+    return sa.union_all(
+        *(
+            sa.select(
+                sa.literal(number, sa.Integer).label("n"),
+                sa.literal(name, sa.String).label("name"),
+                sa.literal(offset, sa.Integer).label("days"),
+            )
+            for number, (name, offset) in enumerate(steps, start=1)
+        )
+    ).subquery("policy_steps")
+
+
 def record_due(
     conn: Connection,
     *,
@@ -242,12 +268,15 @@ def record_due(
     """Record the latest due step of every invoice that needs one; return ``(pending,
     skipped)`` counts. ``steps`` are ``(name, offset_days)`` in policy order.
 
-    Two statements whatever the portfolio's size: one ``INSERT … SELECT`` of the pending
-    steps, one of the earlier steps they skip."""
+    One statement whatever the portfolio's size: an ``INSERT … SELECT`` of each due
+    invoice's latest step as ``pending`` and of the earlier steps it never got as
+    ``skipped`` (never sent: no burst of stale reminders after downtime), the invoices
+    joined to the policy's steps up to their latest. ``ON CONFLICT DO NOTHING`` keeps the
+    earlier steps that were recorded (sent) before."""
     d = documents
     if conn.dialect.name == "postgresql":
         # Workers recording the same organization queue here for the few milliseconds the
-        # bulk statements take: ON CONFLICT already makes each step recorded once, the lock
+        # bulk statement takes: ON CONFLICT already makes each step recorded once, the lock
         # keeps concurrent bulk inserts from deadlocking on each other's rows.
         conn.execute(
             sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
@@ -262,76 +291,57 @@ def record_due(
         only_customers=only_customers,
         except_customers=except_customers,
     )
-    select = sa.select(
+    found = sa.select(
         d.c.id,
-        step,
         d.c.organization_id,
         d.c.customer_id,
-        _case(conn, steps, today, "name"),
-        _case(conn, steps, today, "due_on"),
-        sa.literal("pending", sa.String),
-        sa.literal(run_id, sa.String),
+        d.c.due_date,
         d.c.currency,
-        d.c.total_minor - d.c.paid_minor - d.c.credited_minor,
+        _open_minor().label("open_minor"),
+        step.label("latest"),
+    ).where(*clauses)
+    due: Any
+    if conn.dialect.name == "sqlite":
+        # Computed once: left to itself, SQLite's planner puts the few policy steps outside
+        # and scans the due invoices once per step. (MATERIALIZED is SQLite 3.35's; an older
+        # one gets the plain CTE: the same rows, more slowly.)
+        due = found.cte("due")
+        if sqlite3.sqlite_version_info >= (3, 35):
+            due = due.prefix_with("MATERIALIZED")
+    else:
+        due = found.subquery("due")
+    table = _policy_steps(steps)
+    step_on: Any
+    if conn.dialect.name == "sqlite":
+        step_on = sa.func.date(
+            due.c.due_date, sa.cast(table.c.days, sa.String) + " days", type_=sa.Date
+        )
+    else:
+        step_on = sa.cast(due.c.due_date + table.c.days, sa.Date)
+    select = sa.select(
+        due.c.id,
+        table.c.n,
+        due.c.organization_id,
+        due.c.customer_id,
+        table.c.name,
+        step_on,
+        sa.case((table.c.n == due.c.latest, "pending"), else_="skipped"),
+        sa.literal(run_id, sa.String),
+        due.c.currency,
+        due.c.open_minor,
         sa.literal(fee_mode, sa.String),
         sa.literal(now, UTCDateTime),
-    ).where(*clauses)
+    ).select_from(due.join(table, table.c.n <= due.c.latest))
     stmt = (
         _insert(conn, reminders)
         .from_select(_COLUMNS, select)
         .on_conflict_do_nothing(index_elements=["invoice_id", "step"])
-        .returning(reminders.c.step)
+        .returning(reminders.c.status)
     )
     # RETURNING counts the rows inserted on every driver (rowcount is -1 on some).
-    pending = len(conn.execute(stmt).all())
-    if not pending or len(steps) < 2:
-        return pending, 0
-    # Earlier steps of the invoices that just got a later one: recorded as skipped, never
-    # sent (no burst of stale reminders after downtime). The policy's steps as a small
-    # table (UNION ALL of literals: SQLite has no column list on a VALUES alias).
-    table = sa.union_all(
-        *(
-            sa.select(
-                sa.literal(number, sa.Integer).label("n"),
-                sa.literal(name, sa.String).label("name"),
-                sa.literal(offset, sa.Integer).label("days"),
-            )
-            for number, (name, offset) in enumerate(steps[:-1], start=1)
-        )
-    ).subquery("policy_steps")
-    skipped_on: Any
-    if conn.dialect.name == "sqlite":
-        skipped_on = sa.func.date(
-            d.c.due_date, sa.cast(table.c.days, sa.String) + " days", type_=sa.Date
-        )
-    else:
-        skipped_on = sa.cast(d.c.due_date + table.c.days, sa.Date)
-    r = reminders
-    earlier = (
-        sa.select(
-            r.c.invoice_id,
-            table.c.n,
-            r.c.organization_id,
-            r.c.customer_id,
-            table.c.name,
-            skipped_on,
-            sa.literal("skipped", sa.String),
-            sa.literal(run_id, sa.String),
-            r.c.currency,
-            r.c.open_minor,
-            sa.literal(fee_mode, sa.String),
-            sa.literal(now, UTCDateTime),
-        )
-        .select_from(r.join(d, d.c.id == r.c.invoice_id).join(table, table.c.n < r.c.step))
-        .where(r.c.run_id == run_id, r.c.status == "pending")
-    )
-    stmt = (
-        _insert(conn, reminders)
-        .from_select(_COLUMNS, earlier)
-        .on_conflict_do_nothing(index_elements=["invoice_id", "step"])
-        .returning(reminders.c.step)
-    )
-    return pending, len(conn.execute(stmt).all())
+    statuses = [row[0] for row in conn.execute(stmt)]
+    pending = statuses.count("pending")
+    return pending, len(statuses) - pending
 
 
 def due_candidates(
@@ -433,19 +443,27 @@ def previous_charges(
     return {row[0]: (int(row[1]), row[2], int(row[3]) > 0) for row in rows}
 
 
-def charged_fees(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, int]:
-    """Fees charged (``fee_mode`` charge, sent) per invoice, in minor units."""
+def fee_lines(conn: Connection, invoice_ids: Sequence[str]) -> list[Any]:
+    """The charged fee lines of the invoices (sent reminders of ``fee_mode`` charge with a
+    fee), by invoice and step."""
     if not invoice_ids:
-        return {}
+        return []
     r = reminders
-    rows = conn.execute(
-        sa.select(r.c.invoice_id, sa.func.sum(r.c.fee_minor))
-        .where(
-            r.c.invoice_id.in_(list(invoice_ids)), r.c.status == "sent", r.c.fee_mode == "charge"
+    return list(
+        conn.execute(
+            sa.select(
+                r.c.invoice_id, r.c.step, r.c.step_name, r.c.due_on, r.c.processed_at,
+                r.c.currency, r.c.fee_minor, r.c.data,
+            )
+            .where(
+                r.c.invoice_id.in_(list(invoice_ids)),
+                r.c.status == "sent",
+                r.c.fee_mode == "charge",
+                r.c.fee_minor > 0,
+            )
+            .order_by(r.c.invoice_id, r.c.step)
         )
-        .group_by(r.c.invoice_id)
-    )
-    return {row[0]: int(row[1] or 0) for row in rows}
+    )  # fmt: skip
 
 
 def history(conn: Connection, invoice_id: str) -> list[Any]:

@@ -40,6 +40,7 @@ from ..money import Money
 from ..parties import Customer, Organization
 from ..ports import PaymentRequest, WebhookRequest
 from ..references import parse as parse_reference
+from ..render import fee_line_view
 from ..service import Paylink
 from ..store import links as link_queries
 from ..store import organizations as org_queries
@@ -167,7 +168,8 @@ class _Pages:
                 else None
             )
         invoice = self.pl.invoices.get(link.invoice_id) if link.invoice_id else None
-        return {"link": link, "org": org, "customer": customer, "invoice": invoice}
+        fees = self.pl.reminders.fee_lines(invoice) if invoice and invoice.fees.amount else []
+        return {"link": link, "org": org, "customer": customer, "invoice": invoice, "fees": fees}
 
     def _bank_transfer(
         self, data: dict[str, Any], token: str, amount: Money
@@ -263,6 +265,7 @@ class _Pages:
             "invoice": data["invoice"],
             "invoice_url": f"{self.pl.base_url}/pay/{token}/invoice?lang={lang}",
             "reference_display": reference.display if reference else link.reference,
+            "fee_lines": [fee_line_view(f, lang) for f in data["fees"]],
         }
         if link.status == "paid":
             paid_at = next((e.at for e in reversed(link.history) if e.status == "paid"), None)
@@ -272,7 +275,7 @@ class _Pages:
                 org=org,
                 lang=lang,
                 paid_at=paid_at,
-                paid_amount=link.amount if data["invoice"] is None else data["invoice"].total,
+                paid_amount=link.amount if data["invoice"] is None else data["invoice"].paid,
                 **common,
             )
         amount = await self._run(lambda: self._amount_due(data))
@@ -342,7 +345,13 @@ class _Pages:
         )
         lang = self._lang(request, customer, org)
         return self._render(
-            request, "invoice.html", org=org, lang=lang, invoice=invoice, customer=customer
+            request,
+            "invoice.html",
+            org=org,
+            lang=lang,
+            invoice=invoice,
+            customer=customer,
+            fee_lines=[fee_line_view(f, lang) for f in data["fees"]],
         )
 
     # -- quotes ------------------------------------------------------------------------------
@@ -739,7 +748,8 @@ class _Pages:
                 if i.status in ("issued", "partially_paid", "paid", "cancelled")
             ]
             invoices.sort(key=lambda i: (i.open_amount.amount <= 0, i.due_date or dt.date.max))
-            return {"customer": customer, "org": org, "invoices": invoices}
+            fees = {i.id: self.pl.reminders.fee_lines(i) for i in invoices if i.fees_open.amount}
+            return {"customer": customer, "org": org, "invoices": invoices, "fees": fees}
 
         data = await self._run(load)
         if data is None:
@@ -760,6 +770,10 @@ class _Pages:
             lang=lang,
             customer=data["customer"],
             invoices=invoices,
+            fee_lines={
+                invoice_id: [fee_line_view(f, lang) for f in fees]
+                for invoice_id, fees in data["fees"].items()
+            },
             balance=balance,
             open_count=len(open_invoices),
             csrf=csrf_token(self.secret, "portal", token),
