@@ -327,3 +327,24 @@ def test_a_consolidated_reminder_asks_for_every_invoice_with_its_fees(
     assert f"{b.number}: 121,00 € + 15,00 €" in text
     assert "1 361,00 €" in text  # 1210 + 121 + 2 × 15
     assert pl.invoices.get(a.id).open_amount + pl.invoices.get(b.id).open_amount == eur("1361")
+
+
+@pytest.mark.parametrize(
+    ("mode", "said", "not_said"),
+    [
+        ("info", "Pour information : les frais de retard", "ont été ajoutés"),
+        ("charge", "Des frais de rappel de", "Pour information"),
+    ],
+)
+def test_the_reminder_message_says_whether_the_fee_is_charged(
+    pl: Paylink, org: Organization, company: Customer, mode: str, said: str, not_said: str
+) -> None:
+    from paylink.service.messages import Outbox
+
+    issue(pl, org, company, "2026-03-02", price="1000.00")
+    step = Step(name="first", offset_days=7, fee=Fee.fixed("15"))
+    pl.reminders.set_policy(org, DunningPolicy(steps=(step,), fee_mode=mode))  # type: ignore[arg-type]
+    pl.reminders.tick(at("2026-03-09"))
+    [email] = [m for m in Outbox(pl).list(org, kind="reminder") if m.channel_kind == "email"]
+    assert said in email.text and not_said not in email.text
+    assert "15,00" in email.text

@@ -838,6 +838,7 @@ class Reminders(Resource):
                     "invoice_count": len(ready),
                     "total_due": money(total),
                     "pay_url": "",
+                    "fees_info_only": not charge,
                 },
             )
             message = _queue_message(
