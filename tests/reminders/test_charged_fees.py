@@ -265,8 +265,13 @@ def test_the_reminder_and_its_letter_show_the_fee_lines_and_the_total_due(
     assert fr(total) in letter
 
 
+@pytest.mark.parametrize(
+    "refunded_at",
+    [at("2026-03-22"), dt.datetime(2026, 3, 21, 23, 30, tzinfo=dt.UTC)],
+    ids=["morning", "just-after-midnight-in-brussels"],
+)
 def test_a_refund_puts_the_principal_back_in_the_interest_base(
-    db_url: str, clock: FixedClock
+    db_url: str, clock: FixedClock, refunded_at: dt.datetime
 ) -> None:
     from paylink.plugins import get_plugin_manager
     from paylink.testing import FakeBackend, fake_provider_plugin
@@ -291,7 +296,7 @@ def test_a_refund_puts_the_principal_back_in_the_interest_base(
     )  # fmt: skip
     assert pl.providers.handle_webhook("fake", account.id, request) == ["applied"]
     [payment] = pl.payments.list(org.id)
-    clock.set(at("2026-03-22"))  # ... and half of it refunded on 22 March
+    clock.set(refunded_at)  # ... and half of it refunded on 22 March, in Brussels
     pl.payments.refund(payment, eur("605.00"))
     assert pl.invoices.get(inv.id).open_amount == eur("605.00")
     pl.reminders.set_policy(

@@ -522,7 +522,9 @@ class Reminders(Resource):
                     if isinstance(doc, Invoice)
                 }
                 charges = q.previous_charges(unit.conn, ids)
-                paid = payment_queries.dated_allocations(unit.conn, ids)
+                paid = payment_queries.dated_allocations(
+                    unit.conn, ids, zoneinfo.ZoneInfo(organization.timezone)
+                )
                 by_customer: dict[str, list[Any]] = {}
                 for row in rows:
                     by_customer.setdefault(row.customer_id, []).append(row)
@@ -894,7 +896,9 @@ class Reminders(Resource):
                         customer = org_queries.get_customer(conn, org_id, doc.customer_id)
                         step = policy.steps[step_no - 1]
                         charged = q.previous_charges(conn, [doc.id]).get(doc.id)
-                        paid = payment_queries.dated_allocations(conn, [doc.id]).get(doc.id, [])
+                        paid = payment_queries.dated_allocations(
+                            conn, [doc.id], zoneinfo.ZoneInfo(organization.timezone)
+                        ).get(doc.id, [])
                         breakdown = self._fees(charged, policy, step, doc, customer, today, paid)
                         if invoice_id not in recorded:
                             recorded[invoice_id] = {r.step for r in q.history(conn, invoice_id)}

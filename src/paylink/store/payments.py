@@ -116,11 +116,12 @@ def list_payments(conn: Connection, org_id: str, *, invoice_id: str | None = Non
 
 
 def dated_allocations(
-    conn: Connection, invoice_ids: list[str]
+    conn: Connection, invoice_ids: list[str], timezone: dt.tzinfo = dt.UTC
 ) -> dict[str, list[tuple[dt.date, int]]]:
     """For each invoice, what each payment allocated to it (minor units) and the day it was
     received, and what each refund took back from it (negative, on the day the refund was
-    recorded), in date order; invoices without payments are left out."""
+    recorded in ``timezone``: the organization's), in date order; invoices without payments
+    are left out."""
     if not invoice_ids:
         return {}
     a, p = allocations, payments
@@ -142,7 +143,8 @@ def dated_allocations(
     for created_at, parts in refunded:
         for invoice_id, minor in parts:
             if invoice_id in wanted:
-                result[invoice_id].append((created_at.date(), -int(minor)))
+                day = created_at.astimezone(timezone).date()
+                result[invoice_id].append((day, -int(minor)))
     for entries in result.values():
         entries.sort(key=lambda entry: entry[0])
     return result
