@@ -30,7 +30,15 @@ from ..money import Money
 from ..statements.model import BankTransaction
 from .index import MatchSettings, OpenItemIndex, money_from_minor
 from .items import Direction, OpenItem
-from .rules import BUILTIN_RULES, Candidate, Rule, RuleFunction, as_rule, rule
+from .rules import (
+    BUILTIN_RULES,
+    Candidate,
+    Rule,
+    RuleFunction,
+    _reference_positions,
+    as_rule,
+    rule,
+)
 
 if TYPE_CHECKING:
     from .evaluate import Evaluation
@@ -587,14 +595,12 @@ def _named_elsewhere(tx: BankTransaction, index: OpenItemIndex, chosen: set[int]
     refs = index._text_references(tx)
     if tx.structured_reference is not None:
         refs = [tx.structured_reference, *refs]
-    table = index._reference[direction]
     items = index.items
-    named: dict[str, None] = {}
-    for ref in refs:
-        for pos in index._open_positions(table.get(ref.value)):
-            if pos not in chosen:
-                named[items[pos].number] = None
-    return list(named)
+    return [
+        items[pos].number
+        for pos in _reference_positions(index, refs, direction)
+        if pos not in chosen
+    ]
 
 
 def reconcile(
