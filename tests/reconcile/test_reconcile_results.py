@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pytest
 from reconcile_builders import ACME_IBAN, STRANGER_IBAN, make_item, make_tx
 
 from paylink.money import Money
-from paylink.reconcile import evaluate, reconcile, truth_from_records
+from paylink.reconcile import Reconciler, evaluate, reconcile, truth_from_records
 from paylink.references import ogm
 
 
@@ -100,3 +101,28 @@ def test_to_dataframe_without_pandas_says_what_to_do(result, monkeypatch) -> Non
     monkeypatch.setitem(sys.modules, "pandas", None)  # makes "import pandas" fail
     with pytest.raises(ImportError, match="pip install pandas"):
         result.to_dataframe()
+
+
+def test_the_garbage_collector_is_paused_during_a_run_and_restored_after() -> None:
+    seen: list[bool] = []
+
+    def watch(tx, index):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return []
+
+    def boom(tx, index):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a broken custom rule")
+
+    items = [make_item("2026-0001", "10.00")]
+    assert gc.isenabled()
+    Reconciler([watch]).reconcile([make_tx("10.00")], items)
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(RuntimeError):
+        Reconciler([boom]).reconcile([make_tx("10.00")], items)
+    assert gc.isenabled()  # back on after a failed run too
+    gc.disable()
+    try:
+        Reconciler([watch]).reconcile([make_tx("10.00")], items)
+        assert not gc.isenabled()  # a caller who had switched it off keeps it off
+    finally:
+        gc.enable()

@@ -425,25 +425,33 @@ def iban_amount(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
     return out
 
 
-def _subsets(
-    values: Sequence[int], target: int, budget: int, want: int = 2
-) -> tuple[list[list[int]], bool]:
-    """Index sets of ≥ 2 values summing to ``target``: at most ``want`` of them, within
-    ``budget`` search steps. Values are positive. Returns (solutions, exhausted)."""
-    order = sorted(range(len(values)), key=lambda i: -values[i])
-    vals = [values[i] for i in order]
-    suffix = [0] * (len(vals) + 1)
-    for i in range(len(vals) - 1, -1, -1):
-        suffix[i] = suffix[i + 1] + vals[i]
-    found: list[list[int]] = []
-    steps = 0
-    chosen: list[int] = []
+class _SubsetSearch:
+    """One bounded search for index sets of values summing to a target.
 
-    def walk(start: int, left: int) -> bool:
-        nonlocal steps
+    A class rather than a self-recursive closure: such a closure is a reference cycle that only
+    the garbage collector frees, and the engine pauses the collector during a run.
+    """
+
+    __slots__ = ("budget", "chosen", "found", "order", "steps", "suffix", "vals", "want")
+
+    def __init__(self, values: Sequence[int], budget: int, want: int) -> None:
+        self.order = sorted(range(len(values)), key=lambda i: -values[i])
+        self.vals = [values[i] for i in self.order]
+        self.suffix = [0] * (len(self.vals) + 1)
+        for i in range(len(self.vals) - 1, -1, -1):
+            self.suffix[i] = self.suffix[i + 1] + self.vals[i]
+        self.found: list[list[int]] = []
+        self.chosen: list[int] = []
+        self.steps = 0
+        self.budget = budget
+        self.want = want
+
+    def walk(self, start: int, left: int) -> bool:
+        """Extend the chosen set from ``start``; False once the budget or ``want`` is reached."""
+        vals, suffix, chosen, found = self.vals, self.suffix, self.chosen, self.found
         for i in range(start, len(vals)):
-            steps += 1
-            if steps > budget:
+            self.steps += 1
+            if self.steps > self.budget:
                 return False
             v = vals[i]
             if suffix[i] < left:
@@ -453,17 +461,24 @@ def _subsets(
             chosen.append(i)
             if v == left:
                 if len(chosen) >= 2:
-                    found.append([order[j] for j in chosen])
-            elif not walk(i + 1, left - v):
+                    found.append([self.order[j] for j in chosen])
+            elif not self.walk(i + 1, left - v):
                 chosen.pop()
                 return False
             chosen.pop()
-            if len(found) >= want:
+            if len(found) >= self.want:
                 return False
         return True
 
-    complete = walk(0, target)
-    return found, complete or len(found) >= want
+
+def _subsets(
+    values: Sequence[int], target: int, budget: int, want: int = 2
+) -> tuple[list[list[int]], bool]:
+    """Index sets of ≥ 2 values summing to ``target``: at most ``want`` of them, within
+    ``budget`` search steps. Values are positive. Returns (solutions, exhausted)."""
+    search = _SubsetSearch(values, budget, want)
+    complete = search.walk(0, target)
+    return search.found, complete or len(search.found) >= want
 
 
 @rule(priority=50, name="subset_sum")
