@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,21 @@ def test_every_format_imports(pl: Paylink, org: Organization, name: str) -> None
     assert result.new_transactions == result.transactions > 0
     assert all(s.balance.ok for s in result.statements)
     assert pl.statements.import_file(org, path).new_transactions == 0
+
+
+def test_an_import_runs_with_the_garbage_collector_paused(
+    pl: Paylink, org: Organization, tmp_path: Path
+) -> None:
+    from paylink.statements import CamtFormat
+
+    seen: list[bool] = []
+
+    class Watching(CamtFormat):
+        def iter_events(self, stream, *, filename=None):  # type: ignore[no-untyped-def]
+            seen.append(gc.isenabled())
+            return super().iter_events(stream, filename=filename)
+
+    path = tmp_path / "s.xml"
+    path.write_bytes(statement([line(2, "10.00")]))
+    assert pl.statements.import_file(org, path, format=Watching()).new_transactions == 1
+    assert seen == [False] and gc.isenabled()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -236,3 +237,27 @@ def test_core_plugin_registry_lists_the_builtin_formats() -> None:
     formats = Plugins().statement_formats
     assert {"camt", "coda", "mt940", "csv"} <= set(formats)
     assert sniff(DATA / "coda_two_statements.cod", formats=formats.values()).name == "coda"
+
+
+class _WatchingCamt(CamtFormat):
+    """The CAMT format, noting whether the garbage collector runs while it reads."""
+
+    def __init__(self) -> None:
+        self.collector_on: list[bool] = []
+
+    def iter_events(self, stream, *, filename=None):  # type: ignore[no-untyped-def]
+        self.collector_on.append(gc.isenabled())
+        return super().iter_events(stream, filename=filename)
+
+
+def test_whole_file_reads_pause_the_garbage_collector_and_restore_it() -> None:
+    fmt = _WatchingCamt()
+    path = DATA / "camt053_v02.xml"
+    parse_file(path, format=fmt)
+    parse_bytes(path.read_bytes(), format=fmt)
+    assert fmt.collector_on == [False, False] and gc.isenabled()
+    with pytest.raises(StatementError):
+        parse_bytes(b"<Document>broken", format=fmt)
+    assert gc.isenabled()  # back on after a malformed file too
+    next(iter_transactions(path, format=fmt))
+    assert fmt.collector_on[-1] is True  # a generator leaves it alone: its caller runs between

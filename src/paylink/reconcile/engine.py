@@ -18,15 +18,14 @@ safe to apply without a person looking.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import importlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import attrs
 
+from .._gc import collector_paused
 from ..exceptions import ValidationError, mask_iban
 from ..money import Money
 from ..statements.model import BankTransaction
@@ -374,7 +373,7 @@ class Reconciler:
         paused while the run lasts (it only slows a run down: nothing a run makes forms a
         cycle) and switched back on after, also when the run fails.
         """
-        with _collector_paused():
+        with collector_paused():
             return self._run(transactions, open_items, progress)
 
     def _run(
@@ -424,25 +423,6 @@ class Reconciler:
             priorities=tuple(r.priority for r in rules),
             traces=traces,
         )
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a run, and restore it after.
-
-    A run creates several objects per transaction (candidates, proposals, amounts, traces) and
-    keeps them all; none form cycles, so the collector has nothing to free, but its full
-    collections walk every one of them, over and over: at a million transactions it made the
-    run 70 % slower. Reference counting still frees everything else as usual.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 # A checked candidate: the candidate, the positions and minor units of its allocations, and

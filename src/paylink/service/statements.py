@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from .._gc import collector_paused
 from ..exceptions import StatementError
 from ..money import Money
 from ..parties import Organization
@@ -234,7 +235,7 @@ class Statements(Resource):
                 raise
             raise StatementError(str(exc), file=filename) from exc
         file_hash = hashlib.sha256(data).hexdigest()
-        with self._ctx.unit() as unit:
+        with collector_paused(), self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             writer = _StatementWriter(unit, organization.id, fmt.name, filename, file_hash)
             for event in fmt.iter_events(io.BytesIO(data), filename=filename):
