@@ -30,3 +30,17 @@ def test_quickstart_tells_the_tutorial_story(
     assert "+++202/6000/00192+++" in out
     assert "partially_paid, 106.91 EUR open" in out
     assert out.rstrip().endswith("After the second: paid")
+
+
+def test_the_reminders_example_charges_and_settles_its_fees(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(Path(__file__).parent.parent / "examples" / "reminders.py"))
+    out = capsys.readouterr().out
+    assert "2026-04-15: reminder 'firm', fee 10.00 EUR" in out
+    # 968.00 open from 2 April to 4 May (33 days) at 2.15 % + 8 points, and the €40
+    assert "(interest 8.88 EUR, compensation 40.00 EUR)" in out
+    assert "Owed now: 1026.88 EUR (968.00 EUR + fees 58.88 EUR)" in out
+    assert "After paying the invoice amount: partially_paid, fees still open 58.88 EUR" in out
+    assert out.rstrip().endswith("After paying the fees: paid")
