@@ -544,7 +544,7 @@ class Reminders(Resource):
         policy: DunningPolicy | None,
         report: TickReport,
         docs: dict[str, Invoice],
-        charges: dict[str, tuple[int, dt.date | None, bool]],
+        charges: dict[str, tuple[dt.date | None, bool]],
         paid: dict[str, list[tuple[dt.date, int]]],
     ) -> None:
         conn = unit.conn
@@ -639,7 +639,7 @@ class Reminders(Resource):
 
     @staticmethod
     def _fees(
-        previous: tuple[int, dt.date | None, bool] | None,
+        previous: tuple[dt.date | None, bool] | None,
         policy: DunningPolicy,
         step: Step,
         invoice: Invoice,
@@ -648,12 +648,12 @@ class Reminders(Resource):
         paid: Sequence[tuple[dt.date, int]],
     ) -> FeeBreakdown:
         """This step's fee (``previous``: what :func:`paylink.store.reminders.previous_charges`
-        says of the fees charged before; ``paid``: the invoice's dated allocations).
+        says of the charges before it; ``paid``: the invoice's dated allocations).
 
         Fees are computed on the principal still open (fees never bear fees); interest
         accrues each day on the principal open that day, the payments settling the principal
         first (:func:`paylink.payments.principal_parts`)."""
-        _charged, interest_through, compensation_charged = previous or (0, None, False)
+        interest_through, compensation_charged = previous or (None, False)
         if step.fee is None:
             return FeeBreakdown.zero(invoice.currency)
         assert invoice.due_date is not None

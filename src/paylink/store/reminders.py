@@ -422,16 +422,16 @@ def update_reminder(conn: Connection, invoice_id: str, step: int, **values: Any)
 
 def previous_charges(
     conn: Connection, invoice_ids: Sequence[str]
-) -> dict[str, tuple[int, dt.date | None, bool]]:
-    """For each invoice's sent, charged reminders: ``(fees in minor units, last day of
-    interest charged, compensation charged)``; invoices without any are left out."""
+) -> dict[str, tuple[dt.date | None, bool]]:
+    """For each invoice's sent, charged reminders: ``(last day of interest charged,
+    compensation charged)``; invoices without any are left out. (What they charged in all is
+    the invoice's ``fees_minor``.)"""
     if not invoice_ids:
         return {}
     r = reminders
     rows = conn.execute(
         sa.select(
             r.c.invoice_id,
-            sa.func.coalesce(sa.func.sum(r.c.fee_minor), 0),
             sa.func.max(r.c.interest_through),
             sa.func.coalesce(sa.func.sum(r.c.compensation_minor), 0),
         )
@@ -440,7 +440,7 @@ def previous_charges(
         )
         .group_by(r.c.invoice_id)
     )
-    return {row[0]: (int(row[1]), row[2], int(row[3]) > 0) for row in rows}
+    return {row[0]: (row[1], int(row[2]) > 0) for row in rows}
 
 
 def fee_lines(conn: Connection, invoice_ids: Sequence[str]) -> list[Any]:
