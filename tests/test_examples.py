@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import runpy
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
+FOLDER = Path(__file__).parent.parent / "examples"
+EXAMPLES = sorted(FOLDER.glob("*.py"))
+
+
+def story(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any) -> str:
+    """Run ``examples/<name>`` in an empty folder and return what it printed."""
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(FOLDER / name))
+    return str(capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
@@ -23,9 +32,7 @@ def test_example_runs(
 def test_quickstart_tells_the_tutorial_story(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    runpy.run_path(str(Path(__file__).parent.parent / "examples" / "quickstart.py"))
-    out = capsys.readouterr().out
+    out = story("quickstart.py", monkeypatch, tmp_path, capsys)
     assert "Invoice 2026-000001 for 206.91 EUR, due 2026-04-01" in out
     assert "+++202/6000/00192+++" in out
     assert "partially_paid, 106.91 EUR open" in out
@@ -35,9 +42,7 @@ def test_quickstart_tells_the_tutorial_story(
 def test_the_reminders_example_charges_and_settles_its_fees(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    runpy.run_path(str(Path(__file__).parent.parent / "examples" / "reminders.py"))
-    out = capsys.readouterr().out
+    out = story("reminders.py", monkeypatch, tmp_path, capsys)
     assert "2026-04-15: reminder 'firm', fee 10.00 EUR" in out
     # 968.00 open from 2 April to 4 May (33 days) at 2.15 % + 8 points, and the €40
     assert "(interest 8.88 EUR, compensation 40.00 EUR)" in out
