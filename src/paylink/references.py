@@ -222,11 +222,14 @@ def find(text: str) -> list[Reference]:
         if _ogm_valid(digits):
             found.append((start, Reference("ogm", digits)))
             taken.append((start, end))
-    for match in _RF_CANDIDATE.finditer(text):
-        for candidate in _rf_candidates(match.group(1), match.group(2)):
-            if iso11649.is_valid(candidate):
-                found.append((match.start(), Reference("rf", candidate)))
-                break
+    if "F" in text or "f" in text:  # no "RF" without an F: skip the second scan
+        for match in _RF_CANDIDATE.finditer(text):
+            for candidate in _rf_candidates(match.group(1), match.group(2)):
+                if iso11649.is_valid(candidate):
+                    found.append((match.start(), Reference("rf", candidate)))
+                    break
+    if len(found) < 2:  # most texts: one reference or none
+        return [ref for _, ref in found]
     found.sort(key=lambda item: item[0])
     seen: set[Reference] = set()
     result = []

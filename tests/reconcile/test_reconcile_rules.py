@@ -93,6 +93,14 @@ def test_invoice_number_in_text() -> None:
     assert (p.rule, p.invoice_numbers, p.auto) == ("invoice_number", ("INV-2026-0043",), True)
 
 
+def test_invoice_number_in_a_text_with_letters_beyond_ascii() -> None:
+    # "ß" upper-cases to "SS": the number must still be read from the text's own words
+    items = [make_item("INV-2026-0044", "80.00", reference=None)]
+    tx = make_tx("80.00", text="Müllerstraße 5, Rechnung INV 2026 0044 für März")
+    p = only(reconcile([tx], items))
+    assert (p.rule, p.invoice_numbers) == ("invoice_number", ("INV-2026-0044",))
+
+
 def test_invoice_number_from_another_customers_account_is_not_auto() -> None:
     items = [
         make_item("INV-2026-0042", "250.00", reference=None),
@@ -385,6 +393,26 @@ def test_index_tracks_remaining_and_refuses_over_allocation() -> None:
     index.allocate(it, Money.of("6.00", "EUR"))
     assert not index.is_open(it)
     assert index.by_reference(it.reference.value) == []  # type: ignore[union-attr]
+    # the customer's views agree: nothing of it is open under any amount
+    assert index.by_customer_amount("acme", Money.of("6.00", "EUR")) == []
+    assert index.items_of_customer("acme") == []
+    assert index.count_of_customer("acme") == 0
+
+
+def test_a_customers_items_are_counted_and_found_by_what_is_open_now() -> None:
+    a, b, c = (make_item(n, "10.00") for n in ("A-4", "A-5", "A-6"))
+    index = OpenItemIndex([a, b, c])
+    ten = Money.of("10.00", "EUR")
+    assert index.by_customer_amount("acme", ten) == [a, b, c]
+    index.allocate(a, ten)
+    index.allocate(b, Money.of("7.50", "EUR"))
+    assert index.count_of_customer("acme") == 2
+    assert index.items_of_customer("acme") == [b, c]
+    assert index.by_customer_amount("acme", ten) == [c]
+    assert index.by_customer_amount("acme", Money.of("2.50", "EUR")) == [b]
+    index.allocate(b, Money.of("1.50", "EUR"))
+    assert index.by_customer_amount("acme", Money.of("2.50", "EUR")) == []
+    assert index.by_customer_amount("acme", Money.of("1.00", "EUR")) == [b]
 
 
 def test_reconciler_settings_are_validated() -> None:

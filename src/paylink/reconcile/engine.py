@@ -103,6 +103,9 @@ class Proposal:
         }
 
 
+_new_allocation = tuple.__new__  # an Allocation without NamedTuple's Python-level __new__
+
+
 class _Trace(NamedTuple):
     """How one transaction was decided, kept small: the rules before the deciding one found
     nothing (by construction), so only the deciding rule's candidates are stored."""
@@ -499,7 +502,7 @@ def _decide(
     ranked = sorted(found, key=lambda c: -c[0].confidence) if len(found) > 1 else found
     best, taken, write_off = ranked[0]
     items = index.items
-    positions = {pos for pos, _ in taken}
+    positions = {taken[0][0]} if len(taken) == 1 else {pos for pos, _ in taken}
     confidence = best.confidence
     notes: list[str] = []
     review = False
@@ -510,7 +513,7 @@ def _decide(
             if best.confidence - c[0].confidence < _EQUAL and {p for p, _ in c[1]} != positions
         ]
         if len(ranked) > 1
-        else []
+        else ()
     )
     if rivals:
         confidence = confidence / (1 + len(rivals))
@@ -577,9 +580,13 @@ def _decide(
     allocations = best.allocations
     if len(allocations) == 1:
         item, amount = allocations[0]
-        shares: tuple[Allocation, ...] = (Allocation(item.number, amount, item.invoice_id),)
+        shares: tuple[Allocation, ...] = (
+            _new_allocation(Allocation, (item.number, amount, item.invoice_id)),
+        )
     else:
-        shares = tuple(Allocation(i.number, a, i.invoice_id) for i, a in allocations)
+        shares = tuple(
+            _new_allocation(Allocation, (i.number, a, i.invoice_id)) for i, a in allocations
+        )
     return (
         Proposal(
             transaction_id=tx.id,

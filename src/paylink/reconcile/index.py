@@ -180,8 +180,15 @@ def _per_direction() -> dict[str, dict[Any, Any]]:
 
 
 class _Customer:
-    """What the index keeps of one customer (or supplier): its open items, those items by open
-    amount, its IBANs and the name to show. One record per customer, shared by its items."""
+    """What the index keeps of one customer (or supplier): its items, those items by open
+    amount, its IBANs and the name to show. One record per customer, shared by its items.
+
+    A run does not tidy the record when it takes an item's whole open amount: at a million
+    items the record is seldom in the processor's cache, and most customers are never looked up
+    again. ``open`` may therefore hold items with nothing left, and ``amounts`` items filed
+    under an amount they no longer have open; readers check what is open now. A part payment
+    files the item under its new open amount, so it can be found by it.
+    """
 
     __slots__ = ("amounts", "ibans", "name", "open")
 
@@ -224,6 +231,11 @@ class OpenItemIndex:
         self._memo: dict[str, Any] = {}
         self._numbers_memo: tuple[tuple[str, str], tuple[int, ...]] | None = None
         self._build(items)
+        # the lengths a normalised number (or its digits) can have: what the text scan looks up
+        self._number_lengths: dict[str, frozenset[int]] = {
+            d: frozenset(len(k) for table in (self._number[d], self._digits[d]) for k in table)
+            for d in ("sale", "purchase")
+        }
 
     def _build(self, items: Iterable[OpenItem]) -> None:
         # One pass with every table filled inline: at a million items, each function call and
@@ -441,13 +453,8 @@ class OpenItemIndex:
         remaining = self._remaining
         old = remaining[pos]
         new = remaining[pos] = old - take
-        record = self._owner[pos]
-        amounts = record.amounts
-        _discard(amounts, old, pos)
-        if new:
-            _add_set(amounts, new, pos)
-        else:
-            record.open.pop(pos, None)
+        if new:  # what is left must be found by its amount (the old filing goes stale)
+            _add_set(self._owner[pos].amounts, new, pos)
         if self._amount is not None:
             item = self.items[pos]
             table = self._amount[(item.currency, item.direction)]
@@ -513,15 +520,22 @@ class OpenItemIndex:
         if self._numbers_memo is not None and self._numbers_memo[0] == memo_key:
             found: Iterable[int] = self._numbers_memo[1]
         else:
-            tokens = _TOKEN.findall(text)[:80]
+            if text.isascii():
+                tokens = _TOKEN.findall(text.upper())[:80]
+            else:  # upper() could turn a letter outside the tokens into ASCII ones ("ß": "SS")
+                tokens = [token.upper() for token in _TOKEN.findall(text)[:80]]
             hits_at: dict[int, None] = {}
-            min_len = self.settings.min_number_length
+            lengths = self._number_lengths[direction]
+            longest = max(lengths, default=0)
             numbers, digits_table = self._number[direction], self._digits[direction]
             for i in range(len(tokens)):
                 joined = ""
                 for token in tokens[i : i + 3]:
-                    joined += token.upper()
-                    if len(joined) < min_len:
+                    joined += token
+                    size = len(joined)
+                    if size not in lengths:
+                        if size > longest:
+                            break
                         continue
                     hits = numbers.get(joined)
                     if hits is None and joined.isdigit():
@@ -593,7 +607,10 @@ class OpenItemIndex:
     def count_of_customer(self, customer: str, direction: Direction = "sale") -> int:
         """How many open items the customer has (cheap: no list is built)."""
         record = self._customers[direction].get(customer)
-        return 0 if record is None else len(record.open)
+        if record is None:
+            return 0
+        remaining = self._remaining
+        return sum(1 for p in record.open if remaining[p] > 0)
 
     def by_customer_amount(
         self, customer: str, amount: Money, direction: Direction = "sale"
@@ -606,11 +623,17 @@ class OpenItemIndex:
             if items[p].currency == amount.currency
         ]
 
-    def _by_customer_minor(self, customer: str, minor: int, direction: Direction) -> Iterable[int]:
+    def _by_customer_minor(self, customer: str, minor: int, direction: Direction) -> list[int]:
         record = self._customers[direction].get(customer)
         if record is None:
-            return ()
-        return _positions(record.amounts.get(minor))
+            return []
+        bucket = record.amounts.get(minor)
+        if bucket is None:
+            return []
+        remaining = self._remaining
+        if isinstance(bucket, int):
+            return [bucket] if remaining[bucket] == minor else []
+        return [p for p in bucket if remaining[p] == minor]
 
     def by_amount(self, amount: Money, direction: Direction = "sale") -> list[OpenItem]:
         """All open items of ``amount``'s currency whose open amount is exactly ``amount``."""

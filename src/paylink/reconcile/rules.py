@@ -495,7 +495,8 @@ def subset_sum(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
     named: set[int] | None = None
     out = []
     for customer in customers:
-        if index.count_of_customer(customer) < 2:
+        record = index._customers["sale"].get(customer)
+        if record is None or len(record.open) < 2:  # may count paid items: a first sieve
             continue
         positions = _in_currency(index, _open_of_customer(index, customer, "sale"), tx.currency)
         if len(positions) < 2:
