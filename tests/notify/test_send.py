@@ -334,3 +334,22 @@ def test_documents_html_and_pdf_in_one_call(pl: Any, org: Organization, dutch: C
     assert invoice.number in pl.documents.html(note)
     pytest.importorskip("weasyprint")
     assert pl.documents.pdf(invoice).startswith(b"%PDF")
+
+
+def test_a_reply_is_matched_to_its_customer_by_phone_or_address(pl: Any, org: Organization) -> None:
+    pl.customers.create(org, name="Zoë Maes", phone="0470 99 88 77")
+    bart = pl.customers.create(org, name="Bart Maes", phone="0470 99 88 77")  # a family phone
+    marie = pl.customers.create(org, name="Marie Peeters", email="marie@example.be")
+    for sender, kind, sid in (
+        ("+32470998877", "sms", "SM1"),
+        ("marie@example.be", "email", "EM1"),
+        ("+32470000000", "sms", "SM2"),
+    ):
+        assert pl.outbox.record_inbound(
+            org, channel="test", channel_kind=kind, sender=sender, text="ok",
+            provider_message_id=sid,
+        )  # fmt: skip
+    by_sender = {m["sender"]: m["customer_id"] for m in pl.messages.inbound(org)}
+    assert by_sender["+32470998877"] == bart.id  # a shared phone: the first by name
+    assert by_sender["marie@example.be"] == marie.id
+    assert by_sender["+32470000000"] is None  # nobody's: recorded without a customer

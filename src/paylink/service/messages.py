@@ -47,7 +47,7 @@ from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import messages as q
 from ..store import payments as payment_queries
-from ..store.organizations import get_customer, get_organization, list_customers
+from ..store.organizations import find_customer_by_contact, get_customer, get_organization
 from ._base import Resource, Unit, new_id
 from .links import mark_link, new_token
 
@@ -1238,14 +1238,10 @@ class Outbox(Resource):
         keyword = text.strip().split(maxsplit=1)[0].upper() if text.strip() else ""
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
-            customer = next(
-                (
-                    c
-                    for c in list_customers(unit.conn, organization.id)
-                    if (c.phone if channel_kind == "sms" else c.email) == sender
-                ),
-                None,
-            )
+            if channel_kind == "sms":
+                customer = find_customer_by_contact(unit.conn, organization.id, phone=sender)
+            else:
+                customer = find_customer_by_contact(unit.conn, organization.id, email=sender)
             fresh = q.insert_inbound(
                 unit.conn,
                 id=new_id("inb"),

@@ -173,6 +173,24 @@ def list_customers(conn: Connection, org_id: str) -> list[Customer]:
     return _customers_from_rows(conn, rows)
 
 
+def find_customer_by_contact(
+    conn: Connection, org_id: str, *, phone: str | None = None, email: str | None = None
+) -> Customer | None:
+    """The organization's customer with this phone number (E.164) or e-mail address, exactly
+    as stored; the first by name when several share it."""
+    c = customers.c
+    if (phone is None) == (email is None):
+        raise ValueError("give a phone number or an e-mail address")
+    match = c.phone == phone if phone is not None else c.email == email
+    rows = conn.execute(
+        sa.select(customers)
+        .where(c.organization_id == org_id, match)
+        .order_by(c.name, c.id)
+        .limit(1)
+    ).all()
+    return _customers_from_rows(conn, rows)[0] if rows else None
+
+
 def update_customer(conn: Connection, customer: Customer) -> None:
     data = attrs.asdict(customer, recurse=False)
     data["address"] = _address_to_json(customer.address)

@@ -84,6 +84,9 @@ customers = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_customers_org", "organization_id", "name"),
+    # who sent a reply: an SMS is matched by phone, an e-mail by address (version 9)
+    sa.Index("ix_customers_org_phone", "organization_id", "phone"),
+    sa.Index("ix_customers_org_email", "organization_id", "email"),
 )
 
 customer_ibans = sa.Table(
@@ -616,7 +619,7 @@ owner_digests = sa.Table(
     sa.Column("last_sent_at", UTCDateTime),
 )
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -689,6 +692,14 @@ def _faster_reminder_run(conn: Connection) -> None:
         ix_documents_open_due.create(conn, checkfirst=True)
 
 
+def _contact_indexes(conn: Connection) -> None:
+    """Version 9: a reply is matched to its customer by phone or e-mail through an index,
+    instead of reading every customer of the organization."""
+    for index in customers.indexes:
+        if index.name in ("ix_customers_org_phone", "ix_customers_org_email"):
+            index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: _create(payment_links, link_events, access_tokens),
     3: _create(
@@ -704,6 +715,7 @@ MIGRATIONS: dict[int, Migration] = {
     6: _create(dunning_policies, reminder_pauses, reminders, owner_digests),
     7: _fees_on_documents,
     8: _faster_reminder_run,
+    9: _contact_indexes,
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -728,6 +740,7 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
     6: ("dunning_policies", "reminder_pauses", "reminders", "owner_digests"),
     7: (),
     8: (),
+    9: (),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 
