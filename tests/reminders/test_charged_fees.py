@@ -76,6 +76,23 @@ def test_a_charged_fee_is_added_to_the_invoice_and_its_link(
     assert "€1,225.00" in html and "€1,210.00" in html
 
 
+def test_the_fee_lines_of_several_invoices_come_in_one_call(
+    pl: Paylink, org: Organization, company: Customer
+) -> None:
+    first = issue(pl, org, company, "2026-03-02", price="1000.00")
+    second = issue(pl, org, company, "2026-03-02", price="50.00")
+    pl.reminders.set_policy(org, charging())
+    pl.reminders.tick(at("2026-03-09"))
+    later = issue(pl, org, company, "2026-04-30", price="10.00")  # not due yet: no fee
+    lines = pl.reminders.fee_lines_by_invoice([first, second.id, later])
+    assert lines == {
+        first.id: pl.reminders.fee_lines(first),
+        second.id: pl.reminders.fee_lines(second),
+    }
+    assert [f.amount for f in lines[second.id]] == [eur("15.00")]
+    assert pl.reminders.fee_lines_by_invoice([]) == {}
+
+
 def test_paying_the_principal_leaves_the_fee_open_then_the_fee_settles_it(
     pl: Paylink, org: Organization, company: Customer, clock: FixedClock
 ) -> None:

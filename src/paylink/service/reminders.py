@@ -21,7 +21,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -349,6 +349,17 @@ class Reminders(Resource):
         invoice_id = invoice if isinstance(invoice, str) else invoice.id
         with self._ctx.store.transaction() as conn:
             return charged_fee_lines(conn, [invoice_id]).get(invoice_id, [])
+
+    def fee_lines_by_invoice(
+        self, invoices: Iterable[Invoice | str]
+    ) -> dict[str, builtins.list[ChargedFee]]:
+        """The fee lines charged on each of several invoices, in one query: invoice id -> its
+        lines by step (an invoice without fees is left out)."""
+        ids = [i if isinstance(i, str) else i.id for i in invoices]
+        if not ids:
+            return {}
+        with self._ctx.store.transaction() as conn:
+            return charged_fee_lines(conn, ids)
 
     def amount_due(self, invoice: Invoice | str) -> Money:
         """What the customer owes on the invoice: the principal still open plus the charged

@@ -748,7 +748,7 @@ class _Pages:
                 if i.status in ("issued", "partially_paid", "paid", "cancelled")
             ]
             invoices.sort(key=lambda i: (i.open_amount.amount <= 0, i.due_date or dt.date.max))
-            fees = {i.id: self.pl.reminders.fee_lines(i) for i in invoices if i.fees_open.amount}
+            fees = self.pl.reminders.fee_lines_by_invoice(i for i in invoices if i.fees_open.amount)
             return {"customer": customer, "org": org, "invoices": invoices, "fees": fees}
 
         data = await self._run(load)
