@@ -1,11 +1,14 @@
-"""Invoices issued per second, one transaction each, on SQLite and on PostgreSQL.
+"""Invoices issued, and payments recorded, per second, on SQLite and on PostgreSQL.
 
     python -m benchmarks.issuing [--count N] [--engine sqlite|postgres|both]
 
 Each invoice has 1 to 5 lines with mixed VAT rates, drawn by a seeded generator; every invoice
 is a full use case (customer lookup, number from the series, reference, totals, lines, the
 ``invoice_issued`` event). PostgreSQL runs on a throwaway local server (fsync off, like a test
-server; a production server with fsync on is bounded by its disk's commit latency).
+server; a production server with fsync on is bounded by its disk's commit latency). Payments
+are then recorded on the invoices, one transaction each (``pl.payments.record``: the allocation,
+the invoice's new status and amounts, its payment link closed, the ``payment_recorded`` and
+``invoice_paid`` events).
 """
 
 from __future__ import annotations
@@ -66,6 +69,28 @@ def run(url: str, count: int, *, batch: int = 0) -> float:
     return count / elapsed
 
 
+def run_payments(url: str, count: int) -> float:
+    """Issue ``count`` invoices on a new database at ``url``, each with its payment link, then
+    pay each in full, one transaction each (which also closes its link); return payments per
+    second."""
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    pl = Paylink.open(url, clock=clock)
+    org = pl.organizations.create(name="Bench", country="BE", iban="BE71096123456769")
+    customers = [pl.customers.create(org, name=f"Customer {i}") for i in range(50)]
+    stream = generate_lines()
+    invoices = pl.invoices.issue_many(
+        org, [(customers[i % len(customers)], next(stream)) for i in range(count)]
+    )
+    for invoice in invoices:
+        pl.links.create(invoice)
+    start = time.perf_counter()
+    for invoice in invoices:
+        pl.payments.record(invoice)
+    elapsed = time.perf_counter() - start
+    pl.close()
+    return count / elapsed
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=5000)
@@ -81,12 +106,19 @@ def main(argv: list[str] | None = None) -> None:
                 rate = run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.count, batch=batch)
             how = f"issue_many x{batch}" if batch else "issue, one tx each"
             print(f"sqlite (file, WAL)  {how:<20} {rate:8.0f} invoices/s ({args.count})")
+        with tempfile.TemporaryDirectory() as tmp:
+            rate = run_payments(f"sqlite:///{Path(tmp) / 'bench.db'}", args.count)
+        print(f"sqlite (file, WAL)  {'payments.record':<20} {rate:8.0f} payments/s ({args.count})")
     if args.engine in ("postgres", "both"):
         with PostgresServer() as server:
             for batch in (0, 100):
                 rate = run(server.create_database(), args.count, batch=batch)
                 how = f"issue_many x{batch}" if batch else "issue, one tx each"
                 print(f"postgresql (local)  {how:<20} {rate:8.0f} invoices/s ({args.count})")
+            rate = run_payments(server.create_database(), args.count)
+            print(
+                f"postgresql (local)  {'payments.record':<20} {rate:8.0f} payments/s ({args.count})"
+            )
 
 
 def count_cpus() -> int:

@@ -38,6 +38,7 @@ def apply_payment(
     base_url: str,
     customer_id: str | None = None,
     amounts: Sequence[Money] | None = None,
+    locked: bool = False,
 ) -> Payment:
     """Store a payment allocated over ``invoices`` and settle them, inside ``unit``.
 
@@ -46,6 +47,8 @@ def apply_payment(
     amount, at most what is open. What is not allocated stays on the payment as credit.
     Idempotent per (provider, provider_reference): a payment already recorded under them is
     returned unchanged, so a provider's event or a bank line is never counted twice.
+    ``locked`` says the caller read ``invoices`` inside ``unit`` with ``for_update=True``:
+    they are current and held, so they are not read again.
     """
     if provider and provider_reference:
         existing = q.find_by_provider_reference(unit.conn, org_id, provider, provider_reference)
@@ -53,8 +56,12 @@ def apply_payment(
             return existing
     current = []
     for inv in invoices:
-        fresh = doc_queries.get_document(unit.conn, org_id, inv.id, "invoice", for_update=True)
-        assert isinstance(fresh, Invoice)
+        if locked:
+            fresh: Invoice = inv
+        else:
+            doc = doc_queries.get_document(unit.conn, org_id, inv.id, "invoice", for_update=True)
+            assert isinstance(doc, Invoice)
+            fresh = doc
         if fresh.status not in ("issued", "partially_paid"):
             raise StateError(
                 f"invoice {fresh.number or fresh.id} is {fresh.status}; it cannot be paid"
@@ -99,7 +106,7 @@ def apply_payment(
         updated = attrs.evolve(
             updated, status=status, paid_at=unit.now if status == "paid" else None
         )
-        doc_queries.update_document(unit.conn, updated)
+        doc_queries.update_settlement(unit.conn, updated)
         if status == "paid":
             close_paid_links(unit, updated, base_url, source=method)
             unit.emit("invoice_paid", organization=organization, invoice=updated)
@@ -136,7 +143,11 @@ class Payments(Resource):
             invoices = []
             for item in items:
                 doc = doc_queries.get_document(
-                    unit.conn, None, item if isinstance(item, str) else item.id, "invoice"
+                    unit.conn,
+                    None,
+                    item if isinstance(item, str) else item.id,
+                    "invoice",
+                    for_update=True,  # read once, held until the payment is stored
                 )
                 assert isinstance(doc, Invoice)
                 invoices.append(doc)
@@ -164,6 +175,7 @@ class Payments(Resource):
                 provider_reference=provider_reference,
                 note=note,
                 base_url=self._ctx.base_url,
+                locked=True,
             )
 
     def get(self, org: str, payment_id: str) -> Payment:

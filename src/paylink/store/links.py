@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from ..exceptions import NotFound
 from ..links import LinkEvent, PaymentLink
 from ..money import Money
-from .schema import access_tokens, documents, link_events, payment_links
+from .schema import LINK_NOT_FINAL, access_tokens, documents, link_events, payment_links
 
 
 def token_hash(token: str) -> str:
@@ -140,7 +140,7 @@ def active_for_invoice(conn: Connection, invoice_id: str, base_url: str) -> Paym
         conn,
         sa.select(payment_links).where(
             payment_links.c.invoice_id == invoice_id,
-            payment_links.c.status.not_in(["paid", "expired", "cancelled"]),
+            LINK_NOT_FINAL,
         ),
         base_url,
     )
@@ -174,7 +174,7 @@ def links_settling(conn: Connection, invoice_id: str, base_url: str) -> list[Pay
         conn,
         sa.select(payment_links).where(
             payment_links.c.invoice_id.is_(None),
-            payment_links.c.status.not_in(["paid", "expired", "cancelled"]),
+            LINK_NOT_FINAL,
             payment_links.c.customer_id.in_(
                 sa.select(documents.c.customer_id).where(documents.c.id == invoice_id)
             ),
