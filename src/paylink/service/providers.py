@@ -715,7 +715,7 @@ def apply_refund(
         updated = attrs.evolve(doc, paid_amount=doc.paid - part)
         if doc.status in ("paid", "partially_paid", "issued"):
             updated = attrs.evolve(updated, status=updated.status_after_settlement(), paid_at=None)
-        doc_queries.update_document(unit.conn, updated)
+        doc_queries.update_settlement(unit.conn, updated)
         parts.append((allocation.invoice_id, part))
         left = left - part
     refund = Refund(
