@@ -36,10 +36,20 @@ class Unit:
     conn: Connection
     now: dt.datetime
     events: list[tuple[str, dict[str, Any]]] = attrs.field(factory=list)
+    _organizations: dict[str, Organization] = attrs.field(factory=dict, repr=False)
 
     def emit(self, event: str, **kwargs: Any) -> None:
         """Queue ``paylink_<event>`` to be called once the transaction has committed."""
         self.events.append((event, kwargs))
+
+    def organization(self, org_id: str) -> Organization:
+        """The organization, read once per unit: for the events a use case fires (a
+        reconciliation run settles many invoices of one organization in one unit). A use case
+        that changes the organization reads it from the store instead."""
+        found = self._organizations.get(org_id)
+        if found is None:
+            found = self._organizations[org_id] = org_queries.get_organization(self.conn, org_id)
+        return found
 
 
 def unit_today(unit: Unit, org: Organization) -> dt.date:

@@ -55,7 +55,7 @@ def mark_link(
     q.update_link(unit.conn, link, moved, unit.now)
     unit.emit(
         "link_status_changed",
-        organization=get_organization(unit.conn, link.organization_id),
+        organization=unit.organization(link.organization_id),
         link=moved,
         old_status=link.status,
         new_status=moved.status,

@@ -16,7 +16,6 @@ from ..payments import Allocation, Payment, allocate_in_order
 from ..providers import Refund
 from ..store import documents as doc_queries
 from ..store import payments as q
-from ..store.organizations import get_organization
 from ._base import Resource, Unit, new_id
 from .links import close_paid_links
 from .messages import queue_paid_messages
@@ -98,7 +97,7 @@ def apply_payment(
     )
     q.insert_payment(unit.conn, payment, unit.now)
     by_id = {i.id: i for i in current}
-    organization = get_organization(unit.conn, org_id)
+    organization = unit.organization(org_id)
     for allocation in allocations:
         inv = by_id[allocation.invoice_id]
         updated = attrs.evolve(inv, paid_amount=inv.paid + allocation.amount)

@@ -61,6 +61,14 @@ __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
 
 _LINK = "link:"
 
+# built once: a run records one match per transaction it decides
+_FORGET_MATCH = reconciliation_matches.delete().where(
+    reconciliation_matches.c.organization_id == sa.bindparam("p_org"),
+    reconciliation_matches.c.account == sa.bindparam("p_account"),
+    reconciliation_matches.c.transaction_id == sa.bindparam("p_tx"),
+)
+_RECORD_MATCH = reconciliation_matches.insert()
+
 
 @attrs.frozen
 class AppliedMatch:
@@ -358,7 +366,9 @@ class Reconciliation(Resource):
         else:
             invoices = []
             for invoice_id in ids:
-                doc = doc_queries.get_document(unit.conn, org.id, invoice_id, "invoice")
+                doc = doc_queries.get_document(
+                    unit.conn, org.id, invoice_id, "invoice", for_update=True
+                )
                 assert isinstance(doc, Invoice)
                 invoices.append(doc)
             payment = apply_payment(
@@ -373,6 +383,7 @@ class Reconciliation(Resource):
                 note=proposal.rule,
                 base_url=self._ctx.base_url,
                 amounts=[a.amount for a in proposal.allocations],
+                locked=True,
             )
             if proposal.write_off is not None and proposal.write_off.amount > 0:
                 current = doc_queries.get_document(unit.conn, org.id, ids[0], "invoice")
@@ -411,26 +422,21 @@ class Reconciliation(Resource):
         proposal: Proposal,
         payment: Payment | None,
     ) -> None:
+        unit.conn.execute(_FORGET_MATCH, {"p_org": org_id, "p_account": account, "p_tx": tx_id})
         unit.conn.execute(
-            reconciliation_matches.delete().where(
-                reconciliation_matches.c.organization_id == org_id,
-                reconciliation_matches.c.account == account,
-                reconciliation_matches.c.transaction_id == tx_id,
-            )
-        )
-        unit.conn.execute(
-            reconciliation_matches.insert().values(
-                organization_id=org_id,
-                account=account,
-                transaction_id=tx_id,
-                status=status,
-                rule=proposal.rule,
-                confidence=proposal.confidence,
-                proposal=_proposal_json(proposal),
-                payment_id=payment.id if payment else None,
-                created_at=unit.now,
-                decided_at=unit.now if status == "applied" else None,
-            )
+            _RECORD_MATCH,
+            {
+                "organization_id": org_id,
+                "account": account,
+                "transaction_id": tx_id,
+                "status": status,
+                "rule": proposal.rule,
+                "confidence": proposal.confidence,
+                "proposal": _proposal_json(proposal),
+                "payment_id": payment.id if payment else None,
+                "created_at": unit.now,
+                "decided_at": unit.now if status == "applied" else None,
+            },
         )
 
     def _keep_for_review(

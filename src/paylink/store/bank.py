@@ -102,15 +102,20 @@ def list_transactions(
     return [_tx_from_row(r) for r in conn.execute(query)]
 
 
+_SET_STATUS = (  # built once: reconciliation runs it for every transaction it decides
+    bank_transactions.update()
+    .where(
+        bank_transactions.c.organization_id == sa.bindparam("p_org"),
+        bank_transactions.c.account == sa.bindparam("p_account"),
+        bank_transactions.c.id == sa.bindparam("p_id"),
+    )
+    .values(status=sa.bindparam("p_status"))
+)
+
+
 def set_status(conn: Connection, org_id: str, account: str, tx_id: str, status: str) -> None:
     conn.execute(
-        bank_transactions.update()
-        .where(
-            bank_transactions.c.organization_id == org_id,
-            bank_transactions.c.account == account,
-            bank_transactions.c.id == tx_id,
-        )
-        .values(status=status)
+        _SET_STATUS, {"p_org": org_id, "p_account": account, "p_id": tx_id, "p_status": status}
     )
 
 

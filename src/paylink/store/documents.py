@@ -152,13 +152,47 @@ def update_document(conn: Connection, doc: Document) -> None:
     conn.execute(documents.update().where(documents.c.id == doc.id).values(**values))
 
 
+# Statements of the payment path, built once: SQLAlchemy then only binds their parameters
+# (building a statement per call cost more than running it on SQLite).
+_SETTLE = (
+    documents.update()
+    .where(documents.c.id == sa.bindparam("p_id"))
+    .values(
+        paid_minor=sa.bindparam("p_paid"),
+        status=sa.bindparam("p_status"),
+        paid_at=sa.bindparam("p_paid_at"),
+    )
+)
+_LINES_OF_ONE = (
+    sa.select(document_lines)
+    .where(document_lines.c.document_id == sa.bindparam("p_id"))
+    .order_by(document_lines.c.position)
+)
+
+
+def _get_query(with_org: bool, for_update: bool) -> sa.Select[Any]:
+    query = sa.select(documents).where(
+        documents.c.id == sa.bindparam("p_id"), documents.c.kind == sa.bindparam("p_kind")
+    )
+    if with_org:
+        query = query.where(documents.c.organization_id == sa.bindparam("p_org"))
+    return query.with_for_update() if for_update else query
+
+
+_GET = {(o, u): _get_query(o, u) for o in (False, True) for u in (False, True)}
+
+
 def update_settlement(conn: Connection, invoice: Invoice) -> None:
     """Write what a payment (or a refund) changes on an invoice: the amount paid, the status
     and when it was paid; a narrower and cheaper write than :func:`update_document`."""
     conn.execute(
-        documents.update()
-        .where(documents.c.id == invoice.id)
-        .values(paid_minor=invoice.paid.minor_units, status=invoice.status, paid_at=invoice.paid_at)
+        _SETTLE,
+        {
+            "p_id": invoice.id,
+            "p_paid": invoice.paid.minor_units,
+            "p_status": invoice.status,
+            "p_paid_at": invoice.paid_at,
+        },
     )
 
 
@@ -175,11 +209,14 @@ def _lines_for(conn: Connection, ids: Sequence[str]) -> dict[str, list[Line]]:
     result: dict[str, list[Line]] = {i: [] for i in ids}
     if not ids:
         return result
-    rows = conn.execute(
-        sa.select(document_lines)
-        .where(document_lines.c.document_id.in_(ids))
-        .order_by(document_lines.c.document_id, document_lines.c.position)
-    )
+    if len(ids) == 1:
+        rows = conn.execute(_LINES_OF_ONE, {"p_id": ids[0]})
+    else:
+        rows = conn.execute(
+            sa.select(document_lines)
+            .where(document_lines.c.document_id.in_(ids))
+            .order_by(document_lines.c.document_id, document_lines.c.position)
+        )
     for r in rows:
         result[r.document_id].append(
             Line(
@@ -247,15 +284,14 @@ def get_document(
     conn: Connection, org_id: str | None, doc_id: str, kind: str, *, for_update: bool = False
 ) -> Document:
     """Fetch one document of ``kind`` (``"invoice"``, ``"quote"``, ``"credit_note"``)."""
-    query = sa.select(documents).where(documents.c.id == doc_id, documents.c.kind == kind)
+    query = _GET[(org_id is not None, for_update and conn.dialect.name == "postgresql")]
+    params = {"p_id": doc_id, "p_kind": kind}
     if org_id is not None:
-        query = query.where(documents.c.organization_id == org_id)
-    if for_update and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    docs = load_documents(conn, query)
-    if not docs:
+        params["p_org"] = org_id
+    rows = conn.execute(query, params).all()
+    if not rows:
         raise NotFound(f"no {kind.replace('_', ' ')} {doc_id!r}")
-    return docs[0]
+    return _from_row(rows[0], _lines_for(conn, [rows[0].id])[rows[0].id])
 
 
 def get_by_number(conn: Connection, org_id: str, kind: str, number: str) -> Document:

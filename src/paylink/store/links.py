@@ -69,14 +69,25 @@ def _insert_events(conn: Connection, link_id: str, events: Sequence[LinkEvent], 
         )
 
 
+_UPDATED_COLUMNS = (
+    "organization_id", "invoice_id", "customer_id", "currency", "amount_minor", "status",
+    "reference", "description", "data", "expires_at", "updated_at",
+)  # fmt: skip
+# built once, as every status change of every link runs it
+_UPDATE_LINK = (
+    payment_links.update()
+    .where(payment_links.c.id == sa.bindparam("p_id"))
+    .values({name: sa.bindparam(f"p_{name}") for name in _UPDATED_COLUMNS})
+)
+
+
 def update_link(
     conn: Connection, before: PaymentLink, after: PaymentLink, now: dt.datetime
 ) -> None:
     """Write ``after``; history entries it has beyond ``before`` are appended."""
+    values = {**_values(after), "updated_at": now}
     conn.execute(
-        payment_links.update()
-        .where(payment_links.c.id == after.id)
-        .values(updated_at=now, **_values(after))
+        _UPDATE_LINK, {"p_id": after.id, **{f"p_{name}": values[name] for name in _UPDATED_COLUMNS}}
     )
     _insert_events(conn, after.id, after.history[len(before.history) :], len(before.history))
 

@@ -13,26 +13,30 @@ from ..money import Money
 from ..payments import Allocation, Payment
 from .schema import allocations, payments, refunds
 
+_INSERT_PAYMENT = payments.insert()  # built once: only its parameters change
+_INSERT_ALLOCATIONS = allocations.insert()
+
 
 def insert_payment(conn: Connection, payment: Payment, now: dt.datetime) -> None:
     conn.execute(
-        payments.insert().values(
-            id=payment.id,
-            organization_id=payment.organization_id,
-            customer_id=payment.customer_id,
-            currency=payment.amount.currency,
-            amount_minor=payment.amount.minor_units,
-            received_on=payment.received_on,
-            method=payment.method,
-            provider=payment.provider,
-            provider_reference=payment.provider_reference,
-            note=payment.note,
-            created_at=payment.created_at or now,
-        )
+        _INSERT_PAYMENT,
+        {
+            "id": payment.id,
+            "organization_id": payment.organization_id,
+            "customer_id": payment.customer_id,
+            "currency": payment.amount.currency,
+            "amount_minor": payment.amount.minor_units,
+            "received_on": payment.received_on,
+            "method": payment.method,
+            "provider": payment.provider,
+            "provider_reference": payment.provider_reference,
+            "note": payment.note,
+            "created_at": payment.created_at or now,
+        },
     )
     if payment.allocations:
         conn.execute(
-            allocations.insert(),
+            _INSERT_ALLOCATIONS,
             [
                 {
                     "payment_id": payment.id,
