@@ -1,7 +1,9 @@
-"""The lookups a payment makes use their indexes (SQLite's query plans, read while it runs)."""
+"""Payments and reconciliation runs read through indexes (SQLite's query plans, read while
+they run): their cost must not grow with the size of tables they only look into."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from paylink import FixedClock, Paylink
+from paylink.money import Money
 from paylink.parties import Customer, Organization
+from paylink.statements.writer import StatementLine, camt053
 
 from ..conftest import lines
 
@@ -57,3 +61,33 @@ def test_a_payment_reads_its_links_through_their_indexes(sqlite_pl: Paylink) -> 
     # no table is read whole: every lookup of the payment goes through an index
     assert not [plan for _, plan in plans if "SCAN " in plan], plans
     assert pl.links.pay_all(customer).invoice_ids == (second.id,)
+
+
+def test_applying_a_statement_reads_no_table_whole(sqlite_pl: Paylink) -> None:
+    pl = sqlite_pl
+    org = pl.organizations.create(name="Plans SRL", country="BE", iban="BE71096123456769")
+    customer = pl.customers.create(org, name="Marie Peeters")
+    invoices = [pl.invoices.issue(org, customer, lines=lines()) for _ in range(3)]
+    for invoice in invoices:
+        pl.links.create(invoice)
+    statement = camt053(
+        account_iban="BE71096123456769",
+        statement_id="PLANS-1",
+        opening=Money.of("0", "EUR"),
+        lines=[
+            StatementLine(
+                amount=inv.open_amount,
+                booking_date=dt.date(2026, 3, 5),
+                bank_reference=f"B{i}",
+                counterparty_name="Marie Peeters",
+                reference=inv.reference,
+            )
+            for i, inv in enumerate(invoices)
+        ],
+        created_at=dt.datetime(2026, 3, 6, 6, tzinfo=dt.UTC),
+    )
+    pl.statements.import_bytes(org, statement, filename="plans.xml")
+    runs: list[Any] = []
+    plans = _plans_while(pl, lambda: runs.append(pl.reconcile(org)))
+    assert len(runs[0].applied) == 3
+    assert not [plan for _, plan in plans if "SCAN " in plan], plans
