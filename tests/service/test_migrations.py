@@ -116,12 +116,15 @@ def test_version_8_drops_the_run_index_and_adds_the_open_invoice_index(db_url: s
     store.close()
 
 
-def test_version_9_adds_the_indexes_for_replies_and_pay_all_links(db_url: str) -> None:
+def test_version_9_adds_the_indexes_for_replies_pay_all_links_and_open_checkouts(
+    db_url: str,
+) -> None:
     store = Store.open(db_url)
     with store.transaction() as conn:
         conn.exec_driver_sql("DROP INDEX ix_customers_org_phone")
         conn.exec_driver_sql("DROP INDEX ix_customers_org_email")
         conn.exec_driver_sql("DROP INDEX ix_payment_links_pay_all")
+        conn.exec_driver_sql("DROP INDEX ix_provider_checkouts_status")
         conn.execute(schema_version.update().values(version=8))
     store.close()
     store = Store.open(db_url)  # migrates
@@ -129,4 +132,6 @@ def test_version_9_adds_the_indexes_for_replies_and_pay_all_links(db_url: str) -
     names = {i["name"] for i in inspector.get_indexes("customers")}
     assert {"ix_customers_org_phone", "ix_customers_org_email"} <= names
     assert "ix_payment_links_pay_all" in {i["name"] for i in inspector.get_indexes("payment_links")}
+    checkouts = {i["name"] for i in inspector.get_indexes("provider_checkouts")}
+    assert "ix_provider_checkouts_status" in checkouts
     store.close()

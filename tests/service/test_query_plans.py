@@ -91,3 +91,9 @@ def test_applying_a_statement_reads_no_table_whole(sqlite_pl: Paylink) -> None:
     plans = _plans_while(pl, lambda: runs.append(pl.reconcile(org)))
     assert len(runs[0].applied) == 3
     assert not [plan for _, plan in plans if "SCAN " in plan], plans
+
+
+def test_the_providers_janitor_reads_only_the_open_attempts(sqlite_pl: Paylink) -> None:
+    plans = _plans_while(sqlite_pl, sqlite_pl.providers.refresh_pending)
+    assert any("provider_checkouts" in statement for statement, _ in plans)
+    assert not [plan for _, plan in plans if "SCAN " in plan], plans

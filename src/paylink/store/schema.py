@@ -538,6 +538,8 @@ provider_checkouts = sa.Table(
     sa.Column("expires_at", UTCDateTime),
     sa.Index("ix_provider_checkouts_link", "link_id", "status"),
     sa.Index("ix_provider_checkouts_ref", "provider", "provider_reference"),
+    # the janitor's open attempts (version 9; it read every checkout ever made before)
+    sa.Index("ix_provider_checkouts_status", "status", "created_at"),
 )
 
 provider_events = sa.Table(
@@ -707,12 +709,14 @@ def _faster_reminder_run(conn: Connection) -> None:
 _VERSION_9_INDEXES = {
     "customers": ("ix_customers_org_phone", "ix_customers_org_email"),
     "payment_links": ("ix_payment_links_pay_all",),
+    "provider_checkouts": ("ix_provider_checkouts_status",),
 }
 
 
 def _lookup_indexes(conn: Connection) -> None:
     """Version 9: indexes for lookups that read whole tables before: a reply matched to its
-    customer by phone or e-mail, and the open pay-all links a payment may settle."""
+    customer by phone or e-mail, the open pay-all links a payment may settle, and the open
+    checkout attempts the janitor (``refresh_pending``) asks the providers about."""
     for table, names in _VERSION_9_INDEXES.items():
         for index in metadata.tables[table].indexes:
             if index.name in names:
