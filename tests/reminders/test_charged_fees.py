@@ -42,13 +42,20 @@ def charging(*steps: Step) -> DunningPolicy:
     )
 
 
-def fee_charged(pl: Paylink, org: Organization, customer: Customer, *steps: Step) -> Invoice:
-    """A 1210.00 invoice due 2 March, reminded on 9 March by a charging policy (default: one
-    step with a 15.00 fee)."""
-    inv = issue(pl, org, customer, "2026-03-02", price="1000.00")
+def reminded(
+    pl: Paylink, org: Organization, customer: Customer, *prices: str, steps: tuple[Step, ...] = ()
+) -> list[Invoice]:
+    """Invoices of these prices (before 21 % VAT) due 2 March, reminded on 9 March by a
+    charging policy (default: one step with a 15.00 fee)."""
+    invoices = [issue(pl, org, customer, "2026-03-02", price=price) for price in prices]
     pl.reminders.set_policy(org, charging(*steps))
     pl.reminders.tick(at("2026-03-09"))
-    return inv
+    return invoices
+
+
+def fee_charged(pl: Paylink, org: Organization, customer: Customer, *steps: Step) -> Invoice:
+    """A 1210.00 invoice due 2 March, reminded on 9 March (see :func:`reminded`)."""
+    return reminded(pl, org, customer, "1000.00", steps=steps)[0]
 
 
 def test_a_charged_fee_is_added_to_the_invoice_and_its_link(
@@ -79,10 +86,7 @@ def test_a_charged_fee_is_added_to_the_invoice_and_its_link(
 def test_the_fee_lines_of_several_invoices_come_in_one_call(
     pl: Paylink, org: Organization, company: Customer
 ) -> None:
-    first = issue(pl, org, company, "2026-03-02", price="1000.00")
-    second = issue(pl, org, company, "2026-03-02", price="50.00")
-    pl.reminders.set_policy(org, charging())
-    pl.reminders.tick(at("2026-03-09"))
+    first, second = reminded(pl, org, company, "1000.00", "50.00")
     later = issue(pl, org, company, "2026-04-30", price="10.00")  # not due yet: no fee
     lines = pl.reminders.fee_lines_by_invoice([first, second.id, later])
     assert lines == {
@@ -120,10 +124,7 @@ def test_paying_the_principal_leaves_the_fee_open_then_the_fee_settles_it(
 def test_a_payment_by_default_and_through_the_link_covers_the_fees(
     pl: Paylink, org: Organization, company: Customer
 ) -> None:
-    one = issue(pl, org, company, "2026-03-02", price="1000.00")
-    two = issue(pl, org, company, "2026-03-02", price="500.00")
-    pl.reminders.set_policy(org, charging())
-    pl.reminders.tick(at("2026-03-09"))
+    one, two = reminded(pl, org, company, "1000.00", "500.00")
     payment = pl.payments.record(one)
     assert payment.amount == eur("1225.00")
     assert pl.invoices.get(one.id).status == "paid"
