@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from paylink import FixedClock, Line, Paylink
+from paylink.parties import Customer, Organization
 from paylink.testing import PostgresServer
 
 
@@ -42,16 +43,21 @@ def generate_lines(seed: int = 7) -> Iterator[list[Line]]:
         ]
 
 
+def _bench_organization(url: str) -> tuple[Paylink, Organization, list[Customer]]:
+    """A new database at ``url`` with one organization and its 50 customers."""
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    pl = Paylink.open(url, clock=clock)
+    org = pl.organizations.create(name="Bench", country="BE", iban="BE71096123456769")
+    return pl, org, [pl.customers.create(org, name=f"Customer {i}") for i in range(50)]
+
+
 def run(url: str, count: int, *, batch: int = 0) -> float:
     """Issue ``count`` invoices on a new database at ``url``; return invoices per second.
 
     With ``batch``, invoices are issued ``batch`` at a time with ``issue_many`` (one
     transaction per batch) instead of one transaction each.
     """
-    clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-    pl = Paylink.open(url, clock=clock)
-    org = pl.organizations.create(name="Bench", country="BE", iban="BE71096123456769")
-    customers = [pl.customers.create(org, name=f"Customer {i}") for i in range(50)]
+    pl, org, customers = _bench_organization(url)
     stream = generate_lines()
     batches = [next(stream) for _ in range(count)]
     start = time.perf_counter()
@@ -73,10 +79,7 @@ def run_payments(url: str, count: int) -> float:
     """Issue ``count`` invoices on a new database at ``url``, each with its payment link, then
     pay each in full, one transaction each (which also closes its link); return payments per
     second."""
-    clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-    pl = Paylink.open(url, clock=clock)
-    org = pl.organizations.create(name="Bench", country="BE", iban="BE71096123456769")
-    customers = [pl.customers.create(org, name=f"Customer {i}") for i in range(50)]
+    pl, org, customers = _bench_organization(url)
     stream = generate_lines()
     invoices = pl.invoices.issue_many(
         org, [(customers[i % len(customers)], next(stream)) for i in range(count)]
