@@ -54,7 +54,9 @@ def test_the_fake_channel_delivers_retries_and_hides_its_token(fake_pl: Paylink)
     pl.channels.configure(org, "fake", mailbox="acme", token="s3cret")
     assert pl.channels.settings(org, "fake") == {"mailbox": "acme", "token": "***"}
     invoice = pl.invoices.issue(
-        org, customer, lines=[Line(description="Work", quantity="1", unit_price="100", vat_rate="21")]
+        org,
+        customer,
+        lines=[Line(description="Work", quantity="1", unit_price="100", vat_rate="21")],
     )
     mailbox = FakeMailbox.for_name("acme")
     mailbox.fail_next(ProviderUnavailable("timeout", provider="fake"))
