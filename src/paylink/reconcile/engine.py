@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import attrs
 
 from .._gc import collector_paused
-from ..exceptions import ValidationError, mask_iban
 from .._renamed import renamed
+from ..exceptions import ValidationError, mask_iban
 from ..money import Money
 from ..statements.model import BankTransaction
 from .index import MatchSettings, OpenItemIndex, money_from_minor
