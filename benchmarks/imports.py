@@ -55,10 +55,8 @@ def measure(module: str, runs: int) -> dict[str, float] | None:
         if done.returncode != 0:
             return None
         figures = json.loads(done.stdout)
-        if best is None:
-            best = figures
-        else:
-            best = {key: min(best[key], figures[key]) for key in figures}
+        previous = best or figures
+        best = {key: min(previous[key], figures[key]) for key in figures}
     return best
 
 
