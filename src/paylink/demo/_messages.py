@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..documents import Invoice
 from ..exceptions import PaylinkError
 from ..parties import Organization
 
+if TYPE_CHECKING:
+    from ..service import Paylink
+
 __all__ = ["demo_messages"]
 
 
 def demo_messages(
-    pl: Any,
+    pl: Paylink,
     org: Organization,
     echo: Callable[[str], None] = print,
     *,

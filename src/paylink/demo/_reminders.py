@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..clock import FixedClock
 from ..documents import Line
+from ..parties import Organization
 from ..reminders import DunningPolicy, Fee, Step
+
+if TYPE_CHECKING:
+    from ..service import Paylink
 
 __all__ = ["demo_reminders"]
 
 
 def demo_reminders(
-    pl: Any, org: Any, clock: FixedClock, echo: Callable[[str], None] = print
+    pl: Paylink, org: Organization, clock: FixedClock, echo: Callable[[str], None] = print
 ) -> None:
     """The reminder part of ``paylink demo``: three overdue invoices, a dunning policy, runs at
     a few simulated dates (printing what went out), then the aging report.
@@ -60,14 +64,15 @@ def demo_reminders(
     invoice = max((pl.invoices.get(i) for i in numbers), key=lambda i: i.fees.amount)
     link = pl.links.create(invoice)
     echo(f"  {invoice.number}: invoice {invoice.total}, charged fees:")
-    for fee in pl.reminders.fee_lines(invoice):
+    for charged in pl.reminders.fee_lines(invoice):
         period = (
-            f", interest {fee.interest} for {fee.interest_from} to {fee.interest_through}"
-            if fee.interest.amount
+            f", interest {charged.interest} for {charged.interest_from} "
+            f"to {charged.interest_through}"
+            if charged.interest.amount
             else ""
         )
-        extra = f", compensation {fee.compensation}" if fee.compensation.amount else ""
-        echo(f"    {fee.charged_on} '{fee.step_name}': {fee.amount}{period}{extra}")
+        extra = f", compensation {charged.compensation}" if charged.compensation.amount else ""
+        echo(f"    {charged.charged_on} '{charged.step_name}': {charged.amount}{period}{extra}")
     echo(f"    pay page and bank transfer ask for {pl.links.amount_due(link)}: {link.url}")
     pl.payments.record(invoice, invoice.total, method="bank_transfer")
     after = pl.invoices.get(invoice.id)
