@@ -12,6 +12,7 @@ BENCHMARKS = {
     "reminders": "benchmarks.reminders",
     "statements": "benchmarks.statements.bench",
     "reconcile": "benchmarks.reconcile.bench",
+    "imports": "benchmarks.imports",
 }
 
 

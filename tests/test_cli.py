@@ -135,3 +135,25 @@ def test_the_demo_needs_no_test_tools(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Open receivables" in done.stdout
+
+
+def test_every_command_prints_json_and_opens_the_store_one_way() -> None:
+    """One JSON printer (`cli/_output.py`) and one way to open the database (`cli/_store.py`):
+    no other command module calls `json.dumps` or `Paylink.open`."""
+    import ast
+
+    import paylink.cli
+
+    package = Path(paylink.cli.__file__).parent
+    offenders = []
+    for path in sorted(package.glob("*.py")):
+        if path.name in ("_output.py", "_store.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and (
+                (node.attr == "dumps" and getattr(node.value, "id", "") == "json")
+                or (node.attr == "open" and getattr(node.value, "id", "") == "Paylink")
+            ):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []
+    assert len(list(package.glob("*.py"))) >= 14  # one module per command group

@@ -4,7 +4,7 @@ Pure: each report is a function of plain items and the day it is drawn up, so a 
 build one from any data. Every report has ``to_records()`` (a list of dicts, amounts as
 ``Decimal``) and ``to_dataframe()`` (pandas, imported only when called).
 
->>> items = [OpenItem(id="i1", number="1", party="A", due_date=dt.date(2026, 1, 1),
+>>> items = [AgingItem(id="i1", number="1", party="A", due_date=dt.date(2026, 1, 1),
 ...                   open_amount=Money.of("100", "EUR"))]
 >>> report = aging(items, dt.date(2026, 2, 15), currency="EUR")
 >>> [(b.label, str(b.amount.amount)) for b in report.buckets if b.count]
@@ -21,12 +21,14 @@ from typing import Any, Literal
 
 import attrs
 
+from ._renamed import renamed
 from .exceptions import PaylinkError
 from .money import Money
 
 __all__ = [
     "AGING_BUCKETS",
     "AgingBucket",
+    "AgingItem",
     "AgingReport",
     "CashMonth",
     "CashflowReport",
@@ -34,7 +36,6 @@ __all__ = [
     "CustomersReport",
     "DsoReport",
     "InvoiceFigures",
-    "OpenItem",
     "aging",
     "bucket_of",
     "cashflow",
@@ -80,8 +81,13 @@ class _Records:
 
 
 @attrs.frozen(kw_only=True)
-class OpenItem:
-    """Something still owed, to us (a receivable) or by us (a payable)."""
+class AgingItem:
+    """Something still owed, to us (a receivable) or by us (a payable), as the aging report
+    sorts it into buckets.
+
+    Named apart from :class:`paylink.reconcile.OpenItem` (an invoice as the reconciliation
+    engine matches it): this one carries only what the aging needs.
+    """
 
     id: str
     number: str
@@ -134,7 +140,7 @@ class AgingReport(_Records):
 
 
 def aging(
-    items: Iterable[OpenItem],
+    items: Iterable[AgingItem],
     today: dt.date,
     *,
     currency: str,
@@ -363,3 +369,6 @@ def customers(
     ]
     lines.sort(key=lambda c: (-c.open_balance.amount, -c.revenue.amount, c.name))
     return CustomersReport(currency=currency, since=since, lines=tuple(lines))
+
+
+__getattr__ = renamed(__name__, globals(), {"OpenItem": "AgingItem"})

@@ -11,9 +11,9 @@ from typing import Any
 from click.testing import CliRunner
 
 from paylink import Line, Money, Paylink
+from paylink.cli.reconcile import reconcile as reconcile_command
 from paylink.parties import Customer, Organization
 from paylink.reconcile import load_open_items, reconcile
-from paylink.reconcile._cli import reconcile as reconcile_command
 from paylink.statements import iter_transactions
 from paylink.testing import StatementLine, camt053
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from paylink.reconcile._cli import reconcile
+from paylink.cli.reconcile import reconcile
 
 DATA = Path(__file__).parents[2] / "examples" / "data"
 INVOICES = DATA / "open_invoices.csv"

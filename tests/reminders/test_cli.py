@@ -51,7 +51,7 @@ def test_demo_reminders_prints_what_went_out() -> None:
     import datetime as dt
 
     from paylink import FixedClock
-    from paylink._cli_reminders import demo_reminders
+    from paylink.demo._reminders import demo_reminders
 
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
     pl = Paylink.open("sqlite://", clock=clock)

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from paylink import hookspecs
+from paylink.cli.statement import statement as statement_cli
 from paylink.exceptions import StatementError
 from paylink.money import Money
 from paylink.statements import (
@@ -32,7 +33,6 @@ from paylink.statements import (
     parse_file,
     sniff,
 )
-from paylink.statements._cli import statement as statement_cli
 
 from .conftest import DATA
 

@@ -15,7 +15,8 @@ Rules are plain functions ``(transaction, index) -> list[Candidate]``; see
 :mod:`paylink.reconcile.rules` for the built-in ones and how to add your own.
 """
 
-from .engine import Allocation, Proposal, Reconciler, ReconcileResult, reconcile
+from .._renamed import renamed
+from .engine import Proposal, ProposedAllocation, Reconciler, ReconcileResult, reconcile
 from .evaluate import Evaluation, Scores, evaluate, truth_from_records
 from .index import LEGAL_SUFFIXES, MatchSettings, OpenItemIndex, name_tokens, normalize_number
 from .items import (
@@ -48,7 +49,6 @@ from .rules import (
 __all__ = [
     "BUILTIN_RULES",
     "LEGAL_SUFFIXES",
-    "Allocation",
     "Candidate",
     "Direction",
     "Evaluation",
@@ -58,6 +58,7 @@ __all__ = [
     "OpenItemIndex",
     "OpenItemsError",
     "Proposal",
+    "ProposedAllocation",
     "ReconcileResult",
     "Reconciler",
     "RowProblem",
@@ -83,3 +84,5 @@ __all__ = [
     "text_reference",
     "truth_from_records",
 ]
+
+__getattr__ = renamed(__name__, globals(), {"Allocation": "ProposedAllocation"})

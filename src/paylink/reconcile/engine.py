@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import attrs
 
 from .._gc import collector_paused
+from .._renamed import renamed
 from ..exceptions import ValidationError, mask_iban
 from ..money import Money
 from ..statements.model import BankTransaction
@@ -44,13 +45,17 @@ from .rules import (
 if TYPE_CHECKING:
     from .evaluate import Evaluation
 
-__all__ = ["Allocation", "Proposal", "ReconcileResult", "Reconciler", "reconcile"]
+__all__ = ["Proposal", "ProposedAllocation", "ReconcileResult", "Reconciler", "reconcile"]
 
 _EQUAL = 1e-9
 
 
-class Allocation(NamedTuple):
-    """An amount of a transaction given to one invoice: ``(number, amount)``."""
+class ProposedAllocation(NamedTuple):
+    """An amount of a transaction a :class:`Proposal` gives to one invoice: ``(number, amount)``.
+
+    Named apart from :class:`paylink.Allocation` (the part of a recorded payment that settles an
+    invoice): this one is only proposed, and becomes a payment's allocation when applied.
+    """
 
     number: str
     amount: Money
@@ -70,7 +75,7 @@ class Proposal:
 
     transaction_id: str
     transaction_amount: Money
-    allocations: tuple[Allocation, ...]
+    allocations: tuple[ProposedAllocation, ...]
     rule: str
     confidence: float
     explanation: str
@@ -103,7 +108,7 @@ class Proposal:
         }
 
 
-_new_allocation = tuple.__new__  # an Allocation without NamedTuple's Python-level __new__
+_new_allocation = tuple.__new__  # a ProposedAllocation without NamedTuple's Python-level __new__
 
 
 class _Trace(NamedTuple):
@@ -580,12 +585,12 @@ def _decide(
     allocations = best.allocations
     if len(allocations) == 1:
         item, amount = allocations[0]
-        shares: tuple[Allocation, ...] = (
-            _new_allocation(Allocation, (item.number, amount, item.invoice_id)),
+        shares: tuple[ProposedAllocation, ...] = (
+            _new_allocation(ProposedAllocation, (item.number, amount, item.invoice_id)),
         )
     else:
         shares = tuple(
-            _new_allocation(Allocation, (i.number, a, i.invoice_id)) for i, a in allocations
+            _new_allocation(ProposedAllocation, (i.number, a, i.invoice_id)) for i, a in allocations
         )
     return (
         Proposal(
@@ -643,3 +648,6 @@ def reconcile(
         tolerance=tolerance,
         tolerance_policy=tolerance_policy,
     ).reconcile(transactions, open_items, progress=progress)
+
+
+__getattr__ = renamed(__name__, globals(), {"Allocation": "ProposedAllocation"})

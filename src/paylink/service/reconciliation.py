@@ -125,14 +125,14 @@ def _proposal_json(proposal: Proposal) -> dict[str, Any]:
 
 
 def _proposal_from_json(data: dict[str, Any]) -> Proposal:
-    from ..reconcile import Allocation
+    from ..reconcile import ProposedAllocation
 
     currency = data["currency"]
     return Proposal(
         transaction_id=data["transaction_id"],
         transaction_amount=Money.of(data["amount"], currency),
         allocations=tuple(
-            Allocation(a["number"], Money.of(a["amount"], currency), a.get("invoice_id"))
+            ProposedAllocation(a["number"], Money.of(a["amount"], currency), a.get("invoice_id"))
             for a in data["allocations"]
         ),
         rule=data["rule"],

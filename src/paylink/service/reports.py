@@ -23,7 +23,7 @@ __all__ = ["Reports"]
 _OPEN = ("issued", "partially_paid")
 
 
-def _open_receivables(conn: Connection, org_id: str) -> list[r.OpenItem]:
+def _open_receivables(conn: Connection, org_id: str) -> list[r.AgingItem]:
     d, c = s.documents, s.customers
     rows = conn.execute(
         sa.select(
@@ -42,7 +42,7 @@ def _open_receivables(conn: Connection, org_id: str) -> list[r.OpenItem]:
         .where(d.c.organization_id == org_id, d.c.kind == "invoice", d.c.status.in_(_OPEN))
     )
     return [
-        r.OpenItem(
+        r.AgingItem(
             id=row.id,
             number=row.number or "",
             party=row.name,
@@ -55,7 +55,7 @@ def _open_receivables(conn: Connection, org_id: str) -> list[r.OpenItem]:
     ]
 
 
-def _open_payables(conn: Connection, org_id: str) -> list[r.OpenItem]:
+def _open_payables(conn: Connection, org_id: str) -> list[r.AgingItem]:
     p = s.purchase_invoices
     rows = conn.execute(
         sa.select(
@@ -68,7 +68,7 @@ def _open_payables(conn: Connection, org_id: str) -> list[r.OpenItem]:
         ).where(p.c.organization_id == org_id, p.c.status.in_(("open", "payment_ordered")))
     )
     return [
-        r.OpenItem(
+        r.AgingItem(
             id=row.id,
             number=row.supplier_reference,
             party=row.supplier_name,

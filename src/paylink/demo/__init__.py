@@ -4,6 +4,9 @@ It builds a fresh SQLite database (``paylink-demo/paylink.db`` by default) with 
 its catalog and customers, a quote approved into an invoice, invoices issued with structured
 references, a payment and a credit note. ``paylink serve --db sqlite:///paylink-demo/paylink.db``
 then serves the same data.
+
+The demo is a user of the public API like any other: it reaches nothing behind
+:class:`~paylink.Paylink` and its namespaces.
 """
 
 from __future__ import annotations
@@ -11,16 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-from ._cli_reminders import demo_reminders
-from ._demo_messages import demo_messages
-from .clock import FixedClock
-from .documents import Invoice, Line
-from .exceptions import PaylinkError
-from .money import Money
-from .parties import Address
-from .service import Paylink
-from .statements.writer import StatementLine, camt053
+from ..clock import FixedClock
+from ..documents import Invoice, Line
+from ..exceptions import PaylinkError
+from ..money import Money
+from ..parties import Address
+from ..service import Paylink
+from ..statements.writer import StatementLine, camt053
+from ._messages import demo_messages
+from ._reminders import demo_reminders
 
 __all__ = ["DEMO_START", "run_demo"]
 
@@ -34,6 +38,16 @@ def _money_table(invoice: Invoice) -> list[str]:
         rows.append(f"      {'VAT ' + str(vat.rate) + '%':>10} {vat.vat}  (on {vat.base})")
     rows.append(f"      {'total':>10} {invoice.total}")
     return rows
+
+
+def _shown(url: str) -> str:
+    """``url`` with its password (if any) masked, fit to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def run_demo(
@@ -57,7 +71,7 @@ def run_demo(
         echo(f"== {title}")
 
     step("An organization, on the embedded defaults")
-    echo(f"   database: {pl.store.engine.url.render_as_string(hide_password=True)}")
+    echo(f"   database: {_shown(url)}")
     org = pl.organizations.create(
         name="Garage Dupont SRL",
         country="BE",

@@ -16,15 +16,15 @@ from typing import Any, ClassVar
 
 import pytest
 
-from .exceptions import (
+from ..exceptions import (
     PaylinkError,
     ProviderAuthError,
     ProviderRejected,
     ProviderUnavailable,
     WebhookRejected,
 )
-from .money import Money
-from .ports import (
+from ..money import Money
+from ..ports import (
     PROVIDER_OUTCOMES,
     Checkout,
     OnlinePaymentProvider,

@@ -1,17 +1,8 @@
-"""Helpers for testing code that uses paylink, and a pytest plugin.
-
-- :class:`~paylink.clock.FixedClock` (re-exported here) to freeze and move time.
-- :class:`PostgresServer`: a throwaway PostgreSQL server started from the machine's own server
-  binaries (``initdb``/``pg_ctl``), for tests that must run on the real thing.
-- A pytest plugin, registered automatically when paylink is installed, with the fixtures
-  ``paylink_clock`` and ``paylink`` (a :class:`~paylink.Paylink` on an in-memory SQLite
-  database, with that clock).
-"""
+"""A throwaway PostgreSQL server for tests, started from the machine's own server binaries."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import glob
 import os
 import shutil
@@ -19,30 +10,10 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-# Card and wallet providers: a fake provider; the conformance kit needs pytest (see __getattr__).
-from ._fakes import FakeBackend, FakeProvider, fake_provider_plugin, fake_signature
-from .clock import FixedClock
-from .statements.writer import StatementLine, camt053
-
-if TYPE_CHECKING:
-    from ._conformance import ProviderConformance
-
-__all__ = [
-    "FakeBackend",
-    "FakeProvider",
-    "FixedClock",
-    "PostgresServer",
-    "ProviderConformance",
-    "StatementLine",
-    "camt053",
-    "fake_provider_plugin",
-    "fake_signature",
-    "find_postgres_bin",
-]
+__all__ = ["PostgresServer", "find_postgres_bin"]
 
 
 def find_postgres_bin(name: str) -> str | None:
@@ -168,36 +139,3 @@ class PostgresServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
-
-
-def __getattr__(name: str) -> Any:
-    # The conformance kit is a pytest suite: import it (and pytest) only when asked for, so
-    # the rest of this module works where pytest is not installed.
-    if name == "ProviderConformance":
-        from ._conformance import ProviderConformance
-
-        return ProviderConformance
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-# --- pytest plugin ----------------------------------------------------------------------------
-
-try:
-    import pytest
-except ImportError:  # pragma: no cover - pytest is only needed for the fixtures
-    pass
-else:
-
-    @pytest.fixture
-    def paylink_clock() -> FixedClock:
-        """A :class:`FixedClock` at Monday 2 March 2026, 09:00 UTC."""
-        return FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-
-    @pytest.fixture
-    def paylink(paylink_clock: FixedClock) -> Iterator[Any]:
-        """A :class:`~paylink.Paylink` on a fresh in-memory SQLite database."""
-        from .service import Paylink
-
-        pl = Paylink.open("sqlite://", clock=paylink_clock)
-        yield pl
-        pl.close()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import click
 
 from ..exceptions import PaylinkError
-from .engine import Proposal, Reconciler
+from ..reconcile.engine import Proposal, Reconciler
+from ._output import fail, print_json
 
 __all__ = ["reconcile"]
 
@@ -81,8 +81,8 @@ def reconcile(
     prints the proposals (auto-applicable or for review) and the unmatched transactions.
     Nothing is written anywhere: this is a dry run of the bank reconciliation.
     """
+    from ..reconcile.items import load_open_items
     from ..statements import iter_transactions
-    from .items import load_open_items
 
     try:
         tol = Decimal(tolerance)
@@ -105,18 +105,14 @@ def reconcile(
             transactions, items, progress=progress if long_run and not as_json else None
         )
     except (PaylinkError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        fail(exc)
 
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "matches": [_match_record(p) for p in result.proposals],
-                    "unmatched": list(result.unmatched),
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
+        print_json(
+            {
+                "matches": [_match_record(p) for p in result.proposals],
+                "unmatched": list(result.unmatched),
+            }
         )
         return
 

@@ -1,5 +1,9 @@
-"""A fake online payment provider for tests: in memory, signed webhooks, no network.
+"""Fakes for tests: a payment provider, a message channel and a bank feed, in memory.
 
+Each fake is a real plugin (registered through its ``fake_*_plugin`` object) whose other side
+(the provider's server, the mailbox, the bank) is an object a test drives and inspects.
+
+**Payment provider.**
 :class:`FakeProvider` behaves like a hosted-checkout provider (Stripe, Mollie): it creates
 payments, honours idempotency keys, maps its statuses, signs its webhooks (HMAC-SHA256 over
 ``"{timestamp}.{body}"`` in a ``Fake-Signature`` header, 300 s tolerance), refunds, and fails
@@ -17,6 +21,7 @@ on demand. Its server side is a :class:`FakeBackend`, one per API key, that a te
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -24,17 +29,20 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from .clock import Clock, SystemClock
-from .exceptions import (
+from ..clock import Clock, SystemClock
+from ..exceptions import (
     ProviderAuthError,
+    ProviderError,
     ProviderRejected,
     ProviderUnavailable,
     ValidationError,
     WebhookRejected,
 )
-from .hookspecs import hookimpl
-from .money import Money
-from .ports import (
+from ..feeds import FeedFile, FeedResult
+from ..hookspecs import hookimpl
+from ..money import Money
+from ..notify import OutgoingMessage, SendResult
+from ..ports import (
     Checkout,
     PaymentRequest,
     ProviderEvent,
@@ -42,8 +50,20 @@ from .ports import (
     RefundResult,
     WebhookRequest,
 )
+from ..statements.model import BankTransaction
 
-__all__ = ["FakeBackend", "FakeProvider", "fake_provider_plugin", "fake_signature"]
+__all__ = [
+    "FakeBackend",
+    "FakeBank",
+    "FakeChannel",
+    "FakeFeed",
+    "FakeMailbox",
+    "FakeProvider",
+    "fake_channel_plugin",
+    "fake_feed_plugin",
+    "fake_provider_plugin",
+    "fake_signature",
+]
 
 FAKE_TOLERANCE = 300
 
@@ -291,3 +311,172 @@ class _FakePlugin:
 
 fake_provider_plugin = _FakePlugin()
 """The plugin object that registers :class:`FakeProvider`."""
+
+
+class FakeMailbox:
+    """The fake channel's other side, one per ``mailbox`` setting: what was sent, failures to
+    come. ``FakeMailbox.for_name("m1").sent`` lists the delivered messages, oldest first."""
+
+    _registry: ClassVar[dict[str, FakeMailbox]] = {}
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingMessage] = []
+        self._failures: list[ProviderError] = []
+
+    @classmethod
+    def for_name(cls, name: str) -> FakeMailbox:
+        """The mailbox called ``name`` (made on first use)."""
+        return cls._registry.setdefault(name, cls())
+
+    @classmethod
+    def reset(cls) -> None:
+        """Forget every mailbox (call between tests)."""
+        cls._registry.clear()
+
+    def fail_next(self, *errors: ProviderError) -> None:
+        """Raise these errors on the next sends, one per send, before delivering again
+        (:class:`~paylink.exceptions.ProviderUnavailable` is retried by the outbox,
+        :class:`~paylink.exceptions.ProviderRejected` is not)."""
+        self._failures.extend(errors)
+
+    def deliver(self, message: OutgoingMessage) -> SendResult:
+        """Take ``message`` (or raise the next failure)."""
+        if self._failures:
+            raise self._failures.pop(0)
+        self.sent.append(message)
+        return SendResult(
+            provider_message_id=f"fake-{len(self.sent)}", status="delivered", delivered=True
+        )
+
+
+class FakeChannel:
+    """A message channel for e-mail and SMS that delivers into a :class:`FakeMailbox`.
+
+    Settings: ``mailbox`` (its name, default ``"default"``) and ``token`` (a secret, never
+    shown back: it lets a test check that secrets stay hidden).
+    """
+
+    name: ClassVar[str] = "fake"
+    kinds: ClassVar[frozenset[str]] = frozenset({"email", "sms"})
+    secret_settings: ClassVar[frozenset[str]] = frozenset({"token"})
+
+    def __init__(self, *, mailbox: str = "default", token: str | None = None) -> None:
+        self._mailbox = FakeMailbox.for_name(mailbox)
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "<FakeChannel>"
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        """Deliver ``message`` into the mailbox, or raise the failure the test asked for."""
+        return self._mailbox.deliver(message)
+
+
+class FakeBank:
+    """The fake feed's bank, one per ``bank`` setting: transactions and statement files that
+    the next sync brings, and the files the feed has set aside (``imported``, ``rejected``)."""
+
+    _registry: ClassVar[dict[str, FakeBank]] = {}
+
+    def __init__(self) -> None:
+        self.transactions: list[BankTransaction] = []
+        self.files: dict[str, bytes] = {}
+        self.imported: list[str] = []
+        self.rejected: dict[str, str] = {}
+        self._failures: list[Exception] = []
+
+    @classmethod
+    def for_name(cls, name: str) -> FakeBank:
+        """The bank called ``name`` (made on first use)."""
+        return cls._registry.setdefault(name, cls())
+
+    @classmethod
+    def reset(cls) -> None:
+        """Forget every bank (call between tests)."""
+        cls._registry.clear()
+
+    def book(self, *transactions: BankTransaction) -> None:
+        """Add transactions: the next sync brings the ones it has not brought yet."""
+        self.transactions.extend(transactions)
+
+    def deliver_file(self, name: str, data: bytes) -> None:
+        """Drop a statement file: each sync offers it until the import is done with it."""
+        self.files[name] = data
+
+    def fail_next(self, error: Exception) -> None:
+        """Make the next sync raise ``error`` (a :class:`~paylink.exceptions.ProviderError`
+        or :class:`~paylink.exceptions.StatementError`, as a real feed would)."""
+        self._failures.append(error)
+
+    def _file_done(self, name: str, ok: bool, reason: str) -> None:
+        self.files.pop(name, None)
+        if ok:
+            self.imported.append(name)
+        else:
+            self.rejected[name] = reason
+
+
+class FakeFeed:
+    """A bank feed over a :class:`FakeBank`: its state is a cursor into the bank's
+    transactions, so a failed import (state not stored) brings the same ones again.
+
+    Settings: ``bank`` (its name, default ``"default"``) and ``token`` (a secret).
+    """
+
+    name: ClassVar[str] = "fake"
+    secret_settings: ClassVar[frozenset[str]] = frozenset({"token"})
+
+    def __init__(
+        self,
+        *,
+        bank: str = "default",
+        token: str | None = None,
+        http: Any = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self._bank = FakeBank.for_name(bank)
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "<FakeFeed>"
+
+    def sync(self, state: Mapping[str, Any]) -> FeedResult:
+        """What the bank has that ``state``'s cursor has not seen, and the moved cursor."""
+        bank = self._bank
+        if bank._failures:
+            raise bank._failures.pop(0)
+        cursor = int(state.get("cursor", 0))
+        files = [
+            FeedFile(name, data, functools.partial(bank._file_done, name))
+            for name, data in sorted(bank.files.items())
+        ]
+        return FeedResult(
+            files=files,
+            transactions=tuple(bank.transactions[cursor:]),
+            state={"cursor": len(bank.transactions)},
+        )
+
+
+class _FakeChannelPlugin:
+    """Registers :class:`FakeChannel`."""
+
+    @hookimpl
+    def paylink_register_channels(self, register: Callable[[Any], None]) -> None:
+        """Register :class:`FakeChannel`."""
+        register(FakeChannel)
+
+
+class _FakeFeedPlugin:
+    """Registers :class:`FakeFeed`."""
+
+    @hookimpl
+    def paylink_register_bank_feeds(self, register: Callable[[Any], None]) -> None:
+        """Register :class:`FakeFeed`."""
+        register(FakeFeed)
+
+
+fake_channel_plugin = _FakeChannelPlugin()
+"""The plugin object that registers :class:`FakeChannel` (channel ``"fake"``)."""
+
+fake_feed_plugin = _FakeFeedPlugin()
+"""The plugin object that registers :class:`FakeFeed` (bank feed ``"fake"``)."""

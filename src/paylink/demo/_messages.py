@@ -5,27 +5,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .documents import Invoice
-from .exceptions import PaylinkError
-from .parties import Organization
-from .service.messages import Channels, Messages, Outbox, queue_paid_messages
-from .store import payments as payment_queries
+from ..documents import Invoice
+from ..exceptions import PaylinkError
+from ..parties import Organization
+
+if TYPE_CHECKING:
+    from ..service import Paylink
 
 __all__ = ["demo_messages"]
 
 
 def demo_messages(
-    pl: Any,
+    pl: Paylink,
     org: Organization,
     echo: Callable[[str], None] = print,
     *,
     directory: Path = Path("paylink-demo") / "outbox",
 ) -> None:
-    """Send the organization's open invoices (e-mail and SMS) and receipts for the paid ones
-    to the outbox folder ``directory``, dispatch, and print each message's file and status."""
-    channels, messages, outbox = Channels(pl), Messages(pl), Outbox(pl)
+    """Send the organization's open invoices (e-mail and SMS) to the outbox folder
+    ``directory``, dispatch, and print each message's file and status.
+
+    Receipts need no sending here: recording a payment queues them (``pl.payments.record``).
+    """
+    channels, messages, outbox = pl.channels, pl.messages, pl.outbox
     echo("")
     echo("== Invoices sent by e-mail and SMS (the outbox folder channel)")
     channels.configure(org, "outbox", directory=str(directory))
@@ -49,16 +53,6 @@ def demo_messages(
                 continue
             kinds = ", ".join(m.channel_kind for m in queued)
             echo(f"   {invoice.number} -> {customer.name} ({customer.language}) by {kinds}")
-        elif invoice.status == "paid" and not outbox.list(org, document=invoice, kind="receipt"):
-            with pl.store.transaction() as conn:
-                payments = payment_queries.list_payments(conn, org.id, invoice_id=invoice.id)
-            if payments:
-                with pl._ctx.unit() as unit:
-                    queue_paid_messages(unit, org, invoice, payments[-1])
-                echo(
-                    f"   {invoice.number} is paid -> receipt to {customer.name}, "
-                    f"notice to {org.email}"
-                )
     report = outbox.dispatch()
     echo(
         f"   dispatched: {len(report.sent)} sent, {len(report.retrying)} to retry, "

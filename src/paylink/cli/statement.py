@@ -1,15 +1,18 @@
-"""``paylink statement …``: read bank statement files from the command line."""
+"""``paylink statement …``: read bank statement files, and import them into a database."""
 
 from __future__ import annotations
 
-import json
+import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from ..exceptions import StatementError
-from . import BUILTIN_FORMATS, check_balance, iter_statements
-from .model import Statement
+from ..exceptions import PaylinkError, StatementError
+from ..statements import BUILTIN_FORMATS, check_balance, iter_statements
+from ..statements.model import Statement
+from ._output import fail, print_json
+from ._store import db_option, open_paylink, org_option, pick_organization
 
 __all__ = ["statement"]
 
@@ -67,9 +70,9 @@ def parse(file: str, format_name: str | None, as_json: bool) -> None:
     try:
         statements = list(iter_statements(file, format=format_name))
     except StatementError as exc:
-        raise click.ClickException(str(exc)) from exc
+        fail(exc)
     if as_json:
-        click.echo(json.dumps({"statements": [_record(s) for s in statements]}, indent=2))
+        print_json({"statements": [_record(s) for s in statements]})
         return
     for stmt in statements:
         opening = stmt.opening_balance if stmt.opening_balance is not None else "-"
@@ -87,3 +90,52 @@ def parse(file: str, format_name: str | None, as_json: bool) -> None:
         if check.ok is False:
             click.echo(f"  warning: {check}")
         click.echo("")
+
+
+@statement.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@org_option()
+@click.option("--format", "format_name", default=None, help="camt, coda, mt940 (default: sniffed).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def statement_import(
+    file: Path, url: str | None, org_id: str | None, format_name: str | None, as_json: bool
+) -> None:
+    """Import a bank statement file into the database (all or nothing, duplicates skipped)."""
+    pl = open_paylink(url)
+    try:
+        result = pl.statements.import_file(pick_organization(pl, org_id), file, format=format_name)
+    except PaylinkError as exc:
+        fail(exc)
+    finally:
+        pl.close()
+    if as_json:
+        print_json(
+            {
+                "file": str(file),
+                "format": result.format,
+                "transactions": result.transactions,
+                "new_transactions": result.new_transactions,
+                "duplicates": result.duplicates,
+                "statements": [
+                    {
+                        "id": s.id,
+                        "account": s.account,
+                        "transactions": s.transactions,
+                        "new_transactions": s.new_transactions,
+                        "balance_ok": s.balance.ok,
+                        "balance": str(s.balance),
+                    }
+                    for s in result.statements
+                ],
+            }
+        )
+    else:
+        for s in result.statements:
+            click.echo(f"{s.id}: {s.new_transactions}/{s.transactions} new; {s.balance}")
+        click.echo(
+            f"{result.new_transactions} new transactions, {result.duplicates} already "
+            f"imported ({result.format})"
+        )
+    if result.mismatches:
+        sys.exit(2)

@@ -1,0 +1,50 @@
+"""``paylink serve``: the web app of a database."""
+
+from __future__ import annotations
+
+import click
+
+from ._store import db_option, open_paylink
+
+__all__ = ["serve"]
+
+
+@click.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--base-url", default=None, help="Where the pages are reachable (default: http://HOST:PORT)."
+)
+@click.option(
+    "--dashboard-token",
+    default=None,
+    envvar="PAYLINK_DASHBOARD_TOKEN",
+    help="Serve the merchant dashboard at /dashboard/ORG_ID to requests that present it.",
+)
+def serve(
+    url: str | None, host: str, port: int, base_url: str | None, dashboard_token: str | None
+) -> None:
+    """Serve the customer pages (pay pages, quote approval, portal) of a database."""
+    try:
+        import uvicorn
+
+        from ..web import create_app
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise click.ClickException(
+            f"the web app needs the web extra: pip install 'paylink[web]' ({exc})"
+        ) from exc
+    import logging
+
+    base = (base_url or f"http://{host}:{port}").rstrip("/")
+    pl = open_paylink(url, base_url=base)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    click.echo(f"paylink serving {pl.store!r} at {base}")
+    # uvicorn's access log would print the tokens in URLs; the app logs masked paths instead.
+    uvicorn.run(
+        create_app(pl, dashboard_token=dashboard_token),
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+    )

@@ -1,0 +1,67 @@
+"""Helpers for testing code that uses paylink, and a pytest plugin.
+
+- Fakes (:mod:`paylink.testing.fakes`): a payment provider (:class:`FakeProvider` over a
+  :class:`FakeBackend`), a message channel (:class:`FakeChannel` over a :class:`FakeMailbox`)
+  and a bank feed (:class:`FakeFeed` over a :class:`FakeBank`), each registered by its
+  ``fake_*_plugin``.
+- :class:`~paylink.clock.FixedClock` (re-exported here) to freeze and move time.
+- :class:`ProviderConformance` (:mod:`paylink.testing.conformance`): the suite a provider
+  plugin passes; imported on first use, as it needs pytest.
+- :class:`PostgresServer` (:mod:`paylink.testing.postgres`): a throwaway PostgreSQL server
+  started from the machine's own server binaries (``initdb``/``pg_ctl``).
+- :func:`camt053` and :class:`StatementLine`: write a camt.053 statement for a test.
+- The pytest plugin (:mod:`paylink.testing.plugin`), registered automatically when paylink is
+  installed, with the fixtures ``paylink_clock`` and ``paylink``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..clock import FixedClock
+from ..statements.writer import StatementLine, camt053
+from .fakes import (
+    FakeBackend,
+    FakeBank,
+    FakeChannel,
+    FakeFeed,
+    FakeMailbox,
+    FakeProvider,
+    fake_channel_plugin,
+    fake_feed_plugin,
+    fake_provider_plugin,
+    fake_signature,
+)
+from .postgres import PostgresServer, find_postgres_bin
+
+if TYPE_CHECKING:
+    from .conformance import ProviderConformance
+
+__all__ = [
+    "FakeBackend",
+    "FakeBank",
+    "FakeChannel",
+    "FakeFeed",
+    "FakeMailbox",
+    "FakeProvider",
+    "FixedClock",
+    "PostgresServer",
+    "ProviderConformance",
+    "StatementLine",
+    "camt053",
+    "fake_channel_plugin",
+    "fake_feed_plugin",
+    "fake_provider_plugin",
+    "fake_signature",
+    "find_postgres_bin",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # The conformance kit is a pytest suite: import it (and pytest) only when asked for, so
+    # the rest of this package works where pytest is not installed.
+    if name == "ProviderConformance":
+        from .conformance import ProviderConformance
+
+        return ProviderConformance
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
