@@ -15,10 +15,21 @@ Rules are plain functions ``(transaction, index) -> list[Candidate]``; see
 :mod:`paylink.reconcile.rules` for the built-in ones and how to add your own.
 """
 
-from .engine import Allocation, Proposal, Reconciler, ReconcileResult, reconcile
-from .evaluate import Evaluation, Scores, evaluate, truth_from_records
+from .engine import RESULT_COLUMNS, Allocation, Proposal, Reconciler, ReconcileResult, reconcile
+from .evaluate import (
+    CONFIDENCE_BINS,
+    Evaluation,
+    Outcome,
+    Prediction,
+    Scores,
+    Sweep,
+    evaluate,
+    score,
+    truth_from_records,
+)
 from .index import LEGAL_SUFFIXES, MatchSettings, OpenItemIndex, name_tokens, normalize_number
 from .items import (
+    OPEN_ITEM_COLUMNS,
     Direction,
     LoadedOpenItems,
     OpenItem,
@@ -26,6 +37,7 @@ from .items import (
     RowProblem,
     load_open_items,
     normalize_iban,
+    open_items_to_dataframe,
 )
 from .rules import (
     BUILTIN_RULES,
@@ -47,7 +59,10 @@ from .rules import (
 
 __all__ = [
     "BUILTIN_RULES",
+    "CONFIDENCE_BINS",
     "LEGAL_SUFFIXES",
+    "OPEN_ITEM_COLUMNS",
+    "RESULT_COLUMNS",
     "Allocation",
     "Candidate",
     "Direction",
@@ -57,6 +72,8 @@ __all__ = [
     "OpenItem",
     "OpenItemIndex",
     "OpenItemsError",
+    "Outcome",
+    "Prediction",
     "Proposal",
     "ReconcileResult",
     "Reconciler",
@@ -64,6 +81,7 @@ __all__ = [
     "Rule",
     "RuleFunction",
     "Scores",
+    "Sweep",
     "as_rule",
     "customer_tolerance",
     "evaluate",
@@ -74,11 +92,13 @@ __all__ = [
     "name_tokens",
     "normalize_iban",
     "normalize_number",
+    "open_items_to_dataframe",
     "overpayment",
     "partial_payment",
     "purchase_payment",
     "reconcile",
     "rule",
+    "score",
     "subset_sum",
     "text_reference",
     "truth_from_records",
