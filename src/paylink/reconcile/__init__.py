@@ -16,10 +16,28 @@ Rules are plain functions ``(transaction, index) -> list[Candidate]``; see
 """
 
 from .._renamed import renamed
-from .engine import Proposal, ProposedAllocation, Reconciler, ReconcileResult, reconcile
-from .evaluate import Evaluation, Scores, evaluate, truth_from_records
+from .engine import (
+    RESULT_COLUMNS,
+    Proposal,
+    ProposedAllocation,
+    Reconciler,
+    ReconcileResult,
+    reconcile,
+)
+from .evaluate import (
+    CONFIDENCE_BINS,
+    Evaluation,
+    Outcome,
+    Prediction,
+    Scores,
+    Sweep,
+    evaluate,
+    score,
+    truth_from_records,
+)
 from .index import LEGAL_SUFFIXES, MatchSettings, OpenItemIndex, name_tokens, normalize_number
 from .items import (
+    OPEN_ITEM_COLUMNS,
     Direction,
     LoadedOpenItems,
     OpenItem,
@@ -27,6 +45,7 @@ from .items import (
     RowProblem,
     load_open_items,
     normalize_iban,
+    open_items_to_dataframe,
 )
 from .rules import (
     BUILTIN_RULES,
@@ -48,7 +67,10 @@ from .rules import (
 
 __all__ = [
     "BUILTIN_RULES",
+    "CONFIDENCE_BINS",
     "LEGAL_SUFFIXES",
+    "OPEN_ITEM_COLUMNS",
+    "RESULT_COLUMNS",
     "Candidate",
     "Direction",
     "Evaluation",
@@ -57,6 +79,8 @@ __all__ = [
     "OpenItem",
     "OpenItemIndex",
     "OpenItemsError",
+    "Outcome",
+    "Prediction",
     "Proposal",
     "ProposedAllocation",
     "ReconcileResult",
@@ -65,6 +89,7 @@ __all__ = [
     "Rule",
     "RuleFunction",
     "Scores",
+    "Sweep",
     "as_rule",
     "customer_tolerance",
     "evaluate",
@@ -75,11 +100,13 @@ __all__ = [
     "name_tokens",
     "normalize_iban",
     "normalize_number",
+    "open_items_to_dataframe",
     "overpayment",
     "partial_payment",
     "purchase_payment",
     "reconcile",
     "rule",
+    "score",
     "subset_sum",
     "text_reference",
     "truth_from_records",

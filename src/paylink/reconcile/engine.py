@@ -18,20 +18,20 @@ safe to apply without a person looking.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import attrs
 
+from .. import _tables
 from .._gc import collector_paused
 from .._renamed import renamed
 from ..exceptions import ValidationError, mask_iban
 from ..money import Money
-from ..statements.model import BankTransaction
+from ..statements.model import BankTransaction, transactions_from_dataframe
 from .index import MatchSettings, OpenItemIndex, money_from_minor
-from .items import Direction, OpenItem
+from .items import Direction, OpenItem, load_open_items
 from .rules import (
     BUILTIN_RULES,
     Candidate,
@@ -45,7 +45,52 @@ from .rules import (
 if TYPE_CHECKING:
     from .evaluate import Evaluation
 
-__all__ = ["Proposal", "ProposedAllocation", "ReconcileResult", "Reconciler", "reconcile"]
+__all__ = [
+    "RESULT_COLUMNS",
+    "Proposal",
+    "ProposedAllocation",
+    "ReconcileResult",
+    "Reconciler",
+    "reconcile",
+]
+
+RESULT_COLUMNS: tuple[str, ...] = (
+    "transaction_id",
+    "booking_date",
+    "amount",
+    "currency",
+    "counterparty_name",
+    "counterparty_iban",
+    "structured_reference",
+    "remittance_text",
+    "invoice",
+    "allocated",
+    "rule",
+    "confidence",
+    "auto",
+    "excess",
+    "residual",
+    "write_off",
+    "explanation",
+)
+"""The columns of :meth:`ReconcileResult.to_dataframe`: the transaction's own, then the
+decision (one row per allocated invoice; ``invoice`` empty for an unmatched transaction)."""
+
+# The transaction's own columns in a result's rows (a subset of a transaction's row).
+_TX_COLUMNS = RESULT_COLUMNS[1:8]
+
+# The decision columns of an unmatched transaction's row.
+_UNMATCHED: dict[str, Any] = {
+    "invoice": None,
+    "allocated": None,
+    "rule": None,
+    "confidence": 0.0,
+    "auto": False,
+    "excess": None,
+    "residual": None,
+    "write_off": None,
+    "explanation": "no rule found a match",
+}
 
 _EQUAL = 1e-9
 
@@ -205,47 +250,114 @@ class ReconcileResult:
                 )
         for tx_id in self.unmatched:
             tx = self._traces[tx_id].transaction if tx_id in self._traces else None
-            rows.append(
-                {
-                    "transaction_id": tx_id,
-                    "invoice": None,
-                    "allocated": None,
-                    "currency": tx.currency if tx else None,
-                    "rule": None,
-                    "confidence": 0.0,
-                    "auto": False,
-                    "excess": None,
-                    "residual": None,
-                    "write_off": None,
-                    "explanation": "no rule found a match",
-                }
-            )
+            currency = tx.currency if tx else None
+            rows.append({"transaction_id": tx_id, "currency": currency, **_UNMATCHED})
         return rows
 
-    def to_dataframe(self) -> Any:
-        """The records of :meth:`to_records` as a pandas DataFrame (needs pandas installed)."""
-        try:
-            pd: Any = importlib.import_module("pandas")
-        except ImportError as exc:
-            raise ImportError(
-                "to_dataframe() needs pandas: pip install pandas (or use to_records())"
-            ) from exc
-        return pd.DataFrame.from_records(
-            self.to_records(),
-            columns=[
-                "transaction_id",
-                "invoice",
-                "allocated",
-                "currency",
-                "rule",
-                "confidence",
-                "auto",
-                "excess",
-                "residual",
-                "write_off",
-                "explanation",
-            ],
+    def transaction(self, transaction_id: str) -> BankTransaction:
+        """The transaction of this run with that id."""
+        trace = self._traces.get(transaction_id)
+        if trace is None:
+            raise ValidationError(
+                f"transaction {transaction_id!r} was not part of this run", field="transaction_id"
+            )
+        return trace.transaction
+
+    def counts(self) -> dict[str, int]:
+        """How many transactions ended how: ``auto``, ``review``, ``unmatched``, and per rule
+        (``rule:<name>``), in rule order."""
+        per_rule = dict.fromkeys(self.rules, 0)
+        auto = 0
+        for p in self.proposals:
+            per_rule[p.rule] = per_rule.get(p.rule, 0) + 1
+            auto += p.auto
+        out = {
+            "transactions": len(self.proposals) + len(self.unmatched),
+            "auto": auto,
+            "review": len(self.proposals) - auto,
+            "unmatched": len(self.unmatched),
+        }
+        out.update((f"rule:{name}", n) for name, n in per_rule.items() if n)
+        return out
+
+    def __repr__(self) -> str:
+        # A run over a month of statements holds thousands of proposals: summarise them.
+        c = self.counts()
+        rules = ", ".join(f"{k[5:]} {v}" for k, v in c.items() if k.startswith("rule:"))
+        return (
+            f"<ReconcileResult: {c['transactions']:,} transactions, {len(self.proposals):,} "
+            f"proposals ({c['auto']:,} auto, {c['review']:,} review), {c['unmatched']:,} "
+            f"unmatched; by rule: {rules or 'none'}>"
         )
+
+    def _repr_html_(self) -> str:
+        c = self.counts()
+        rows = (
+            (
+                p.transaction_id,
+                p.transaction_amount,
+                ", ".join(p.invoice_numbers),
+                p.rule,
+                p.confidence,
+                "auto" if p.auto else "review",
+            )
+            for p in self.proposals
+        )
+        summary = [(k, v) for k, v in c.items() if k != "transactions"]
+        return _tables.html_table(
+            f"Reconciliation: {c['transactions']:,} transactions, "
+            f"{len(self.proposals):,} proposals",
+            ("transaction", "amount", "invoices", "rule", "confidence", "decision"),
+            rows,
+            total=len(self.proposals),
+            summary=summary,
+        )
+
+    def to_dataframe(
+        self, *, backend: _tables.Backend = "pandas", amounts: _tables.Amounts = "decimal"
+    ) -> Any:
+        """One row per allocation and one per unmatched transaction, with the transaction's own
+        columns beside the decision: see :data:`RESULT_COLUMNS`.
+
+        Amounts (``amount`` of the transaction, ``allocated``, ``excess``, ``residual``,
+        ``write_off``) are exact: ``Decimal`` values, or integer minor units with
+        ``amounts="minor"``; ``booking_date`` is a date. ``backend`` is ``"pandas"`` or
+        ``"polars"``. The shape :meth:`evaluate` accepts as truth.
+        """
+        minor = amounts == "minor"
+
+        def value(money: Money | None) -> Any:
+            if money is None:
+                return None
+            return money.minor_units if minor else money.amount
+
+        def tx_columns(tx: BankTransaction) -> dict[str, Any]:
+            row = tx.to_row(amounts)
+            return {k: row[k] for k in _TX_COLUMNS}
+
+        rows: list[dict[str, Any]] = []
+        for p in self.proposals:
+            base = tx_columns(self._traces[p.transaction_id].transaction)
+            for a in p.allocations:
+                rows.append(
+                    {
+                        "transaction_id": p.transaction_id,
+                        **base,
+                        "invoice": a.number,
+                        "allocated": value(a.amount),
+                        "rule": p.rule,
+                        "confidence": p.confidence,
+                        "auto": p.auto,
+                        "excess": value(p.excess),
+                        "residual": value(p.residual),
+                        "write_off": value(p.write_off),
+                        "explanation": p.explanation,
+                    }
+                )
+        for tx_id in self.unmatched:
+            tx_row = tx_columns(self._traces[tx_id].transaction)
+            rows.append({"transaction_id": tx_id, **tx_row, **_UNMATCHED})
+        return _tables.frame(rows, RESULT_COLUMNS, backend=backend, dates=("booking_date",))
 
     def explain(self, transaction_id: str) -> str:
         """Say, for one transaction, which rules were tried, what each found and what was
@@ -362,35 +474,54 @@ class Reconciler:
 
         return wrap
 
-    def index(self, open_items: Iterable[OpenItem]) -> OpenItemIndex:
-        """Build the index of ``open_items`` with this reconciler's settings."""
+    def index(self, open_items: Iterable[OpenItem] | Any) -> OpenItemIndex:
+        """Build the index of ``open_items`` (open items, or a pandas/polars DataFrame of them)
+        with this reconciler's settings."""
+        if _tables.is_dataframe(open_items):
+            open_items = load_open_items(open_items).items
         return OpenItemIndex(open_items, self.settings)
 
     def reconcile(
         self,
-        transactions: Iterable[BankTransaction],
-        open_items: Iterable[OpenItem] | OpenItemIndex,
+        transactions: Iterable[BankTransaction] | Any,
+        open_items: Iterable[OpenItem] | OpenItemIndex | Any,
         *,
         progress: Callable[[int], None] | None = None,
     ) -> ReconcileResult:
         """Propose, for each transaction, the invoices it pays; see the module docstring.
 
-        ``open_items`` may be a ready :class:`OpenItemIndex` (it is consumed: its open amounts
-        shrink as proposals reserve them). ``progress``, when given, is called with the count
-        of transactions done every 10,000 transactions. Python's cyclic garbage collector is
-        paused while the run lasts (it only slows a run down: nothing a run makes forms a
-        cycle) and switched back on after, also when the run fails.
+        ``transactions`` and ``open_items`` may also be pandas or polars DataFrames (the columns
+        of :data:`~paylink.statements.TRANSACTION_COLUMNS` and
+        :data:`~paylink.reconcile.OPEN_ITEM_COLUMNS`). ``open_items`` may be a ready
+        :class:`OpenItemIndex`: a run consumes it (its open amounts shrink as proposals reserve
+        them), so a second run on the same index is refused rather than silently seeing only
+        what the first left. ``progress``, when given, is called with the count of transactions
+        done every 10,000 transactions. Python's cyclic garbage collector is paused while the
+        run lasts (it only slows a run down: nothing a run makes forms a cycle) and switched
+        back on after, also when the run fails.
         """
+        if _tables.is_dataframe(transactions):
+            transactions = transactions_from_dataframe(transactions)
+        if isinstance(open_items, OpenItemIndex):
+            if open_items.consumed:
+                raise ValidationError(
+                    "this OpenItemIndex was consumed by an earlier run (its open amounts hold "
+                    "what that run reserved); pass the open items themselves, or build a fresh "
+                    "index with Reconciler.index(items), for each run",
+                    field="open_items",
+                )
+        else:
+            open_items = self.index(open_items)
+        open_items.consumed = True
         with collector_paused():
             return self._run(transactions, open_items, progress)
 
     def _run(
         self,
         transactions: Iterable[BankTransaction],
-        open_items: Iterable[OpenItem] | OpenItemIndex,
+        index: OpenItemIndex,
         progress: Callable[[int], None] | None,
     ) -> ReconcileResult:
-        index = open_items if isinstance(open_items, OpenItemIndex) else self.index(open_items)
         rules = self.rules
         funcs = [r.func for r in rules]
         threshold = self.auto_threshold
@@ -400,7 +531,15 @@ class Reconciler:
         for n, tx in enumerate(transactions, start=1):
             if progress is not None and n % 10_000 == 0:
                 progress(n)
-            tx_id = tx.id
+            try:
+                tx_id = tx.id
+            except AttributeError:
+                raise ValidationError(
+                    f"transactions: item {n} is a {type(tx).__name__}; expected a "
+                    "BankTransaction (paylink.statements reads files into them; "
+                    "transactions_from_dataframe() reads dicts and DataFrames)",
+                    field="transactions",
+                ) from None
             if tx_id in traces:
                 raise ValidationError(f"transaction {tx_id!r} appears twice", field="id")
             found: list[_Checked] = []
@@ -635,18 +774,22 @@ def reconcile(
     *,
     tolerance: Decimal | str | int = Decimal("0"),
     tolerance_policy: Literal["leave_open", "write_off"] = "leave_open",
+    settings: MatchSettings | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ReconcileResult:
     """Match bank transactions to open items with ``rules`` (default: the built-in rules).
 
     A shortcut for ``Reconciler(rules, ...).reconcile(transactions, open_items)``; see
-    :class:`Reconciler`.
+    :class:`Reconciler`. ``settings`` (a :class:`MatchSettings`) replaces ``tolerance`` and
+    ``tolerance_policy`` and sets the subset-search limits; transactions and open items may be
+    DataFrames.
     """
     return Reconciler(
         rules,
         auto_threshold=auto_threshold,
         tolerance=tolerance,
         tolerance_policy=tolerance_policy,
+        settings=settings,
     ).reconcile(transactions, open_items, progress=progress)
 
 

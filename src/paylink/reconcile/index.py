@@ -230,6 +230,9 @@ class OpenItemIndex:
         self._memo_minor = 0
         self._memo: dict[str, Any] = {}
         self._numbers_memo: tuple[tuple[str, str], tuple[int, ...]] | None = None
+        self.consumed = False
+        """True once a run has used this index: its open amounts then hold what that run
+        reserved, and another run on it would see only what is left."""
         self._build(items)
         # the lengths a normalised number (or its digits) can have: what the text scan looks up
         self._number_lengths: dict[str, frozenset[int]] = {
@@ -260,7 +263,14 @@ class OpenItemIndex:
         all_items, remaining, owners, e2e = self.items, self._remaining, self._owner, self._e2e
         currencies = self._currency
         for pos, item in enumerate(items):
-            d = item.direction
+            try:
+                d = item.direction
+            except AttributeError:
+                raise ValidationError(
+                    f"open items: item {pos + 1} is a {type(item).__name__}; expected an OpenItem "
+                    "(load_open_items() builds them from dicts, files, DataFrames and invoices)",
+                    field="open_items",
+                ) from None
             if d != last_d:
                 pos_t, ref_t, num_t, dig_t, cust_t, iban_t, name_t = tables[d]
                 last_d = d
@@ -332,6 +342,10 @@ class OpenItemIndex:
                     iban_t[iban] = (customer,)
                 elif customer not in payers:
                     iban_t[iban] = (*payers, customer)
+
+    def __repr__(self) -> str:
+        state = "consumed by a run" if self.consumed else "fresh"
+        return f"<OpenItemIndex: {len(self.items):,} items, {state}>"
 
     def __len__(self) -> int:
         return len(self.items)

@@ -23,11 +23,13 @@ from typing import Any, Literal
 import attrs
 from stdnum import iban as stdnum_iban
 
+from .. import _tables
 from ..exceptions import ValidationError, mask_iban
 from ..money import Money, currency_exponent, to_decimal
 from ..references import Reference, check
 
 __all__ = [
+    "OPEN_ITEM_COLUMNS",
     "Direction",
     "LoadedOpenItems",
     "OpenItem",
@@ -35,6 +37,7 @@ __all__ = [
     "RowProblem",
     "load_open_items",
     "normalize_iban",
+    "open_items_to_dataframe",
 ]
 
 Direction = Literal["sale", "purchase"]
@@ -198,18 +201,107 @@ class OpenItemsError(ValidationError):
         super().__init__(f"{first}{more}", field=first.field)
 
 
+OPEN_ITEM_COLUMNS: tuple[str, ...] = (
+    "number",
+    "direction",
+    "amount",
+    "currency",
+    "total",
+    "customer_key",
+    "customer_name",
+    "customer_iban",
+    "reference",
+    "issue_date",
+    "due_date",
+    "end_to_end_id",
+    "invoice_id",
+    "organization_id",
+)
+"""The columns of an open-items DataFrame, in order; also the keys
+:meth:`OpenItem.from_record` reads (``amount`` is the open amount)."""
+
+
+def _item_row(item: OpenItem, amounts: _tables.Amounts) -> dict[str, Any]:
+    def value(money: Money | None) -> Any:
+        if money is None:
+            return None
+        return money.minor_units if amounts == "minor" else money.amount
+
+    return {
+        "number": item.number,
+        "direction": item.direction,
+        "amount": value(item.open_amount),
+        "currency": item.currency,
+        "total": value(item.total),
+        "customer_key": item.customer_key,
+        "customer_name": item.customer_name,
+        "customer_iban": ";".join(item.customer_ibans) or None,
+        "reference": str(item.reference) if item.reference else None,
+        "issue_date": item.issue_date,
+        "due_date": item.due_date,
+        "end_to_end_id": item.end_to_end_id,
+        "invoice_id": item.invoice_id,
+        "organization_id": item.organization_id,
+    }
+
+
+def open_items_to_dataframe(
+    items: Iterable[OpenItem],
+    *,
+    backend: _tables.Backend = "pandas",
+    amounts: _tables.Amounts = "decimal",
+) -> Any:
+    """Open items as a DataFrame with the columns of :data:`OPEN_ITEM_COLUMNS`: amounts exact
+    (``Decimal``, or integer minor units with ``amounts="minor"``), dates as dates, several
+    IBANs joined by ``;`` (as :meth:`OpenItem.from_record` reads them back)."""
+    return _tables.frame(
+        [_item_row(item, amounts) for item in items],
+        OPEN_ITEM_COLUMNS,
+        backend=backend,
+        dates=("issue_date", "due_date"),
+    )
+
+
 @attrs.frozen
 class LoadedOpenItems:
     """What :func:`load_open_items` read: the items, and the refused rows when skipping."""
 
     items: tuple[OpenItem, ...]
-    problems: tuple[RowProblem, ...] = ()
+    problems: tuple[RowProblem, ...] = attrs.field(default=())
 
     def __iter__(self) -> Iterator[OpenItem]:
         return iter(self.items)
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def __repr__(self) -> str:
+        # Thousands of items: say how many and of what, not each one.
+        totals: dict[str, Money] = {}
+        for item in self.items:
+            key = item.currency
+            totals[key] = totals[key] + item.open_amount if key in totals else item.open_amount
+        open_ = ", ".join(str(v) for _, v in sorted(totals.items())) or "nothing"
+        refused = f", {len(self.problems)} row(s) refused" if self.problems else ""
+        return f"<LoadedOpenItems: {len(self.items):,} items, {open_} open{refused}>"
+
+    def _repr_html_(self) -> str:
+        return _tables.html_table(
+            f"{len(self.items):,} open items",
+            ("number", "direction", "open", "customer", "reference", "due"),
+            (
+                (i.number, i.direction, i.open_amount, i.customer_name, i.reference, i.due_date)
+                for i in self.items
+            ),
+            total=len(self.items),
+            summary=[("refused rows", len(self.problems))] if self.problems else (),
+        )
+
+    def to_dataframe(
+        self, *, backend: _tables.Backend = "pandas", amounts: _tables.Amounts = "decimal"
+    ) -> Any:
+        """The items as a DataFrame; see :func:`open_items_to_dataframe`."""
+        return open_items_to_dataframe(self.items, backend=backend, amounts=amounts)
 
 
 _REQUIRED = ("number", "amount", "currency")
@@ -256,7 +348,12 @@ def _from_record(
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return None
         if isinstance(raw, float):
-            bad(key, "a decimal string such as '12.50' (floats are not exact)", raw)
+            bad(
+                key,
+                "a decimal string such as '12.50' (floats are not exact; read the column as "
+                "text, e.g. pandas.read_csv(..., dtype={'amount': str}))",
+                raw,
+            )
             return None
         try:
             value = to_decimal(raw, field=key)
@@ -356,11 +453,13 @@ def _records_from_file(path: Path) -> Iterator[tuple[int, int | None, Any]]:
 
 
 def load_open_items(
-    source: str | Path | Iterable[Any],
+    source: str | Path | Iterable[Any] | Any,
     *,
     on_error: Literal["raise", "skip"] = "raise",
 ) -> LoadedOpenItems:
-    """Load open items from a JSON or CSV file, or from an iterable of dicts or invoices.
+    """Load open items from a JSON or CSV file, a pandas or polars DataFrame (the columns of
+    :data:`OPEN_ITEM_COLUMNS`; at least ``number``, ``amount``, ``currency``), or an iterable of
+    dicts or invoices.
 
     A file is JSON (a list of objects, or ``{"invoices": [...]}``) or CSV with a header row;
     both use the keys of :meth:`OpenItem.from_record`. An iterable may mix dicts,
@@ -381,6 +480,9 @@ def load_open_items(
         path = Path(source)
         src = str(path)
         records = _records_from_file(path)
+    elif _tables.is_dataframe(source):
+        rows = _tables.records_of(source, what="open items", required=_REQUIRED)
+        records = ((n, None, r) for n, r in enumerate(rows, start=1))
     else:
         records = ((n, None, r) for n, r in enumerate(source, start=1))
     for row, line, record in records:

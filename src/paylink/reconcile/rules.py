@@ -140,6 +140,42 @@ class Rule:
         """Run the rule on one transaction."""
         return list(self.func(transaction, index))
 
+    def tuned(
+        self,
+        *,
+        priority: int | None = None,
+        confidence: float | Callable[[float], float] | None = None,
+        name: str | None = None,
+    ) -> Rule:
+        """A copy of this rule with another priority, name, or confidence.
+
+        ``confidence`` is either a number that replaces the confidence of every candidate the
+        rule finds, or a function from the rule's own confidence to the new one (e.g.
+        ``lambda c: c * 0.9``); results are kept within [0, 1]. Use it to keep a built-in rule
+        from auto-applying (a confidence below the run's ``auto_threshold``), or to trust it
+        more::
+
+            cautious = iban_amount.tuned(confidence=0.9, name="iban_amount_review")
+            result = reconcile(txs, items, rules=[*others, cautious])
+        """
+        func = self.func
+        if confidence is not None:
+            adjust = confidence if callable(confidence) else (lambda _c, v=confidence: v)
+            inner = self.func
+
+            def func(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
+                return [
+                    attrs.evolve(c, confidence=min(1.0, max(0.0, float(adjust(c.confidence)))))
+                    for c in inner(tx, index)
+                ]
+
+        return attrs.evolve(
+            self,
+            func=func,
+            priority=self.priority if priority is None else priority,
+            name=self.name if name is None else name,
+        )
+
 
 @overload
 def rule(func: RuleFunction, /) -> Rule: ...

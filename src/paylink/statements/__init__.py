@@ -39,11 +39,18 @@ from .base import (
 from .camt import CamtFormat
 from .coda import CodaFormat
 from .csv import CsvFormat, CsvMapping
-from .model import BankTransaction, Statement
+from .model import (
+    TRANSACTION_COLUMNS,
+    BankTransaction,
+    Statement,
+    transactions_from_dataframe,
+    transactions_to_dataframe,
+)
 from .mt940 import Mt940Format
 
 __all__ = [
     "BUILTIN_FORMATS",
+    "TRANSACTION_COLUMNS",
     "BalanceCheck",
     "BankTransaction",
     "CamtFormat",
@@ -66,6 +73,8 @@ __all__ = [
     "parse_bytes",
     "parse_file",
     "sniff",
+    "transactions_from_dataframe",
+    "transactions_to_dataframe",
 ]
 
 BUILTIN_FORMATS: tuple[StatementFormat, ...] = (
