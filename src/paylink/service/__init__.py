@@ -20,6 +20,7 @@ from .feeds import Feeds
 from .links import Links, Portal
 from .messages import Channels, Documents, Messages, Outbox, Templates
 from .parties import Catalog, Customers, Organizations
+from .pages import Pages
 from .payments import Payments
 from .providers import Providers
 from .reconciliation import Reconciliation, ReconciliationRun
@@ -71,6 +72,7 @@ class Paylink:
         self.payments = Payments(self)
         self.links = Links(self)
         self.portal = Portal(self)
+        self.pages = Pages(self)
         self.documents = Documents(self)
         self.templates = Templates(self)
         self.channels = Channels(self)

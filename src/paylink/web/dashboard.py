@@ -36,6 +36,7 @@ from .. import reports as r
 from ..exceptions import NotFound
 from ..money import Money
 from ..parties import Organization
+from ..render import format_date, format_money, format_month
 from ..service import Paylink
 from .security import SecurityHeaders
 
@@ -95,7 +96,10 @@ def _svg(title: str, body: Sequence[Markup], height: Decimal = _H) -> Markup:
 
 
 def _bars(
-    title: str, labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[Money]]]
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, str, Sequence[Money]]],
+    lang: str,
 ) -> Markup:
     """Vertical bars: one group per label, one bar per series (name, colour, values)."""
     top = _scale([m.amount for _, _, values in series for m in values])
@@ -124,7 +128,7 @@ def _bars(
                     c=colour,
                     n=name,
                     l=label,
-                    v=str(value),
+                    v=format_money(value, lang),
                 )
             )
         parts.append(
@@ -151,7 +155,7 @@ def _bars(
     return _svg(title, parts)
 
 
-def _hbars(title: str, rows: Sequence[tuple[str, Money]]) -> Markup:
+def _hbars(title: str, rows: Sequence[tuple[str, Money]], lang: str) -> Markup:
     """Horizontal bars, one per row (label, amount)."""
     height = Decimal(24) * max(len(rows), 1) + Decimal(10)
     top = _scale([m.amount for _, m in rows])
@@ -173,7 +177,7 @@ def _hbars(title: str, rows: Sequence[tuple[str, Money]]) -> Markup:
                 w=_num(w),
                 c=_BAR,
                 vx=_num(label_w + w + 6),
-                v=str(money),
+                v=format_money(money, lang),
             )
         )
     if not rows:
@@ -200,6 +204,7 @@ def render_dashboard(
     nonce: str = "",
 ) -> str:
     """The dashboard page (HTML with inline SVG charts) for already computed reports."""
+    lang = org.language
     labels = [b.label for b in receivables.buckets]
     aging_chart = _bars(
         "Aging",
@@ -208,8 +213,9 @@ def render_dashboard(
             ("receivables", _BAR, [b.amount for b in receivables.buckets]),
             ("payables", _OUT, [b.amount for b in payables.buckets]),
         ],
+        lang,
     )
-    months = [m.month.strftime("%b %y") for m in cashflow.months]
+    months = [format_month(m.month, lang) for m in cashflow.months]
     cash_chart = _bars(
         "Cash in and out per month",
         months,
@@ -217,9 +223,10 @@ def render_dashboard(
             ("cash in", _IN, [m.cash_in for m in cashflow.months]),
             ("cash out", _OUT, [m.cash_out for m in cashflow.months]),
         ],
+        lang,
     )
     top_chart = _hbars(
-        "Largest open balances", [(c.name, c.open_balance) for c in customers.top(8)]
+        "Largest open balances", [(c.name, c.open_balance) for c in customers.top(8)], lang
     )
     dso_text = "—" if dso.dso is None else f"{dso.dso} days"
     page = Markup(
@@ -240,12 +247,12 @@ def render_dashboard(
         name=org.name,
         nonce=nonce,
         style=Markup(_STYLE),  # noqa: S704 - a constant of this module
-        open=str(receivables.total),
-        overdue=str(receivables.overdue),
-        payable=str(payables.total),
+        open=format_money(receivables.total, lang),
+        overdue=format_money(receivables.overdue, lang),
+        payable=format_money(payables.total, lang),
         days=dso.days,
         dso=dso_text,
-        today=receivables.today.isoformat(),
+        today=format_date(receivables.today, lang),
         aging=aging_chart,
         source="bank transactions" if cashflow.source == "bank" else "recorded payments",
         cash=cash_chart,
