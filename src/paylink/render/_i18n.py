@@ -404,7 +404,7 @@ LABELS: dict[str, dict[str, str]] = {
         "bic": "BIC",
         "reference": "Strukturierte Mitteilung",
         "how_to_pay": "So bezahlen Sie",
-        "transfer_to": "Überweisen Sie {amount} auf {iban} mit der Referenz {reference}.",
+        "transfer_to": "Überweisen Sie {amount} auf {iban} mit der Mitteilung {reference}.",
         "scan_bank": "Mit Ihrer Banking-App scannen",
         "pay_online": "Online bezahlen",
         "scan_link": "Scannen, um die Zahlungsseite zu öffnen",
