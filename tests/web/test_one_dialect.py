@@ -79,8 +79,7 @@ def test_the_same_invoice_reads_the_same_everywhere(live: Live, language: str) -
     page = _page_text(response.text)
     pdf = _flat(
         "\n".join(
-            p.extract_text()
-            for p in pypdf.PdfReader(io.BytesIO(pl.documents.pdf(invoice))).pages
+            p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pl.documents.pdf(invoice))).pages
         )
     )
     (email,) = pl.messages.preview(invoice, via="email")
@@ -136,7 +135,7 @@ def test_the_same_invoice_reads_the_same_everywhere(live: Live, language: str) -
 
 
 def test_a_shop_text_in_one_language_is_shown_as_written(live: Live) -> None:
-    org, invoice, link = _issue(live, "fr")
+    _org, _invoice, link = _issue(live, "fr")
     with httpx.Client(timeout=10) as http:
         printable = http.get(f"{link.url}/invoice").text
     assert "Algemene voorwaarden: zie garage.example/voorwaarden" in printable

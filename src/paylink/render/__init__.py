@@ -41,7 +41,7 @@ from ..exceptions import PluginError, ValidationError
 from ..links import PaymentLink
 from ..money import Money
 from ..notify import MESSAGE_KINDS, sms_info
-from ..parties import LANGUAGES, Customer, Organization
+from ..parties import Customer, Organization
 from ..payments import Payment
 from ..qr import epc_qr
 from ..reminders import ChargedFee
@@ -278,7 +278,8 @@ def render_document(
     lines = [
         {
             "description": line.description,
-            "quantity": format_quantity(line.quantity, lang) + (f" {line.unit}" if line.unit else ""),
+            "quantity": format_quantity(line.quantity, lang)
+            + (f" {line.unit}" if line.unit else ""),
             "unit_price": money(Money.of(line.unit_price, document.currency)),
             "discount": format_percent(line.discount, lang) if line.discount else "",
             "vat_rate": format_percent(line.vat_rate, lang),
@@ -287,7 +288,9 @@ def render_document(
         for line in document.lines
     ]
     vat_rows = [
-        label(lang, "vat_on", rate=format_percent(v.rate, lang), base=money(v.base)) + "|" + money(v.vat)
+        label(lang, "vat_on", rate=format_percent(v.rate, lang), base=money(v.base))
+        + "|"
+        + money(v.vat)
         for v in document.vat_breakdown
     ]
     view: dict[str, Any] = {

@@ -19,8 +19,8 @@ from .documents import Invoices, Purchases, Quotes
 from .feeds import Feeds
 from .links import Links, Portal
 from .messages import Channels, Documents, Messages, Outbox, Templates
-from .parties import Catalog, Customers, Organizations
 from .pages import Pages
+from .parties import Catalog, Customers, Organizations
 from .payments import Payments
 from .providers import Providers
 from .reconciliation import Reconciliation, ReconciliationRun

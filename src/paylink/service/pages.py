@@ -132,9 +132,7 @@ class Pages(Resource):
             if invoice is not None:
                 due = invoice.open_amount
             elif link.settles:
-                settled = [
-                    doc_queries.get_document(conn, None, i, "invoice") for i in link.settles
-                ]
+                settled = [doc_queries.get_document(conn, None, i, "invoice") for i in link.settles]
                 due = Money.sum(
                     (d.open_amount for d in settled if isinstance(d, Invoice)),
                     link.amount.currency,

@@ -117,7 +117,7 @@ class PayPages(Family):
         link = page.link
         lang = self.site.lang(request, page.customer, org)
         reference = parse_reference(link.reference)
-        common = {
+        common: dict[str, Any] = {
             "link": link,
             "invoice": page.invoice,
             "invoice_url": f"{self.pl.base_url}/pay/{token}/invoice?lang={lang}",

@@ -37,9 +37,9 @@ class QuotePages(Family):
                 return None
             invoice = page.invoice
             pay_url = None
-            if invoice is not None and invoice.open_amount.amount > 0:
-                if invoice.status != "cancelled":
-                    pay_url = self.pl.links.create(invoice).url
+            open_amount = invoice.open_amount.amount if invoice is not None else 0
+            if invoice is not None and open_amount > 0 and invoice.status != "cancelled":
+                pay_url = self.pl.links.create(invoice).url
             return page, pay_url
 
         found = await self.site.run(load)
