@@ -88,6 +88,10 @@ def test_rendered_with_the_secret(client: httpx.Client, org: Organization) -> No
     assert "Marie Peeters" in html
     # 250 + 21 % VAT, open and overdue, written as every page of the organization writes it
     assert format_money(Money.of("302.50", "EUR"), org.language) in html
+    # Every word in the organization's language, from the one catalogue.
+    assert org.language == "fr"
+    assert "Créances ouvertes" in html and "Open receivables" not in html
+    assert "31–60 jours de retard" in html and "non échu" in html
     assert TOKEN not in html
 
 
