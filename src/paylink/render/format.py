@@ -3,16 +3,13 @@
 Every surface that shows a value to a person calls these functions: the pay page, the portal,
 the quote page, the printable document and its PDF, the e-mail, the SMS and the merchant's
 dashboard. So an amount reads the same on all of them, in the forms CLDR gives for each
-language (the Belgian and German conventions for fr, nl and de):
+language (the Belgian and German conventions for fr, nl and de) — money, dates, numbers
+and percentages:
 
-========  ====================  =====================  =========  ===========
-language  money                 date                   number     percentage
-========  ====================  =====================  =========  ===========
-en        ``€1,234.50``         ``3 December 2026``    ``1,234.5``  ``21%``
-fr        ``1 234,50 €``        ``3 décembre 2026``    ``1 234,5``  ``21 %``
-nl        ``€ 1.234,50``        ``3 december 2026``    ``1.234,5``  ``21%``
-de        ``1.234,50 €``        ``3. Dezember 2026``   ``1.234,5``  ``21 %``
-========  ====================  =====================  =========  ===========
+- en: ``€1,234.50``, ``3 December 2026``, ``1,234.5``, ``21%``
+- fr: ``1 234,50 €``, ``3 décembre 2026``, ``1 234,5``, ``21 %``
+- nl: ``€ 1.234,50``, ``3 december 2026``, ``1.234,5``, ``21%``
+- de: ``1.234,50 €``, ``3. Dezember 2026``, ``1.234,5``, ``21 %``
 
 Dates are written with the month in words in every language, never as ``03/12/2026``, which a
 reader in another country takes for the 12th of March.
