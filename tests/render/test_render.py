@@ -138,13 +138,19 @@ def test_money_in_other_currencies_and_negative() -> None:
     assert format_money(Money.of("1000", "JPY"), "de", plain=True) == "1.000 JPY"
 
 
-def test_dates_in_words_and_digits() -> None:
+def test_dates_always_name_the_month() -> None:
     day = dt.date(2026, 3, 1)
     assert format_date(day, "en") == "1 March 2026"
     assert format_date(day, "fr") == "1er mars 2026"
     assert format_date(day, "nl") == "1 maart 2026"
     assert format_date(day, "de") == "1. März 2026"
-    assert format_date(day, "de", short=True) == "01.03.2026"
+    # Short forms abbreviate the month; a date is never written in digits only (is 03/12 the
+    # 3rd of December or the 12th of March?).
+    assert format_date(dt.date(2026, 12, 3), "en", short=True) == "3 Dec 2026"
+    assert format_date(dt.date(2026, 2, 3), "fr", short=True) == "3 févr. 2026"
+    assert format_date(dt.date(2026, 3, 3), "nl", short=True) == "3 mrt. 2026"
+    assert format_date(dt.date(2026, 12, 3), "de", short=True) == "3. Dez. 2026"
+    assert format_date(dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.UTC), "en") == "3 December 2026"
     assert format_date(None, "en") == ""
 
 
@@ -331,4 +337,4 @@ def test_sms_variables_stay_in_gsm7_for_french_amounts() -> None:
         "invoice_issued", channel_kind="sms", language="fr", variables=variables, organization=ORG
     )
     assert sms.encoding == "GSM-7" and sms.segments == 1
-    assert "https://pay.example/pay/tok" in sms.text and "01/04/2026" in sms.text
+    assert "https://pay.example/pay/tok" in sms.text and "1er avril 2026" in sms.text

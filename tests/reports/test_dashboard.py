@@ -14,8 +14,9 @@ import httpx
 import pytest
 import uvicorn
 
-from paylink import Line, Paylink
+from paylink import Line, Money, Paylink
 from paylink.parties import Customer, Organization
+from paylink.render import format_money
 from paylink.web import create_app
 from paylink.web.dashboard import COOKIE_NAME, create_dashboard_app, dashboard_cookie
 
@@ -85,7 +86,12 @@ def test_rendered_with_the_secret(client: httpx.Client, org: Organization) -> No
     nonce = page.headers["content-security-policy"].split("'nonce-")[1].split("'")[0]
     assert f'<style nonce="{nonce}">' in html
     assert "Marie Peeters" in html
-    assert "302.50 EUR" in html  # 250 + 21 % VAT, open and overdue
+    # 250 + 21 % VAT, open and overdue, written as every page of the organization writes it
+    assert format_money(Money.of("302.50", "EUR"), org.language) in html
+    # Every word in the organization's language, from the one catalogue.
+    assert org.language == "fr"
+    assert "Créances ouvertes" in html and "Open receivables" not in html
+    assert "31–60 jours de retard" in html and "non échu" in html
     assert TOKEN not in html
 
 

@@ -9,6 +9,9 @@ values from the store; nothing here reads a clock or a database.
   footnotes, legal terms, bank details, structured reference, EPC QR code and pay link.
 - :func:`html_to_pdf` turns that page into a PDF with WeasyPrint (the ``pdf`` extra), fonts
   embedded.
+- :mod:`paylink.render.format` is the one formatting dialect (money, dates, numbers,
+  percentages per language) and :func:`words` the one catalogue of words: documents,
+  messages and the web pages all use them.
 - :func:`render_message` gives an e-mail (subject, text, HTML) or an SMS of one of the
   :data:`~paylink.notify.MESSAGE_KINDS`, from the default catalogue or from an organization's
   own saved template.
@@ -25,7 +28,6 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -39,25 +41,45 @@ from ..exceptions import PluginError, ValidationError
 from ..links import PaymentLink
 from ..money import Money
 from ..notify import MESSAGE_KINDS, sms_info
-from ..parties import LANGUAGES, Customer, Organization
+from ..parties import Customer, Organization
 from ..payments import Payment
 from ..qr import epc_qr
 from ..reminders import ChargedFee
-from ._i18n import LABELS, MESSAGES, MONTHS
+from ._i18n import LABELS, MESSAGES
+from .format import (
+    check_language,
+    format_date,
+    format_iban,
+    format_money,
+    format_month,
+    format_number,
+    format_percent,
+    format_quantity,
+    shop_text,
+)
 
 __all__ = [
     "DOCUMENT_KINDS",
     "MESSAGE_VARIABLES",
     "RenderedMessage",
+    "check_language",
     "check_template",
+    "fee_line_view",
     "format_date",
+    "format_iban",
     "format_money",
+    "format_month",
+    "format_number",
+    "format_percent",
+    "format_quantity",
     "html_to_pdf",
     "label",
     "message_variables",
     "render_document",
     "render_message",
     "sample_variables",
+    "shop_text",
+    "words",
 ]
 
 DOCUMENT_KINDS = ("invoice", "quote", "credit_note", "receipt", "reminder")
@@ -97,87 +119,28 @@ MESSAGE_VARIABLES: dict[str, str] = {
     "overdue_count": "overdue invoices (owner digest)",
     "overdue_total": "their total",
     "code": "a one-time code (portal sign-in)",
+    "t": "the catalogue's words in the message's language ({{ t.due_date }}, {{ t.reference }})",
 }
 """Every variable a message template can use, with what it holds (all are text or numbers)."""
 
-_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
 _TEMPLATE_LIMIT = 20_000
 
 
 def label(language: str, key: str, **values: object) -> str:
     """The catalogue's word for ``key`` in ``language``, with ``{name}`` fields filled in."""
-    text = LABELS[_language(language)][key]
+    text = LABELS[check_language(language)][key]
     return text.format(**values) if values else text
 
 
-def _language(language: str) -> str:
-    if language not in LANGUAGES:
-        raise ValidationError(
-            f"expected one of {', '.join(LANGUAGES)}, got {language!r}", field="language"
-        )
-    return language
-
-
-def _group(digits: str, sep: str) -> str:
-    out: list[str] = []
-    while len(digits) > 3:
-        out.insert(0, digits[-3:])
-        digits = digits[:-3]
-    out.insert(0, digits)
-    return sep.join(out)
-
-
-def format_money(money: Money, language: str, *, plain: bool = False) -> str:
-    """``money`` as people write it in ``language``: ``€1,234.50``, ``1 234,50 €``, ``€ 1.234,50``.
-
-    ``plain`` uses ordinary spaces instead of no-break spaces (for SMS, where a no-break space
-    would switch the whole message to UCS-2).
-
-    >>> format_money(Money.of("1234.5", "EUR"), "fr", plain=True)
-    '1 234,50 €'
-    >>> format_money(Money.of("1234.5", "EUR"), "en")
-    '€1,234.50'
-    """
-    language = _language(language)
-    amount = money.amount
-    sign = "-" if amount < 0 else ""
-    text = format(abs(amount), "f")
-    whole, _, frac = text.partition(".")
-    nbsp = " " if plain else "\u00a0"
-    thin = " " if plain else "\u202f"
-    symbol = _SYMBOLS.get(money.currency, money.currency)
-    if language == "en":
-        number = _group(whole, ",") + (f".{frac}" if frac else "")
-        if len(symbol) == 1:
-            return f"{sign}{symbol}{number}"
-        return f"{sign}{number}{nbsp}{symbol}"
-    group = {"fr": thin, "nl": ".", "de": "."}[language]
-    number = _group(whole, group) + (f",{frac}" if frac else "")
-    if language == "nl":
-        return f"{sign}{symbol}{nbsp}{number}"
-    return f"{sign}{number}{nbsp}{symbol}"
-
-
-def format_date(day: dt.date | None, language: str, *, short: bool = False) -> str:
-    """``day`` in words (``2 March 2026``, ``1er mars 2026``, ``2. März 2026``), or short
-    digits for SMS (``02/03/2026``, ``02.03.2026``); empty for None."""
-    if day is None:
-        return ""
-    language = _language(language)
-    if short:
-        return day.strftime("%d.%m.%Y" if language == "de" else "%d/%m/%Y")
-    month = MONTHS[language][day.month - 1]
-    if language == "de":
-        return f"{day.day}. {month} {day.year}"
-    if language == "fr" and day.day == 1:
-        return f"1er {month} {day.year}"
-    return f"{day.day} {month} {day.year}"
+def words(language: str) -> Mapping[str, str]:
+    """Every word of the catalogue in ``language`` (what templates see as ``t``)."""
+    return LABELS[check_language(language)]
 
 
 def fee_line_view(fee: ChargedFee, language: str) -> dict[str, Any]:
     """A charged fee line in words: ``label`` (which reminder, which day), ``details`` (the
     interest period and the compensation, when any) and ``amount``."""
-    lang = _language(language)
+    lang = check_language(language)
     details = []
     if fee.interest.amount and fee.interest_from and fee.interest_through:
         details.append(
@@ -193,24 +156,14 @@ def fee_line_view(fee: ChargedFee, language: str) -> dict[str, Any]:
         details.append(label(lang, "fee_compensation", amount=format_money(fee.compensation, lang)))
     return {
         "label": label(
-            lang, "charged_fee", name=fee.step_name, date=format_date(fee.charged_on, lang)
+            lang,
+            "charged_fee",
+            name=shop_text(fee.step_name, lang),
+            date=format_date(fee.charged_on, lang),
         ),
         "details": details,
         "amount": format_money(fee.amount, lang),
     }
-
-
-def _rate(rate: Decimal) -> str:
-    return format(rate.normalize(), "f")
-
-
-def _qty(value: Decimal, language: str) -> str:
-    text = format(value.normalize(), "f")
-    return text if language == "en" else text.replace(".", ",")
-
-
-def _iban(iban: str | None) -> str:
-    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) if iban else ""
 
 
 def _qr_svg(data: str) -> Markup:
@@ -260,21 +213,21 @@ def _safe_logo(url: str | None) -> str | None:
     return None
 
 
-def _org_view(org: Organization) -> dict[str, Any]:
+def _org_view(org: Organization, language: str) -> dict[str, Any]:
     return {
         "name": org.name,
         "address": org.address.lines(),
         "vat_id": org.vat_id or "",
-        "iban": _iban(org.iban),
+        "iban": format_iban(org.iban),
         "bic": org.bic or "",
         "email": org.email or "",
         "phone": org.phone or "",
         "website": org.website or "",
         "logo": _safe_logo(org.logo_url),
         "color": org.brand_color,
-        "payment_footnote": org.payment_footnote,
-        "estimate_footnote": org.estimate_footnote,
-        "legal_terms": org.legal_terms,
+        "payment_footnote": shop_text(org.payment_footnote, language),
+        "estimate_footnote": shop_text(org.estimate_footnote, language),
+        "legal_terms": shop_text(org.legal_terms, language),
     }
 
 
@@ -311,7 +264,7 @@ def render_document(
     """
     if kind not in DOCUMENT_KINDS:
         raise ValidationError(f"expected one of {', '.join(DOCUMENT_KINDS)}", field="kind")
-    lang = _language(language or customer.language)
+    lang = check_language(language or customer.language)
     expected = {"quote": Quote, "credit_note": CreditNote}.get(kind, Invoice)
     if not isinstance(document, expected):
         raise ValidationError(
@@ -325,16 +278,19 @@ def render_document(
     lines = [
         {
             "description": line.description,
-            "quantity": _qty(line.quantity, lang) + (f" {line.unit}" if line.unit else ""),
+            "quantity": format_quantity(line.quantity, lang)
+            + (f" {line.unit}" if line.unit else ""),
             "unit_price": money(Money.of(line.unit_price, document.currency)),
-            "discount": f"{_rate(line.discount)} %" if line.discount else "",
-            "vat_rate": f"{_rate(line.vat_rate)} %",
+            "discount": format_percent(line.discount, lang) if line.discount else "",
+            "vat_rate": format_percent(line.vat_rate, lang),
             "net": money(line.net(document.currency)),
         }
         for line in document.lines
     ]
     vat_rows = [
-        label(lang, "vat_on", rate=_rate(v.rate), base=money(v.base)) + "|" + money(v.vat)
+        label(lang, "vat_on", rate=format_percent(v.rate, lang), base=money(v.base))
+        + "|"
+        + money(v.vat)
         for v in document.vat_breakdown
     ]
     view: dict[str, Any] = {
@@ -380,7 +336,7 @@ def render_document(
             credited=money(document.credited) if document.credited.amount else "",
             open_amount=money(open_amount),
             reference=ref_text,
-            footnote=org.payment_footnote,
+            footnote=shop_text(org.payment_footnote, lang),
             fee_lines=[fee_line_view(f, lang) for f in fee_lines],
             shows_open=bool(document.paid.amount or document.credited.amount or fee_lines),
         )
@@ -426,7 +382,7 @@ def render_document(
             view["transfer"] = (
                 Markup(LABELS[lang]["transfer_to"]).format(  # noqa: S704
                     amount=nowrap.format(money(to_pay)),
-                    iban=nowrap.format(_iban(org.iban)),
+                    iban=nowrap.format(format_iban(org.iban)),
                     reference=nowrap.format(ref_text or document.number or ""),
                 )
                 if org.iban
@@ -439,7 +395,7 @@ def render_document(
     elif isinstance(document, Quote):
         view.update(
             valid_until=format_date(document.valid_until, lang),
-            footnote=org.estimate_footnote,
+            footnote=shop_text(org.estimate_footnote, lang),
             outro=label(lang, "quote_outro", date=format_date(document.valid_until, lang))
             if document.valid_until
             else "",
@@ -451,7 +407,7 @@ def render_document(
     return _ENV.get_template("document.html").render(
         t=LABELS[lang],
         lang=lang,
-        org=_org_view(org),
+        org=_org_view(org, lang),
         customer={
             "name": customer.name,
             "address": customer.address.lines(),
@@ -602,7 +558,7 @@ def render_message(
     """
     if kind not in MESSAGE_KINDS:
         raise ValidationError(f"expected one of {', '.join(MESSAGE_KINDS)}", field="kind")
-    lang = _language(language)
+    lang = check_language(language)
     defaults = MESSAGES[lang][kind]
     if channel_kind == "sms":
         source = body_template if body_template is not None else defaults["sms"]
@@ -623,7 +579,7 @@ def render_message(
     html = _ENV.get_template("email.html").render(
         t=LABELS[lang],
         lang=lang,
-        org=_org_view(organization),
+        org=_org_view(organization, lang),
         subject=subject,
         body=body_html,
         button_url=button_url if str(button_url).startswith(("https://", "http://")) else "",
@@ -650,16 +606,16 @@ def message_variables(
 ) -> dict[str, Any]:
     """The plain values (text and numbers) a message template sees; see :data:`MESSAGE_VARIABLES`.
 
-    ``sms`` formats amounts with ordinary spaces and dates as digits, to keep SMS short and
-    in GSM-7 where possible.
+    ``sms`` formats amounts with ordinary spaces (a no-break space would switch the SMS to
+    UCS-2); amounts and dates are otherwise written as on every page and document.
     """
-    lang = _language(language)
+    lang = check_language(language)
 
     def money(m: Money) -> str:
         return format_money(m, lang, plain=sms)
 
     def date(d: dt.date | None) -> str:
-        return format_date(d, lang, short=sms)
+        return format_date(d, lang)
 
     org = organization
     zero = Money.zero(org.currency)
@@ -669,9 +625,10 @@ def message_variables(
             "email": org.email or "",
             "phone": org.phone or "",
             "website": org.website or "",
-            "iban": _iban(org.iban),
+            "iban": format_iban(org.iban),
         },
         "customer": {"name": customer.name if customer else ""},
+        "t": dict(LABELS[lang]),
         "code": "",
         "number": "",
         "amount": "",

@@ -1,7 +1,10 @@
 # ruff: noqa: E501 - a catalogue of sentences reads better unbroken
-"""The message catalogue: every string paylink prints on a document or in a message, per language.
+"""The catalogue: every word paylink shows a person, per language, in one place.
 
-``LABELS`` are the fixed words of documents and e-mail layouts. ``MESSAGES`` are the default
+``LABELS`` are the fixed words of the documents (HTML and PDF), the e-mail layout and the web
+pages (pay page, quote page, portal, receipts): one key, one word, wherever it appears, so the
+due date is called the same on the pay page, in the PDF and in the e-mail. Message templates
+see them as ``t`` (``{{ t.due_date }}``). ``MESSAGES`` are the default
 message templates per kind: an e-mail ``subject``, an e-mail ``body`` (plain text, paragraphs
 separated by a blank line) and an ``sms``. They are jinja templates over the variables listed
 in :data:`paylink.render.MESSAGE_VARIABLES`, rendered in the same sandbox as an organization's
@@ -10,7 +13,7 @@ own saved templates.
 
 from __future__ import annotations
 
-__all__ = ["LABELS", "MESSAGES", "MONTHS"]
+__all__ = ["LABELS", "MESSAGES", "MONTHS", "MONTHS_SHORT"]
 
 MONTHS: dict[str, tuple[str, ...]] = {
     "en": (
@@ -31,6 +34,23 @@ MONTHS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
+MONTHS_SHORT: dict[str, tuple[str, ...]] = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "fr": (
+        "janv.", "févr.", "mars", "avr.", "mai", "juin",
+        "juil.", "août", "sept.", "oct.", "nov.", "déc.",
+    ),
+    "nl": (
+        "jan.", "feb.", "mrt.", "apr.", "mei", "jun.",
+        "jul.", "aug.", "sep.", "okt.", "nov.", "dec.",
+    ),
+    "de": (
+        "Jan.", "Feb.", "März", "Apr.", "Mai", "Juni",
+        "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez.",
+    ),
+}  # fmt: skip
+"""The months abbreviated, for :func:`paylink.render.format.format_date` with ``short``."""
+
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "invoice": "Invoice",
@@ -50,7 +70,7 @@ LABELS: dict[str, dict[str, str]] = {
         "vat_rate": "VAT",
         "amount": "Amount",
         "net_total": "Total excl. VAT",
-        "vat_on": "VAT {rate}% on {base}",
+        "vat_on": "VAT {rate} on {base}",
         "total": "Total incl. VAT",
         "paid": "Already paid",
         "credited": "Credited",
@@ -95,6 +115,72 @@ LABELS: dict[str, dict[str, str]] = {
         "method_card": "card",
         "method_cash": "cash",
         "method_manual": "a manual entry",
+        # the web pages
+        "code_title": "Sign in with a code",
+        "code_intro": "For your privacy, we send a one-time code by SMS to the phone number we have for you.",
+        "send_code": "Send me a code by SMS",
+        "code_sent": "We sent a code by SMS to the number ending in",
+        "enter_code": "Code (6 digits)",
+        "verify": "Open my invoices",
+        "code_wrong": "That code is not right, or it has expired. Try again or ask for a new one.",
+        "code_too_many": "Too many tries. Wait a few minutes and ask for a new code.",
+        "code_not_sent": "We could not send the code. Please contact us.",
+        "payment_request": "Payment request",
+        "download_invoice": "Download the invoice",
+        "or_copy": "or copy these details into your banking app:",
+        "beneficiary": "Beneficiary",
+        "communication": "Communication",
+        "copy": "Copy",
+        "copied": "Copied",
+        "transfer_note": "Your transfer is confirmed as soon as it reaches our account. Please use the structured reference exactly as shown.",
+        "call": "Call",
+        "text": "Text",
+        "paid_title": "Thank you, this is paid",
+        "paid_on": "Paid on",
+        "not_found_title": "This link is not valid",
+        "not_found_body": "The link may have expired or been replaced. Please contact the sender for a new one.",
+        "approve": "Approve the quote",
+        "decline": "Decline",
+        "decline_reason": "Reason (optional)",
+        "approve_note": "By approving, you accept this quote and the terms below. An invoice will follow.",
+        "quote_declined": "You declined this quote. Thank you for letting us know.",
+        "quote_expired": "This quote has expired.",
+        "quote_approved": "You approved this quote.",
+        "your_invoices": "Your invoices",
+        "open_balance": "Open balance",
+        "pay": "Pay",
+        "pay_all": "Pay everything in one payment",
+        "status": "Status",
+        "status_issued": "To pay",
+        "status_partially_paid": "Partly paid",
+        "status_paid": "Paid",
+        "status_cancelled": "Cancelled",
+        "your_code": "Your customer code",
+        "your_code_note": "Show this code at the counter to identify yourself.",
+        "nothing_open": "Nothing to pay. Thank you!",
+        "questions": "Questions?",
+        # the merchant's dashboard
+        "desk_title": "dashboard",
+        "desk_open_receivables": "Open receivables",
+        "desk_overdue": "Overdue",
+        "desk_open_payables": "Open payables",
+        "desk_dso": "DSO ({days} days)",
+        "desk_days": "{days} days",
+        "desk_aging": "Aging",
+        "desk_aging_on": "Aging on {date}",
+        "desk_receivables": "receivables",
+        "desk_payables": "payables",
+        "desk_cash": "Cash in and out",
+        "desk_cash_chart": "Cash in and out per month",
+        "desk_cash_in": "cash in",
+        "desk_cash_out": "cash out",
+        "desk_source": "Source: {source}.",
+        "desk_source_bank": "bank transactions",
+        "desk_source_payments": "recorded payments",
+        "desk_top": "Largest open balances",
+        "desk_not_due": "not due",
+        "desk_days_late": "{low}–{high} days late",
+        "desk_over": "over {days} days late",
     },
     "fr": {
         "invoice": "Facture",
@@ -114,7 +200,7 @@ LABELS: dict[str, dict[str, str]] = {
         "vat_rate": "TVA",
         "amount": "Montant",
         "net_total": "Total HTVA",
-        "vat_on": "TVA {rate} % sur {base}",
+        "vat_on": "TVA {rate} sur {base}",
         "total": "Total TVAC",
         "paid": "Déjà payé",
         "credited": "Crédité",
@@ -159,6 +245,72 @@ LABELS: dict[str, dict[str, str]] = {
         "method_card": "carte",
         "method_cash": "espèces",
         "method_manual": "encodage manuel",
+        # the web pages
+        "code_title": "Connexion avec un code",
+        "code_intro": "Pour votre confidentialité, nous envoyons un code à usage unique par SMS au numéro que nous avons pour vous.",
+        "send_code": "M'envoyer un code par SMS",
+        "code_sent": "Nous avons envoyé un code par SMS au numéro se terminant par",
+        "enter_code": "Code (6 chiffres)",
+        "verify": "Voir mes factures",
+        "code_wrong": "Ce code n'est pas correct ou a expiré. Réessayez ou demandez-en un nouveau.",
+        "code_too_many": "Trop d'essais. Attendez quelques minutes et demandez un nouveau code.",
+        "code_not_sent": "Nous n'avons pas pu envoyer le code. Contactez-nous.",
+        "payment_request": "Demande de paiement",
+        "download_invoice": "Télécharger la facture",
+        "or_copy": "ou copiez ces données dans votre application bancaire :",
+        "beneficiary": "Bénéficiaire",
+        "communication": "Communication",
+        "copy": "Copier",
+        "copied": "Copié",
+        "transfer_note": "Votre virement est confirmé dès qu'il arrive sur notre compte. Utilisez la communication structurée telle quelle.",
+        "call": "Appeler",
+        "text": "SMS",
+        "paid_title": "Merci, c'est payé",
+        "paid_on": "Payé le",
+        "not_found_title": "Ce lien n'est pas valide",
+        "not_found_body": "Le lien a peut-être expiré ou été remplacé. Contactez l'expéditeur pour en recevoir un nouveau.",
+        "approve": "Accepter le devis",
+        "decline": "Refuser",
+        "decline_reason": "Raison (facultatif)",
+        "approve_note": "En acceptant, vous approuvez ce devis et les conditions ci-dessous. Une facture suivra.",
+        "quote_declined": "Vous avez refusé ce devis. Merci de nous l'avoir fait savoir.",
+        "quote_expired": "Ce devis a expiré.",
+        "quote_approved": "Vous avez accepté ce devis.",
+        "your_invoices": "Vos factures",
+        "open_balance": "Solde à payer",
+        "pay": "Payer",
+        "pay_all": "Tout payer en une fois",
+        "status": "Statut",
+        "status_issued": "À payer",
+        "status_partially_paid": "Payée en partie",
+        "status_paid": "Payée",
+        "status_cancelled": "Annulée",
+        "your_code": "Votre code client",
+        "your_code_note": "Montrez ce code au guichet pour vous identifier.",
+        "nothing_open": "Rien à payer. Merci !",
+        "questions": "Des questions ?",
+        # the merchant's dashboard
+        "desk_title": "tableau de bord",
+        "desk_open_receivables": "Créances ouvertes",
+        "desk_overdue": "En retard",
+        "desk_open_payables": "Dettes ouvertes",
+        "desk_dso": "DSO ({days} jours)",
+        "desk_days": "{days} jours",
+        "desk_aging": "Ancienneté",
+        "desk_aging_on": "Ancienneté au {date}",
+        "desk_receivables": "créances",
+        "desk_payables": "dettes",
+        "desk_cash": "Entrées et sorties",
+        "desk_cash_chart": "Entrées et sorties par mois",
+        "desk_cash_in": "entrées",
+        "desk_cash_out": "sorties",
+        "desk_source": "Source : {source}.",
+        "desk_source_bank": "transactions bancaires",
+        "desk_source_payments": "paiements enregistrés",
+        "desk_top": "Plus grands soldes ouverts",
+        "desk_not_due": "non échu",
+        "desk_days_late": "{low}–{high} jours de retard",
+        "desk_over": "plus de {days} jours de retard",
     },
     "nl": {
         "invoice": "Factuur",
@@ -178,7 +330,7 @@ LABELS: dict[str, dict[str, str]] = {
         "vat_rate": "Btw",
         "amount": "Bedrag",
         "net_total": "Totaal excl. btw",
-        "vat_on": "Btw {rate}% op {base}",
+        "vat_on": "Btw {rate} op {base}",
         "total": "Totaal incl. btw",
         "paid": "Reeds betaald",
         "credited": "Gecrediteerd",
@@ -223,6 +375,72 @@ LABELS: dict[str, dict[str, str]] = {
         "method_card": "kaart",
         "method_cash": "contant",
         "method_manual": "manuele invoer",
+        # the web pages
+        "code_title": "Aanmelden met een code",
+        "code_intro": "Voor uw privacy sturen we een eenmalige code per sms naar het nummer dat we van u hebben.",
+        "send_code": "Stuur me een code per sms",
+        "code_sent": "We stuurden een code per sms naar het nummer dat eindigt op",
+        "enter_code": "Code (6 cijfers)",
+        "verify": "Mijn facturen openen",
+        "code_wrong": "Die code klopt niet of is verlopen. Probeer opnieuw of vraag een nieuwe.",
+        "code_too_many": "Te veel pogingen. Wacht enkele minuten en vraag een nieuwe code.",
+        "code_not_sent": "We konden de code niet versturen. Neem contact met ons op.",
+        "payment_request": "Betaalverzoek",
+        "download_invoice": "Factuur downloaden",
+        "or_copy": "of kopieer deze gegevens in uw bankapp:",
+        "beneficiary": "Begunstigde",
+        "communication": "Mededeling",
+        "copy": "Kopiëren",
+        "copied": "Gekopieerd",
+        "transfer_note": "Uw overschrijving is bevestigd zodra ze op onze rekening staat. Gebruik de gestructureerde mededeling precies zoals vermeld.",
+        "call": "Bellen",
+        "text": "Sms",
+        "paid_title": "Bedankt, dit is betaald",
+        "paid_on": "Betaald op",
+        "not_found_title": "Deze link is niet geldig",
+        "not_found_body": "De link is misschien verlopen of vervangen. Vraag de afzender om een nieuwe.",
+        "approve": "Offerte goedkeuren",
+        "decline": "Weigeren",
+        "decline_reason": "Reden (optioneel)",
+        "approve_note": "Door goed te keuren aanvaardt u deze offerte en de voorwaarden hieronder. Er volgt een factuur.",
+        "quote_declined": "U hebt deze offerte geweigerd. Bedankt om het ons te laten weten.",
+        "quote_expired": "Deze offerte is verlopen.",
+        "quote_approved": "U hebt deze offerte goedgekeurd.",
+        "your_invoices": "Uw facturen",
+        "open_balance": "Openstaand saldo",
+        "pay": "Betalen",
+        "pay_all": "Alles in één keer betalen",
+        "status": "Status",
+        "status_issued": "Te betalen",
+        "status_partially_paid": "Deels betaald",
+        "status_paid": "Betaald",
+        "status_cancelled": "Geannuleerd",
+        "your_code": "Uw klantcode",
+        "your_code_note": "Toon deze code aan het loket om u te identificeren.",
+        "nothing_open": "Niets te betalen. Bedankt!",
+        "questions": "Vragen?",
+        # the merchant's dashboard
+        "desk_title": "dashboard",
+        "desk_open_receivables": "Openstaande vorderingen",
+        "desk_overdue": "Vervallen",
+        "desk_open_payables": "Openstaande schulden",
+        "desk_dso": "DSO ({days} dagen)",
+        "desk_days": "{days} dagen",
+        "desk_aging": "Ouderdom",
+        "desk_aging_on": "Ouderdom op {date}",
+        "desk_receivables": "vorderingen",
+        "desk_payables": "schulden",
+        "desk_cash": "In- en uitgaand",
+        "desk_cash_chart": "In- en uitgaand per maand",
+        "desk_cash_in": "inkomend",
+        "desk_cash_out": "uitgaand",
+        "desk_source": "Bron: {source}.",
+        "desk_source_bank": "banktransacties",
+        "desk_source_payments": "geregistreerde betalingen",
+        "desk_top": "Grootste openstaande saldi",
+        "desk_not_due": "niet vervallen",
+        "desk_days_late": "{low}–{high} dagen te laat",
+        "desk_over": "meer dan {days} dagen te laat",
     },
     "de": {
         "invoice": "Rechnung",
@@ -242,7 +460,7 @@ LABELS: dict[str, dict[str, str]] = {
         "vat_rate": "MwSt.",
         "amount": "Betrag",
         "net_total": "Summe netto",
-        "vat_on": "MwSt. {rate} % auf {base}",
+        "vat_on": "MwSt. {rate} auf {base}",
         "total": "Summe brutto",
         "paid": "Bereits bezahlt",
         "credited": "Gutgeschrieben",
@@ -250,9 +468,9 @@ LABELS: dict[str, dict[str, str]] = {
         "vat_id": "USt-IdNr.",
         "iban": "IBAN",
         "bic": "BIC",
-        "reference": "Strukturierte Referenz",
+        "reference": "Strukturierte Mitteilung",
         "how_to_pay": "So bezahlen Sie",
-        "transfer_to": "Überweisen Sie {amount} auf {iban} mit der Referenz {reference}.",
+        "transfer_to": "Überweisen Sie {amount} auf {iban} mit der Mitteilung {reference}.",
         "scan_bank": "Mit Ihrer Banking-App scannen",
         "pay_online": "Online bezahlen",
         "scan_link": "Scannen, um die Zahlungsseite zu öffnen",
@@ -287,6 +505,72 @@ LABELS: dict[str, dict[str, str]] = {
         "method_card": "Karte",
         "method_cash": "bar",
         "method_manual": "manuelle Erfassung",
+        # the web pages
+        "code_title": "Anmelden mit einem Code",
+        "code_intro": "Zum Schutz Ihrer Daten senden wir einen Einmalcode per SMS an die Nummer, die wir von Ihnen haben.",
+        "send_code": "Code per SMS senden",
+        "code_sent": "Wir haben einen Code per SMS an die Nummer gesendet, die endet auf",
+        "enter_code": "Code (6 Ziffern)",
+        "verify": "Meine Rechnungen öffnen",
+        "code_wrong": "Dieser Code ist falsch oder abgelaufen. Versuchen Sie es erneut oder fordern Sie einen neuen an.",
+        "code_too_many": "Zu viele Versuche. Warten Sie einige Minuten und fordern Sie einen neuen Code an.",
+        "code_not_sent": "Wir konnten den Code nicht senden. Bitte kontaktieren Sie uns.",
+        "payment_request": "Zahlungsaufforderung",
+        "download_invoice": "Rechnung herunterladen",
+        "or_copy": "oder diese Angaben in Ihre Banking-App kopieren:",
+        "beneficiary": "Empfänger",
+        "communication": "Verwendungszweck",
+        "copy": "Kopieren",
+        "copied": "Kopiert",
+        "transfer_note": "Ihre Überweisung ist bestätigt, sobald sie auf unserem Konto eingeht. Bitte verwenden Sie die strukturierte Mitteilung genau wie angegeben.",
+        "call": "Anrufen",
+        "text": "SMS",
+        "paid_title": "Danke, das ist bezahlt",
+        "paid_on": "Bezahlt am",
+        "not_found_title": "Dieser Link ist nicht gültig",
+        "not_found_body": "Der Link ist vielleicht abgelaufen oder wurde ersetzt. Bitte fragen Sie den Absender nach einem neuen.",
+        "approve": "Angebot annehmen",
+        "decline": "Ablehnen",
+        "decline_reason": "Grund (optional)",
+        "approve_note": "Mit der Annahme akzeptieren Sie dieses Angebot und die folgenden Bedingungen. Eine Rechnung folgt.",
+        "quote_declined": "Sie haben dieses Angebot abgelehnt. Danke für Ihre Rückmeldung.",
+        "quote_expired": "Dieses Angebot ist abgelaufen.",
+        "quote_approved": "Sie haben dieses Angebot angenommen.",
+        "your_invoices": "Ihre Rechnungen",
+        "open_balance": "Offener Saldo",
+        "pay": "Bezahlen",
+        "pay_all": "Alles in einer Zahlung begleichen",
+        "status": "Status",
+        "status_issued": "Offen",
+        "status_partially_paid": "Teilweise bezahlt",
+        "status_paid": "Bezahlt",
+        "status_cancelled": "Storniert",
+        "your_code": "Ihr Kundencode",
+        "your_code_note": "Zeigen Sie diesen Code am Schalter, um sich auszuweisen.",
+        "nothing_open": "Nichts zu bezahlen. Danke!",
+        "questions": "Fragen?",
+        # the merchant's dashboard
+        "desk_title": "Übersicht",
+        "desk_open_receivables": "Offene Forderungen",
+        "desk_overdue": "Überfällig",
+        "desk_open_payables": "Offene Verbindlichkeiten",
+        "desk_dso": "DSO ({days} Tage)",
+        "desk_days": "{days} Tage",
+        "desk_aging": "Altersstruktur",
+        "desk_aging_on": "Altersstruktur am {date}",
+        "desk_receivables": "Forderungen",
+        "desk_payables": "Verbindlichkeiten",
+        "desk_cash": "Ein- und Ausgänge",
+        "desk_cash_chart": "Ein- und Ausgänge pro Monat",
+        "desk_cash_in": "Eingänge",
+        "desk_cash_out": "Ausgänge",
+        "desk_source": "Quelle: {source}.",
+        "desk_source_bank": "Bankbuchungen",
+        "desk_source_payments": "erfasste Zahlungen",
+        "desk_top": "Größte offene Salden",
+        "desk_not_due": "nicht fällig",
+        "desk_days_late": "{low}–{high} Tage überfällig",
+        "desk_over": "über {days} Tage überfällig",
     },
 }  # fmt: skip
 
@@ -303,11 +587,11 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
             "subject": "Invoice {{ number }} from {{ org.name }}",
             "body": (
                 "Hello {{ customer.name }},\n\n"
-                "Please find attached invoice {{ number }} for {{ amount }}, "
-                "due on {{ due_date }}.\n\n"
+                "Please find attached invoice {{ number }} for {{ amount }}.\n\n"
+                "{{ t.due_date }}: {{ due_date }}\n{% if reference %}{{ t.reference }}: {{ reference }}\n{% endif %}\n"
                 "{% if pay_url %}You can pay it online: {{ pay_url }}\n\n{% endif %}"
                 "{% if reference %}Or by bank transfer to {{ org.iban }} "
-                "with the reference {{ reference }}.\n\n{% endif %}"
+                "with this reference.\n\n{% endif %}"
                 "Kind regards,\n{{ org.name }}"
             ),
             "sms": "{{ org.name }}: invoice {{ number }}, {{ amount }} due {{ due_date }}. "
@@ -396,11 +680,11 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
             "subject": "Facture {{ number }} de {{ org.name }}",
             "body": (
                 "Bonjour {{ customer.name }},\n\n"
-                "Veuillez trouver ci-joint la facture {{ number }} d'un montant de {{ amount }}, "
-                "payable au plus tard le {{ due_date }}.\n\n"
+                "Veuillez trouver ci-joint la facture {{ number }} d'un montant de {{ amount }}.\n\n"
+                "{{ t.due_date }} : {{ due_date }}\n{% if reference %}{{ t.reference }} : {{ reference }}\n{% endif %}\n"
                 "{% if pay_url %}Vous pouvez la payer en ligne : {{ pay_url }}\n\n{% endif %}"
                 "{% if reference %}Ou par virement sur le compte {{ org.iban }} "
-                "avec la communication {{ reference }}.\n\n{% endif %}"
+                "avec cette communication.\n\n{% endif %}"
                 "Bien cordialement,\n{{ org.name }}"
             ),
             "sms": "{{ org.name }} : facture {{ number }}, {{ amount }} pour le {{ due_date }}. "
@@ -491,11 +775,11 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
             "subject": "Factuur {{ number }} van {{ org.name }}",
             "body": (
                 "Beste {{ customer.name }},\n\n"
-                "In bijlage vindt u factuur {{ number }} voor {{ amount }}, "
-                "te betalen uiterlijk op {{ due_date }}.\n\n"
+                "In bijlage vindt u factuur {{ number }} voor {{ amount }}.\n\n"
+                "{{ t.due_date }}: {{ due_date }}\n{% if reference %}{{ t.reference }}: {{ reference }}\n{% endif %}\n"
                 "{% if pay_url %}U kunt online betalen: {{ pay_url }}\n\n{% endif %}"
                 "{% if reference %}Of met een overschrijving naar {{ org.iban }} "
-                "met de mededeling {{ reference }}.\n\n{% endif %}"
+                "met deze mededeling.\n\n{% endif %}"
                 "Met vriendelijke groeten,\n{{ org.name }}"
             ),
             "sms": "{{ org.name }}: factuur {{ number }}, {{ amount }} te betalen op "
@@ -586,11 +870,11 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
             "subject": "Rechnung {{ number }} von {{ org.name }}",
             "body": (
                 "Guten Tag {{ customer.name }},\n\n"
-                "anbei erhalten Sie die Rechnung {{ number }} über {{ amount }}, "
-                "zahlbar bis zum {{ due_date }}.\n\n"
+                "anbei erhalten Sie die Rechnung {{ number }} über {{ amount }}.\n\n"
+                "{{ t.due_date }}: {{ due_date }}\n{% if reference %}{{ t.reference }}: {{ reference }}\n{% endif %}\n"
                 "{% if pay_url %}Sie können sie online bezahlen: {{ pay_url }}\n\n{% endif %}"
                 "{% if reference %}Oder per Überweisung auf {{ org.iban }} "
-                "mit der Referenz {{ reference }}.\n\n{% endif %}"
+                "mit dieser Mitteilung.\n\n{% endif %}"
                 "Mit freundlichen Grüßen\n{{ org.name }}"
             ),
             "sms": "{{ org.name }}: Rechnung {{ number }}, {{ amount }} fällig am {{ due_date }}. "

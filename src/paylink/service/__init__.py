@@ -19,6 +19,7 @@ from .documents import Invoices, Purchases, Quotes
 from .feeds import Feeds
 from .links import Links, Portal
 from .messages import Channels, Documents, Messages, Outbox, Templates
+from .pages import Pages
 from .parties import Catalog, Customers, Organizations
 from .payments import Payments
 from .providers import Providers
@@ -71,6 +72,7 @@ class Paylink:
         self.payments = Payments(self)
         self.links = Links(self)
         self.portal = Portal(self)
+        self.pages = Pages(self)
         self.documents = Documents(self)
         self.templates = Templates(self)
         self.channels = Channels(self)

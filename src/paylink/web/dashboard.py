@@ -36,6 +36,8 @@ from .. import reports as r
 from ..exceptions import NotFound
 from ..money import Money
 from ..parties import Organization
+from ..render import format_date, format_money, format_month, words
+from ..render import label as word
 from ..service import Paylink
 from .security import SecurityHeaders
 
@@ -95,7 +97,10 @@ def _svg(title: str, body: Sequence[Markup], height: Decimal = _H) -> Markup:
 
 
 def _bars(
-    title: str, labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[Money]]]
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, str, Sequence[Money]]],
+    lang: str,
 ) -> Markup:
     """Vertical bars: one group per label, one bar per series (name, colour, values)."""
     top = _scale([m.amount for _, _, values in series for m in values])
@@ -124,7 +129,7 @@ def _bars(
                     c=colour,
                     n=name,
                     l=label,
-                    v=str(value),
+                    v=format_money(value, lang),
                 )
             )
         parts.append(
@@ -151,7 +156,7 @@ def _bars(
     return _svg(title, parts)
 
 
-def _hbars(title: str, rows: Sequence[tuple[str, Money]]) -> Markup:
+def _hbars(title: str, rows: Sequence[tuple[str, Money]], lang: str) -> Markup:
     """Horizontal bars, one per row (label, amount)."""
     height = Decimal(24) * max(len(rows), 1) + Decimal(10)
     top = _scale([m.amount for _, m in rows])
@@ -173,12 +178,25 @@ def _hbars(title: str, rows: Sequence[tuple[str, Money]]) -> Markup:
                 w=_num(w),
                 c=_BAR,
                 vx=_num(label_w + w + 6),
-                v=str(money),
+                v=format_money(money, lang),
             )
         )
     if not rows:
         parts.append(Markup('<text x="0" y="20" font-size="12" fill="#666">—</text>'))
     return _svg(title, parts, height)
+
+
+def _bucket(name: str, lang: str) -> str:
+    """An aging bucket's name in words (:data:`paylink.reports.AGING_BUCKETS`)."""
+    for bucket, low, high in r.AGING_BUCKETS:
+        if bucket != name:
+            continue
+        if low is None:
+            return word(lang, "desk_not_due")
+        if high is None:
+            return word(lang, "desk_over", days=low - 1)
+        return word(lang, "desk_days_late", low=low, high=high)
+    return name
 
 
 _STYLE = (
@@ -200,55 +218,64 @@ def render_dashboard(
     nonce: str = "",
 ) -> str:
     """The dashboard page (HTML with inline SVG charts) for already computed reports."""
-    labels = [b.label for b in receivables.buckets]
+    lang = org.language
+    t = words(lang)
+    labels = [_bucket(b.label, lang) for b in receivables.buckets]
     aging_chart = _bars(
-        "Aging",
+        t["desk_aging"],
         labels,
         [
-            ("receivables", _BAR, [b.amount for b in receivables.buckets]),
-            ("payables", _OUT, [b.amount for b in payables.buckets]),
+            (t["desk_receivables"], _BAR, [b.amount for b in receivables.buckets]),
+            (t["desk_payables"], _OUT, [b.amount for b in payables.buckets]),
         ],
+        lang,
     )
-    months = [m.month.strftime("%b %y") for m in cashflow.months]
+    months = [format_month(m.month, lang) for m in cashflow.months]
     cash_chart = _bars(
-        "Cash in and out per month",
+        t["desk_cash_chart"],
         months,
         [
-            ("cash in", _IN, [m.cash_in for m in cashflow.months]),
-            ("cash out", _OUT, [m.cash_out for m in cashflow.months]),
+            (t["desk_cash_in"], _IN, [m.cash_in for m in cashflow.months]),
+            (t["desk_cash_out"], _OUT, [m.cash_out for m in cashflow.months]),
         ],
+        lang,
     )
-    top_chart = _hbars(
-        "Largest open balances", [(c.name, c.open_balance) for c in customers.top(8)]
-    )
-    dso_text = "—" if dso.dso is None else f"{dso.dso} days"
+    top_chart = _hbars(t["desk_top"], [(c.name, c.open_balance) for c in customers.top(8)], lang)
+    dso_text = "—" if dso.dso is None else word(lang, "desk_days", days=dso.dso)
+    source = t["desk_source_bank" if cashflow.source == "bank" else "desk_source_payments"]
     page = Markup(
         '<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<title>{name} — dashboard</title><style nonce="{nonce}">{style}</style></head><body>'
+        '<title>{name} — {title}</title><style nonce="{nonce}">{style}</style></head><body>'
         "<h1>{name}</h1>"
-        "<table><tr><th>Open receivables</th><td>{open}</td></tr>"
-        "<tr><th>Overdue</th><td>{overdue}</td></tr>"
-        "<tr><th>Open payables</th><td>{payable}</td></tr>"
-        "<tr><th>DSO ({days} days)</th><td>{dso}</td></tr></table>"
-        "<h2>Aging on {today}</h2>{aging}"
-        "<h2>Cash in and out</h2><p>Source: {source}.</p>{cash}"
-        "<h2>Largest open balances</h2>{top}"
+        "<table><tr><th>{open_label}</th><td>{open}</td></tr>"
+        "<tr><th>{overdue_label}</th><td>{overdue}</td></tr>"
+        "<tr><th>{payable_label}</th><td>{payable}</td></tr>"
+        "<tr><th>{dso_label}</th><td>{dso}</td></tr></table>"
+        "<h2>{aging_on}</h2>{aging}"
+        "<h2>{cash_label}</h2><p>{source}</p>{cash}"
+        "<h2>{top_label}</h2>{top}"
         "</body></html>"
     ).format(
-        lang=org.language,
+        lang=lang,
         name=org.name,
+        title=t["desk_title"],
         nonce=nonce,
         style=Markup(_STYLE),  # noqa: S704 - a constant of this module
-        open=str(receivables.total),
-        overdue=str(receivables.overdue),
-        payable=str(payables.total),
-        days=dso.days,
+        open_label=t["desk_open_receivables"],
+        open=format_money(receivables.total, lang),
+        overdue_label=t["desk_overdue"],
+        overdue=format_money(receivables.overdue, lang),
+        payable_label=t["desk_open_payables"],
+        payable=format_money(payables.total, lang),
+        dso_label=word(lang, "desk_dso", days=dso.days),
         dso=dso_text,
-        today=receivables.today.isoformat(),
+        aging_on=word(lang, "desk_aging_on", date=format_date(receivables.today, lang)),
         aging=aging_chart,
-        source="bank transactions" if cashflow.source == "bank" else "recorded payments",
+        cash_label=t["desk_cash"],
+        source=word(lang, "desk_source", source=source),
         cash=cash_chart,
+        top_label=t["desk_top"],
         top=top_chart,
     )
     return str(page)
