@@ -28,6 +28,7 @@ __all__ = [
     "Language",
     "Organization",
     "PartyId",
+    "Supplier",
     "enterprise_number",
     "normalize_bic",
     "normalize_email",
@@ -156,14 +157,16 @@ class PartyId:
     Belgian enterprise number, ``PartyId("9925", "BE0403170701")`` a Belgian VAT number.
 
     Peppol writes it ``0208:0403170701``; :meth:`parse` reads that form. A ``0208`` value is
-    mod-97 checked (Peppol rule PEPPOL-COMMON-R043).
+    mod-97 checked (Peppol rule PEPPOL-COMMON-R043). ``scheme`` is empty for a registration
+    read from an e-invoice that gave none.
     """
 
     scheme: str
     value: str
 
     def __attrs_post_init__(self) -> None:
-        if not _SCHEME.match(self.scheme):
+        # EN 16931 allows a legal registration id without a scheme; an endpoint never is
+        if self.scheme and not _SCHEME.match(self.scheme):
             raise ValidationError(
                 f"expected a 4-digit ISO 6523 scheme like 0208, got {self.scheme!r}",
                 field="scheme",
@@ -195,9 +198,7 @@ def _party_id(value: Any) -> PartyId | None:
     return PartyId.parse(value)
 
 
-def _registration(
-    vat_id: str | None, registration: str | PartyId | None
-) -> PartyId | None:
+def _registration(vat_id: str | None, registration: str | PartyId | None) -> PartyId | None:
     if registration is not None:
         return _party_id(registration)
     if vat_id and vat_id.startswith("BE"):
@@ -419,3 +420,17 @@ class Customer:
             registration=_registration(normalize_vat_id(vat_id) if vat_id else None, registration),
             endpoint=_party_id(endpoint),
         )
+
+
+@attrs.frozen(kw_only=True)
+class Supplier:
+    """Someone who invoices the organization, known from the e-invoices it sent: found again
+    by VAT id, registration (``"0208:0403170701"``) or IBAN."""
+
+    id: str
+    organization_id: str
+    name: str
+    vat_id: str | None = None
+    registration: str | None = None
+    iban: str | None = attrs.field(default=None, repr=lambda v: mask_iban(v) if v else "None")
+    bic: str | None = None

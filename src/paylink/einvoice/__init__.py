@@ -8,8 +8,9 @@ Pure: no I/O, no store, no clock. ``pl.einvoices`` is the service that uses it.
 
 from __future__ import annotations
 
-from .cii import EN16931_GUIDELINE, from_cii, to_cii
 from .check import ALLOWED_ATTACHMENT_TYPES, Problem, check, require_valid
+from .cii import EN16931_GUIDELINE, from_cii, to_cii
+from .facturx import extract_xml, facturx_pdf
 from .model import (
     AllowanceCharge,
     Attachment,
@@ -21,17 +22,16 @@ from .model import (
     VatSubtotal,
     vat_endpoint_scheme,
 )
-from .facturx import extract_xml, facturx_pdf
 from .reader import ReceivedDocument, read, verify_totals
 from .ubl import CUSTOMIZATION_ID, PROFILE_ID, from_ubl, to_ubl
 
 __all__ = [
     "ALLOWED_ATTACHMENT_TYPES",
     "CUSTOMIZATION_ID",
+    "EN16931_GUIDELINE",
     "PROFILE_ID",
     "AllowanceCharge",
     "Attachment",
-    "EN16931_GUIDELINE",
     "DocumentTotals",
     "EInvoice",
     "EInvoiceLine",

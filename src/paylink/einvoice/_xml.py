@@ -62,7 +62,7 @@ def parse(data: bytes) -> ET.Element:
 
     scanner.StartDoctypeDeclHandler = doctype
     scanner.EntityDeclHandler = entity
-    scanner.ExternalEntityRefHandler = lambda *_: _refuse("external entity; refused")  # type: ignore[assignment,return-value]
+    scanner.ExternalEntityRefHandler = lambda *_: _refuse("external entity; refused")
     try:
         scanner.Parse(data, True)
     except xml.parsers.expat.ExpatError as exc:
@@ -77,4 +77,5 @@ def parse(data: bytes) -> ET.Element:
 def tostring(root: ET.Element) -> bytes:
     """Serialize with an XML declaration, UTF-8."""
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data

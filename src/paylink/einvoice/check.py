@@ -51,7 +51,7 @@ class Problem:
         return {"field": self.field, "message": self.message, "rule": self.rule}
 
 
-def _party(role: str, party: Party, problems: list[Problem]) -> None:
+def _party(role: str, party: Party, problems: list[Problem], *, peppol: bool) -> None:
     who = "your organization" if role == "seller" else "the buyer"
     if not party.name.strip():
         problems.append(Problem(f"{role}.name", f"{who} has no name", "BR-06"))
@@ -63,7 +63,7 @@ def _party(role: str, party: Party, problems: list[Problem]) -> None:
                 "BR-09" if role == "seller" else "BR-11",
             )
         )
-    if party.endpoint is None:
+    if party.endpoint is None and peppol:
         if role == "buyer":
             message = (
                 "the buyer has no enterprise number or Peppol id; Peppol needs it to route the"
@@ -91,21 +91,22 @@ def _party(role: str, party: Party, problems: list[Problem]) -> None:
         )
 
 
-def check(doc: EInvoice) -> list[Problem]:
-    """Every problem that would make the e-invoice refused, empty when it can be sent."""
+def check(doc: EInvoice, *, peppol: bool = True) -> list[Problem]:
+    """Every problem that would make the e-invoice refused, empty when it can be sent.
+
+    ``peppol`` adds what Peppol BIS 3.0 asks beyond EN 16931 (both parties' electronic
+    addresses, a buyer or order reference); a CII file for Factur-X needs EN 16931 only."""
     problems: list[Problem] = []
     what = "credit note" if doc.kind == "credit_note" else "invoice"
     if not doc.number.strip():
-        problems.append(
-            Problem("number", f"the {what} has no number yet: issue it first", "BR-02")
-        )
+        problems.append(Problem("number", f"the {what} has no number yet: issue it first", "BR-02"))
     if doc.issue_date.year < 1900:
         problems.append(Problem("issue_date", f"the {what} has no issue date yet", "BR-03"))
     if not doc.lines:
         problems.append(Problem("lines", f"the {what} has no line", "BR-16"))
-    _party("seller", doc.seller, problems)
-    _party("buyer", doc.buyer, problems)
-    if not (doc.buyer_reference.strip() or doc.order_reference.strip()):
+    _party("seller", doc.seller, problems, peppol=peppol)
+    _party("buyer", doc.buyer, problems, peppol=peppol)
+    if peppol and not (doc.buyer_reference.strip() or doc.order_reference.strip()):
         problems.append(
             Problem(
                 "buyer_reference",
@@ -167,8 +168,10 @@ def check(doc: EInvoice) -> list[Problem]:
             problems.append(
                 Problem("lines.vat_rate", "a standard-rated line needs a rate above 0", "BR-S-05")
             )
-    if doc.totals.payable.amount > 0 and doc.due_date is None and not (
-        doc.payment and doc.payment.terms
+    if (
+        doc.totals.payable.amount > 0
+        and doc.due_date is None
+        and not (doc.payment and doc.payment.terms)
     ):
         problems.append(
             Problem(
@@ -207,9 +210,9 @@ def check(doc: EInvoice) -> list[Problem]:
     return problems
 
 
-def require_valid(doc: EInvoice) -> None:
+def require_valid(doc: EInvoice, *, peppol: bool = True) -> None:
     """Raise :class:`~paylink.ValidationError` listing every problem, if there is any."""
-    problems = check(doc)
+    problems = check(doc, peppol=peppol)
     if problems:
         listed = "; ".join(str(p) for p in problems)
         raise ValidationError(

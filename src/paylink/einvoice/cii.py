@@ -59,6 +59,11 @@ def _tax(parent: ET.Element, tag: str, category: str, rate: Decimal) -> ET.Eleme
 
 def _party(parent: ET.Element, tag: str, party: Party, *, show_vat: bool) -> None:
     node = sub(parent, _r(tag))
+    if party.identifier is not None:
+        if party.identifier.scheme:
+            sub(node, _r("GlobalID"), party.identifier.value, schemeID=party.identifier.scheme)
+        else:
+            sub(node, _r("ID"), party.identifier.value)
     sub(node, _r("Name"), party.name)
     if party.registration is not None:
         legal = sub(node, _r("SpecifiedLegalOrganization"))
@@ -109,10 +114,11 @@ def _line(parent: ET.Element, line: EInvoiceLine) -> None:
 
 def to_cii(doc: EInvoice) -> bytes:
     """Write ``doc`` as a UN/CEFACT CII D16B ``CrossIndustryInvoice`` on the EN 16931
-    profile. Raises :class:`~paylink.ValidationError` listing what :func:`check` finds.
+    profile. Raises :class:`~paylink.ValidationError` listing what :func:`check` finds
+    (without Peppol's own requirements: a CII file does not travel on Peppol).
 
     Attachments are not written: in Factur-X the PDF itself is the visual document."""
-    require_valid(doc)
+    require_valid(doc, peppol=False)
     root = ET.Element(f"{{{NS_CII}}}CrossIndustryInvoice")
     context = sub(root, f"{{{NS_CII}}}ExchangedDocumentContext")
     sub(sub(context, _r("GuidelineSpecifiedDocumentContextParameter")), _r("ID"), EN16931_GUIDELINE)
@@ -131,7 +137,11 @@ def to_cii(doc: EInvoice) -> bytes:
     _party(agreement, "SellerTradeParty", doc.seller, show_vat=not outside)
     _party(agreement, "BuyerTradeParty", doc.buyer, show_vat=not outside)
     if doc.order_reference:
-        sub(sub(agreement, _r("BuyerOrderReferencedDocument")), _r("IssuerAssignedID"), doc.order_reference)
+        sub(
+            sub(agreement, _r("BuyerOrderReferencedDocument")),
+            _r("IssuerAssignedID"),
+            doc.order_reference,
+        )
     delivery = sub(transaction, _r("ApplicableHeaderTradeDelivery"))
     if any(v.category == "K" for v in doc.vat_breakdown):  # BR-IC-12: where it went
         ship_to = sub(delivery, _r("ShipToTradeParty"))
@@ -229,7 +239,9 @@ class _Reader:
         found = self.find(node, path)
         return (found.text or "").strip() if found is not None else ""
 
-    def money(self, node: ET.Element | None, path: str, where: str, *, required: bool = True) -> Money:
+    def money(
+        self, node: ET.Element | None, path: str, where: str, *, required: bool = True
+    ) -> Money:
         value = self.text(node, path)
         if not value:
             if required:
@@ -242,7 +254,9 @@ class _Reader:
                 f"expected an amount at {where}/{path}, got {value!r}", field=f"{where}/{path}"
             ) from None
 
-    def number(self, node: ET.Element, path: str, where: str, default: str | None = None) -> Decimal:
+    def number(
+        self, node: ET.Element, path: str, where: str, default: str | None = None
+    ) -> Decimal:
         value = self.text(node, path) or default
         if value is None:
             raise ValidationError(f"missing {where}/{path}", field=f"{where}/{path}")
@@ -295,8 +309,12 @@ class _Reader:
             vat_id=vat_id,
             registration=self.party_id(self.find(node, "ram:SpecifiedLegalOrganization/ram:ID")),
             endpoint=self.party_id(self.find(node, "ram:URIUniversalCommunication/ram:URIID")),
-            email=self.text(node, "ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID")
+            email=self.text(
+                node, "ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID"
+            )
             or None,
+            identifier=self.party_id(self.find(node, "ram:GlobalID"))
+            or self.party_id(self.find(node, "ram:ID")),
         )
 
     def category(self, node: ET.Element | None) -> tuple[str, Decimal]:
@@ -332,9 +350,13 @@ def from_cii(root: ET.Element) -> EInvoice:
     number = r.text(header, "ram:ID")
     if not number:
         raise ValidationError(f"missing {where}/ExchangedDocument/ID", field="ID")
-    issue_date = r.date(header, "ram:IssueDateTime/udt:DateTimeString", f"{where}/ExchangedDocument")
+    issue_date = r.date(
+        header, "ram:IssueDateTime/udt:DateTimeString", f"{where}/ExchangedDocument"
+    )
     if issue_date is None:
-        raise ValidationError(f"missing {where}/ExchangedDocument/IssueDateTime", field="IssueDateTime")
+        raise ValidationError(
+            f"missing {where}/ExchangedDocument/IssueDateTime", field="IssueDateTime"
+        )
     type_code = r.text(header, "ram:TypeCode")
     lines = []
     for i, node in enumerate(r.findall(tx, "ram:IncludedSupplyChainTradeLineItem"), start=1):
@@ -342,7 +364,9 @@ def from_cii(root: ET.Element) -> EInvoice:
         line_settlement = r.find(node, "ram:SpecifiedLineTradeSettlement")
         allowance = charge = None
         allowance_reason = charge_reason = ""
-        for ac in r.findall(node, "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge"):
+        for ac in r.findall(
+            node, "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge"
+        ):
             value = r.money(ac, "ram:ActualAmount", lw)
             reason = r.text(ac, "ram:Reason") or r.text(ac, "ram:ReasonCode")
             if r.text(ac, "ram:ChargeIndicator/udt:Indicator") == "true":
@@ -416,7 +440,9 @@ def from_cii(root: ET.Element) -> EInvoice:
     mw = f"{sw}/SpecifiedTradeSettlementHeaderMonetarySummation"
     m = r.find(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
     if m is None:
-        raise ValidationError(f"missing {mw}", field="SpecifiedTradeSettlementHeaderMonetarySummation")
+        raise ValidationError(
+            f"missing {mw}", field="SpecifiedTradeSettlementHeaderMonetarySummation"
+        )
     vat_total = Money.zero(currency)
     for node in r.findall(m, "ram:TaxTotalAmount"):
         if node.get("currencyID", currency) == currency and (node.text or "").strip():

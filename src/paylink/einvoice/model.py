@@ -55,8 +55,8 @@ def vat_endpoint_scheme(country: str) -> str | None:
 
 @attrs.frozen(kw_only=True)
 class Party:
-    """Seller (BG-4) or buyer (BG-7): names, postal address, VAT id, legal registration,
-    electronic address."""
+    """Seller (BG-4) or buyer (BG-7): names, postal address, VAT id, legal registration
+    (BT-30/47), other identifier (BT-29/46), electronic address (BT-34/49)."""
 
     name: str
     country: str
@@ -67,6 +67,7 @@ class Party:
     registration: PartyId | None = None
     endpoint: PartyId | None = None
     email: str | None = None
+    identifier: PartyId | None = None
 
     @classmethod
     def of(cls, who: Organization | Customer, *, endpoint_by_vat: bool = False) -> Party:
@@ -248,7 +249,9 @@ class EInvoice:
                     vat_category=line.vat_category,
                     vat_rate=line.vat_rate,
                     allowance=discount if discount.amount else None,
-                    allowance_reason=f"Discount {line.discount.normalize():f} %" if discount.amount else "",
+                    allowance_reason=f"Discount {line.discount.normalize():f} %"
+                    if discount.amount
+                    else "",
                 )
             )
             key = (line.vat_category, line.vat_rate)
@@ -382,6 +385,10 @@ def _payment(seller: Organization, reference: str, terms: str = "") -> Payment |
 
 # SEPA countries (IBAN prefixes): a transfer to one of them is a SEPA credit transfer (58).
 _SEPA = frozenset(
-    "AD AT BE BG CH CY CZ DE DK EE ES FI FR GB GI GR HR HU IE IS IT LI LT LU LV MC MT NL NO PL "
-    "PT RO SE SI SK SM VA".split()
-)
+    {
+        "AD", "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI",
+        "FR", "GB", "GI", "GR", "HR", "HU", "IE", "IS", "IT", "LI", "LT", "LU",
+        "LV", "MC", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK", "SM",
+        "VA",
+    }
+)  # fmt: skip

@@ -94,7 +94,8 @@ def read(data: bytes) -> ReceivedDocument:
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     local = root.tag.rsplit("}", 1)[-1]
     syntax: Syntax
-    if ns == NS_INVOICE and local == "Invoice" or ns == NS_CREDIT_NOTE and local == "CreditNote":
+    ubl = (ns, local) in ((NS_INVOICE, "Invoice"), (NS_CREDIT_NOTE, "CreditNote"))
+    if ubl:
         if pdf is not None:
             raise ValidationError("a Factur-X PDF carries CII, not UBL", field="pdf")
         document, syntax = from_ubl(root), "ubl"

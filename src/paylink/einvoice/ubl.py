@@ -67,9 +67,9 @@ def _party(parent: ET.Element, tag: str, party: Party, *, show_vat: bool) -> Non
     node = sub(sub(parent, _a(tag)), _a("Party"))
     if party.endpoint is not None:
         sub(node, _b("EndpointID"), party.endpoint.value, schemeID=party.endpoint.scheme)
-    if party.registration is not None and party.registration != party.endpoint:
+    if party.identifier is not None:
         ident = sub(node, _a("PartyIdentification"))
-        sub(ident, _b("ID"), party.registration.value, schemeID=party.registration.scheme)
+        sub(ident, _b("ID"), party.identifier.value, schemeID=party.identifier.scheme)
     address = sub(node, _a("PostalAddress"))
     child(address, _b("StreetName"), party.street)
     child(address, _b("CityName"), party.city)
@@ -132,7 +132,9 @@ def to_ubl(doc: EInvoice) -> bytes:
     writing a file the rules would refuse."""
     require_valid(doc)
     credit = doc.kind == "credit_note"
-    root = ET.Element(f"{{{NS_CREDIT_NOTE if credit else NS_INVOICE}}}" + ("CreditNote" if credit else "Invoice"))
+    root = ET.Element(
+        f"{{{NS_CREDIT_NOTE if credit else NS_INVOICE}}}" + ("CreditNote" if credit else "Invoice")
+    )
     sub(root, _b("CustomizationID"), CUSTOMIZATION_ID)
     sub(root, _b("ProfileID"), PROFILE_ID)
     sub(root, _b("ID"), doc.number)
@@ -232,7 +234,9 @@ class _Reader:
     @staticmethod
     def _path(path: str) -> str:
         return "/".join(
-            p if p.startswith((".", "@")) else p.replace("cac:", f"{{{_CAC}}}").replace("cbc:", f"{{{_CBC}}}")
+            p
+            if p.startswith((".", "@"))
+            else p.replace("cac:", f"{{{_CAC}}}").replace("cbc:", f"{{{_CBC}}}")
             for p in path.split("/")
         )
 
@@ -265,7 +269,9 @@ class _Reader:
                 f"expected an amount at {where}/{path}, got {value!r}", field=f"{where}/{path}"
             ) from None
 
-    def decimal(self, node: ET.Element, path: str, where: str, default: str | None = None) -> Decimal:
+    def decimal(
+        self, node: ET.Element, path: str, where: str, default: str | None = None
+    ) -> Decimal:
         value = self.text(node, path) or default
         if value is None:
             raise ValidationError(f"missing {where}/{path}", field=f"{where}/{path}")
@@ -302,9 +308,8 @@ class _Reader:
         node = self.find(self.root, f"cac:{tag}/cac:Party")
         if node is None:
             raise ValidationError(f"missing {tag}/Party", field=where)
-        name = (
-            self.text(node, "cac:PartyLegalEntity/cbc:RegistrationName")
-            or self.text(node, "cac:PartyName/cbc:Name")
+        name = self.text(node, "cac:PartyLegalEntity/cbc:RegistrationName") or self.text(
+            node, "cac:PartyName/cbc:Name"
         )
         if not name:
             raise ValidationError(f"missing {where}/PartyLegalEntity/RegistrationName", field=where)
@@ -313,8 +318,6 @@ class _Reader:
             if self.text(scheme, "cac:TaxScheme/cbc:ID") == "VAT":
                 vat_id = self.text(scheme, "cbc:CompanyID") or None
         registration = self.party_id(self.find(node, "cac:PartyLegalEntity/cbc:CompanyID"))
-        if registration is None:
-            registration = self.party_id(self.find(node, "cac:PartyIdentification/cbc:ID"))
         return Party(
             name=name,
             country=self.text(node, "cac:PostalAddress/cac:Country/cbc:IdentificationCode"),
@@ -325,6 +328,7 @@ class _Reader:
             registration=registration,
             endpoint=self.party_id(self.find(node, "cbc:EndpointID")),
             email=self.text(node, "cac:Contact/cbc:ElectronicMail") or None,
+            identifier=self.party_id(self.find(node, "cac:PartyIdentification/cbc:ID")),
         )
 
     def category(self, node: ET.Element | None) -> tuple[str, Decimal]:
@@ -450,10 +454,15 @@ def from_ubl(root: ET.Element) -> EInvoice:
             iban=(r.text(means, "cac:PayeeFinancialAccount/cbc:ID") or None)
             if means is not None
             else None,
-            bic=(r.text(means, "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID") or None)
+            bic=(
+                r.text(means, "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID")
+                or None
+            )
             if means is not None
             else None,
-            account_name=r.text(means, "cac:PayeeFinancialAccount/cbc:Name") if means is not None else "",
+            account_name=r.text(means, "cac:PayeeFinancialAccount/cbc:Name")
+            if means is not None
+            else "",
             reference=r.text(means, "cbc:PaymentID") if means is not None else "",
             terms=terms,
         )

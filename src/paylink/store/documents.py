@@ -13,8 +13,16 @@ from sqlalchemy.engine import Connection
 from ..documents import CreditNote, Invoice, Line, PurchaseInvoice, Quote
 from ..exceptions import NotFound
 from ..money import Money
+from ..parties import Supplier
 from ..references import Reference
-from .schema import document_lines, documents, number_series, purchase_invoices
+from .schema import (
+    document_lines,
+    documents,
+    number_series,
+    purchase_files,
+    purchase_invoices,
+    suppliers,
+)
 
 Document = Quote | Invoice | CreditNote
 
@@ -398,7 +406,10 @@ def insert_purchase(
     read from (see :func:`find_purchase`)."""
     conn.execute(
         purchase_invoices.insert().values(
-            id=p.id, created_at=p.created_at or now, content_hash=content_hash, **_purchase_values(p)
+            id=p.id,
+            created_at=p.created_at or now,
+            content_hash=content_hash,
+            **_purchase_values(p),
         )
     )
 
@@ -417,7 +428,9 @@ def find_purchase(
     if content_hash:
         clauses.append(c.content_hash == content_hash)
     if supplier_id and supplier_reference:
-        clauses.append(sa.and_(c.supplier_id == supplier_id, c.supplier_reference == supplier_reference))
+        clauses.append(
+            sa.and_(c.supplier_id == supplier_id, c.supplier_reference == supplier_reference)
+        )
     if not clauses:
         return None
     row = conn.execute(
@@ -458,7 +471,9 @@ def _purchase_from_row(row: Any) -> PurchaseInvoice:
         created_at=row.created_at,
         supplier_id=row.supplier_id,
         supplier_vat_id=row.supplier_vat_id,
-        vat_amount=Money.from_minor(row.vat_minor, row.currency) if row.vat_minor is not None else None,
+        vat_amount=Money.from_minor(row.vat_minor, row.currency)
+        if row.vat_minor is not None
+        else None,
         lines=tuple(Line.from_dict(d) for d in (row.data or {}).get("lines", ())),
     )
 
@@ -483,3 +498,89 @@ def list_purchases(
         query = query.where(purchase_invoices.c.status.in_(list(statuses)))
     query = query.order_by(purchase_invoices.c.due_date, purchase_invoices.c.id)
     return [_purchase_from_row(r) for r in conn.execute(query)]
+
+
+# --- suppliers and the files received with purchase invoices ----------------------------------
+
+
+def _supplier_from_row(row: Any) -> Supplier:
+    return Supplier(
+        id=row.id,
+        organization_id=row.organization_id,
+        name=row.name,
+        vat_id=row.vat_id,
+        registration=row.registration,
+        iban=row.iban,
+        bic=row.bic,
+    )
+
+
+def find_supplier(
+    conn: Connection,
+    org_id: str,
+    *,
+    vat_id: str | None = None,
+    registration: str | None = None,
+    iban: str | None = None,
+) -> Supplier | None:
+    """The organization's supplier with this VAT id, else this registration, else this IBAN
+    (the first one recorded when several match)."""
+    c = suppliers.c
+    for column, value in ((c.vat_id, vat_id), (c.registration, registration), (c.iban, iban)):
+        if not value:
+            continue
+        row = conn.execute(
+            sa.select(suppliers)
+            .where(c.organization_id == org_id, column == value)
+            .order_by(c.created_at, c.id)
+            .limit(1)
+        ).first()
+        if row is not None:
+            return _supplier_from_row(row)
+    return None
+
+
+def insert_supplier(conn: Connection, supplier: Supplier, now: dt.datetime) -> None:
+    conn.execute(
+        suppliers.insert().values(
+            id=supplier.id,
+            organization_id=supplier.organization_id,
+            name=supplier.name,
+            vat_id=supplier.vat_id,
+            registration=supplier.registration,
+            iban=supplier.iban,
+            bic=supplier.bic,
+            data={},
+            created_at=now,
+        )
+    )
+
+
+def list_suppliers(conn: Connection, org_id: str) -> list[Supplier]:
+    rows = conn.execute(
+        sa.select(suppliers)
+        .where(suppliers.c.organization_id == org_id)
+        .order_by(suppliers.c.name, suppliers.c.id)
+    )
+    return [_supplier_from_row(r) for r in rows]
+
+
+def insert_purchase_file(
+    conn: Connection, purchase_id: str, name: str, media_type: str, content: bytes
+) -> None:
+    """Keep a file received with a purchase invoice (its XML, its PDF)."""
+    conn.execute(
+        purchase_files.insert().values(
+            purchase_id=purchase_id, name=name, media_type=media_type, content=content
+        )
+    )
+
+
+def list_purchase_files(conn: Connection, purchase_id: str) -> list[tuple[str, str, bytes]]:
+    """``(name, media_type, content)`` of the files kept with a purchase invoice."""
+    rows = conn.execute(
+        sa.select(purchase_files.c.name, purchase_files.c.media_type, purchase_files.c.content)
+        .where(purchase_files.c.purchase_id == purchase_id)
+        .order_by(purchase_files.c.name)
+    )
+    return [(r.name, r.media_type, bytes(r.content)) for r in rows]

@@ -699,7 +699,9 @@ def _add_columns(*columns: tuple[sa.Table, str]) -> Migration:
                 assert isinstance(default, sa.DefaultClause)
                 arg = default.arg
                 # text defaults are quoted literals; numbers go as they are
-                clause = f" DEFAULT '{arg}'" if isinstance(column.type, sa.String) else f" DEFAULT {arg}"
+                clause = (
+                    f" DEFAULT '{arg}'" if isinstance(column.type, sa.String) else f" DEFAULT {arg}"
+                )
             nullable = "" if column.nullable else " NOT NULL"
             conn.exec_driver_sql(
                 f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}{clause}{nullable}"
