@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
+import attrs
 from sqlalchemy.engine import Connection
 
 from .. import einvoice, render
@@ -147,6 +148,32 @@ class EInvoices(Resource):
             today=self._ctx.today(org, now),
         )
         return render.html_to_pdf(html)
+
+    def set_references(
+        self,
+        invoice: Invoice | str,
+        *,
+        buyer_reference: str | None = None,
+        order_reference: str | None = None,
+    ) -> Invoice:
+        """Record the buyer's reference (BT-10) or purchase order number (BT-13) on an
+        invoice, as the buyer asked them to be quoted; Peppol requires one of them. ``None``
+        leaves a value as it is."""
+        with self._ctx.unit() as unit:
+            doc = _load(unit.conn, invoice if isinstance(invoice, str) else invoice.id)
+            if not isinstance(doc, Invoice):
+                raise NotFound(f"no invoice {doc.id!r}")
+            changes = {
+                k: str(v).strip()
+                for k, v in (
+                    ("buyer_reference", buyer_reference),
+                    ("order_reference", order_reference),
+                )
+                if v is not None
+            }
+            updated = attrs.evolve(doc, **changes)
+            q.update_document(unit.conn, updated)
+        return updated
 
     def view(
         self,
@@ -303,8 +330,6 @@ def _check_syntax(syntax: str, *, facturx: bool) -> None:
 
 
 def _with_fee_exemption(view: EInvoice) -> EInvoice:
-    import attrs
-
     breakdown = tuple(
         attrs.evolve(v, exemption_reason=_FEES_EXEMPTION)
         if v.category == "E" and not (v.exemption_reason or v.exemption_code)
