@@ -442,3 +442,6 @@ from ._cli_reminders import remind, report  # noqa: E402
 
 main.add_command(remind)
 main.add_command(report)
+from ._cli_einvoice import einvoice  # noqa: E402
+
+main.add_command(einvoice)

@@ -49,7 +49,9 @@ def validator(artefacts: Path) -> Any:
     for module in ("saxonche", "xmlschema", "pypdf"):
         if importlib.util.find_spec(module) is None:
             _missing(f"{module} is not installed (it is in the dev extra)")
-    spec = importlib.util.spec_from_file_location("paylink_einvoice_validate", artefacts / "validate.py")
+    spec = importlib.util.spec_from_file_location(
+        "paylink_einvoice_validate", artefacts / "validate.py"
+    )
     assert spec is not None and spec.loader is not None
     module: ModuleType = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -92,14 +94,18 @@ def seller() -> Organization:
         bic="GKCCBEBB",
         vat_id="BE0403170701",
         email="billing@garage.example",
-        address=Address(street="Rue de la Loi 16", postal_code="1000", city="Bruxelles", country="BE"),
+        address=Address(
+            street="Rue de la Loi 16", postal_code="1000", city="Bruxelles", country="BE"
+        ),
     )
 
 
 def make_customer(seller: Organization, **fields: Any) -> Customer:
     fields.setdefault("id", "cus_1")
     fields.setdefault("name", "Transports Janssens NV")
-    fields.setdefault("address", Address(street="Meir 1", postal_code="2000", city="Antwerpen", country="BE"))
+    fields.setdefault(
+        "address", Address(street="Meir 1", postal_code="2000", city="Antwerpen", country="BE")
+    )
     return Customer.create(organization=seller, **fields)
 
 

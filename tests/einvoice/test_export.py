@@ -71,14 +71,18 @@ FRENCH = {
     "id": "cus_fr",
     "name": "Société Lyonnaise de Mécanique SAS",
     "vat_id": "FR40303265045",
-    "address": Address(street="12 quai Saint-Antoine", postal_code="69002", city="Lyon", country="FR"),
+    "address": Address(
+        street="12 quai Saint-Antoine", postal_code="69002", city="Lyon", country="FR"
+    ),
     "endpoint": "0009:30326504500013",
 }
 GERMAN = {
     "id": "cus_de",
     "name": "Müller & Söhne GmbH",
     "vat_id": "DE136695976",
-    "address": Address(street="Königsallee 1", postal_code="40212", city="Düsseldorf", country="DE"),
+    "address": Address(
+        street="Königsallee 1", postal_code="40212", city="Düsseldorf", country="DE"
+    ),
     "endpoint": "9930:DE136695976",
 }
 DUTCH = {
@@ -94,10 +98,19 @@ def test_every_vat_rate_of_belgium_with_en16931_rounding(
     seller: Organization, buyer: Customer, assert_valid: Validate
 ) -> None:
     lines = [
-        Line(description="Labour", quantity="1.5", unit_price="64.99", vat_rate="21", unit_code="HUR"),
+        Line(
+            description="Labour", quantity="1.5", unit_price="64.99", vat_rate="21", unit_code="HUR"
+        ),
         Line(description="Oil filter", quantity="3", unit_price="7.333", vat_rate="21"),
-        Line(description="Renovation (housing over 10 years)", quantity="1", unit_price="99.99", vat_rate="6"),
-        Line(description="Catering", quantity="7", unit_price="3.14", vat_rate="12", discount="12.5"),
+        Line(
+            description="Renovation (housing over 10 years)",
+            quantity="1",
+            unit_price="99.99",
+            vat_rate="6",
+        ),
+        Line(
+            description="Catering", quantity="7", unit_price="3.14", vat_rate="12", discount="12.5"
+        ),
         Line(description="Newspaper", quantity="1", unit_price="2.50", vat_rate="0"),
     ]
     invoice = _invoice(lines)
@@ -215,7 +228,9 @@ def test_large_tiny_long_and_non_latin(seller: Organization, assert_valid: Valid
 def test_a_credit_note_refers_to_its_invoice(
     seller: Organization, buyer: Customer, assert_valid: Validate
 ) -> None:
-    invoice = _invoice([Line(description="Brake pads", quantity="2", unit_price="45", vat_rate="21")])
+    invoice = _invoice(
+        [Line(description="Brake pads", quantity="2", unit_price="45", vat_rate="21")]
+    )
     note = CreditNote(
         id="crn_1",
         organization_id="org_1",
@@ -260,7 +275,9 @@ def test_pdf_attachment_and_vat_based_endpoints(
 
 def test_default_endpoint_is_the_enterprise_number(seller: Organization, buyer: Customer) -> None:
     view = EInvoice.of_invoice(
-        _invoice([Line(description="S", quantity="1", unit_price="1", vat_rate="21")]), seller, buyer
+        _invoice([Line(description="S", quantity="1", unit_price="1", vat_rate="21")]),
+        seller,
+        buyer,
     )
     assert view.seller.endpoint == PartyId("0208", "0403170701")
     assert b'<cbc:EndpointID schemeID="0208">0202239951</cbc:EndpointID>' in to_ubl(view)
@@ -298,9 +315,7 @@ def test_check_names_what_is_missing_in_plain_words(seller: Organization) -> Non
         assert problem.message in str(raised.value)
 
 
-def test_cii_does_not_ask_for_peppol_routing(
-    seller: Organization, assert_valid: Validate
-) -> None:
+def test_cii_does_not_ask_for_peppol_routing(seller: Organization, assert_valid: Validate) -> None:
     person = make_customer(seller, id="cus_p", name="Marie Peeters", email="marie@example.be")
     view = EInvoice.of_invoice(
         _invoice([Line(description="Repair", quantity="1", unit_price="80", vat_rate="21")],

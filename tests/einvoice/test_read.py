@@ -14,7 +14,9 @@ from paylink.einvoice import read, to_cii, to_ubl
 from .conftest import Validate, artefacts_dir
 
 EXAMPLES = sorted(
-    (artefacts_dir() / "examples").glob("*/*.xml") if (artefacts_dir() / "examples").is_dir() else []
+    (artefacts_dir() / "examples").glob("*/*.xml")
+    if (artefacts_dir() / "examples").is_dir()
+    else []
 )
 
 
@@ -119,10 +121,14 @@ def test_missing_elements_are_named_by_path(artefacts: Path) -> None:
     data = re.sub(rb"<cbc:IssueDate>[^<]+</cbc:IssueDate>", b"", _example(artefacts), count=1)
     with pytest.raises(ValidationError, match="missing /Invoice/IssueDate"):
         read(data)
-    data = _example(artefacts).replace(b"<cbc:PriceAmount", b"<cbc:PriceAmountX", 1).replace(
-        b"</cbc:PriceAmount>", b"</cbc:PriceAmountX>", 1
+    data = (
+        _example(artefacts)
+        .replace(b"<cbc:PriceAmount", b"<cbc:PriceAmountX", 1)
+        .replace(b"</cbc:PriceAmount>", b"</cbc:PriceAmountX>", 1)
     )
-    with pytest.raises(ValidationError, match=r"/Invoice/InvoiceLine\[1\]/cac:Price/cbc:PriceAmount"):
+    with pytest.raises(
+        ValidationError, match=r"/Invoice/InvoiceLine\[1\]/cac:Price/cbc:PriceAmount"
+    ):
         read(data)
 
 

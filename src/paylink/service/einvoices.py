@@ -270,7 +270,6 @@ class EInvoices(Resource):
                 field="PayeeFinancialAccount",
             )
         iban = normalize_iban(payment.iban, "PayeeFinancialAccount/ID")
-        lines = _lines(doc)
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             supplier = _supplier(unit, organization, doc.seller, iban, payment.bic)
@@ -283,6 +282,9 @@ class EInvoices(Resource):
             )
             if existing is not None:
                 return existing
+            # a line paylink cannot hold fails here, after the supplier was made: the unit
+            # rolls the supplier back with everything else
+            lines = _lines(doc)
             reference = parse_reference(payment.reference) if payment.reference else None
             purchase = record_purchase(
                 unit,
