@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ._cli_reminders import demo_reminders
+from ._demo_einvoice import demo_einvoices
 from ._demo_messages import demo_messages
 from .clock import FixedClock
 from .documents import Invoice, Line
@@ -315,6 +316,7 @@ def run_demo(
             f"{message.status}"
         )
 
+    demo_einvoices(pl, org, pl.invoices.get(approved.id), echo, directory=directory / "einvoices")
     open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
     echo("")
     echo(f"Open receivables: {open_total}.  Data kept in {url}")

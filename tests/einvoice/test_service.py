@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -59,7 +60,8 @@ def test_export_check_and_facturx_of_stored_documents(
         seller_org,
         company,
         lines=[
-            Line(description="Labour", quantity="2.5", unit_price="64", vat_rate="21", unit_code="HUR"),
+            Line(description="Labour", quantity="2.5", unit_price="64", vat_rate="21",
+                 unit_code="HUR"),
             Line(description="Training", quantity="1", unit_price="250", vat_rate="0",
                  vat_category="E", exemption_reason="Article 44 of the VAT Code"),
         ],
@@ -246,8 +248,8 @@ def _credit(org: Organization) -> EInvoice:
 
 
 def test_cli(
-    pl: Paylink, seller_org: Organization, company: Customer, db_url: str, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    pl: Paylink, seller_org: Organization, company: Customer, db_url: str, tmp_path: Path
+) -> None:
     invoice = pl.invoices.issue(
         seller_org,
         company,
@@ -282,3 +284,19 @@ def test_cli(
     broken.write_bytes(b"<Invoice>")
     result = runner.invoke(main, ["einvoice", "receive", str(broken), *base])
     assert result.exit_code != 0 and "not well-formed" in result.output
+
+
+def test_the_demo_writes_valid_e_invoices(tmp_path: Path, assert_valid: Validate) -> None:
+    from paylink.demo import run_demo
+
+    printed: list[str] = []
+    run_demo(directory=tmp_path / "demo", echo=printed.append).close()
+    folder = tmp_path / "demo" / "einvoices"
+    files = sorted(folder.iterdir())
+    assert {f.suffix for f in files} == {".xml", ".pdf"}
+    assert len(files) == 5
+    for path in files:
+        assert_valid(path.read_bytes(), f"demo-{path.name}")
+    text = "\n".join(printed)
+    assert "0 problems found by check" in text
+    assert "received again: the same purchase invoice (True)" in text
