@@ -101,7 +101,7 @@ def demo_einvoices(
     pl.einvoices.set_references(wrong, buyer_reference=f"{customer.name} / atelier")
     note = pl.invoices.cancel(wrong, reason="Invoiced to the wrong customer")
     for document in (invoice, note):
-        name = document.number.replace("/", "-")
+        name = (document.number or document.id).replace("/", "-")
         ubl = directory / f"{name}.xml"
         ubl.write_bytes(pl.einvoices.export(document))
         left = len(pl.einvoices.check(document))

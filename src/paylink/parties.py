@@ -199,11 +199,12 @@ def _party_id(value: Any) -> PartyId | None:
 
 
 def _registration(vat_id: str | None, registration: str | PartyId | None) -> PartyId | None:
-    if registration is not None:
-        return _party_id(registration)
-    if vat_id and vat_id.startswith("BE"):
+    # A Belgian VAT number is the enterprise number with "BE" before it: the 0208 registration
+    # always follows the VAT id, also when an update changes the VAT id and passes the old one.
+    given = _party_id(registration)
+    if vat_id and vat_id.startswith("BE") and (given is None or given.scheme == "0208"):
         return PartyId("0208", enterprise_number(vat_id))
-    return None
+    return given
 
 
 @attrs.frozen(kw_only=True)

@@ -365,3 +365,17 @@ def test_domain_invariants() -> None:
         Line(description="x", quantity="1", unit_price="1", vat_rate="0", vat_category="E",
              exemption_reason="why", unit_code="HUR").to_dict()
     ).exemption_reason == "why"  # fmt: skip
+
+
+def test_the_enterprise_number_follows_the_vat_id(seller: Organization) -> None:
+    import attrs
+
+    customer = make_customer(seller, vat_id="BE0202239951")
+    assert customer.registration == PartyId("0208", "0202239951")
+    fields = attrs.asdict(customer, recurse=False)
+    fields.pop("organization_id")
+    fields["vat_id"] = "BE0403170701"  # as pl.customers.update passes the old registration
+    updated = Customer.create(organization=seller, **fields)
+    assert updated.registration == PartyId("0208", "0403170701")
+    french = make_customer(seller, vat_id="FR40303265045", registration="0002:303265045")
+    assert french.registration == PartyId("0002", "303265045")

@@ -365,7 +365,11 @@ class EInvoice:
             preceding_invoice=preceding,
             preceding_invoice_date=invoice.issue_date if invoice else None,
             note=note.reason.strip(),
-            payment=_payment(seller, "", terms="Credited; nothing to pay"),
+            # nothing is paid by transfer: the credit is deducted from what the buyer owes
+            payment=Payment(
+                means_code="",
+                terms=f"Deducted from invoice {preceding}" if preceding else "Credit note",
+            ),
             attachments=tuple(attachments),
         )
 

@@ -160,18 +160,24 @@ class EInvoices(Resource):
         invoice, as the buyer asked them to be quoted; Peppol requires one of them. ``None``
         leaves a value as it is."""
         with self._ctx.unit() as unit:
-            doc = _load(unit.conn, invoice if isinstance(invoice, str) else invoice.id)
-            if not isinstance(doc, Invoice):
-                raise NotFound(f"no invoice {doc.id!r}")
-            changes = {
-                k: str(v).strip()
-                for k, v in (
-                    ("buyer_reference", buyer_reference),
-                    ("order_reference", order_reference),
-                )
-                if v is not None
-            }
-            updated = attrs.evolve(doc, **changes)
+            # locked, as a payment locks it: the header is written whole
+            doc = q.get_document(
+                unit.conn,
+                None,
+                invoice if isinstance(invoice, str) else invoice.id,
+                "invoice",
+                for_update=True,
+            )
+            assert isinstance(doc, Invoice)
+            updated = attrs.evolve(
+                doc,
+                buyer_reference=doc.buyer_reference
+                if buyer_reference is None
+                else str(buyer_reference).strip(),
+                order_reference=doc.order_reference
+                if order_reference is None
+                else str(order_reference).strip(),
+            )
             q.update_document(unit.conn, updated)
         return updated
 
