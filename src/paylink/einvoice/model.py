@@ -74,13 +74,23 @@ class Party:
         """The party of an organization or a customer; ``endpoint_by_vat`` makes its
         electronic address its VAT number (scheme 9925 in Belgium) when it has none of its own;
         otherwise its legal registration (0208 in Belgium) serves."""
-        country = (who.address.country or getattr(who, "country", "") or "").upper()
+        # a customer without a country in its address is where its VAT id says it is
+        vat_country = (who.vat_id or "")[:2].upper()
+        country = (
+            who.address.country
+            or getattr(who, "country", "")
+            or {"EL": "GR", "XI": "GB"}.get(vat_country, vat_country)
+        ).upper()
+        registration = who.registration
+        if registration is None and who.vat_id and who.vat_id.startswith("BE"):
+            # parties stored before registrations existed: the enterprise number is the VAT's
+            registration = PartyId("0208", who.vat_id[2:])
         endpoint = who.endpoint
         if endpoint is None and endpoint_by_vat and who.vat_id:
             scheme = vat_endpoint_scheme(who.vat_id[:2])
             endpoint = PartyId(scheme, who.vat_id) if scheme else None
         if endpoint is None:
-            endpoint = who.registration
+            endpoint = registration
         return cls(
             name=who.name,
             country=country,
@@ -88,7 +98,7 @@ class Party:
             city=who.address.city,
             postal_code=who.address.postal_code,
             vat_id=who.vat_id,
-            registration=who.registration,
+            registration=registration,
             endpoint=endpoint,
             email=who.email,
         )
