@@ -300,3 +300,16 @@ def test_the_demo_writes_valid_e_invoices(tmp_path: Path, assert_valid: Validate
     text = "\n".join(printed)
     assert "0 problems found by check" in text
     assert "received again: the same purchase invoice (True)" in text
+
+
+def test_a_supplier_without_vat_id_is_found_by_its_iban(pl: Paylink, org: Organization) -> None:
+    import attrs
+
+    first = pl.einvoices.receive(org, to_ubl(_supplier_invoice(org)))
+    # outside the scope of VAT (O): the invoice shows no VAT id, only the account to pay
+    later = _supplier_invoice(org, number="F-2026-1001", category="O", rate="0")
+    later = attrs.evolve(later, seller=attrs.evolve(later.seller, vat_id=None, registration=None))
+    second = pl.einvoices.receive(org, to_ubl(later))
+    assert second.supplier_id == first.supplier_id
+    assert second.vat_amount is not None and second.vat_amount.amount == 0
+    assert len(pl.einvoices.suppliers(org)) == 1
