@@ -379,3 +379,16 @@ def test_the_enterprise_number_follows_the_vat_id(seller: Organization) -> None:
     assert updated.registration == PartyId("0208", "0403170701")
     french = make_customer(seller, vat_id="FR40303265045", registration="0002:303265045")
     assert french.registration == PartyId("0002", "303265045")
+
+
+def test_an_endpoint_needs_its_scheme(seller: Organization, buyer: Customer) -> None:
+    import attrs
+
+    view = EInvoice.of_invoice(
+        _invoice([Line(description="S", quantity="1", unit_price="1", vat_rate="21")]),
+        seller,
+        buyer,
+    )
+    view = attrs.evolve(view, buyer=attrs.evolve(view.buyer, endpoint=PartyId("", "0202239951")))
+    (problem,) = check(view)
+    assert problem.field == "buyer.endpoint" and "has no scheme" in problem.message

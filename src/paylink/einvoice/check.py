@@ -81,6 +81,15 @@ def _party(role: str, party: Party, problems: list[Problem], *, peppol: bool) ->
                 "PEPPOL-EN16931-R010" if role == "buyer" else "PEPPOL-EN16931-R020",
             )
         )
+    if peppol and party.endpoint is not None and not party.endpoint.scheme:
+        problems.append(
+            Problem(
+                f"{role}.endpoint",
+                f"{who}'s Peppol id {party.endpoint.value} has no scheme; write it as"
+                " scheme:identifier, like 0208:0403170701",
+                "PEPPOL-EN16931-R020" if role == "seller" else "PEPPOL-EN16931-R010",
+            )
+        )
     if party.vat_id and not party.vat_id[:2].isalpha():
         problems.append(
             Problem(
