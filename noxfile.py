@@ -53,7 +53,11 @@ def tests(session: nox.Session) -> None:
     session.run(
         "pytest",
         *(session.posargs or ["-q"]),
-        env={"PAYLINK_REQUIRE_POSTGRES": "1", "PAYLINK_REQUIRE_BROWSER": "1"},
+        env={
+            "PAYLINK_REQUIRE_POSTGRES": "1",
+            "PAYLINK_REQUIRE_BROWSER": "1",
+            "PAYLINK_REQUIRE_EINVOICE_ARTEFACTS": "1",
+        },
     )
 
 

@@ -22,6 +22,7 @@ Lifecycles (anything else raises :class:`~paylink.exceptions.StateError`)::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
@@ -33,6 +34,7 @@ from .money import Money, to_decimal
 from .references import Reference
 
 __all__ = [
+    "VAT_CATEGORIES",
     "CreditNote",
     "Invoice",
     "InvoiceStatus",
@@ -79,6 +81,34 @@ def _price(value: object) -> Decimal:
     return to_decimal(value, field="unit_price")
 
 
+VAT_CATEGORIES: dict[str, str] = {
+    "S": "standard rate",
+    "Z": "zero rated",
+    "E": "exempt from VAT",
+    "AE": "reverse charge (the buyer pays the VAT)",
+    "K": "intra-community supply (VAT exempt, the buyer declares it)",
+    "G": "export outside the EU (VAT exempt)",
+    "O": "outside the scope of VAT",
+}
+"""The EN 16931 VAT category codes (UNCL 5305 subset) paylink writes, and what each means."""
+
+# Exemption reasons the EU defines a code for (the VATEX list): used when a line of these
+# categories gives no reason of its own, since EN 16931 asks for one in the VAT breakdown.
+DEFAULT_EXEMPTIONS: dict[str, tuple[str, str]] = {
+    "AE": ("VATEX-EU-AE", "Reverse charge"),
+    "K": ("VATEX-EU-IC", "Intra-Community supply"),
+    "G": ("VATEX-EU-G", "Export outside the EU"),
+    "O": ("VATEX-EU-O", "Not subject to VAT"),
+}
+"""Default exemption code and text per category (E has none: the seller must say why)."""
+
+_UNIT_CODE = re.compile(r"^[A-Z0-9]{1,3}$")
+
+
+def _default_category(line: Line) -> str:
+    return "S" if line.vat_rate > 0 else "Z"
+
+
 @attrs.frozen(kw_only=True)
 class Line:
     """One line of a quote or an invoice.
@@ -98,11 +128,57 @@ class Line:
     discount: Decimal = attrs.field(default=Decimal(0), converter=_discount)
     unit: str = ""
     catalog_item_id: str | None = None
+    vat_category: str = attrs.field(default=attrs.Factory(_default_category, takes_self=True))
+    exemption_reason: str = ""
+    exemption_code: str = attrs.field(default="")
+    unit_code: str = attrs.field(default="C62")
 
     @description.validator
     def _check_description(self, _: Any, value: str) -> None:
         if not isinstance(value, str) or not value.strip():
             raise ValidationError("expected a non-empty description", field="description")
+
+    @vat_category.validator
+    def _check_category(self, _: Any, value: str) -> None:
+        if value not in VAT_CATEGORIES:
+            raise ValidationError(
+                f"expected a VAT category among {', '.join(VAT_CATEGORIES)}, got {value!r}",
+                field="vat_category",
+            )
+        if value == "S" and self.vat_rate <= 0:
+            raise ValidationError(
+                "a line at the standard rate (S) needs a VAT rate above 0", field="vat_rate"
+            )
+        if value != "S" and self.vat_rate != 0:
+            raise ValidationError(
+                f"a line in VAT category {value} ({VAT_CATEGORIES[value]}) has a VAT rate of 0,"
+                f" got {self.vat_rate}",
+                field="vat_rate",
+            )
+
+    @exemption_code.validator
+    def _check_exemption_code(self, _: Any, value: str) -> None:
+        if value and not value.upper().startswith("VATEX-"):
+            raise ValidationError(
+                f"expected a VATEX exemption code like VATEX-EU-132, got {value!r}",
+                field="exemption_code",
+            )
+
+    @unit_code.validator
+    def _check_unit_code(self, _: Any, value: str) -> None:
+        if not _UNIT_CODE.match(value):
+            raise ValidationError(
+                f"expected a UN/ECE Rec 20 unit code like C62 (piece) or HUR (hour), got {value!r}",
+                field="unit_code",
+            )
+
+    @property
+    def exemption(self) -> tuple[str, str]:
+        """The line's VAT exemption ``(code, text)``: its own, else the category's default."""
+        code, text = DEFAULT_EXEMPTIONS.get(self.vat_category, ("", ""))
+        if self.exemption_reason or self.exemption_code:
+            return self.exemption_code, self.exemption_reason
+        return code, text
 
     def net(self, currency: str) -> Money:
         """The line's net amount (excluding VAT), rounded to ``currency``."""
@@ -121,6 +197,10 @@ class Line:
             "discount": str(self.discount),
             "unit": self.unit,
             "catalog_item_id": self.catalog_item_id,
+            "vat_category": self.vat_category,
+            "exemption_reason": self.exemption_reason,
+            "exemption_code": self.exemption_code,
+            "unit_code": self.unit_code,
         }
 
     @classmethod
@@ -134,16 +214,22 @@ class Line:
             discount=data.get("discount") or "0",
             unit=data.get("unit") or "",
             catalog_item_id=data.get("catalog_item_id"),
+            exemption_reason=data.get("exemption_reason") or "",
+            exemption_code=data.get("exemption_code") or "",
+            unit_code=data.get("unit_code") or "C62",
+            **({"vat_category": data["vat_category"]} if data.get("vat_category") else {}),
         )
 
 
 @attrs.frozen
 class VatLine:
-    """One row of the VAT breakdown: the taxable base of a rate and the VAT on it."""
+    """One row of the VAT breakdown: the taxable base of a VAT category and rate, and the VAT
+    on it (``category`` is an EN 16931 code, see :data:`VAT_CATEGORIES`)."""
 
     rate: Decimal
     base: Money
     vat: Money
+    category: str = "S"
 
 
 @attrs.frozen
@@ -157,13 +243,15 @@ class Totals:
 
 
 def compute_totals(lines: Iterable[Line], currency: str) -> Totals:
-    """Compute EN 16931 totals: VAT once per rate on the sum of that rate's rounded line nets."""
-    bases: dict[Decimal, Money] = {}
+    """Compute EN 16931 totals: VAT once per category and rate on the sum of its rounded line
+    nets."""
+    bases: dict[tuple[Decimal, str], Money] = {}
     for line in lines:
-        bases[line.vat_rate] = bases.get(line.vat_rate, Money.zero(currency)) + line.net(currency)
+        key = (line.vat_rate, line.vat_category)
+        bases[key] = bases.get(key, Money.zero(currency)) + line.net(currency)
     breakdown = tuple(
-        VatLine(rate, base, Money.of(base.amount * rate / _HUNDRED, currency))
-        for rate, base in sorted(bases.items())
+        VatLine(rate, base, Money.of(base.amount * rate / _HUNDRED, currency), category)
+        for (rate, category), base in sorted(bases.items())
     )
     net = Money.sum((v.base for v in breakdown), currency)
     vat = Money.sum((v.vat for v in breakdown), currency)
@@ -294,6 +382,8 @@ class Invoice(_HasTotals):
     quote_id: str | None = None
     notes: str = ""
     disputed: bool = False
+    buyer_reference: str = ""
+    order_reference: str = ""
     issued_at: dt.datetime | None = None
     paid_at: dt.datetime | None = None
     created_at: dt.datetime | None = None
@@ -397,6 +487,8 @@ class CreditNote(_HasTotals):
     number: str
     issue_date: dt.date
     reason: str = ""
+    preceding_invoice_number: str = ""
+    buyer_reference: str = ""
     created_at: dt.datetime | None = None
 
 
@@ -405,7 +497,9 @@ class PurchaseInvoice:
     """An invoice received from a supplier, to be paid by SEPA credit transfer.
 
     ``supplier_reference`` is the supplier's own invoice number; ``payment_reference`` the
-    structured reference (OGM or RF) the supplier asks to quote, if any.
+    structured reference (OGM or RF) the supplier asks to quote, if any. One received as an
+    e-invoice also keeps its ``lines``, its ``vat_amount``, the supplier's ``supplier_vat_id``
+    and ``supplier_id`` (see ``pl.einvoices.receive``); one entered by hand has none of them.
     """
 
     id: str
@@ -423,6 +517,10 @@ class PurchaseInvoice:
     paid_amount: Money | None = None
     end_to_end_id: str | None = None
     created_at: dt.datetime | None = None
+    supplier_id: str | None = None
+    supplier_vat_id: str | None = None
+    lines: tuple[Line, ...] = attrs.field(default=(), converter=_lines)
+    vat_amount: Money | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.paid_amount is None:

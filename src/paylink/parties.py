@@ -16,6 +16,7 @@ import phonenumbers
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum import vatin
+from stdnum.be import vat as be_vat
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from .exceptions import ValidationError, mask_iban
@@ -26,6 +27,9 @@ __all__ = [
     "Customer",
     "Language",
     "Organization",
+    "PartyId",
+    "Supplier",
+    "enterprise_number",
     "normalize_bic",
     "normalize_email",
     "normalize_iban",
@@ -127,6 +131,82 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+def enterprise_number(value: str, field: str = "registration_id") -> str:
+    """The 10-digit Belgian enterprise number (KBO/BCE) of a BE VAT id or of an enterprise
+    number as people type it (``BE0403.170.701``, ``403170701``), mod-97 checked.
+
+    >>> enterprise_number("BE 0403.170.701")
+    '0403170701'
+    """
+    try:
+        return str(be_vat.validate(str(value)))
+    except StdnumValidationError:
+        raise ValidationError(
+            f"expected a Belgian enterprise number of 10 digits whose last two are the first"
+            f" eight modulo 97, like 0403.170.701, got {value!r}",
+            field=field,
+        ) from None
+
+
+_SCHEME = re.compile(r"^[0-9]{4}$")
+
+
+@attrs.frozen
+class PartyId:
+    """An identifier with its ISO 6523 scheme (ICD): ``PartyId("0208", "0403170701")`` is a
+    Belgian enterprise number, ``PartyId("9925", "BE0403170701")`` a Belgian VAT number.
+
+    Peppol writes it ``0208:0403170701``; :meth:`parse` reads that form. A ``0208`` value is
+    mod-97 checked (Peppol rule PEPPOL-COMMON-R043). ``scheme`` is empty for a registration
+    read from an e-invoice that gave none.
+    """
+
+    scheme: str
+    value: str
+
+    def __attrs_post_init__(self) -> None:
+        # EN 16931 allows a legal registration id without a scheme; an endpoint never is
+        if self.scheme and not _SCHEME.match(self.scheme):
+            raise ValidationError(
+                f"expected a 4-digit ISO 6523 scheme like 0208, got {self.scheme!r}",
+                field="scheme",
+            )
+        if not self.value.strip():
+            raise ValidationError("expected an identifier", field="value")
+        if self.scheme == "0208":
+            object.__setattr__(self, "value", enterprise_number(self.value, "value"))
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.value}"
+
+    @classmethod
+    def parse(cls, text: str, field: str = "endpoint") -> PartyId:
+        """Read ``"0208:0403170701"``."""
+        scheme, sep, value = str(text).strip().partition(":")
+        if not sep:
+            raise ValidationError(
+                f"expected scheme:identifier like 0208:0403170701, got {text!r}", field=field
+            )
+        return cls(scheme.strip(), value.strip())
+
+
+def _party_id(value: Any) -> PartyId | None:
+    if value is None or isinstance(value, PartyId):
+        return value
+    if isinstance(value, dict):
+        return PartyId(value["scheme"], value["value"])
+    return PartyId.parse(value)
+
+
+def _registration(vat_id: str | None, registration: str | PartyId | None) -> PartyId | None:
+    # A Belgian VAT number is the enterprise number with "BE" before it: the 0208 registration
+    # always follows the VAT id, also when an update changes the VAT id and passes the old one.
+    given = _party_id(registration)
+    if vat_id and vat_id.startswith("BE") and (given is None or given.scheme == "0208"):
+        return PartyId("0208", enterprise_number(vat_id))
+    return given
+
+
 @attrs.frozen(kw_only=True)
 class Address:
     """A postal address, printed on documents."""
@@ -171,6 +251,8 @@ class Organization:
     reference_scheme: Literal["ogm", "rf"] = "ogm"
     payment_terms_days: int = 30
     invoice_pattern: str = "{year}-{seq:06d}"
+    registration: PartyId | None = attrs.field(default=None, converter=_party_id)
+    endpoint: PartyId | None = attrs.field(default=None, converter=_party_id)
 
     @classmethod
     def create(
@@ -197,8 +279,15 @@ class Organization:
         reference_scheme: str | None = None,
         payment_terms_days: int = 30,
         invoice_pattern: str = "{year}-{seq:06d}",
+        registration: str | PartyId | None = None,
+        endpoint: str | PartyId | None = None,
     ) -> Organization:
         """Validate and normalise every field; raise ValidationError naming the first bad one.
+
+        ``registration`` is the legal registration id (EN 16931 BT-30) as a :class:`PartyId`
+        or ``"scheme:id"``; a Belgian VAT id gives the enterprise number (scheme 0208) when it
+        is not given. ``endpoint`` is the Peppol electronic address (BT-34); by default the
+        e-invoice uses the registration.
 
         ``reference_scheme`` defaults to ``"ogm"`` (Belgian structured communication) for a
         Belgian organization or IBAN, and to ``"rf"`` (ISO 11649) otherwise. ``language``
@@ -258,6 +347,8 @@ class Organization:
             reference_scheme=reference_scheme,  # type: ignore[arg-type]
             payment_terms_days=payment_terms_days,
             invoice_pattern=check_pattern(invoice_pattern),
+            registration=_registration(normalize_vat_id(vat_id) if vat_id else None, registration),
+            endpoint=_party_id(endpoint),
         )
 
 
@@ -280,6 +371,8 @@ class Customer:
     address: Address = attrs.field(factory=Address)
     ibans: tuple[str, ...] = attrs.field(default=(), repr=lambda v: repr([mask_iban(i) for i in v]))
     external_id: str | None = None
+    registration: PartyId | None = attrs.field(default=None, converter=_party_id)
+    endpoint: PartyId | None = attrs.field(default=None, converter=_party_id)
 
     @classmethod
     def create(
@@ -296,10 +389,13 @@ class Customer:
         address: Address | None = None,
         ibans: tuple[str, ...] | list[str] = (),
         external_id: str | None = None,
+        registration: str | PartyId | None = None,
+        endpoint: str | PartyId | None = None,
     ) -> Customer:
         """Validate and normalise; phone numbers without ``+`` are read in the organization's
         country. ``kind`` defaults to ``"company"`` when a VAT id is given, else ``"person"``;
-        ``language`` defaults to the organization's."""
+        ``language`` defaults to the organization's. ``registration`` and ``endpoint`` are as
+        in :meth:`Organization.create` (a Belgian VAT id gives the enterprise number)."""
         if not str(name).strip():
             raise ValidationError("expected a name", field="name")
         if kind is None:
@@ -322,4 +418,20 @@ class Customer:
                 dict.fromkeys(normalize_iban(v, f"ibans[{i}]") for i, v in enumerate(ibans))
             ),
             external_id=external_id,
+            registration=_registration(normalize_vat_id(vat_id) if vat_id else None, registration),
+            endpoint=_party_id(endpoint),
         )
+
+
+@attrs.frozen(kw_only=True)
+class Supplier:
+    """Someone who invoices the organization, known from the e-invoices it sent: found again
+    by VAT id, registration (``"0208:0403170701"``) or IBAN."""
+
+    id: str
+    organization_id: str
+    name: str
+    vat_id: str | None = None
+    registration: str | None = None
+    iban: str | None = attrs.field(default=None, repr=lambda v: mask_iban(v) if v else "None")
+    bic: str | None = None

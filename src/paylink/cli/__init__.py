@@ -11,6 +11,7 @@ import click
 
 from .demo import demo
 from .document import document
+from .einvoice import einvoice
 from .feed import feed
 from .outbox import dispatch, outbox
 from .payfile import payfile
@@ -47,5 +48,6 @@ for _command in (
     document,
     remind,
     report,
+    einvoice,
 ):
     main.add_command(_command)

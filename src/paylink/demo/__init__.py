@@ -23,6 +23,7 @@ from ..money import Money
 from ..parties import Address
 from ..service import Paylink
 from ..statements.writer import StatementLine, camt053
+from ._einvoice import demo_einvoices
 from ._messages import demo_messages
 from ._reminders import demo_reminders
 
@@ -329,6 +330,7 @@ def run_demo(
             f"{message.status}"
         )
 
+    demo_einvoices(pl, org, pl.invoices.get(approved.id), echo, directory=directory / "einvoices")
     open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
     echo("")
     echo(f"Open receivables: {open_total}.  Data kept in {url}")

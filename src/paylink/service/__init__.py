@@ -16,6 +16,7 @@ from ..plugins import Plugins
 from ..store import Store
 from ._base import Context
 from .documents import Invoices, Purchases, Quotes
+from .einvoices import EInvoices
 from .feeds import Feeds
 from .links import Links, Portal
 from .messages import Channels, Documents, Messages, Outbox, Templates
@@ -46,7 +47,7 @@ class Paylink:
     :attr:`invoices`, :attr:`purchases`, :attr:`payments`, :attr:`links`, :attr:`portal`,
     :attr:`documents`, :attr:`templates`, :attr:`channels`, :attr:`messages` (and ``send``),
     :attr:`outbox`, :attr:`providers`, :attr:`reminders`, :attr:`reports`, :attr:`statements`,
-    :attr:`feeds`, :attr:`reconciliation`.
+    :attr:`feeds`, :attr:`reconciliation`, :attr:`einvoices`.
     """
 
     def __init__(
@@ -85,6 +86,7 @@ class Paylink:
         self.statements = Statements(self)
         self.feeds = Feeds(self)
         self.reconciliation = Reconciliation(self)
+        self.einvoices = EInvoices(self)
 
     @classmethod
     def open(

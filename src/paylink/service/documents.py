@@ -15,11 +15,12 @@ from ..documents import CreditNote, Invoice, Line, PurchaseInvoice, Quote
 from ..exceptions import StateError, ValidationError
 from ..money import Money, currency_exponent
 from ..numbering import DEFAULT_PATTERNS, format_number, series_key
-from ..parties import Customer, Organization, normalize_bic, normalize_iban
+from ..parties import Customer, Organization
 from ..payfiles import PaymentFile
 from ..store import documents as q
 from ..store.organizations import get_organization
 from ._base import Resource, Unit, new_id, unit_today
+from ._purchases import record_purchase
 
 __all__ = ["Invoices", "Purchases", "Quotes"]
 
@@ -570,26 +571,19 @@ class Purchases(Resource):
                 if isinstance(amount, Money)
                 else Money.of(amount, currency or organization.currency)
             )
-            if money.amount <= 0:
-                raise ValidationError(f"expected a positive amount, got {money}", field="amount")
-            invoice = PurchaseInvoice(
-                id=new_id("pur"),
-                organization_id=organization.id,
-                supplier_name=str(supplier_name).strip(),
-                supplier_iban=normalize_iban(supplier_iban, "supplier_iban"),
-                supplier_bic=normalize_bic(supplier_bic, "supplier_bic") if supplier_bic else None,
-                supplier_reference=supplier_reference,
-                payment_reference=references.check(payment_reference)
-                if payment_reference
-                else None,
+            return record_purchase(
+                unit,
+                organization,
+                supplier_name=supplier_name,
+                supplier_iban=supplier_iban,
                 amount=money,
                 due_date=due_date,
+                supplier_reference=supplier_reference,
+                payment_reference=payment_reference,
+                supplier_bic=supplier_bic,
                 issue_date=issue_date,
                 description=description,
-                created_at=unit.now,
             )
-            q.insert_purchase(unit.conn, invoice, unit.now)
-        return invoice
 
     def pain001(
         self,

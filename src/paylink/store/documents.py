@@ -13,8 +13,16 @@ from sqlalchemy.engine import Connection
 from ..documents import CreditNote, Invoice, Line, PurchaseInvoice, Quote
 from ..exceptions import NotFound
 from ..money import Money
+from ..parties import Supplier
 from ..references import Reference
-from .schema import document_lines, documents, number_series, purchase_invoices
+from .schema import (
+    document_lines,
+    documents,
+    number_series,
+    purchase_files,
+    purchase_invoices,
+    suppliers,
+)
 
 Document = Quote | Invoice | CreditNote
 
@@ -86,7 +94,11 @@ def _document_values(doc: Document) -> dict[str, Any]:
             reference_scheme=doc.reference.scheme if doc.reference else None,
             related_id=doc.quote_id,
             disputed=doc.disputed,
-            data={"notes": doc.notes},
+            data={
+                "notes": doc.notes,
+                "buyer_reference": doc.buyer_reference,
+                "order_reference": doc.order_reference,
+            },
             issued_at=doc.issued_at,
             paid_at=doc.paid_at,
         )
@@ -102,7 +114,15 @@ def _document_values(doc: Document) -> dict[str, Any]:
             },
         )
     else:
-        values.update(status="issued", related_id=doc.invoice_id, data={"reason": doc.reason})
+        values.update(
+            status="issued",
+            related_id=doc.invoice_id,
+            data={
+                "reason": doc.reason,
+                "preceding_invoice_number": doc.preceding_invoice_number,
+                "buyer_reference": doc.buyer_reference,
+            },
+        )
     return values
 
 
@@ -133,6 +153,10 @@ def insert_document(conn: Connection, doc: Document, now: dt.datetime) -> None:
                     "unit": line.unit,
                     "catalog_item_id": line.catalog_item_id,
                     "net_minor": line.net(doc.currency).minor_units,
+                    "vat_category": line.vat_category,
+                    "exemption_reason": line.exemption_reason,
+                    "exemption_code": line.exemption_code,
+                    "unit_code": line.unit_code,
                 }
                 for i, line in enumerate(doc.lines)
             ],
@@ -227,6 +251,11 @@ def _lines_for(conn: Connection, ids: Sequence[str]) -> dict[str, list[Line]]:
                 discount=r.discount,
                 unit=r.unit,
                 catalog_item_id=r.catalog_item_id,
+                exemption_reason=r.exemption_reason,
+                exemption_code=r.exemption_code,
+                unit_code=r.unit_code,
+                # rows from before version 10 have no category: derived from the rate
+                **({"vat_category": r.vat_category} if r.vat_category else {}),
             )
         )
     return result
@@ -255,6 +284,8 @@ def _from_row(row: Any, lines: list[Line]) -> Document:
             fees_amount=Money.from_minor(row.fees_minor, row.currency),
             quote_id=row.related_id,
             notes=data.get("notes", ""),
+            buyer_reference=data.get("buyer_reference", ""),
+            order_reference=data.get("order_reference", ""),
             disputed=row.disputed,
             issued_at=row.issued_at,
             paid_at=row.paid_at,
@@ -270,7 +301,13 @@ def _from_row(row: Any, lines: list[Line]) -> Document:
             decision=data.get("decision") or {},
             decided_at=dt.datetime.fromisoformat(decided) if decided else None,
         )
-    return CreditNote(**common, invoice_id=row.related_id, reason=data.get("reason", ""))
+    return CreditNote(
+        **common,
+        invoice_id=row.related_id,
+        reason=data.get("reason", ""),
+        preceding_invoice_number=data.get("preceding_invoice_number", ""),
+        buyer_reference=data.get("buyer_reference", ""),
+    )
 
 
 def load_documents(conn: Connection, query: sa.Select[Any]) -> list[Document]:
@@ -355,15 +392,54 @@ def _purchase_values(p: PurchaseInvoice) -> dict[str, Any]:
         "status": p.status,
         "description": p.description,
         "end_to_end_id": p.end_to_end_id,
+        "supplier_id": p.supplier_id,
+        "supplier_vat_id": p.supplier_vat_id,
+        "vat_minor": p.vat_amount.minor_units if p.vat_amount is not None else None,
+        "data": {"lines": [line.to_dict() for line in p.lines]} if p.lines else None,
     }
 
 
-def insert_purchase(conn: Connection, p: PurchaseInvoice, now: dt.datetime) -> None:
+def insert_purchase(
+    conn: Connection, p: PurchaseInvoice, now: dt.datetime, *, content_hash: str | None = None
+) -> None:
+    """Insert a purchase invoice; ``content_hash`` is the SHA-256 of the e-invoice file it was
+    read from (see :func:`find_purchase`)."""
     conn.execute(
         purchase_invoices.insert().values(
-            id=p.id, created_at=p.created_at or now, **_purchase_values(p)
+            id=p.id,
+            created_at=p.created_at or now,
+            content_hash=content_hash,
+            **_purchase_values(p),
         )
     )
+
+
+def find_purchase(
+    conn: Connection,
+    org_id: str,
+    *,
+    content_hash: str | None = None,
+    supplier_id: str | None = None,
+    supplier_reference: str | None = None,
+) -> PurchaseInvoice | None:
+    """The purchase invoice read from a file with this hash, or with this supplier and number."""
+    c = purchase_invoices.c
+    clauses = []
+    if content_hash:
+        clauses.append(c.content_hash == content_hash)
+    if supplier_id and supplier_reference:
+        clauses.append(
+            sa.and_(c.supplier_id == supplier_id, c.supplier_reference == supplier_reference)
+        )
+    if not clauses:
+        return None
+    row = conn.execute(
+        sa.select(purchase_invoices)
+        .where(c.organization_id == org_id, sa.or_(*clauses))
+        .order_by(c.created_at, c.id)
+        .limit(1)
+    ).first()
+    return _purchase_from_row(row) if row is not None else None
 
 
 def update_purchase(conn: Connection, p: PurchaseInvoice) -> None:
@@ -393,6 +469,12 @@ def _purchase_from_row(row: Any) -> PurchaseInvoice:
         description=row.description,
         end_to_end_id=row.end_to_end_id,
         created_at=row.created_at,
+        supplier_id=row.supplier_id,
+        supplier_vat_id=row.supplier_vat_id,
+        vat_amount=Money.from_minor(row.vat_minor, row.currency)
+        if row.vat_minor is not None
+        else None,
+        lines=tuple(Line.from_dict(d) for d in (row.data or {}).get("lines", ())),
     )
 
 
@@ -416,3 +498,89 @@ def list_purchases(
         query = query.where(purchase_invoices.c.status.in_(list(statuses)))
     query = query.order_by(purchase_invoices.c.due_date, purchase_invoices.c.id)
     return [_purchase_from_row(r) for r in conn.execute(query)]
+
+
+# --- suppliers and the files received with purchase invoices ----------------------------------
+
+
+def _supplier_from_row(row: Any) -> Supplier:
+    return Supplier(
+        id=row.id,
+        organization_id=row.organization_id,
+        name=row.name,
+        vat_id=row.vat_id,
+        registration=row.registration,
+        iban=row.iban,
+        bic=row.bic,
+    )
+
+
+def find_supplier(
+    conn: Connection,
+    org_id: str,
+    *,
+    vat_id: str | None = None,
+    registration: str | None = None,
+    iban: str | None = None,
+) -> Supplier | None:
+    """The organization's supplier with this VAT id, else this registration, else this IBAN
+    (the first one recorded when several match)."""
+    c = suppliers.c
+    for column, value in ((c.vat_id, vat_id), (c.registration, registration), (c.iban, iban)):
+        if not value:
+            continue
+        row = conn.execute(
+            sa.select(suppliers)
+            .where(c.organization_id == org_id, column == value)
+            .order_by(c.created_at, c.id)
+            .limit(1)
+        ).first()
+        if row is not None:
+            return _supplier_from_row(row)
+    return None
+
+
+def insert_supplier(conn: Connection, supplier: Supplier, now: dt.datetime) -> None:
+    conn.execute(
+        suppliers.insert().values(
+            id=supplier.id,
+            organization_id=supplier.organization_id,
+            name=supplier.name,
+            vat_id=supplier.vat_id,
+            registration=supplier.registration,
+            iban=supplier.iban,
+            bic=supplier.bic,
+            data={},
+            created_at=now,
+        )
+    )
+
+
+def list_suppliers(conn: Connection, org_id: str) -> list[Supplier]:
+    rows = conn.execute(
+        sa.select(suppliers)
+        .where(suppliers.c.organization_id == org_id)
+        .order_by(suppliers.c.name, suppliers.c.id)
+    )
+    return [_supplier_from_row(r) for r in rows]
+
+
+def insert_purchase_file(
+    conn: Connection, purchase_id: str, name: str, media_type: str, content: bytes
+) -> None:
+    """Keep a file received with a purchase invoice (its XML, its PDF)."""
+    conn.execute(
+        purchase_files.insert().values(
+            purchase_id=purchase_id, name=name, media_type=media_type, content=content
+        )
+    )
+
+
+def list_purchase_files(conn: Connection, purchase_id: str) -> list[tuple[str, str, bytes]]:
+    """``(name, media_type, content)`` of the files kept with a purchase invoice."""
+    rows = conn.execute(
+        sa.select(purchase_files.c.name, purchase_files.c.media_type, purchase_files.c.content)
+        .where(purchase_files.c.purchase_id == purchase_id)
+        .order_by(purchase_files.c.name)
+    )
+    return [(r.name, r.media_type, bytes(r.content)) for r in rows]

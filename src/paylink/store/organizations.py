@@ -24,9 +24,16 @@ def _address_to_json(address: Address) -> dict[str, str]:
     return attrs.asdict(address)
 
 
+def _party_ids_to_json(data: dict[str, Any]) -> None:
+    for key in ("registration", "endpoint"):
+        value = data.get(key)
+        data[key] = attrs.asdict(value) if value is not None else None
+
+
 def insert_organization(conn: Connection, org: Organization, now: dt.datetime) -> None:
     data = attrs.asdict(org, recurse=False)
     data["address"] = _address_to_json(org.address)
+    _party_ids_to_json(data)
     conn.execute(
         organizations.insert().values(
             id=org.id,
@@ -65,6 +72,7 @@ def list_organizations(conn: Connection) -> list[Organization]:
 def update_organization(conn: Connection, org: Organization) -> None:
     data = attrs.asdict(org, recurse=False)
     data["address"] = _address_to_json(org.address)
+    _party_ids_to_json(data)
     conn.execute(
         organizations.update()
         .where(organizations.c.id == org.id)
@@ -82,6 +90,7 @@ def update_organization(conn: Connection, org: Organization) -> None:
 def insert_customer(conn: Connection, customer: Customer, now: dt.datetime) -> None:
     data = attrs.asdict(customer, recurse=False)
     data["address"] = _address_to_json(customer.address)
+    _party_ids_to_json(data)
     conn.execute(
         customers.insert().values(
             id=customer.id,
@@ -194,6 +203,7 @@ def find_customer_by_contact(
 def update_customer(conn: Connection, customer: Customer) -> None:
     data = attrs.asdict(customer, recurse=False)
     data["address"] = _address_to_json(customer.address)
+    _party_ids_to_json(data)
     conn.execute(
         customers.update()
         .where(customers.c.id == customer.id)

@@ -183,6 +183,12 @@ document_lines = sa.Table(
     sa.Column("unit", sa.String(40), nullable=False),
     sa.Column("catalog_item_id", ID),
     sa.Column("net_minor", sa.BigInteger, nullable=False),
+    # version 10: what an e-invoice line needs (EN 16931 VAT category, exemption, unit code);
+    # an empty category means "derived from the rate" (S above 0, Z at 0), as before
+    sa.Column("vat_category", sa.String(2), nullable=False, server_default=""),
+    sa.Column("exemption_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("exemption_code", sa.String(30), nullable=False, server_default=""),
+    sa.Column("unit_code", sa.String(3), nullable=False, server_default="C62"),
     sa.PrimaryKeyConstraint("document_id", "position"),
 )
 
@@ -205,6 +211,13 @@ purchase_invoices = sa.Table(
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("end_to_end_id", sa.String(35)),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # version 10: purchase invoices received as e-invoices (their supplier, VAT, lines, and
+    # the hash of the file, so the same file received twice is recorded once)
+    sa.Column("supplier_id", ID),
+    sa.Column("supplier_vat_id", sa.String(20)),
+    sa.Column("vat_minor", sa.BigInteger),
+    sa.Column("content_hash", sa.String(64)),
+    sa.Column("data", sa.JSON),
     sa.Index("ix_purchase_org_status_due", "organization_id", "status", "due_date"),
 )
 
@@ -633,7 +646,36 @@ owner_digests = sa.Table(
     sa.Column("last_sent_at", UTCDateTime),
 )
 
-SCHEMA_VERSION = 9
+# --- version 10: suppliers and received e-invoices -------------------------------------------
+
+suppliers = sa.Table(
+    "suppliers",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("vat_id", sa.String(20)),
+    sa.Column("registration", sa.String(60)),  # "scheme:id", e.g. 0208:0403170701
+    sa.Column("iban", sa.String(34)),
+    sa.Column("bic", sa.String(11)),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_suppliers_org_vat", "organization_id", "vat_id"),
+    sa.Index("ix_suppliers_org_registration", "organization_id", "registration"),
+    sa.Index("ix_suppliers_org_iban", "organization_id", "iban"),
+)
+
+purchase_files = sa.Table(
+    "purchase_files",
+    metadata,
+    sa.Column("purchase_id", ID, sa.ForeignKey("purchase_invoices.id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.PrimaryKeyConstraint("purchase_id", "name"),
+)
+
+SCHEMA_VERSION = 10
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -655,7 +697,11 @@ def _add_columns(*columns: tuple[sa.Table, str]) -> Migration:
             clause = ""
             if default is not None:
                 assert isinstance(default, sa.DefaultClause)
-                clause = f" DEFAULT {default.arg}"
+                arg = default.arg
+                # text defaults are quoted literals; numbers go as they are
+                clause = (
+                    f" DEFAULT '{arg}'" if isinstance(column.type, sa.String) else f" DEFAULT {arg}"
+                )
             nullable = "" if column.nullable else " NOT NULL"
             conn.exec_driver_sql(
                 f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}{clause}{nullable}"
@@ -723,6 +769,34 @@ def _lookup_indexes(conn: Connection) -> None:
                 index.create(conn, checkfirst=True)
 
 
+_VERSION_10_COLUMNS = (
+    (document_lines, "vat_category"),
+    (document_lines, "exemption_reason"),
+    (document_lines, "exemption_code"),
+    (document_lines, "unit_code"),
+    (purchase_invoices, "supplier_id"),
+    (purchase_invoices, "supplier_vat_id"),
+    (purchase_invoices, "vat_minor"),
+    (purchase_invoices, "content_hash"),
+    (purchase_invoices, "data"),
+)
+
+
+def _einvoices(conn: Connection) -> None:
+    """Version 10: e-invoices. Lines get their VAT category (empty: derived from the rate as
+    before), exemption and unit code; purchase invoices their supplier, VAT, lines and file
+    hash; suppliers and the files received with a purchase invoice get their tables."""
+    # idempotent, as the steps before it: a column already there is left alone
+    inspector = sa.inspect(conn)
+    present = {
+        (table.name, c["name"])
+        for table in (document_lines, purchase_invoices)
+        for c in inspector.get_columns(table.name)
+    }
+    _add_columns(*(tc for tc in _VERSION_10_COLUMNS if (tc[0].name, tc[1]) not in present))(conn)
+    metadata.create_all(conn, tables=[suppliers, purchase_files])
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: _create(payment_links, link_events, access_tokens),
     3: _create(
@@ -739,6 +813,7 @@ MIGRATIONS: dict[int, Migration] = {
     7: _fees_on_documents,
     8: _faster_reminder_run,
     9: _lookup_indexes,
+    10: _einvoices,
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -764,11 +839,13 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
     7: (),
     8: (),
     9: (),
+    10: ("suppliers", "purchase_files"),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 
 VERSION_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     7: (("documents", "fees_minor"),),
+    10: tuple((table.name, name) for table, name in _VERSION_10_COLUMNS),
 }
 """The columns each version added to older tables, as ``(table, column)``."""
 
