@@ -331,7 +331,7 @@ class _Message:
         money = make_money(
             number if _SIGNS[match["mark"]] > 0 else -number, currency, file=self.file, line=line
         )
-        custref = " ".join((match["custref"] or "").split())
+        custref = (match["custref"] or "").strip()
         bankref = (match["bankref"] or "").strip()
         return _Line61(
             line=line,
@@ -369,8 +369,10 @@ class _Message:
             return
         info = pending.info or _Info()
         dutch = _DUTCH_REFERENCE.fullmatch(pending.customer_reference or "")
-        if dutch and info.name is None:
-            info.name = clean(dutch["name"])
+        if dutch:
+            pending.customer_reference = None
+            if info.name is None:
+                info.name = clean(dutch["name"])
             if info.iban is None and dutch["account"] != "NONREF":
                 info.iban = dutch["account"]
         text = info.text
