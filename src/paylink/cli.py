@@ -266,13 +266,23 @@ def _open_org(url: str | None, org_id: str | None) -> tuple[Any, Any]:
 @click.option("--org", "org_id", default=None, help="Organization id or name.")
 @click.option("--format", "format_name", default=None, help="camt, coda, mt940 (default: sniffed).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--accept-unbalanced", is_flag=True, help="Import even when balances or totals disagree."
+)
 def statement_import(
-    file: Path, url: str | None, org_id: str | None, format_name: str | None, as_json: bool
+    file: Path,
+    url: str | None,
+    org_id: str | None,
+    format_name: str | None,
+    as_json: bool,
+    accept_unbalanced: bool = False,
 ) -> None:
     """Import a bank statement file into the database (all or nothing, duplicates skipped)."""
     pl, org = _open_org(url, org_id)
     try:
-        result = pl.statements.import_file(org, file, format=format_name)
+        result = pl.statements.import_file(
+            org, file, format=format_name, accept_unbalanced=accept_unbalanced
+        )
     except PaylinkError as exc:
         _fail(exc)
     if as_json:

@@ -54,8 +54,8 @@ class ImportResult:
 
     ``new_transactions`` counts the transactions that were not in the store yet; the others
     (same file imported again, overlapping statements) were skipped. ``mismatches`` lists the
-    statements whose opening balance plus movements does not give the closing balance: they
-    are imported all the same (the bank's file is what it is) and reported.
+    statements whose opening balance plus movements does not give the closing balance: only
+    an import with ``accept_unbalanced=True`` takes such a file, and reports them here.
     """
 
     file: str
@@ -87,7 +87,16 @@ class ImportResult:
 class _StatementWriter:
     """Streams one file's events into the store, a batch of transactions at a time."""
 
-    def __init__(self, unit: Unit, org_id: str, fmt: str, source: str, file_hash: str) -> None:
+    def __init__(
+        self,
+        unit: Unit,
+        org_id: str,
+        fmt: str,
+        source: str,
+        file_hash: str,
+        accept_unbalanced: bool = False,
+    ) -> None:
+        self.accept_unbalanced = accept_unbalanced
         self.unit = unit
         self.org_id = org_id
         self.fmt = fmt
@@ -145,6 +154,15 @@ class _StatementWriter:
             closing=closing,
             count=self._count,
         )
+        checks = (check.as_check(), *(footer.checks if footer is not None else ()))
+        failed = [str(c) for c in checks if c is not None and not c.ok]
+        if failed and not self.accept_unbalanced:
+            # Raised inside the unit of work: nothing of the file is imported.
+            raise StatementError(
+                f"statement {header.id} does not add up: {'; '.join(failed)} "
+                "(import with accept_unbalanced=True to take it as it is)",
+                file=self.source,
+            )
         q.insert_statement(
             self.unit.conn,
             {
@@ -199,19 +217,25 @@ class Statements(Resource):
         path: str | os.PathLike[str],
         *,
         format: str | StatementFormat | None = None,
+        accept_unbalanced: bool = False,
     ) -> ImportResult:
         """Import every statement of a file, in one transaction.
 
         A malformed file raises :class:`~paylink.exceptions.StatementError` (file, line or
-        element, what was expected) and imports nothing. Transactions already in the store
-        (the same file again, overlapping statements) are skipped by their stable ids.
+        element, what was expected) and imports nothing. So does a file whose checks fail
+        (opening + movements != closing, a CAMT ``TxsSummry`` or CODA trailer that does not
+        match its entries), unless ``accept_unbalanced`` is true: then it is imported and the
+        mismatch reported in :attr:`ImportResult.mismatches`. Transactions already in the
+        store (the same file again, overlapping statements) are skipped by their stable ids.
         """
         source = os.fspath(path)
         try:
             data = Path(source).read_bytes()
         except OSError as exc:
             raise StatementError(f"cannot read the file: {exc.strerror}", file=source) from exc
-        return self.import_bytes(org, data, filename=source, format=format)
+        return self.import_bytes(
+            org, data, filename=source, format=format, accept_unbalanced=accept_unbalanced
+        )
 
     def import_bytes(
         self,
@@ -220,6 +244,7 @@ class Statements(Resource):
         *,
         filename: str,
         format: str | StatementFormat | None = None,
+        accept_unbalanced: bool = False,
     ) -> ImportResult:
         """Import a statement file's content (an upload, a feed's file): as :meth:`import_file`."""
         formats = self.formats()
@@ -237,7 +262,9 @@ class Statements(Resource):
         file_hash = hashlib.sha256(data).hexdigest()
         with collector_paused(), self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
-            writer = _StatementWriter(unit, organization.id, fmt.name, filename, file_hash)
+            writer = _StatementWriter(
+                unit, organization.id, fmt.name, filename, file_hash, accept_unbalanced
+            )
             for event in fmt.iter_events(io.BytesIO(data), filename=filename):
                 writer.feed(event)
             statements = writer.finish()
