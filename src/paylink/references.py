@@ -175,8 +175,8 @@ def parse(value: str | None) -> Reference | None:
 # digits. The lookahead makes matches overlap, so a failed candidate does not hide a real one
 # that starts a few digits later ("invoice 2026 090 9337 55493").
 _OGM_CANDIDATE = re.compile(r"(?<!\d)(?=(\d(?:[ /.\-]?\d){11})(?!\d))")
-# The printed OGM, also with spaces around its slashes or dots ("+++ 123 / 4567 / 89012 +++").
-_OGM_GROUPED = re.compile(r"(?<!\d)(\d{3}) *[/.] *(\d{4}) *[/.] *(\d{5})(?!\d)")
+# The printed OGM, also with spaces around its slashes ("+++ 123 / 4567 / 89012 +++").
+_OGM_GROUPED = re.compile(r"(?<!\d)(\d{3}) */ *(\d{4}) */ *(\d{5})(?!\d)")
 # A digit one separator away from a candidate that spans separators: it is a piece of a
 # longer number (a phone number, two dates, an account), unless grouped 3/4/5 like an OGM.
 _DIGIT_BEFORE = re.compile(r"\d[ /.\-]\Z")
@@ -200,19 +200,18 @@ def _ogm_valid(digits: str) -> bool:
     )
 
 
-def _iban_spans(text: str) -> list[tuple[int, int]]:
-    """The stretches of ``text`` that are a valid IBAN, compact or in groups.
+def _in_iban(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies inside a valid IBAN, compact or in groups.
 
     A Belgian account number passes the same modulo-97 check as an OGM, so the twelve digits
     of a BE IBAN would otherwise be reported as a reference; a foreign IBAN holds long digit
-    runs that pass it by chance. Only called when a candidate passed its checksum.
+    runs that pass it by chance. Called only for a candidate whose checksum holds, and it
+    looks only at the few characters before it where such an IBAN would start.
     """
-    spans: list[tuple[int, int]] = []
     size = len(text)
-    for match in _IBAN_START.finditer(text):
+    for match in _IBAN_START.finditer(text, max(0, start - 40), start + 1):
         compact = match.group().upper()
         index = match.end()
-        best = 0
         while index < size and len(compact) < 34:
             char = text[index]
             if char == " " and index + 1 < size and text[index + 1].isalnum():
@@ -222,11 +221,9 @@ def _iban_spans(text: str) -> list[tuple[int, int]]:
                 break
             compact += char.upper()
             index += 1
-            if len(compact) >= 12 and _iban.is_valid(compact):
-                best = index
-        if best:
-            spans.append((match.start(), best))
-    return spans
+            if index >= end and len(compact) >= 12 and _iban.is_valid(compact):
+                return True
+    return False
 
 
 def _rf_candidates(check_digits: str, tail: str) -> list[str]:
@@ -255,17 +252,13 @@ def find(text: str) -> list[Reference]:
     """
     found: list[tuple[int, Reference]] = []
     taken: list[tuple[int, int]] = []
-    ibans: list[tuple[int, int]] | None = None
-    if "/" in text or "." in text:
+    if " /" in text or "/ " in text:  # without spaces, the scan below finds them
         for match in _OGM_GROUPED.finditer(text):
             digits = "".join(match.groups())
-            if _ogm_valid(digits):
-                if ibans is None:
-                    ibans = _iban_spans(text)
-                start, end = match.span()
-                if not any(s <= start and end <= e for s, e in ibans):
-                    found.append((start, Reference("ogm", digits)))
-                    taken.append((start, end))
+            start, end = match.span()
+            if _ogm_valid(digits) and not _in_iban(text, start, end):
+                found.append((start, Reference("ogm", digits)))
+                taken.append((start, end))
     for match in _OGM_CANDIDATE.finditer(text):
         candidate = match.group(1)
         start, end = match.start(1), match.start(1) + len(candidate)
@@ -280,9 +273,7 @@ def find(text: str) -> list[Reference]:
             and [len(part) for part in _SEPARATORS.split(candidate)] != [3, 4, 5]
         ):
             continue  # pieces of a longer number: a phone number, dates side by side
-        if ibans is None:
-            ibans = _iban_spans(text)
-        if any(s <= start and end <= e for s, e in ibans):
+        if _in_iban(text, start, end):
             continue  # the account number inside an IBAN
         found.append((start, Reference("ogm", digits)))
         taken.append((start, end))
