@@ -53,7 +53,12 @@ def tests(session: nox.Session) -> None:
     session.run(
         "pytest",
         *(session.posargs or ["-q"]),
-        env={"PAYLINK_REQUIRE_POSTGRES": "1", "PAYLINK_REQUIRE_BROWSER": "1"},
+        env={
+            "PAYLINK_REQUIRE_POSTGRES": "1",
+            "PAYLINK_REQUIRE_BROWSER": "1",
+            # the statement corpus: other parsers' real bank files, pip-downloaded sdists
+            "PAYLINK_REQUIRE_CORPUS": "1",
+        },
     )
 
 
