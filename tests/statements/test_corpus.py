@@ -59,7 +59,8 @@ MT940_READ: dict[str, Expected] = {
     "jejik/sns.sta": [(2, "1234.56 EUR", "1209.56 EUR", True), (0, "1209.56 EUR", "1209.56 EUR", True)],
     "jejik/triodos.sta": [(2, "4975.09 EUR", "4370.79 EUR", False)],
     "mBank/mt940.sta": [(3, "0.40 PLN", "0.43 PLN", True)],
-    "mBank/mt942.sta": [(3, None, None, None)],
+    # :90D: 0 debits, :90C: 3 credits summing 0.03, as the three :61: lines say.
+    "mBank/mt942.sta": [(3, None, None, True)],
     "mBank/with_newline_in_tnr.sta": [(2, "0.46 PLN", "860.17 PLN", False)],
     # Funds code after the mark (DF), type "S   ", :NS: fields.
     "sberbank/171011_01234945.sta": [(3, "627311.30 HUF", "617874.30 HUF", True)],
@@ -68,8 +69,9 @@ MT940_READ: dict[str, Expected] = {
     "self-provided/february_30.sta": [(1, "1200.00 EUR", "1194.00 EUR", True)],
     "self-provided/long_statement_number.sta": [(0, "0.00 TRY", "0.00 TRY", True)],
     "self-provided/malformed_details.sta": [(1, "12345.12 EUR", "12345.98 EUR", False)],
-    # MT942 with the type code MCI0 (outside N/F/S).
-    "self-provided/mt942.sta": [(1, None, None, None)],
+    # MT942 with the type code MCI0 (outside N/F/S); its :90D: states 1 debit of 2.30 where
+    # the one :61: debit is 0.42.
+    "self-provided/mt942.sta": [(1, None, None, False)],
     "self-provided/overly_long_details.sta": [(1, "12345.12 EUR", "12345.98 EUR", False)],
     "self-provided/raiffeisen-cmi.sta": [(7, "25170637.10 HUF", "25281687.60 HUF", False)],
     "self-provided/transaction_details_wrapped.sta": [(1, "1200.00 EUR", "1194.00 EUR", True)],

@@ -32,7 +32,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
 
 import attrs
 
@@ -48,7 +48,7 @@ from ._common import (
     negate,
 )
 from .base import ContentIds, FormatBase, StatementEvent, StatementFooter, StatementHeader
-from .model import BankTransaction
+from .model import BankTransaction, StatementCheck
 
 __all__ = ["Mt940Format"]
 
@@ -66,6 +66,7 @@ _LINE61 = re.compile(
 )
 # The old Dutch (Rabobank) layout: counter account, then the name, in the customer reference.
 _DUTCH_REFERENCE = re.compile(r"(?P<account>P?\d{7,10}|NONREF)\s{2,}(?P<name>\S.*)")
+_TRANSMISSION = "\x01\x02\x03\x1a"
 _AMOUNT = re.compile(r"\d+(?:,\d*)?")
 _SEPA_TAG = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|PURP|COAM|OAMT)\+")
 _SLASH_TAG = re.compile(
@@ -223,6 +224,8 @@ class _Message:
         self.extra: dict[str, str] = {"reference": reference}
         self.ids = ContentIds("mt940")
         self.interim = False  # an MT942 (no balances), known by its :34F: or :13D:
+        self.stated: dict[str, tuple[int, Decimal]] = {}  # :90D: / :90C: number and sum
+        self.counted: dict[str, list[Any]] = {"90D": [0, Decimal(0)], "90C": [0, Decimal(0)]}
 
     def error(self, message: str, line: int) -> StatementError:
         return StatementError(message, file=self.file, line=line)
@@ -270,9 +273,16 @@ class _Message:
             if match and self.currency is None:
                 self.currency = match.group(1)
         elif tag in ("90D", "90C"):
-            match = re.match(r"\d+([A-Z]{3})", value.strip())
-            if match and self.currency is None:
-                self.currency = match.group(1)
+            match = re.fullmatch(r"(\d+)([A-Z]{3})(\d[\d,]*)", value.strip().split("\n")[0])
+            if not match:
+                raise self.error(
+                    f"expected :{tag}: as number of entries, currency and sum (3EUR120,50), "
+                    f"got {value.strip()!r}",
+                    line,
+                )
+            if self.currency is None:
+                self.currency = match.group(2)
+            self.stated[tag] = (int(match.group(1)), self.amount(match.group(3), line))
         elif tag == "61":
             yield from self.flush()
             if not self.header_sent:
@@ -328,6 +338,9 @@ class _Message:
                     f"expected an entry date MMDD, got {match['entry']!r}", line
                 ) from None
         number = self.amount(match["amount"], line)
+        tally = self.counted["90C" if _SIGNS[match["mark"]] > 0 else "90D"]
+        tally[0] += 1
+        tally[1] += number
         money = make_money(
             number if _SIGNS[match["mark"]] > 0 else -number, currency, file=self.file, line=line
         )
@@ -338,7 +351,7 @@ class _Message:
             value_date=value_date,
             booking_date=booking_date,
             amount=money,
-            type=match["type"],
+            type=match["type"].rstrip(),
             customer_reference=None if custref.upper() in _NOT_PROVIDED else custref,
             bank_reference=None if bankref.upper() in _NOT_PROVIDED else bankref,
             details=clean(details),
@@ -411,7 +424,26 @@ class _Message:
             )
         if not self.header_sent:
             yield self.header(line)
-        yield StatementFooter(closing_balance=self.closing, closing_date=self.closing_date)
+        checks: list[StatementCheck] = []
+        for tag, (count, total) in self.stated.items():
+            found_count, found_total = self.counted[tag]
+            kind = "debit" if tag == "90D" else "credit"
+            where = f":{tag}: of the message from line {self.start_line}"
+            checks.append(
+                StatementCheck(
+                    name=f"{kind} entries count", ok=count == found_count, stated=str(count),
+                    computed=str(found_count), where=where,
+                )
+            )  # fmt: skip
+            checks.append(
+                StatementCheck(
+                    name=f"{kind} entries sum", ok=total == found_total, stated=str(total),
+                    computed=str(found_total), where=where,
+                )
+            )  # fmt: skip
+        yield StatementFooter(
+            closing_balance=self.closing, closing_date=self.closing_date, checks=tuple(checks)
+        )
 
 
 class Mt940Format(FormatBase):
@@ -441,7 +473,8 @@ class Mt940Format(FormatBase):
             lineno += 1
             if "{4:" in line:
                 line = line.split("{4:", 1)[1]
-            stripped = line.strip()
+            # SOH/ETX transmission marks and a DOS end-of-file byte around a line say nothing.
+            stripped = line.strip().strip(_TRANSMISSION).strip()
             if not stripped:
                 continue
             if stripped in ("-", "-}") or stripped.startswith(("-}", "{5:", "{1:")):
