@@ -224,12 +224,14 @@ class CamtFormat(FormatBase):
         A UTF-16 document (with or without byte order mark) is recognised too.
         """
         if b"\x00" in head[:4] or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            even = head[: len(head) // 2 * 2]
             for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
                 try:
-                    head = head[: len(head) // 2 * 2].decode(encoding).encode("utf-8", "replace")
+                    text = even.decode(encoding).lstrip("\ufeff")
                 except UnicodeDecodeError:
                     continue
-                if head.lstrip(b"\xef\xbb\xbf").startswith(b"<"):
+                if text.startswith("<"):
+                    head = text.encode("utf-8", "replace")
                     break
         return b"<" in head and any(marker in head for marker in _SNIFF_MARKERS)
 
@@ -361,6 +363,8 @@ class _Statement:
         self.summary: dict[str, tuple[int | None, Decimal | None]] = {}
         # entries read, per direction: count and sum of the entry amounts (TxsSummry's terms)
         self.counted: dict[str, list[Any]] = {"CRDT": [0, Decimal(0)], "DBIT": [0, Decimal(0)]}
+        # The net of the entries as booked: a reversal (RvslInd) counts against its indicator.
+        self.net = Decimal(0)
 
     def child(self, elem: ET.Element, name: str) -> Iterator[StatementEvent]:
         reader = _Entry(self.p, self.file, f"{self.element}/{name}")
@@ -440,7 +444,7 @@ class _Statement:
             "total": (credit_count + debit_count, credit_sum + debit_sum),
             "CRDT": (credit_count, credit_sum),
             "DBIT": (debit_count, debit_sum),
-            "net": (0, credit_sum - debit_sum),
+            "net": (0, self.net),
         }
         labels = {"total": "entries", "CRDT": "credit entries", "DBIT": "debit entries"}
         checks: list[StatementCheck] = []
@@ -522,6 +526,8 @@ class _Statement:
         tally = self.counted["CRDT" if direction > 0 else "DBIT"]
         tally[0] += 1
         tally[1] += amount.amount
+        reversed_entry = (r.text(ntry, "RvslInd") or "").lower() in ("true", "1")
+        self.net += amount.amount if (direction > 0) != reversed_entry else -amount.amount
         status = r.first_text(ntry, "Sts", "Sts/Cd")
         if status in _SKIPPED_STATUS:
             return
