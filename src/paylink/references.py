@@ -269,7 +269,10 @@ def find(text: str) -> list[Reference]:
             continue
         if (
             len(candidate) > 12
-            and (_DIGIT_BEFORE.search(text, max(0, start - 2), start) or _DIGIT_AFTER.match(text, end))
+            and (
+                _DIGIT_BEFORE.search(text, max(0, start - 2), start)
+                or _DIGIT_AFTER.match(text, end)
+            )
             and [len(part) for part in _SEPARATORS.split(candidate)] != [3, 4, 5]
         ):
             continue  # pieces of a longer number: a phone number, dates side by side

@@ -89,7 +89,9 @@ def test_overlapping_statements_add_only_what_is_new(
     assert len(pl.statements.transactions(org)) == 3
 
 
-def test_a_balance_mismatch_is_refused_unless_accepted(pl: Paylink, org: Organization, tmp_path: Path) -> None:
+def test_a_balance_mismatch_is_refused_unless_accepted(
+    pl: Paylink, org: Organization, tmp_path: Path
+) -> None:
     data = statement([line(1, "10.00")]).replace(
         b'<Amt Ccy="EUR">1010.00</Amt>', b'<Amt Ccy="EUR">1011.00</Amt>'
     )

@@ -37,9 +37,15 @@ MT940_READ: dict[str, Expected] = {
         (8, "3236.28 EUR", "876.84 EUR", False),  # anonymised amounts
         (2, "2876.84 EUR", "1849.75 EUR", False),
     ],
-    "jejik/generic.sta": [(1, "100.00 EUR", "90.00 EUR", True), (1, "90.00 EUR", "80.00 EUR", True)],
+    "jejik/generic.sta": [
+        (1, "100.00 EUR", "90.00 EUR", True),
+        (1, "90.00 EUR", "80.00 EUR", True),
+    ],
     "jejik/ing.sta": [(7, "0.00 EUR", "3.47 EUR", False)],  # -45.59 of movements
-    "jejik/knab.sta": [(1, "0.00 EUR", "500.00 EUR", True), (2, "3058.98 EUR", "798.98 EUR", False)],
+    "jejik/knab.sta": [
+        (1, "0.00 EUR", "500.00 EUR", True),
+        (2, "3058.98 EUR", "798.98 EUR", False),
+    ],
     "jejik/postfinance.sta": [
         (2, "0.00 CHF", "229.20 CHF", True),
         (2, "229.20 CHF", "159.60 CHF", False),
@@ -56,7 +62,10 @@ MT940_READ: dict[str, Expected] = {
         (2, "1295.82 EUR", "1250.87 EUR", False),
         (2, "4196.12 EUR", "4101.82 EUR", True),
     ],
-    "jejik/sns.sta": [(2, "1234.56 EUR", "1209.56 EUR", True), (0, "1209.56 EUR", "1209.56 EUR", True)],
+    "jejik/sns.sta": [
+        (2, "1234.56 EUR", "1209.56 EUR", True),
+        (0, "1209.56 EUR", "1209.56 EUR", True),
+    ],
     "jejik/triodos.sta": [(2, "4975.09 EUR", "4370.79 EUR", False)],
     "mBank/mt940.sta": [(3, "0.40 PLN", "0.43 PLN", True)],
     # :90D: 0 debits, :90C: 3 credits summing 0.03, as the three :61: lines say.

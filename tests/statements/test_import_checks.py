@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from paylink import Paylink, StatementError
@@ -25,12 +26,9 @@ def test_a_trailer_mismatch_is_refused_and_nothing_is_imported(tmp_path: Path) -
     pl = Paylink.open(f"sqlite:///{tmp_path / 'paylink.db'}")
     org = pl.organizations.create(name="Atelier Verbruggen BV", country="BE")
     path = _coda_with_wrong_trailer(tmp_path)
-    try:
+    with pytest.raises(StatementError, match="trailer records") as refused:
         pl.statements.import_file(org, path)
-    except StatementError as exc:
-        assert "trailer records" in str(exc) and exc.file == str(path)
-    else:
-        raise AssertionError("a CODA file whose trailer disagrees was imported")
+    assert refused.value.file == str(path)
     # The first statement of the file adds up: it was not imported either.
     assert pl.statements.transactions(org) == []
     result = pl.statements.import_file(org, path, accept_unbalanced=True)

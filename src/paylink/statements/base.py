@@ -34,8 +34,8 @@ from .model import BankTransaction, Statement, StatementCheck
 
 __all__ = [
     "BalanceCheck",
-    "StatementCheck",
     "FormatBase",
+    "StatementCheck",
     "StatementEvent",
     "StatementFooter",
     "StatementFormat",

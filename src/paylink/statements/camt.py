@@ -408,7 +408,11 @@ class _Statement:
 
     def read_summary(self, reader: _Entry, elem: ET.Element) -> None:
         """What ``TxsSummry`` states: entry counts and sums, in total and per direction."""
-        for part, key in (("TtlNtries", "total"), ("TtlCdtNtries", "CRDT"), ("TtlDbtNtries", "DBIT")):
+        for part, key in (
+            ("TtlNtries", "total"),
+            ("TtlCdtNtries", "CRDT"),
+            ("TtlDbtNtries", "DBIT"),
+        ):
             number = reader.text(elem, f"{part}/NbOfNtries")
             total = reader.text(elem, f"{part}/Sum")
             where = f"{reader.element}/{part}"

@@ -22,7 +22,6 @@ from __future__ import annotations
 import codecs
 import csv as _csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -155,7 +154,9 @@ def _lines(stream: IO[bytes], encoding: str, filename: str) -> Iterator[str]:
     try:
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     except LookupError:
-        raise StatementError(f"unknown encoding {encoding!r} in the CsvMapping", file=filename)
+        raise StatementError(
+            f"unknown encoding {encoding!r} in the CsvMapping", file=filename
+        ) from None
     number = 0
     for raw in stream:
         number += 1

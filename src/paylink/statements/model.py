@@ -96,7 +96,9 @@ class StatementCheck:
         where = f" ({self.where})" if self.where else ""
         if self.ok:
             return f"{self.name}{where}: {self.stated}, agrees"
-        return f"{self.name}{where}: the file states {self.stated}, the entries give {self.computed}"
+        return (
+            f"{self.name}{where}: the file states {self.stated}, the entries give {self.computed}"
+        )
 
 
 @attrs.frozen(kw_only=True)
