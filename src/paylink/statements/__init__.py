@@ -39,7 +39,7 @@ from .base import (
 from .camt import CamtFormat
 from .coda import CodaFormat
 from .csv import CsvFormat, CsvMapping
-from .model import BankTransaction, Statement
+from .model import BankTransaction, Statement, StatementCheck
 from .mt940 import Mt940Format
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "FormatBase",
     "Mt940Format",
     "Statement",
+    "StatementCheck",
     "StatementEvent",
     "StatementFooter",
     "StatementFormat",

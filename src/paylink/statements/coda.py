@@ -3,7 +3,10 @@
 Records read: ``0`` header, ``1`` old balance (starts a statement), ``21``/``22``/``23``
 movement, ``31``/``32``/``33`` information about the movement, ``4`` free communication
 (ignored), ``8`` new balance (ends a statement), ``9`` trailer. A file may hold several
-statements, and several files may be concatenated.
+statements, and several files may be concatenated. Each file must end with its trailer, whose
+record count (records 1, 2x, 3x, 8) and debit and credit sums (movements of type 0-4, the
+details of a globalisation being in their total) are checked; the checks go with the file's
+last statement (:attr:`~paylink.statements.model.Statement.checks`).
 
 Text is decoded as UTF-8, else cp1252, else latin-1, so a stray accented byte never stops an
 import. Trailing spaces may be missing; a record longer than 128 characters is an error.

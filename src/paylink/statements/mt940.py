@@ -23,6 +23,12 @@ content hash.
 - free text, in which SEPA tags are also recognised.
 
 A structured reference (OGM or RF) is looked for in the remittance text.
+
+Tolerated deviations (see ``docs/statements.md``): a funds-code letter after the mark, a day
+past the month's end (30 February) read as the month's last day, zero-padded amounts, any
+type letter, a long customer reference (the old Dutch layout's counter account and name),
+``:NS:`` fields. An MT940 message must end with its closing balance; an MT942's ``:90D:`` and
+``:90C:`` are checked against its lines.
 """
 
 from __future__ import annotations
