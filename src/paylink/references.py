@@ -184,6 +184,7 @@ _DIGIT_AFTER = re.compile(r"[ /.\-]\d")
 _SEPARATORS = re.compile(r"[ /.\-]")
 # Where an IBAN may start: two letters and two check digits, not inside a word.
 _IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d\d(?= ?[A-Za-z0-9])")
+_IBAN_HINT = re.compile(r"[A-Za-z]{2}\d\d")
 # RF candidates: "RF" + check digits + letters/digits, compact or in groups of four.
 _RF_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[Rr][Ff] ?(\d\d)((?: ?[A-Za-z0-9]+)+)")
 
@@ -252,7 +253,7 @@ def find(text: str) -> list[Reference]:
     """
     found: list[tuple[int, Reference]] = []
     taken: list[tuple[int, int]] = []
-    if " /" in text or "/ " in text:  # without spaces, the scan below finds them
+    if "/" in text and (" /" in text or "/ " in text):  # else the scan below finds them
         for match in _OGM_GROUPED.finditer(text):
             digits = "".join(match.groups())
             start, end = match.span()
@@ -267,6 +268,10 @@ def find(text: str) -> list[Reference]:
         digits = candidate.translate(_NO_SEPARATORS)
         if not _ogm_valid(digits):
             continue
+        if start and text[start - 1] in "+*":  # framed: neither an IBAN nor a longer number
+            found.append((start, Reference("ogm", digits)))
+            taken.append((start, end))
+            continue
         if (
             len(candidate) > 12
             and (
@@ -276,7 +281,7 @@ def find(text: str) -> list[Reference]:
             and [len(part) for part in _SEPARATORS.split(candidate)] != [3, 4, 5]
         ):
             continue  # pieces of a longer number: a phone number, dates side by side
-        if _in_iban(text, start, end):
+        if _IBAN_HINT.search(text, max(0, start - 40), start) and _in_iban(text, start, end):
             continue  # the account number inside an IBAN
         found.append((start, Reference("ogm", digits)))
         taken.append((start, end))
