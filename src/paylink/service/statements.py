@@ -20,6 +20,7 @@ from ..parties import Organization
 from ..statements import (
     BalanceCheck,
     BankTransaction,
+    StatementCheck,
     StatementFooter,
     StatementFormat,
     StatementHeader,
@@ -46,6 +47,7 @@ class ImportedStatement:
     balance: BalanceCheck
     transactions: int
     new_transactions: int
+    checks: tuple[StatementCheck, ...] = ()
 
 
 @attrs.frozen
@@ -54,8 +56,9 @@ class ImportResult:
 
     ``new_transactions`` counts the transactions that were not in the store yet; the others
     (same file imported again, overlapping statements) were skipped. ``mismatches`` lists the
-    statements whose opening balance plus movements does not give the closing balance: only
-    an import with ``accept_unbalanced=True`` takes such a file, and reports them here.
+    statements whose opening balance plus movements does not give the closing balance, or
+    whose file's own totals (CAMT ``TxsSummry``, CODA trailer) disagree: only an import with
+    ``accept_unbalanced=True`` takes such a file, and reports them here.
     """
 
     file: str
@@ -80,8 +83,10 @@ class ImportResult:
 
     @property
     def mismatches(self) -> tuple[ImportedStatement, ...]:
-        """Statements whose balances do not add up."""
-        return tuple(s for s in self.statements if s.balance.ok is False)
+        """Statements whose balances, or the file's own totals (``checks``), do not add up."""
+        return tuple(
+            s for s in self.statements if s.balance.ok is False or any(not c.ok for c in s.checks)
+        )
 
 
 class _StatementWriter:
@@ -154,8 +159,9 @@ class _StatementWriter:
             closing=closing,
             count=self._count,
         )
-        checks = (check.as_check(), *(footer.checks if footer is not None else ()))
-        failed = [str(c) for c in checks if c is not None and not c.ok]
+        stated = tuple(c for c in (check.as_check(),) if c is not None)
+        checks = stated + (footer.checks if footer is not None else ())
+        failed = [str(c) for c in checks if not c.ok]
         if failed and not self.accept_unbalanced:
             # Raised inside the unit of work: nothing of the file is imported.
             raise StatementError(
@@ -195,6 +201,7 @@ class _StatementWriter:
                 balance=check,
                 transactions=self._count,
                 new_transactions=self._new,
+                checks=checks,
             )
         )
         self._header = None
