@@ -57,6 +57,8 @@ def tests(session: nox.Session) -> None:
             "PAYLINK_REQUIRE_POSTGRES": "1",
             "PAYLINK_REQUIRE_BROWSER": "1",
             "PAYLINK_REQUIRE_EINVOICE_ARTEFACTS": "1",
+            # the statement corpus: other parsers' real bank files, pip-downloaded sdists
+            "PAYLINK_REQUIRE_CORPUS": "1",
         },
     )
 

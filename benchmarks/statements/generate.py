@@ -179,15 +179,27 @@ def write_coda(out: TextIO, count: int) -> None:
                   (44, f"{abs(balance) * 10:015d}"), (59, _ddmmyy(first)),
                   (65, "ATELIER VERBRUGGEN BV"), (126, f"{number % 1000:03d}")])
         )  # fmt: skip
+        records, debits, credits = 2, 0, 0  # records 1 and 8
         for seq, e in enumerate(statement, start=1):
-            out.write(_coda_movement(e, seq % 10000))
+            movement = _coda_movement(e, seq % 10000)
+            out.write(movement)
+            for record in movement.splitlines():
+                records += record[0] in "23"
+                if record[:2] == "21" and record[53] in "01234":  # no detail: in the totals
+                    if record[31] == "1":
+                        debits += int(record[32:47])
+                    else:
+                        credits += int(record[32:47])
         balance += sum(e.signed_cents for e in statement)
         sign = "0" if balance >= 0 else "1"
         out.write(
             _rec([(1, "8"), (2, f"{number % 1000:03d}"), (5, acc), (42, sign),
                   (43, f"{abs(balance) * 10:015d}"), (58, _ddmmyy(last))])
         )  # fmt: skip
-        out.write(_rec([(1, "9"), (17, "000000"), (128, "2")]))
+        out.write(
+            _rec([(1, "9"), (17, f"{records:06d}"), (23, f"{debits:015d}"),
+                  (38, f"{credits:015d}"), (128, "2")])
+        )  # fmt: skip
 
 
 def _coda_21(e: Entry, seq: int, detail: int, cents: int, kind: str, glob: str) -> str:

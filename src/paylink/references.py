@@ -28,6 +28,7 @@ import re
 from typing import Literal
 
 import attrs
+from stdnum import iban as _iban
 from stdnum import iso11649
 from stdnum.be import ogm_vcs
 from stdnum.exceptions import ValidationError as StdnumValidationError
@@ -174,6 +175,16 @@ def parse(value: str | None) -> Reference | None:
 # digits. The lookahead makes matches overlap, so a failed candidate does not hide a real one
 # that starts a few digits later ("invoice 2026 090 9337 55493").
 _OGM_CANDIDATE = re.compile(r"(?<!\d)(?=(\d(?:[ /.\-]?\d){11})(?!\d))")
+# The printed OGM, also with spaces around its slashes ("+++ 123 / 4567 / 89012 +++").
+_OGM_GROUPED = re.compile(r"(?<!\d)(\d{3}) */ *(\d{4}) */ *(\d{5})(?!\d)")
+# A digit one separator away from a candidate that spans separators: it is a piece of a
+# longer number (a phone number, two dates, an account), unless grouped 3/4/5 like an OGM.
+_DIGIT_BEFORE = re.compile(r"\d[ /.\-]\Z")
+_DIGIT_AFTER = re.compile(r"[ /.\-]\d")
+_SEPARATORS = re.compile(r"[ /.\-]")
+# Where an IBAN may start: two letters and two check digits, not inside a word.
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d\d(?= ?[A-Za-z0-9])")
+_IBAN_HINT = re.compile(r"[A-Za-z]{2}\d\d")
 # RF candidates: "RF" + check digits + letters/digits, compact or in groups of four.
 _RF_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[Rr][Ff] ?(\d\d)((?: ?[A-Za-z0-9]+)+)")
 
@@ -188,6 +199,32 @@ def _ogm_valid(digits: str) -> bool:
     return (
         digits.isascii() and int(digits) > 0 and (int(digits[:10]) % 97 or 97) == int(digits[10:])
     )
+
+
+def _in_iban(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies inside a valid IBAN, compact or in groups.
+
+    A Belgian account number passes the same modulo-97 check as an OGM, so the twelve digits
+    of a BE IBAN would otherwise be reported as a reference; a foreign IBAN holds long digit
+    runs that pass it by chance. Called only for a candidate whose checksum holds, and it
+    looks only at the few characters before it where such an IBAN would start.
+    """
+    size = len(text)
+    for match in _IBAN_START.finditer(text, max(0, start - 40), start + 1):
+        compact = match.group().upper()
+        index = match.end()
+        while index < size and len(compact) < 34:
+            char = text[index]
+            if char == " " and index + 1 < size and text[index + 1].isalnum():
+                index += 1
+                continue
+            if not (char.isascii() and char.isalnum()):
+                break
+            compact += char.upper()
+            index += 1
+            if index >= end and len(compact) >= 12 and _iban.is_valid(compact):
+                return True
+    return False
 
 
 def _rf_candidates(check_digits: str, tail: str) -> list[str]:
@@ -206,22 +243,48 @@ def _rf_candidates(check_digits: str, tail: str) -> list[str]:
 def find(text: str) -> list[Reference]:
     """Find the valid structured references in free text, in order of appearance.
 
-    Tolerates spaces, slashes, dots and dashes inside an OGM, missing or odd ``+++``/``***``
-    framing, lower case and groups in RF references, and words around them. Only references
-    whose check digits are right are returned, so a random run of digits is not mistaken for
-    one; each reference is returned once.
+    Tolerates spaces, slashes, dots and dashes inside an OGM (also spaces around its slashes:
+    ``+++ 123 / 4567 / 89012 +++``), missing or odd ``+++``/``***`` framing, twelve digits
+    without any, lower case and groups in RF references, and words around them. Only
+    references whose check digits are right are returned, so a random run of digits is not
+    mistaken for one; twelve digits that are part of an IBAN (Belgian account numbers pass
+    the OGM's check) or of a longer number (a phone number, dates side by side) are not a
+    reference unless grouped 3/4/5 like one. Each reference is returned once.
     """
     found: list[tuple[int, Reference]] = []
     taken: list[tuple[int, int]] = []
+    if "/" in text and (" /" in text or "/ " in text):  # else the scan below finds them
+        for match in _OGM_GROUPED.finditer(text):
+            digits = "".join(match.groups())
+            start, end = match.span()
+            if _ogm_valid(digits) and not _in_iban(text, start, end):
+                found.append((start, Reference("ogm", digits)))
+                taken.append((start, end))
     for match in _OGM_CANDIDATE.finditer(text):
         candidate = match.group(1)
         start, end = match.start(1), match.start(1) + len(candidate)
         if any(s < end and start < e for s, e in taken):
             continue
         digits = candidate.translate(_NO_SEPARATORS)
-        if _ogm_valid(digits):
+        if not _ogm_valid(digits):
+            continue
+        if start and text[start - 1] in "+*":  # framed: neither an IBAN nor a longer number
             found.append((start, Reference("ogm", digits)))
             taken.append((start, end))
+            continue
+        if (
+            len(candidate) > 12
+            and (
+                _DIGIT_BEFORE.search(text, max(0, start - 2), start)
+                or _DIGIT_AFTER.match(text, end)
+            )
+            and [len(part) for part in _SEPARATORS.split(candidate)] != [3, 4, 5]
+        ):
+            continue  # pieces of a longer number: a phone number, dates side by side
+        if _IBAN_HINT.search(text, max(0, start - 40), start) and _in_iban(text, start, end):
+            continue  # the account number inside an IBAN
+        found.append((start, Reference("ogm", digits)))
+        taken.append((start, end))
     if "F" in text or "f" in text:  # no "RF" without an F: skip the second scan
         for match in _RF_CANDIDATE.finditer(text):
             for candidate in _rf_candidates(match.group(1), match.group(2)):

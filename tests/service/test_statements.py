@@ -89,13 +89,20 @@ def test_overlapping_statements_add_only_what_is_new(
     assert len(pl.statements.transactions(org)) == 3
 
 
-def test_a_balance_mismatch_is_reported(pl: Paylink, org: Organization, tmp_path: Path) -> None:
+def test_a_balance_mismatch_is_refused_unless_accepted(
+    pl: Paylink, org: Organization, tmp_path: Path
+) -> None:
     data = statement([line(1, "10.00")]).replace(
         b'<Amt Ccy="EUR">1010.00</Amt>', b'<Amt Ccy="EUR">1011.00</Amt>'
     )
     path = tmp_path / "off.xml"
     path.write_bytes(data)
-    result = pl.statements.import_file(org, path)
+    with pytest.raises(StatementError, match=r"off\.xml: statement S1 does not add up: balance"):
+        pl.statements.import_file(org, path)
+    assert pl.statements.transactions(org) == []
+    assert not pl.statements.seen(org, data)
+    result = pl.statements.import_file(org, path, accept_unbalanced=True)
+    assert len(pl.statements.transactions(org)) == 1
     assert len(result.mismatches) == 1
     assert result.mismatches[0].balance.difference == Money.of("1.00", "EUR")
     assert "difference 1.00 EUR" in str(result.mismatches[0].balance)

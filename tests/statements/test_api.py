@@ -171,8 +171,11 @@ def test_cli_parse_json_has_exactly_the_documented_shape() -> None:
         "currency",
         "opening_balance",
         "closing_balance",
+        "checks",
         "transactions",
     ]
+    assert all(check["ok"] for check in first["checks"])
+    assert "balance" in {check["name"] for check in first["checks"]}
     assert first["opening_balance"] == "1500.00"
     assert payload["statements"][1]["closing_balance"] == "-375.01"
     assert first["transactions"][0] == {

@@ -63,12 +63,21 @@ def test_bank_export_with_debit_and_credit_columns() -> None:
 
 def test_signed_amount_column_by_position_without_header() -> None:
     mapping = CsvMapping(date=0, amount=1, currency_column=2, text=(3, 4), header=False)
-    data = b"2026-03-01,-1234.5,EUR,Loyer,mars\n2026-03-02,10,USD,refund,\n\n"
+    data = b"2026-03-01,-1234.5,EUR,Loyer,mars\n2026-03-02,10,EUR,refund,\n\n"
     [statement] = parse_bytes(data, format=CsvFormat(mapping))
     a, b = statement.transactions
     assert a.amount == eur("-1234.50")
     assert a.remittance_text == "Loyer mars"
-    assert b.amount == Money.of("10", "USD")
+    assert b.amount == Money.of("10", "EUR")
+
+
+def test_an_entry_in_another_currency_is_refused_with_its_line() -> None:
+    # One statement is one account in one currency: a USD row in a EUR export would escape
+    # every balance and sum.
+    mapping = CsvMapping(date=0, amount=1, currency_column=2, text=(3, 4), header=False)
+    data = b"2026-03-01,-1234.5,EUR,Loyer,mars\n2026-03-02,10,USD,refund,\n"
+    with pytest.raises(StatementError, match="line 2: expected every entry in EUR, got USD"):
+        parse_bytes(data, format=CsvFormat(mapping), filename="mixed.csv")
 
 
 def test_csv_hash_ids_are_stable() -> None:

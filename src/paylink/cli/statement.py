@@ -31,6 +31,10 @@ def _record(stmt: Statement) -> dict[str, Any]:
         "currency": stmt.currency,
         "opening_balance": money(stmt.opening_balance),
         "closing_balance": money(stmt.closing_balance),
+        "checks": [
+            {"name": c.name, "ok": c.ok, "stated": c.stated, "computed": c.computed}
+            for c in stmt.checks
+        ],
         "transactions": [
             {
                 "id": tx.id,
@@ -86,8 +90,10 @@ def parse(file: str, format_name: str | None, as_json: bool) -> None:
                 f"{_cut(tx.counterparty_name, 28):<28}  {reference:<22}  "
                 f"{_cut(tx.remittance_text, 40)}"
             )
-        check = check_balance(stmt)
-        if check.ok is False:
+        failed: list[Any] = list(stmt.failed_checks)
+        if not failed and (balance := check_balance(stmt)).ok is False:
+            failed.append(balance)
+        for check in failed:
             click.echo(f"  warning: {check}")
         click.echo("")
 
@@ -98,13 +104,29 @@ def parse(file: str, format_name: str | None, as_json: bool) -> None:
 @org_option()
 @click.option("--format", "format_name", default=None, help="camt, coda, mt940 (default: sniffed).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--accept-unbalanced", is_flag=True, help="Import even when balances or totals disagree."
+)
 def statement_import(
-    file: Path, url: str | None, org_id: str | None, format_name: str | None, as_json: bool
+    file: Path,
+    url: str | None,
+    org_id: str | None,
+    format_name: str | None,
+    as_json: bool,
+    accept_unbalanced: bool = False,
 ) -> None:
-    """Import a bank statement file into the database (all or nothing, duplicates skipped)."""
+    """Import a bank statement file into the database (all or nothing, duplicates skipped).
+
+    A file whose balances, entry counts or trailer totals disagree with its entries is refused
+    unless ``--accept-unbalanced`` is given; then it is imported and the command exits 2."""
     pl = open_paylink(url)
     try:
-        result = pl.statements.import_file(pick_organization(pl, org_id), file, format=format_name)
+        result = pl.statements.import_file(
+            pick_organization(pl, org_id),
+            file,
+            format=format_name,
+            accept_unbalanced=accept_unbalanced,
+        )
     except PaylinkError as exc:
         fail(exc)
     finally:

@@ -20,6 +20,7 @@ from ..parties import Organization
 from ..statements import (
     BalanceCheck,
     BankTransaction,
+    StatementCheck,
     StatementFooter,
     StatementFormat,
     StatementHeader,
@@ -46,6 +47,7 @@ class ImportedStatement:
     balance: BalanceCheck
     transactions: int
     new_transactions: int
+    checks: tuple[StatementCheck, ...] = ()
 
 
 @attrs.frozen
@@ -54,8 +56,9 @@ class ImportResult:
 
     ``new_transactions`` counts the transactions that were not in the store yet; the others
     (same file imported again, overlapping statements) were skipped. ``mismatches`` lists the
-    statements whose opening balance plus movements does not give the closing balance: they
-    are imported all the same (the bank's file is what it is) and reported.
+    statements whose opening balance plus movements does not give the closing balance, or
+    whose file's own totals (CAMT ``TxsSummry``, CODA trailer) disagree: only an import with
+    ``accept_unbalanced=True`` takes such a file, and reports them here.
     """
 
     file: str
@@ -80,14 +83,25 @@ class ImportResult:
 
     @property
     def mismatches(self) -> tuple[ImportedStatement, ...]:
-        """Statements whose balances do not add up."""
-        return tuple(s for s in self.statements if s.balance.ok is False)
+        """Statements whose balances, or the file's own totals (``checks``), do not add up."""
+        return tuple(
+            s for s in self.statements if s.balance.ok is False or any(not c.ok for c in s.checks)
+        )
 
 
 class _StatementWriter:
     """Streams one file's events into the store, a batch of transactions at a time."""
 
-    def __init__(self, unit: Unit, org_id: str, fmt: str, source: str, file_hash: str) -> None:
+    def __init__(
+        self,
+        unit: Unit,
+        org_id: str,
+        fmt: str,
+        source: str,
+        file_hash: str,
+        accept_unbalanced: bool = False,
+    ) -> None:
+        self.accept_unbalanced = accept_unbalanced
         self.unit = unit
         self.org_id = org_id
         self.fmt = fmt
@@ -145,6 +159,16 @@ class _StatementWriter:
             closing=closing,
             count=self._count,
         )
+        stated = tuple(c for c in (check.as_check(),) if c is not None)
+        checks = stated + (footer.checks if footer is not None else ())
+        failed = [str(c) for c in checks if not c.ok]
+        if failed and not self.accept_unbalanced:
+            # Raised inside the unit of work: nothing of the file is imported.
+            raise StatementError(
+                f"statement {header.id} does not add up: {'; '.join(failed)} "
+                "(import with accept_unbalanced=True to take it as it is)",
+                file=self.source,
+            )
         q.insert_statement(
             self.unit.conn,
             {
@@ -177,6 +201,7 @@ class _StatementWriter:
                 balance=check,
                 transactions=self._count,
                 new_transactions=self._new,
+                checks=checks,
             )
         )
         self._header = None
@@ -199,19 +224,25 @@ class Statements(Resource):
         path: str | os.PathLike[str],
         *,
         format: str | StatementFormat | None = None,
+        accept_unbalanced: bool = False,
     ) -> ImportResult:
         """Import every statement of a file, in one transaction.
 
         A malformed file raises :class:`~paylink.exceptions.StatementError` (file, line or
-        element, what was expected) and imports nothing. Transactions already in the store
-        (the same file again, overlapping statements) are skipped by their stable ids.
+        element, what was expected) and imports nothing. So does a file whose checks fail
+        (opening + movements != closing, a CAMT ``TxsSummry`` or CODA trailer that does not
+        match its entries), unless ``accept_unbalanced`` is true: then it is imported and the
+        mismatch reported in :attr:`ImportResult.mismatches`. Transactions already in the
+        store (the same file again, overlapping statements) are skipped by their stable ids.
         """
         source = os.fspath(path)
         try:
             data = Path(source).read_bytes()
         except OSError as exc:
             raise StatementError(f"cannot read the file: {exc.strerror}", file=source) from exc
-        return self.import_bytes(org, data, filename=source, format=format)
+        return self.import_bytes(
+            org, data, filename=source, format=format, accept_unbalanced=accept_unbalanced
+        )
 
     def import_bytes(
         self,
@@ -220,6 +251,7 @@ class Statements(Resource):
         *,
         filename: str,
         format: str | StatementFormat | None = None,
+        accept_unbalanced: bool = False,
     ) -> ImportResult:
         """Import a statement file's content (an upload, a feed's file): as :meth:`import_file`."""
         formats = self.formats()
@@ -237,7 +269,9 @@ class Statements(Resource):
         file_hash = hashlib.sha256(data).hexdigest()
         with collector_paused(), self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
-            writer = _StatementWriter(unit, organization.id, fmt.name, filename, file_hash)
+            writer = _StatementWriter(
+                unit, organization.id, fmt.name, filename, file_hash, accept_unbalanced
+            )
             for event in fmt.iter_events(io.BytesIO(data), filename=filename):
                 writer.feed(event)
             statements = writer.finish()

@@ -43,6 +43,7 @@ from .model import (
     TRANSACTION_COLUMNS,
     BankTransaction,
     Statement,
+    StatementCheck,
     transactions_from_dataframe,
     transactions_to_dataframe,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "FormatBase",
     "Mt940Format",
     "Statement",
+    "StatementCheck",
     "StatementEvent",
     "StatementFooter",
     "StatementFormat",

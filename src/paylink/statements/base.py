@@ -30,11 +30,12 @@ import attrs
 
 from ..exceptions import StatementError
 from ..money import Money
-from .model import BankTransaction, Statement
+from .model import BankTransaction, Statement, StatementCheck
 
 __all__ = [
     "BalanceCheck",
     "FormatBase",
+    "StatementCheck",
     "StatementEvent",
     "StatementFooter",
     "StatementFormat",
@@ -64,11 +65,17 @@ class StatementHeader:
 
 @attrs.frozen(kw_only=True)
 class StatementFooter:
-    """The end of a statement in an event stream, with the closing balance when stated there."""
+    """The end of a statement in an event stream, with the closing balance when stated there.
+
+    ``checks`` are the format's own controls, already checked by the reader (the totals of a
+    CAMT ``TxsSummry``, a CODA trailer); the balance check is added by whoever collects the
+    statement (:func:`collect_statements`, the importer).
+    """
 
     closing_balance: Money | None = None
     closing_date: dt.date | None = None
     extra: Mapping[str, str] = attrs.field(factory=dict, eq=False)
+    checks: tuple[StatementCheck, ...] = ()
 
 
 StatementEvent = StatementHeader | BankTransaction | StatementFooter
@@ -144,8 +151,23 @@ class FormatBase:
         """Yield the statement events of ``stream`` (see :class:`StatementFormat`)."""
         name = filename or getattr(stream, "name", None) or "<stream>"
         name = str(name)
+        currency = ""
+        count = 0
         try:
-            yield from self._events(stream, name)
+            for event in self._events(stream, name):
+                if isinstance(event, BankTransaction):
+                    count += 1
+                    if event.amount.currency != currency:
+                        # A statement is one account in one currency: an entry in another
+                        # would silently escape the balance check.
+                        raise StatementError(
+                            f"expected every entry in the account currency {currency or '?'}, "
+                            f"entry {count} of the statement is in {event.amount.currency}",
+                            file=name,
+                        )
+                elif isinstance(event, StatementHeader):
+                    currency, count = event.currency, 0
+                yield event
         except StatementError:
             raise
         except (ValueError, LookupError, ArithmeticError, TypeError, UnicodeError) as exc:
@@ -205,12 +227,27 @@ def _build(
     closing = header.closing_balance
     closing_date = header.closing_date
     extra = dict(header.extra)
+    checks: list[StatementCheck] = []
     if footer is not None:
         if footer.closing_balance is not None:
             closing = footer.closing_balance
         if footer.closing_date is not None:
             closing_date = footer.closing_date
         extra.update(footer.extra)
+    total = Decimal(0)
+    for transaction in transactions:
+        total += transaction.amount.amount
+    balance = BalanceCheck(
+        statement_id=header.id,
+        opening=header.opening_balance,
+        movements=Money(total, header.currency),
+        closing=closing,
+        count=len(transactions),
+    ).as_check()
+    if balance is not None:
+        checks.append(balance)
+    if footer is not None:
+        checks.extend(footer.checks)
     return Statement(
         id=header.id,
         account_iban=header.account_iban,
@@ -223,6 +260,7 @@ def _build(
         format=format,
         source=source,
         extra=extra,
+        checks=tuple(checks),
     )
 
 
@@ -262,6 +300,20 @@ class BalanceCheck:
         """``True`` when the balances agree, ``False`` when not, ``None`` when not stated."""
         difference = self.difference
         return None if difference is None else not difference
+
+    def as_check(self) -> StatementCheck | None:
+        """This check as a :class:`StatementCheck` named ``"balance"``, or ``None`` when the
+        statement does not state both balances."""
+        expected = self.expected_closing
+        if expected is None or self.closing is None:
+            return None
+        return StatementCheck(
+            name="balance",
+            ok=bool(self.ok),
+            stated=f"closing {self.closing}",
+            computed=f"closing {expected}",
+            where=f"statement {self.statement_id}",
+        )
 
     def __str__(self) -> str:
         if self.ok is None:

@@ -32,7 +32,11 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from typing import IO
+from decimal import Decimal
+from typing import IO, Any
+
+import defusedxml
+import defusedxml.ElementTree as _defused
 
 from ..exceptions import StatementError
 from ..money import Money
@@ -47,7 +51,7 @@ from ._common import (
     reference_of,
 )
 from .base import ContentIds, FormatBase, StatementEvent, StatementFooter, StatementHeader
-from .model import BankTransaction
+from .model import BankTransaction, StatementCheck
 
 __all__ = ["CamtFormat"]
 
@@ -215,7 +219,20 @@ class CamtFormat(FormatBase):
     name = "camt"
 
     def sniff(self, head: bytes) -> bool:
-        """Recognise an ISO 20022 bank-to-customer document by its root element or namespace."""
+        """Recognise an ISO 20022 bank-to-customer document by its root element or namespace.
+
+        A UTF-16 document (with or without byte order mark) is recognised too.
+        """
+        if b"\x00" in head[:4] or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            even = head[: len(head) // 2 * 2]
+            for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
+                try:
+                    text = even.decode(encoding).lstrip("\ufeff")
+                except UnicodeDecodeError:
+                    continue
+                if text.startswith("<"):
+                    head = text.encode("utf-8", "replace")
+                    break
         return b"<" in head and any(marker in head for marker in _SNIFF_MARKERS)
 
     def _events(self, stream: IO[bytes], filename: str) -> Iterator[StatementEvent]:
@@ -291,6 +308,15 @@ class CamtFormat(FormatBase):
                             state = None
                         elems[-1].remove(elem)
                     names.pop()
+        except defusedxml.DefusedXmlException as exc:
+            raise StatementError(
+                "expected an ISO 20022 document without a DTD: <!DOCTYPE> and entities are "
+                f"refused ({type(exc).__name__})",
+                file=filename,
+                element="/" + "/".join(names) if names else None,
+            ) from None
+        except LookupError as exc:  # an unknown encoding in the XML declaration
+            raise StatementError(f"expected a known XML encoding: {exc}", file=filename) from None
         except ET.ParseError as exc:
             line = exc.position[0] if exc.position else None
             raise StatementError(
@@ -306,30 +332,15 @@ class CamtFormat(FormatBase):
 
 
 def _pull(stream: IO[bytes], filename: str) -> Iterator[Iterator[tuple[str, ET.Element]]]:
-    """Parse events of ``stream``, one iterator per chunk read; a DTD is refused."""
-    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
-    prolog = b""
-    started = False
-    while True:
-        chunk = stream.read(1 << 16)
-        if not chunk:
-            break
-        if not started:
-            # Bank files never declare a DTD; refusing one rules out entity expansion attacks.
-            prolog = prolog[-16:] + chunk
-            if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
-                raise StatementError(
-                    "expected an ISO 20022 document without a DTD (<!DOCTYPE> is refused)",
-                    file=filename,
-                )
-            started = b"<Document" in prolog or b":Document" in prolog
-        try:
-            parser.feed(chunk)
-        except LookupError as exc:  # an unknown encoding in the XML declaration
-            raise StatementError(f"expected a known XML encoding: {exc}", file=filename) from None
-        yield parser.read_events()  # type: ignore[misc]
-    parser.close()
-    yield parser.read_events()  # type: ignore[misc]
+    """Parse events of ``stream`` through a hardened parser that refuses any DTD.
+
+    Bank files never declare a DTD. defusedxml's parser refuses a ``<!DOCTYPE`` wherever it
+    stands and in whatever encoding expat reads (UTF-8 with or without BOM, UTF-16 with or
+    without BOM, Latin-1 …), before any entity of it is declared, so no entity expansion
+    (billion laughs, quadratic blow-up), external entity or external DTD is ever processed,
+    whatever the system's XML library would do with them.
+    """
+    yield _defused.iterparse(stream, events=("start", "end"), forbid_dtd=True)
 
 
 class _Statement:
@@ -349,6 +360,11 @@ class _Statement:
         self.extra: dict[str, str] = {"message_type": message_type} if message_type else {}
         self.header_sent = False
         self.ids = ContentIds("camt")
+        self.summary: dict[str, tuple[int | None, Decimal | None]] = {}
+        # entries read, per direction: count and sum of the entry amounts (TxsSummry's terms)
+        self.counted: dict[str, list[Any]] = {"CRDT": [0, Decimal(0)], "DBIT": [0, Decimal(0)]}
+        # The net of the entries as booked: a reversal (RvslInd) counts against its indicator.
+        self.net = Decimal(0)
 
     def child(self, elem: ET.Element, name: str) -> Iterator[StatementEvent]:
         reader = _Entry(self.p, self.file, f"{self.element}/{name}")
@@ -367,6 +383,8 @@ class _Statement:
             self.currency = reader.text(elem, "Ccy")
         elif local == "Bal":
             self.balance(reader, elem)
+        elif local == "TxsSummry":
+            self.read_summary(reader, elem)
         elif (
             local in ("ElctrncSeqNb", "LglSeqNb", "CreDtTm", "RptgSeq")
             and (elem.text or "").strip()
@@ -388,6 +406,79 @@ class _Statement:
         if self.currency is None:
             self.currency = amount.currency
 
+    def read_summary(self, reader: _Entry, elem: ET.Element) -> None:
+        """What ``TxsSummry`` states: entry counts and sums, in total and per direction."""
+        for part, key in (
+            ("TtlNtries", "total"),
+            ("TtlCdtNtries", "CRDT"),
+            ("TtlDbtNtries", "DBIT"),
+        ):
+            number = reader.text(elem, f"{part}/NbOfNtries")
+            total = reader.text(elem, f"{part}/Sum")
+            where = f"{reader.element}/{part}"
+            count = None
+            if number is not None:
+                if not number.isdigit():
+                    raise StatementError(
+                        f"expected a number of entries, got {number!r}",
+                        file=self.file,
+                        element=f"{where}/NbOfNtries",
+                    )
+                count = int(number)
+            amount = None
+            if total is not None:
+                amount = parse_decimal(total, file=self.file, element=f"{where}/Sum")
+            if count is not None or amount is not None:
+                self.summary[key] = (count, amount)
+        net = reader.text(elem, "TtlNtries/TtlNetNtry/Amt") or reader.text(
+            elem, "TtlNtries/TtlNetNtryAmt"
+        )
+        if net is not None:
+            value = parse_decimal(net, file=self.file, element=f"{reader.element}/TtlNtries")
+            sign = reader.text(elem, "TtlNtries/TtlNetNtry/CdtDbtInd") or reader.text(
+                elem, "TtlNtries/CdtDbtInd"
+            )
+            self.summary["net"] = (None, -value if sign == "DBIT" else value)
+
+    def summary_checks(self) -> tuple[StatementCheck, ...]:
+        """``TxsSummry`` against the entries read (every entry, whatever its status)."""
+        credit_count, credit_sum = self.counted["CRDT"]
+        debit_count, debit_sum = self.counted["DBIT"]
+        computed: dict[str, tuple[int, Decimal]] = {
+            "total": (credit_count + debit_count, credit_sum + debit_sum),
+            "CRDT": (credit_count, credit_sum),
+            "DBIT": (debit_count, debit_sum),
+            "net": (0, self.net),
+        }
+        labels = {"total": "entries", "CRDT": "credit entries", "DBIT": "debit entries"}
+        checks: list[StatementCheck] = []
+        where = f"{self.element}/TxsSummry"
+        for key, (count, amount) in self.summary.items():
+            found_count, found_sum = computed[key]
+            if key == "net":
+                checks.append(
+                    StatementCheck(
+                        name="net entry sum", ok=amount == found_sum, stated=str(amount),
+                        computed=str(found_sum), where=where,
+                    )
+                )  # fmt: skip
+                continue
+            if count is not None:
+                checks.append(
+                    StatementCheck(
+                        name=f"{labels[key]} count", ok=count == found_count, stated=str(count),
+                        computed=str(found_count), where=where,
+                    )
+                )  # fmt: skip
+            if amount is not None:
+                checks.append(
+                    StatementCheck(
+                        name=f"{labels[key]} sum", ok=amount == found_sum, stated=str(amount),
+                        computed=str(found_sum), where=where,
+                    )
+                )  # fmt: skip
+        return tuple(checks)
+
     def header(self, reader: _Entry, first_entry: ET.Element | None) -> StatementHeader:
         self.header_sent = True
         currency = self.currency
@@ -400,6 +491,7 @@ class _Statement:
                 file=self.file,
                 element=self.element,
             )
+        self.currency = currency
         statement_id = self.id or ContentIds("camt").make(
             None, self.account, self.opening_date, self.closing_date, self.extra.get("CreDtTm")
         )
@@ -417,14 +509,32 @@ class _Statement:
     def finish(self) -> Iterator[StatementEvent]:
         if not self.header_sent:
             yield self.header(_Entry(self.p, self.file, self.element), None)
-        yield StatementFooter(closing_balance=self.closing, closing_date=self.closing_date)
+        yield StatementFooter(
+            closing_balance=self.closing,
+            closing_date=self.closing_date,
+            checks=self.summary_checks(),
+        )
 
     def entry(self, r: _Entry, ntry: ET.Element) -> Iterator[BankTransaction]:
+        amount = r.amount(ntry, "Amt")
+        direction = r.indicator(ntry, "CdtDbtInd")
+        if amount.currency != self.currency:
+            # Ntry/Amt is in the account's currency; another currency would escape the
+            # balance check (a foreign amount belongs in AmtDtls).
+            raise StatementError(
+                f"expected the entry amount in the account currency {self.currency}, "
+                f"got {amount.currency}",
+                file=self.file,
+                element=f"{r.element}/Amt",
+            )
+        tally = self.counted["CRDT" if direction > 0 else "DBIT"]
+        tally[0] += 1
+        tally[1] += amount.amount
+        reversed_entry = (r.text(ntry, "RvslInd") or "").lower() in ("true", "1")
+        self.net += amount.amount if (direction > 0) != reversed_entry else -amount.amount
         status = r.first_text(ntry, "Sts", "Sts/Cd")
         if status in _SKIPPED_STATUS:
             return
-        amount = r.amount(ntry, "Amt")
-        direction = r.indicator(ntry, "CdtDbtInd")
         reversal = (r.text(ntry, "RvslInd") or "").lower() in ("true", "1")
         booking = r.date(ntry, "BookgDt")
         value = r.date(ntry, "ValDt")

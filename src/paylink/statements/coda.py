@@ -3,7 +3,10 @@
 Records read: ``0`` header, ``1`` old balance (starts a statement), ``21``/``22``/``23``
 movement, ``31``/``32``/``33`` information about the movement, ``4`` free communication
 (ignored), ``8`` new balance (ends a statement), ``9`` trailer. A file may hold several
-statements, and several files may be concatenated.
+statements, and several files may be concatenated. Each file must end with its trailer, whose
+record count (records 1, 2x, 3x, 8) and debit and credit sums (movements of type 0-4, the
+details of a globalisation being in their total) are checked; the checks go with the file's
+last statement (:attr:`~paylink.statements.model.Statement.checks`).
 
 Text is decoded as UTF-8, else cp1252, else latin-1, so a stray accented byte never stops an
 import. Trailing spaces may be missing; a record longer than 128 characters is an error.
@@ -50,7 +53,7 @@ from ._common import (
     ogm_reference,
 )
 from .base import FormatBase, StatementEvent, StatementFooter, StatementHeader
-from .model import BankTransaction
+from .model import BankTransaction, StatementCheck
 
 __all__ = ["CodaFormat"]
 
@@ -121,6 +124,27 @@ class _Reader:
         self.held: _Movement | None = None  # a total waiting to see whether details follow
         self.in_file = False
         self.dates: dict[str, dt.date] = {}  # DDMMYY -> date: a file repeats a few dates
+        # What the trailer (9) states, counted since the header (0): records 1, 2x, 3x and 8,
+        # and the debits and credits (thousandths) of the movements that are no detail.
+        self.records = 0
+        self.debits = 0
+        self.credits = 0
+        self.header_line = 0
+        self.footer: StatementFooter | None = None  # the last new balance, until 1 or 9
+
+    def tally(self, sign: str, digits: str, kind: str) -> None:
+        """Count a movement's amount for the trailer (details, types 5-9, are in a total)."""
+        if kind in "01234":
+            if sign == "1":
+                self.debits += int(digits)
+            else:
+                self.credits += int(digits)
+
+    def release(self) -> Iterator[StatementEvent]:
+        """Emit the held footer of the previous statement, without trailer checks."""
+        footer, self.footer = self.footer, None
+        if footer is not None:
+            yield footer
 
     # -- field helpers ------------------------------------------------------------------------
     def error(self, message: str) -> StatementError:
@@ -171,13 +195,21 @@ class _Reader:
             self.information_record(record)
         elif kind == "1":
             yield from self.flush(final=True)
+            yield from self.release()
             yield self.old_balance(record)
         elif kind == "8":
             yield from self.flush(final=True)
-            yield self.new_balance(record)
+            self.footer = self.new_balance(record)
         elif kind == "0":
             if self.statement is not None:
                 raise self.error("expected a new balance record (8) before a new header (0)")
+            if self.in_file:
+                raise self.error(
+                    f"expected the trailer record (9) of the file that starts on line "
+                    f"{self.header_line} before a new header (0)"
+                )
+            self.records = self.debits = self.credits = 0
+            self.header_line = self.line
             if record[1:5] != "0000":
                 raise self.error(f"expected 0000 at positions 2-5 of a header, got {record[1:5]!r}")
             if record[127] not in "2 ":
@@ -189,7 +221,10 @@ class _Reader:
         elif kind == "9":
             if self.statement is not None:
                 raise self.error("expected a new balance record (8) before the trailer (9)")
+            if not self.in_file:
+                raise self.error("expected a header record (0) before the trailer (9)")
             self.in_file = False
+            yield from self.trailer(record)
         elif kind == "4":
             if not self.in_file:
                 raise self.error("expected a header record (0) before a free communication (4)")
@@ -198,6 +233,38 @@ class _Reader:
                 "expected a record of type 0, 1, 21, 22, 23, 31, 32, 33, 4, 8 or 9, "
                 f"got {record[:2]!r}"
             )
+
+    def trailer(self, record: str) -> Iterator[StatementEvent]:
+        """Check the trailer's counts against the file; attach the checks to its last statement."""
+        count = int(self.digits(record, 17, 22, "the number of records"))
+        debits = int(self.digits(record, 23, 37, "the sum of the debits"))
+        credits = int(self.digits(record, 38, 52, "the sum of the credits"))
+        where = f"trailer on line {self.line}, file from line {self.header_line}"
+
+        def amount(thousandths: int) -> str:
+            return str(Decimal(thousandths).scaleb(-3))
+
+        checks = (
+            StatementCheck(
+                name="trailer records", ok=count == self.records, stated=str(count),
+                computed=str(self.records), where=where,
+            ),
+            StatementCheck(
+                name="trailer debits", ok=debits == self.debits, stated=amount(debits),
+                computed=amount(self.debits), where=where,
+            ),
+            StatementCheck(
+                name="trailer credits", ok=credits == self.credits, stated=amount(credits),
+                computed=amount(self.credits), where=where,
+            ),
+        )  # fmt: skip
+        footer, self.footer = self.footer, None
+        if footer is None:
+            failed = [str(check) for check in checks if not check.ok]
+            if failed:
+                raise self.error("the trailer does not match the file: " + "; ".join(failed))
+            return
+        yield attrs.evolve(footer, checks=footer.checks + checks)
 
     def old_balance(self, record: str) -> StatementHeader:
         if not self.in_file:
@@ -282,6 +349,7 @@ class _Reader:
             value_date = dates.get(vdate)
             booking_date = dates.get(edate)
             if value_date is not None and booking_date is not None:
+                self.tally(sign, digits, code[0])
                 # The common case, in few steps: every field well formed, dates seen before.
                 if statement.cents and digits[14] == "0":
                     # Two-decimal currency, third decimal zero: exact as it stands.
@@ -331,6 +399,7 @@ class _Reader:
         kind = code[0]
         if kind not in _DEPTH:
             raise self.error(f"expected a transaction type 0-9 at position 54, got {kind!r}")
+        self.tally(record[31], record[32:47], kind)
         reference: Reference | None = None
         communication: list[str] = []
         if record[61] == "1":
@@ -459,6 +528,8 @@ class CodaFormat(FormatBase):
                         )
                     text = text.ljust(128)
                 seen_any = True
+                if text[0] in "1238":
+                    reader.records += 1
                 if text[0] != "2":
                     reader.line = line
                     yield from reader.record(text)
@@ -487,6 +558,15 @@ class CodaFormat(FormatBase):
         if reader.statement is not None:
             raise StatementError(
                 "expected a new balance record (8) before the end of the file",
+                file=filename,
+                line=reader.line,
+            )
+        if reader.in_file:
+            # Without its trailer the file may be cut short after a statement: refused, as
+            # its counts and sums cannot be checked.
+            raise StatementError(
+                f"expected the trailer record (9) of the file that starts on line "
+                f"{reader.header_line} before the end of the file",
                 file=filename,
                 line=reader.line,
             )

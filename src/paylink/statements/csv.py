@@ -19,9 +19,9 @@ transaction ids are content hashes unless a ``bank_reference`` column is mapped.
 
 from __future__ import annotations
 
+import codecs
 import csv as _csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -143,22 +143,47 @@ class CsvFormat(FormatBase):
                 "use CsvFormat(CsvMapping(...))",
                 file=filename,
             )
-        text = io.TextIOWrapper(stream, encoding=mapping.encoding, errors="strict", newline="")
         try:
-            yield from _read(mapping, text, filename)
-        except UnicodeDecodeError as exc:
-            raise StatementError(
-                f"expected text in {mapping.encoding}: {exc.reason}", file=filename
-            ) from None
+            yield from _read(mapping, _lines(stream, mapping.encoding, filename), filename)
         except _csv.Error as exc:
             raise StatementError(f"expected CSV: {exc}", file=filename) from None
-        finally:
-            text.detach()
 
 
-def _read(mapping: CsvMapping, text: IO[str], filename: str) -> Iterator[StatementEvent]:
+def _lines(stream: IO[bytes], encoding: str, filename: str) -> Iterator[str]:
+    """The text lines of ``stream`` in ``encoding``; a byte that is not says on which line."""
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    except LookupError:
+        raise StatementError(
+            f"unknown encoding {encoding!r} in the CsvMapping", file=filename
+        ) from None
+    number = 0
+    for raw in stream:
+        number += 1
+        try:
+            yield decoder.decode(raw)
+        except UnicodeDecodeError as exc:
+            raise StatementError(
+                f"expected text in {encoding}, got byte {raw[exc.start : exc.start + 1]!r} "
+                f"at column {exc.start + 1} ({exc.reason})",
+                file=filename,
+                line=number,
+            ) from None
+    try:
+        tail = decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise StatementError(
+            f"expected text in {encoding}, the file ends inside a character ({exc.reason})",
+            file=filename,
+            line=number,
+        ) from None
+    if tail:
+        yield tail
+
+
+def _read(mapping: CsvMapping, text: Iterator[str], filename: str) -> Iterator[StatementEvent]:
     for _ in range(mapping.skip_lines):
-        text.readline()
+        next(text, None)
     reader = _csv.reader(text, delimiter=mapping.delimiter, quotechar=mapping.quotechar)
     offset = mapping.skip_lines
     index: dict[Column, int] = {}
@@ -194,6 +219,12 @@ def _read(mapping: CsvMapping, text: IO[str], filename: str) -> Iterator[Stateme
                 f"expected at least {width} columns, got {len(row)}", file=filename, line=line
             )
         transaction = _transaction(mapping, row, index, filename, line, ids)
+        if header_sent and transaction.amount.currency != currency_seen:
+            raise StatementError(
+                f"expected every entry in {currency_seen}, got {transaction.amount.currency}",
+                file=filename,
+                line=line,
+            )
         if not header_sent:
             header_sent = True
             currency_seen = transaction.amount.currency
@@ -228,8 +259,15 @@ def _amount(mapping: CsvMapping, raw: str, file: str, line: int) -> Decimal:
         value = value.replace(mapping.thousands, "")
     if mapping.decimal == ",":
         value = value.replace(",", ".")
-    negative = value.startswith("-") or (value.startswith("(") and value.endswith(")"))
-    value = value.strip("-+()")
+    # Money out is written -12.50, (12.50), or with the sign after the number, 12.50- (the
+    # Belgian and German banks' export habit); a plus sign either side is money in.
+    negative = False
+    if value.startswith("(") and value.endswith(")"):
+        negative, value = True, value[1:-1]
+    elif value[:1] in ("-", "+"):
+        negative, value = value[0] == "-", value[1:]
+    elif value[-1:] in ("-", "+"):
+        negative, value = value[-1] == "-", value[:-1]
     if not re.fullmatch(r"\d+(?:\.\d+)?|\.\d+", value):
         raise StatementError(
             f"expected an amount like 1234{mapping.decimal}56, got {raw!r}", file=file, line=line

@@ -22,6 +22,7 @@ __all__ = [
     "TRANSACTION_COLUMNS",
     "BankTransaction",
     "Statement",
+    "StatementCheck",
     "transactions_from_dataframe",
     "transactions_to_dataframe",
 ]
@@ -225,11 +226,40 @@ def transactions_from_dataframe(data: Any) -> list[BankTransaction]:
 
 
 @attrs.frozen(kw_only=True)
+class StatementCheck:
+    """One control of a statement: what the file states against what its entries add up to.
+
+    ``name`` says which control (``"balance"``: opening + movements = closing; ``"entry
+    count"`` and ``"entry sum"``: a CAMT ``TxsSummry``; ``"trailer records"``, ``"trailer
+    debits"`` and ``"trailer credits"``: a CODA trailer record). ``stated`` is what the file
+    says, ``computed`` what paylink found, both as text; ``ok`` whether they agree.
+    """
+
+    name: str
+    ok: bool
+    stated: str
+    computed: str
+    where: str | None = None
+
+    def __str__(self) -> str:
+        where = f" ({self.where})" if self.where else ""
+        if self.ok:
+            return f"{self.name}{where}: {self.stated}, agrees"
+        return (
+            f"{self.name}{where}: the file states {self.stated}, the entries give {self.computed}"
+        )
+
+
+@attrs.frozen(kw_only=True)
 class Statement:
     """A bank statement: an account, its balances and the transactions between them.
 
     Balances are ``None`` when the format or the file does not state them (a CSV export, a
     camt.054 notification). ``extra`` keeps format-specific header fields for audit.
+
+    ``checks`` are the controls the file makes possible (see :class:`StatementCheck`): the
+    balance check when both balances are stated, and the format's own totals (CAMT
+    ``TxsSummry``, the CODA trailer). :attr:`balanced` sums them up.
     """
 
     id: str
@@ -243,6 +273,19 @@ class Statement:
     format: str = ""
     source: str | None = None
     extra: Mapping[str, str] = attrs.field(factory=dict, repr=False, eq=False)
+    checks: tuple[StatementCheck, ...] = attrs.field(default=(), repr=False, eq=False)
+
+    @property
+    def balanced(self) -> bool | None:
+        """``True`` when every check holds, ``False`` when one fails, ``None`` without checks."""
+        if not self.checks:
+            return None
+        return all(check.ok for check in self.checks)
+
+    @property
+    def failed_checks(self) -> tuple[StatementCheck, ...]:
+        """The checks that do not hold."""
+        return tuple(check for check in self.checks if not check.ok)
 
     def __repr__(self) -> str:
         # A statement can hold a million transactions: its repr says what it is, not all of it.
@@ -258,6 +301,8 @@ class Statement:
             parts.append(f"opening {self.opening_balance}")
         if self.closing_balance is not None:
             parts.append(f"closing {self.closing_balance}")
+        if self.failed_checks:
+            parts.append(f"{len(self.failed_checks)} check(s) FAILED")
         return f"<Statement {', '.join(parts)}>"
 
     def _totals(self) -> tuple[Money, Money]:

@@ -23,15 +23,22 @@ content hash.
 - free text, in which SEPA tags are also recognised.
 
 A structured reference (OGM or RF) is looked for in the remittance text.
+
+Tolerated deviations (see ``docs/statements.md``): a funds-code letter after the mark, a day
+past the month's end (30 February) read as the month's last day, zero-padded amounts, any
+type letter, a long customer reference (the old Dutch layout's counter account and name),
+``:NS:`` fields. An MT940 message must end with its closing balance; an MT942's ``:90D:`` and
+``:90C:`` are checked against its lines.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
 
 import attrs
 
@@ -47,17 +54,25 @@ from ._common import (
     negate,
 )
 from .base import ContentIds, FormatBase, StatementEvent, StatementFooter, StatementHeader
-from .model import BankTransaction
+from .model import BankTransaction, StatementCheck
 
 __all__ = ["Mt940Format"]
 
-_TAG = re.compile(r":(\d\d[A-Z]?):")
+_TAG = re.compile(r":(\d\d[A-Z]?|NS):")
 _BALANCE = re.compile(r"([CD])(\d{6})([A-Z]{3})(\d[\d,]*)")
+# SWIFT says: value date, entry date, mark, funds code, amount, type (N/F/S + 3), customer
+# reference (16), //bank reference (16). Banks stray from it in ways whose meaning is clear:
+# a type letter outside N/F/S (MT942 "MCI0"), spaces in the type ("S   "), amounts padded
+# with zeros, and a customer reference longer than 16 (the old Dutch layout puts the
+# counter account and name there). Those are read; anything else is refused.
 _LINE61 = re.compile(
     r"(?P<value>\d{6})(?P<entry>\d{4})?(?P<mark>R?[CD]|E[CD])(?P<funds>[A-Z])?"
-    r"(?P<amount>\d[\d,]{0,16})(?P<type>[NFS][A-Z0-9]{3})(?P<custref>.{0,16}?)"
-    r"(?://(?P<bankref>.{0,16}))?\s*"
+    r"(?P<amount>\d[\d,]{0,16})(?P<type>[A-Z][A-Z0-9 ]{3})(?P<custref>.*?)"
+    r"(?://(?P<bankref>.*))?"
 )
+# The old Dutch (Rabobank) layout: counter account, then the name, in the customer reference.
+_DUTCH_REFERENCE = re.compile(r"(?P<account>P?\d{7,10}|NONREF)\s{2,}(?P<name>\S.*)")
+_TRANSMISSION = "\x01\x02\x03\x1a"
 _AMOUNT = re.compile(r"\d+(?:,\d*)?")
 _SEPA_TAG = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|PURP|COAM|OAMT)\+")
 _SLASH_TAG = re.compile(
@@ -71,8 +86,17 @@ _REMITTANCE_KEYS = frozenset([*map(str, range(20, 30)), "60", "61", "62", "63"])
 _SIGNS = {"C": 1, "D": -1, "RC": -1, "RD": 1, "EC": 1, "ED": -1}
 
 
+def _day(year: int, month: int, day: int) -> dt.date:
+    """A date; a day past the month's end (30 February: interest booked by the 30/360 day
+    count that German and Polish banks use) is read as the month's last day."""
+    if 1 <= month <= 12 and 29 <= day <= 31:
+        last = calendar.monthrange(year, month)[1]
+        day = min(day, last)
+    return dt.date(year, month, day)
+
+
 def _yymmdd(text: str) -> dt.date:
-    return dt.date(2000 + int(text[0:2]), int(text[2:4]), int(text[4:6]))
+    return _day(2000 + int(text[0:2]), int(text[2:4]), int(text[4:6]))
 
 
 def _join(parts: list[str]) -> str:
@@ -205,6 +229,9 @@ class _Message:
         self.header_sent = False
         self.extra: dict[str, str] = {"reference": reference}
         self.ids = ContentIds("mt940")
+        self.interim = False  # an MT942 (no balances), known by its :34F: or :13D:
+        self.stated: dict[str, tuple[int, Decimal]] = {}  # :90D: / :90C: number and sum
+        self.counted: dict[str, list[Any]] = {"90D": [0, Decimal(0)], "90C": [0, Decimal(0)]}
 
     def error(self, message: str, line: int) -> StatementError:
         return StatementError(message, file=self.file, line=line)
@@ -247,13 +274,21 @@ class _Message:
             yield from self.flush()
             self.closing, self.closing_date = self.balance(tag, value, line)
         elif tag == "34F":
+            self.interim = True
             match = re.match(r"([A-Z]{3})", value.strip())
             if match and self.currency is None:
                 self.currency = match.group(1)
         elif tag in ("90D", "90C"):
-            match = re.match(r"\d+([A-Z]{3})", value.strip())
-            if match and self.currency is None:
-                self.currency = match.group(1)
+            match = re.fullmatch(r"(\d+)([A-Z]{3})(\d[\d,]*)", value.strip().split("\n")[0])
+            if not match:
+                raise self.error(
+                    f"expected :{tag}: as number of entries, currency and sum (3EUR120,50), "
+                    f"got {value.strip()!r}",
+                    line,
+                )
+            if self.currency is None:
+                self.currency = match.group(2)
+            self.stated[tag] = (int(match.group(1)), self.amount(match.group(3), line))
         elif tag == "61":
             yield from self.flush()
             if not self.header_sent:
@@ -265,6 +300,7 @@ class _Message:
             else:
                 self.extra["information"] = clean(value) or ""
         elif tag == "13D":
+            self.interim = True
             self.extra["date_time"] = value.strip()
         elif tag == "21":
             self.extra["related_reference"] = value.strip()
@@ -272,6 +308,12 @@ class _Message:
     def line61(self, value: str, line: int) -> _Line61:
         first, _, details = value.partition("\n")
         match = _LINE61.fullmatch(first.rstrip())
+        if not match and details:
+            # Some exports wrap the field before its amount or type ("...CR" / "30,00N062").
+            second, _, rest = details.partition("\n")
+            match = _LINE61.fullmatch(first.strip() + second.rstrip())
+            if match:
+                details = rest
         if not match:
             raise self.error(
                 "expected :61: as value date YYMMDD, optional entry date MMDD, C|D|RC|RD, "
@@ -296,12 +338,15 @@ class _Message:
             elif month == 1 and value_date.month == 12:
                 year += 1
             try:
-                booking_date = dt.date(year, month, day)
+                booking_date = _day(year, month, day)
             except ValueError:
                 raise self.error(
                     f"expected an entry date MMDD, got {match['entry']!r}", line
                 ) from None
         number = self.amount(match["amount"], line)
+        tally = self.counted["90C" if _SIGNS[match["mark"]] > 0 else "90D"]
+        tally[0] += 1
+        tally[1] += number
         money = make_money(
             number if _SIGNS[match["mark"]] > 0 else -number, currency, file=self.file, line=line
         )
@@ -312,7 +357,7 @@ class _Message:
             value_date=value_date,
             booking_date=booking_date,
             amount=money,
-            type=match["type"],
+            type=match["type"].rstrip(),
             customer_reference=None if custref.upper() in _NOT_PROVIDED else custref,
             bank_reference=None if bankref.upper() in _NOT_PROVIDED else bankref,
             details=clean(details),
@@ -342,6 +387,13 @@ class _Message:
         if pending is None:
             return
         info = pending.info or _Info()
+        dutch = _DUTCH_REFERENCE.fullmatch(pending.customer_reference or "")
+        if dutch:
+            pending.customer_reference = None
+            if info.name is None:
+                info.name = clean(dutch["name"])
+            if info.iban is None and dutch["account"] != "NONREF":
+                info.iban = dutch["account"]
         text = info.text
         reference = first_reference(info.reference, text, pending.customer_reference)
         code = info.code or pending.type
@@ -368,9 +420,36 @@ class _Message:
 
     def finish(self, line: int) -> Iterator[StatementEvent]:
         yield from self.flush()
+        if self.closing is None and not self.interim:
+            # An MT940 always ends with its closing balance: without it the file was cut
+            # short, and what was read is only part of the statement.
+            raise self.error(
+                f"expected the closing balance (:62F: or :62M:) of the message that starts on "
+                f"line {self.start_line} before line {line}; the statement is incomplete",
+                line,
+            )
         if not self.header_sent:
             yield self.header(line)
-        yield StatementFooter(closing_balance=self.closing, closing_date=self.closing_date)
+        checks: list[StatementCheck] = []
+        for tag, (count, total) in self.stated.items():
+            found_count, found_total = self.counted[tag]
+            kind = "debit" if tag == "90D" else "credit"
+            where = f":{tag}: of the message from line {self.start_line}"
+            checks.append(
+                StatementCheck(
+                    name=f"{kind} entries count", ok=count == found_count, stated=str(count),
+                    computed=str(found_count), where=where,
+                )
+            )  # fmt: skip
+            checks.append(
+                StatementCheck(
+                    name=f"{kind} entries sum", ok=total == found_total, stated=str(total),
+                    computed=str(found_total), where=where,
+                )
+            )  # fmt: skip
+        yield StatementFooter(
+            closing_balance=self.closing, closing_date=self.closing_date, checks=tuple(checks)
+        )
 
 
 class Mt940Format(FormatBase):
@@ -400,7 +479,8 @@ class Mt940Format(FormatBase):
             lineno += 1
             if "{4:" in line:
                 line = line.split("{4:", 1)[1]
-            stripped = line.strip()
+            # SOH/ETX transmission marks and a DOS end-of-file byte around a line say nothing.
+            stripped = line.strip().strip(_TRANSMISSION).strip()
             if not stripped:
                 continue
             if stripped in ("-", "-}") or stripped.startswith(("-}", "{5:", "{1:")):
