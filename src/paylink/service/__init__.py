@@ -1,11 +1,25 @@
 """The service: :class:`Paylink`, the use cases behind resource namespaces.
 
-Each use case is one transaction; events fire through the plugin hooks after it commits.
+Each use case is one unit of work (one transaction); events fire through the plugin hooks
+after it commits. The service has two floors:
+
+- the **lower floor**, private modules whose names start with ``_`` (:mod:`._base`,
+  :mod:`._links`, :mod:`._payments`, :mod:`._messages`, :mod:`._documents`,
+  :mod:`._provider_accounts`, :mod:`._provider_events`): operations that take a unit of work
+  (make or find an invoice's link, settle a payment, queue a message, apply a provider event),
+  shared by the use cases;
+- the **upper floor**, one public namespace per module (``pl.invoices`` in
+  :mod:`.documents`, ``pl.links`` in :mod:`.links`, ``pl.outbox`` in :mod:`.outbox` …), each
+  importing the lower floor, the store and the domain, never another namespace.
+
+Locks are taken in one order, the invoice before its links (see :mod:`._base`); units that
+lock contended rows run again after a deadlock or serialization failure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from typing import Any
 
 import pluggy
@@ -15,17 +29,22 @@ from ..parties import Organization
 from ..plugins import Plugins
 from ..store import Store
 from ._base import Context
+from ._provider_accounts import ProviderClients
+from .channels import Channels
 from .documents import Invoices, Purchases, Quotes
 from .feeds import Feeds
 from .links import Links, Portal
-from .messages import Channels, Documents, Messages, Outbox, Templates
+from .messages import Messages
+from .outbox import Outbox
 from .parties import Catalog, Customers, Organizations
 from .payments import Payments
 from .providers import Providers
 from .reconciliation import Reconciliation, ReconciliationRun
 from .reminders import Reminders
+from .renditions import Renditions
 from .reports import Reports
 from .statements import Statements
+from .templates import Templates
 
 __all__ = ["Paylink"]
 
@@ -43,7 +62,8 @@ class Paylink:
 
     Namespaces: :attr:`organizations`, :attr:`customers`, :attr:`catalog`, :attr:`quotes`,
     :attr:`invoices`, :attr:`purchases`, :attr:`payments`, :attr:`links`, :attr:`portal`,
-    :attr:`documents`, :attr:`templates`, :attr:`channels`, :attr:`messages` (and ``send``),
+    :attr:`renditions` (``documents`` is its deprecated alias), :attr:`templates`,
+    :attr:`channels`, :attr:`messages` (and ``send``),
     :attr:`outbox`, :attr:`providers`, :attr:`reminders`, :attr:`reports`, :attr:`statements`,
     :attr:`feeds`, :attr:`reconciliation`.
     """
@@ -56,11 +76,15 @@ class Paylink:
         plugins: Plugins | None = None,
         base_url: str = DEFAULT_BASE_URL,
     ) -> None:
+        clock = clock or SystemClock()
+        plugins = plugins or Plugins()
+        base_url = base_url.rstrip("/")
         self._ctx = Context(
             store=store,
-            clock=clock or SystemClock(),
-            plugins=plugins or Plugins(),
-            base_url=base_url.rstrip("/"),
+            clock=clock,
+            plugins=plugins,
+            base_url=base_url,
+            providers=ProviderClients(plugins, clock, base_url),
         )
         self.organizations = Organizations(self)
         self.customers = Customers(self)
@@ -71,7 +95,7 @@ class Paylink:
         self.payments = Payments(self)
         self.links = Links(self)
         self.portal = Portal(self)
-        self.documents = Documents(self)
+        self.renditions = Renditions(self)
         self.templates = Templates(self)
         self.channels = Channels(self)
         self.messages = Messages(self)
@@ -106,6 +130,19 @@ class Paylink:
             plugins=Plugins(plugins) if plugins is not None else None,
             base_url=base_url,
         )
+
+    @property
+    def documents(self) -> Renditions:
+        """Deprecated alias of :attr:`renditions` (rendered HTML and PDF files).
+
+        The name clashed with :mod:`paylink.documents`, the invoices and quotes themselves.
+        """
+        warnings.warn(
+            "pl.documents is deprecated; use pl.renditions (documents rendered as HTML/PDF)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.renditions
 
     @property
     def store(self) -> Store:

@@ -51,11 +51,12 @@ from ..store import bank as bank_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
+from ..store import savepoint
 from ..store.schema import customer_aliases, reconciliation_matches, reconciliation_rejections
 from ._base import Resource, Unit
-from .documents import credit_invoice
-from .links import mark_link
-from .payments import apply_payment
+from ._invoicing import credit_invoice
+from ._links import mark_link
+from ._payments import apply_payment, lock_invoices
 
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
 
@@ -281,35 +282,59 @@ class Reconciliation(Resource):
             }
             by_id = {tx.id: tx for tx in transactions}
             by_item = {item.number: item for item in items}
-            applied: list[AppliedMatch] = []
-            review: list[Proposal] = []
-            unmatched = list(result.unmatched)
-            for proposal in result.proposals:
-                account = accounts[proposal.transaction_id]
-                proposal = self._with_ids(proposal, by_item)
-                if (account, proposal.transaction_id, _invoices_key(proposal)) in rejected:
-                    unmatched.append(proposal.transaction_id)
-                    continue
-                tx = by_id[proposal.transaction_id]
-                if apply and proposal.auto:
-                    savepoint = unit.conn.begin_nested()
-                    try:
-                        applied.append(self._apply(unit, organization, tx, proposal))
-                    except PaylinkError as exc:
-                        savepoint.rollback()
-                        note = f"{proposal.explanation} (not applied: {exc})"
-                        proposal = attrs.evolve(proposal, auto=False, explanation=note)
-                    else:
-                        savepoint.commit()
-                        continue
-                self._keep_for_review(unit, organization.id, tx, proposal)
-                review.append(proposal)
+        applied: list[AppliedMatch] = []
+        review: list[Proposal] = []
+        to_review: list[tuple[BankTransaction, Proposal]] = []
+        unmatched = list(result.unmatched)
+        for proposal in result.proposals:
+            account = accounts[proposal.transaction_id]
+            proposal = self._with_ids(proposal, by_item)
+            if (account, proposal.transaction_id, _invoices_key(proposal)) in rejected:
+                unmatched.append(proposal.transaction_id)
+                continue
+            tx = by_id[proposal.transaction_id]
+            if apply and proposal.auto:
+                # One unit per match: a match that fails (or loses a deadlock and is run
+                # again) never undoes or repeats the others.
+                done, kept = self._ctx.run(
+                    lambda unit, tx=tx, proposal=proposal: self._try_apply(
+                        unit, organization, tx, proposal
+                    )
+                )
+                if done is not None:
+                    applied.append(done)
+                else:
+                    review.append(kept)
+                continue
+            to_review.append((tx, proposal))
+            review.append(proposal)
+        if to_review:
+
+            def keep(unit: Unit) -> None:
+                for tx, proposal in to_review:
+                    self._keep_for_review(unit, organization.id, tx, proposal)
+
+            self._ctx.run(keep)
         return ReconciliationRun(
             result=result,
             applied=tuple(applied),
             review=tuple(review),
             unmatched=tuple(unmatched),
         )
+
+    def _try_apply(
+        self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal
+    ) -> tuple[AppliedMatch | None, Proposal]:
+        """Apply one proposal inside a savepoint; one that no longer fits (the invoice changed
+        meanwhile) is kept for review instead, with the reason."""
+        try:
+            with savepoint(unit.conn):
+                return self._apply(unit, org, tx, proposal), proposal
+        except PaylinkError as exc:
+            note = f"{proposal.explanation} (not applied: {exc})"
+            kept = attrs.evolve(proposal, auto=False, explanation=note)
+            self._keep_for_review(unit, org.id, tx, kept)
+            return None, kept
 
     @staticmethod
     def _with_ids(proposal: Proposal, by_item: dict[str, OpenItem]) -> Proposal:
@@ -338,11 +363,7 @@ class Reconciliation(Resource):
         elif len(ids) == 1 and ids[0].startswith(_LINK):
             link = link_queries.get_link(unit.conn, ids[0][len(_LINK) :], self._ctx.base_url)
             invoices = [
-                d
-                for d in (
-                    doc_queries.get_document(unit.conn, org.id, i, "invoice") for i in link.settles
-                )
-                if isinstance(d, Invoice) and d.open_amount.amount > 0
+                d for d in lock_invoices(unit, org.id, link.settles) if d.open_amount.amount > 0
             ]
             payment = apply_payment(
                 unit,
@@ -356,6 +377,7 @@ class Reconciliation(Resource):
                 note=proposal.rule,
                 base_url=self._ctx.base_url,
                 customer_id=link.customer_id,
+                locked=True,
             )
             mark_link(
                 unit,
@@ -364,13 +386,7 @@ class Reconciliation(Resource):
                 source="bank_transfer",
             )
         else:
-            invoices = []
-            for invoice_id in ids:
-                doc = doc_queries.get_document(
-                    unit.conn, org.id, invoice_id, "invoice", for_update=True
-                )
-                assert isinstance(doc, Invoice)
-                invoices.append(doc)
+            invoices = lock_invoices(unit, org.id, ids)
             payment = apply_payment(
                 unit,
                 org.id,
@@ -484,7 +500,8 @@ class Reconciliation(Resource):
     def accept(self, org: Organization | str, transaction_id: str) -> AppliedMatch:
         """Apply a proposal waiting for review, and learn from it: the counterparty's IBAN and
         name now identify that customer in later runs."""
-        with self._ctx.unit() as unit:
+
+        def work(unit: Unit) -> AppliedMatch:
             organization = self._org(unit.conn, org)
             row = self._pending(unit.conn, organization.id, transaction_id)
             proposal = _proposal_from_json(row.proposal)
@@ -497,7 +514,9 @@ class Reconciliation(Resource):
             )
             applied = self._apply(unit, organization, tx, proposal)
             self._learn(unit, organization.id, tx, proposal)
-        return applied
+            return applied
+
+        return self._ctx.run(work)
 
     def _learn(self, unit: Unit, org_id: str, tx: BankTransaction, proposal: Proposal) -> None:
         if tx.amount.amount <= 0:

@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import render
@@ -36,13 +35,17 @@ from ..notify import QuietHours
 from ..parties import Customer, Organization
 from ..payments import principal_parts
 from ..reminders import ChargedFee, DunningPolicy, FeeBreakdown, Step
+from ..render._i18n import MESSAGES
 from ..store import documents as doc_queries
 from ..store import links as link_queries
+from ..store import messages as message_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
 from ..store import reminders as q
-from ..store.schema import documents
+from ..store.reminders import charged_fee_lines
 from ._base import Resource, Unit, new_id
+from ._links import invoice_link
+from ._messages import MESSAGING_ROW, queue_message
 
 __all__ = [
     "PlannedReminder",
@@ -54,22 +57,6 @@ __all__ = [
 ]
 
 _SKIPPED = "a later step was already due when the run happened: never sent"
-_MESSAGING = "messaging"  # the outbox's channel_settings row that holds quiet hours
-
-
-def charged_fee_lines(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, list[ChargedFee]]:
-    """The charged fee lines of the invoices (see :meth:`Reminders.fee_lines`), by invoice."""
-    result: dict[str, list[ChargedFee]] = {}
-    for row in q.fee_lines(conn, invoice_ids):
-        data = row.data or {}
-        fees = data.get("fees") or {
-            "total": str(Money.from_minor(row.fee_minor, row.currency).amount)
-        }
-        charged_on = row.processed_at.date() if row.processed_at else row.due_on
-        result.setdefault(row.invoice_id, []).append(
-            ChargedFee.from_breakdown(row.step, row.step_name, charged_on, fees, row.currency)
-        )
-    return result
 
 
 def aware(now: dt.datetime | None, field: str = "now") -> dt.datetime | None:
@@ -254,15 +241,6 @@ _DIGEST_BODY = {
 }  # fmt: skip
 
 
-def _queue_message(unit: Unit, **kwargs: Any) -> Any:
-    """Queue one rendered message in the outbox (``paylink.service.messages.queue_message``).
-
-    The one place this module depends on the outbox's API."""
-    from .messages import queue_message
-
-    return queue_message(unit, **kwargs)
-
-
 class Reminders(Resource):
     """Dunning policies, the reminder run, pauses, history and the owner's digest."""
 
@@ -424,9 +402,7 @@ class Reminders(Resource):
             return f"{today} is not a business day"
         window = policy.quiet_hours
         if window is None:
-            from ..store import messages as message_queries
-
-            stored = message_queries.get_settings(conn, org.id, _MESSAGING) or {}
+            stored = message_queries.get_settings(conn, org.id, MESSAGING_ROW) or {}
             found = stored.get("quiet_hours")
             window = (found[0], found[1]) if found else None
         if window is not None and QuietHours(window[0], window[1], org.timezone).contains(now):
@@ -527,9 +503,7 @@ class Reminders(Resource):
                 # already charged: not one per reminder.
                 docs = {
                     doc.id: doc
-                    for doc in doc_queries.load_documents(
-                        unit.conn, sa.select(documents).where(documents.c.id.in_(ids))
-                    )
+                    for doc in doc_queries.find_documents(unit.conn, ids)
                     if isinstance(doc, Invoice)
                 }
                 charges = q.previous_charges(unit.conn, ids)
@@ -686,19 +660,7 @@ class Reminders(Resource):
         )
 
     def _link(self, unit: Unit, invoice: Invoice) -> Any:
-        link = link_queries.active_for_invoice(unit.conn, invoice.id, self._ctx.base_url)
-        if link is None:
-            link = self._pl.links._insert(
-                unit,
-                organization_id=invoice.organization_id,
-                amount=invoice.open_amount,
-                invoice_id=invoice.id,
-                customer_id=invoice.customer_id,
-                reference=str(invoice.reference) if invoice.reference else None,
-                description=f"Invoice {invoice.number}",
-                expires_at=None,
-            )
-        return link
+        return invoice_link(unit, invoice, self._ctx.base_url)
 
     @staticmethod
     def _addresses(customer: Customer, channels: Sequence[str]) -> list[tuple[str, str]]:
@@ -748,7 +710,7 @@ class Reminders(Resource):
                 today=today,
                 extra=self._fee_extra(customer.language, invoice, breakdown, charge, sms),
             )
-            message = _queue_message(
+            message = queue_message(
                 unit,
                 organization=org,
                 kind=step.template,
@@ -854,7 +816,7 @@ class Reminders(Resource):
                     "fees_info_only": not charge,
                 },
             )
-            message = _queue_message(
+            message = queue_message(
                 unit,
                 organization=org,
                 kind="reminder",
@@ -1091,19 +1053,15 @@ class Reminders(Resource):
                 "digest_listing": listing,
             },
         )
-        from ..store import messages as message_queries
-
         saved = message_queries.get_template(
             unit.conn, org.id, kind="owner_digest", channel_kind="email", language=lang
         )
         body = None
         if not saved:
             # The catalogue's digest has the counts; the lists follow them.
-            from ..render._i18n import MESSAGES
-
             body = MESSAGES[lang]["owner_digest"]["body"] + "\n\n{{ digest_listing }}"
         assert org.email is not None
-        message = _queue_message(
+        message = queue_message(
             unit,
             organization=org,
             kind="owner_digest",

@@ -280,6 +280,19 @@ def load_documents(conn: Connection, query: sa.Select[Any]) -> list[Document]:
     return [_from_row(r, lines[r.id]) for r in rows]
 
 
+def find_document(conn: Connection, doc_id: str) -> Document | None:
+    """The invoice, quote or credit note with this id (whatever its kind), or None."""
+    found = load_documents(conn, sa.select(documents).where(documents.c.id == doc_id))
+    return found[0] if found else None
+
+
+def find_documents(conn: Connection, doc_ids: Sequence[str]) -> list[Document]:
+    """The documents with these ids (whatever their kind), in no particular order."""
+    if not doc_ids:
+        return []
+    return load_documents(conn, sa.select(documents).where(documents.c.id.in_(list(doc_ids))))
+
+
 def get_document(
     conn: Connection, org_id: str | None, doc_id: str, kind: str, *, for_update: bool = False
 ) -> Document:

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from ..money import Money
+from ..reminders import ChargedFee
 from .schema import (
     UTCDateTime,
     documents,
@@ -31,6 +33,7 @@ from .schema import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "charged_fee_lines",
     "claim_pending",
     "delete_policy",
     "digest_settings",
@@ -524,3 +527,19 @@ def mark_digest_sent(
     if not result.rowcount:
         return False
     return previous
+
+
+def charged_fee_lines(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, list[ChargedFee]]:
+    """The charged fee lines of the invoices (sent reminder steps that charged a fee), by
+    invoice, each as a :class:`~paylink.reminders.ChargedFee`."""
+    result: dict[str, list[ChargedFee]] = {}
+    for row in fee_lines(conn, invoice_ids):
+        data = row.data or {}
+        fees = data.get("fees") or {
+            "total": str(Money.from_minor(row.fee_minor, row.currency).amount)
+        }
+        charged_on = row.processed_at.date() if row.processed_at else row.due_on
+        result.setdefault(row.invoice_id, []).append(
+            ChargedFee.from_breakdown(row.step, row.step_name, charged_on, fees, row.currency)
+        )
+    return result
