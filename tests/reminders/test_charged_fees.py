@@ -78,7 +78,7 @@ def test_a_charged_fee_is_added_to_the_invoice_and_its_link(
         1, "first", dt.date(2026, 3, 9), eur("15.00"),
     )  # fmt: skip
     # The printable invoice lists the fee line and the total due.
-    html = pl.documents.html(inv, language="en")
+    html = pl.renditions.html(inv, language="en")
     assert "Reminder “first” of 9 March 2026" in html
     assert "€1,225.00" in html and "€1,210.00" in html
 

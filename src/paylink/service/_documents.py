@@ -21,6 +21,8 @@ from ..store.organizations import get_customer, get_organization
 from ..store.reminders import charged_fee_lines
 from ._base import local_date
 
+__all__ = ["document_html", "load_document"]
+
 
 def load_document(conn: Connection, document: Invoice | Quote | CreditNote | str) -> Any:
     """The stored invoice, quote or credit note (whatever its kind); NotFound if none."""

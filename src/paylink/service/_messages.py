@@ -31,6 +31,19 @@ from ..store import messages as q
 from ..store.organizations import get_customer
 from ._base import Unit, new_id
 
+__all__ = [
+    "DEFAULT_OUTBOX_DIRECTORY",
+    "KINDS_KEY",
+    "MESSAGING_ROW",
+    "channel_class",
+    "channel_for",
+    "first_attempt",
+    "open_channel",
+    "queue_message",
+    "queue_paid_messages",
+    "quiet_hours_of",
+]
+
 DEFAULT_OUTBOX_DIRECTORY = "paylink-outbox"
 """Where the embedded ``outbox`` channel writes messages when nothing else is configured."""
 

@@ -24,6 +24,8 @@ from ._messages import (
     quiet_hours_of,
 )
 
+__all__ = ["Channels"]
+
 
 class Channels(Resource):
     """Per-organization channel settings, and quiet hours.
@@ -73,7 +75,7 @@ class Channels(Resource):
         with self._ctx.store.transaction() as conn:
             return open_channel(conn, self._ctx.plugins, self._org_id(org), name)
 
-    def setquiet_hours_of(
+    def set_quiet_hours(
         self,
         org: Organization | str,
         quiet_hours: tuple[str, str] | None,

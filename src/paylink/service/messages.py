@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import importlib
 from collections.abc import Sequence
 from typing import Any, Literal, cast
 
@@ -33,6 +34,30 @@ from ._messages import (
     channel_for,
     queue_message,
 )
+
+__all__ = ["Messages"]
+
+# Where the names this module held before the service was split into one namespace per module
+# live now: ``from paylink.service.messages import Outbox`` keeps working (the CLI and the demo
+# use it). Resolved on first access, so this module imports no other namespace.
+_MOVED = {
+    "Channels": "paylink.service.channels",
+    "DEFAULT_OUTBOX_DIRECTORY": "paylink.service._messages",
+    "DispatchReport": "paylink.service.outbox",
+    "Documents": "paylink.service.renditions",
+    "Outbox": "paylink.service.outbox",
+    "Templates": "paylink.service.templates",
+    "queue_message": "paylink.service._messages",
+    "queue_paid_messages": "paylink.service._messages",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The names that moved to their own modules (see ``_MOVED``)."""
+    if name in _MOVED:
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 Sendable = Invoice | Quote | PaymentLink
 

@@ -39,6 +39,8 @@ from ._messages import (
     quiet_hours_of,
 )
 
+__all__ = ["DispatchReport", "Outbox"]
+
 log = logging.getLogger("paylink.outbox")
 
 _LEASE = dt.timedelta(minutes=5)

@@ -9,6 +9,8 @@ from ..payments import Payment
 from ._base import Resource
 from ._documents import document_html
 
+__all__ = ["Documents", "Renditions"]
+
 
 class Renditions(Resource):
     """Documents rendered as files: ``pl.renditions.html(invoice)``, ``pl.renditions.pdf(invoice)``.
@@ -60,3 +62,7 @@ class Renditions(Resource):
         return render.html_to_pdf(
             self.html(document, kind=kind, language=language, payment=payment, step=step, fees=fees)
         )
+
+
+Documents = Renditions
+"""The class's former name (``pl.documents`` is now ``pl.renditions``)."""

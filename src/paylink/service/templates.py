@@ -17,6 +17,8 @@ from ..parties import LANGUAGES, Organization
 from ..store import messages as q
 from ._base import Resource
 
+__all__ = ["Templates"]
+
 
 def _check_key(kind: str, channel: str, language: str) -> None:
     if kind not in MESSAGE_KINDS:
