@@ -28,7 +28,7 @@ from ..clock import Clock, SystemClock
 from ..parties import Organization
 from ..plugins import Plugins
 from ..store import Store
-from ._base import Context
+from ._base import Context, UnitRetry
 from ._provider_accounts import ProviderClients
 from .channels import Channels
 from .documents import Invoices, Purchases, Quotes
@@ -46,7 +46,7 @@ from .reports import Reports
 from .statements import Statements
 from .templates import Templates
 
-__all__ = ["Paylink"]
+__all__ = ["Paylink", "UnitRetry"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -75,6 +75,7 @@ class Paylink:
         clock: Clock | None = None,
         plugins: Plugins | None = None,
         base_url: str = DEFAULT_BASE_URL,
+        retry: UnitRetry | None = None,
     ) -> None:
         clock = clock or SystemClock()
         plugins = plugins or Plugins()
@@ -85,6 +86,7 @@ class Paylink:
             plugins=plugins,
             base_url=base_url,
             providers=ProviderClients(plugins, clock, base_url),
+            retry=retry or UnitRetry(),
         )
         self.organizations = Organizations(self)
         self.customers = Customers(self)
@@ -158,6 +160,12 @@ class Paylink:
     def plugins(self) -> Plugins:
         """The loaded plugins (providers, channels, feeds, formats, rules) and event hooks."""
         return self._ctx.plugins
+
+    @property
+    def retry(self) -> UnitRetry:
+        """How a unit of work that lost a deadlock or serialization race runs again (its
+        ``sleep`` can be replaced, so tests never wait)."""
+        return self._ctx.retry
 
     @property
     def base_url(self) -> str:

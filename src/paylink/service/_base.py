@@ -47,7 +47,7 @@ __all__ = [
     "RETRYABLE_SQLSTATES",
     "Context",
     "Resource",
-    "RetryPolicy",
+    "UnitRetry",
     "Unit",
     "is_retryable",
     "local_date",
@@ -86,7 +86,7 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 @attrs.define
-class RetryPolicy:
+class UnitRetry:
     """How often a unit of work runs again after a deadlock or serialization failure.
 
     ``attempts`` runs in all; between them a pause of ``base_delay * 2**n`` seconds (at most
@@ -151,7 +151,7 @@ class Context:
     plugins: Plugins
     base_url: str
     providers: ProviderClients
-    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
+    retry: UnitRetry = attrs.field(factory=UnitRetry)
 
     @contextlib.contextmanager
     def unit(self) -> Iterator[Unit]:
