@@ -109,13 +109,17 @@ def test_webhook_manual_payment_and_reconciliation_race_without_deadlock_or_loss
     outcomes: list[str] = []
     manual: list[str] = []
     runs: list[Any] = []
-    # Every path walks the invoices in the same order, so they meet on each one.
+    # The webhook deliveries and the clerks walk the invoices in the same order and wait for
+    # each other at every invoice, so they meet on each one; the bank runs meanwhile.
     order = random.sample(range(INVOICES), INVOICES)
+    step = threading.Barrier(4, timeout=60)
+    finished = threading.Event()
 
     def by_webhook() -> None:
         worker = _open(url, clock)
         for i in order:
             request = webhooks[i]
+            step.wait()
             outcomes.extend(worker.providers.handle_webhook("fake", account.id, request))
         worker.close()
 
@@ -123,6 +127,7 @@ def test_webhook_manual_payment_and_reconciliation_race_without_deadlock_or_loss
         worker = _open(url, clock)
         for i in order:
             invoice = invoices[i]
+            step.wait()
             try:
                 worker.payments.record(invoice)
                 manual.append(invoice.id)
@@ -132,12 +137,22 @@ def test_webhook_manual_payment_and_reconciliation_race_without_deadlock_or_loss
 
     def by_bank() -> None:
         worker = _open(url, clock)
-        for _ in range(3):
+        while not finished.is_set():
             runs.append(worker.reconcile(org.id))
+        runs.append(worker.reconcile(org.id))
         worker.close()
 
     # Two webhook deliveries of each event (providers retry), two clerks, one bank run.
-    errors = _race([by_webhook, by_webhook, by_hand, by_hand, by_bank])
+    def then_finish(work: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                work()
+            finally:
+                finished.set()
+
+        return run
+
+    errors = _race([by_webhook, by_webhook, by_hand, then_finish(by_hand), by_bank])
     assert errors == []  # no deadlock (nor anything else) surfaced to any caller
 
     pl = _open(url, clock)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from .. import render
 from ..documents import CreditNote, Invoice, Quote
 from ..exceptions import (
@@ -14,6 +12,7 @@ from ..exceptions import (
 )
 from ..money import Money
 from ..payments import Payment
+from ..store import Connection
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import payments as payment_queries

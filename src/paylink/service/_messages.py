@@ -11,8 +11,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Literal, cast
 
-from sqlalchemy.engine import Connection
-
 from .. import render
 from ..documents import Invoice
 from ..exceptions import (
@@ -27,6 +25,7 @@ from ..notify import (
 from ..parties import Customer, Organization
 from ..payments import Payment
 from ..plugins import Plugins
+from ..store import Connection
 from ..store import messages as q
 from ..store.organizations import get_customer
 from ._base import Unit, new_id

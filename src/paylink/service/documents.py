@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import attrs
-from sqlalchemy.engine import Connection
 
 from .. import references
 from ..documents import CreditNote, Invoice, Line, PurchaseInvoice, Quote
@@ -16,6 +15,7 @@ from ..exceptions import StateError, ValidationError
 from ..money import Money, currency_exponent
 from ..parties import Customer, Organization, normalize_bic, normalize_iban
 from ..payfiles import PaymentFile, TransferOrder, build_pain001
+from ..store import Connection
 from ..store import documents as q
 from ..store import links as link_queries
 from ._base import Resource, new_id

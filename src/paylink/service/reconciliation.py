@@ -26,8 +26,6 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import attrs
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from ..documents import Invoice, Line
 from ..exceptions import NotFound, PaylinkError
@@ -35,6 +33,7 @@ from ..money import Money
 from ..parties import Organization
 from ..payments import Payment
 from ..reconcile import (
+    Allocation,
     Candidate,
     OpenItem,
     OpenItemIndex,
@@ -47,12 +46,12 @@ from ..reconcile import (
 )
 from ..references import parse as parse_reference
 from ..statements.model import BankTransaction
+from ..store import Connection, savepoint
 from ..store import bank as bank_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
-from ..store import savepoint
-from ..store.schema import customer_aliases, reconciliation_matches, reconciliation_rejections
+from ..store import reconciliation as match_queries
 from ._base import Resource, Unit
 from ._invoicing import credit_invoice
 from ._links import mark_link
@@ -61,14 +60,6 @@ from ._payments import apply_payment, lock_invoices
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
 
 _LINK = "link:"
-
-# built once: a run records one match per transaction it decides
-_FORGET_MATCH = reconciliation_matches.delete().where(
-    reconciliation_matches.c.organization_id == sa.bindparam("p_org"),
-    reconciliation_matches.c.account == sa.bindparam("p_account"),
-    reconciliation_matches.c.transaction_id == sa.bindparam("p_tx"),
-)
-_RECORD_MATCH = reconciliation_matches.insert()
 
 
 @attrs.frozen
@@ -126,8 +117,6 @@ def _proposal_json(proposal: Proposal) -> dict[str, Any]:
 
 
 def _proposal_from_json(data: dict[str, Any]) -> Proposal:
-    from ..reconcile import Allocation
-
     currency = data["currency"]
     return Proposal(
         transaction_id=data["transaction_id"],
@@ -205,12 +194,7 @@ class Reconciliation(Resource):
         return items
 
     def _alias_rule(self, conn: Connection, org_id: str) -> Rule:
-        aliases = {
-            row.name_key: row.customer_id
-            for row in conn.execute(
-                sa.select(customer_aliases).where(customer_aliases.c.organization_id == org_id)
-            )
-        }
+        aliases = match_queries.aliases(conn, org_id)
 
         def learned_name(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
             """A counterparty name a person confirmed before, with an exact open amount."""
@@ -272,14 +256,7 @@ class Reconciliation(Resource):
             )
             items = self._open_items(unit.conn, organization)
             result = reconciler.reconcile(transactions, items)
-            rejected = {
-                (r.account, r.transaction_id, r.invoices)
-                for r in unit.conn.execute(
-                    sa.select(reconciliation_rejections).where(
-                        reconciliation_rejections.c.organization_id == organization.id
-                    )
-                )
-            }
+            rejected = match_queries.rejections(unit.conn, organization.id)
             by_id = {tx.id: tx for tx in transactions}
             by_item = {item.number: item for item in items}
         applied: list[AppliedMatch] = []
@@ -438,21 +415,17 @@ class Reconciliation(Resource):
         proposal: Proposal,
         payment: Payment | None,
     ) -> None:
-        unit.conn.execute(_FORGET_MATCH, {"p_org": org_id, "p_account": account, "p_tx": tx_id})
-        unit.conn.execute(
-            _RECORD_MATCH,
-            {
-                "organization_id": org_id,
-                "account": account,
-                "transaction_id": tx_id,
-                "status": status,
-                "rule": proposal.rule,
-                "confidence": proposal.confidence,
-                "proposal": _proposal_json(proposal),
-                "payment_id": payment.id if payment else None,
-                "created_at": unit.now,
-                "decided_at": unit.now if status == "applied" else None,
-            },
+        match_queries.record_match(
+            unit.conn,
+            org_id=org_id,
+            account=account,
+            transaction_id=tx_id,
+            status=status,
+            rule=proposal.rule,
+            confidence=proposal.confidence,
+            proposal=_proposal_json(proposal),
+            payment_id=payment.id if payment else None,
+            now=unit.now,
         )
 
     def _keep_for_review(
@@ -467,14 +440,7 @@ class Reconciliation(Resource):
         """The proposals waiting for a person, oldest first."""
         with self._ctx.store.transaction() as conn:
             org_id = self._org_id(org)
-            rows = conn.execute(
-                sa.select(reconciliation_matches)
-                .where(
-                    reconciliation_matches.c.organization_id == org_id,
-                    reconciliation_matches.c.status == "review",
-                )
-                .order_by(reconciliation_matches.c.created_at)
-            ).all()
+            rows = match_queries.list_matches(conn, org_id, status="review")
             txs = {
                 (t.account_iban or "", t.id): t
                 for t in bank_queries.list_transactions(conn, org_id, statuses=["review"])
@@ -486,13 +452,7 @@ class Reconciliation(Resource):
         ]
 
     def _pending(self, conn: Connection, org_id: str, transaction_id: str) -> Any:
-        row = conn.execute(
-            sa.select(reconciliation_matches).where(
-                reconciliation_matches.c.organization_id == org_id,
-                reconciliation_matches.c.transaction_id == transaction_id,
-                reconciliation_matches.c.status == "review",
-            )
-        ).first()
+        row = match_queries.pending_match(conn, org_id, transaction_id)
         if row is None:
             raise NotFound(f"no proposal waits for review for transaction {transaction_id!r}")
         return row
@@ -535,18 +495,8 @@ class Reconciliation(Resource):
             org_queries.add_ibans(unit.conn, customer, [tx.counterparty_iban])
         key = _name_key(tx.counterparty_name)
         if key and key != _name_key(customer.name):
-            dialect = unit.conn.dialect.name
-            from sqlalchemy.dialects import postgresql, sqlite
-
-            insert = (postgresql if dialect == "postgresql" else sqlite).insert(customer_aliases)
-            unit.conn.execute(
-                insert.values(
-                    organization_id=org_id,
-                    customer_id=customer_id,
-                    name_key=key[:200],
-                    name=(tx.counterparty_name or "")[:200],
-                    created_at=unit.now,
-                ).on_conflict_do_nothing(index_elements=["organization_id", "name_key"])
+            match_queries.add_alias(
+                unit.conn, org_id, customer_id, key, tx.counterparty_name or "", unit.now
             )
 
     def reject(self, org: Organization | str, transaction_id: str) -> None:
@@ -555,22 +505,10 @@ class Reconciliation(Resource):
             org_id = self._org_id(org)
             row = self._pending(unit.conn, org_id, transaction_id)
             proposal = _proposal_from_json(row.proposal)
-            unit.conn.execute(
-                reconciliation_rejections.insert().values(
-                    organization_id=org_id,
-                    account=row.account,
-                    transaction_id=transaction_id,
-                    invoices=_invoices_key(proposal),
-                    created_at=unit.now,
-                )
+            match_queries.add_rejection(
+                unit.conn, org_id, row.account, transaction_id, _invoices_key(proposal), unit.now
             )
-            unit.conn.execute(
-                reconciliation_matches.delete().where(
-                    reconciliation_matches.c.organization_id == org_id,
-                    reconciliation_matches.c.account == row.account,
-                    reconciliation_matches.c.transaction_id == transaction_id,
-                )
-            )
+            match_queries.delete_match(unit.conn, org_id, row.account, transaction_id)
             bank_queries.set_status(unit.conn, org_id, row.account, transaction_id, "unmatched")
 
     def matches(
@@ -578,10 +516,5 @@ class Reconciliation(Resource):
     ) -> builtins.list[tuple[str, str, Proposal]]:
         """Every recorded decision: ``(transaction id, status, proposal)``."""
         with self._ctx.store.transaction() as conn:
-            query = sa.select(reconciliation_matches).where(
-                reconciliation_matches.c.organization_id == self._org_id(org)
-            )
-            if status:
-                query = query.where(reconciliation_matches.c.status == status)
-            rows = conn.execute(query.order_by(reconciliation_matches.c.created_at)).all()
+            rows = match_queries.list_matches(conn, self._org_id(org), status=status)
         return [(r.transaction_id, r.status, _proposal_from_json(r.proposal)) for r in rows]

@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy.engine import Connection
 
 from .. import render
 from ..documents import Invoice, PurchaseInvoice
@@ -36,6 +35,7 @@ from ..parties import Customer, Organization
 from ..payments import principal_parts
 from ..reminders import ChargedFee, DunningPolicy, FeeBreakdown, Step
 from ..render._i18n import MESSAGES
+from ..store import Connection
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import messages as message_queries
