@@ -21,6 +21,7 @@ from ..store import links as q
 from ..store import messages as message_queries
 from ..store.organizations import get_customer, get_organization
 from ._base import Resource
+from ._dispatch import Dispatcher
 from ._links import insert_link, invoice_link, mark_link, new_token, request_reference
 from ._messages import queue_message
 from ._payments import link_amount_due, settle_link
@@ -325,5 +326,5 @@ class Portal(Resource):
             if message.status == "queued":
                 # The customer asked for it just now: quiet hours do not apply.
                 message_queries.send_now(unit.conn, message.id, unit.now)
-        self._pl.outbox.dispatch()
+        Dispatcher(self._ctx).dispatch()
         return f"…{customer.phone[-3:]}"

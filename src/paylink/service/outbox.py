@@ -3,80 +3,22 @@
 from __future__ import annotations
 
 import builtins
-import datetime as dt
-import logging
 from collections.abc import Sequence
-from typing import Any
 
-import attrs
-
-from .. import render
 from ..documents import CreditNote, Invoice, Quote
 from ..exceptions import (
-    PaylinkError,
-    PluginError,
-    ProviderError,
-    ProviderRejected,
     StateError,
-    ValidationError,
 )
-from ..money import Money
 from ..notify import (
-    Attachment,
     OutgoingMessage,
     RetryPolicy,
-    SendResult,
 )
 from ..parties import Customer, Organization
-from ..store import links as link_queries
 from ..store import messages as q
-from ..store.organizations import find_customer_by_contact, get_organization
-from ._base import Resource, Unit, new_id
-from ._documents import document_html, load_document
-from ._links import mark_link
-from ._messages import (
-    open_channel,
-    quiet_hours_of,
-)
+from ._base import Resource
+from ._dispatch import Dispatcher, DispatchReport, record_inbound, record_status
 
 __all__ = ["DispatchReport", "Outbox"]
-
-log = logging.getLogger("paylink.outbox")
-
-_LEASE = dt.timedelta(minutes=5)
-_STATUS_RANK = {
-    "queued": 0,
-    "sending": 1,
-    "sent": 2,
-    "delivered": 3,
-    "failed": 3,
-    "dead": 3,
-    "cancelled": 3,
-}
-
-
-@attrs.define
-class DispatchReport:
-    """What one :meth:`Outbox.dispatch` run did: message ids per outcome.
-
-    ``retrying`` failed and will be tried again at their ``next_attempt_at``; ``deferred`` fell
-    in quiet hours and wait for them to end; ``dead`` failed for good.
-    """
-
-    sent: list[str] = attrs.field(factory=list)
-    retrying: list[str] = attrs.field(factory=list)
-    dead: list[str] = attrs.field(factory=list)
-    cancelled: list[str] = attrs.field(factory=list)
-    deferred: list[str] = attrs.field(factory=list)
-
-    @property
-    def attempted(self) -> int:
-        """How many messages were handed to a channel."""
-        return len(self.sent) + len(self.retrying) + len(self.dead)
-
-    def as_dict(self) -> dict[str, list[str]]:
-        """JSON-friendly form."""
-        return attrs.asdict(self)
 
 
 class Outbox(Resource):
@@ -153,212 +95,11 @@ class Outbox(Resource):
         permanent rejection. Nothing sleeps: a retry is a time stored on the message, read
         against the service's clock by a later run.
         """
-        report = DispatchReport()
-        channels: dict[tuple[str, str], Any] = {}
-        done = 0
-        while limit is None or done < limit:
-            now = self._ctx.clock.now()
-            token = new_id("clm")
-            size = self.batch_size if limit is None else min(self.batch_size, limit - done)
-            with self._ctx.store.transaction() as conn:
-                ids = q.claim_due(conn, now=now, lease_until=now + _LEASE, token=token, limit=size)
-            if not ids:
-                break
-            for message_id in ids:
-                self._deliver(message_id, token, channels, report)
-                done += 1
-        return report
-
-    # -- one message ---------------------------------------------------------------------------
-    def _deliver(
-        self,
-        message_id: str,
-        token: str,
-        channels: dict[tuple[str, str], Any],
-        report: DispatchReport,
-    ) -> None:
-        now = self._ctx.clock.now()
-        with self._ctx.store.transaction() as conn:
-            message = q.get_message(conn, message_id)
-            org = get_organization(conn, message.organization_id)
-            opted_out = q.is_opted_out(conn, org.id, message.channel_kind, message.recipient)
-            quiet, quiet_kinds = quiet_hours_of(conn, org)
-        if opted_out:
-            self._finish(
-                message, token, "cancelled", report.cancelled, error="the recipient opted out"
-            )
-            return
-        if quiet is not None and message.channel_kind in quiet_kinds and quiet.contains(now):
-            with self._ctx.store.transaction() as conn:
-                q.update_message(
-                    conn,
-                    message_id,
-                    now,
-                    token=token,
-                    status="queued",
-                    next_attempt_at=quiet.release(now),
-                    claimed_until=None,
-                    claim_token=None,
-                )
-            report.deferred.append(message_id)
-            return
-        try:
-            key = (org.id, message.channel)
-            if key not in channels:
-                with self._ctx.store.transaction() as conn:
-                    channels[key] = open_channel(conn, self._ctx.plugins, org.id, message.channel)
-            channel = channels[key]
-            attachments = self._attachments(message)
-            outgoing = attrs.evolve(message, attachments=attachments, attempts=message.attempts + 1)
-            result: SendResult = channel.send(outgoing)
-        except (ProviderRejected, ValidationError, PluginError) as exc:
-            self._failed(message, token, exc, report, permanent=True)
-            return
-        except ProviderError as exc:
-            self._failed(message, token, exc, report, permanent=False)
-            return
-        except Exception as exc:  # a channel's bug must not stop the run
-            log.exception("channel %r failed on message %s", message.channel, message_id)
-            self._failed(message, token, exc, report, permanent=False)
-            return
-        self._sent(message, token, result, report)
-
-    def _attachments(self, message: OutgoingMessage) -> tuple[Attachment, ...]:
-        kind = message.metadata.get("attach")
-        if message.channel_kind != "email" or not kind or not message.document_id:
-            return ()
-        with self._ctx.store.transaction() as conn:
-            document = load_document(conn, message.document_id)
-            # A reminder's fees belong on its letter too: charged ones are lines of the
-            # invoice (loaded with it); an info-only one is shown, not added.
-            fee_text = message.metadata.get("fees")
-            charged = message.metadata.get("fee_mode") == "charge"
-            fees = Money.of(fee_text, document.currency) if fee_text and not charged else None
-            html = document_html(
-                self._ctx.base_url,
-                conn,
-                message.document_id,
-                kind=kind,
-                language=message.language,
-                payment=message.metadata.get("payment_id"),
-                step=int(message.metadata.get("step", "1")),
-                fees=fees if fees is not None and fees.amount else None,
-                now=self._ctx.clock.now(),
-                fees_info_only="fee_mode" in message.metadata,
-            )
-            number = document.number or "document"
-        name = f"{render.label(message.language, kind)} {number}".replace("/", "-")
-        try:
-            pdf = render.html_to_pdf(html)
-        except PluginError:
-            log.warning("WeasyPrint is not installed: attaching %s as HTML", name)
-            return (Attachment(f"{name}.html", "text/html", html.encode()),)
-        return (Attachment(f"{name}.pdf", "application/pdf", pdf),)
-
-    def _sent(
-        self, message: OutgoingMessage, token: str, result: SendResult, report: DispatchReport
-    ) -> None:
-        with self._ctx.unit() as unit:
-            status = "delivered" if result.delivered else "sent"
-            updated = q.update_message(
-                unit.conn,
-                message.id,
-                unit.now,
-                token=token,
-                status=status,
-                attempts=message.attempts + 1,
-                provider_message_id=result.provider_message_id,
-                provider_status=result.status,
-                error=None,
-                sent_at=unit.now,
-                delivered_at=unit.now if result.delivered else None,
-                claimed_until=None,
-                claim_token=None,
-                next_attempt_at=None,
-            )
-            if not updated:
-                log.warning("message %s was re-claimed while it was being sent", message.id)
-                return
-            if message.link_id:
-                link = link_queries.get_link(
-                    unit.conn, message.link_id, self._ctx.base_url, for_update=True
-                )
-                mark_link(unit, link, "sent", source=message.channel, detail=message.channel_kind)
-            self._emit(unit, message, status)
-        report.sent.append(message.id)
-
-    def _failed(
-        self,
-        message: OutgoingMessage,
-        token: str,
-        exc: Exception,
-        report: DispatchReport,
-        *,
-        permanent: bool,
-    ) -> None:
-        attempts = message.attempts + 1
-        error = str(exc) if isinstance(exc, PaylinkError) else f"{type(exc).__name__}: {exc}"
-        error = error[:500]
-        with self._ctx.unit() as unit:
-            if permanent or self.retry_policy.gives_up(attempts):
-                status = "dead"
-                next_at = None
-                report.dead.append(message.id)
-            else:
-                status = "queued"
-                next_at = unit.now + self.retry_policy.delay(attempts)
-                report.retrying.append(message.id)
-            q.update_message(
-                unit.conn,
-                message.id,
-                unit.now,
-                token=token,
-                status=status,
-                attempts=attempts,
-                error=error,
-                next_attempt_at=next_at,
-                claimed_until=None,
-                claim_token=None,
-            )
-            if status == "dead":
-                self._emit(unit, message, status)
-
-    def _finish(
-        self,
-        message: OutgoingMessage,
-        token: str,
-        status: str,
-        bucket: builtins.list[str],
-        *,
-        error: str,
-    ) -> None:
-        with self._ctx.unit() as unit:
-            q.update_message(
-                unit.conn,
-                message.id,
-                unit.now,
-                token=token,
-                status=status,
-                error=error,
-                next_attempt_at=None,
-                claimed_until=None,
-                claim_token=None,
-            )
-            self._emit(unit, message, status)
-        bucket.append(message.id)
-
-    @staticmethod
-    def _emit(unit: Unit, message: OutgoingMessage, new_status: str) -> None:
-        current = q.get_message(unit.conn, message.id)
-        unit.emit(
-            "message_status_changed",
-            organization=get_organization(unit.conn, message.organization_id),
-            message=current,
-            old_status=message.status if message.status != "sending" else "queued",
-            new_status=new_status,
+        dispatcher = Dispatcher(
+            self._ctx, retry_policy=self.retry_policy, batch_size=self.batch_size
         )
+        return dispatcher.dispatch(limit)
 
-    # -- provider callbacks --------------------------------------------------------------------
     def record_status(
         self,
         channel: str,
@@ -377,26 +118,15 @@ class Outbox(Resource):
         ``delivered``. Returns the message, or None when no message has this provider id.
         """
         with self._ctx.unit() as unit:
-            message = q.find_by_provider_id(
-                unit.conn, channel, provider_message_id, organization_id
+            return record_status(
+                unit,
+                channel,
+                provider_message_id,
+                provider_status,
+                status=status,
+                error=error,
+                organization_id=organization_id,
             )
-            if message is None:
-                return None
-            values: dict[str, Any] = {"provider_status": provider_status}
-            moved = status is not None and _STATUS_RANK.get(status, 0) > _STATUS_RANK.get(
-                message.status, 0
-            )
-            if moved:
-                values["status"] = status
-                if status == "delivered":
-                    values["delivered_at"] = unit.now
-                if error:
-                    values["error"] = error[:500]
-            q.update_message(unit.conn, message.id, unit.now, **values)
-            if moved:
-                assert status is not None
-                self._emit(unit, message, status)
-            return q.get_message(unit.conn, message.id)
 
     def record_inbound(
         self,
@@ -411,50 +141,13 @@ class Outbox(Resource):
         """Record a reply from ``sender``; ``STOP``-like replies opt the address out and
         ``START``-like ones back in. Fires ``paylink_message_received``. Returns False when
         this provider message was already recorded (a redelivered webhook)."""
-        keyword = text.strip().split(maxsplit=1)[0].upper() if text.strip() else ""
         with self._ctx.unit() as unit:
-            organization = self._org(unit.conn, org)
-            if channel_kind == "sms":
-                customer = find_customer_by_contact(unit.conn, organization.id, phone=sender)
-            else:
-                customer = find_customer_by_contact(unit.conn, organization.id, email=sender)
-            fresh = q.insert_inbound(
-                unit.conn,
-                id=new_id("inb"),
-                org_id=organization.id,
+            return record_inbound(
+                unit,
+                self._org(unit.conn, org),
                 channel=channel,
-                sender=sender,
-                text=text[:2000],
-                provider_message_id=provider_message_id,
-                customer_id=customer.id if customer else None,
-                now=unit.now,
-            )
-            if not fresh:
-                return False
-            if keyword in _STOP_WORDS or keyword in _START_WORDS:
-                q.set_optout(
-                    unit.conn,
-                    organization.id,
-                    channel_kind,
-                    sender,
-                    keyword in _STOP_WORDS,
-                    source=channel,
-                    now=unit.now,
-                )
-            unit.emit(
-                "message_received",
-                organization=organization,
-                channel=channel,
+                channel_kind=channel_kind,
                 sender=sender,
                 text=text,
-                customer=customer,
+                provider_message_id=provider_message_id,
             )
-        return True
-
-
-# Twilio's default opt-out and opt-in keywords (the carriers' list), and their translations
-# that customers of a Belgian business send.
-_STOP_WORDS = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "ARRÊT", "STOPP"}
-)
-_START_WORDS = frozenset({"START", "YES", "UNSTOP", "UNSUBSCRIBE_CANCEL"})
