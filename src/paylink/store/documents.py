@@ -286,11 +286,23 @@ def find_document(conn: Connection, doc_id: str) -> Document | None:
     return found[0] if found else None
 
 
-def find_documents(conn: Connection, doc_ids: Sequence[str]) -> list[Document]:
-    """The documents with these ids (whatever their kind), in no particular order."""
+def find_documents(
+    conn: Connection, doc_ids: Sequence[str], *, for_update: bool = False
+) -> list[Document]:
+    """The documents with these ids (whatever their kind), by id.
+
+    ``for_update`` locks them on PostgreSQL, in ascending id order (the service's lock order
+    for several invoices)."""
     if not doc_ids:
         return []
-    return load_documents(conn, sa.select(documents).where(documents.c.id.in_(list(doc_ids))))
+    query = (
+        sa.select(documents)
+        .where(documents.c.id.in_(sorted(set(doc_ids))))
+        .order_by(documents.c.id)
+    )
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=documents)
+    return load_documents(conn, query)
 
 
 def get_document(
