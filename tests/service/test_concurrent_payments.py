@@ -162,12 +162,7 @@ def test_webhook_manual_payment_and_reconciliation_race_without_deadlock_or_loss
         fresh = pl.invoices.get(invoice.id)
         assert fresh.status == "paid"
         allocated = Money.sum(
-            (
-                a.amount
-                for p in payments
-                for a in p.allocations
-                if a.invoice_id == invoice.id
-            ),
+            (a.amount for p in payments for a in p.allocations if a.invoice_id == invoice.id),
             "EUR",
         )
         assert allocated == invoice.total

@@ -1,20 +1,27 @@
-"""``pl.channels``: the organization's message channels and quiet hours."""
+"""``pl.channels``: the organization's message channels, quiet hours and channel callbacks.
+
+A channel whose provider calls back (delivery statuses, replies: Twilio) declares
+``supports_callbacks``; :meth:`Channels.handle_webhook` opens it with the organization's
+settings, lets it verify and parse the call (:class:`~paylink.ports.ChannelCallbacks`), and
+applies the events in one unit of work.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from ..exceptions import (
-    ValidationError,
-)
+from ..exceptions import PaylinkError, ValidationError, WebhookRejected
 from ..notify import (
     CHANNEL_KINDS,
     QuietHours,
 )
 from ..parties import Organization
+from ..ports import ChannelCallback, DeliveryStatus, WebhookRequest
 from ..store import messages as q
-from ._base import Resource
+from ..store.organizations import get_organization
+from ._base import Resource, Unit
+from ._dispatch import record_inbound, record_status
 from ._messages import (
     KINDS_KEY,
     MESSAGING_ROW,
@@ -107,3 +114,57 @@ class Channels(Resource):
         """The organization's quiet hours, or None."""
         with self._ctx.store.transaction() as conn:
             return quiet_hours_of(conn, self._org(conn, org))[0]
+
+    def handle_webhook(
+        self, org: Organization | str, name: str, request: WebhookRequest
+    ) -> ChannelCallback:
+        """Verify and apply a callback that channel ``name``'s provider sent for ``org``.
+
+        The channel is opened with the organization's settings and verifies the call itself
+        (:meth:`~paylink.ports.ChannelCallbacks.parse_callback`); its delivery statuses are
+        recorded on the messages (forward only) and its incoming messages stored, a ``STOP``
+        opting the sender out, all in one unit of work. Returns the parsed callback, whose
+        ``answer_*`` fields are what to answer the provider. Raises
+        :class:`~paylink.exceptions.WebhookRejected` (nothing applied): 404 when ``org`` has no
+        such channel configured or the channel takes no callbacks, else the channel's status.
+        """
+        org_id = self._org_id(org)
+        cls = self._ctx.plugins.channels.get(name)
+        if cls is None or not getattr(cls, "supports_callbacks", False):
+            raise WebhookRejected("unknown webhook endpoint", status_code=404)
+        try:
+            with self._ctx.store.transaction() as conn:
+                organization = get_organization(conn, org_id)
+                channel = open_channel(conn, self._ctx.plugins, org_id, name)
+        except PaylinkError:
+            raise WebhookRejected(
+                f"no {name} channel is configured for this organization", status_code=404
+            ) from None
+        callback: ChannelCallback = channel.parse_callback(request)
+
+        def work(unit: Unit) -> None:
+            for event in callback.events:
+                if isinstance(event, DeliveryStatus):
+                    record_status(
+                        unit,
+                        name,
+                        event.provider_message_id,
+                        event.provider_status,
+                        status=event.status,
+                        error=event.error,
+                        organization_id=org_id,
+                    )
+                else:
+                    record_inbound(
+                        unit,
+                        organization,
+                        channel=name,
+                        channel_kind=event.channel_kind,
+                        sender=event.sender,
+                        text=event.text,
+                        provider_message_id=event.provider_message_id,
+                    )
+
+        if callback.events:
+            self._ctx.run(work)
+        return callback
