@@ -101,7 +101,8 @@ class UnitRetry:
 
     def delay(self, retry: int) -> float:
         """The pause before retry number ``retry`` (0 for the first)."""
-        return min(self.max_delay, self.base_delay * 2**retry) * random.uniform(0.5, 1.0)
+        ceiling: float = min(self.max_delay, self.base_delay * 2**retry)
+        return ceiling * random.uniform(0.5, 1.0)
 
 
 def new_id(prefix: str) -> str:

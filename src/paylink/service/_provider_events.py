@@ -262,8 +262,10 @@ def refund_payment(ctx: Context, payment: Payment, amount: Money | None) -> Refu
         payment.provider_reference, money, idempotency_key=key
     )
 
+    provider = payment.provider
+
     def work(unit: Unit) -> Refund:
-        existing = q.refund_by_reference(unit.conn, payment.provider, result.provider_reference)
+        existing = q.refund_by_reference(unit.conn, provider, result.provider_reference)
         if existing is not None:
             return existing
         return apply_refund(

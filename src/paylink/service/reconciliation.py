@@ -21,6 +21,7 @@ writes its decisions back:
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Literal
@@ -274,9 +275,7 @@ class Reconciliation(Resource):
                 # One unit per match: a match that fails (or loses a deadlock and is run
                 # again) never undoes or repeats the others.
                 done, kept = self._ctx.run(
-                    lambda unit, tx=tx, proposal=proposal: self._try_apply(
-                        unit, organization, tx, proposal
-                    )
+                    functools.partial(self._try_apply, org=organization, tx=tx, proposal=proposal)
                 )
                 if done is not None:
                     applied.append(done)
