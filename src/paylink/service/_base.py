@@ -202,10 +202,13 @@ class Context:
 
 
 class Resource:
-    """Base of the resource namespaces (``pl.invoices``, ``pl.customers`` …)."""
+    """Base of the resource namespaces (``pl.invoices``, ``pl.customers`` …).
+
+    A namespace keeps the shared :class:`Context` only, not the :class:`~paylink.Paylink`:
+    it cannot reach another namespace, only the lower floor.
+    """
 
     def __init__(self, pl: Paylink) -> None:
-        self._pl = pl
         self._ctx: Context = pl._ctx
 
     @staticmethod
