@@ -28,13 +28,12 @@ from ..store import messages as message_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
 from ..store import reminders as q
+from ..store.reminders import ReminderRecord, row_with
 from ._base import Context, Unit
 from ._links import invoice_link
 from ._messages import MESSAGING_ROW, queue_message
 
 __all__ = ["PlannedReminder", "ReminderRecord", "ReminderRun", "TickReport", "aware"]
-
-_SKIPPED = "a later step was already due when the run happened: never sent"
 
 
 def aware(now: dt.datetime | None, field: str = "now") -> dt.datetime | None:
@@ -44,68 +43,6 @@ def aware(now: dt.datetime | None, field: str = "now") -> dt.datetime | None:
             "expected a timezone-aware datetime, e.g. 2026-03-02T09:00:00+00:00", field=field
         )
     return now
-
-
-@attrs.frozen(kw_only=True)
-class ReminderRecord:
-    """One (invoice, step) as recorded: what went out, when, through which channels, and the
-    fee with its explanation.
-
-    ``status`` is ``pending`` (recorded, messages not yet queued), ``sent``, ``skipped`` (a
-    step missed while the run did not happen; never sent) or ``cancelled`` (the invoice was
-    paid, disputed or its customer paused before the messages were queued).
-    """
-
-    invoice_id: str
-    step: int
-    step_name: str
-    due_on: dt.date
-    status: str
-    fee: Money
-    fee_mode: str
-    channels: tuple[str, ...] = ()
-    message_ids: tuple[str, ...] = ()
-    explanation: tuple[str, ...] = ()
-    reason: str = ""
-    created_at: dt.datetime | None = None
-    processed_at: dt.datetime | None = None
-
-    @classmethod
-    def from_row(cls, row: Any) -> ReminderRecord:
-        """Build it from a ``reminders`` row."""
-        data = row.data or {}
-        return cls(
-            invoice_id=row.invoice_id,
-            step=row.step,
-            step_name=row.step_name,
-            due_on=row.due_on,
-            status=row.status,
-            fee=Money.from_minor(int(row.fee_minor or 0), row.currency),
-            fee_mode=row.fee_mode,
-            channels=tuple(data.get("channels", ())),
-            message_ids=tuple(data.get("message_ids", ())),
-            explanation=tuple(data.get("explanation", ())),
-            reason=data.get("reason") or (_SKIPPED if row.status == "skipped" else ""),
-            created_at=row.created_at,
-            processed_at=row.processed_at,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly form."""
-        return {
-            "invoice_id": self.invoice_id,
-            "step": self.step,
-            "step_name": self.step_name,
-            "due_on": self.due_on.isoformat(),
-            "status": self.status,
-            "fee": str(self.fee.amount),
-            "currency": self.fee.currency,
-            "fee_mode": self.fee_mode,
-            "channels": list(self.channels),
-            "message_ids": list(self.message_ids),
-            "explanation": list(self.explanation),
-            "reason": self.reason,
-        }
 
 
 @attrs.frozen(kw_only=True)
@@ -340,7 +277,7 @@ class ReminderRun:
                     processed_at=unit.now,
                 )  # fmt: skip
                 report.cancelled.append(
-                    ReminderRecord.from_row(_Row(row, status="cancelled", data=data))
+                    ReminderRecord.from_row(row_with(row, status="cancelled", data=data))
                 )
                 continue
             assert policy is not None
@@ -391,7 +328,7 @@ class ReminderRun:
                 "processed_at": unit.now,
             }
             q.update_reminder(conn, row.invoice_id, row.step, **values)
-            record = ReminderRecord.from_row(_Row(row, **values))
+            record = ReminderRecord.from_row(row_with(row, **values))
             report.sent.append(record)
             report.messages += [i for i in ids if i not in report.messages]
             if step.escalate:
@@ -619,17 +556,3 @@ class ReminderRun:
             )
             ids.append(message.id)
         return ids
-
-
-class _Row:
-    """A reminders row with some fields replaced (for the records a run returns)."""
-
-    def __init__(self, row: Any, **changes: Any) -> None:
-        self._values = dict(row._mapping)
-        self._values.update(changes)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(name) from None
