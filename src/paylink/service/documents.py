@@ -18,7 +18,7 @@ from ..payfiles import PaymentFile, TransferOrder, build_pain001
 from ..store import Connection
 from ..store import documents as q
 from ..store import links as link_queries
-from ._base import Resource, new_id
+from ._base import Resource, Unit, new_id
 from ._invoicing import check_lines, credit_invoice, issue_invoice, next_number
 from ._links import new_token
 
@@ -221,9 +221,13 @@ class Invoices(Resource):
         The credit note takes its amount off the invoice's open amount; an invoice credited
         in full, with nothing paid, becomes ``cancelled``.
         """
-        with self._ctx.unit() as unit:
-            current = self._get(unit.conn, invoice, for_update=True)
-            return credit_invoice(unit, current, lines, reason, self._ctx.base_url)
+        chosen = tuple(lines) if lines is not None else None  # read once: the unit may rerun
+
+        def work(unit: Unit) -> CreditNote:
+            current = self._get(unit.conn, invoice, for_update=True)  # the invoice, then links
+            return credit_invoice(unit, current, chosen, reason, self._ctx.base_url)
+
+        return self._ctx.run(work)
 
     def cancel(self, invoice: Invoice | str, *, reason: str = "") -> CreditNote:
         """Cancel an issued invoice with a credit note for all of it.
