@@ -130,16 +130,6 @@ RULES: dict[str, Rule] = {
     ),
 }
 
-# Rules that other work in progress makes true; the markers go once it is merged. The plugins'
-# rule fails on the Twilio callback, which the web app calls by name and which drives the
-# service itself: it goes with the web app's own plugin import.
-BEING_FIXED = {
-    "namespaces-never-import-namespaces",
-    "web-never-touches-the-store",
-    "service-asks-the-store-not-sql",
-    "plugins-use-the-public-interfaces",
-}
-
 
 def _violations(rule: Rule) -> list[str]:
     return sorted(
@@ -150,18 +140,7 @@ def _violations(rule: Rule) -> list[str]:
     )
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(strict=True, reason="fixed by the service/web restructuring"),
-        )
-        if name in BEING_FIXED
-        else name
-        for name in RULES
-    ],
-)
+@pytest.mark.parametrize("name", list(RULES))
 def test_layering_rule(name: str) -> None:
     offending = _violations(RULES[name])
     assert not offending, f"{name}:\n  " + "\n  ".join(offending)
@@ -229,7 +208,6 @@ def _cycles(nodes: Iterable[str]) -> list[list[str]]:
     return cycles
 
 
-@pytest.mark.xfail(strict=True, reason="fixed by the service/web restructuring")
 def test_no_import_cycles_between_service_modules() -> None:
     cycles = _cycles(m for m in GRAPH if _under(m, "paylink.service"))
     assert not cycles, "import cycles in the service:\n  " + "\n  ".join(

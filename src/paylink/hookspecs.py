@@ -77,7 +77,12 @@ def paylink_register_channels(register: Callable[[Any], None]) -> None:
     :param register: call ``register(channel_class)`` once per channel. The class must satisfy
         :class:`paylink.ports.MessageChannel`: a unique ``name`` (``"smtp"``, ``"twilio"``), the
         ``kinds`` of address it delivers to (``"email"``, ``"sms"``), and a constructor taking
-        the channel's settings as keyword arguments.
+        the channel's settings as keyword arguments. A channel whose provider calls back
+        (delivery statuses, replies) also sets ``supports_callbacks = True`` and implements
+        :class:`paylink.ports.ChannelCallbacks`: ``parse_callback(request)`` verifies the call
+        and returns :class:`paylink.ports.DeliveryStatus` and
+        :class:`paylink.ports.InboundMessage` values, which paylink applies
+        (``pl.channels.handle_webhook(org, name, request)``).
     """
 
 

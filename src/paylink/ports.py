@@ -20,9 +20,14 @@ from .statements.base import StatementFormat
 
 __all__ = [
     "BankFeed",
+    "ChannelCallback",
+    "ChannelCallbacks",
+    "ChannelEvent",
     "Checkout",
+    "DeliveryStatus",
     "FeedFile",
     "FeedResult",
+    "InboundMessage",
     "MessageChannel",
     "OnlinePaymentProvider",
     "PaymentProvider",
@@ -136,6 +141,9 @@ class MessageChannel(Protocol):
     arguments (``pl.channels.configure(org, "smtp", host=..., password=...)``), once per
     dispatch run, never at import time. A constructor that gets a setting it does not know or
     misses one it needs raises :class:`~paylink.exceptions.ValidationError` naming it.
+
+    A channel whose provider calls back (delivery statuses, replies) also implements
+    :class:`ChannelCallbacks`; paylink asks ``supports_callbacks`` before it assumes so.
     """
 
     name: ClassVar[str]
@@ -152,6 +160,85 @@ class MessageChannel(Protocol):
         4xx; :class:`~paylink.exceptions.ProviderAuthError` for bad credentials): the outbox
         retries the first with backoff and dead-letters the second at once. Never raise a
         library's own exception, and never retry for long: the outbox schedules retries.
+        """
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryStatus:
+    """What a channel's provider reported about one message it sent.
+
+    ``provider_message_id`` is the id :meth:`MessageChannel.send` returned
+    (:attr:`~paylink.notify.SendResult.provider_message_id`); ``provider_status`` the
+    provider's own word (kept on the message); ``status`` what it means in paylink's words:
+    ``"delivered"``, ``"failed"``, or ``None`` when it changes nothing (``"queued"``,
+    ``"sent"``). ``error`` is the provider's explanation of a failure, if any. Statuses only
+    move forward: a late ``sent`` never undoes ``delivered``.
+    """
+
+    provider_message_id: str
+    provider_status: str
+    status: Literal["delivered", "failed"] | None = None
+    error: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class InboundMessage:
+    """A message a customer sent to the organization through a channel (a reply to an SMS).
+
+    ``sender`` is the address it came from (an E.164 number, an e-mail address);
+    ``channel_kind`` the kind of that address (``"sms"``, ``"email"``);
+    ``provider_message_id`` the provider's id of it (a redelivered callback is recorded once).
+    A ``STOP``-like text opts the sender out of that kind of message, ``START`` back in.
+    """
+
+    sender: str
+    text: str = attrs.field(repr=False)
+    channel_kind: str = "sms"
+    provider_message_id: str | None = None
+
+
+ChannelEvent = DeliveryStatus | InboundMessage
+"""What a channel's callback says happened: a delivery status or an incoming message."""
+
+
+@attrs.frozen(kw_only=True)
+class ChannelCallback:
+    """A verified channel callback: its events, and what to answer the provider.
+
+    ``answer_status``, ``answer_body`` and ``answer_type`` are the HTTP answer the provider
+    expects (Twilio: 204 for a status, an empty TwiML document for a reply). The web app sends
+    them as they are.
+    """
+
+    events: tuple[ChannelEvent, ...] = ()
+    answer_status: int = 204
+    answer_body: str = ""
+    answer_type: str = "text/plain"
+
+
+@runtime_checkable
+class ChannelCallbacks(Protocol):
+    """The optional capability of a :class:`MessageChannel` whose provider calls back.
+
+    ``supports_callbacks`` is ``True`` (paylink asks it, and never assumes the capability).
+    The web app receives the callback at ``/webhooks/channels/<channel name>/<organization
+    id>`` (Twilio's also at its older ``/webhooks/twilio/<organization id>``) and
+    the service opens the channel with that organization's settings, so the channel knows the
+    secret the call must be signed with.
+    """
+
+    supports_callbacks: ClassVar[bool]
+
+    def parse_callback(self, request: WebhookRequest) -> ChannelCallback:
+        """Verify ``request`` exactly as the provider signs it, then read it.
+
+        On success return a :class:`ChannelCallback` with the :class:`DeliveryStatus` and
+        :class:`InboundMessage` events it carries (none for a call that needs nothing). On a
+        missing or wrong signature, a call for another account or a request that is not a
+        callback, raise :class:`~paylink.exceptions.WebhookRejected` with the HTTP status to
+        answer (401, 403, 400, 405): nothing is then applied. Never read a field before the
+        signature is verified, and never put a secret in the exception.
         """
         ...
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from paylink import Paylink
-from paylink.service.messages import Channels, Documents, Messages, Outbox, Templates
+from paylink.service.channels import Channels
+from paylink.service.messages import Messages
+from paylink.service.outbox import Outbox
+from paylink.service.renditions import Renditions
+from paylink.service.templates import Templates
 
 
 def with_messaging(pl: Paylink) -> Any:
     """``pl`` with the messaging namespaces (a no-op once the service wires them itself)."""
     for name, cls in (
-        ("documents", Documents),
+        ("renditions", Renditions),
         ("templates", Templates),
         ("channels", Channels),
         ("messages", Messages),

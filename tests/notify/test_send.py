@@ -23,7 +23,7 @@ from paylink.hookspecs import hookimpl
 from paylink.notify import OutgoingMessage, SendResult
 from paylink.parties import Customer, Organization
 from paylink.plugins import get_plugin_manager
-from paylink.service.messages import queue_paid_messages
+from paylink.service._messages import queue_paid_messages
 
 from ..conftest import lines
 from .helpers import with_messaging
@@ -327,13 +327,13 @@ def test_a_paid_invoice_queues_a_receipt_and_a_notice(
 def test_documents_html_and_pdf_in_one_call(pl: Any, org: Organization, dutch: Customer) -> None:
     invoice = pl.invoices.issue(org, dutch, lines=lines())
     link = pl.links.create(invoice)
-    html = pl.documents.html(invoice)
+    html = pl.renditions.html(invoice)
     assert invoice.number in html and link.url in html and 'lang="nl"' in html
-    assert 'lang="de"' in pl.documents.html(invoice.id, language="de")
+    assert 'lang="de"' in pl.renditions.html(invoice.id, language="de")
     note = pl.invoices.cancel(invoice, reason="Warranty")
-    assert invoice.number in pl.documents.html(note)
+    assert invoice.number in pl.renditions.html(note)
     pytest.importorskip("weasyprint")
-    assert pl.documents.pdf(invoice).startswith(b"%PDF")
+    assert pl.renditions.pdf(invoice).startswith(b"%PDF")
 
 
 def test_a_reply_is_matched_to_its_customer_by_phone_or_address(pl: Any, org: Organization) -> None:

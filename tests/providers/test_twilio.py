@@ -14,16 +14,31 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from paylink import FixedClock, Paylink
-from paylink.exceptions import ProviderAuthError, ProviderRejected, ProviderUnavailable
+from paylink.exceptions import (
+    ProviderAuthError,
+    ProviderRejected,
+    ProviderUnavailable,
+    WebhookRejected,
+)
 from paylink.hookspecs import hookimpl
 from paylink.notify import OutgoingMessage
 from paylink.parties import Customer, Organization
 from paylink.plugins import get_plugin_manager
-from paylink.ports import WebhookRequest
-from paylink_providers.twilio import TwilioChannel, handle_status_callback, signature
+from paylink.ports import ChannelCallbacks, InboundMessage, WebhookRequest
+from paylink_providers.twilio import TwilioChannel, signature
 
 from ..conftest import lines
 from ..notify.helpers import with_messaging
+
+
+def handle_status_callback(pl: Paylink, org_id: str, request: WebhookRequest) -> tuple[int, str]:
+    """What the web app answers Twilio: the callback applied through the channel port."""
+    try:
+        callback = pl.channels.handle_webhook(org_id, "twilio", request)
+    except WebhookRejected as exc:
+        return exc.status_code, str(exc)
+    return callback.answer_status, callback.answer_body
+
 
 DATA = Path(__file__).parent / "data" / "twilio"
 SID = "AC" + "X" * 32
@@ -125,7 +140,8 @@ def test_5xx_and_429_are_retried_with_backoff_honouring_retry_after(
     httpx_mock.add_response(status_code=201, json=_json("message_created.json"))
     channel, sleeps = _channel()
     assert channel.send(_message()).provider_message_id
-    assert sleeps == [0.5, 3.0]
+    # the shared client's backoff: jittered up to 0.5 s first, then Twilio's Retry-After
+    assert len(sleeps) == 2 and 0 <= sleeps[0] <= 0.5 and sleeps[1] == 3.0
     assert len(httpx_mock.get_requests()) == 3
 
 
@@ -133,9 +149,9 @@ def test_timeouts_are_retried_then_reported_unavailable(httpx_mock: HTTPXMock) -
     for _ in range(3):
         httpx_mock.add_exception(httpx.ReadTimeout("timed out"))
     channel, sleeps = _channel()
-    with pytest.raises(ProviderUnavailable, match="ReadTimeout"):
+    with pytest.raises(ProviderUnavailable, match="timed out after 3 attempts"):
         channel.send(_message())
-    assert sleeps == [0.5, 1.0]
+    assert len(sleeps) == 2 and 0 <= sleeps[0] <= 0.5 and 0 <= sleeps[1] <= 1.0
 
 
 class Replies:
@@ -288,3 +304,27 @@ def test_an_organization_without_twilio_gets_404(pl: Any, org: Organization) -> 
     request = _signed("https://app.example/webhooks/twilio/x", _json("status_delivered.json"))
     assert handle_status_callback(pl, org.id, request)[0] == 404
     assert handle_status_callback(pl, "org_unknown", request)[0] == 404
+
+
+def test_the_service_applies_what_the_channel_parsed(
+    pl: Any, org: Organization, customer: Customer, replies: Replies
+) -> None:
+    """``pl.channels.handle_webhook``: the plugin verifies and parses, the service applies."""
+    callback = _configure(pl, org)
+    assert isinstance(pl.channels.open(org, "twilio"), ChannelCallbacks)
+    parsed = pl.channels.handle_webhook(
+        org.id, "twilio", _signed(callback, _json("inbound_stop.json"))
+    )
+    assert parsed.answer_status == 200 and parsed.answer_type == "text/xml"
+    (event,) = parsed.events
+    assert isinstance(event, InboundMessage) and event.sender == "+32470123456"
+    assert pl.messages.is_opted_out(customer, "sms")
+    assert replies.received == [("+32470123456", "STOP", "Marie Peeters")]
+    forged = _signed(callback, _json("inbound_stop.json"), token="not-the-token")
+    with pytest.raises(WebhookRejected) as caught:
+        pl.channels.handle_webhook(org.id, "twilio", forged)
+    assert caught.value.status_code == 401 and TOKEN not in str(caught.value)
+    # A channel that takes no callbacks is not an endpoint.
+    with pytest.raises(WebhookRejected) as caught:
+        pl.channels.handle_webhook(org.id, "smtp", forged)
+    assert caught.value.status_code == 404

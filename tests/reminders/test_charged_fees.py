@@ -78,7 +78,7 @@ def test_a_charged_fee_is_added_to_the_invoice_and_its_link(
         1, "first", dt.date(2026, 3, 9), eur("15.00"),
     )  # fmt: skip
     # The printable invoice lists the fee line and the total due.
-    html = pl.documents.html(inv, language="en")
+    html = pl.renditions.html(inv, language="en")
     assert "Reminder “first” of 9 March 2026" in html
     assert "€1,225.00" in html and "€1,210.00" in html
 
@@ -258,7 +258,7 @@ def test_the_aging_report_counts_the_fees(
 def test_the_reminder_and_its_letter_show_the_fee_lines_and_the_total_due(
     pl: Paylink, org: Organization, company: Customer
 ) -> None:
-    from paylink.service.messages import Outbox
+    from paylink.service.outbox import Outbox
 
     inv = fee_charged(
         pl, org, company,
@@ -331,7 +331,7 @@ def test_a_refund_puts_the_principal_back_in_the_interest_base(
 def test_a_consolidated_reminder_asks_for_every_invoice_with_its_fees(
     pl: Paylink, org: Organization, company: Customer
 ) -> None:
-    from paylink.service.messages import Outbox
+    from paylink.service.outbox import Outbox
 
     a = issue(pl, org, company, "2026-03-02", price="1000.00")  # 1210.00
     b = issue(pl, org, company, "2026-03-01", price="100.00")  # 121.00
@@ -362,7 +362,7 @@ def test_a_consolidated_reminder_asks_for_every_invoice_with_its_fees(
 def test_the_reminder_message_says_whether_the_fee_is_charged(
     pl: Paylink, org: Organization, company: Customer, mode: str, said: str, not_said: str
 ) -> None:
-    from paylink.service.messages import Outbox
+    from paylink.service.outbox import Outbox
 
     issue(pl, org, company, "2026-03-02", price="1000.00")
     step = Step(name="first", offset_days=7, fee=Fee.fixed("15"))

@@ -11,7 +11,7 @@ from paylink import FixedClock, Paylink, ValidationError
 from paylink.money import Money
 from paylink.parties import Customer, Organization
 from paylink.reminders import DunningPolicy, Fee, Step
-from paylink.service.messages import Outbox
+from paylink.service.outbox import Outbox
 
 from .helpers import EscalationSpy, at, issue, standard_policy
 

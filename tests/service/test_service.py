@@ -321,3 +321,11 @@ def test_issue_many_is_all_or_nothing(pl: Paylink, org: Organization, customer: 
         pl.invoices.issue_many(org, [(customer, lines()), (customer, [])])
     assert len(pl.invoices.list(org)) == 3
     assert pl.invoices.issue(org, customer, lines=lines()).number == "2026-000004"
+
+
+def test_pl_documents_is_a_deprecated_alias_of_pl_renditions(db_url: str) -> None:
+    pl = Paylink.open(db_url)
+    with pytest.warns(DeprecationWarning, match="pl.renditions"):
+        alias = pl.documents
+    assert alias is pl.renditions
+    pl.close()

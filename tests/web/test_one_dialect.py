@@ -79,7 +79,7 @@ def test_the_same_invoice_reads_the_same_everywhere(live: Live, language: str) -
     page = _page_text(response.text)
     pdf = _flat(
         "\n".join(
-            p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pl.documents.pdf(invoice))).pages
+            p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pl.renditions.pdf(invoice))).pages
         )
     )
     (email,) = pl.messages.preview(invoice, via="email")

@@ -58,9 +58,9 @@ def document_pdf(
             doc = pl.invoices.get_by_number(org, number)
         draw = None if kind in ("invoice", "quote") else kind
         if as_html:
-            out.write_text(pl.documents.html(doc, kind=draw, language=language), encoding="utf-8")
+            out.write_text(pl.renditions.html(doc, kind=draw, language=language), encoding="utf-8")
         else:
-            out.write_bytes(pl.documents.pdf(doc, kind=draw, language=language))
+            out.write_bytes(pl.renditions.pdf(doc, kind=draw, language=language))
     except PaylinkError as exc:
         fail(exc)
     finally:

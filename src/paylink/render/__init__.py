@@ -1,7 +1,7 @@
 """Rendering: documents (HTML and PDF) and messages, branded and in four languages.
 
 Pure: every function takes values (an organization, a customer, a document, a language, the
-date) and returns strings or bytes. The service (``pl.documents``, ``pl.send``) gathers the
+date) and returns strings or bytes. The service (``pl.renditions``, ``pl.send``) gathers the
 values from the store; nothing here reads a clock or a database.
 
 - :func:`render_document` gives a printable A4 HTML page for an invoice, a quote, a credit

@@ -1,11 +1,25 @@
 """The service: :class:`Paylink`, the use cases behind resource namespaces.
 
-Each use case is one transaction; events fire through the plugin hooks after it commits.
+Each use case is one unit of work (one transaction); events fire through the plugin hooks
+after it commits. The service has two floors:
+
+- the **lower floor**, private modules whose names start with ``_`` (:mod:`._base`,
+  :mod:`._links`, :mod:`._payments`, :mod:`._messages`, :mod:`._documents`,
+  :mod:`._provider_accounts`, :mod:`._provider_events`): operations that take a unit of work
+  (make or find an invoice's link, settle a payment, queue a message, apply a provider event),
+  shared by the use cases;
+- the **upper floor**, one public namespace per module (``pl.invoices`` in
+  :mod:`.documents`, ``pl.links`` in :mod:`.links`, ``pl.outbox`` in :mod:`.outbox` …), each
+  importing the lower floor, the store and the domain, never another namespace.
+
+Locks are taken in one order, the invoice before its links (see :mod:`._base`); units that
+lock contended rows run again after a deadlock or serialization failure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from typing import Any
 
 import pluggy
@@ -14,22 +28,27 @@ from ..clock import Clock, SystemClock
 from ..parties import Organization
 from ..plugins import Plugins
 from ..store import Store
-from ._base import Context
+from ._base import Context, UnitRetry
+from ._provider_accounts import ProviderClients
+from .channels import Channels
 from .documents import Invoices, Purchases, Quotes
 from .einvoices import EInvoices
 from .feeds import Feeds
 from .links import Links, Portal
-from .messages import Channels, Documents, Messages, Outbox, Templates
+from .messages import Messages
+from .outbox import Outbox
 from .pages import Pages
 from .parties import Catalog, Customers, Organizations
 from .payments import Payments
 from .providers import Providers
 from .reconciliation import Reconciliation, ReconciliationRun
 from .reminders import Reminders
+from .renditions import Renditions
 from .reports import Reports
 from .statements import Statements
+from .templates import Templates
 
-__all__ = ["Paylink"]
+__all__ = ["Paylink", "UnitRetry"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -45,7 +64,8 @@ class Paylink:
 
     Namespaces: :attr:`organizations`, :attr:`customers`, :attr:`catalog`, :attr:`quotes`,
     :attr:`invoices`, :attr:`purchases`, :attr:`payments`, :attr:`links`, :attr:`portal`,
-    :attr:`documents`, :attr:`templates`, :attr:`channels`, :attr:`messages` (and ``send``),
+    :attr:`renditions` (``documents`` is its deprecated alias), :attr:`templates`,
+    :attr:`channels`, :attr:`messages` (and ``send``),
     :attr:`outbox`, :attr:`providers`, :attr:`reminders`, :attr:`reports`, :attr:`statements`,
     :attr:`feeds`, :attr:`reconciliation`, :attr:`einvoices`.
     """
@@ -57,12 +77,18 @@ class Paylink:
         clock: Clock | None = None,
         plugins: Plugins | None = None,
         base_url: str = DEFAULT_BASE_URL,
+        retry: UnitRetry | None = None,
     ) -> None:
+        clock = clock or SystemClock()
+        plugins = plugins or Plugins()
+        base_url = base_url.rstrip("/")
         self._ctx = Context(
             store=store,
-            clock=clock or SystemClock(),
-            plugins=plugins or Plugins(),
-            base_url=base_url.rstrip("/"),
+            clock=clock,
+            plugins=plugins,
+            base_url=base_url,
+            providers=ProviderClients(plugins, clock, base_url),
+            retry=retry or UnitRetry(),
         )
         self.organizations = Organizations(self)
         self.customers = Customers(self)
@@ -74,7 +100,7 @@ class Paylink:
         self.links = Links(self)
         self.portal = Portal(self)
         self.pages = Pages(self)
-        self.documents = Documents(self)
+        self.renditions = Renditions(self)
         self.templates = Templates(self)
         self.channels = Channels(self)
         self.messages = Messages(self)
@@ -112,6 +138,19 @@ class Paylink:
         )
 
     @property
+    def documents(self) -> Renditions:
+        """Deprecated alias of :attr:`renditions` (rendered HTML and PDF files).
+
+        The name clashed with :mod:`paylink.documents`, the invoices and quotes themselves.
+        """
+        warnings.warn(
+            "pl.documents is deprecated; use pl.renditions (documents rendered as HTML/PDF)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.renditions
+
+    @property
     def store(self) -> Store:
         """The underlying :class:`~paylink.store.Store`."""
         return self._ctx.store
@@ -125,6 +164,12 @@ class Paylink:
     def plugins(self) -> Plugins:
         """The loaded plugins (providers, channels, feeds, formats, rules) and event hooks."""
         return self._ctx.plugins
+
+    @property
+    def retry(self) -> UnitRetry:
+        """How a unit of work that lost a deadlock or serialization race runs again (its
+        ``sleep`` can be replaced, so tests never wait)."""
+        return self._ctx.retry
 
     @property
     def base_url(self) -> str:

@@ -1,27 +1,105 @@
-"""What every resource namespace shares: the store, the clock, the plugins, and units of work."""
+"""The lower floor's base: units of work, the shared context, the organization's local date.
+
+A **unit of work** (:class:`Unit`) is one use case's transaction: its connection, the time it
+runs at, and the events to fire once it has committed. :meth:`Context.run` runs a use case in
+one, and runs it again (bounded, with a small jittered backoff) when the database gives up on
+it for a deadlock or a serialization failure (PostgreSQL SQLSTATE ``40P01`` / ``40001``);
+its events fire once, after the commit that stuck.
+
+**Lock order.** A unit that changes an invoice and its payment links takes the row locks in
+this order, and every use case keeps it:
+
+1. the invoices, each ``SELECT … FOR UPDATE``, in ascending id order when there are several;
+2. then their payment links (read, then updated);
+3. then what hangs off them (payments, allocations, checkout attempts, messages).
+
+A provider webhook settling a link, a manual payment and a reconciliation match therefore
+queue behind each other on the invoice row instead of deadlocking. The payment idempotency
+check (one payment per provider reference) runs after the invoice locks, so the second of two
+concurrent deliveries of the same payment sees the first one's payment.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
+import random
 import secrets
+import time
 import zoneinfo
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 import attrs
-from sqlalchemy.engine import Connection
 
 from ..clock import Clock
 from ..parties import Customer, Organization
 from ..plugins import Plugins
-from ..store import Store
+from ..store import Connection, Store
 from ..store import organizations as org_queries
+from ._provider_accounts import ProviderClients
 
-if TYPE_CHECKING:
-    from . import Paylink
+__all__ = [
+    "RETRYABLE_SQLSTATES",
+    "Context",
+    "Resource",
+    "Unit",
+    "UnitRetry",
+    "is_retryable",
+    "local_date",
+    "new_id",
+    "unit_today",
+]
 
-__all__ = ["Context", "Resource", "Unit", "new_id", "unit_today"]
+T = TypeVar("T")
+
+log = logging.getLogger("paylink.service")
+
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and
+may simply run again."""
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the DBAPI error it wraps) is a deadlock or serialization failure.
+
+    Asks the driver's error for its SQLSTATE (psycopg 3 ``sqlstate``, psycopg2 ``pgcode``),
+    following SQLAlchemy's ``orig`` and the ``__cause__`` chain.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        code = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if code in RETRYABLE_SQLSTATES:
+            return True
+        orig = getattr(current, "orig", None)
+        pending.extend([orig if isinstance(orig, BaseException) else None, current.__cause__])
+    return False
+
+
+@attrs.define
+class UnitRetry:
+    """How often a unit of work runs again after a deadlock or serialization failure.
+
+    ``attempts`` runs in all; between them a pause of ``base_delay * 2**n`` seconds (at most
+    ``max_delay``), scaled by a random factor in [0.5, 1) so two losers do not meet again.
+    ``sleep`` is injectable, so tests never wait.
+    """
+
+    attempts: int = 5
+    base_delay: float = 0.01
+    max_delay: float = 0.2
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, retry: int) -> float:
+        """The pause before retry number ``retry`` (0 for the first)."""
+        ceiling: float = min(self.max_delay, self.base_delay * 2**retry)
+        return ceiling * random.uniform(0.5, 1.0)
 
 
 def new_id(prefix: str) -> str:
@@ -52,9 +130,14 @@ class Unit:
         return found
 
 
+def local_date(moment: dt.datetime, org: Organization) -> dt.date:
+    """The date it is at ``org`` (in its time zone) at ``moment``."""
+    return moment.astimezone(zoneinfo.ZoneInfo(org.timezone)).date()
+
+
 def unit_today(unit: Unit, org: Organization) -> dt.date:
     """The date at ``org`` at the unit's time (its time zone)."""
-    return unit.now.astimezone(zoneinfo.ZoneInfo(org.timezone)).date()
+    return local_date(unit.now, org)
 
 
 @attrs.define
@@ -65,10 +148,17 @@ class Context:
     clock: Clock
     plugins: Plugins
     base_url: str
+    providers: ProviderClients
+    retry: UnitRetry = attrs.field(factory=UnitRetry)
 
     @contextlib.contextmanager
     def unit(self) -> Iterator[Unit]:
-        """Run a use case in one transaction; fire its events after the commit."""
+        """Run a use case in one transaction; fire its events after the commit.
+
+        For use cases that touch no row another use case locks; those that do (payments,
+        provider events, reconciliation matches, reminder steps) go through :meth:`run`,
+        which can run them again after a deadlock.
+        """
         now = self.clock.now()
         with self.store.transaction() as conn:
             unit = Unit(conn, now)
@@ -76,17 +166,53 @@ class Context:
         for event, kwargs in unit.events:
             self.plugins.fire(event, **kwargs)
 
+    def run(self, work: Callable[[Unit], T]) -> T:
+        """Run ``work`` in one unit of work and return what it returns.
+
+        ``work`` may run more than once: after a deadlock or serialization failure the
+        transaction is rolled back and ``work`` runs again in a new one (at most
+        ``retry.attempts`` times; the last failure is raised). So ``work`` must not have
+        effects outside the unit (a provider call belongs before it). Its events fire once,
+        after the commit that succeeded.
+        """
+        retry = 0
+        while True:
+            now = self.clock.now()
+            try:
+                with self.store.transaction() as conn:
+                    unit = Unit(conn, now)
+                    result = work(unit)
+            except Exception as exc:
+                if retry + 1 >= self.retry.attempts or not is_retryable(exc):
+                    raise
+                log.info("unit of work lost a race (%s); running it again", type(exc).__name__)
+                self.retry.sleep(self.retry.delay(retry))
+                retry += 1
+                continue
+            for event, kwargs in unit.events:
+                self.plugins.fire(event, **kwargs)
+            return result
+
     def today(self, org: Organization, now: dt.datetime | None = None) -> dt.date:
         """The date it is at the organization (in its time zone)."""
-        moment = now or self.clock.now()
-        return moment.astimezone(zoneinfo.ZoneInfo(org.timezone)).date()
+        return local_date(now or self.clock.now(), org)
+
+
+class _HasContext(Protocol):
+    """What a namespace is built from: the :class:`~paylink.Paylink` it belongs to (typed by
+    what it is asked for, so this module needs no import of the class)."""
+
+    _ctx: Context
 
 
 class Resource:
-    """Base of the resource namespaces (``pl.invoices``, ``pl.customers`` …)."""
+    """Base of the resource namespaces (``pl.invoices``, ``pl.customers`` …).
 
-    def __init__(self, pl: Paylink) -> None:
-        self._pl = pl
+    A namespace keeps the shared :class:`Context` only, not the :class:`~paylink.Paylink`:
+    it cannot reach another namespace, only the lower floor.
+    """
+
+    def __init__(self, pl: _HasContext) -> None:
         self._ctx: Context = pl._ctx
 
     @staticmethod

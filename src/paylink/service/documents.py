@@ -8,133 +8,21 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import attrs
-from sqlalchemy.engine import Connection
 
-from .. import references
 from ..documents import CreditNote, Invoice, Line, PurchaseInvoice, Quote
 from ..exceptions import StateError, ValidationError
 from ..money import Money, currency_exponent
-from ..numbering import DEFAULT_PATTERNS, format_number, series_key
 from ..parties import Customer, Organization
-from ..payfiles import PaymentFile
+from ..payfiles import PaymentFile, TransferOrder, build_pain001
+from ..store import Connection
 from ..store import documents as q
-from ..store.organizations import get_organization
-from ._base import Resource, Unit, new_id, unit_today
+from ..store import links as link_queries
+from ._base import Resource, Unit, new_id
+from ._invoicing import check_lines, credit_invoice, issue_invoice, next_number
+from ._links import new_token
 from ._purchases import record_purchase
 
 __all__ = ["Invoices", "Purchases", "Quotes"]
-
-
-def _check_lines(lines: Iterable[Line]) -> tuple[Line, ...]:
-    result = tuple(lines)
-    if not result:
-        raise ValidationError("expected at least one line", field="lines")
-    for i, line in enumerate(result):
-        if not isinstance(line, Line):
-            raise ValidationError(
-                f"expected a paylink.Line, got {type(line).__name__}", field=f"lines[{i}]"
-            )
-    return result
-
-
-def _number(unit: Unit, org: Organization, kind: str, issue_date: dt.date) -> str:
-    pattern = org.invoice_pattern if kind == "invoice" else DEFAULT_PATTERNS[kind]
-    seq = q.next_in_series(unit.conn, org.id, series_key(kind, pattern, issue_date))
-    return format_number(pattern, seq, issue_date)
-
-
-def issue_invoice(
-    unit: Unit,
-    org: Organization,
-    customer_id: str,
-    lines: Sequence[Line],
-    *,
-    issue_date: dt.date,
-    due_date: dt.date | None,
-    currency: str | None,
-    notes: str = "",
-    quote_id: str | None = None,
-    draft: Invoice | None = None,
-) -> Invoice:
-    """Number, reference and store an invoice inside ``unit`` (shared by invoices and quotes)."""
-    lines = _check_lines(lines)
-    currency = currency or org.currency
-    currency_exponent(currency)
-    due = due_date or issue_date + dt.timedelta(days=org.payment_terms_days)
-    if due < issue_date:
-        raise ValidationError(
-            f"the due date {due} is before the issue date {issue_date}", field="due_date"
-        )
-    number = _number(unit, org, "invoice", issue_date)
-    make_ref = references.ogm if org.reference_scheme == "ogm" else references.rf
-    invoice = Invoice(
-        id=draft.id if draft else new_id("inv"),
-        organization_id=org.id,
-        customer_id=customer_id,
-        currency=currency,
-        lines=lines,
-        status="issued",
-        number=number,
-        reference=make_ref(number),
-        issue_date=issue_date,
-        due_date=due,
-        quote_id=quote_id,
-        notes=notes,
-        issued_at=unit.now,
-        created_at=draft.created_at if draft else unit.now,
-    )
-    if invoice.total.amount < 0:
-        raise ValidationError(f"the invoice total is negative ({invoice.total})", field="lines")
-    if draft is None:
-        q.insert_document(unit.conn, invoice, unit.now)
-    else:
-        q.update_document(unit.conn, invoice)
-    unit.emit("invoice_issued", organization=org, invoice=invoice)
-    return invoice
-
-
-def credit_invoice(
-    unit: Unit, current: Invoice, lines: Iterable[Line] | None, reason: str, base_url: str
-) -> CreditNote:
-    """Issue a credit note against ``current`` inside ``unit`` (see :meth:`Invoices.credit`)."""
-    if current.status not in ("issued", "partially_paid"):
-        raise StateError(
-            f"invoice {current.number or current.id} is {current.status}; only an issued "
-            "invoice can be credited"
-        )
-    organization = get_organization(unit.conn, current.organization_id)
-    today = unit_today(unit, organization)
-    note = CreditNote(
-        id=new_id("crn"),
-        organization_id=organization.id,
-        customer_id=current.customer_id,
-        invoice_id=current.id,
-        currency=current.currency,
-        lines=_check_lines(lines) if lines is not None else current.lines,
-        number=_number(unit, organization, "credit_note", today),
-        issue_date=today,
-        reason=reason,
-        created_at=unit.now,
-    )
-    # A credit note corrects the invoice's own lines: it can take off what is open of them,
-    # not the reminder fees charged on top.
-    if note.total > current.principal_open:
-        raise ValidationError(
-            f"the credit note ({note.total}) exceeds what is open on invoice "
-            f"{current.number} ({current.principal_open}"
-            + (f" + {current.fees_open} reminder fees" if current.fees_open.amount else "")
-            + ")",
-            field="lines",
-        )
-    q.insert_document(unit.conn, note, unit.now)
-    updated = attrs.evolve(current, credited_amount=current.credited + note.total)
-    updated = attrs.evolve(updated, status=updated.status_after_settlement())
-    q.update_document(unit.conn, updated)
-    if updated.status == "cancelled":
-        from .links import cancel_links_of
-
-        cancel_links_of(unit, updated, base_url)
-    return note
 
 
 class Invoices(Resource):
@@ -160,7 +48,7 @@ class Invoices(Resource):
         >>> inv.number, str(inv.total)
         ('2026-000001', '108.90 EUR')
         """
-        lines = _check_lines(lines)
+        lines = check_lines(lines)
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             cust_id = self._customer_id(unit.conn, organization.id, customer)
@@ -190,7 +78,7 @@ class Invoices(Resource):
         that order. All or nothing: one bad pair (no lines, an unknown customer) issues none.
         Much faster than one :meth:`issue` per invoice, since it commits once.
         """
-        pairs = [(customer, _check_lines(lines)) for customer, lines in batch]
+        pairs = [(customer, check_lines(lines)) for customer, lines in batch]
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             day = issue_date or self._ctx.today(organization, unit.now)
@@ -224,7 +112,7 @@ class Invoices(Resource):
         notes: str = "",
     ) -> Invoice:
         """Store a draft: no number is consumed until it is issued with :meth:`issue_draft`."""
-        lines = _check_lines(lines)
+        lines = check_lines(lines)
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             cust_id = self._customer_id(unit.conn, organization.id, customer)
@@ -333,9 +221,13 @@ class Invoices(Resource):
         The credit note takes its amount off the invoice's open amount; an invoice credited
         in full, with nothing paid, becomes ``cancelled``.
         """
-        with self._ctx.unit() as unit:
-            current = self._get(unit.conn, invoice, for_update=True)
-            return credit_invoice(unit, current, lines, reason, self._ctx.base_url)
+        chosen = tuple(lines) if lines is not None else None  # read once: the unit may rerun
+
+        def work(unit: Unit) -> CreditNote:
+            current = self._get(unit.conn, invoice, for_update=True)  # the invoice, then links
+            return credit_invoice(unit, current, chosen, reason, self._ctx.base_url)
+
+        return self._ctx.run(work)
 
     def cancel(self, invoice: Invoice | str, *, reason: str = "") -> CreditNote:
         """Cancel an issued invoice with a credit note for all of it.
@@ -383,7 +275,7 @@ class Quotes(Resource):
         notes: str = "",
     ) -> Quote:
         """Store a draft quote."""
-        lines = _check_lines(lines)
+        lines = check_lines(lines)
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             cust_id = self._customer_id(unit.conn, organization.id, customer)
@@ -435,7 +327,7 @@ class Quotes(Resource):
             updated = attrs.evolve(
                 current,
                 status="sent",
-                number=_number(unit, organization, "quote", today),
+                number=next_number(unit, organization, "quote", today),
                 issue_date=today,
                 valid_until=current.valid_until or today + dt.timedelta(days=valid_days),
             )
@@ -445,9 +337,6 @@ class Quotes(Resource):
     def url(self, quote: Quote | str) -> str:
         """The URL of the page where the customer views, approves or declines a sent quote
         (made on first call, the same afterwards)."""
-        from ..store import links as link_queries
-        from .links import new_token
-
         with self._ctx.unit() as unit:
             current = self._get(unit.conn, quote)
             if current.status == "draft":
@@ -467,8 +356,6 @@ class Quotes(Resource):
 
     def for_token(self, token: str) -> Quote | None:
         """The quote an approval-page token opens, or None."""
-        from ..store import links as link_queries
-
         with self._ctx.store.transaction() as conn:
             found = link_queries.resolve_access_token(conn, token, "quote", self._ctx.clock.now())
             if found is None:
@@ -600,8 +487,6 @@ class Purchases(Resource):
         structured remittance field; the end-to-end id is the purchase invoice's id. The
         invoices become ``payment_ordered`` in the same transaction.
         """
-        from ..payfiles import TransferOrder, build_pain001
-
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             if not organization.iban:

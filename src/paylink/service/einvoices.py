@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Literal
 
 import attrs
-from sqlalchemy.engine import Connection
 
 from .. import einvoice, render
 from ..documents import CreditNote, Invoice, Line, PurchaseInvoice
@@ -21,6 +20,7 @@ from ..einvoice import AllowanceCharge, Attachment, EInvoice, Party, Problem, Re
 from ..exceptions import NotFound, ValidationError
 from ..parties import Organization, Supplier, normalize_bic, normalize_iban
 from ..references import parse as parse_reference
+from ..store import Connection
 from ..store import documents as q
 from ..store import links as link_queries
 from ..store import organizations as org_queries
@@ -127,7 +127,7 @@ class EInvoices(Resource):
         return view
 
     def _pdf(self, conn: Connection, doc: Invoice | CreditNote, now: dt.datetime) -> bytes:
-        """The document as ``pl.documents.pdf`` prints it (needs the ``pdf`` extra)."""
+        """The document as ``pl.renditions.pdf`` prints it (needs the ``pdf`` extra)."""
         org = org_queries.get_organization(conn, doc.organization_id)
         customer = org_queries.get_customer(conn, org.id, doc.customer_id)
         link = None

@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-import sqlalchemy as sa
 
 from ..exceptions import NotFound, PaylinkError, PluginError, WebhookRejected
 from ..feeds import FeedResult
 from ..parties import Organization
 from ..ports import WebhookRequest
 from ..store import bank as bank_queries
-from ..store.schema import feed_accounts
+from ..store import feeds as feed_queries
 from ._base import Resource, new_id
+from ._statements import import_statement, statement_seen
 
 __all__ = ["FeedAccount", "Feeds", "SyncReport"]
 
@@ -55,39 +55,20 @@ class Feeds(Resource):
         registry[feed](**settings, http=None, clock=self._ctx.clock)
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
-            row = unit.conn.execute(
-                sa.select(feed_accounts.c.id).where(
-                    feed_accounts.c.organization_id == organization.id,
-                    feed_accounts.c.feed == feed,
-                )
-            ).first()
-            if row is None:
-                account_id = new_id("fed")
-                unit.conn.execute(
-                    feed_accounts.insert().values(
-                        id=account_id,
-                        organization_id=organization.id,
-                        feed=feed,
-                        settings=settings,
-                        state={},
-                        created_at=unit.now,
-                    )
-                )
-            else:
-                account_id = row.id
-                unit.conn.execute(
-                    feed_accounts.update()
-                    .where(feed_accounts.c.id == account_id)
-                    .values(settings=settings)
-                )
+            account_id = feed_queries.save_feed_account(
+                unit.conn,
+                new_id=new_id("fed"),
+                org_id=organization.id,
+                feed=feed,
+                settings=settings,
+                now=unit.now,
+            )
         return FeedAccount(account_id, organization.id, feed, settings)
 
     def list(self, org: Organization | str) -> builtins.list[FeedAccount]:
         """The organization's connected feeds."""
         with self._ctx.store.transaction() as conn:
-            rows = conn.execute(
-                sa.select(feed_accounts).where(feed_accounts.c.organization_id == self._org_id(org))
-            ).all()
+            rows = feed_queries.list_feed_accounts(conn, self._org_id(org))
         return [FeedAccount(r.id, r.organization_id, r.feed, r.settings) for r in rows]
 
     def sync(self, org: Organization | str, feed: str | None = None) -> builtins.list[SyncReport]:
@@ -104,9 +85,7 @@ class Feeds(Resource):
         None for a verified event that needs no sync.
         """
         with self._ctx.store.transaction() as conn:
-            row = conn.execute(
-                sa.select(feed_accounts).where(feed_accounts.c.id == account_id)
-            ).first()
+            row = feed_queries.get_feed_account(conn, account_id)
         if row is None:
             raise WebhookRejected("unknown feed account", status_code=404)
         account = FeedAccount(row.id, row.organization_id, row.feed, row.settings)
@@ -131,9 +110,8 @@ class Feeds(Resource):
         cls = self._ctx.plugins.bank_feeds[account.feed]
         instance = cls(**account.settings, http=None, clock=self._ctx.clock)
         with self._ctx.store.transaction() as conn:
-            state = conn.execute(
-                sa.select(feed_accounts.c.state).where(feed_accounts.c.id == account.id)
-            ).scalar_one()
+            found = feed_queries.get_feed_account(conn, account.id)
+            state = found.state if found is not None else {}
         try:
             result: FeedResult = instance.sync(dict(state or {}))
         finally:
@@ -142,14 +120,12 @@ class Feeds(Resource):
                 close()
         imported, skipped, rejected = [], [], []
         for file in result.files:
-            if self._pl.statements.seen(account.organization_id, file.data):
+            if statement_seen(self._ctx, account.organization_id, file.data):
                 file.done(True, "already imported")
                 skipped.append(file.name)
                 continue
             try:
-                self._pl.statements.import_bytes(
-                    account.organization_id, file.data, filename=file.name
-                )
+                import_statement(self._ctx, account.organization_id, file.data, filename=file.name)
             except PaylinkError as exc:
                 file.done(False, str(exc))
                 rejected.append((file.name, str(exc)))
@@ -162,11 +138,7 @@ class Feeds(Resource):
                 for tx in result.transactions
             ]
             new = bank_queries.insert_transactions(unit.conn, rows)
-            unit.conn.execute(
-                feed_accounts.update()
-                .where(feed_accounts.c.id == account.id)
-                .values(state=dict(result.state), last_sync_at=unit.now)
-            )
+            feed_queries.save_sync_state(unit.conn, account.id, result.state, unit.now)
         return SyncReport(
             feed=account.feed,
             new_transactions=new,

@@ -4,83 +4,30 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import secrets
 from collections.abc import Sequence
 from decimal import Decimal
 
 from .. import references
 from ..documents import Invoice
 from ..exceptions import NotFound, StateError, ValidationError
-from ..links import LinkEvent, PaymentLink, advance
+from ..links import PaymentLink
 from ..money import Money
 from ..parties import Customer, Organization
 from ..payments import Payment
 from ..providers import RefreshReport
+from ..render import message_variables
 from ..store import documents as doc_queries
 from ..store import links as q
+from ..store import messages as message_queries
 from ..store.organizations import get_customer, get_organization
-from ..store.schema import messages as messages_table
-from ._base import Resource, Unit, new_id
+from ._base import Resource
+from ._dispatch import Dispatcher
+from ._links import insert_link, invoice_link, mark_link, new_token, request_reference
+from ._messages import queue_message
+from ._payments import link_amount_due, settle_link
+from ._provider_events import refresh_pending
 
-__all__ = ["Links", "Portal", "new_token"]
-
-
-def new_token() -> str:
-    """An unguessable URL token: 192 random bits, URL-safe (32 characters)."""
-    return secrets.token_urlsafe(24)
-
-
-def _request_reference(unit: Unit, org: Organization) -> str:
-    """A structured reference for a link that is not one invoice's (quick request, pay-all).
-
-    Drawn from a series of its own; OGMs start with 9 so they never collide with the
-    references made from invoice numbers (which start with the year).
-    """
-    seq = doc_queries.next_in_series(unit.conn, org.id, "payment_request")
-    if org.reference_scheme == "ogm":
-        return str(references.ogm(f"9{seq:09d}"))
-    return str(references.rf(f"PR{seq}"))
-
-
-def mark_link(
-    unit: Unit, link: PaymentLink, status: str, *, source: str, detail: str = ""
-) -> PaymentLink:
-    """Move ``link`` forward to ``status`` inside ``unit``; a move back is ignored.
-
-    Fires ``paylink_link_status_changed`` after the commit when the link moved.
-    """
-    moved = advance(link, status, at=unit.now, source=source, detail=detail)
-    if moved is None:
-        return link
-    q.update_link(unit.conn, link, moved, unit.now)
-    unit.emit(
-        "link_status_changed",
-        organization=unit.organization(link.organization_id),
-        link=moved,
-        old_status=link.status,
-        new_status=moved.status,
-    )
-    return moved
-
-
-def close_paid_links(unit: Unit, invoice: Invoice, base_url: str, *, source: str) -> None:
-    """Once ``invoice`` is paid, its links (and pay-all links whose invoices are all paid) are."""
-    for link in q.links_settling(unit.conn, invoice.id, base_url):
-        if link.invoice_id is None:
-            others = [
-                doc_queries.get_document(unit.conn, None, i, "invoice") for i in link.invoice_ids
-            ]
-            if any(isinstance(o, Invoice) and o.open_amount.amount > 0 for o in others):
-                continue
-        mark_link(unit, link, "paid", source=source)
-
-
-def cancel_links_of(unit: Unit, invoice: Invoice, base_url: str) -> None:
-    """A cancelled invoice's own link is cancelled; pay-all links that include it too."""
-    for link in q.links_settling(unit.conn, invoice.id, base_url):
-        mark_link(
-            unit, link, "cancelled", source="api", detail=f"invoice {invoice.number} cancelled"
-        )
+__all__ = ["Links", "Portal"]
 
 
 class Links(Resource):
@@ -103,7 +50,7 @@ class Links(Resource):
                 unit.conn, None, invoice if isinstance(invoice, str) else invoice.id, "invoice"
             )
             assert isinstance(doc, Invoice)
-            existing = q.active_for_invoice(unit.conn, doc.id, self._base)
+            existing = invoice_link(unit, doc, self._base, create=False)
             if existing is not None:
                 return existing
             if doc.status not in ("issued", "partially_paid"):
@@ -111,29 +58,9 @@ class Links(Resource):
                     f"invoice {doc.number or doc.id} is {doc.status}; only an issued invoice "
                     "with money owed gets a payment link"
                 )
-            return self._insert(
-                unit,
-                organization_id=doc.organization_id,
-                amount=doc.open_amount,
-                invoice_id=doc.id,
-                customer_id=doc.customer_id,
-                reference=str(doc.reference) if doc.reference else None,
-                description=f"Invoice {doc.number}",
-                expires_at=expires_at,
-            )
-
-    def _insert(self, unit: Unit, **fields: object) -> PaymentLink:
-        token = new_token()
-        link = PaymentLink(
-            id=new_id("lnk"),
-            token=token,
-            url=f"{self._base}/pay/{token}",
-            created_at=unit.now,
-            history=(LinkEvent(unit.now, "created", "api"),),
-            **fields,  # type: ignore[arg-type]
-        )
-        q.insert_link(unit.conn, link, unit.now)
-        return link
+            made = invoice_link(unit, doc, self._base, expires_at=expires_at)
+            assert made is not None
+            return made
 
     def request(
         self,
@@ -161,10 +88,11 @@ class Links(Resource):
             ref = (
                 str(references.check(reference))
                 if reference
-                else _request_reference(unit, organization)
+                else request_reference(unit, organization)
             )
-            return self._insert(
+            return insert_link(
                 unit,
+                self._base,
                 organization_id=organization.id,
                 amount=money,
                 customer_id=cust_id,
@@ -197,13 +125,14 @@ class Links(Resource):
                     "the open invoices are in several currencies; pay them one by one",
                     field="currency",
                 )
-            return self._insert(
+            return insert_link(
                 unit,
+                self._base,
                 organization_id=organization.id,
                 amount=Money.sum((i.open_amount for i in invoices), invoices[0].currency),
                 invoice_ids=tuple(i.id for i in invoices),
                 customer_id=customer.id,
-                reference=_request_reference(unit, organization),
+                reference=request_reference(unit, organization),
                 description=", ".join(f"Invoice {i.number}" for i in invoices),
             )
 
@@ -213,11 +142,8 @@ class Links(Resource):
         requested amount."""
         if not link.settles:
             return link.amount
-        with self._ctx.store.transaction() as conn:
-            docs = [doc_queries.get_document(conn, None, i, "invoice") for i in link.settles]
-        return Money.sum(
-            (d.open_amount for d in docs if isinstance(d, Invoice)), link.amount.currency
-        )
+        with self._ctx.unit() as unit:
+            return link_amount_due(unit, link)
 
     def get(self, link_id: str) -> PaymentLink:
         """The link with this id, with its full history."""
@@ -292,52 +218,28 @@ class Links(Resource):
 
         The payment is allocated over the invoices the link settles (none for a quick request:
         it stays as customer credit); with ``provider_reference`` it is recorded once only.
+        The invoices are locked before the link (the lock order), and the unit runs again
+        after a deadlock.
         """
-        from .payments import apply_payment
-
-        with self._ctx.unit() as unit:
-            current = q.get_link(
-                unit.conn, link if isinstance(link, str) else link.id, self._base, for_update=True
-            )
-            if current.status in ("expired", "cancelled"):
-                raise StateError(f"the link is {current.status}")
-            org = self._org(unit.conn, current.organization_id)
-            invoices = []
-            for invoice_id in current.settles:
-                doc = doc_queries.get_document(unit.conn, org.id, invoice_id, "invoice")
-                assert isinstance(doc, Invoice)
-                if doc.open_amount.amount > 0:
-                    invoices.append(doc)
-            if amount is None:
-                # What is owed now (partial payments, credit notes and charged reminder fees
-                # moved it since the link was made), or the requested amount.
-                amount = (
-                    Money.sum((i.open_amount for i in invoices), current.amount.currency)
-                    if current.settles
-                    else current.amount
-                )
-            payment = apply_payment(
+        link_id = link if isinstance(link, str) else link.id
+        return self._ctx.run(
+            lambda unit: settle_link(
                 unit,
-                org.id,
-                invoices,
-                amount,
-                received_on=received_on or self._ctx.today(org, unit.now),
+                link_id,
+                self._base,
+                amount=amount,
                 method=method,
                 provider=provider,
                 provider_reference=provider_reference,
-                note=current.description,
-                customer_id=current.customer_id,
-                base_url=self._base,
+                received_on=received_on,
             )
-            mark_link(unit, q.get_link(unit.conn, current.id, self._base), "paid", source=method)
-            return payment
+        )
 
-    # --- card and wallet providers (issue 4) -----------------------------------------------
     def refresh_pending(self, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> RefreshReport:
         """The janitor: ask the providers about links ``in_progress`` for longer than
         ``older_than`` whose webhook never came; see
         :meth:`paylink.service.providers.Providers.refresh_pending`."""
-        return self._pl.providers.refresh_pending(older_than)
+        return refresh_pending(self._ctx, older_than)
 
 
 class Portal(Resource):
@@ -403,14 +305,10 @@ class Portal(Resource):
 
     def send_code(self, customer: Customer, code: str) -> str:
         """Send ``code`` to the customer's phone by SMS, now; return the number, masked."""
-        from .messages import queue_message
-
         if not customer.phone:
             raise ValidationError(f"customer {customer.name} has no phone number", field="phone")
         with self._ctx.unit() as unit:
             organization = get_organization(unit.conn, customer.organization_id)
-            from ..render import message_variables
-
             variables = message_variables(
                 language=customer.language, organization=organization, customer=customer, sms=True
             )
@@ -427,10 +325,6 @@ class Portal(Resource):
             )
             if message.status == "queued":
                 # The customer asked for it just now: quiet hours do not apply.
-                unit.conn.execute(
-                    messages_table.update()
-                    .where(messages_table.c.id == message.id)
-                    .values(next_attempt_at=unit.now)
-                )
-        self._pl.outbox.dispatch()
+                message_queries.send_now(unit.conn, message.id, unit.now)
+        Dispatcher(self._ctx).dispatch()
         return f"…{customer.phone[-3:]}"

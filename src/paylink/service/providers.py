@@ -5,9 +5,10 @@ calls :meth:`Providers.checkout`, which stores a checkout attempt with its idemp
 *before* calling the provider (so a retry reuses the key), then sends the customer to the
 provider and marks the link ``in_progress``. The provider reports back through a webhook
 (:meth:`Providers.handle_webhook`, verified by the plugin) or answers the janitor
-(:meth:`Providers.refresh_pending`); both end in :meth:`Providers.apply`, which records each
-event once per ``(provider, event id)``, moves statuses forward only, and records the payment
-through :meth:`paylink.service.links.Links.settle`, once per provider reference.
+(:meth:`Providers.refresh_pending`); both end in :meth:`Providers.apply`, which applies the
+event in one unit of work: recorded once per ``(provider, event id)``, statuses forward only,
+the payment recorded once per provider reference (the lower floor's
+:mod:`paylink.service._provider_events`).
 """
 
 from __future__ import annotations
@@ -17,15 +18,11 @@ import datetime as dt
 import json
 import logging
 import secrets
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import attrs
 import httpx
-import sqlalchemy as sa
 
-from ..documents import Invoice
 from ..exceptions import (
     NotFound,
     PluginError,
@@ -41,13 +38,13 @@ from ..parties import Organization
 from ..payments import Payment
 from ..ports import Checkout, PaymentRequest, ProviderEvent, WebhookRequest
 from ..providers import CheckoutAttempt, ProviderAccount, RefreshReport, Refund
-from ..store import documents as doc_queries
 from ..store import links as link_queries
-from ..store import payments as payment_queries
 from ..store import providers as q
 from ..store.organizations import get_customer
-from ._base import Resource, Unit, new_id
-from .links import mark_link
+from ._base import Resource, new_id
+from ._links import mark_link
+from ._payments import link_amount_due
+from ._provider_events import apply_event, refresh_pending, refund_payment
 
 __all__ = ["METHOD_LABELS", "Providers"]
 
@@ -90,25 +87,23 @@ class Providers(Resource):
     is built with; tests set them to a mock transport and a function that does not wait.
     """
 
-    def __init__(self, pl: Any) -> None:
-        super().__init__(pl)
-        self.transport: httpx.BaseTransport | None = None
-        self.sleep: Callable[[float], None] = time.sleep
-        self._instances: dict[str, tuple[str, Any, httpx.Client]] = {}
+    @property
+    def transport(self) -> httpx.BaseTransport | None:
+        """The transport every account's HTTP client is built with (None: the network)."""
+        return self._ctx.providers.transport
 
-    # -- accounts ----------------------------------------------------------------------------
-    def _class(self, provider: str) -> Any:
-        cls = self._ctx.plugins.payment_provider(provider)
-        if not callable(getattr(cls, "parse_webhook", None)):
-            raise PluginError(
-                f"payment provider {provider!r} takes no account (it has no webhooks)"
-            )
-        return cls
+    @transport.setter
+    def transport(self, value: httpx.BaseTransport | None) -> None:
+        self._ctx.providers.transport = value
 
-    def _secret_of(self, provider: str) -> frozenset[str]:
-        cls = self._ctx.plugins.payment_providers.get(provider)
-        names: frozenset[str] = getattr(cls, "secret_settings", frozenset())
-        return names | {"api_key", "webhook_secret"}
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        """What the provider clients call to wait between retries."""
+        return self._ctx.providers.sleep
+
+    @sleep.setter
+    def sleep(self, value: Callable[[float], None]) -> None:
+        self._ctx.providers.sleep = value
 
     def connect(
         self,
@@ -131,7 +126,7 @@ class Providers(Resource):
         ``webhook_url`` is what to configure at the provider. Reconnecting keeps the account
         id, and so the webhook URL.
         """
-        cls = self._class(provider)
+        cls = self._ctx.providers.provider_class(provider)
         stored: dict[str, Any] = {
             key: value
             for key, value in {
@@ -164,9 +159,9 @@ class Providers(Resource):
                 now=unit.now,
             )
             account = q.get_account(
-                unit.conn, account_id, self._ctx.base_url, self._secret_of(provider)
+                unit.conn, account_id, self._ctx.base_url, self._ctx.providers.secret_of(provider)
             )
-        self._drop(account.id)
+        self._ctx.providers.drop(account.id)
         log.info("connected %s account %s for %s", provider, account.id, organization.id)
         return account
 
@@ -186,13 +181,14 @@ class Providers(Resource):
     def account(self, account_id: str) -> ProviderAccount:
         """The account with this id (active or not)."""
         with self._ctx.store.transaction() as conn:
-            account = q.get_account(conn, account_id, self._ctx.base_url)
-            return attrs.evolve(account, secret_settings=self._secret_of(account.provider))
+            return self._ctx.providers.account(conn, account_id)
 
     def list(self, org: Organization | str) -> builtins.list[ProviderAccount]:
         """``org``'s active accounts, oldest first."""
         with self._ctx.store.transaction() as conn:
-            return q.list_accounts(conn, self._org_id(org), self._ctx.base_url, self._secret_of)
+            return q.list_accounts(
+                conn, self._org_id(org), self._ctx.base_url, self._ctx.providers.secret_of
+            )
 
     def offers(self, org: Organization | str) -> builtins.list[tuple[ProviderAccount, str]]:
         """What the pay page offers: each active account whose plugin is installed, with a
@@ -209,38 +205,11 @@ class Providers(Resource):
         """The provider plugin instantiated for ``account`` (one per account and settings)."""
         if isinstance(account, str):
             account = self.account(account)
-        key = _fingerprint({**account.settings, "methods": list(account.methods)})
-        cached = self._instances.get(account.id)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        self._drop(account.id)
-        cls = self._class(account.provider)
-        client = httpx.Client(transport=self.transport, timeout=_TIMEOUT)
-        try:
-            instance = cls(
-                **account.settings,
-                methods=account.methods,
-                account_id=account.id,
-                http=client,
-                clock=self._ctx.clock,
-                sleep=lambda seconds: self.sleep(seconds),
-            )
-        except BaseException:
-            client.close()
-            raise
-        self._instances[account.id] = (key, instance, client)
-        return instance
-
-    def _drop(self, account_id: str) -> None:
-        cached = self._instances.pop(account_id, None)
-        if cached is not None:
-            cached[1].close()
-            cached[2].close()
+        return self._ctx.providers.open(account)
 
     def close(self) -> None:
         """Close every account's HTTP client."""
-        for account_id in builtins.list(self._instances):
-            self._drop(account_id)
+        self._ctx.providers.close()
 
     # -- checkout ----------------------------------------------------------------------------
     def checkout(self, link: PaymentLink | str, provider: str, *, language: str = "en") -> Checkout:
@@ -255,13 +224,14 @@ class Providers(Resource):
         key is used).
         """
         link_id = link if isinstance(link, str) else link.id
-        current = self._pl.links.get(link_id)
+        with self._ctx.unit() as unit:
+            current = link_queries.get_link(unit.conn, link_id, self._ctx.base_url)
+            amount = link_amount_due(unit, current)
         if current.status not in _OPEN_LINK:
             raise StateError(f"the link is {current.status}; it cannot be paid")
         account = self.get(current.organization_id, provider)
         if account is None:
             raise NotFound(f"no {provider} account is connected for this organization")
-        amount = self._pl.links.amount_due(current)
         if amount.amount <= 0:
             raise StateError("nothing is due on this link")
         instance = self.open(account)
@@ -394,12 +364,13 @@ class Providers(Resource):
             try:
                 account = self.account(attempt.account_id)
                 event = self.open(account).fetch_payment(attempt.provider_reference)
-                self.apply(account, event)
+                apply_event(self._ctx, account, event)
             except ProviderError as exc:
                 log.warning(
                     "could not read %s attempt %s back: %s", attempt.provider, attempt.id, exc
                 )
-        return self._pl.links.get(link.id)
+        with self._ctx.store.transaction() as conn:
+            return link_queries.get_link(conn, link.id, self._ctx.base_url)
 
     # -- events --------------------------------------------------------------------------------
     def handle_webhook(
@@ -439,21 +410,7 @@ class Providers(Resource):
                 raise WebhookRejected(
                     f"{provider}: the event belongs to another account", status_code=403
                 )
-        return [self.apply(account, event) for event in events]
-
-    def _find_link(self, account: ProviderAccount, event: ProviderEvent) -> PaymentLink | None:
-        with self._ctx.store.transaction() as conn:
-            link_id = event.link_id
-            if not link_id and event.provider_reference:
-                attempt = q.attempt_by_reference(conn, account.provider, event.provider_reference)
-                link_id = attempt.link_id if attempt else None
-            if not link_id:
-                return None
-            try:
-                link = link_queries.get_link(conn, link_id, self._ctx.base_url)
-            except NotFound:
-                return None
-        return link if link.organization_id == account.organization_id else None
+        return [apply_event(self._ctx, account, event) for event in events]
 
     def apply(self, account: ProviderAccount, event: ProviderEvent) -> str:
         """Apply one verified provider event to its link, once; return what became of it.
@@ -461,115 +418,10 @@ class Providers(Resource):
         Statuses only move forward, the payment is recorded once per provider reference,
         and an event for an unknown link is recorded and otherwise ignored. Every step is
         idempotent, so an event replayed after a crash changes nothing twice.
+        Applied in one unit of work (the invoices locked before the link), run again after a
+        deadlock.
         """
-        with self._ctx.store.transaction() as conn:
-            if q.event_seen(conn, event.provider, event.event_id):
-                return "duplicate"
-        link = self._find_link(account, event)
-        outcome = "ignored"
-        if event.outcome == "refunded":
-            outcome = self._provider_refund(account, event)
-        elif link is None:
-            if event.outcome != "ignored":
-                log.warning(
-                    "%s event %s is for no known link (link %s); acknowledged, not applied",
-                    event.provider,
-                    event.event_id,
-                    event.link_id or "-",
-                )
-                outcome = "unknown_link"
-        elif event.outcome == "paid":
-            outcome = self._paid(account, link, event)
-        elif event.outcome == "in_progress":
-            if link.status in ("created", "sent", "opened", "interrupted"):
-                self._pl.links.mark(
-                    link, "in_progress", source=event.provider, detail=event.provider_status
-                )
-            outcome = "applied"
-        elif event.outcome == "interrupted":
-            outcome = self._interrupted(account, link, event)
-        self._record(account, event, link, outcome)
-        return outcome
-
-    def _record(
-        self, account: ProviderAccount, event: ProviderEvent, link: PaymentLink | None, outcome: str
-    ) -> None:
-        try:
-            with self._ctx.store.transaction() as conn:
-                q.record_event(
-                    conn,
-                    provider=event.provider,
-                    event_id=event.event_id,
-                    account_id=account.id,
-                    organization_id=account.organization_id,
-                    link_id=link.id if link else None,
-                    outcome=event.outcome,
-                    applied=outcome,
-                    received_at=self._ctx.clock.now(),
-                )
-        except sa.exc.IntegrityError:
-            pass  # the same event, applied concurrently by another worker: both were idempotent
-
-    def _close_attempt(self, provider: str, reference: str | None) -> CheckoutAttempt | None:
-        if not reference:
-            return None
-        with self._ctx.unit() as unit:
-            attempt = q.attempt_by_reference(unit.conn, provider, reference)
-            if attempt is not None and attempt.status != "closed":
-                q.update_attempt(unit.conn, attempt.id, unit.now, status="closed")
-            return attempt
-
-    def _paid(self, account: ProviderAccount, link: PaymentLink, event: ProviderEvent) -> str:
-        reference = event.payment_reference or event.provider_reference
-        if event.amount is None or not reference:
-            log.warning("%s event %s has no amount or reference", event.provider, event.event_id)
-            return "not_applied"
-        with self._ctx.store.transaction() as conn:
-            known = payment_queries.find_by_provider_reference(
-                conn, account.organization_id, event.provider, reference
-            )
-        if known is not None:  # a webhook after the janitor, or the other way round
-            self._close_attempt(event.provider, event.provider_reference)
-            return "duplicate"
-        try:
-            self._pl.links.settle(
-                link,
-                amount=event.amount,
-                method=event.method or event.provider,
-                provider=event.provider,
-                provider_reference=reference,
-            )
-        except (StateError, ValidationError) as exc:
-            # The money came in, but the link or invoice can no longer take it (cancelled,
-            # another currency): it is logged for a person to handle, not forced in.
-            log.error(
-                "%s payment %s for link %s was not recorded: %s",
-                event.provider,
-                reference,
-                link.id,
-                exc,
-            )
-            return "not_applied"
-        self._close_attempt(event.provider, event.provider_reference)
-        return "applied"
-
-    def _interrupted(
-        self, account: ProviderAccount, link: PaymentLink, event: ProviderEvent
-    ) -> str:
-        attempt = self._close_attempt(event.provider, event.provider_reference)
-        with self._ctx.store.transaction() as conn:
-            others = [
-                a
-                for a in q.attempts_for_link(conn, link.id, statuses=["pending", "open"])
-                if attempt is None or a.id != attempt.id
-            ]
-        if attempt is not None and others:
-            return "ignored"  # an older attempt ended; the customer is in a newer one
-        if link.status == "in_progress":
-            self._pl.links.mark(
-                link, "interrupted", source=event.provider, detail=event.provider_status
-            )
-        return "applied"
+        return apply_event(self._ctx, account, event)
 
     # -- janitor ---------------------------------------------------------------------------------
     def refresh_pending(self, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> RefreshReport:
@@ -580,24 +432,7 @@ class Providers(Resource):
         receiving the webhook never count a payment twice. Provider failures are reported,
         not raised.
         """
-        before = self._ctx.clock.now() - older_than
-        with self._ctx.store.transaction() as conn:
-            stale = q.stale_attempts(conn, before)
-        checked, changed, errors = [], [], []
-        for attempt in stale:
-            checked.append(attempt.link_id)
-            before_status = self._pl.links.get(attempt.link_id).status
-            try:
-                account = self.account(attempt.account_id)
-                assert attempt.provider_reference is not None
-                event = self.open(account).fetch_payment(attempt.provider_reference)
-                self.apply(account, event)
-            except (ProviderError, PluginError) as exc:
-                errors.append(f"{attempt.link_id}: {exc}")
-                continue
-            if self._pl.links.get(attempt.link_id).status != before_status:
-                changed.append(attempt.link_id)
-        return RefreshReport(tuple(checked), tuple(changed), tuple(errors))
+        return refresh_pending(self._ctx, older_than)
 
     # -- refunds -------------------------------------------------------------------------------
     def refunds(self, payment: Payment | str) -> builtins.list[Refund]:
@@ -613,121 +448,4 @@ class Providers(Resource):
         support refunds (``supports_refunds``, asked, never assumed) or has no account, and
         :class:`~paylink.exceptions.ValidationError` for an amount above what is left.
         """
-        if not payment.provider or not payment.provider_reference:
-            raise StateError("only a payment received through a provider can be refunded here")
-        with self._ctx.store.transaction() as conn:
-            account_id = q.account_id_for(conn, payment.organization_id, payment.provider)
-        cls = self._ctx.plugins.payment_providers.get(payment.provider)
-        if cls is None or not getattr(cls, "supports_refunds", False):
-            raise StateError(f"{payment.provider} does not support refunds")
-        if account_id is None:
-            raise StateError(f"no {payment.provider} account is connected")
-        account = self.account(account_id)
-        already = Money.sum((r.amount for r in self.refunds(payment)), payment.amount.currency)
-        left = payment.amount - already
-        money = amount if amount is not None else left
-        if money.amount <= 0 or money > left:
-            raise ValidationError(
-                f"expected a refund between 0 and {left}, got {money}", field="amount"
-            )
-        # One logical refund, one key: the same refund retried after a lost answer reuses it.
-        key = f"paylink-refund-{payment.id}-{already.minor_units}-{money.minor_units}"
-        result = self.open(account).refund(payment.provider_reference, money, idempotency_key=key)
-        with self._ctx.unit() as unit:
-            existing = q.refund_by_reference(unit.conn, payment.provider, result.provider_reference)
-            if existing is not None:
-                return existing
-            return apply_refund(
-                unit,
-                payment,
-                money,
-                provider=payment.provider,
-                provider_reference=result.provider_reference,
-                status=result.status,
-            )
-
-    def _provider_refund(self, account: ProviderAccount, event: ProviderEvent) -> str:
-        """A refund made at the provider (its dashboard): record what paylink does not know."""
-        if event.amount is None or not event.payment_reference:
-            return "ignored"
-        with self._ctx.unit() as unit:
-            payment = payment_queries.find_by_provider_reference(
-                unit.conn, account.organization_id, event.provider, event.payment_reference
-            )
-            if payment is None:
-                log.warning("%s refund for unknown payment; acknowledged", event.provider)
-                return "unknown_payment"
-            already = Money.sum(
-                (r.amount for r in q.refunds_of(unit.conn, payment.id)), payment.amount.currency
-            )
-            missing = min(event.amount, payment.amount) - already
-            if missing.amount <= 0:
-                return "duplicate"
-            apply_refund(
-                unit,
-                payment,
-                missing,
-                provider=event.provider,
-                provider_reference=f"{event.provider_reference}:{event.amount.minor_units}",
-                status="refunded",
-            )
-        return "applied"
-
-
-def apply_refund(
-    unit: Unit,
-    payment: Payment,
-    amount: Money,
-    *,
-    provider: str | None,
-    provider_reference: str | None,
-    status: str,
-) -> Refund:
-    """Store a refund of ``payment`` and take it off the invoices it paid, inside ``unit``.
-
-    Customer credit (the unallocated part) is refunded first, then the invoices the payment
-    settled, last one first; each invoice's status follows its open amount back
-    (``partially_paid`` or ``issued``).
-    """
-    previous = q.refunds_of(unit.conn, payment.id)
-    taken: dict[str, Money] = {}
-    for refund in previous:
-        for invoice_id, part in refund.allocations:
-            taken[invoice_id] = taken.get(invoice_id, Money.zero(amount.currency)) + part
-    refunded_credit = Money.sum((r.amount for r in previous), amount.currency) - Money.sum(
-        taken.values(), amount.currency
-    )
-    left = amount - min(amount, payment.unallocated - refunded_credit)
-    parts: list[tuple[str, Money]] = []
-    for allocation in reversed(payment.allocations):
-        if left.amount <= 0:
-            break
-        available = allocation.amount - taken.get(
-            allocation.invoice_id, Money.zero(amount.currency)
-        )
-        part = min(left, available)
-        if part.amount <= 0:
-            continue
-        doc = doc_queries.get_document(
-            unit.conn, payment.organization_id, allocation.invoice_id, "invoice", for_update=True
-        )
-        assert isinstance(doc, Invoice)
-        updated = attrs.evolve(doc, paid_amount=doc.paid - part)
-        if doc.status in ("paid", "partially_paid", "issued"):
-            updated = attrs.evolve(updated, status=updated.status_after_settlement(), paid_at=None)
-        doc_queries.update_settlement(unit.conn, updated)
-        parts.append((allocation.invoice_id, part))
-        left = left - part
-    refund = Refund(
-        id=new_id("rfd"),
-        organization_id=payment.organization_id,
-        payment_id=payment.id,
-        amount=amount,
-        status=status,
-        provider=provider,
-        provider_reference=provider_reference,
-        allocations=tuple(parts),
-        created_at=unit.now,
-    )
-    q.insert_refund(unit.conn, refund, unit.now)
-    return refund
+        return refund_payment(self._ctx, payment, amount)

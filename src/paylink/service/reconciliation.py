@@ -21,13 +21,12 @@ writes its decisions back:
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Literal
 
 import attrs
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from ..documents import Invoice, Line
 from ..exceptions import NotFound, PaylinkError
@@ -39,6 +38,7 @@ from ..reconcile import (
     OpenItem,
     OpenItemIndex,
     Proposal,
+    ProposedAllocation,
     Reconciler,
     ReconcileResult,
     Rule,
@@ -47,27 +47,20 @@ from ..reconcile import (
 )
 from ..references import parse as parse_reference
 from ..statements.model import BankTransaction
+from ..store import Connection, savepoint
 from ..store import bank as bank_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
-from ..store.schema import customer_aliases, reconciliation_matches, reconciliation_rejections
+from ..store import reconciliation as match_queries
 from ._base import Resource, Unit
-from .documents import credit_invoice
-from .links import mark_link
-from .payments import apply_payment
+from ._invoicing import credit_invoice
+from ._links import mark_link
+from ._payments import apply_payment, lock_invoices
 
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
 
 _LINK = "link:"
-
-# built once: a run records one match per transaction it decides
-_FORGET_MATCH = reconciliation_matches.delete().where(
-    reconciliation_matches.c.organization_id == sa.bindparam("p_org"),
-    reconciliation_matches.c.account == sa.bindparam("p_account"),
-    reconciliation_matches.c.transaction_id == sa.bindparam("p_tx"),
-)
-_RECORD_MATCH = reconciliation_matches.insert()
 
 
 @attrs.frozen
@@ -125,8 +118,6 @@ def _proposal_json(proposal: Proposal) -> dict[str, Any]:
 
 
 def _proposal_from_json(data: dict[str, Any]) -> Proposal:
-    from ..reconcile import ProposedAllocation
-
     currency = data["currency"]
     return Proposal(
         transaction_id=data["transaction_id"],
@@ -204,12 +195,7 @@ class Reconciliation(Resource):
         return items
 
     def _alias_rule(self, conn: Connection, org_id: str) -> Rule:
-        aliases = {
-            row.name_key: row.customer_id
-            for row in conn.execute(
-                sa.select(customer_aliases).where(customer_aliases.c.organization_id == org_id)
-            )
-        }
+        aliases = match_queries.aliases(conn, org_id)
 
         def learned_name(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
             """A counterparty name a person confirmed before, with an exact open amount."""
@@ -271,45 +257,60 @@ class Reconciliation(Resource):
             )
             items = self._open_items(unit.conn, organization)
             result = reconciler.reconcile(transactions, items)
-            rejected = {
-                (r.account, r.transaction_id, r.invoices)
-                for r in unit.conn.execute(
-                    sa.select(reconciliation_rejections).where(
-                        reconciliation_rejections.c.organization_id == organization.id
-                    )
-                )
-            }
+            rejected = match_queries.rejections(unit.conn, organization.id)
             by_id = {tx.id: tx for tx in transactions}
             by_item = {item.number: item for item in items}
-            applied: list[AppliedMatch] = []
-            review: list[Proposal] = []
-            unmatched = list(result.unmatched)
-            for proposal in result.proposals:
-                account = accounts[proposal.transaction_id]
-                proposal = self._with_ids(proposal, by_item)
-                if (account, proposal.transaction_id, _invoices_key(proposal)) in rejected:
-                    unmatched.append(proposal.transaction_id)
-                    continue
-                tx = by_id[proposal.transaction_id]
-                if apply and proposal.auto:
-                    savepoint = unit.conn.begin_nested()
-                    try:
-                        applied.append(self._apply(unit, organization, tx, proposal))
-                    except PaylinkError as exc:
-                        savepoint.rollback()
-                        note = f"{proposal.explanation} (not applied: {exc})"
-                        proposal = attrs.evolve(proposal, auto=False, explanation=note)
-                    else:
-                        savepoint.commit()
-                        continue
-                self._keep_for_review(unit, organization.id, tx, proposal)
-                review.append(proposal)
+        applied: list[AppliedMatch] = []
+        review: list[Proposal] = []
+        to_review: list[tuple[BankTransaction, Proposal]] = []
+        unmatched = list(result.unmatched)
+        for proposal in result.proposals:
+            account = accounts[proposal.transaction_id]
+            proposal = self._with_ids(proposal, by_item)
+            if (account, proposal.transaction_id, _invoices_key(proposal)) in rejected:
+                unmatched.append(proposal.transaction_id)
+                continue
+            tx = by_id[proposal.transaction_id]
+            if apply and proposal.auto:
+                # One unit per match: a match that fails (or loses a deadlock and is run
+                # again) never undoes or repeats the others.
+                done, kept = self._ctx.run(
+                    functools.partial(self._try_apply, org=organization, tx=tx, proposal=proposal)
+                )
+                if done is not None:
+                    applied.append(done)
+                else:
+                    review.append(kept)
+                continue
+            to_review.append((tx, proposal))
+            review.append(proposal)
+        if to_review:
+
+            def keep(unit: Unit) -> None:
+                for tx, proposal in to_review:
+                    self._keep_for_review(unit, organization.id, tx, proposal)
+
+            self._ctx.run(keep)
         return ReconciliationRun(
             result=result,
             applied=tuple(applied),
             review=tuple(review),
             unmatched=tuple(unmatched),
         )
+
+    def _try_apply(
+        self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal
+    ) -> tuple[AppliedMatch | None, Proposal]:
+        """Apply one proposal inside a savepoint; one that no longer fits (the invoice changed
+        meanwhile) is kept for review instead, with the reason."""
+        try:
+            with savepoint(unit.conn):
+                return self._apply(unit, org, tx, proposal), proposal
+        except PaylinkError as exc:
+            note = f"{proposal.explanation} (not applied: {exc})"
+            kept = attrs.evolve(proposal, auto=False, explanation=note)
+            self._keep_for_review(unit, org.id, tx, kept)
+            return None, kept
 
     @staticmethod
     def _with_ids(proposal: Proposal, by_item: dict[str, OpenItem]) -> Proposal:
@@ -338,11 +339,7 @@ class Reconciliation(Resource):
         elif len(ids) == 1 and ids[0].startswith(_LINK):
             link = link_queries.get_link(unit.conn, ids[0][len(_LINK) :], self._ctx.base_url)
             invoices = [
-                d
-                for d in (
-                    doc_queries.get_document(unit.conn, org.id, i, "invoice") for i in link.settles
-                )
-                if isinstance(d, Invoice) and d.open_amount.amount > 0
+                d for d in lock_invoices(unit, org.id, link.settles) if d.open_amount.amount > 0
             ]
             payment = apply_payment(
                 unit,
@@ -356,6 +353,7 @@ class Reconciliation(Resource):
                 note=proposal.rule,
                 base_url=self._ctx.base_url,
                 customer_id=link.customer_id,
+                locked=True,
             )
             mark_link(
                 unit,
@@ -364,13 +362,7 @@ class Reconciliation(Resource):
                 source="bank_transfer",
             )
         else:
-            invoices = []
-            for invoice_id in ids:
-                doc = doc_queries.get_document(
-                    unit.conn, org.id, invoice_id, "invoice", for_update=True
-                )
-                assert isinstance(doc, Invoice)
-                invoices.append(doc)
+            invoices = lock_invoices(unit, org.id, ids)
             payment = apply_payment(
                 unit,
                 org.id,
@@ -422,21 +414,17 @@ class Reconciliation(Resource):
         proposal: Proposal,
         payment: Payment | None,
     ) -> None:
-        unit.conn.execute(_FORGET_MATCH, {"p_org": org_id, "p_account": account, "p_tx": tx_id})
-        unit.conn.execute(
-            _RECORD_MATCH,
-            {
-                "organization_id": org_id,
-                "account": account,
-                "transaction_id": tx_id,
-                "status": status,
-                "rule": proposal.rule,
-                "confidence": proposal.confidence,
-                "proposal": _proposal_json(proposal),
-                "payment_id": payment.id if payment else None,
-                "created_at": unit.now,
-                "decided_at": unit.now if status == "applied" else None,
-            },
+        match_queries.record_match(
+            unit.conn,
+            org_id=org_id,
+            account=account,
+            transaction_id=tx_id,
+            status=status,
+            rule=proposal.rule,
+            confidence=proposal.confidence,
+            proposal=_proposal_json(proposal),
+            payment_id=payment.id if payment else None,
+            now=unit.now,
         )
 
     def _keep_for_review(
@@ -451,14 +439,7 @@ class Reconciliation(Resource):
         """The proposals waiting for a person, oldest first."""
         with self._ctx.store.transaction() as conn:
             org_id = self._org_id(org)
-            rows = conn.execute(
-                sa.select(reconciliation_matches)
-                .where(
-                    reconciliation_matches.c.organization_id == org_id,
-                    reconciliation_matches.c.status == "review",
-                )
-                .order_by(reconciliation_matches.c.created_at)
-            ).all()
+            rows = match_queries.list_matches(conn, org_id, status="review")
             txs = {
                 (t.account_iban or "", t.id): t
                 for t in bank_queries.list_transactions(conn, org_id, statuses=["review"])
@@ -470,13 +451,7 @@ class Reconciliation(Resource):
         ]
 
     def _pending(self, conn: Connection, org_id: str, transaction_id: str) -> Any:
-        row = conn.execute(
-            sa.select(reconciliation_matches).where(
-                reconciliation_matches.c.organization_id == org_id,
-                reconciliation_matches.c.transaction_id == transaction_id,
-                reconciliation_matches.c.status == "review",
-            )
-        ).first()
+        row = match_queries.pending_match(conn, org_id, transaction_id)
         if row is None:
             raise NotFound(f"no proposal waits for review for transaction {transaction_id!r}")
         return row
@@ -484,7 +459,8 @@ class Reconciliation(Resource):
     def accept(self, org: Organization | str, transaction_id: str) -> AppliedMatch:
         """Apply a proposal waiting for review, and learn from it: the counterparty's IBAN and
         name now identify that customer in later runs."""
-        with self._ctx.unit() as unit:
+
+        def work(unit: Unit) -> AppliedMatch:
             organization = self._org(unit.conn, org)
             row = self._pending(unit.conn, organization.id, transaction_id)
             proposal = _proposal_from_json(row.proposal)
@@ -497,7 +473,9 @@ class Reconciliation(Resource):
             )
             applied = self._apply(unit, organization, tx, proposal)
             self._learn(unit, organization.id, tx, proposal)
-        return applied
+            return applied
+
+        return self._ctx.run(work)
 
     def _learn(self, unit: Unit, org_id: str, tx: BankTransaction, proposal: Proposal) -> None:
         if tx.amount.amount <= 0:
@@ -516,18 +494,8 @@ class Reconciliation(Resource):
             org_queries.add_ibans(unit.conn, customer, [tx.counterparty_iban])
         key = _name_key(tx.counterparty_name)
         if key and key != _name_key(customer.name):
-            dialect = unit.conn.dialect.name
-            from sqlalchemy.dialects import postgresql, sqlite
-
-            insert = (postgresql if dialect == "postgresql" else sqlite).insert(customer_aliases)
-            unit.conn.execute(
-                insert.values(
-                    organization_id=org_id,
-                    customer_id=customer_id,
-                    name_key=key[:200],
-                    name=(tx.counterparty_name or "")[:200],
-                    created_at=unit.now,
-                ).on_conflict_do_nothing(index_elements=["organization_id", "name_key"])
+            match_queries.add_alias(
+                unit.conn, org_id, customer_id, key, tx.counterparty_name or "", unit.now
             )
 
     def reject(self, org: Organization | str, transaction_id: str) -> None:
@@ -536,22 +504,10 @@ class Reconciliation(Resource):
             org_id = self._org_id(org)
             row = self._pending(unit.conn, org_id, transaction_id)
             proposal = _proposal_from_json(row.proposal)
-            unit.conn.execute(
-                reconciliation_rejections.insert().values(
-                    organization_id=org_id,
-                    account=row.account,
-                    transaction_id=transaction_id,
-                    invoices=_invoices_key(proposal),
-                    created_at=unit.now,
-                )
+            match_queries.add_rejection(
+                unit.conn, org_id, row.account, transaction_id, _invoices_key(proposal), unit.now
             )
-            unit.conn.execute(
-                reconciliation_matches.delete().where(
-                    reconciliation_matches.c.organization_id == org_id,
-                    reconciliation_matches.c.account == row.account,
-                    reconciliation_matches.c.transaction_id == transaction_id,
-                )
-            )
+            match_queries.delete_match(unit.conn, org_id, row.account, transaction_id)
             bank_queries.set_status(unit.conn, org_id, row.account, transaction_id, "unmatched")
 
     def matches(
@@ -559,10 +515,5 @@ class Reconciliation(Resource):
     ) -> builtins.list[tuple[str, str, Proposal]]:
         """Every recorded decision: ``(transaction id, status, proposal)``."""
         with self._ctx.store.transaction() as conn:
-            query = sa.select(reconciliation_matches).where(
-                reconciliation_matches.c.organization_id == self._org_id(org)
-            )
-            if status:
-                query = query.where(reconciliation_matches.c.status == status)
-            rows = conn.execute(query.order_by(reconciliation_matches.c.created_at)).all()
+            rows = match_queries.list_matches(conn, self._org_id(org), status=status)
         return [(r.transaction_id, r.status, _proposal_from_json(r.proposal)) for r in rows]

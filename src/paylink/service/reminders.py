@@ -21,28 +21,31 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-import attrs
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from .. import render
-from ..documents import Invoice, PurchaseInvoice
+from ..documents import Invoice
 from ..exceptions import NotFound, ValidationError
 from ..money import Money
 from ..notify import QuietHours
 from ..parties import Customer, Organization
-from ..payments import principal_parts
-from ..reminders import ChargedFee, DunningPolicy, FeeBreakdown, Step
+from ..reminders import ChargedFee, DunningPolicy
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
 from ..store import reminders as q
-from ..store.schema import documents
-from ._base import Resource, Unit, new_id
+from ..store.reminders import charged_fee_lines
+from ._base import Resource, new_id
+from ._digest import digest_content, due_digests, send_digest
+from ._reminder_run import (
+    PlannedReminder,
+    ReminderRecord,
+    ReminderRun,
+    TickReport,
+    aware,
+)
 
 __all__ = [
     "PlannedReminder",
@@ -53,221 +56,16 @@ __all__ = [
     "charged_fee_lines",
 ]
 
-_SKIPPED = "a later step was already due when the run happened: never sent"
-_MESSAGING = "messaging"  # the outbox's channel_settings row that holds quiet hours
-
-
-def charged_fee_lines(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, list[ChargedFee]]:
-    """The charged fee lines of the invoices (see :meth:`Reminders.fee_lines`), by invoice."""
-    result: dict[str, list[ChargedFee]] = {}
-    for row in q.fee_lines(conn, invoice_ids):
-        data = row.data or {}
-        fees = data.get("fees") or {
-            "total": str(Money.from_minor(row.fee_minor, row.currency).amount)
-        }
-        charged_on = row.processed_at.date() if row.processed_at else row.due_on
-        result.setdefault(row.invoice_id, []).append(
-            ChargedFee.from_breakdown(row.step, row.step_name, charged_on, fees, row.currency)
-        )
-    return result
-
-
-def aware(now: dt.datetime | None, field: str = "now") -> dt.datetime | None:
-    """Refuse a naive datetime (which moment would it be?)."""
-    if now is not None and (now.tzinfo is None or now.utcoffset() is None):
-        raise ValidationError(
-            "expected a timezone-aware datetime, e.g. 2026-03-02T09:00:00+00:00", field=field
-        )
-    return now
-
-
-@attrs.frozen(kw_only=True)
-class ReminderRecord:
-    """One (invoice, step) as recorded: what went out, when, through which channels, and the
-    fee with its explanation.
-
-    ``status`` is ``pending`` (recorded, messages not yet queued), ``sent``, ``skipped`` (a
-    step missed while the run did not happen; never sent) or ``cancelled`` (the invoice was
-    paid, disputed or its customer paused before the messages were queued).
-    """
-
-    invoice_id: str
-    step: int
-    step_name: str
-    due_on: dt.date
-    status: str
-    fee: Money
-    fee_mode: str
-    channels: tuple[str, ...] = ()
-    message_ids: tuple[str, ...] = ()
-    explanation: tuple[str, ...] = ()
-    reason: str = ""
-    created_at: dt.datetime | None = None
-    processed_at: dt.datetime | None = None
-
-    @classmethod
-    def from_row(cls, row: Any) -> ReminderRecord:
-        """Build it from a ``reminders`` row."""
-        data = row.data or {}
-        return cls(
-            invoice_id=row.invoice_id,
-            step=row.step,
-            step_name=row.step_name,
-            due_on=row.due_on,
-            status=row.status,
-            fee=Money.from_minor(int(row.fee_minor or 0), row.currency),
-            fee_mode=row.fee_mode,
-            channels=tuple(data.get("channels", ())),
-            message_ids=tuple(data.get("message_ids", ())),
-            explanation=tuple(data.get("explanation", ())),
-            reason=data.get("reason") or (_SKIPPED if row.status == "skipped" else ""),
-            created_at=row.created_at,
-            processed_at=row.processed_at,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly form."""
-        return {
-            "invoice_id": self.invoice_id,
-            "step": self.step,
-            "step_name": self.step_name,
-            "due_on": self.due_on.isoformat(),
-            "status": self.status,
-            "fee": str(self.fee.amount),
-            "currency": self.fee.currency,
-            "fee_mode": self.fee_mode,
-            "channels": list(self.channels),
-            "message_ids": list(self.message_ids),
-            "explanation": list(self.explanation),
-            "reason": self.reason,
-        }
-
-
-@attrs.frozen(kw_only=True)
-class PlannedReminder:
-    """What a run would send now (:meth:`Reminders.preview`): nothing is written."""
-
-    organization_id: str
-    invoice_id: str
-    invoice_number: str
-    customer_id: str
-    step: int
-    step_name: str
-    due_on: dt.date
-    channels: tuple[str, ...]
-    fee: Money
-    open_amount: Money
-    skipped_steps: tuple[int, ...] = ()
-    explanation: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly form."""
-        return {
-            "organization_id": self.organization_id,
-            "invoice_id": self.invoice_id,
-            "invoice_number": self.invoice_number,
-            "customer_id": self.customer_id,
-            "step": self.step,
-            "step_name": self.step_name,
-            "due_on": self.due_on.isoformat(),
-            "channels": list(self.channels),
-            "fee": str(self.fee.amount),
-            "open_amount": str(self.open_amount.amount),
-            "currency": self.fee.currency,
-            "skipped_steps": list(self.skipped_steps),
-            "explanation": list(self.explanation),
-        }
-
-
-@attrs.define
-class TickReport:
-    """What one :meth:`Reminders.tick` did.
-
-    ``recorded`` and ``skipped`` count the records made in phase 1; ``sent`` and
-    ``cancelled`` are the records phase 2 processed; ``messages`` the outbox message ids;
-    ``waiting`` the organizations held by a weekend, a holiday or quiet hours (``org id:
-    why``); ``digests`` the owner-digest message ids.
-    """
-
-    now: dt.datetime
-    recorded: int = 0
-    skipped: int = 0
-    sent: list[ReminderRecord] = attrs.field(factory=list)
-    cancelled: list[ReminderRecord] = attrs.field(factory=list)
-    messages: list[str] = attrs.field(factory=list)
-    waiting: list[str] = attrs.field(factory=list)
-    digests: list[str] = attrs.field(factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly form."""
-        return {
-            "now": self.now.isoformat(),
-            "recorded": self.recorded,
-            "skipped": self.skipped,
-            "sent": [r.as_dict() for r in self.sent],
-            "cancelled": [r.as_dict() for r in self.cancelled],
-            "messages": list(self.messages),
-            "waiting": list(self.waiting),
-            "digests": list(self.digests),
-        }
-
-
-# Bodies of a consolidated reminder (several invoices in one message), per language.
-_CONSOLIDATED = {
-    "en": (
-        "Hello {{ customer.name }},\n\nThe following invoices are still open:\n\n"
-        "{{ invoice_list }}\n\nTotal to pay: {{ total_due }}.\n\n"
-        "If you have paid in the meantime, please disregard this message.\n\n"
-        "Kind regards,\n{{ org.name }}",
-        "{{ org.name }}: {{ invoice_count }} invoices are overdue, {{ total_due }} to pay.",
-    ),
-    "fr": (
-        "Bonjour {{ customer.name }},\n\nLes factures suivantes restent impayées :\n\n"
-        "{{ invoice_list }}\n\nTotal à payer : {{ total_due }}.\n\n"
-        "Si vous avez payé entre-temps, veuillez ne pas tenir compte de ce message.\n\n"
-        "Bien cordialement,\n{{ org.name }}",
-        "{{ org.name }} : {{ invoice_count }} factures impayées, {{ total_due }} à payer.",
-    ),
-    "nl": (
-        "Beste {{ customer.name }},\n\nDe volgende facturen staan nog open:\n\n"
-        "{{ invoice_list }}\n\nTotaal te betalen: {{ total_due }}.\n\n"
-        "Hebt u intussen betaald, dan mag u dit bericht negeren.\n\n"
-        "Met vriendelijke groeten,\n{{ org.name }}",
-        "{{ org.name }}: {{ invoice_count }} facturen vervallen, {{ total_due }} te betalen.",
-    ),
-    "de": (
-        "Guten Tag {{ customer.name }},\n\nFolgende Rechnungen sind noch offen:\n\n"
-        "{{ invoice_list }}\n\nZu zahlen: {{ total_due }}.\n\n"
-        "Sollten Sie inzwischen bezahlt haben, betrachten Sie diese Nachricht als gegenstandslos."
-        "\n\nMit freundlichen Grüßen\n{{ org.name }}",
-        "{{ org.name }}: {{ invoice_count }} Rechnungen überfällig, {{ total_due }} zu zahlen.",
-    ),
-}
-
-_DIGEST_BODY = {
-    "en": ("Due soon", "Overdue", "Purchase invoices to pay", "Payments received", "none"),
-    "fr": ("Bientôt échues", "En retard", "Factures d'achat à payer", "Paiements reçus", "aucun"),
-    "nl": ("Binnenkort vervallen", "Achterstallig", "Aankoopfacturen te betalen",
-           "Ontvangen betalingen", "geen"),
-    "de": ("Bald fällig", "Überfällig", "Zu zahlende Eingangsrechnungen",
-           "Eingegangene Zahlungen", "keine"),
-}  # fmt: skip
-
-
-def _queue_message(unit: Unit, **kwargs: Any) -> Any:
-    """Queue one rendered message in the outbox (``paylink.service.messages.queue_message``).
-
-    The one place this module depends on the outbox's API."""
-    from .messages import queue_message
-
-    return queue_message(unit, **kwargs)
-
 
 class Reminders(Resource):
     """Dunning policies, the reminder run, pauses, history and the owner's digest."""
 
     consolidated_batch: int = 100
     """Customers claimed per transaction in phase 2."""
+
+    @property
+    def _run(self) -> ReminderRun:
+        return ReminderRun(self._ctx, consolidated_batch=self.consolidated_batch)
 
     # -- policies -------------------------------------------------------------------------------
     def set_policy(
@@ -405,34 +203,6 @@ class Reminders(Resource):
         return doc
 
     # -- the run --------------------------------------------------------------------------------
-    def _policies(
-        self, conn: Connection, org: Organization | str | None
-    ) -> dict[str, list[tuple[str, DunningPolicy]]]:
-        by_org: dict[str, list[tuple[str, DunningPolicy]]] = {}
-        org_id = None if org is None else self._org_id(org)
-        for oid, cid, data in q.list_policies(conn, org_id):
-            by_org.setdefault(oid, []).append((cid, DunningPolicy.from_dict(data)))
-        return by_org
-
-    @staticmethod
-    def _hold(
-        conn: Connection, org: Organization, policy: DunningPolicy, now: dt.datetime
-    ) -> str | None:
-        """Why reminders of ``policy`` must wait now (non-business day, quiet hours), or None."""
-        today = now.astimezone(zoneinfo.ZoneInfo(org.timezone)).date()
-        if not policy.is_business_day(today):
-            return f"{today} is not a business day"
-        window = policy.quiet_hours
-        if window is None:
-            from ..store import messages as message_queries
-
-            stored = message_queries.get_settings(conn, org.id, _MESSAGING) or {}
-            found = stored.get("quiet_hours")
-            window = (found[0], found[1]) if found else None
-        if window is not None and QuietHours(window[0], window[1], org.timezone).contains(now):
-            return f"quiet hours {window[0]}-{window[1]}"
-        return None
-
     def tick(
         self,
         now: dt.datetime | None = None,
@@ -453,13 +223,13 @@ class Reminders(Resource):
         report = TickReport(now=moment)
         run_id = new_id("run")
         with self._ctx.store.transaction() as conn:
-            by_org = self._policies(conn, org)
+            by_org = self._run.policies(conn, org)
         for org_id, policies in by_org.items():
             overridden = [cid for cid, _ in policies if cid]
             for cid, policy in policies:
                 with self._ctx.store.transaction() as conn:
                     organization = org_queries.get_organization(conn, org_id)
-                    why = self._hold(conn, organization, policy, moment)
+                    why = self._run.hold(conn, organization, policy, moment)
                     if why is not None:
                         report.waiting.append(f"{org_id}{':' + cid if cid else ''}: {why}")
                         continue
@@ -478,7 +248,7 @@ class Reminders(Resource):
                 report.recorded += recorded
                 report.skipped += skipped
             if send:
-                self._send_pending(org_id, dict(policies), moment, report)
+                self._run.send_pending(org_id, dict(policies), moment, report)
         if digests:
             self._digests(moment, org, report)
         return report
@@ -496,382 +266,10 @@ class Reminders(Resource):
         moment = aware(now) or self._ctx.clock.now()
         report = TickReport(now=moment)
         with self._ctx.store.transaction() as conn:
-            by_org = self._policies(conn, org)
+            by_org = self._run.policies(conn, org)
         for org_id, policies in by_org.items():
-            self._send_pending(org_id, dict(policies), moment, report, limit=limit)
+            self._run.send_pending(org_id, dict(policies), moment, report, limit=limit)
         return report
-
-    def _send_pending(
-        self,
-        org_id: str,
-        policies: dict[str, DunningPolicy],
-        now: dt.datetime,
-        report: TickReport,
-        *,
-        limit: int | None = None,
-    ) -> None:
-        with self._ctx.store.transaction() as conn:
-            organization = org_queries.get_organization(conn, org_id)
-            main_policy = policies.get("") or next(iter(policies.values()))
-            if self._hold(conn, organization, main_policy, now) is not None:
-                return  # a weekend, a holiday or quiet hours: pending records wait too
-        while limit is None or len(report.sent) + len(report.cancelled) < limit:
-            with self._ctx.unit() as unit:
-                unit.now = now
-                rows = q.claim_pending(unit.conn, org_id, customers=self.consolidated_batch)
-                if not rows:
-                    return
-                organization = org_queries.get_organization(unit.conn, org_id)
-                ids = [row.invoice_id for row in rows]
-                # One query for the documents (and one for their lines), one for the fees
-                # already charged: not one per reminder.
-                docs = {
-                    doc.id: doc
-                    for doc in doc_queries.load_documents(
-                        unit.conn, sa.select(documents).where(documents.c.id.in_(ids))
-                    )
-                    if isinstance(doc, Invoice)
-                }
-                charges = q.previous_charges(unit.conn, ids)
-                paid = payment_queries.dated_allocations(
-                    unit.conn, ids, zoneinfo.ZoneInfo(organization.timezone)
-                )
-                by_customer: dict[str, list[Any]] = {}
-                for row in rows:
-                    by_customer.setdefault(row.customer_id, []).append(row)
-                for customer_id, group in by_customer.items():
-                    policy = policies.get(customer_id) or policies.get("")
-                    self._send_group(
-                        unit, organization, customer_id, group, policy, report, docs, charges,
-                        paid,
-                    )  # fmt: skip
-
-    def _send_group(
-        self,
-        unit: Unit,
-        org: Organization,
-        customer_id: str,
-        rows: Sequence[Any],
-        policy: DunningPolicy | None,
-        report: TickReport,
-        docs: dict[str, Invoice],
-        charges: dict[str, tuple[dt.date | None, bool]],
-        paid: dict[str, list[tuple[dt.date, int]]],
-    ) -> None:
-        conn = unit.conn
-        customer = org_queries.get_customer(conn, org.id, customer_id)
-        today = unit.now.astimezone(zoneinfo.ZoneInfo(org.timezone)).date()
-        paused = q.paused_until(conn, customer_id, unit.now)[0]
-        ready: list[tuple[Any, Invoice, Step, FeeBreakdown]] = []
-        for row in rows:
-            doc = docs[row.invoice_id]
-            reason = ""
-            if policy is None or row.step > len(policy.steps):
-                reason = "the policy changed: this step no longer exists"
-            elif doc.status not in q.OPEN_STATUSES or doc.open_amount.amount <= 0:
-                reason = f"invoice is {doc.status}"
-            elif doc.disputed:
-                reason = "invoice is disputed"
-            elif paused:
-                reason = "customer is paused"
-            if reason:
-                data: dict[str, Any] = {"reason": reason}
-                q.update_reminder(
-                    conn, row.invoice_id, row.step, status="cancelled", data=data,
-                    processed_at=unit.now,
-                )  # fmt: skip
-                report.cancelled.append(
-                    ReminderRecord.from_row(_Row(row, status="cancelled", data=data))
-                )
-                continue
-            assert policy is not None
-            step = policy.steps[row.step - 1]
-            breakdown = self._fees(
-                charges.get(doc.id), policy, step, doc, customer, today, paid.get(doc.id, ())
-            )
-            if policy.fee_mode == "charge" and breakdown.total.amount > 0:
-                # The fee becomes part of what the invoice owes, before its messages are
-                # rendered: they, the pay page and the payment link show the new total.
-                doc_queries.add_fees(conn, doc.id, breakdown.total.minor_units)
-                doc = attrs.evolve(doc, fees_amount=doc.fees + breakdown.total)
-            ready.append((row, doc, step, breakdown))
-        if not ready:
-            return
-        if policy is not None and policy.consolidate and len(ready) > 1:
-            message_ids = self._queue_consolidated(unit, org, customer, ready, policy, today)
-            per_row = {(r.invoice_id, r.step): message_ids for r, *_ in ready}
-        else:
-            per_row = {
-                (r.invoice_id, r.step): self._queue_single(
-                    unit, org, customer, doc, step, breakdown, policy, today
-                )
-                for r, doc, step, breakdown in ready
-            }
-        for row, doc, step, breakdown in ready:
-            ids = per_row[(row.invoice_id, row.step)]
-            channels = list(step.channels)
-            data = {
-                "channels": channels,
-                "message_ids": ids,
-                "explanation": [
-                    f"step {row.step} '{step.name}': {step.offset_days:+d} days from the due "
-                    f"date {doc.due_date}, due on {row.due_on}, sent on {today}",
-                    *breakdown.explanation,
-                ]
-                + (["fees shown for information only"] if policy and policy.fee_mode == "info"
-                   and breakdown.total.amount else []),
-                "fees": breakdown.as_dict(),
-            }  # fmt: skip
-            values = {
-                "status": "sent",
-                "fee_minor": breakdown.total.minor_units,
-                "compensation_minor": breakdown.compensation.minor_units,
-                "interest_through": today if step.fee and step.fee.kind == "statutory" else None,
-                "open_minor": doc.open_amount.minor_units,
-                "data": data,
-                "processed_at": unit.now,
-            }
-            q.update_reminder(conn, row.invoice_id, row.step, **values)
-            record = ReminderRecord.from_row(_Row(row, **values))
-            report.sent.append(record)
-            report.messages += [i for i in ids if i not in report.messages]
-            if step.escalate:
-                unit.emit(
-                    "reminder_escalated",
-                    organization=org,
-                    invoice=doc,
-                    step=step,
-                    context={
-                        "open_amount": doc.open_amount,
-                        "days_overdue": doc.days_overdue(today),
-                        "fees": breakdown.total,
-                    },
-                )
-
-    @staticmethod
-    def _fees(
-        previous: tuple[dt.date | None, bool] | None,
-        policy: DunningPolicy,
-        step: Step,
-        invoice: Invoice,
-        customer: Customer,
-        today: dt.date,
-        paid: Sequence[tuple[dt.date, int]],
-    ) -> FeeBreakdown:
-        """This step's fee (``previous``: what :func:`paylink.store.reminders.previous_charges`
-        says of the charges before it; ``paid``: the invoice's dated allocations).
-
-        Fees are computed on the principal still open (fees never bear fees); interest
-        accrues each day on the principal open that day, the payments settling the principal
-        first (:func:`paylink.payments.principal_parts`)."""
-        interest_through, compensation_charged = previous or (None, False)
-        if step.fee is None:
-            return FeeBreakdown.zero(invoice.currency)
-        assert invoice.due_date is not None
-        charge = policy.fee_mode == "charge"
-        payments = principal_parts(
-            invoice.principal,
-            [(day, Money.from_minor(minor, invoice.currency)) for day, minor in paid],
-        )
-        return step.fee.compute(
-            open_amount=invoice.principal_open,
-            due_date=invoice.due_date,
-            on=today,
-            customer_kind=customer.kind,
-            interest_from=interest_through + dt.timedelta(days=1)
-            if charge and interest_through
-            else None,
-            compensation_charged=charge and compensation_charged,
-            payments=payments,
-        )
-
-    def _link(self, unit: Unit, invoice: Invoice) -> Any:
-        link = link_queries.active_for_invoice(unit.conn, invoice.id, self._ctx.base_url)
-        if link is None:
-            link = self._pl.links._insert(
-                unit,
-                organization_id=invoice.organization_id,
-                amount=invoice.open_amount,
-                invoice_id=invoice.id,
-                customer_id=invoice.customer_id,
-                reference=str(invoice.reference) if invoice.reference else None,
-                description=f"Invoice {invoice.number}",
-                expires_at=None,
-            )
-        return link
-
-    @staticmethod
-    def _addresses(customer: Customer, channels: Sequence[str]) -> list[tuple[str, str]]:
-        result = []
-        for channel in channels:
-            address = (
-                customer.email
-                if channel == "email"
-                else customer.phone
-                if channel == "sms"
-                else None
-            )
-            if address:
-                result.append((channel, address))
-        return result
-
-    def _queue_single(
-        self,
-        unit: Unit,
-        org: Organization,
-        customer: Customer,
-        invoice: Invoice,
-        step: Step,
-        breakdown: FeeBreakdown,
-        policy: DunningPolicy | None,
-        today: dt.date,
-    ) -> list[str]:
-        targets = self._addresses(customer, step.channels)
-        if not targets:
-            return []
-        link = self._link(unit, invoice)
-        charge = policy is not None and policy.fee_mode == "charge"
-        # Charged: the fees still owed on the invoice (this one included); info: this fee.
-        fees = invoice.fees_open if charge else breakdown.total
-        ids = []
-        for channel, address in targets:
-            sms = channel == "sms"
-            variables = render.message_variables(
-                language=customer.language,
-                organization=org,
-                customer=customer,
-                sms=sms,
-                invoice=invoice,
-                link=link,
-                step=self._step_number(policy, step),
-                fees=fees,
-                today=today,
-                extra=self._fee_extra(customer.language, invoice, breakdown, charge, sms),
-            )
-            message = _queue_message(
-                unit,
-                organization=org,
-                kind=step.template,
-                channel_kind=channel,
-                recipient=address,
-                language=customer.language,
-                variables=variables,
-                customer=customer,
-                document_id=invoice.id,
-                link_id=link.id if link is not None else None,
-                attach="reminder" if channel == "email" and step.template == "reminder" else None,
-                text=step.text,
-                metadata={
-                    "step": str(self._step_number(policy, step)),
-                    "fees": str(fees.amount),
-                    "fee_mode": "charge" if charge else "info",
-                },
-            )
-            ids.append(message.id)
-        return ids
-
-    @staticmethod
-    def _step_number(policy: DunningPolicy | None, step: Step) -> int:
-        # Steps before the due date are courtesy notices; the template's "step" counts
-        # reminders from the first one on or after the due date.
-        if policy is None:
-            return 1
-        late = [s for s in policy.steps if s.offset_days >= 0]
-        return late.index(step) + 1 if step in late else 1
-
-    @staticmethod
-    def _fee_extra(
-        language: str, invoice: Invoice, breakdown: FeeBreakdown, charge: bool, sms: bool
-    ) -> dict[str, Any]:
-        def money(m: Money) -> str:
-            return render.format_money(m, language, plain=sms)
-
-        extra: dict[str, Any] = {
-            "fee_lines": list(breakdown.explanation),
-            "interest": money(breakdown.interest) if breakdown.interest.amount else "",
-            "compensation": money(breakdown.compensation) if breakdown.compensation.amount else "",
-            "fees_info_only": not charge,
-            # The invoice's open amount already holds its charged fees: it is the total due.
-            "total_due": money(invoice.open_amount),
-        }
-        if charge:
-            extra["open_amount"] = money(invoice.principal_open)
-        return extra
-
-    def _queue_consolidated(
-        self,
-        unit: Unit,
-        org: Organization,
-        customer: Customer,
-        ready: Sequence[tuple[Any, Invoice, Step, FeeBreakdown]],
-        policy: DunningPolicy,
-        today: dt.date,
-    ) -> list[str]:
-        channels = list(dict.fromkeys(c for _, _, step, _ in ready for c in step.channels))
-        targets = self._addresses(customer, channels)
-        if not targets:
-            return []
-        lang = customer.language if customer.language in _CONSOLIDATED else "en"
-        charge = policy.fee_mode == "charge"
-        most_overdue = max(ready, key=lambda item: item[1].days_overdue(today))
-        currency = most_overdue[1].currency
-        ids = []
-        for channel, address in targets:
-            sms = channel == "sms"
-
-            def money(m: Money, sms: bool = sms) -> str:
-                return render.format_money(m, lang, plain=sms)
-
-            lines = []
-            total = Money.zero(currency)
-            fees_total = Money.zero(currency)
-            for _row, inv, _step, breakdown in ready:
-                fee = inv.fees_open if charge else breakdown.total
-                fees_total += fee
-                total += inv.open_amount
-                ref = f", {inv.reference.display}" if inv.reference else ""
-                fee_text = f" + {money(fee)}" if fee.amount else ""
-                shown = inv.principal_open if charge else inv.open_amount
-                lines.append(
-                    f"- {inv.number}: {money(shown)}{fee_text} "
-                    f"({render.format_date(inv.due_date, lang, short=sms)}{ref})"
-                )
-            body, sms_body = _CONSOLIDATED[lang]
-            variables = render.message_variables(
-                language=lang,
-                organization=org,
-                customer=customer,
-                sms=sms,
-                invoice=most_overdue[1],
-                step=self._step_number(policy, most_overdue[2]),
-                fees=fees_total,
-                today=today,
-                extra={
-                    "invoice_list": "\n".join(lines),
-                    "invoice_count": len(ready),
-                    "total_due": money(total),
-                    "pay_url": "",
-                    "fees_info_only": not charge,
-                },
-            )
-            message = _queue_message(
-                unit,
-                organization=org,
-                kind="reminder",
-                channel_kind=channel,
-                recipient=address,
-                language=lang,
-                variables=variables,
-                customer=customer,
-                document_id=most_overdue[1].id,
-                text=sms_body if sms else body,
-                metadata={
-                    "step": str(self._step_number(policy, most_overdue[2])),
-                    "invoices": ",".join(inv.id for _, inv, *_ in ready),
-                },
-            )
-            ids.append(message.id)
-        return ids
 
     # -- preview --------------------------------------------------------------------------------
     def preview(
@@ -882,13 +280,13 @@ class Reminders(Resource):
         moment = aware(now) or self._ctx.clock.now()
         planned: list[PlannedReminder] = []
         with self._ctx.store.transaction() as conn:
-            by_org = self._policies(conn, org)
+            by_org = self._run.policies(conn, org)
             for org_id, policies in by_org.items():
                 organization = org_queries.get_organization(conn, org_id)
                 today = moment.astimezone(zoneinfo.ZoneInfo(organization.timezone)).date()
                 overridden = [cid for cid, _ in policies if cid]
                 for cid, policy in policies:
-                    if self._hold(conn, organization, policy, moment) is not None:
+                    if self._run.hold(conn, organization, policy, moment) is not None:
                         continue
                     found = q.due_candidates(
                         conn,
@@ -910,7 +308,9 @@ class Reminders(Resource):
                         paid = payment_queries.dated_allocations(
                             conn, [doc.id], zoneinfo.ZoneInfo(organization.timezone)
                         ).get(doc.id, [])
-                        breakdown = self._fees(charged, policy, step, doc, customer, today, paid)
+                        breakdown = self._run.fees(
+                            charged, policy, step, doc, customer, today, paid
+                        )
                         if invoice_id not in recorded:
                             recorded[invoice_id] = {r.step for r in q.history(conn, invoice_id)}
                         planned.append(
@@ -966,42 +366,9 @@ class Reminders(Resource):
         received since ``since`` (default: the last digest, else a day before ``now``)."""
         moment = aware(now) or self._ctx.clock.now()
         aware(since, "since")
-        with self._ctx.store.transaction() as conn:
-            organization = self._org(conn, org)
-            if since is None:
-                rows = q.digest_settings(conn, organization.id)
-                since = rows[0].last_sent_at if rows and rows[0].last_sent_at else None
-            since = since or moment - dt.timedelta(days=1)
-            today = moment.astimezone(zoneinfo.ZoneInfo(organization.timezone)).date()
-            horizon = today + dt.timedelta(days=due_within_days)
-            invoices = [
-                d
-                for d in doc_queries.list_documents(
-                    conn, organization.id, "invoice", statuses=list(q.OPEN_STATUSES)
-                )
-                if isinstance(d, Invoice) and d.due_date is not None and d.open_amount.amount > 0
-            ]
-            purchases = [
-                p
-                for p in doc_queries.list_purchases(conn, organization.id, statuses=["open"])
-                if p.due_date <= horizon
-            ]
-            payments = [
-                p
-                for p in payment_queries.list_payments(conn, organization.id)
-                if p.created_at is not None and since < p.created_at <= moment
-            ]
-        due_soon = [i for i in invoices if today <= i.due_date <= horizon]  # type: ignore[operator]
-        overdue = [i for i in invoices if i.is_overdue(today)]
-        return {
-            "organization": organization,
-            "today": today,
-            "since": since,
-            "due_soon": sorted(due_soon, key=lambda i: (i.due_date, i.number or "")),
-            "overdue": sorted(overdue, key=lambda i: (i.due_date, i.number or "")),
-            "purchases_due": purchases,
-            "payments": payments,
-        }
+        return digest_content(
+            self._ctx, self._org_id(org), moment, since=since, due_within_days=due_within_days
+        )
 
     def send_digest(
         self, org: Organization | str, now: dt.datetime | None = None, *, force: bool = False
@@ -1009,141 +376,11 @@ class Reminders(Resource):
         """Queue today's digest for the organization unless it already went today (``force``
         sends anyway); return the message id, or None."""
         moment = aware(now) or self._ctx.clock.now()
-        with self._ctx.store.transaction() as conn:
-            organization = self._org(conn, org)
-            if not q.digest_settings(conn, organization.id):
-                q.set_digest(conn, organization.id, enabled=False, send_at="08:00")
-        if not organization.email:
-            raise ValidationError(
-                f"organization {organization.name} has no e-mail address for its digest",
-                field="email",
-            )
-        zone = zoneinfo.ZoneInfo(organization.timezone)
-        local = moment.astimezone(zone)
-        day_start = dt.datetime.combine(local.date(), dt.time(0), tzinfo=zone).astimezone(dt.UTC)
-        with self._ctx.unit() as unit:
-            claimed = q.mark_digest_sent(
-                unit.conn,
-                organization.id,
-                now=moment,
-                day_start=moment + dt.timedelta(seconds=1) if force else day_start,
-            )
-            if claimed is False:
-                return None
-            since = claimed if isinstance(claimed, dt.datetime) else None
-        content = self.digest_content(
-            organization, moment, since=since or moment - dt.timedelta(days=1)
-        )
-        with self._ctx.unit() as unit:
-            return self._queue_digest(unit, organization, content)
-
-    def _queue_digest(self, unit: Unit, org: Organization, content: dict[str, Any]) -> str:
-        lang = org.language if org.language in _DIGEST_BODY else "en"
-        zero = Money.zero(org.currency)
-
-        def money(m: Money) -> str:
-            return render.format_money(m, lang)
-
-        def inv_line(i: Invoice) -> str:
-            return f"- {i.number}  {money(i.open_amount)}  {render.format_date(i.due_date, lang)}"
-
-        def pur_line(p: PurchaseInvoice) -> str:
-            return (
-                f"- {p.supplier_name} {p.supplier_reference}  {money(p.open_amount)}  "
-                f"{render.format_date(p.due_date, lang)}"
-            )
-
-        heads = _DIGEST_BODY[lang]
-        sections = [
-            (heads[0], [inv_line(i) for i in content["due_soon"]]),
-            (heads[1], [inv_line(i) for i in content["overdue"]]),
-            (heads[2], [pur_line(p) for p in content["purchases_due"]]),
-            (
-                heads[3],
-                [
-                    f"- {money(p.amount)}  {render.format_date(p.received_on, lang)}  {p.method}"
-                    for p in content["payments"]
-                ],
-            ),
-        ]
-        listing = "\n\n".join(
-            f"{title}:\n" + ("\n".join(lines) if lines else f"- {heads[4]}")
-            for title, lines in sections
-        )
-        open_invoices = content["due_soon"] + content["overdue"]
-        variables = render.message_variables(
-            language=lang,
-            organization=org,
-            extra={
-                "period": render.format_date(content["today"], lang),
-                "paid_count": len(content["payments"]),
-                "paid_total": money(
-                    Money.sum((p.amount for p in content["payments"]), org.currency)
-                ),
-                "open_count": len(open_invoices),
-                "open_total": money(
-                    Money.sum((i.open_amount for i in open_invoices), org.currency)
-                ),
-                "overdue_count": len(content["overdue"]),
-                "overdue_total": money(
-                    Money.sum((i.open_amount for i in content["overdue"]), org.currency) or zero
-                ),
-                "digest_listing": listing,
-            },
-        )
-        from ..store import messages as message_queries
-
-        saved = message_queries.get_template(
-            unit.conn, org.id, kind="owner_digest", channel_kind="email", language=lang
-        )
-        body = None
-        if not saved:
-            # The catalogue's digest has the counts; the lists follow them.
-            from ..render._i18n import MESSAGES
-
-            body = MESSAGES[lang]["owner_digest"]["body"] + "\n\n{{ digest_listing }}"
-        assert org.email is not None
-        message = _queue_message(
-            unit,
-            organization=org,
-            kind="owner_digest",
-            channel_kind="email",
-            recipient=org.email,
-            language=lang,
-            variables=variables,
-            text=body,
-        )
-        return str(message.id)
+        return send_digest(self._ctx, self._org_id(org), moment, force=force)
 
     def _digests(
         self, now: dt.datetime, org: Organization | str | None, report: TickReport
     ) -> None:
-        with self._ctx.store.transaction() as conn:
-            rows = q.digest_settings(conn, None)
-        wanted = None if org is None else self._org_id(org)
-        for row in rows:
-            if wanted is not None and row.organization_id != wanted:
-                continue
-            with self._ctx.store.transaction() as conn:
-                organization = org_queries.get_organization(conn, row.organization_id)
-            local = now.astimezone(zoneinfo.ZoneInfo(organization.timezone))
-            hours, minutes = (int(x) for x in row.send_at.split(":"))
-            if local.time() < dt.time(hours, minutes) or not organization.email:
-                continue
-            message_id = self.send_digest(organization, now)
-            if message_id:
-                report.digests.append(message_id)
-
-
-class _Row:
-    """A reminders row with some fields replaced (for the records a run returns)."""
-
-    def __init__(self, row: Any, **changes: Any) -> None:
-        self._values = dict(row._mapping)
-        self._values.update(changes)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        report.digests.extend(
+            due_digests(self._ctx, now, None if org is None else self._org_id(org))
+        )

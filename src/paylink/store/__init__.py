@@ -27,7 +27,7 @@ from sqlalchemy.pool import StaticPool
 from ..exceptions import ValidationError
 from .schema import migrate
 
-__all__ = ["DEFAULT_URL", "Store", "normalize_url"]
+__all__ = ["DEFAULT_URL", "Connection", "Store", "normalize_url", "savepoint"]
 
 DEFAULT_URL = "sqlite:///paylink.db"
 """The embedded default: a SQLite file ``paylink.db`` in the working directory."""
@@ -47,6 +47,19 @@ def normalize_url(url: str | None) -> str:
             field="url",
         )
     return url
+
+
+@contextlib.contextmanager
+def savepoint(conn: Connection) -> Iterator[None]:
+    """A savepoint inside the current transaction: what runs inside is undone alone when it
+    raises (the exception goes on), the transaction's earlier work stays."""
+    nested = conn.begin_nested()
+    try:
+        yield
+    except BaseException:
+        nested.rollback()
+        raise
+    nested.commit()
 
 
 def _make_engine(url: str) -> Engine:

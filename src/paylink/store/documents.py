@@ -317,6 +317,31 @@ def load_documents(conn: Connection, query: sa.Select[Any]) -> list[Document]:
     return [_from_row(r, lines[r.id]) for r in rows]
 
 
+def find_document(conn: Connection, doc_id: str) -> Document | None:
+    """The invoice, quote or credit note with this id (whatever its kind), or None."""
+    found = load_documents(conn, sa.select(documents).where(documents.c.id == doc_id))
+    return found[0] if found else None
+
+
+def find_documents(
+    conn: Connection, doc_ids: Sequence[str], *, for_update: bool = False
+) -> list[Document]:
+    """The documents with these ids (whatever their kind), by id.
+
+    ``for_update`` locks them on PostgreSQL, in ascending id order (the service's lock order
+    for several invoices)."""
+    if not doc_ids:
+        return []
+    query = (
+        sa.select(documents)
+        .where(documents.c.id.in_(sorted(set(doc_ids))))
+        .order_by(documents.c.id)
+    )
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=documents)
+    return load_documents(conn, query)
+
+
 def get_document(
     conn: Connection, org_id: str | None, doc_id: str, kind: str, *, for_update: bool = False
 ) -> Document:

@@ -402,3 +402,8 @@ def list_inbound(conn: Connection, org_id: str) -> list[dict[str, Any]]:
         .order_by(inbound_messages.c.received_at, inbound_messages.c.id)
     )
     return [dict(r._mapping) for r in rows]
+
+
+def send_now(conn: Connection, message_id: str, now: dt.datetime) -> None:
+    """Make a queued message due at ``now`` (quiet hours do not hold it back)."""
+    conn.execute(messages.update().where(messages.c.id == message_id).values(next_attempt_at=now))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ..exceptions import NotFound
@@ -233,8 +234,19 @@ def event_seen(conn: Connection, provider: str, event_id: str) -> bool:
     )
 
 
-def record_event(conn: Connection, **values: Any) -> None:
-    conn.execute(provider_events.insert().values(**values))
+def record_event(conn: Connection, **values: Any) -> bool:
+    """Record a provider event once per (provider, event id); False when it already was.
+
+    A concurrent unit recording the same event makes this one wait on the key, then see the
+    conflict (and not fail), so its caller can roll back what it applied.
+    """
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    inserted = conn.execute(
+        dialect.insert(provider_events)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+    )
+    return bool(inserted.rowcount)
 
 
 def count_events(conn: Connection, provider: str | None = None) -> int:

@@ -16,10 +16,13 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from ..money import Money
+from ..reminders import ChargedFee
 from .schema import (
     UTCDateTime,
     documents,
@@ -31,6 +34,8 @@ from .schema import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "ReminderRecord",
+    "charged_fee_lines",
     "claim_pending",
     "delete_policy",
     "digest_settings",
@@ -45,6 +50,7 @@ __all__ = [
     "previous_charges",
     "record_due",
     "resume",
+    "row_with",
     "set_digest",
     "set_policy",
     "update_reminder",
@@ -524,3 +530,103 @@ def mark_digest_sent(
     if not result.rowcount:
         return False
     return previous
+
+
+def charged_fee_lines(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, list[ChargedFee]]:
+    """The charged fee lines of the invoices (sent reminder steps that charged a fee), by
+    invoice, each as a :class:`~paylink.reminders.ChargedFee`."""
+    result: dict[str, list[ChargedFee]] = {}
+    for row in fee_lines(conn, invoice_ids):
+        data = row.data or {}
+        fees = data.get("fees") or {
+            "total": str(Money.from_minor(row.fee_minor, row.currency).amount)
+        }
+        charged_on = row.processed_at.date() if row.processed_at else row.due_on
+        result.setdefault(row.invoice_id, []).append(
+            ChargedFee.from_breakdown(row.step, row.step_name, charged_on, fees, row.currency)
+        )
+    return result
+
+
+_SKIPPED = "a later step was already due when the run happened: never sent"
+
+
+@attrs.frozen(kw_only=True)
+class ReminderRecord:
+    """One (invoice, step) as recorded: what went out, when, through which channels, and the
+    fee with its explanation.
+
+    ``status`` is ``pending`` (recorded, messages not yet queued), ``sent``, ``skipped`` (a
+    step missed while the run did not happen; never sent) or ``cancelled`` (the invoice was
+    paid, disputed or its customer paused before the messages were queued).
+    """
+
+    invoice_id: str
+    step: int
+    step_name: str
+    due_on: dt.date
+    status: str
+    fee: Money
+    fee_mode: str
+    channels: tuple[str, ...] = ()
+    message_ids: tuple[str, ...] = ()
+    explanation: tuple[str, ...] = ()
+    reason: str = ""
+    created_at: dt.datetime | None = None
+    processed_at: dt.datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> ReminderRecord:
+        """Build it from a ``reminders`` row."""
+        data = row.data or {}
+        return cls(
+            invoice_id=row.invoice_id,
+            step=row.step,
+            step_name=row.step_name,
+            due_on=row.due_on,
+            status=row.status,
+            fee=Money.from_minor(int(row.fee_minor or 0), row.currency),
+            fee_mode=row.fee_mode,
+            channels=tuple(data.get("channels", ())),
+            message_ids=tuple(data.get("message_ids", ())),
+            explanation=tuple(data.get("explanation", ())),
+            reason=data.get("reason") or (_SKIPPED if row.status == "skipped" else ""),
+            created_at=row.created_at,
+            processed_at=row.processed_at,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return {
+            "invoice_id": self.invoice_id,
+            "step": self.step,
+            "step_name": self.step_name,
+            "due_on": self.due_on.isoformat(),
+            "status": self.status,
+            "fee": str(self.fee.amount),
+            "currency": self.fee.currency,
+            "fee_mode": self.fee_mode,
+            "channels": list(self.channels),
+            "message_ids": list(self.message_ids),
+            "explanation": list(self.explanation),
+            "reason": self.reason,
+        }
+
+
+class _Row:
+    """A reminders row with some fields replaced (for the records a run returns)."""
+
+    def __init__(self, row: Any, **changes: Any) -> None:
+        self._values = dict(row._mapping)
+        self._values.update(changes)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def row_with(row: Any, **changes: Any) -> Any:
+    """A ``reminders`` row with some fields replaced (for the records a run returns)."""
+    return _Row(row, **changes)

@@ -1,4 +1,4 @@
-"""The webhook family: payment providers' and bank feeds' calls, and Twilio's callbacks.
+"""The webhook family: payment providers', message channels' and bank feeds' calls.
 
 Each is verified by its plugin (through the service) before anything is applied, and answered
 2xx or 4xx as the caller expects.
@@ -26,7 +26,9 @@ class Webhooks(Family):
     def routes(self) -> list[Route]:
         """This family's routes."""
         return [
-            Route("/webhooks/twilio/{org_id}", self.twilio, methods=["POST"]),
+            Route("/webhooks/channels/{name}/{org_id}", self.channel, methods=["POST"]),
+            # The path Twilio accounts were configured with before channels had one route.
+            Route("/webhooks/twilio/{org_id}", self.channel, methods=["POST"]),
             Route("/webhooks/{provider}/{account_id}", self.webhook, methods=["POST"]),
             Route("/feeds/{account_id}/webhook", self.feed_webhook, methods=["POST"]),
         ]
@@ -45,19 +47,27 @@ class Webhooks(Family):
             return PlainTextResponse("rejected", status_code=exc.status_code)
         return JSONResponse({"received": True, "results": results})
 
-    async def twilio(self, request: Request) -> Response:
-        """Twilio's status callbacks and inbound SMS for one organization."""
-        from paylink_providers.twilio import handle_status_callback
-
-        # Twilio signs the URL it called: the public one, under the configured base URL.
+    async def channel(self, request: Request) -> Response:
+        """A message channel's callback (delivery statuses, inbound replies) for one
+        organization: verified by the channel's plugin, applied once, answered as the channel
+        says (Twilio: 204, or an empty TwiML document for a reply)."""
+        name = request.path_params.get("name", "twilio")
+        org_id = request.path_params["org_id"]
+        # Providers sign the URL they called: the public one, under the configured base URL.
         public = f"{self.pl.base_url}{request.url.path}"
         if request.url.query:
             public += f"?{request.url.query}"
         call = await incoming(request, public)
-        org_id = request.path_params["org_id"]
-        status, body = await self.site.run(lambda: handle_status_callback(self.pl, org_id, call))
-        media = "text/xml" if body.startswith("<?xml") else "text/plain"
-        return Response(body, status_code=status, media_type=media)
+        try:
+            answer = await self.site.run(
+                lambda: self.pl.channels.handle_webhook(org_id, name, call)
+            )
+        except WebhookRejected as exc:
+            log.warning("%s callback rejected: %s", name, exc)
+            return PlainTextResponse("rejected", status_code=exc.status_code)
+        return Response(
+            answer.answer_body, status_code=answer.answer_status, media_type=answer.answer_type
+        )
 
     async def feed_webhook(self, request: Request) -> Response:
         """A bank feed's webhook (Ponto's "transactions created"): verified, then synced."""

@@ -4,21 +4,25 @@ Settings (``pl.channels.configure(org, "twilio", ...)``):
 
 - ``account_sid`` and ``auth_token`` (a secret: never shown, logged or put in an error),
 - ``messaging_service_sid`` (``MG…``) or ``from_number`` (an E.164 number of the account),
-- ``status_callback``: the URL Twilio posts delivery statuses to; mount
-  :func:`handle_status_callback` there (the paylink web app serves it at
-  ``/webhooks/twilio/{organization_id}``). The same URL can take incoming replies,
+- ``status_callback``: the URL Twilio posts delivery statuses to (the paylink web app serves
+  it at ``/webhooks/twilio/{organization_id}`` and hands the call to
+  ``pl.channels.handle_webhook(org, "twilio", request)``). The same URL can take incoming
+  replies,
 - ``base_url`` (default ``https://api.twilio.com``, for mock servers), ``timeout``.
 
 A message is sent with ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json``, form-encoded,
-with HTTP basic auth (account SID, auth token). Timeouts, connection errors, 429 and 5xx are
-retried twice with capped exponential backoff (honouring ``Retry-After``); a 4xx is not:
+with HTTP basic auth (account SID, auth token), through the shared provider HTTP client
+(:mod:`paylink_providers._http`): timeouts, connection errors, 408/409/429 and 5xx are retried
+twice with capped exponential backoff and jitter (honouring ``Retry-After``); a 4xx is not:
 Twilio refused the message (a wrong number, an unverified sender) and will refuse it again.
 Twilio's Messages API has no idempotency key, so a retry after a timeout may, rarely, send a
 message twice: that is why retries are few.
 
 Callbacks are verified exactly as Twilio signs them (``X-Twilio-Signature``: HMAC-SHA1 with the
 auth token over the full URL followed by every POST parameter, sorted by name, as name and value
-concatenated; base64) before anything in them is read.
+concatenated; base64) before anything in them is read; :meth:`TwilioChannel.parse_callback`
+turns them into :class:`~paylink.ports.DeliveryStatus` and :class:`~paylink.ports.InboundMessage`
+values, which the service applies.
 """
 
 from __future__ import annotations
@@ -26,37 +30,32 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import httpx
 
-from paylink.exceptions import (
-    PaylinkError,
-    ProviderAuthError,
-    ProviderRejected,
-    ProviderUnavailable,
-    ValidationError,
-    WebhookRejected,
-)
+from paylink.exceptions import ProviderUnavailable, ValidationError, WebhookRejected
 from paylink.hookspecs import hookimpl
 from paylink.notify import OutgoingMessage, SendResult
-from paylink.ports import WebhookRequest
+from paylink.ports import (
+    ChannelCallback,
+    ChannelEvent,
+    DeliveryStatus,
+    InboundMessage,
+    WebhookRequest,
+)
 
-if TYPE_CHECKING:
-    from paylink.service import Paylink
+from .._http import ApiClient
 
 __all__ = [
     "TwilioChannel",
-    "handle_status_callback",
     "signature",
 ]
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
-_RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 # Twilio's MessageStatus -> paylink's message status (None: keep the provider's word only).
-_STATUS = {
+_STATUS: dict[str, Literal["delivered", "failed"] | None] = {
     "accepted": None,
     "scheduled": None,
     "queued": None,
@@ -83,6 +82,7 @@ class TwilioChannel:
     name: ClassVar[str] = "twilio"
     kinds: ClassVar[frozenset[str]] = frozenset({"sms"})
     secret_settings: ClassVar[frozenset[str]] = frozenset({"auth_token"})
+    supports_callbacks: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -96,7 +96,7 @@ class TwilioChannel:
         timeout: float = 10.0,
         max_retries: int = 2,
         http: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if not (account_sid.startswith("AC") and len(account_sid) == 34):
             raise ValidationError(
@@ -118,8 +118,18 @@ class TwilioChannel:
         self.base_url = base_url.rstrip("/")
         self.timeout = float(timeout)
         self.max_retries = int(max_retries)
-        self._http = http
-        self._sleep = sleep
+        basic = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode("ascii")
+        self._api = ApiClient(
+            provider=self.name,
+            base_url=self.base_url,
+            headers={"Authorization": f"Basic {basic}"},
+            secrets=(auth_token, basic),
+            http=http if http is not None else httpx.Client(timeout=self.timeout),
+            sleep=sleep,
+            request_id_header="twilio-request-id",
+            error_message=_error_message,
+            max_retries=self.max_retries,
+        )
 
     def __repr__(self) -> str:
         return f"TwilioChannel(account_sid={self.account_sid!r}, auth_token='***')"
@@ -136,44 +146,21 @@ class TwilioChannel:
             form["StatusCallback"] = self.status_callback
         return form
 
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            self._http = httpx.Client(timeout=self.timeout)
-        return self._http
-
-    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
-        if response is not None:
-            retry_after = response.headers.get("retry-after", "")
-            if retry_after.isdigit():
-                return min(float(retry_after), 30.0)
-        return float(min(8.0, 0.5 * 2**attempt))
-
     def send(self, message: OutgoingMessage) -> SendResult:
-        """Create the message at Twilio; the result carries its ``SM…`` sid and status."""
+        """Create the message at Twilio; the result carries its ``SM…`` sid and status.
+
+        Raises :class:`~paylink.exceptions.ProviderRejected` (a refused number, a 4xx;
+        :class:`~paylink.exceptions.ProviderAuthError` for bad credentials) or
+        :class:`~paylink.exceptions.ProviderUnavailable` (after the retries).
+        """
         if message.channel_kind != "sms":
             raise ValidationError("the twilio channel sends SMS only", field="channel")
-        url = f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
-        form = self._to_api(message)
-        response: httpx.Response | None = None
-        for attempt in range(self.max_retries + 1):
-            response = None
-            try:
-                response = self._client().post(
-                    url, data=form, auth=(self.account_sid, self._auth_token)
-                )
-            except httpx.TransportError as exc:
-                failure: Exception = ProviderUnavailable(
-                    f"could not reach Twilio: {type(exc).__name__}", provider=self.name
-                )
-            else:
-                if response.status_code < 300:
-                    return self._from_api(response)
-                failure = self._error(response)
-                if response.status_code not in _RETRY_STATUS:
-                    raise failure
-            if attempt < self.max_retries:
-                self._sleep(self._delay(attempt, response))
-        raise failure
+        response = self._api.request(
+            "POST",
+            f"/2010-04-01/Accounts/{self.account_sid}/Messages.json",
+            data=self._to_api(message),
+        )
+        return self._from_api(response)
 
     def _from_api(self, response: httpx.Response) -> SendResult:
         try:
@@ -188,23 +175,6 @@ class TwilioChannel:
             ) from None
         return SendResult(provider_message_id=sid, status=str(data.get("status") or "queued"))
 
-    def _error(self, response: httpx.Response) -> PaylinkError:
-        try:
-            data = response.json()
-            detail = f"error {data.get('code')}: {data.get('message')}"
-        except ValueError:
-            detail = "an unexpected answer"
-        kwargs: dict[str, Any] = {
-            "provider": self.name,
-            "status_code": response.status_code,
-            "request_id": response.headers.get("twilio-request-id"),
-        }
-        if response.status_code in (401, 403):
-            return ProviderAuthError(f"Twilio refused the credentials ({detail})", **kwargs)
-        if response.status_code in _RETRY_STATUS:
-            return ProviderUnavailable(f"Twilio is unavailable ({detail})", **kwargs)
-        return ProviderRejected(f"Twilio refused the message ({detail})", **kwargs)
-
     # -- callbacks -----------------------------------------------------------------------------
     def verify(self, request: WebhookRequest) -> None:
         """Raise :class:`~paylink.exceptions.WebhookRejected` unless Twilio signed ``request``."""
@@ -215,73 +185,63 @@ class TwilioChannel:
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise WebhookRejected("the X-Twilio-Signature does not match", status_code=401)
 
+    def parse_callback(self, request: WebhookRequest) -> ChannelCallback:
+        """Verify ``X-Twilio-Signature``, then read a delivery status or an incoming SMS.
 
-def _outbox(pl: Paylink) -> Any:
-    from paylink.service.messages import Outbox
-
-    return getattr(pl, "outbox", None) or Outbox(pl)
-
-
-def _channels(pl: Paylink) -> Any:
-    from paylink.service.messages import Channels
-
-    return getattr(pl, "channels", None) or Channels(pl)
+        A status (``MessageSid`` + ``MessageStatus``) becomes a
+        :class:`~paylink.ports.DeliveryStatus` answered with 204; a reply (``From`` + ``Body``,
+        no status or ``received``) an :class:`~paylink.ports.InboundMessage` answered with an
+        empty TwiML document. Raises :class:`~paylink.exceptions.WebhookRejected`: 405 for
+        another method, 401 for a missing or wrong signature, 403 for another account's call,
+        400 for anything else.
+        """
+        if request.method.upper() != "POST":
+            raise WebhookRejected("expected POST", status_code=405)
+        self.verify(request)
+        form = request.form
+        if form.get("AccountSid") and form["AccountSid"] != self.account_sid:
+            raise WebhookRejected("the callback is for another Twilio account", status_code=403)
+        status = form.get("MessageStatus") or form.get("SmsStatus") or ""
+        sid = form.get("MessageSid") or form.get("SmsSid") or ""
+        events: tuple[ChannelEvent, ...]
+        if status and status != "received":
+            if not sid:
+                raise WebhookRejected("expected a MessageSid", status_code=400)
+            error = None
+            if form.get("ErrorCode"):
+                error = f"Twilio error {form['ErrorCode']}: {form.get('ErrorMessage', '')}".strip()
+            events = (
+                DeliveryStatus(
+                    provider_message_id=sid,
+                    provider_status=status,
+                    status=_STATUS.get(status),
+                    error=error,
+                ),
+            )
+            return ChannelCallback(events=events, answer_status=204)
+        if form.get("From") and "Body" in form:
+            events = (
+                InboundMessage(
+                    sender=form["From"],
+                    text=form["Body"],
+                    channel_kind="sms",
+                    provider_message_id=sid or None,
+                ),
+            )
+            return ChannelCallback(
+                events=events, answer_status=200, answer_body=_TWIML_EMPTY, answer_type="text/xml"
+            )
+        raise WebhookRejected("expected a message status or an incoming message", status_code=400)
 
 
 _TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-def handle_status_callback(pl: Paylink, org_id: str, request: WebhookRequest) -> tuple[int, str]:
-    """Handle a call from Twilio to ``/webhooks/twilio/{org_id}``; return ``(status, body)``.
-
-    Verifies ``X-Twilio-Signature`` with the organization's auth token first (401 when it does
-    not match, 404 when the organization has no Twilio settings). A delivery status
-    (``MessageSid`` + ``MessageStatus``) is recorded on the message: 204, empty body. An
-    incoming reply (``From`` + ``Body``, no ``MessageStatus`` or ``received``) is stored, a
-    ``STOP``/``START`` applied as opt-out/opt-in, and ``paylink_message_received`` fired: 200
-    with an empty TwiML ``<Response/>`` (serve it as ``text/xml``).
-    """
-    if request.method.upper() != "POST":
-        return 405, "expected POST"
-    try:
-        channel = _channels(pl).open(org_id, "twilio")
-    except PaylinkError:
-        return 404, "no Twilio account is configured for this organization"
-    try:
-        channel.verify(request)
-    except WebhookRejected as exc:
-        return exc.status_code, str(exc)
-    form = request.form
-    if form.get("AccountSid") and form["AccountSid"] != channel.account_sid:
-        return 403, "the callback is for another Twilio account"
-    status = form.get("MessageStatus") or form.get("SmsStatus") or ""
-    sid = form.get("MessageSid") or form.get("SmsSid") or ""
-    if status and status != "received":
-        if not sid:
-            return 400, "expected a MessageSid"
-        error = None
-        if form.get("ErrorCode"):
-            error = f"Twilio error {form['ErrorCode']}: {form.get('ErrorMessage', '')}".strip()
-        _outbox(pl).record_status(
-            "twilio",
-            sid,
-            status,
-            status=_STATUS.get(status),
-            error=error,
-            organization_id=org_id,
-        )
-        return 204, ""
-    if form.get("From") and "Body" in form:
-        _outbox(pl).record_inbound(
-            org_id,
-            channel="twilio",
-            channel_kind="sms",
-            sender=form["From"],
-            text=form["Body"],
-            provider_message_id=sid or None,
-        )
-        return 200, _TWIML_EMPTY
-    return 400, "expected a message status or an incoming message"
+def _error_message(data: Any) -> str | None:
+    """Twilio's error answer (``{"code": 21211, "message": ...}``) in a line."""
+    if not isinstance(data, Mapping):
+        return None
+    return f"Twilio refused the request (error {data.get('code')}: {data.get('message')})"
 
 
 @hookimpl

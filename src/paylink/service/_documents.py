@@ -1,0 +1,89 @@
+"""Lower floor: a stored document (invoice, quote, credit note) rendered as HTML, read in a unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .. import render
+from ..documents import CreditNote, Invoice, Quote
+from ..exceptions import (
+    NotFound,
+)
+from ..money import Money
+from ..payments import Payment
+from ..store import Connection
+from ..store import documents as doc_queries
+from ..store import links as link_queries
+from ..store import payments as payment_queries
+from ..store.organizations import get_customer, get_organization
+from ..store.reminders import charged_fee_lines
+from ._base import local_date
+
+__all__ = ["document_html", "load_document"]
+
+
+def load_document(conn: Connection, document: Invoice | Quote | CreditNote | str) -> Any:
+    """The stored invoice, quote or credit note (whatever its kind); NotFound if none."""
+    doc_id = document if isinstance(document, str) else document.id
+    found = doc_queries.find_document(conn, doc_id)
+    if found is None:
+        raise NotFound(f"no document {doc_id!r}")
+    return found
+
+
+def document_html(
+    base_url: str,
+    conn: Connection,
+    document: Invoice | Quote | CreditNote | str,
+    *,
+    kind: str | None,
+    language: str | None,
+    payment: Payment | str | None,
+    step: int,
+    fees: Money | None,
+    now: dt.datetime,
+    fees_info_only: bool = False,
+) -> str:
+    """The document as HTML (``kind`` defaults to the document's own: invoice, quote, credit
+    note; ``receipt`` and ``reminder`` are the other views of an invoice)."""
+    doc = load_document(conn, document)
+    org = get_organization(conn, doc.organization_id)
+    customer = get_customer(conn, org.id, doc.customer_id)
+    kind = kind or {Invoice: "invoice", Quote: "quote", CreditNote: "credit_note"}[type(doc)]
+    link = None
+    quote_url = None
+    invoice_number = None
+    fee_lines = []
+    if isinstance(doc, Invoice):
+        link = link_queries.active_for_invoice(conn, doc.id, base_url)
+        if doc.fees.amount:
+            fee_lines = charged_fee_lines(conn, [doc.id]).get(doc.id, [])
+    elif isinstance(doc, Quote):
+        token = link_queries.access_token_for(conn, "quote", doc.id)
+        quote_url = f"{base_url}/quote/{token}" if token else None
+    elif isinstance(doc, CreditNote):
+        credited = doc_queries.get_document(conn, org.id, doc.invoice_id, "invoice")
+        invoice_number = credited.number
+    if isinstance(payment, str):
+        payment = payment_queries.get_payment(conn, org.id, payment)
+    if kind == "receipt" and payment is None and isinstance(doc, Invoice):
+        found = payment_queries.list_payments(conn, org.id, invoice_id=doc.id)
+        payment = found[-1] if found else None
+    today = local_date(now, org)
+    return render.render_document(
+        kind,
+        organization=org,
+        customer=customer,
+        document=doc,
+        language=language or customer.language,
+        link=link,
+        quote_url=quote_url,
+        invoice_number=invoice_number,
+        payment=payment,
+        step=step,
+        fees=fees,
+        today=today,
+        fee_lines=fee_lines,
+        fees_info_only=fees_info_only,
+    )

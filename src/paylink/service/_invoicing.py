@@ -1,0 +1,133 @@
+"""Lower floor: issue and credit invoices inside a unit of work (numbers from the series)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from .. import references
+from ..documents import CreditNote, Invoice, Line
+from ..exceptions import StateError, ValidationError
+from ..money import currency_exponent
+from ..numbering import DEFAULT_PATTERNS, format_number, series_key
+from ..parties import Organization
+from ..store import documents as q
+from ..store.organizations import get_organization
+from ._base import Unit, new_id, unit_today
+from ._links import cancel_links_of
+
+__all__ = ["check_lines", "credit_invoice", "issue_invoice", "next_number"]
+
+
+def check_lines(lines: Iterable[Line]) -> tuple[Line, ...]:
+    """The lines as a tuple, after checking there is at least one and each is a Line."""
+    result = tuple(lines)
+    if not result:
+        raise ValidationError("expected at least one line", field="lines")
+    for i, line in enumerate(result):
+        if not isinstance(line, Line):
+            raise ValidationError(
+                f"expected a paylink.Line, got {type(line).__name__}", field=f"lines[{i}]"
+            )
+    return result
+
+
+def next_number(unit: Unit, org: Organization, kind: str, issue_date: dt.date) -> str:
+    """The next number of the organization's series for ``kind`` (gapless, locked)."""
+    pattern = org.invoice_pattern if kind == "invoice" else DEFAULT_PATTERNS[kind]
+    seq = q.next_in_series(unit.conn, org.id, series_key(kind, pattern, issue_date))
+    return format_number(pattern, seq, issue_date)
+
+
+def issue_invoice(
+    unit: Unit,
+    org: Organization,
+    customer_id: str,
+    lines: Sequence[Line],
+    *,
+    issue_date: dt.date,
+    due_date: dt.date | None,
+    currency: str | None,
+    notes: str = "",
+    quote_id: str | None = None,
+    draft: Invoice | None = None,
+) -> Invoice:
+    """Number, reference and store an invoice inside ``unit`` (shared by invoices and quotes)."""
+    lines = check_lines(lines)
+    currency = currency or org.currency
+    currency_exponent(currency)
+    due = due_date or issue_date + dt.timedelta(days=org.payment_terms_days)
+    if due < issue_date:
+        raise ValidationError(
+            f"the due date {due} is before the issue date {issue_date}", field="due_date"
+        )
+    number = next_number(unit, org, "invoice", issue_date)
+    make_ref = references.ogm if org.reference_scheme == "ogm" else references.rf
+    invoice = Invoice(
+        id=draft.id if draft else new_id("inv"),
+        organization_id=org.id,
+        customer_id=customer_id,
+        currency=currency,
+        lines=lines,
+        status="issued",
+        number=number,
+        reference=make_ref(number),
+        issue_date=issue_date,
+        due_date=due,
+        quote_id=quote_id,
+        notes=notes,
+        issued_at=unit.now,
+        created_at=draft.created_at if draft else unit.now,
+    )
+    if invoice.total.amount < 0:
+        raise ValidationError(f"the invoice total is negative ({invoice.total})", field="lines")
+    if draft is None:
+        q.insert_document(unit.conn, invoice, unit.now)
+    else:
+        q.update_document(unit.conn, invoice)
+    unit.emit("invoice_issued", organization=org, invoice=invoice)
+    return invoice
+
+
+def credit_invoice(
+    unit: Unit, current: Invoice, lines: Iterable[Line] | None, reason: str, base_url: str
+) -> CreditNote:
+    """Issue a credit note against ``current`` inside ``unit`` (see :meth:`Invoices.credit`)."""
+    if current.status not in ("issued", "partially_paid"):
+        raise StateError(
+            f"invoice {current.number or current.id} is {current.status}; only an issued "
+            "invoice can be credited"
+        )
+    organization = get_organization(unit.conn, current.organization_id)
+    today = unit_today(unit, organization)
+    note = CreditNote(
+        id=new_id("crn"),
+        organization_id=organization.id,
+        customer_id=current.customer_id,
+        invoice_id=current.id,
+        currency=current.currency,
+        lines=check_lines(lines) if lines is not None else current.lines,
+        number=next_number(unit, organization, "credit_note", today),
+        issue_date=today,
+        reason=reason,
+        created_at=unit.now,
+    )
+    # A credit note corrects the invoice's own lines: it can take off what is open of them,
+    # not the reminder fees charged on top.
+    if note.total > current.principal_open:
+        raise ValidationError(
+            f"the credit note ({note.total}) exceeds what is open on invoice "
+            f"{current.number} ({current.principal_open}"
+            + (f" + {current.fees_open} reminder fees" if current.fees_open.amount else "")
+            + ")",
+            field="lines",
+        )
+    q.insert_document(unit.conn, note, unit.now)
+    updated = attrs.evolve(current, credited_amount=current.credited + note.total)
+    updated = attrs.evolve(updated, status=updated.status_after_settlement())
+    q.update_document(unit.conn, updated)
+    if updated.status == "cancelled":
+        cancel_links_of(unit, updated, base_url)
+    return note

@@ -1,0 +1,106 @@
+"""Lower floor: the provider plugins instantiated for the organizations' accounts.
+
+One :class:`ProviderClients` per :class:`~paylink.Paylink` keeps one plugin instance and one
+HTTP client per account (rebuilt when the account's settings change). Every use case that talks
+to a provider (checkout, webhook, the janitor, refunds) opens the account here, whichever
+namespace it lives in.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import httpx
+
+from ..clock import Clock
+from ..exceptions import PluginError
+from ..plugins import Plugins
+from ..providers import ProviderAccount
+from ..store import Connection
+from ..store import providers as q
+
+__all__ = ["ProviderClients"]
+
+_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+def _fingerprint(settings: dict[str, Any]) -> str:
+    return json.dumps(settings, sort_keys=True, default=str)
+
+
+class ProviderClients:
+    """Provider plugin instances per account.
+
+    ``transport`` (an ``httpx.BaseTransport``, default ``None``: the network) and ``sleep``
+    (called between retries, default :func:`time.sleep`) are what every account's HTTP client
+    is built with; tests set them to a mock transport and a function that does not wait.
+    """
+
+    def __init__(self, plugins: Plugins, clock: Clock, base_url: str) -> None:
+        self._plugins = plugins
+        self._clock = clock
+        self._base_url = base_url
+        self.transport: httpx.BaseTransport | None = None
+        self.sleep: Callable[[float], None] = time.sleep
+        self._instances: dict[str, tuple[str, Any, httpx.Client]] = {}
+
+    def provider_class(self, provider: str) -> Any:
+        """The installed provider class that takes accounts (it has webhooks)."""
+        cls = self._plugins.payment_provider(provider)
+        if not callable(getattr(cls, "parse_webhook", None)):
+            raise PluginError(
+                f"payment provider {provider!r} takes no account (it has no webhooks)"
+            )
+        return cls
+
+    def secret_of(self, provider: str) -> frozenset[str]:
+        """The names of ``provider``'s settings that are secrets."""
+        cls = self._plugins.payment_providers.get(provider)
+        names: frozenset[str] = getattr(cls, "secret_settings", frozenset())
+        return names | {"api_key", "webhook_secret"}
+
+    def account(self, conn: Connection, account_id: str) -> ProviderAccount:
+        """The account with this id (active or not); NotFound if none."""
+        account = q.get_account(conn, account_id, self._base_url)
+        return attrs.evolve(account, secret_settings=self.secret_of(account.provider))
+
+    def open(self, account: ProviderAccount) -> Any:
+        """The provider plugin instantiated for ``account`` (one per account and settings)."""
+        key = _fingerprint({**account.settings, "methods": list(account.methods)})
+        cached = self._instances.get(account.id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        self.drop(account.id)
+        cls = self.provider_class(account.provider)
+        client = httpx.Client(transport=self.transport, timeout=_TIMEOUT)
+        try:
+            instance = cls(
+                **account.settings,
+                methods=account.methods,
+                account_id=account.id,
+                http=client,
+                clock=self._clock,
+                sleep=lambda seconds: self.sleep(seconds),
+            )
+        except BaseException:
+            client.close()
+            raise
+        self._instances[account.id] = (key, instance, client)
+        return instance
+
+    def drop(self, account_id: str) -> None:
+        """Close and forget the account's instance (its settings changed)."""
+        cached = self._instances.pop(account_id, None)
+        if cached is not None:
+            cached[1].close()
+            cached[2].close()
+
+    def close(self) -> None:
+        """Close every account's HTTP client."""
+        for account_id in builtins.list(self._instances):
+            self.drop(account_id)

@@ -1,0 +1,261 @@
+"""Lower floor: import a bank statement file in one unit of work, all or nothing.
+
+Shared by ``pl.statements`` (files and uploads) and ``pl.feeds`` (the files a feed delivers)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .._gc import collector_paused
+from ..exceptions import StatementError
+from ..money import Money
+from ..parties import Organization
+from ..plugins import Plugins
+from ..statements import (
+    BalanceCheck,
+    BankTransaction,
+    StatementCheck,
+    StatementFooter,
+    StatementFormat,
+    StatementHeader,
+    get_format,
+    sniff,
+)
+from ..store import bank as q
+from ._base import Context, Unit
+
+__all__ = ["ImportResult", "ImportedStatement", "import_statement", "statement_seen"]
+
+_BATCH = 1000
+
+
+@attrs.frozen
+class ImportedStatement:
+    """One statement of an imported file: its account, balances, check, and counts."""
+
+    id: str
+    account: str | None
+    currency: str
+    opening_balance: Money | None
+    closing_balance: Money | None
+    balance: BalanceCheck
+    transactions: int
+    new_transactions: int
+    checks: tuple[StatementCheck, ...] = ()
+
+
+@attrs.frozen
+class ImportResult:
+    """What importing a file did.
+
+    ``new_transactions`` counts the transactions that were not in the store yet; the others
+    (same file imported again, overlapping statements) were skipped. ``mismatches`` lists the
+    statements whose opening balance plus movements does not give the closing balance, or
+    whose file's own totals (CAMT ``TxsSummry``, CODA trailer) disagree: only an import with
+    ``accept_unbalanced=True`` takes such a file, and reports them here.
+    """
+
+    file: str
+    format: str
+    file_hash: str
+    statements: tuple[ImportedStatement, ...]
+
+    @property
+    def transactions(self) -> int:
+        """Transactions in the file."""
+        return sum(s.transactions for s in self.statements)
+
+    @property
+    def new_transactions(self) -> int:
+        """Transactions added to the store."""
+        return sum(s.new_transactions for s in self.statements)
+
+    @property
+    def duplicates(self) -> int:
+        """Transactions already in the store, skipped."""
+        return self.transactions - self.new_transactions
+
+    @property
+    def mismatches(self) -> tuple[ImportedStatement, ...]:
+        """Statements whose balances, or the file's own totals (``checks``), do not add up."""
+        return tuple(
+            s for s in self.statements if s.balance.ok is False or any(not c.ok for c in s.checks)
+        )
+
+
+class _StatementWriter:
+    """Streams one file's events into the store, a batch of transactions at a time."""
+
+    def __init__(
+        self,
+        unit: Unit,
+        org_id: str,
+        fmt: str,
+        source: str,
+        file_hash: str,
+        accept_unbalanced: bool = False,
+    ) -> None:
+        self.accept_unbalanced = accept_unbalanced
+        self.unit = unit
+        self.org_id = org_id
+        self.fmt = fmt
+        self.source = source
+        self.file_hash = file_hash
+        self.done: list[ImportedStatement] = []
+        self._header: StatementHeader | None = None
+        self._rows: list[dict[str, Any]] = []
+        self._count = 0
+        self._new = 0
+        self._movements: Money | None = None
+
+    def feed(self, event: object) -> None:
+        if isinstance(event, StatementHeader):
+            self._close(None)
+            self._header = event
+            self._count = self._new = 0
+            self._movements = Money.zero(event.currency)
+        elif isinstance(event, BankTransaction):
+            if self._header is None:  # a format without statement headers (CSV)
+                self._header = StatementHeader(
+                    id=f"{Path(self.source).name}",
+                    account_iban=event.account_iban,
+                    currency=event.amount.currency,
+                )
+                self._movements = Money.zero(event.amount.currency)
+            self._rows.append(q.transaction_row(self.org_id, event, None, self.unit.now))
+            self._count += 1
+            assert self._movements is not None
+            if event.amount.currency == self._movements.currency:
+                self._movements = self._movements + event.amount
+            if len(self._rows) >= _BATCH:
+                self._flush()
+        elif isinstance(event, StatementFooter):
+            self._close(event)
+
+    def _flush(self) -> None:
+        self._new += q.insert_transactions(self.unit.conn, self._rows)
+        self._rows = []
+
+    def _close(self, footer: StatementFooter | None) -> None:
+        header = self._header
+        if header is None:
+            return
+        self._flush()
+        closing = header.closing_balance
+        closing_date = header.closing_date
+        if footer is not None and footer.closing_balance is not None:
+            closing, closing_date = footer.closing_balance, footer.closing_date or closing_date
+        assert self._movements is not None
+        check = BalanceCheck(
+            statement_id=header.id,
+            opening=header.opening_balance,
+            movements=self._movements,
+            closing=closing,
+            count=self._count,
+        )
+        stated = tuple(c for c in (check.as_check(),) if c is not None)
+        checks = stated + (footer.checks if footer is not None else ())
+        failed = [str(c) for c in checks if not c.ok]
+        if failed and not self.accept_unbalanced:
+            # Raised inside the unit of work: nothing of the file is imported.
+            raise StatementError(
+                f"statement {header.id} does not add up: {'; '.join(failed)} "
+                "(import with accept_unbalanced=True to take it as it is)",
+                file=self.source,
+            )
+        q.insert_statement(
+            self.unit.conn,
+            {
+                "organization_id": self.org_id,
+                "statement_id": header.id[:100],
+                "account": header.account_iban or "",
+                "format": self.fmt,
+                "source": self.source[-300:],
+                "file_hash": self.file_hash,
+                "currency": header.currency,
+                "opening_minor": header.opening_balance.minor_units
+                if header.opening_balance
+                else None,
+                "closing_minor": closing.minor_units if closing else None,
+                "opening_date": header.opening_date,
+                "closing_date": closing_date,
+                "balance_ok": check.ok,
+                "transactions": self._count,
+                "new_transactions": self._new,
+                "imported_at": self.unit.now,
+            },
+        )
+        self.done.append(
+            ImportedStatement(
+                id=header.id,
+                account=header.account_iban,
+                currency=header.currency,
+                opening_balance=header.opening_balance,
+                closing_balance=closing,
+                balance=check,
+                transactions=self._count,
+                new_transactions=self._new,
+                checks=checks,
+            )
+        )
+        self._header = None
+
+    def finish(self) -> tuple[ImportedStatement, ...]:
+        self._close(None)
+        return tuple(self.done)
+
+
+def statement_seen(ctx: Context, org_id: str, data: bytes) -> bool:
+    """Whether a file with exactly this content was imported before for the organization."""
+    with ctx.store.transaction() as conn:
+        return q.statement_seen(conn, org_id, hashlib.sha256(data).hexdigest())
+
+
+def statement_formats(plugins: Plugins) -> list[StatementFormat]:
+    """The statement formats the plugins provide (paylink's own included)."""
+    return list(plugins.statement_formats.values())
+
+
+def import_statement(
+    ctx: Context,
+    org: Organization | str,
+    data: bytes,
+    *,
+    filename: str,
+    format: str | StatementFormat | None = None,
+    accept_unbalanced: bool = False,
+) -> ImportResult:
+    """Import every statement of a file's content in one unit: all or nothing.
+
+    A malformed file raises :class:`~paylink.exceptions.StatementError` (file, line or
+    element, what was expected) and imports nothing; so does a file whose checks fail, unless
+    ``accept_unbalanced``. Transactions already in the store are skipped by their stable ids.
+    """
+    formats = statement_formats(ctx.plugins)
+    try:
+        if format is None:
+            fmt = sniff(data, formats)
+        elif isinstance(format, str):
+            fmt = get_format(format, formats)
+        else:
+            fmt = format
+    except StatementError as exc:
+        if exc.file is not None:
+            raise
+        raise StatementError(str(exc), file=filename) from exc
+    file_hash = hashlib.sha256(data).hexdigest()
+    with collector_paused(), ctx.unit() as unit:
+        org_id = org if isinstance(org, str) else org.id
+        organization = unit.organization(org_id)
+        writer = _StatementWriter(
+            unit, organization.id, fmt.name, filename, file_hash, accept_unbalanced
+        )
+        for event in fmt.iter_events(io.BytesIO(data), filename=filename):
+            writer.feed(event)
+        statements = writer.finish()
+    return ImportResult(file=filename, format=fmt.name, file_hash=file_hash, statements=statements)
