@@ -1,10 +1,13 @@
-"""Sessions: `nox -s demo`, `nox -s tests`, `nox -s lint typecheck docs`, `nox -s bench`."""
+"""Sessions: `nox -s demo`, `nox -s tests`, `nox -s lint typecheck docs`, `nox -s bench`,
+`nox -s build wheel` (the release artefacts, and the built wheel tried in fresh environments)."""
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
+import tempfile
 
 import nox
 
@@ -92,3 +95,56 @@ def bench(session: nox.Session) -> None:
     """Run the benchmarks (see benchmarks/README.md); pass a name to run one."""
     session.install("-q", "-e", ".[dev,bench]")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel into dist/ and check their metadata."""
+    session.install("-q", "build", "twine")
+    shutil.rmtree("dist", ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", "dist", ".")
+    session.run("twine", "check", "--strict", *glob.glob("dist/*"))
+
+
+# Each extra is tried alone in a fresh environment: what it enables works, and what needs
+# another extra says which one. "" is the core alone; "pdf,web" is what the README's demo uses.
+_WHEEL_EXTRAS = (
+    "",
+    "web",
+    "pdf",
+    "postgres",
+    "einvoice",
+    "payconiq",
+    "ponto",
+    "notebook",
+    "pdf,web",
+)
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """Install the built wheel (not the source tree) into fresh virtual environments, one per
+    extra, and run `paylink demo` and the smoke checks (.ci/smoke.py) from each."""
+    wheels = glob.glob("dist/*.whl")
+    if not wheels:
+        session.error("no wheel in dist/: run `nox --session build` first")
+    wheel_path = os.path.abspath(wheels[0])
+    smoke = os.path.abspath(os.path.join(".ci", "smoke.py"))
+    here = os.getcwd()
+    extras = session.posargs or list(_WHEEL_EXTRAS)
+    for extra in extras:
+        with tempfile.TemporaryDirectory(prefix="paylink-wheel-") as tmp:
+            venv = os.path.join(tmp, "venv")
+            session.run("python", "-m", "venv", venv, external=True, silent=True)
+            py = os.path.join(venv, "bin", "python")
+            target = f"{wheel_path}[{extra}]" if extra else wheel_path
+            session.log(f"fresh environment with {target!r}")
+            session.run(py, "-m", "pip", "install", "-q", target, external=True)
+            session.run(py, smoke, extra, external=True)
+            if extra in ("", "pdf,web"):
+                # the demo in an empty folder, as a new user runs it after `pip install`
+                session.chdir(tmp)
+                session.run(
+                    os.path.join(venv, "bin", "paylink"), "demo", external=True, silent=True
+                )
+                session.chdir(here)

@@ -52,7 +52,7 @@ def test_plugins_json(run: CliRunner) -> None:
     data = json.loads(result.output)
     assert "bank_transfer" in data["payment_providers"]
     names = {p["name"]: p for p in data["plugins"]}
-    assert names["bank_transfer"]["distribution"] == "paylink"
+    assert names["bank_transfer"]["distribution"] == "paylink-invoices"
     assert names["bank_transfer"]["version"]
 
 

@@ -34,7 +34,7 @@ if _typing.TYPE_CHECKING:
     from .references import Reference
     from .service import Paylink
 
-__version__ = _version("paylink")
+__version__ = _version("paylink-invoices")
 
 __all__ = [
     "Address",

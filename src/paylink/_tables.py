@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from .exceptions import ValidationError
+from .exceptions import MissingExtra, ValidationError
+from .extras import require
 
 __all__ = ["Amounts", "Backend", "frame", "html_table", "is_dataframe", "records_of"]
 
@@ -27,13 +28,15 @@ Amounts = Literal["decimal", "minor"]
 SHOWN_ROWS = 10
 
 
-def _module(name: str, extra: str = "notebook") -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:
-        raise ImportError(
-            f"this needs {name}: pip install {name} (or install paylink's {extra!r} extra)"
-        ) from exc
+def _module(name: str) -> Any:
+    if name == "polars":  # not part of the notebook extra: the user chose it
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            raise MissingExtra(
+                "DataFrames with polars", "notebook", name, hint="pip install polars"
+            ) from exc
+    return require(name, extra="notebook", feature="DataFrames")
 
 
 def frame(

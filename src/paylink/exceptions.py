@@ -9,6 +9,7 @@ class to handle one kind of failure::
     ├── StateError             the object exists but is not in a state that allows the action
     ├── ConflictError          a unique thing already exists (a duplicate, a second active link)
     ├── PluginError            a plugin is missing, broken, or registered twice
+    ├── MissingExtra           (also an ImportError) a feature needs an extra that is not installed
     ├── ProviderError          a payment provider, message channel or bank feed failed
     │   ├── ProviderUnavailable    timeouts, connection errors, 5xx after the retries
     │   ├── ProviderRejected       4xx: the provider refused the request
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConflictError",
+    "MissingExtra",
     "NotFound",
     "PaylinkError",
     "PluginError",
@@ -69,6 +71,20 @@ class ConflictError(PaylinkError):
 
 class PluginError(PaylinkError):
     """A plugin could not be found, loaded or used."""
+
+
+class MissingExtra(PaylinkError, ImportError):
+    """A feature needs an optional dependency that is not installed.
+
+    ``feature`` says what was asked for, ``extra`` the extra that brings it, ``module`` the
+    missing module; the message includes the command that installs the extra.
+    """
+
+    def __init__(self, feature: str, extra: str, module: str, *, hint: str) -> None:
+        self.feature = feature
+        self.extra = extra
+        self.module = module
+        super().__init__(f"{feature} needs the {extra!r} extra ({module} is not installed): {hint}")
 
 
 class ProviderError(PaylinkError):

@@ -152,7 +152,7 @@ class Plugins:
     def describe(self) -> list[PluginInfo]:
         """Every loaded plugin with its distribution, version and hooks."""
         dists = {id(plugin): dist for plugin, dist in self.pm.list_plugin_distinfo()}
-        paylink_version = importlib.metadata.version("paylink")
+        paylink_version = importlib.metadata.version("paylink-invoices")
         result = []
         for name, plugin in sorted(self.pm.list_name_plugin(), key=lambda p: str(p[0])):
             if plugin is None:

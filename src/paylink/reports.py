@@ -14,7 +14,6 @@ build one from any data. Every report has ``to_records()`` (a list of dicts, amo
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -22,7 +21,7 @@ from typing import Any, Literal
 import attrs
 
 from ._renamed import renamed
-from .exceptions import PaylinkError
+from .extras import require
 from .money import Money
 
 __all__ = [
@@ -62,12 +61,7 @@ def bucket_of(days_overdue: int) -> str:
 
 
 def _dataframe(records: list[dict[str, Any]]) -> Any:
-    try:
-        pd = importlib.import_module("pandas")
-    except ImportError:
-        raise PaylinkError(
-            "to_dataframe() needs pandas: pip install pandas (or use to_records())"
-        ) from None
+    pd = require("pandas", extra="notebook", feature="to_dataframe() (or use to_records())")
     return pd.DataFrame.from_records(records)
 
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from paylink import Line, Paylink
 from paylink import reports as r
 from paylink.cli import main
+from paylink.exceptions import MissingExtra
 from paylink.money import Money
 from paylink.parties import Customer, Organization
 
@@ -139,7 +140,7 @@ def test_records_and_dataframes(
 def test_to_dataframe_without_pandas_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pandas", None)  # what an environment without pandas sees
     report = r.aging([], TODAY, currency="EUR")
-    with pytest.raises(r.PaylinkError, match="pip install pandas"):
+    with pytest.raises(MissingExtra, match=r"the 'notebook' extra .*paylink-invoices\[notebook\]"):
         report.to_dataframe()
 
 

@@ -28,7 +28,7 @@ __all__ = ["main"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="paylink")
+@click.version_option(package_name="paylink-invoices")
 def main() -> None:
     """Get invoices paid: quotes, invoices, payment links, statements and reconciliation."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ..exceptions import MissingExtra
+from ..extras import require
 from ._store import db_option, open_paylink
 
 __all__ = ["serve"]
@@ -27,13 +29,10 @@ def serve(
 ) -> None:
     """Serve the customer pages (pay pages, quote approval, portal) of a database."""
     try:
-        import uvicorn
-
+        uvicorn = require("uvicorn", extra="web", feature="paylink serve")
         from ..web import create_app
-    except ImportError as exc:  # pragma: no cover - depends on the installed extras
-        raise click.ClickException(
-            f"the web app needs the web extra: pip install 'paylink[web]' ({exc})"
-        ) from exc
+    except MissingExtra as exc:
+        raise click.ClickException(str(exc)) from exc
     import logging
 
     base = (base_url or f"http://{host}:{port}").rstrip("/")

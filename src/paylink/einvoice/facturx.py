@@ -9,19 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..exceptions import ValidationError
+from ..extras import require
 
 __all__ = ["extract_xml", "facturx_pdf"]
 
 
 def _facturx() -> Any:
-    try:
-        import facturx
-    except ImportError:  # pragma: no cover - depends on the installed extras
-        raise ValidationError(
-            "Factur-X needs the factur-x package: pip install 'paylink[einvoice]'",
-            field="facturx",
-        ) from None
-    return facturx
+    return require("facturx", extra="einvoice", feature="Factur-X")
 
 
 def facturx_pdf(pdf_bytes: bytes, cii_xml: bytes, *, lang: str | None = None) -> bytes:

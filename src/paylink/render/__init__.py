@@ -38,6 +38,7 @@ from markupsafe import Markup
 
 from ..documents import CreditNote, Invoice, Quote
 from ..exceptions import PluginError, ValidationError
+from ..extras import require
 from ..links import PaymentLink
 from ..money import Money
 from ..notify import MESSAGE_KINDS, sms_info
@@ -64,6 +65,7 @@ __all__ = [
     "RenderedMessage",
     "check_language",
     "check_template",
+    "default_message",
     "fee_line_view",
     "format_date",
     "format_iban",
@@ -130,6 +132,12 @@ def label(language: str, key: str, **values: object) -> str:
     """The catalogue's word for ``key`` in ``language``, with ``{name}`` fields filled in."""
     text = LABELS[check_language(language)][key]
     return text.format(**values) if values else text
+
+
+def default_message(kind: str, language: str) -> Mapping[str, str]:
+    """The catalogue's default ``subject``, ``body`` and ``sms`` templates of a message kind
+    (also ``"reminder_list"``: several overdue invoices in one reminder)."""
+    return MESSAGES[check_language(language)][kind]
 
 
 def words(language: str) -> Mapping[str, str]:
@@ -440,14 +448,13 @@ def html_to_pdf(html: str) -> bytes:
 
     Fonts come from fontconfig (DejaVu Sans by default) and are embedded (subset). Images are
     only loaded from ``data:`` URIs: a logo given as an http(s) URL is left out of the PDF.
-    Needs the ``pdf`` extra (``pip install paylink[pdf]``) and the pango library.
+    Needs the ``pdf`` extra (``pip install "paylink-invoices[pdf]"``) and the pango library.
     """
     try:
-        import weasyprint  # type: ignore[import-untyped,import-not-found,unused-ignore]
-    except ImportError as exc:  # pragma: no cover - depends on the installation
+        weasyprint = require("weasyprint", extra="pdf", feature="PDF rendering")
+    except OSError as exc:  # pragma: no cover - WeasyPrint is there, a system library is not
         raise PluginError(
-            "PDF rendering needs WeasyPrint: pip install 'paylink[pdf]' "
-            f"(and the pango library): {exc}"
+            f"PDF rendering needs the pango library (Debian: libpango-1.0-0): {exc}"
         ) from exc
     import logging
 

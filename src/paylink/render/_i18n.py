@@ -957,3 +957,53 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
         },
     },
 }
+
+# A consolidated reminder: several overdue invoices of one customer in one message (the
+# subject is the single reminder's).
+_REMINDER_LIST: dict[str, tuple[str, str]] = {
+    "en": (
+        "Hello {{ customer.name }},\n\nThe following invoices are still open:\n\n"
+        "{{ invoice_list }}\n\nTotal to pay: {{ total_due }}.\n\n"
+        "If you have paid in the meantime, please disregard this message.\n\n"
+        "Kind regards,\n{{ org.name }}",
+        "{{ org.name }}: {{ invoice_count }} invoices are overdue, {{ total_due }} to pay.",
+    ),
+    "fr": (
+        "Bonjour {{ customer.name }},\n\nLes factures suivantes restent impayées :\n\n"
+        "{{ invoice_list }}\n\nTotal à payer : {{ total_due }}.\n\n"
+        "Si vous avez payé entre-temps, veuillez ne pas tenir compte de ce message.\n\n"
+        "Bien cordialement,\n{{ org.name }}",
+        "{{ org.name }} : {{ invoice_count }} factures impayées, {{ total_due }} à payer.",
+    ),
+    "nl": (
+        "Beste {{ customer.name }},\n\nDe volgende facturen staan nog open:\n\n"
+        "{{ invoice_list }}\n\nTotaal te betalen: {{ total_due }}.\n\n"
+        "Hebt u intussen betaald, dan mag u dit bericht negeren.\n\n"
+        "Met vriendelijke groeten,\n{{ org.name }}",
+        "{{ org.name }}: {{ invoice_count }} facturen vervallen, {{ total_due }} te betalen.",
+    ),
+    "de": (
+        "Guten Tag {{ customer.name }},\n\nFolgende Rechnungen sind noch offen:\n\n"
+        "{{ invoice_list }}\n\nZu zahlen: {{ total_due }}.\n\n"
+        "Sollten Sie inzwischen bezahlt haben, betrachten Sie diese Nachricht als gegenstandslos."
+        "\n\nMit freundlichen Grüßen\n{{ org.name }}",
+        "{{ org.name }}: {{ invoice_count }} Rechnungen überfällig, {{ total_due }} zu zahlen.",
+    ),
+}
+for _lang, (_body, _sms) in _REMINDER_LIST.items():
+    MESSAGES[_lang]["reminder_list"] = {
+        "subject": MESSAGES[_lang]["reminder"]["subject"],
+        "body": _body,
+        "sms": _sms,
+    }
+
+# The owner's digest: its section headings, and what an empty section says.
+_DIGEST: dict[str, tuple[str, ...]] = {
+    "en": ("Due soon", "Overdue", "Purchase invoices to pay", "Payments received", "none"),
+    "fr": ("Bientôt échues", "En retard", "Factures d'achat à payer", "Paiements reçus", "aucun"),
+    "nl": ("Binnenkort vervallen", "Achterstallig", "Aankoopfacturen te betalen", "Ontvangen betalingen", "geen"),
+    "de": ("Bald fällig", "Überfällig", "Zu zahlende Eingangsrechnungen", "Eingegangene Zahlungen", "keine"),
+}  # fmt: skip
+for _lang, _words in _DIGEST.items():
+    _keys = ("digest_due_soon", "digest_overdue", "digest_purchases_due", "digest_payments")
+    LABELS[_lang].update(zip((*_keys, "digest_none"), _words, strict=True))

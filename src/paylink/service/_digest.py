@@ -14,7 +14,7 @@ from .. import render
 from ..documents import Invoice, PurchaseInvoice
 from ..exceptions import ValidationError
 from ..money import Money
-from ..parties import Organization
+from ..parties import LANGUAGES, Organization
 from ..render._i18n import MESSAGES
 from ..store import documents as doc_queries
 from ..store import messages as message_queries
@@ -25,15 +25,6 @@ from ._base import Context, Unit
 from ._messages import queue_message
 
 __all__ = ["digest_content", "due_digests", "queue_digest", "send_digest"]
-
-_DIGEST_BODY = {
-    "en": ("Due soon", "Overdue", "Purchase invoices to pay", "Payments received", "none"),
-    "fr": ("Bientôt échues", "En retard", "Factures d'achat à payer", "Paiements reçus", "aucun"),
-    "nl": ("Binnenkort vervallen", "Achterstallig", "Aankoopfacturen te betalen",
-           "Ontvangen betalingen", "geen"),
-    "de": ("Bald fällig", "Überfällig", "Zu zahlende Eingangsrechnungen",
-           "Eingegangene Zahlungen", "keine"),
-}  # fmt: skip
 
 
 def digest_content(
@@ -121,7 +112,7 @@ def send_digest(
 
 def queue_digest(unit: Unit, org: Organization, content: dict[str, Any]) -> str:
     """Render the digest of ``content`` in the organization's language and queue it."""
-    lang = org.language if org.language in _DIGEST_BODY else "en"
+    lang = org.language if org.language in LANGUAGES else "en"
     zero = Money.zero(org.currency)
 
     def money(m: Money) -> str:
@@ -136,7 +127,16 @@ def queue_digest(unit: Unit, org: Organization, content: dict[str, Any]) -> str:
             f"{render.format_date(p.due_date, lang)}"
         )
 
-    heads = _DIGEST_BODY[lang]
+    heads = [
+        render.label(lang, key)
+        for key in (
+            "digest_due_soon",
+            "digest_overdue",
+            "digest_purchases_due",
+            "digest_payments",
+            "digest_none",
+        )
+    ]
     sections = [
         (heads[0], [inv_line(i) for i in content["due_soon"]]),
         (heads[1], [inv_line(i) for i in content["overdue"]]),

@@ -19,7 +19,7 @@ from ..documents import Invoice
 from ..exceptions import ValidationError
 from ..money import Money
 from ..notify import QuietHours
-from ..parties import Customer, Organization
+from ..parties import LANGUAGES, Customer, Organization
 from ..payments import principal_parts
 from ..reminders import DunningPolicy, FeeBreakdown, Step
 from ..store import Connection
@@ -112,39 +112,6 @@ class TickReport:
             "waiting": list(self.waiting),
             "digests": list(self.digests),
         }
-
-
-# Bodies of a consolidated reminder (several invoices in one message), per language.
-_CONSOLIDATED = {
-    "en": (
-        "Hello {{ customer.name }},\n\nThe following invoices are still open:\n\n"
-        "{{ invoice_list }}\n\nTotal to pay: {{ total_due }}.\n\n"
-        "If you have paid in the meantime, please disregard this message.\n\n"
-        "Kind regards,\n{{ org.name }}",
-        "{{ org.name }}: {{ invoice_count }} invoices are overdue, {{ total_due }} to pay.",
-    ),
-    "fr": (
-        "Bonjour {{ customer.name }},\n\nLes factures suivantes restent impayées :\n\n"
-        "{{ invoice_list }}\n\nTotal à payer : {{ total_due }}.\n\n"
-        "Si vous avez payé entre-temps, veuillez ne pas tenir compte de ce message.\n\n"
-        "Bien cordialement,\n{{ org.name }}",
-        "{{ org.name }} : {{ invoice_count }} factures impayées, {{ total_due }} à payer.",
-    ),
-    "nl": (
-        "Beste {{ customer.name }},\n\nDe volgende facturen staan nog open:\n\n"
-        "{{ invoice_list }}\n\nTotaal te betalen: {{ total_due }}.\n\n"
-        "Hebt u intussen betaald, dan mag u dit bericht negeren.\n\n"
-        "Met vriendelijke groeten,\n{{ org.name }}",
-        "{{ org.name }}: {{ invoice_count }} facturen vervallen, {{ total_due }} te betalen.",
-    ),
-    "de": (
-        "Guten Tag {{ customer.name }},\n\nFolgende Rechnungen sind noch offen:\n\n"
-        "{{ invoice_list }}\n\nZu zahlen: {{ total_due }}.\n\n"
-        "Sollten Sie inzwischen bezahlt haben, betrachten Sie diese Nachricht als gegenstandslos."
-        "\n\nMit freundlichen Grüßen\n{{ org.name }}",
-        "{{ org.name }}: {{ invoice_count }} Rechnungen überfällig, {{ total_due }} zu zahlen.",
-    ),
-}
 
 
 class ReminderRun:
@@ -495,7 +462,7 @@ class ReminderRun:
         targets = self._addresses(customer, channels)
         if not targets:
             return []
-        lang = customer.language if customer.language in _CONSOLIDATED else "en"
+        lang = customer.language if customer.language in LANGUAGES else "en"
         charge = policy.fee_mode == "charge"
         most_overdue = max(ready, key=lambda item: item[1].days_overdue(today))
         currency = most_overdue[1].currency
@@ -520,7 +487,8 @@ class ReminderRun:
                     f"- {inv.number}: {money(shown)}{fee_text} "
                     f"({render.format_date(inv.due_date, lang, short=sms)}{ref})"
                 )
-            body, sms_body = _CONSOLIDATED[lang]
+            consolidated = render.default_message("reminder_list", lang)
+            body, sms_body = consolidated["body"], consolidated["sms"]
             variables = render.message_variables(
                 language=lang,
                 organization=org,

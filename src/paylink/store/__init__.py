@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from ..exceptions import ValidationError
+from ..extras import require
 from .schema import migrate
 
 __all__ = ["DEFAULT_URL", "Connection", "Store", "normalize_url", "savepoint"]
@@ -65,6 +66,8 @@ def savepoint(conn: Connection) -> Iterator[None]:
 def _make_engine(url: str) -> Engine:
     sa_url = sa.engine.make_url(url)
     if sa_url.get_backend_name() != "sqlite":
+        if sa_url.get_backend_name() == "postgresql":
+            require("psycopg", extra="postgres", feature="PostgreSQL")
         return sa.create_engine(url, pool_pre_ping=True, future=True)
 
     memory = sa_url.database in (None, "", ":memory:")

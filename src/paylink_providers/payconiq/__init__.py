@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from paylink.exceptions import ValidationError, WebhookRejected
+from paylink.extras import require
 from paylink.hookspecs import hookimpl
 from paylink.money import Money
 from paylink.ports import Checkout, PaymentRequest, ProviderEvent, ProviderOutcome, WebhookRequest
@@ -65,6 +66,7 @@ def _unb64url(text: str) -> bytes:
 
 
 def _public_key(jwk: Mapping[str, Any]) -> Any:
+    require("cryptography", extra="payconiq", feature="Payconiq signatures")
     from cryptography.hazmat.primitives.asymmetric import ec
 
     if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
@@ -93,6 +95,7 @@ def verify_jws(
     (``tolerance`` seconds around ``now``) and the ECDSA signature (raw ``r || s``, converted
     to DER). Raises :class:`~paylink.exceptions.WebhookRejected` on the first failure.
     """
+    require("cryptography", extra="payconiq", feature="Payconiq signatures")
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import httpx
 
 from paylink.exceptions import ProviderUnavailable, ValidationError, WebhookRejected
+from paylink.extras import require
 from paylink.feeds import FeedResult
 from paylink.hookspecs import hookimpl
 from paylink.money import Money
@@ -261,6 +262,7 @@ class Ponto:
             self._keys = {str(k.get("kid")): k for k in body.get("keys") or []}
         if kid not in self._keys:
             raise WebhookRejected("the signature's key is not one of Ibanity's", status_code=401)
+        require("cryptography", extra="ponto", feature="Ponto signatures")
         from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
 
         jwk = self._keys[kid]
@@ -271,6 +273,7 @@ class Ponto:
 
     def parse_webhook(self, request: WebhookRequest) -> Mapping[str, Any]:
         """Verify a webhook and return its ``data`` member; raise WebhookRejected otherwise."""
+        require("cryptography", extra="ponto", feature="Ponto signatures")
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
