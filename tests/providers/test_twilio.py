@@ -328,3 +328,14 @@ def test_the_service_applies_what_the_channel_parsed(
     with pytest.raises(WebhookRejected) as caught:
         pl.channels.handle_webhook(org.id, "smtp", forged)
     assert caught.value.status_code == 404
+
+
+def test_the_old_callback_helper_still_answers_and_warns(tmp_path: Any) -> None:
+    from paylink_providers.twilio import handle_status_callback as old
+
+    with Paylink.open(f"sqlite:///{tmp_path / 'p.db'}") as pl:
+        request = WebhookRequest(
+            method="POST", url="https://x/webhooks/twilio/o", headers={}, body=b""
+        )
+        with pytest.warns(DeprecationWarning, match="pl.channels.handle_webhook"):
+            assert old(pl, "org_missing", request)[0] == 404

@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Literal
 
@@ -50,6 +51,7 @@ from .._http import ApiClient
 
 __all__ = [
     "TwilioChannel",
+    "handle_status_callback",
     "signature",
 ]
 
@@ -235,6 +237,23 @@ class TwilioChannel:
 
 
 _TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def handle_status_callback(pl: Any, org_id: str, request: WebhookRequest) -> tuple[int, str]:
+    """Deprecated: use ``pl.channels.handle_webhook(org_id, "twilio", request)``, which returns
+    the answer to send (``answer_status``, ``answer_body``, ``answer_type``). Kept for one
+    release; returns ``(status, body)`` as before."""
+    warnings.warn(
+        "handle_status_callback() is deprecated; use pl.channels.handle_webhook(org_id, "
+        '"twilio", request)',
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    try:
+        callback: ChannelCallback = pl.channels.handle_webhook(org_id, "twilio", request)
+    except WebhookRejected as exc:
+        return exc.status_code, str(exc)
+    return callback.answer_status, callback.answer_body
 
 
 def _error_message(data: Any) -> str | None:
