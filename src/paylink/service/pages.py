@@ -35,7 +35,7 @@ from ..reminders import ChargedFee
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
-from ..store import pages as page_queries
+from ..store import reminders as reminder_queries
 from ._base import Resource
 
 __all__ = ["BankTransfer", "Pages", "PayPage", "PortalPage", "QuotePage"]
@@ -125,7 +125,7 @@ class Pages(Resource):
             customer_id = link.customer_id or (invoice.customer_id if invoice else None)
             customer = org_queries.get_customer(conn, org.id, customer_id) if customer_id else None
             fees = (
-                page_queries.charged_fee_lines(conn, [invoice.id]).get(invoice.id, [])
+                reminder_queries.charged_fee_lines(conn, [invoice.id]).get(invoice.id, [])
                 if invoice is not None and invoice.fees.amount
                 else []
             )
@@ -224,7 +224,7 @@ class Pages(Resource):
                 if isinstance(d, Invoice)
             ]
             invoices.sort(key=lambda i: (i.open_amount.amount <= 0, i.due_date or dt.date.max))
-            fees = page_queries.charged_fee_lines(
+            fees = reminder_queries.charged_fee_lines(
                 conn, [i.id for i in invoices if i.fees_open.amount]
             )
         open_invoices = [i for i in invoices if i.open_amount.amount > 0]
