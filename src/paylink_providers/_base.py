@@ -10,10 +10,9 @@ import httpx
 
 from paylink.clock import Clock, SystemClock
 from paylink.exceptions import ValidationError
+from paylink.http import ApiClient
 from paylink.money import Money
 from paylink.ports import ProviderEvent, ProviderOutcome, RefundResult
-
-from ._http import ApiClient
 
 __all__ = ["OnlineProvider"]
 

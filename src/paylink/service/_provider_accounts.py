@@ -10,23 +10,47 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import httpx
 
 from ..clock import Clock
-from ..exceptions import PluginError
+from ..exceptions import PaylinkError, PluginError, ProviderUnavailable
 from ..plugins import Plugins
 from ..providers import ProviderAccount
 from ..store import Connection
 from ..store import providers as q
 
-__all__ = ["ProviderClients"]
+__all__ = ["ProviderClients", "plugin_call"]
+
+log = logging.getLogger("paylink.providers")
 
 _TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+T = TypeVar("T")
+
+
+def plugin_call(provider: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)``, a call into ``provider``'s plugin, contained.
+
+    paylink's own errors pass as they are; anything else a plugin raises (a bug, a library's
+    exception it let escape) is logged with its traceback and raised as
+    :class:`~paylink.exceptions.ProviderUnavailable` naming the plugin, so one broken plugin
+    fails its own payment method and never the pay page or the other providers.
+    """
+    try:
+        return fn(*args, **kwargs)
+    except PaylinkError:
+        raise
+    except Exception as exc:
+        log.exception("the %s plugin failed in %s", provider, getattr(fn, "__name__", "a call"))
+        raise ProviderUnavailable(
+            f"the plugin failed ({type(exc).__name__})", provider=provider
+        ) from exc
 
 
 def _fingerprint(settings: dict[str, Any]) -> str:
@@ -87,6 +111,15 @@ class ProviderClients:
                 clock=self._clock,
                 sleep=lambda seconds: self.sleep(seconds),
             )
+        except PaylinkError:
+            client.close()
+            raise
+        except Exception as exc:
+            client.close()
+            log.exception("the %s plugin could not be built", account.provider)
+            raise PluginError(
+                f"the {account.provider} plugin could not be built ({type(exc).__name__})"
+            ) from exc
         except BaseException:
             client.close()
             raise

@@ -44,6 +44,7 @@ from ..store.organizations import get_customer
 from ._base import Resource, new_id
 from ._links import mark_link
 from ._payments import link_amount_due
+from ._provider_accounts import plugin_call
 from ._provider_events import apply_event, refresh_pending, refund_payment
 
 __all__ = ["METHOD_LABELS", "Providers"]
@@ -258,7 +259,7 @@ class Providers(Resource):
             webhook_url=account.webhook_url,
             idempotency_key=attempt.idempotency_key,
         )
-        checkout: Checkout = instance.start_payment(request)
+        checkout: Checkout = plugin_call(provider, instance.start_payment, request)
         with self._ctx.unit() as unit:
             q.update_attempt(
                 unit.conn,
@@ -363,7 +364,9 @@ class Providers(Resource):
         if attempt.status == "open" and attempt.provider_reference:
             try:
                 account = self.account(attempt.account_id)
-                event = self.open(account).fetch_payment(attempt.provider_reference)
+                event = plugin_call(
+                    account.provider, self.open(account).fetch_payment, attempt.provider_reference
+                )
                 apply_event(self._ctx, account, event)
             except ProviderError as exc:
                 log.warning(
@@ -394,7 +397,7 @@ class Providers(Resource):
         except PluginError:
             raise WebhookRejected("unknown webhook endpoint", status_code=404) from None
         try:
-            events = instance.parse_webhook(request)
+            events = plugin_call(provider, instance.parse_webhook, request)
         except ProviderRejected as exc:
             raise WebhookRejected(
                 f"{provider}: the provider does not know this payment ({exc.status_code})",

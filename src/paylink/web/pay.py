@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..exceptions import NotFound, ProviderError, StateError
+from ..exceptions import NotFound, PluginError, ProviderError, StateError
 from ..links import PaymentLink
 from ..parties import Organization
 from ..references import parse as parse_reference
@@ -291,7 +291,7 @@ class PayPages(Family):
             return self.site.not_found(request)
         except StateError:
             return RedirectResponse(f"{self.pl.base_url}/pay/{token}", status_code=303)
-        except ProviderError as exc:
+        except (ProviderError, PluginError) as exc:
             log.warning("checkout through %s failed: %s", provider, exc)
             return PlainTextResponse(
                 "the payment provider is not available right now; go back and try again",

@@ -30,11 +30,11 @@ import httpx
 from paylink.exceptions import ProviderUnavailable, ValidationError, WebhookRejected
 from paylink.feeds import FeedResult
 from paylink.hookspecs import hookimpl
+from paylink.http import DEFAULT_TIMEOUT, ApiClient
 from paylink.money import Money
 from paylink.ports import WebhookRequest
 from paylink.references import find, parse
 from paylink.statements.model import BankTransaction
-from paylink_providers._http import DEFAULT_TIMEOUT, ApiClient
 
 __all__ = ["Ponto", "from_api"]
 
