@@ -62,7 +62,7 @@ class Setting:
     when the setting is not given.
     """
 
-    type: type = str
+    type: type | tuple[type, ...] = str
     secret: bool = False
     required: bool = False
     default: Any = None
@@ -94,15 +94,19 @@ def check_settings(
             )
     values: dict[str, Any] = {}
     for name, setting in spec.items():
-        value = given.get(name, setting.default)
+        value = given.get(name)
+        if value is None:
+            value = setting.default
         if value is None or value == "":
             if setting.required:
                 raise ValidationError(f"{plugin} needs the setting {name!r}", field=name)
             values[name] = value
             continue
         if not isinstance(value, setting.type):
+            kinds = setting.type if isinstance(setting.type, tuple) else (setting.type,)
+            expected = " or ".join(k.__name__ for k in kinds)
             raise ValidationError(
-                f"{plugin}: expected {setting.type.__name__}, got {type(value).__name__}",
+                f"{plugin}: expected {expected}, got {type(value).__name__}",
                 field=name,
             )
         values[name] = value

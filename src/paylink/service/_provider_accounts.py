@@ -19,6 +19,7 @@ import attrs
 import httpx
 
 from ..clock import Clock
+from ..context import PluginContext, build_plugin, secrets_of
 from ..exceptions import PaylinkError, PluginError, ProviderUnavailable
 from ..plugins import Plugins
 from ..providers import ProviderAccount
@@ -103,14 +104,7 @@ class ProviderClients:
         cls = self.provider_class(account.provider)
         client = httpx.Client(transport=self.transport, timeout=_TIMEOUT)
         try:
-            instance = cls(
-                **account.settings,
-                methods=account.methods,
-                account_id=account.id,
-                http=client,
-                clock=self._clock,
-                sleep=lambda seconds: self.sleep(seconds),
-            )
+            instance = self.build(cls, account.settings, account.methods, account.id, client)
         except PaylinkError:
             client.close()
             raise
@@ -125,6 +119,36 @@ class ProviderClients:
             raise
         self._instances[account.id] = (key, instance, client)
         return instance
+
+    def build(
+        self,
+        cls: Any,
+        settings: dict[str, Any],
+        methods: Any,
+        account_id: str,
+        http: httpx.Client | None,
+    ) -> Any:
+        """The provider ``cls`` built for an account, the way every plugin is built
+        (:func:`~paylink.context.build_plugin`): with a context when its constructor takes
+        one, else with ``account_id``, ``http``, ``clock`` and ``sleep``."""
+
+        def sleep(seconds: float) -> None:
+            self.sleep(seconds)
+
+        context = PluginContext(
+            name=str(cls.name),
+            account_id=account_id,
+            http=http,
+            clock=self._clock,
+            sleep=sleep,
+            secrets=secrets_of(cls, settings),
+        )
+        return build_plugin(
+            cls,
+            {**settings, **({"methods": methods} if methods else {})},
+            context=context,
+            legacy={"account_id": account_id, "http": http, "clock": self._clock, "sleep": sleep},
+        )
 
     def drop(self, account_id: str) -> None:
         """Close and forget the account's instance (its settings changed)."""

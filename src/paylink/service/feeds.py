@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from ..context import PluginContext, build_plugin, secrets_of
 from ..exceptions import NotFound, PaylinkError, PluginError, WebhookRejected
 from ..feeds import FeedResult
 from ..parties import Organization
@@ -52,7 +53,7 @@ class Feeds(Resource):
         if feed not in registry:
             known = ", ".join(sorted(registry)) or "none"
             raise PluginError(f"no bank feed {feed!r} is installed (known: {known})")
-        registry[feed](**settings, http=None, clock=self._ctx.clock)
+        self._build(registry[feed], settings, "")
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             account_id = feed_queries.save_feed_account(
@@ -89,8 +90,8 @@ class Feeds(Resource):
         if row is None:
             raise WebhookRejected("unknown feed account", status_code=404)
         account = FeedAccount(row.id, row.organization_id, row.feed, row.settings)
-        instance = self._ctx.plugins.bank_feeds[account.feed](
-            **account.settings, http=None, clock=self._ctx.clock
+        instance = self._build(
+            self._ctx.plugins.bank_feeds[account.feed], account.settings, account.id
         )
         parse = getattr(instance, "parse_webhook", None)
         try:
@@ -106,9 +107,22 @@ class Feeds(Resource):
             return self._sync_one(account)
         return None
 
+    def _build(self, cls: Any, settings: Mapping[str, Any], account_id: str) -> Any:
+        """The feed ``cls`` built with ``settings``, the way every plugin is built: a wrong
+        setting raises :class:`~paylink.exceptions.ValidationError` naming it."""
+        context = PluginContext(
+            name=str(cls.name),
+            account_id=account_id,
+            clock=self._ctx.clock,
+            secrets=secrets_of(cls, settings),
+        )
+        return build_plugin(
+            cls, settings, context=context, legacy={"http": None, "clock": self._ctx.clock}
+        )
+
     def _sync_one(self, account: FeedAccount) -> SyncReport:
         cls = self._ctx.plugins.bank_feeds[account.feed]
-        instance = cls(**account.settings, http=None, clock=self._ctx.clock)
+        instance = self._build(cls, account.settings, account.id)
         with self._ctx.store.transaction() as conn:
             found = feed_queries.get_feed_account(conn, account.id)
             state = found.state if found is not None else {}

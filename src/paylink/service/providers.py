@@ -141,7 +141,7 @@ class Providers(Resource):
             if value is not None
         }
         chosen = tuple(methods) if methods else None
-        probe = cls(**stored, methods=chosen, account_id="", http=None, clock=self._ctx.clock)
+        probe = self._ctx.providers.build(cls, stored, chosen, "", None)
         try:
             offered = tuple(chosen or probe.methods)
         finally:
