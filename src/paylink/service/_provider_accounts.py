@@ -12,7 +12,7 @@ import builtins
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -123,7 +123,7 @@ class ProviderClients:
     def build(
         self,
         cls: Any,
-        settings: dict[str, Any],
+        settings: Mapping[str, Any],
         methods: Any,
         account_id: str,
         http: httpx.Client | None,
