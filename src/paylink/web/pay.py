@@ -145,7 +145,7 @@ class PayPages(Family):
             amount=page.amount_due,
             title=title,
             transfer=self._transfer(page, token, lang),
-            methods=await self.site.run(lambda: self._provider_methods(org, token, link)),
+            methods=await self.site.run(lambda: self._provider_methods(org, token, link, lang)),
             beacon=f"{self.pl.base_url}/pay/{token}/opened",
             beacon_csrf=csrf_token(self.secret, "opened", token),
             **common,
@@ -204,7 +204,7 @@ class PayPages(Family):
 
     # -- card and wallet providers: methods, checkout, return ----------------------------------
     def _provider_methods(
-        self, org: Organization, token: str, link: PaymentLink
+        self, org: Organization, token: str, link: PaymentLink, lang: str
     ) -> list[dict[str, str]]:
         """The pay page's buttons: one per connected provider account, and the QR code and
         deep link of an open attempt that has one (Payconiq)."""
@@ -214,7 +214,7 @@ class PayPages(Family):
             for a in self.pl.providers.attempts(link)
             if a.status == "open" and a.data.get("qr_payload")
         }
-        for account, label in self.pl.providers.offers(org):
+        for account, label in self.pl.providers.offers(org, language=lang):
             base = f"{self.pl.base_url}/pay/{token}/checkout/{account.provider}"
             if account.provider in open_qr and link.status == "in_progress":
                 deeplink = str(open_qr[account.provider].data["qr_payload"])
@@ -232,6 +232,7 @@ class PayPages(Family):
                     "action": base,
                     "csrf": csrf_token(self.secret, "checkout", f"{token}:{account.provider}"),
                     "label": label,
+                    "logo": self.pl.providers.logo(account.provider) or "",
                 }
             )
         return methods
