@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import httpx
 
 from paylink.exceptions import ProviderUnavailable, ValidationError, WebhookRejected
-from paylink.feeds import FeedResult
+from paylink.feeds import FeedResult, FeedWebhook
 from paylink.hookspecs import hookimpl
 from paylink.http import DEFAULT_TIMEOUT, ApiClient
 from paylink.money import Money
@@ -40,6 +40,7 @@ __all__ = ["Ponto", "from_api"]
 
 DEFAULT_BASE_URL = "https://api.ibanity.com"
 _TOLERANCE = 30  # seconds of clock skew accepted on webhook iat/exp
+_SYNC_EVENTS = ("transactionsCreated", "transactionsUpdated", "succeededWithoutChange")
 _MAX_PAGES = 1000
 
 
@@ -314,6 +315,13 @@ class Ponto:
         if not isinstance(data, dict):
             raise WebhookRejected("the body has no data member", status_code=400)
         return data
+
+    def parse_callback(self, request: WebhookRequest) -> FeedWebhook:
+        """Verify a webhook (:meth:`parse_webhook`) and say whether it asks for a sync: new or
+        updated transactions, or a synchronization that finished, do."""
+        data = self.parse_webhook(request)
+        kind = str(data.get("type", ""))
+        return FeedWebhook(sync=kind.endswith(_SYNC_EVENTS), event=kind)
 
     def close(self) -> None:
         """Release the HTTP connections (when this feed opened them)."""
