@@ -7,6 +7,7 @@ import json
 import secrets
 from typing import Any
 
+import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
@@ -45,6 +46,10 @@ class HttpxConformance(ProviderConformance):
         attempts = 3 if status_code >= 500 or status_code in self.retried else 1
         for _ in range(attempts):
             self.httpx_mock.add_response(status_code=status_code, json={}, is_optional=True)
+
+    def arrange_network_error(self) -> None:
+        for _ in range(3):
+            self.httpx_mock.add_exception(httpx.ConnectError("refused"), is_optional=True)
 
 
 class TestStripeConformance(HttpxConformance):
@@ -270,3 +275,15 @@ class TestFakeProviderConformance(ProviderConformance):
 
     def arrange_failure(self, status_code: int) -> None:
         self.backend.fail(status_code)
+
+    def arrange_network_error(self) -> None:
+        self.backend.fail(0)
+
+    def make_foreign_webhook(
+        self, reference: str, status: str, request: PaymentRequest
+    ) -> WebhookRequest:
+        self.backend.set_status(reference, status)
+        self.backend.payments[reference]["account"] = "pacc_another_merchant"
+        return self.backend.webhook(
+            reference, secret=self.secret, url=request.webhook_url, at=self.clock.now()
+        )

@@ -50,7 +50,9 @@ class ProviderConformance:
     - :meth:`sent_idempotency_keys`: the ``Idempotency-Key`` values the API received;
     - :meth:`arrange_failure`: make the next request fail with an HTTP status (for every
       attempt: the client's retries included);
-    - :meth:`arrange_refund`: make the API accept a refund (only when ``supports_refunds``).
+    - :meth:`arrange_refund`: make the API accept a refund (only when ``supports_refunds``);
+    - :meth:`arrange_network_error`: make the next request fail to connect;
+    - :meth:`make_foreign_webhook`: a correctly signed webhook for another account.
 
     Register responses as optional (pytest-httpx ``is_optional=True``) where a test may not
     use them.
@@ -89,6 +91,20 @@ class ProviderConformance:
 
     def arrange_refund(self, reference: str, amount: Money) -> None:
         """Make the API accept a refund of ``amount`` on ``reference``."""
+
+    def arrange_network_error(self) -> None:
+        """Make the next request (and its retries) fail to connect (pytest-httpx:
+        ``httpx_mock.add_exception(httpx.ConnectError("refused"))`` per attempt). The default
+        skips the check that needs it."""
+        pytest.skip("arrange_network_error() is not implemented")
+
+    def make_foreign_webhook(
+        self, reference: str, status: str, request: PaymentRequest
+    ) -> WebhookRequest:
+        """A webhook about ``reference``, correctly signed, but for another account of the same
+        provider (another merchant's event sent to this endpoint). The default skips the check
+        that needs it."""
+        pytest.skip("make_foreign_webhook() is not implemented")
 
     def payment_request(self, key: str = "conformance-key-1") -> PaymentRequest:
         """The request the suite pays with (override for another currency or reference)."""
@@ -258,12 +274,44 @@ class ProviderConformance:
         provider = self.make_provider()
         try:
             text = repr(provider)
-            self.arrange_failure(401)
-            try:
-                provider.start_payment(self.payment_request("conformance-secret"))
-            except PaylinkError as exc:
-                text += str(exc) + repr(exc)
+            for status in (400, 401, 404, 503):
+                self.arrange_failure(status)
+                try:
+                    provider.start_payment(self.payment_request(f"conformance-secret-{status}"))
+                except PaylinkError as exc:
+                    text += str(exc) + repr(exc) + repr(exc.args)
             for secret in self.secrets:
-                assert secret not in text
+                assert secret not in text, "a credential appears in a repr or an error"
+        finally:
+            provider.close()
+
+    def test_only_paylink_errors_escape(self) -> None:
+        provider = self.make_provider()
+        try:
+            self.arrange_network_error()
+            raised: BaseException | None = None
+            try:
+                provider.start_payment(self.payment_request("conformance-network"))
+            except Exception as exc:
+                raised = exc
+            if raised is None:
+                pytest.fail("start_payment succeeded without a network")
+            kind = f"{type(raised).__module__}.{type(raised).__name__}"
+            assert isinstance(raised, ProviderUnavailable), f"a {kind} escaped start_payment"
+            for secret in self.secrets:
+                assert secret not in str(raised)
+        finally:
+            provider.close()
+
+    def test_an_event_for_another_account_is_refused(self) -> None:
+        status = self._status_with("paid")
+        assert status is not None
+        provider = self.make_provider()
+        try:
+            request, reference = self._start(provider)
+            foreign = self.make_foreign_webhook(reference, status, request)
+            with pytest.raises(WebhookRejected) as caught:
+                provider.parse_webhook(foreign)
+            assert 400 <= caught.value.status_code < 500
         finally:
             provider.close()
