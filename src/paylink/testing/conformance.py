@@ -1,4 +1,4 @@
-"""The conformance kit: one pytest suite every online payment provider plugin must pass.
+"""The conformance kits: the pytest suites a payment provider and a message channel pass.
 
 Subclass :class:`ProviderConformance` in your plugin's tests (name the subclass ``Test…`` so
 pytest collects it), set ``provider_class`` and implement the ``make_…`` and ``arrange_…``
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pytest
 
@@ -24,16 +24,21 @@ from ..exceptions import (
     WebhookRejected,
 )
 from ..money import Money
+from ..notify import OutgoingMessage, SendResult
 from ..ports import (
     PROVIDER_OUTCOMES,
+    ChannelCallback,
     Checkout,
+    DeliveryStatus,
+    InboundMessage,
+    MessageChannel,
     OnlinePaymentProvider,
     PaymentRequest,
     RefundResult,
     WebhookRequest,
 )
 
-__all__ = ["ProviderConformance"]
+__all__ = ["ChannelConformance", "ProviderConformance"]
 
 
 class ProviderConformance:
@@ -315,3 +320,152 @@ class ProviderConformance:
             assert 400 <= caught.value.status_code < 500
         finally:
             provider.close()
+
+
+class ChannelConformance:
+    """Base class of a message channel plugin's conformance tests.
+
+    Set :attr:`channel_class` and :attr:`secrets`, and implement:
+
+    - :meth:`make_channel`: a configured instance;
+    - :meth:`arrange_send`: make the provider accept the next message;
+    - :meth:`arrange_failure`: make the next send (and its retries) fail with an HTTP status,
+      ``0`` for a connection that fails;
+    - for a channel with ``supports_callbacks``: :meth:`make_status_callback` (a delivery
+      report about a message, signed as the provider signs it, or forged) and
+      :meth:`make_inbound_callback` (a reply from a customer).
+
+    The suite checks what the outbox relies on: the identity, a send that returns the
+    provider's id, failures classified as *retry* (:class:`ProviderUnavailable`) or *dead*
+    (:class:`ProviderRejected`), never a library's exception, secrets out of reprs and errors,
+    callbacks verified before they are read, and a ``STOP`` reply handed over as an
+    :class:`~paylink.ports.InboundMessage` (paylink opts the sender out).
+    """
+
+    channel_class: ClassVar[type[Any]]
+    """The channel class under test."""
+
+    secrets: ClassVar[Sequence[str]] = ()
+    """Credentials :meth:`make_channel` uses: never in a repr or an error."""
+
+    sms_recipient: ClassVar[str] = "+32470123456"
+    """The address the suite sends its SMS to, and the one replies come from."""
+
+    def make_channel(self) -> Any:
+        """A configured instance of :attr:`channel_class`."""
+        raise NotImplementedError
+
+    def arrange_send(self) -> None:
+        """Make the provider accept the next message."""
+
+    def arrange_failure(self, status_code: int) -> None:
+        """Make the next send (and its retries) fail with ``status_code`` (``0``: no
+        connection)."""
+        raise NotImplementedError
+
+    def make_status_callback(self, provider_message_id: str, *, valid: bool) -> WebhookRequest:
+        """The provider's report that ``provider_message_id`` was delivered; forged when
+        ``valid`` is false."""
+        raise NotImplementedError
+
+    def make_inbound_callback(self, sender: str, text: str) -> WebhookRequest:
+        """A correctly signed callback carrying ``text`` sent by ``sender``."""
+        raise NotImplementedError
+
+    def message(self, key: str = "msg_conformance") -> OutgoingMessage:
+        """The message the suite sends (an SMS, or an e-mail for an e-mail-only channel)."""
+        kind: Literal["email", "sms"] = "sms" if "sms" in self.channel_class.kinds else "email"
+        return OutgoingMessage(
+            id=key,
+            organization_id="org_conformance",
+            kind="invoice",
+            channel_kind=kind,
+            channel=self.channel_class.name,
+            recipient=self.sms_recipient if kind == "sms" else "customer@example.be",
+            subject="Invoice 2026-0042",
+            text="Your invoice 2026-0042: https://pay.example/pay/tok",
+        )
+
+    def _needs_callbacks(self) -> None:
+        if not getattr(self.channel_class, "supports_callbacks", False):
+            pytest.skip("the channel takes no callbacks")
+
+    def test_declares_what_paylink_asks(self) -> None:
+        cls = self.channel_class
+        assert isinstance(cls.name, str)
+        assert cls.name.isidentifier()
+        assert cls.kinds
+        assert set(cls.kinds) <= {"email", "sms"}
+        assert isinstance(cls.secret_settings, frozenset)
+        assert isinstance(self.make_channel(), MessageChannel)
+
+    def test_send_returns_the_providers_id(self) -> None:
+        channel = self.make_channel()
+        self.arrange_send()
+        result = channel.send(self.message())
+        assert isinstance(result, SendResult)
+        assert result.provider_message_id, "the id delivery reports will refer to"
+
+    def test_failures_are_classified_retry_or_dead(self) -> None:
+        channel = self.make_channel()
+        expected: tuple[tuple[int, type[Exception]], ...] = (
+            (503, ProviderUnavailable),
+            (429, ProviderUnavailable),
+            (0, ProviderUnavailable),
+            (400, ProviderRejected),
+            (401, ProviderAuthError),
+        )
+        for status, kind in expected:
+            self.arrange_failure(status)
+            raised: BaseException | None = None
+            try:
+                channel.send(self.message(f"msg_fail_{status}"))
+            except Exception as exc:
+                raised = exc
+            name = type(raised).__name__
+            assert isinstance(raised, kind), f"{status or 'no connection'}: {name}, not {kind}"
+            if kind is ProviderRejected:
+                assert not isinstance(raised, ProviderUnavailable)
+
+    def test_credentials_stay_out_of_reprs_and_errors(self) -> None:
+        channel = self.make_channel()
+        text = repr(channel)
+        for status in (400, 401, 503, 0):
+            self.arrange_failure(status)
+            try:
+                channel.send(self.message(f"msg_secret_{status}"))
+            except PaylinkError as exc:
+                text += str(exc) + repr(exc.args)
+            except Exception as exc:
+                text += str(exc)
+        for secret in self.secrets:
+            assert secret not in text, "a credential appears in a repr or an error"
+
+    def test_a_delivery_report_is_a_delivery_status(self) -> None:
+        self._needs_callbacks()
+        channel = self.make_channel()
+        self.arrange_send()
+        sent = channel.send(self.message())
+        callback = channel.parse_callback(
+            self.make_status_callback(str(sent.provider_message_id), valid=True)
+        )
+        assert isinstance(callback, ChannelCallback)
+        statuses = [e for e in callback.events if isinstance(e, DeliveryStatus)]
+        assert [s.provider_message_id for s in statuses] == [sent.provider_message_id]
+        assert statuses[0].status == "delivered"
+
+    def test_a_forged_callback_is_rejected_with_a_4xx(self) -> None:
+        self._needs_callbacks()
+        channel = self.make_channel()
+        with pytest.raises(WebhookRejected) as caught:
+            channel.parse_callback(self.make_status_callback("msg_forged", valid=False))
+        assert 400 <= caught.value.status_code < 500
+
+    def test_a_stop_reply_is_handed_over_for_the_opt_out(self) -> None:
+        self._needs_callbacks()
+        channel = self.make_channel()
+        callback = channel.parse_callback(self.make_inbound_callback(self.sms_recipient, "STOP"))
+        inbound = [e for e in callback.events if isinstance(e, InboundMessage)]
+        assert len(inbound) == 1, "a reply is one InboundMessage"
+        assert inbound[0].sender == self.sms_recipient
+        assert inbound[0].text.strip().upper() == "STOP"
