@@ -5,8 +5,8 @@
   and a bank feed (:class:`FakeFeed` over a :class:`FakeBank`), each registered by its
   ``fake_*_plugin``.
 - :class:`~paylink.clock.FixedClock` (re-exported here) to freeze and move time.
-- :class:`ProviderConformance` and :class:`ChannelConformance`
-  (:mod:`paylink.testing.conformance`): the suites a provider and a channel plugin pass;
+- :class:`ProviderConformance`, :class:`ChannelConformance` and :class:`FeedConformance`
+  (:mod:`paylink.testing.conformance`): the suites provider, channel and feed plugins pass;
   imported on first use, as they need pytest.
 - :class:`PostgresServer` (:mod:`paylink.testing.postgres`): a throwaway PostgreSQL server
   started from the machine's own server binaries (``initdb``/``pg_ctl``).
@@ -36,7 +36,7 @@ from .fakes import (
 from .postgres import PostgresServer, find_postgres_bin
 
 if TYPE_CHECKING:
-    from .conformance import ChannelConformance, ProviderConformance
+    from .conformance import ChannelConformance, FeedConformance, ProviderConformance
 
 __all__ = [
     "ChannelConformance",
@@ -46,6 +46,7 @@ __all__ = [
     "FakeFeed",
     "FakeMailbox",
     "FakeProvider",
+    "FeedConformance",
     "FixedClock",
     "PostgresServer",
     "ProviderConformance",
@@ -62,7 +63,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # The conformance kit is a pytest suite: import it (and pytest) only when asked for, so
     # the rest of this package works where pytest is not installed.
-    if name in ("ChannelConformance", "ProviderConformance"):
+    if name in ("ChannelConformance", "FeedConformance", "ProviderConformance"):
         from . import conformance
 
         return getattr(conformance, name)

@@ -1,4 +1,5 @@
-"""The conformance kits: the pytest suites a payment provider and a message channel pass.
+"""The conformance kits: the pytest suites a payment provider, a message channel and a bank
+feed pass.
 
 Subclass :class:`ProviderConformance` in your plugin's tests (name the subclass ``Test…`` so
 pytest collects it), set ``provider_class`` and implement the ``make_…`` and ``arrange_…``
@@ -11,6 +12,7 @@ and credentials kept out of sight. See ``docs/plugins/testing-a-provider.md``.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
@@ -19,10 +21,12 @@ import pytest
 from ..exceptions import (
     PaylinkError,
     ProviderAuthError,
+    ProviderError,
     ProviderRejected,
     ProviderUnavailable,
     WebhookRejected,
 )
+from ..feeds import BankFeed, FeedResult, FeedWebhook
 from ..money import Money
 from ..notify import OutgoingMessage, SendResult
 from ..ports import (
@@ -38,7 +42,7 @@ from ..ports import (
     WebhookRequest,
 )
 
-__all__ = ["ChannelConformance", "ProviderConformance"]
+__all__ = ["ChannelConformance", "FeedConformance", "ProviderConformance"]
 
 
 class ProviderConformance:
@@ -469,3 +473,112 @@ class ChannelConformance:
         assert len(inbound) == 1, "a reply is one InboundMessage"
         assert inbound[0].sender == self.sms_recipient
         assert inbound[0].text.strip().upper() == "STOP"
+
+
+class FeedConformance:
+    """Base class of a bank feed plugin's conformance tests.
+
+    Set :attr:`feed_class` and :attr:`secrets`, and implement:
+
+    - :meth:`make_feed`: a configured instance;
+    - :meth:`arrange_transactions`: make the bank have ``count`` new transactions; return
+      their ids;
+    - :meth:`arrange_failure`: make the next sync fail with an HTTP status (``0``: no
+      connection);
+    - for a feed with webhooks (``parse_callback``): :meth:`make_webhook` (a call saying there
+      is something new, signed as the provider signs it, or forged).
+
+    The suite checks what paylink relies on: the first sync brings what the bank has, with a
+    JSON state; syncing from that state brings nothing twice (the cursor moves); syncing again
+    from an old state brings the same again (safe after a crash: paylink de-duplicates);
+    failures are :class:`~paylink.exceptions.ProviderError` and never a library's exception;
+    webhooks are verified and say whether to sync (:class:`~paylink.feeds.FeedWebhook`).
+    """
+
+    feed_class: ClassVar[type[Any]]
+    """The feed class under test."""
+
+    secrets: ClassVar[Sequence[str]] = ()
+    """Credentials :meth:`make_feed` uses: never in a repr or an error."""
+
+    def make_feed(self) -> Any:
+        """A configured instance of :attr:`feed_class`."""
+        raise NotImplementedError
+
+    def arrange_transactions(self, count: int) -> list[str]:
+        """Make the bank have ``count`` new transactions; their ids."""
+        raise NotImplementedError
+
+    def arrange_failure(self, status_code: int) -> None:
+        """Make the next sync (and its retries) fail with ``status_code`` (``0``: no
+        connection)."""
+        raise NotImplementedError
+
+    def make_webhook(self, *, valid: bool) -> WebhookRequest:
+        """The provider's call saying there are new transactions; forged when ``valid`` is
+        false."""
+        raise NotImplementedError
+
+    def _needs_webhooks(self) -> None:
+        if not callable(getattr(self.feed_class, "parse_callback", None)):
+            pytest.skip("the feed takes no webhooks")
+
+    def test_declares_what_paylink_asks(self) -> None:
+        cls = self.feed_class
+        assert isinstance(cls.name, str)
+        assert cls.name.isidentifier()
+        assert isinstance(cls.secret_settings, frozenset)
+        assert isinstance(self.make_feed(), BankFeed)
+
+    def test_the_first_sync_brings_what_the_bank_has_with_a_json_state(self) -> None:
+        feed = self.make_feed()
+        ids = self.arrange_transactions(2)
+        result = feed.sync({})
+        assert isinstance(result, FeedResult)
+        assert sorted(tx.id for tx in result.transactions) == sorted(ids)
+        json.dumps(dict(result.state))  # paylink stores the state as JSON
+
+    def test_the_cursor_moves_nothing_comes_twice(self) -> None:
+        feed = self.make_feed()
+        first_ids = self.arrange_transactions(2)
+        first = feed.sync({})
+        later_ids = self.arrange_transactions(1)
+        second = feed.sync(json.loads(json.dumps(dict(first.state))))
+        assert sorted(tx.id for tx in second.transactions) == sorted(later_ids)
+        assert not set(first_ids) & {tx.id for tx in second.transactions}
+
+    def test_a_sync_from_an_old_state_brings_the_same_again(self) -> None:
+        feed = self.make_feed()
+        self.arrange_transactions(2)
+        once = feed.sync({})
+        again = feed.sync({})
+        assert [tx.id for tx in again.transactions] == [tx.id for tx in once.transactions]
+        assert [tx.amount for tx in again.transactions] == [tx.amount for tx in once.transactions]
+
+    def test_failures_are_provider_errors(self) -> None:
+        feed = self.make_feed()
+        for status in (503, 401, 0):
+            self.arrange_failure(status)
+            raised: BaseException | None = None
+            try:
+                feed.sync({})
+            except Exception as exc:
+                raised = exc
+            kind = f"{type(raised).__module__}.{type(raised).__name__}"
+            assert isinstance(raised, ProviderError), f"{status or 'no connection'}: {kind}"
+            for secret in self.secrets:
+                assert secret not in str(raised)
+        for secret in self.secrets:
+            assert secret not in repr(feed)
+
+    def test_a_verified_webhook_asks_for_a_sync(self) -> None:
+        self._needs_webhooks()
+        answer = self.make_feed().parse_callback(self.make_webhook(valid=True))
+        assert isinstance(answer, FeedWebhook)
+        assert answer.sync is True
+
+    def test_a_forged_webhook_is_rejected_with_a_4xx(self) -> None:
+        self._needs_webhooks()
+        with pytest.raises(WebhookRejected) as caught:
+            self.make_feed().parse_callback(self.make_webhook(valid=False))
+        assert 400 <= caught.value.status_code < 500
