@@ -110,6 +110,20 @@ class TestStripeConformance(HttpxConformance):
         header = f"t={ts},v1={sign_payload(body, secret, ts)}"
         return webhook(request.webhook_url, body, {"Stripe-Signature": header})
 
+    def make_foreign_webhook(
+        self, reference: str, status: str, request: PaymentRequest
+    ) -> WebhookRequest:
+        event = data("stripe", "event_checkout_session_completed.json")
+        session = self._session(
+            request, id=reference, payment_intent=f"pi_{reference}", **self._state(status)
+        )
+        session["metadata"] = {"paylink_link": request.link_id, "paylink_account": "pacc_other"}
+        event["data"]["object"] = session
+        body = json.dumps(event).encode()
+        ts = int(self.clock.now().timestamp())
+        header = f"t={ts},v1={sign_payload(body, STRIPE_WHSEC, ts)}"
+        return webhook(request.webhook_url, body, {"Stripe-Signature": header})
+
     def arrange_refund(self, reference: str, amount: Money) -> None:
         refund = data("stripe", "refund.json")
         refund.update(amount=amount.minor_units, payment_intent=reference)
