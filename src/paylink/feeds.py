@@ -22,7 +22,7 @@ import attrs
 
 from .statements.model import BankTransaction
 
-__all__ = ["BankFeed", "FeedFile", "FeedResult"]
+__all__ = ["BankFeed", "FeedCallbacks", "FeedFile", "FeedResult", "FeedWebhook"]
 
 
 @attrs.frozen
@@ -42,6 +42,45 @@ class FeedResult:
     files: Sequence[FeedFile] = ()
     transactions: Sequence[BankTransaction] = ()
     state: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
+class FeedWebhook:
+    """What a verified feed webhook asks of paylink: the feed plugin decides, the core obeys.
+
+    ``sync`` is true when the call says there is something new (Ponto's "transactions
+    created"): paylink then syncs that feed account at once, exactly as a scheduled sync would
+    (de-duplicated, so a redelivered webhook adds nothing). ``event`` is the provider's own
+    name of the event (kept for logs); ``answer_status`` the HTTP status to answer.
+    """
+
+    sync: bool = False
+    event: str = ""
+    answer_status: int = 200
+
+
+@runtime_checkable
+class FeedCallbacks(Protocol):
+    """The optional capability of a :class:`BankFeed` whose provider calls back.
+
+    The web app receives the call at ``/webhooks/feeds/<feed name>/<feed account id>`` (also
+    at the older ``/feeds/<feed account id>/webhook``); the service builds the feed with that
+    account's settings and asks it to verify and read the call.
+    """
+
+    def parse_callback(self, request: Any) -> FeedWebhook:
+        """Verify ``request`` (a :class:`~paylink.ports.WebhookRequest`) exactly as the provider
+        signs it, then say what it asks for.
+
+        On success return a :class:`FeedWebhook` (``sync=True`` when there is something new to
+        fetch; ``sync=False`` for a call that needs nothing). On a missing or wrong signature, a
+        call for another account or a body that is not the provider's, raise
+        :class:`~paylink.exceptions.WebhookRejected` with the 4xx status to answer: nothing is
+        synced then. Never read a field before the signature is verified. A feed that has only
+        the older ``parse_webhook(request)`` (returning anything) is synced on every verified
+        call.
+        """
+        ...
 
 
 @runtime_checkable

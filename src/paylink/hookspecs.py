@@ -12,7 +12,12 @@ There are two kinds of hooks.
 **Registration hooks** (``paylink_register_*``) are called once, when the plugin manager is
 built. They receive a ``register`` callable; call it once per thing your plugin provides, with a
 class or factory that the core instantiates later with the account's settings and an HTTP
-client. Registering two things under one name is an error.
+client. Registering two things under one name is an error. Providers, channels and feeds are
+all built one way (:mod:`paylink.context`): settings declared in ``settings_spec`` are checked
+by name, and a constructor that takes ``context`` gets a
+:class:`~paylink.context.PluginContext` (HTTP client with paylink's retries, clock, sleep, a
+logger that masks secrets). A plugin that fails to import or raises here is left out and
+listed as broken by ``paylink plugins``; the others keep working.
 
 **Event hooks** (``paylink_invoice_issued`` …) are called after the use case that caused the event
 has committed, so what they receive is already stored. Their return value is ignored; an

@@ -19,7 +19,7 @@ import pluggy
 from . import hookspecs
 from .exceptions import PluginError
 
-__all__ = ["PluginInfo", "Plugins", "get_plugin_manager"]
+__all__ = ["BrokenPlugin", "PluginInfo", "PluginManager", "Plugins", "get_plugin_manager"]
 
 log = logging.getLogger("paylink.plugins")
 
@@ -28,14 +28,81 @@ log = logging.getLogger("paylink.plugins")
 _INTERNAL = ("paylink.statements._plugin", "paylink.reconcile._plugin")
 
 
+@attrs.frozen
+class BrokenPlugin:
+    """A plugin that could not be loaded or used, and why.
+
+    ``name`` is its entry point name (or its plugin name when a registration hook failed);
+    ``reason`` says what went wrong in one line (the exception's type and message). A broken
+    plugin is left out; every other plugin keeps working.
+    """
+
+    name: str
+    distribution: str
+    version: str
+    reason: str
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
+
+
+class PluginManager(pluggy.PluginManager):
+    """paylink's plugin manager: pluggy's, plus the plugins that could not be loaded.
+
+    ``broken`` lists each entry point that failed to import or to register (an import error,
+    a missing extra, a hook with a misspelt name); those plugins are left out and the others
+    are loaded as usual.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("paylink")
+        self.broken: list[BrokenPlugin] = []
+
+    def load_entry_points(self, group: str = "paylink") -> None:
+        """Load every entry point of ``group``, one by one; a failing one is recorded in
+        :attr:`broken` (by name, with the reason) instead of stopping the others."""
+        seen: set[str] = set()
+        for dist in importlib.metadata.distributions():
+            dist_name = str(dist.metadata["name"] or "?")
+            for ep in dist.entry_points:
+                if ep.group != group or ep.name in seen:
+                    continue
+                seen.add(ep.name)
+                if self.get_plugin(ep.name) is not None or self.is_blocked(ep.name):
+                    continue
+                try:
+                    self.load_setuptools_entrypoints(group, name=ep.name)
+                    plugin = self.get_plugin(ep.name)
+                    unknown = sorted(
+                        caller.name
+                        for caller in (self.get_hookcallers(plugin) or [])
+                        if caller.spec is None
+                    )
+                    if unknown:
+                        raise PluginError(f"unknown hook(s) {', '.join(unknown)}")
+                except Exception as exc:
+                    log.warning("plugin %r (%s) could not be loaded: %s", ep.name, dist_name, exc)
+                    plugin = self.get_plugin(ep.name)
+                    if plugin is not None:
+                        self.unregister(plugin)
+                    self.broken.append(
+                        BrokenPlugin(ep.name, dist_name, str(dist.version), _reason(exc))
+                    )
+
+
 def get_plugin_manager(
     *, entry_points: bool = True, plugins: Iterable[object] = ()
-) -> pluggy.PluginManager:
+) -> PluginManager:
     """Build a new plugin manager: the core's own plugins, then entry points, then ``plugins``.
 
-    Pass ``entry_points=False`` and your own ``plugins`` to test a plugin in isolation.
+    Pass ``entry_points=False`` and your own ``plugins`` to test a plugin in isolation. An
+    installed plugin that cannot be loaded is left out and listed in the manager's ``broken``
+    (see :class:`PluginManager`); a plugin passed in ``plugins`` with a misspelt hook raises
+    :class:`pluggy.PluginValidationError`.
     """
-    pm = pluggy.PluginManager("paylink")
+    pm = PluginManager()
     pm.add_hookspecs(hookspecs)
     for name in _INTERNAL:
         try:
@@ -47,7 +114,7 @@ def get_plugin_manager(
             continue
         pm.register(module, name=name)
     if entry_points:
-        pm.load_setuptools_entrypoints("paylink")
+        pm.load_entry_points("paylink")
     for plugin in plugins:
         pm.register(plugin)
     pm.check_pending()
@@ -65,10 +132,15 @@ class PluginInfo:
 
 
 def _registry(
-    pm: pluggy.PluginManager, hook: str, kind: str, name_of: Callable[[Any], str]
+    pm: pluggy.PluginManager,
+    hook: str,
+    kind: str,
+    name_of: Callable[[Any], str],
+    broken: list[BrokenPlugin] | None = None,
 ) -> dict[str, Any]:
     found: dict[str, Any] = {}
     owners: dict[str, str] = {}
+    dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
     for impl in getattr(pm.hook, hook).get_hookimpls():
 
         def register(item: Any, *_args: Any, _plugin: str = impl.plugin_name, **_kw: Any) -> None:
@@ -80,8 +152,36 @@ def _registry(
             found[key] = (item, _kw) if _kw else item
             owners[key] = _plugin
 
-        impl.function(register=register)
+        before = dict(found)
+        try:
+            impl.function(register=register)
+        except PluginError:
+            raise  # two plugins claim one name: the installation must be fixed
+        except Exception as exc:
+            # One plugin's registration failing leaves that plugin out, never the others.
+            log.warning("plugin %r failed in %s: %s", impl.plugin_name, hook, exc)
+            for key in set(found) - set(before):
+                found.pop(key)
+                owners.pop(key)
+            if broken is not None:
+                dist = dists.get(id(impl.plugin))
+                broken.append(
+                    BrokenPlugin(
+                        impl.plugin_name,
+                        dist.project_name if dist else "-",
+                        dist.version if dist else "-",
+                        _reason(exc),
+                    )
+                )
     return found
+
+
+_REGISTRIES = (
+    ("paylink_register_payment_providers", "payment provider"),
+    ("paylink_register_channels", "message channel"),
+    ("paylink_register_bank_feeds", "bank feed"),
+    ("paylink_register_statement_formats", "statement format"),
+)
 
 
 class Plugins:
@@ -93,11 +193,22 @@ class Plugins:
     def __init__(self, pm: pluggy.PluginManager | None = None) -> None:
         self.pm = pm or get_plugin_manager()
         self._cache: dict[str, dict[str, Any]] = {}
+        self._broken: list[BrokenPlugin] = []
 
     def _get(self, hook: str, kind: str) -> dict[str, Any]:
         if hook not in self._cache:
-            self._cache[hook] = _registry(self.pm, hook, kind, lambda item: str(item.name))
+            self._cache[hook] = _registry(
+                self.pm, hook, kind, lambda item: str(item.name), self._broken
+            )
         return self._cache[hook]
+
+    def broken(self) -> list[BrokenPlugin]:
+        """The plugins that could not be loaded, or whose registration hook failed, with the
+        reason; they are left out and every other plugin works."""
+        for hook, kind in _REGISTRIES:
+            self._get(hook, kind)
+        loaded: list[BrokenPlugin] = list(getattr(self.pm, "broken", []))
+        return loaded + self._broken
 
     @property
     def payment_providers(self) -> dict[str, Any]:

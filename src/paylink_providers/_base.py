@@ -10,12 +10,51 @@ import httpx
 
 from paylink.clock import Clock, SystemClock
 from paylink.exceptions import ValidationError
+from paylink.http import ApiClient
 from paylink.money import Money
 from paylink.ports import ProviderEvent, ProviderOutcome, RefundResult
 
-from ._http import ApiClient
+__all__ = ["METHOD_LABELS", "WALLETS", "OnlineProvider"]
 
-__all__ = ["OnlineProvider"]
+METHOD_LABELS: Mapping[str, str | Mapping[str, str]] = {
+    "card": {"en": "Card", "fr": "Carte", "nl": "Kaart", "de": "Karte"},
+    "creditcard": {"en": "Card", "fr": "Carte", "nl": "Kaart", "de": "Karte"},
+    "bancontact": "Bancontact",
+    "ideal": "iDEAL",
+    "payconiq": "Payconiq by Bancontact",
+    "sepa_debit": {
+        "en": "SEPA Direct Debit",
+        "fr": "Domiciliation SEPA",
+        "nl": "SEPA-domiciliëring",
+        "de": "SEPA-Lastschrift",
+    },
+    "directdebit": {
+        "en": "SEPA Direct Debit",
+        "fr": "Domiciliation SEPA",
+        "nl": "SEPA-domiciliëring",
+        "de": "SEPA-Lastschrift",
+    },
+    "paypal": "PayPal",
+    "applepay": "Apple Pay",
+    "apple_pay": "Apple Pay",
+    "googlepay": "Google Pay",
+    "kbc": "KBC/CBC",
+    "belfius": "Belfius",
+    "eps": "EPS",
+    "giropay": "giropay",
+    "sofort": "SOFORT",
+    "klarna": "Klarna",
+}
+"""How the built-in card providers name their methods on the pay page, per language."""
+
+WALLETS: Mapping[str, str] = {
+    "applepay": "card",
+    "apple_pay": "card",
+    "googlepay": "card",
+    "google_pay": "card",
+}
+"""Wallets the built-in card providers show under their card button (the checkout offers
+them on the card form)."""
 
 
 class OnlineProvider:
@@ -30,6 +69,8 @@ class OnlineProvider:
     name: ClassVar[str]
     label: ClassVar[str]
     supports_refunds: ClassVar[bool] = False
+    method_labels: ClassVar[Mapping[str, str | Mapping[str, str]]] = METHOD_LABELS
+    grouped_methods: ClassVar[Mapping[str, str]] = WALLETS
     statuses: ClassVar[Mapping[str, ProviderOutcome]]
     secret_settings: ClassVar[frozenset[str]] = frozenset({"api_key", "webhook_secret"})
     default_base_url: ClassVar[str]

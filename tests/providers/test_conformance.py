@@ -7,6 +7,7 @@ import json
 import secrets
 from typing import Any
 
+import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
@@ -45,6 +46,10 @@ class HttpxConformance(ProviderConformance):
         attempts = 3 if status_code >= 500 or status_code in self.retried else 1
         for _ in range(attempts):
             self.httpx_mock.add_response(status_code=status_code, json={}, is_optional=True)
+
+    def arrange_network_error(self) -> None:
+        for _ in range(3):
+            self.httpx_mock.add_exception(httpx.ConnectError("refused"), is_optional=True)
 
 
 class TestStripeConformance(HttpxConformance):
@@ -103,6 +108,20 @@ class TestStripeConformance(HttpxConformance):
         ts = int(self.clock.now().timestamp())
         secret = STRIPE_WHSEC if valid else "whsec_forged"
         header = f"t={ts},v1={sign_payload(body, secret, ts)}"
+        return webhook(request.webhook_url, body, {"Stripe-Signature": header})
+
+    def make_foreign_webhook(
+        self, reference: str, status: str, request: PaymentRequest
+    ) -> WebhookRequest:
+        event = data("stripe", "event_checkout_session_completed.json")
+        session = self._session(
+            request, id=reference, payment_intent=f"pi_{reference}", **self._state(status)
+        )
+        session["metadata"] = {"paylink_link": request.link_id, "paylink_account": "pacc_other"}
+        event["data"]["object"] = session
+        body = json.dumps(event).encode()
+        ts = int(self.clock.now().timestamp())
+        header = f"t={ts},v1={sign_payload(body, STRIPE_WHSEC, ts)}"
         return webhook(request.webhook_url, body, {"Stripe-Signature": header})
 
     def arrange_refund(self, reference: str, amount: Money) -> None:
@@ -270,3 +289,15 @@ class TestFakeProviderConformance(ProviderConformance):
 
     def arrange_failure(self, status_code: int) -> None:
         self.backend.fail(status_code)
+
+    def arrange_network_error(self) -> None:
+        self.backend.fail(0)
+
+    def make_foreign_webhook(
+        self, reference: str, status: str, request: PaymentRequest
+    ) -> WebhookRequest:
+        self.backend.set_status(reference, status)
+        self.backend.payments[reference]["account"] = "pacc_another_merchant"
+        return self.backend.webhook(
+            reference, secret=self.secret, url=request.webhook_url, at=self.clock.now()
+        )

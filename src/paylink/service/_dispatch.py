@@ -155,7 +155,9 @@ class Dispatcher:
             key = (org.id, message.channel)
             if key not in channels:
                 with self._ctx.store.transaction() as conn:
-                    channels[key] = open_channel(conn, self._ctx.plugins, org.id, message.channel)
+                    channels[key] = open_channel(
+                        conn, self._ctx.plugins, org.id, message.channel, self._ctx.clock
+                    )
             channel = channels[key]
             attachments = self._attachments(message)
             outgoing = attrs.evolve(message, attachments=attachments, attempts=message.attempts + 1)

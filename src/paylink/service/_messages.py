@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any, Literal, cast
 
 from .. import render
+from ..clock import Clock, SystemClock
+from ..context import PluginContext, build_plugin, secrets_of
 from ..documents import Invoice
 from ..exceptions import (
     PluginError,
@@ -59,9 +61,12 @@ def channel_class(plugins: Plugins, name: str) -> Any:
         raise PluginError(f"no message channel {name!r} is installed (known: {known})") from None
 
 
-def open_channel(conn: Connection, plugins: Plugins, org_id: str, name: str) -> Any:
+def open_channel(
+    conn: Connection, plugins: Plugins, org_id: str, name: str, clock: Clock | None = None
+) -> Any:
     """An instance of channel ``name`` with the organization's stored settings (the outbox
-    folder has a default directory, ``paylink-outbox``)."""
+    folder has a default directory, ``paylink-outbox``), built like every plugin
+    (:func:`~paylink.context.build_plugin`) with a context carrying ``clock``."""
     cls = channel_class(plugins, name)
     stored = q.get_settings(conn, org_id, name)
     if stored is None:
@@ -69,7 +74,21 @@ def open_channel(conn: Connection, plugins: Plugins, org_id: str, name: str) -> 
             raise PluginError(f"channel {name!r} is not configured for organization {org_id}")
         stored = {"directory": DEFAULT_OUTBOX_DIRECTORY}
     settings = {k: v for k, v in stored.items() if k != KINDS_KEY}
-    return cls(**settings)
+    return build_channel(cls, settings, org_id, clock)
+
+
+def build_channel(
+    cls: Any, settings: dict[str, Any], org_id: str = "", clock: Clock | None = None
+) -> Any:
+    """The channel ``cls`` built with ``settings`` for the organization ``org_id``; a wrong
+    setting raises :class:`~paylink.exceptions.ValidationError` naming it."""
+    context = PluginContext(
+        name=str(cls.name),
+        account_id=org_id,
+        clock=clock or SystemClock(),
+        secrets=secrets_of(cls, settings),
+    )
+    return build_plugin(cls, settings, context=context)
 
 
 # --- queueing (inside a unit) -----------------------------------------------------------------

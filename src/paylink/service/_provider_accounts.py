@@ -10,23 +10,48 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import attrs
 import httpx
 
 from ..clock import Clock
-from ..exceptions import PluginError
+from ..context import PluginContext, build_plugin, secrets_of
+from ..exceptions import PaylinkError, PluginError, ProviderUnavailable
 from ..plugins import Plugins
 from ..providers import ProviderAccount
 from ..store import Connection
 from ..store import providers as q
 
-__all__ = ["ProviderClients"]
+__all__ = ["ProviderClients", "plugin_call"]
+
+log = logging.getLogger("paylink.providers")
 
 _TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+T = TypeVar("T")
+
+
+def plugin_call(provider: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)``, a call into ``provider``'s plugin, contained.
+
+    paylink's own errors pass as they are; anything else a plugin raises (a bug, a library's
+    exception it let escape) is logged with its traceback and raised as
+    :class:`~paylink.exceptions.ProviderUnavailable` naming the plugin, so one broken plugin
+    fails its own payment method and never the pay page or the other providers.
+    """
+    try:
+        return fn(*args, **kwargs)
+    except PaylinkError:
+        raise
+    except Exception as exc:
+        log.exception("the %s plugin failed in %s", provider, getattr(fn, "__name__", "a call"))
+        raise ProviderUnavailable(
+            f"the plugin failed ({type(exc).__name__})", provider=provider
+        ) from exc
 
 
 def _fingerprint(settings: dict[str, Any]) -> str:
@@ -79,19 +104,51 @@ class ProviderClients:
         cls = self.provider_class(account.provider)
         client = httpx.Client(transport=self.transport, timeout=_TIMEOUT)
         try:
-            instance = cls(
-                **account.settings,
-                methods=account.methods,
-                account_id=account.id,
-                http=client,
-                clock=self._clock,
-                sleep=lambda seconds: self.sleep(seconds),
-            )
+            instance = self.build(cls, account.settings, account.methods, account.id, client)
+        except PaylinkError:
+            client.close()
+            raise
+        except Exception as exc:
+            client.close()
+            log.exception("the %s plugin could not be built", account.provider)
+            raise PluginError(
+                f"the {account.provider} plugin could not be built ({type(exc).__name__})"
+            ) from exc
         except BaseException:
             client.close()
             raise
         self._instances[account.id] = (key, instance, client)
         return instance
+
+    def build(
+        self,
+        cls: Any,
+        settings: Mapping[str, Any],
+        methods: Any,
+        account_id: str,
+        http: httpx.Client | None,
+    ) -> Any:
+        """The provider ``cls`` built for an account, the way every plugin is built
+        (:func:`~paylink.context.build_plugin`): with a context when its constructor takes
+        one, else with ``account_id``, ``http``, ``clock`` and ``sleep``."""
+
+        def sleep(seconds: float) -> None:
+            self.sleep(seconds)
+
+        context = PluginContext(
+            name=str(cls.name),
+            account_id=account_id,
+            http=http,
+            clock=self._clock,
+            sleep=sleep,
+            secrets=secrets_of(cls, settings),
+        )
+        return build_plugin(
+            cls,
+            {**settings, **({"methods": methods} if methods else {})},
+            context=context,
+            legacy={"account_id": account_id, "http": http, "clock": self._clock, "sleep": sleep},
+        )
 
     def drop(self, account_id: str) -> None:
         """Close and forget the account's instance (its settings changed)."""

@@ -26,6 +26,7 @@ from ..store import savepoint
 from ._base import Context, Unit
 from ._links import mark_link
 from ._payments import apply_refund, lock_invoices, settle_link
+from ._provider_accounts import plugin_call
 
 __all__ = ["apply_event", "refresh_pending", "refund_payment"]
 
@@ -217,7 +218,11 @@ def refresh_pending(ctx: Context, older_than: dt.timedelta) -> RefreshReport:
             account = ctx.providers.account(conn, attempt.account_id)
         try:
             assert attempt.provider_reference is not None
-            event = ctx.providers.open(account).fetch_payment(attempt.provider_reference)
+            event = plugin_call(
+                account.provider,
+                ctx.providers.open(account).fetch_payment,
+                attempt.provider_reference,
+            )
             apply_event(ctx, account, event)
         except (ProviderError, PluginError) as exc:
             errors.append(f"{attempt.link_id}: {exc}")
@@ -258,8 +263,12 @@ def refund_payment(ctx: Context, payment: Payment, amount: Money | None) -> Refu
         )
     # One logical refund, one key: the same refund retried after a lost answer reuses it.
     key = f"paylink-refund-{payment.id}-{already.minor_units}-{money.minor_units}"
-    result = ctx.providers.open(account).refund(
-        payment.provider_reference, money, idempotency_key=key
+    result = plugin_call(
+        account.provider,
+        ctx.providers.open(account).refund,
+        payment.provider_reference,
+        money,
+        idempotency_key=key,
     )
 
     provider = payment.provider

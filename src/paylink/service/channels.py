@@ -25,6 +25,7 @@ from ._dispatch import record_inbound, record_status
 from ._messages import (
     KINDS_KEY,
     MESSAGING_ROW,
+    build_channel,
     channel_class,
     channel_for,
     open_channel,
@@ -52,7 +53,8 @@ class Channels(Resource):
         cls = channel_class(self._ctx.plugins, name)
         if KINDS_KEY in settings:
             raise ValidationError(f"{KINDS_KEY} is reserved", field=KINDS_KEY)
-        cls(**settings)  # raises ValidationError naming a bad or missing setting
+        # Built once, as it will be for sending: a bad or missing setting is named now.
+        build_channel(cls, settings, clock=self._ctx.clock)
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             stored = {**settings, KINDS_KEY: sorted(cls.kinds)}
@@ -80,7 +82,7 @@ class Channels(Resource):
         """An instance of channel ``name`` with ``org``'s settings (the outbox folder has a
         default directory, ``paylink-outbox``)."""
         with self._ctx.store.transaction() as conn:
-            return open_channel(conn, self._ctx.plugins, self._org_id(org), name)
+            return open_channel(conn, self._ctx.plugins, self._org_id(org), name, self._ctx.clock)
 
     def set_quiet_hours(
         self,
@@ -135,7 +137,7 @@ class Channels(Resource):
         try:
             with self._ctx.store.transaction() as conn:
                 organization = get_organization(conn, org_id)
-                channel = open_channel(conn, self._ctx.plugins, org_id, name)
+                channel = open_channel(conn, self._ctx.plugins, org_id, name, self._ctx.clock)
         except PaylinkError:
             raise WebhookRejected(
                 f"no {name} channel is configured for this organization", status_code=404

@@ -8,8 +8,9 @@ from typing import Any
 
 import attrs
 
+from ..context import PluginContext, build_plugin, secrets_of
 from ..exceptions import NotFound, PaylinkError, PluginError, WebhookRejected
-from ..feeds import FeedResult
+from ..feeds import FeedResult, FeedWebhook
 from ..parties import Organization
 from ..ports import WebhookRequest
 from ..store import bank as bank_queries
@@ -52,7 +53,7 @@ class Feeds(Resource):
         if feed not in registry:
             known = ", ".join(sorted(registry)) or "none"
             raise PluginError(f"no bank feed {feed!r} is installed (known: {known})")
-        registry[feed](**settings, http=None, clock=self._ctx.clock)
+        self._build(registry[feed], settings, "")
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             account_id = feed_queries.save_feed_account(
@@ -78,37 +79,64 @@ class Feeds(Resource):
             raise NotFound(f"feed {feed!r} is not connected for this organization")
         return [self._sync_one(account) for account in accounts]
 
-    def handle_webhook(self, account_id: str, request: WebhookRequest) -> SyncReport | None:
-        """Verify a feed's webhook (e.g. Ponto's "transactions created") and sync that feed.
+    def handle_webhook(
+        self, account_id: str, request: WebhookRequest, *, feed: str | None = None
+    ) -> SyncReport | None:
+        """Verify a feed's webhook and sync that feed when the feed says so.
 
-        Raises :class:`~paylink.exceptions.WebhookRejected` when verification fails; returns
-        None for a verified event that needs no sync.
+        The feed plugin verifies and reads the call
+        (:meth:`~paylink.feeds.FeedCallbacks.parse_callback`, returning a
+        :class:`~paylink.feeds.FeedWebhook`); a feed with only the older ``parse_webhook`` is
+        synced on every verified call. ``feed``, when given, must be the account's feed.
+        Raises :class:`~paylink.exceptions.WebhookRejected` when verification fails (404 for an
+        unknown account or a feed that takes no webhooks); returns None for a verified event
+        that needs no sync.
         """
         with self._ctx.store.transaction() as conn:
             row = feed_queries.get_feed_account(conn, account_id)
-        if row is None:
+        if row is None or (feed is not None and row.feed != feed):
             raise WebhookRejected("unknown feed account", status_code=404)
         account = FeedAccount(row.id, row.organization_id, row.feed, row.settings)
-        instance = self._ctx.plugins.bank_feeds[account.feed](
-            **account.settings, http=None, clock=self._ctx.clock
+        instance = self._build(
+            self._ctx.plugins.bank_feeds[account.feed], account.settings, account.id
         )
+        parse_callback = getattr(instance, "parse_callback", None)
         parse = getattr(instance, "parse_webhook", None)
         try:
-            if not callable(parse):
+            if callable(parse_callback):
+                answer = parse_callback(request)
+                if not isinstance(answer, FeedWebhook):
+                    raise PluginError(
+                        f"the {account.feed} feed's parse_callback must return a FeedWebhook"
+                    )
+                wanted = answer.sync
+            elif callable(parse):
+                parse(request)
+                wanted = True  # an older feed: every verified call syncs (a sync is idempotent)
+            else:
                 raise WebhookRejected(f"the {account.feed} feed takes no webhooks", status_code=404)
-            data = parse(request)
         finally:
             close = getattr(instance, "close", None)
             if callable(close):
                 close()
-        kind = str(data.get("type", ""))
-        if kind.endswith(("transactionsCreated", "transactionsUpdated", "succeededWithoutChange")):
-            return self._sync_one(account)
-        return None
+        return self._sync_one(account) if wanted else None
+
+    def _build(self, cls: Any, settings: Mapping[str, Any], account_id: str) -> Any:
+        """The feed ``cls`` built with ``settings``, the way every plugin is built: a wrong
+        setting raises :class:`~paylink.exceptions.ValidationError` naming it."""
+        context = PluginContext(
+            name=str(cls.name),
+            account_id=account_id,
+            clock=self._ctx.clock,
+            secrets=secrets_of(cls, settings),
+        )
+        return build_plugin(
+            cls, settings, context=context, legacy={"http": None, "clock": self._ctx.clock}
+        )
 
     def _sync_one(self, account: FeedAccount) -> SyncReport:
         cls = self._ctx.plugins.bank_feeds[account.feed]
-        instance = cls(**account.settings, http=None, clock=self._ctx.clock)
+        instance = self._build(cls, account.settings, account.id)
         with self._ctx.store.transaction() as conn:
             found = feed_queries.get_feed_account(conn, account.id)
             state = found.state if found is not None else {}

@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -44,9 +44,10 @@ from ..store.organizations import get_customer
 from ._base import Resource, new_id
 from ._links import mark_link
 from ._payments import link_amount_due
+from ._provider_accounts import plugin_call
 from ._provider_events import apply_event, refresh_pending, refund_payment
 
-__all__ = ["METHOD_LABELS", "Providers"]
+__all__ = ["METHOD_LABELS", "Providers", "offer_label"]
 
 log = logging.getLogger("paylink.providers")
 
@@ -69,7 +70,35 @@ METHOD_LABELS = {
     "sofort": "SOFORT",
     "klarna": "Klarna",
 }
-"""How a payment method is named on the pay page (the method id itself otherwise)."""
+"""Common payment-method names. Kept for callers that used it; the pay page asks each
+provider's plugin instead (:func:`offer_label`)."""
+
+
+def _translated(value: str | Mapping[str, str], language: str) -> str:
+    if isinstance(value, str):
+        return value
+    return value.get(language) or value.get("en") or next(iter(value.values()), "")
+
+
+def offer_label(cls: Any, methods: Sequence[str], language: str = "en") -> str:
+    """The pay page's button text for an account of provider ``cls`` offering ``methods``.
+
+    Everything comes from the plugin: a provider that declares ``method_labels`` (method ->
+    label, or language -> label) names the methods it offers, joined with ``" / "``, after
+    folding those its ``grouped_methods`` puts under another (wallets under ``card``); else
+    the provider's own ``labels[language]`` or ``label`` names the button.
+    """
+    method_labels: Mapping[str, str | Mapping[str, str]] = getattr(cls, "method_labels", {})
+    if method_labels:
+        grouped: Mapping[str, str] = getattr(cls, "grouped_methods", {})
+        names = [
+            _translated(method_labels.get(grouped.get(m, m), grouped.get(m, m)), language)
+            for m in methods
+        ]
+        return " / ".join(dict.fromkeys(names))
+    labels: Mapping[str, str] = getattr(cls, "labels", {})
+    return str(labels.get(language) or getattr(cls, "label", "") or cls.name)
+
 
 _OPEN_LINK = ("created", "sent", "opened", "in_progress", "interrupted")
 _TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -140,7 +169,7 @@ class Providers(Resource):
             if value is not None
         }
         chosen = tuple(methods) if methods else None
-        probe = cls(**stored, methods=chosen, account_id="", http=None, clock=self._ctx.clock)
+        probe = self._ctx.providers.build(cls, stored, chosen, "", None)
         try:
             offered = tuple(chosen or probe.methods)
         finally:
@@ -190,16 +219,24 @@ class Providers(Resource):
                 conn, self._org_id(org), self._ctx.base_url, self._ctx.providers.secret_of
             )
 
-    def offers(self, org: Organization | str) -> builtins.list[tuple[ProviderAccount, str]]:
-        """What the pay page offers: each active account whose plugin is installed, with a
-        label naming its methods (``"Card"``, ``"Bancontact / iDEAL"``)."""
+    def offers(
+        self, org: Organization | str, *, language: str = "en"
+    ) -> builtins.list[tuple[ProviderAccount, str]]:
+        """What the pay page offers: each active account whose plugin is installed, with the
+        label its plugin gives it in ``language`` (see :func:`offer_label`)."""
         offers = []
         for account in self.list(org):
-            if account.provider not in self._ctx.plugins.payment_providers:
+            cls = self._ctx.plugins.payment_providers.get(account.provider)
+            if cls is None:
                 continue
-            labels = list(dict.fromkeys(METHOD_LABELS.get(m, m) for m in account.methods))
-            offers.append((account, " / ".join(labels)))
+            offers.append((account, offer_label(cls, account.methods, language)))
         return offers
+
+    def logo(self, provider: str) -> str | None:
+        """The logo (a URL) the provider's plugin declares, or None."""
+        cls = self._ctx.plugins.payment_providers.get(provider)
+        logo = getattr(cls, "logo", None)
+        return str(logo) if logo else None
 
     def open(self, account: ProviderAccount | str) -> Any:
         """The provider plugin instantiated for ``account`` (one per account and settings)."""
@@ -258,7 +295,7 @@ class Providers(Resource):
             webhook_url=account.webhook_url,
             idempotency_key=attempt.idempotency_key,
         )
-        checkout: Checkout = instance.start_payment(request)
+        checkout: Checkout = plugin_call(provider, instance.start_payment, request)
         with self._ctx.unit() as unit:
             q.update_attempt(
                 unit.conn,
@@ -363,7 +400,9 @@ class Providers(Resource):
         if attempt.status == "open" and attempt.provider_reference:
             try:
                 account = self.account(attempt.account_id)
-                event = self.open(account).fetch_payment(attempt.provider_reference)
+                event = plugin_call(
+                    account.provider, self.open(account).fetch_payment, attempt.provider_reference
+                )
                 apply_event(self._ctx, account, event)
             except ProviderError as exc:
                 log.warning(
@@ -394,7 +433,7 @@ class Providers(Resource):
         except PluginError:
             raise WebhookRejected("unknown webhook endpoint", status_code=404) from None
         try:
-            events = instance.parse_webhook(request)
+            events = plugin_call(provider, instance.parse_webhook, request)
         except ProviderRejected as exc:
             raise WebhookRejected(
                 f"{provider}: the provider does not know this payment ({exc.status_code})",

@@ -5,8 +5,9 @@
   and a bank feed (:class:`FakeFeed` over a :class:`FakeBank`), each registered by its
   ``fake_*_plugin``.
 - :class:`~paylink.clock.FixedClock` (re-exported here) to freeze and move time.
-- :class:`ProviderConformance` (:mod:`paylink.testing.conformance`): the suite a provider
-  plugin passes; imported on first use, as it needs pytest.
+- :class:`ProviderConformance`, :class:`ChannelConformance` and :class:`FeedConformance`
+  (:mod:`paylink.testing.conformance`): the suites provider, channel and feed plugins pass;
+  imported on first use, as they need pytest.
 - :class:`PostgresServer` (:mod:`paylink.testing.postgres`): a throwaway PostgreSQL server
   started from the machine's own server binaries (``initdb``/``pg_ctl``).
 - :func:`camt053` and :class:`StatementLine`: write a camt.053 statement for a test.
@@ -35,15 +36,17 @@ from .fakes import (
 from .postgres import PostgresServer, find_postgres_bin
 
 if TYPE_CHECKING:
-    from .conformance import ProviderConformance
+    from .conformance import ChannelConformance, FeedConformance, ProviderConformance
 
 __all__ = [
+    "ChannelConformance",
     "FakeBackend",
     "FakeBank",
     "FakeChannel",
     "FakeFeed",
     "FakeMailbox",
     "FakeProvider",
+    "FeedConformance",
     "FixedClock",
     "PostgresServer",
     "ProviderConformance",
@@ -60,8 +63,8 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # The conformance kit is a pytest suite: import it (and pytest) only when asked for, so
     # the rest of this package works where pytest is not installed.
-    if name == "ProviderConformance":
-        from .conformance import ProviderConformance
+    if name in ("ChannelConformance", "FeedConformance", "ProviderConformance"):
+        from . import conformance
 
-        return ProviderConformance
+        return getattr(conformance, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

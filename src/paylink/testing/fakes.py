@@ -97,13 +97,16 @@ class FakeBackend:
         cls._registry.clear()
 
     def fail(self, status_code: int) -> None:
-        """Make the next request fail as the provider would with ``status_code``."""
+        """Make the next request fail as the provider would with ``status_code`` (``0``: the
+        connection fails)."""
         self._failures.append(status_code)
 
     def _check(self) -> None:
         if not self._failures:
             return
         status = self._failures.pop(0)
+        if status == 0:
+            raise ProviderUnavailable("could not connect (ConnectError)", provider="fake")
         if status in (401, 403):
             raise ProviderAuthError("bad credentials", provider="fake", status_code=status)
         if status < 500 and status not in (408, 409, 429):

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..exceptions import NotFound, ProviderError, StateError
+from ..exceptions import NotFound, PluginError, ProviderError, StateError
 from ..links import PaymentLink
 from ..parties import Organization
 from ..references import parse as parse_reference
@@ -145,7 +145,7 @@ class PayPages(Family):
             amount=page.amount_due,
             title=title,
             transfer=self._transfer(page, token, lang),
-            methods=await self.site.run(lambda: self._provider_methods(org, token, link)),
+            methods=await self.site.run(lambda: self._provider_methods(org, token, link, lang)),
             beacon=f"{self.pl.base_url}/pay/{token}/opened",
             beacon_csrf=csrf_token(self.secret, "opened", token),
             **common,
@@ -204,7 +204,7 @@ class PayPages(Family):
 
     # -- card and wallet providers: methods, checkout, return ----------------------------------
     def _provider_methods(
-        self, org: Organization, token: str, link: PaymentLink
+        self, org: Organization, token: str, link: PaymentLink, lang: str
     ) -> list[dict[str, str]]:
         """The pay page's buttons: one per connected provider account, and the QR code and
         deep link of an open attempt that has one (Payconiq)."""
@@ -214,7 +214,7 @@ class PayPages(Family):
             for a in self.pl.providers.attempts(link)
             if a.status == "open" and a.data.get("qr_payload")
         }
-        for account, label in self.pl.providers.offers(org):
+        for account, label in self.pl.providers.offers(org, language=lang):
             base = f"{self.pl.base_url}/pay/{token}/checkout/{account.provider}"
             if account.provider in open_qr and link.status == "in_progress":
                 deeplink = str(open_qr[account.provider].data["qr_payload"])
@@ -232,6 +232,7 @@ class PayPages(Family):
                     "action": base,
                     "csrf": csrf_token(self.secret, "checkout", f"{token}:{account.provider}"),
                     "label": label,
+                    "logo": self.pl.providers.logo(account.provider) or "",
                 }
             )
         return methods
@@ -291,7 +292,7 @@ class PayPages(Family):
             return self.site.not_found(request)
         except StateError:
             return RedirectResponse(f"{self.pl.base_url}/pay/{token}", status_code=303)
-        except ProviderError as exc:
+        except (ProviderError, PluginError) as exc:
             log.warning("checkout through %s failed: %s", provider, exc)
             return PlainTextResponse(
                 "the payment provider is not available right now; go back and try again",

@@ -29,6 +29,9 @@ class Webhooks(Family):
             Route("/webhooks/channels/{name}/{org_id}", self.channel, methods=["POST"]),
             # The path Twilio accounts were configured with before channels had one route.
             Route("/webhooks/twilio/{org_id}", self.channel, methods=["POST"]),
+            Route("/webhooks/providers/{provider}/{account_id}", self.webhook, methods=["POST"]),
+            Route("/webhooks/feeds/{name}/{account_id}", self.feed_webhook, methods=["POST"]),
+            # The paths accounts were configured with before every kind had one route.
             Route("/webhooks/{provider}/{account_id}", self.webhook, methods=["POST"]),
             Route("/feeds/{account_id}/webhook", self.feed_webhook, methods=["POST"]),
         ]
@@ -70,11 +73,14 @@ class Webhooks(Family):
         )
 
     async def feed_webhook(self, request: Request) -> Response:
-        """A bank feed's webhook (Ponto's "transactions created"): verified, then synced."""
+        """A bank feed's webhook: verified by its plugin, then synced when the plugin says so."""
         call = await incoming(request)
         account_id = request.path_params["account_id"]
+        name = request.path_params.get("name")
         try:
-            report = await self.site.run(lambda: self.pl.feeds.handle_webhook(account_id, call))
+            report = await self.site.run(
+                lambda: self.pl.feeds.handle_webhook(account_id, call, feed=name)
+            )
         except WebhookRejected as exc:
             log.warning("feed webhook rejected: %s", exc)
             return PlainTextResponse("rejected", status_code=exc.status_code)

@@ -29,18 +29,19 @@ import httpx
 
 from paylink.exceptions import ProviderUnavailable, ValidationError, WebhookRejected
 from paylink.extras import require
-from paylink.feeds import FeedResult
+from paylink.feeds import FeedResult, FeedWebhook
 from paylink.hookspecs import hookimpl
+from paylink.http import DEFAULT_TIMEOUT, ApiClient
 from paylink.money import Money
 from paylink.ports import WebhookRequest
 from paylink.references import find, parse
 from paylink.statements.model import BankTransaction
-from paylink_providers._http import DEFAULT_TIMEOUT, ApiClient
 
 __all__ = ["Ponto", "from_api"]
 
 DEFAULT_BASE_URL = "https://api.ibanity.com"
 _TOLERANCE = 30  # seconds of clock skew accepted on webhook iat/exp
+_SYNC_EVENTS = ("transactionsCreated", "transactionsUpdated", "succeededWithoutChange")
 _MAX_PAGES = 1000
 
 
@@ -317,6 +318,13 @@ class Ponto:
         if not isinstance(data, dict):
             raise WebhookRejected("the body has no data member", status_code=400)
         return data
+
+    def parse_callback(self, request: WebhookRequest) -> FeedWebhook:
+        """Verify a webhook (:meth:`parse_webhook`) and say whether it asks for a sync: new or
+        updated transactions, or a synchronization that finished, do."""
+        data = self.parse_webhook(request)
+        kind = str(data.get("type", ""))
+        return FeedWebhook(sync=kind.endswith(_SYNC_EVENTS), event=kind)
 
     def close(self) -> None:
         """Release the HTTP connections (when this feed opened them)."""

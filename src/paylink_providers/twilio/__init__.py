@@ -38,6 +38,7 @@ import httpx
 
 from paylink.exceptions import ProviderUnavailable, ValidationError, WebhookRejected
 from paylink.hookspecs import hookimpl
+from paylink.http import ApiClient
 from paylink.notify import OutgoingMessage, SendResult
 from paylink.ports import (
     ChannelCallback,
@@ -46,8 +47,6 @@ from paylink.ports import (
     InboundMessage,
     WebhookRequest,
 )
-
-from .._http import ApiClient
 
 __all__ = [
     "TwilioChannel",

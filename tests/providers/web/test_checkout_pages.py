@@ -77,7 +77,7 @@ def choose_card(live: Live, link: PaymentLink) -> httpx.Response:
         page.text,
     )
     assert form is not None, "the pay page lists the card method"
-    assert form.group(3) == "Card"
+    assert form.group(3) == "Carte"  # Stripe's own word for its card method, in the page's French
     return httpx.post(form.group(1), data={"csrf": form.group(2)}, headers=BROWSER)
 
 

@@ -1,0 +1,100 @@
+"""One construction contract: settings checked by name, one context for every plugin kind."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import pytest
+
+from paylink import Paylink, ValidationError, hookimpl
+from paylink.clock import FixedClock
+from paylink.context import PluginContext, Setting, build_plugin, check_settings
+from paylink.notify import OutgoingMessage, SendResult
+from paylink.plugins import get_plugin_manager
+
+from ..web.conftest import START
+
+
+class Vonage:
+    """An SMS channel written to the declared-settings contract."""
+
+    name: ClassVar[str] = "vonage"
+    kinds: ClassVar[frozenset[str]] = frozenset({"sms"})
+    secret_settings: ClassVar[frozenset[str]] = frozenset()
+    settings_spec: ClassVar[dict[str, Setting]] = {
+        "api_key": Setting(required=True),
+        "api_secret": Setting(secret=True, required=True),
+        "sender": Setting(default="Paylink"),
+    }
+    built: ClassVar[list[Vonage]] = []
+
+    def __init__(self, *, api_key: str, api_secret: str, sender: str, context: PluginContext):
+        self.sender = sender
+        self.context = context
+        Vonage.built.append(self)
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        raise NotImplementedError
+
+
+class VonagePlugin:
+    @hookimpl
+    def paylink_register_channels(self, register: Any) -> None:
+        register(Vonage)
+
+
+def test_a_misspelt_setting_names_itself_and_the_allowed_ones() -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_settings("vonage", Vonage.settings_spec, {"api_key": "k", "api_secrte": "s"})
+    assert caught.value.field == "api_secrte"
+    assert "allowed: api_key, api_secret, sender" in str(caught.value)
+
+
+def test_a_missing_or_mistyped_setting_is_named_without_its_value() -> None:
+    with pytest.raises(ValidationError, match="needs the setting 'api_secret'"):
+        check_settings("vonage", Vonage.settings_spec, {"api_key": "k"})
+    with pytest.raises(ValidationError, match="expected str, got int") as caught:
+        check_settings("vonage", Vonage.settings_spec, {"api_key": 12345678, "api_secret": "s"})
+    assert "12345678" not in str(caught.value)
+
+
+def test_an_older_plugin_gets_a_validation_error_not_a_type_error() -> None:
+    class Old:
+        name = "old"
+
+        def __init__(self, *, host: str, port: int = 25) -> None:
+            self.host = host
+
+    context = PluginContext(name="old")
+    with pytest.raises(ValidationError, match=r"old has no setting 'hots' \(allowed: host, port\)"):
+        build_plugin(Old, {"hots": "mail"}, context=context)
+    with pytest.raises(ValidationError, match="needs the setting 'host'"):
+        build_plugin(Old, {}, context=context)
+    assert build_plugin(Old, {"host": "mail"}, context=context).host == "mail"
+
+
+def test_a_channel_is_built_with_the_service_clock_and_a_masking_logger(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    Vonage.built.clear()
+    clock = FixedClock(START)
+    pl = Paylink.open(
+        "sqlite://", clock=clock, plugins=get_plugin_manager(plugins=[VonagePlugin()])
+    )
+    org = pl.organizations.create(
+        name="Garage Dupont SRL", country="BE", iban="BE71 0961 2345 6769"
+    )
+    with pytest.raises(ValidationError, match="allowed: api_key, api_secret, sender"):
+        pl.channels.configure(org, "vonage", api_key="k", api_secret="s3cr3t-value", sendr="X")
+    pl.channels.configure(org, "vonage", api_key="k", api_secret="s3cr3t-value")
+    channel = pl.channels.open(org, "vonage")
+    assert channel.sender == "Paylink"
+    assert channel.context.clock is clock
+    assert channel.context.account_id == org.id
+    assert "s3cr3t" not in repr(channel.context)
+    with caplog.at_level(logging.INFO, logger="paylink.plugins.vonage"):
+        channel.context.log.info("sent with %s", "s3cr3t-value")
+    assert "sent with ***" in caplog.text
+    assert "s3cr3t" not in caplog.text
+    pl.close()
