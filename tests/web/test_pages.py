@@ -480,3 +480,12 @@ def test_charged_reminder_fees_are_lines_of_the_pay_page_qr_and_portal(
     html = client.get(link.url).text
     assert re.search(r'data-testid="amount">€15.00<', html)
     assert "Already paid" in html
+
+
+def test_no_text_link_for_a_landline(live: Live, client: httpx.Client) -> None:
+    org, _customer, _invoice, link = setup_invoice(live)  # the garage has a landline
+    html = client.get(link.url).text
+    assert 'href="tel:+3225501811"' in html and "sms:" not in html
+    live.pl.organizations.update(org, phone="+32 470 12 34 56")
+    html = client.get(link.url).text
+    assert 'href="sms:+32470123456"' in html

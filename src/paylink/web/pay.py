@@ -293,9 +293,13 @@ class PayPages(Family):
             return RedirectResponse(f"{self.pl.base_url}/pay/{token}", status_code=303)
         except ProviderError as exc:
             log.warning("checkout through %s failed: %s", provider, exc)
-            return PlainTextResponse(
-                "the payment provider is not available right now; go back and try again",
+            return self.site.render(
+                request,
+                "provider_failed.html",
+                org=page.organization,
+                lang=lang,
                 status_code=503,
+                back_url=f"{self.pl.base_url}/pay/{token}?lang={lang}",
             )
         target = checkout.redirect_url or f"{self.pl.base_url}/pay/{token}"
         return RedirectResponse(target, status_code=303)
