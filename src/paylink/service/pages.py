@@ -100,6 +100,8 @@ class PortalPage:
     fee_lines: Mapping[str, builtins.list[ChargedFee]]
     balance: Money
     open_count: int
+    today: dt.date | None = None
+    """The organization's date now, to say what is overdue and what is due in how many days."""
 
 
 class Pages(Resource):
@@ -240,4 +242,5 @@ class Pages(Resource):
             fee_lines=fees,
             balance=balance,
             open_count=len(open_invoices),
+            today=self._ctx.today(org),
         )

@@ -3,10 +3,12 @@ identification code, behind a one-time SMS code when the organization asks for o
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import io
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import segno
@@ -16,7 +18,7 @@ from starlette.routing import Route
 
 from ..exceptions import NotFound, PaylinkError, StateError
 from ..parties import Customer
-from ..render import fee_line_view
+from ..render import fee_line_view, words
 from ._common import Family, csrf_value, forbidden_form
 from .security import csrf_token, verify_csrf
 
@@ -28,6 +30,18 @@ log = logging.getLogger("paylink.web")
 def customer_code(customer: Customer) -> str:
     """What the customer's identification QR code carries: the organization and customer ids."""
     return f"PAYLINK:{customer.organization_id}:{customer.id}"
+
+
+def _due_note(due: dt.date, today: dt.date, t: Mapping[str, str]) -> tuple[str, bool]:
+    """What an open invoice's due date means today, and whether it is overdue."""
+    days = (due - today).days
+    if days < 0:
+        return t["overdue_days"].format(n=-days), True
+    if days == 0:
+        return t["due_today"], False
+    if days == 1:
+        return t["due_tomorrow"], False
+    return t["due_in_days"].format(n=days), False
 
 
 class PortalPages(Family):
@@ -175,6 +189,11 @@ class PortalPages(Family):
             },
             balance=page.balance,
             open_count=page.open_count,
+            due_notes={
+                i.id: _due_note(i.due_date, page.today, words(lang))
+                for i in page.invoices
+                if i.open_amount.amount > 0 and i.due_date and page.today
+            },
             csrf=csrf_token(self.secret, "portal", token),
             pay_all_url=f"{self.pl.base_url}/portal/{token}/pay-all",
             pay_one_url=f"{self.pl.base_url}/portal/{token}/pay",
