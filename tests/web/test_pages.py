@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -212,6 +213,20 @@ def test_receipt_once_paid(live: Live, client: httpx.Client) -> None:
     assert "Thank you, this is paid" in html
     assert "€108.90" in html
     assert client.get(f"{link.url}/qr.png").status_code == 404
+
+
+def test_the_receipt_says_its_number_the_method_and_the_day_the_money_came(
+    live: Live, client: httpx.Client
+) -> None:
+    _org, _customer, invoice, link = setup_invoice(live, language="nl")
+    live.clock.advance(days=5)  # recorded today, received (on the statement) three days ago
+    received = (live.clock.now() - dt.timedelta(days=3)).date()
+    live.pl.payments.record(invoice, method="bank_transfer", received_on=received)
+    html = client.get(link.url).text
+    assert "Nummer van het betalingsbewijs" in html
+    assert re.search(r'data-testid="receipt-number">2026-000001-1<', html)
+    assert re.search(r'data-testid="receipt-method">overschrijving<', html)
+    assert re.search(r'data-testid="paid-on">4 maart 2026<', html)
 
 
 def _csrf(html: str) -> str:

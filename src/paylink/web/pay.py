@@ -131,6 +131,7 @@ class PayPages(Family):
                 org=org,
                 lang=lang,
                 paid_at=page.paid_at,
+                receipt=page.receipt,
                 paid_amount=link.amount if page.invoice is None else page.invoice.paid,
                 **common,
             )
