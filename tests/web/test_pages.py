@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdf
 import pytest
 import zxingcpp
 from PIL import Image
 
 from paylink import Line
+from paylink.parties import Address
 from paylink.web import create_app
 from paylink.web.security import is_preview_agent
 from tests.web.conftest import Live
@@ -504,3 +506,25 @@ def test_no_text_link_for_a_landline(live: Live, client: httpx.Client) -> None:
     live.pl.organizations.update(org, phone="+32 470 12 34 56")
     html = client.get(link.url).text
     assert 'href="sms:+32470123456"' in html
+
+
+def test_download_the_invoice_gives_the_pdf_and_the_page_names_the_seller(
+    live: Live, client: httpx.Client
+) -> None:
+    org, _customer, invoice, link = setup_invoice(live, language="fr")
+    live.pl.organizations.update(
+        org, address=Address(street="Rue de la Loi 16", postal_code="1000", city="Bruxelles")
+    )
+    html = client.get(link.url).text
+    found = re.search(r'href="([^"]+)" data-testid="invoice-pdf" download>([^<]+)<', html)
+    assert found is not None and found.group(2) == "Télécharger la facture"
+    pdf = client.get(found.group(1).replace("&amp;", "&"))
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert f'filename="{invoice.number}.pdf"' in pdf.headers["content-disposition"]
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert invoice.number in text
+    printable = client.get(f"{link.url}/invoice").text
+    seller = re.search(r'data-testid="seller">(.*?)</p>', printable, re.S)
+    assert seller is not None and "Rue de la Loi 16" in seller.group(1)
+    assert "Bruxelles" in seller.group(1) and "BE0403170701" in seller.group(1)

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..exceptions import NotFound, ProviderError, StateError
+from ..exceptions import NotFound, PluginError, ProviderError, StateError
 from ..links import PaymentLink
 from ..parties import Organization
 from ..references import parse as parse_reference
@@ -43,6 +43,7 @@ class PayPages(Family):
             Route("/pay/{token}/opened", self.opened, methods=["POST"]),
             Route("/pay/{token}/qr.png", self.qr_png, methods=["GET"]),
             Route("/pay/{token}/invoice", self.invoice_page, methods=["GET"]),
+            Route("/pay/{token}/invoice.pdf", self.invoice_pdf, methods=["GET"]),
             Route("/pay/{token}/checkout/{provider}", self.checkout, methods=["POST"]),
             Route("/pay/{token}/checkout/{provider}/qr.svg", self.checkout_qr, methods=["GET"]),
         ]
@@ -120,7 +121,8 @@ class PayPages(Family):
         common: dict[str, Any] = {
             "link": link,
             "invoice": page.invoice,
-            "invoice_url": f"{self.pl.base_url}/pay/{token}/invoice?lang={lang}",
+            "invoice_url": f"{self.pl.base_url}/pay/{token}/invoice.pdf?lang={lang}",
+            "invoice_view_url": f"{self.pl.base_url}/pay/{token}/invoice?lang={lang}",
             "reference_display": reference.display if reference else link.reference,
             "fee_lines": [fee_line_view(f, lang) for f in page.fee_lines],
         }
@@ -201,6 +203,29 @@ class PayPages(Family):
             invoice=invoice,
             customer=customer,
             fee_lines=[fee_line_view(f, lang) for f in page.fee_lines],
+        )
+
+    async def invoice_pdf(self, request: Request) -> Response:
+        """The invoice of the link as the PDF the organization sends (its rendition), to
+        download; the page view when PDFs cannot be made here."""
+        token = request.path_params["token"]
+        page = await self.site.run(lambda: self.pl.pages.pay_page(token))
+        if page is None or page.invoice is None:
+            return self.site.not_found(request)
+        invoice = page.invoice
+        lang = self.site.lang(request, page.customer, page.organization)
+        try:
+            pdf = await self.site.run(lambda: self.pl.renditions.pdf(invoice, language=lang))
+        except PluginError as exc:
+            log.warning("invoice PDF not made: %s", exc)
+            return RedirectResponse(
+                f"{self.pl.base_url}/pay/{token}/invoice?lang={lang}", status_code=303
+            )
+        name = "".join(ch for ch in invoice.number or invoice.id if ch.isalnum() or ch in "-_")
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"content-disposition": f'attachment; filename="{name}.pdf"'},
         )
 
     # -- card and wallet providers: methods, checkout, return ----------------------------------
