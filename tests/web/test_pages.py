@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -528,3 +529,29 @@ def test_download_the_invoice_gives_the_pdf_and_the_page_names_the_seller(
     seller = re.search(r'data-testid="seller">(.*?)</p>', printable, re.S)
     assert seller is not None and "Rue de la Loi 16" in seller.group(1)
     assert "Bruxelles" in seller.group(1) and "BE0403170701" in seller.group(1)
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [
+        ("en", "What is a structured reference?"),
+        ("fr", "Qu'est-ce qu'une communication structurée ?"),
+        ("nl", "Wat is een gestructureerde mededeling?"),
+        ("de", "Was ist eine strukturierte Mitteilung?"),
+    ],
+)
+def test_the_help_page_in_four_languages(
+    live: Live, client: httpx.Client, lang: str, question: str
+) -> None:
+    _org, _customer, _invoice, link = setup_invoice(live, language=lang)
+    pay = client.get(link.url).text
+    found = re.search(r'href="([^"]+)" data-testid="help"', pay)
+    assert found is not None
+    page = client.get(found.group(1).replace("&amp;", "&"))
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert question in text and 'href="tel:+3225501811"' in text  # the shop's contact
+    assert f'href="{link.url}?lang={lang}"' in text  # and a way back
+    neutral = html.unescape(client.get(f"{live.base}/help?lang={lang}").text)
+    assert question in neutral
+    assert client.get(f"{live.base}/pay/not-a-token/help").status_code == 404

@@ -18,7 +18,7 @@ from ..parties import Organization
 from ..references import parse as parse_reference
 from ..render import fee_line_view, format_iban, format_money, words
 from ..service.pages import BankTransfer, PayPage
-from ._common import Family, csrf_value, forbidden_form
+from ._common import Family, csrf_value, forbidden_form, pick_language
 from .security import csrf_token, is_preview_agent, verify_csrf
 
 __all__ = ["PayPages", "epc_qr_from_payload"]
@@ -44,6 +44,8 @@ class PayPages(Family):
             Route("/pay/{token}/qr.png", self.qr_png, methods=["GET"]),
             Route("/pay/{token}/invoice", self.invoice_page, methods=["GET"]),
             Route("/pay/{token}/invoice.pdf", self.invoice_pdf, methods=["GET"]),
+            Route("/pay/{token}/help", self.help_page, methods=["GET"]),
+            Route("/help", self.help_page, methods=["GET"]),
             Route("/pay/{token}/checkout/{provider}", self.checkout, methods=["POST"]),
             Route("/pay/{token}/checkout/{provider}/qr.svg", self.checkout_qr, methods=["GET"]),
         ]
@@ -123,6 +125,7 @@ class PayPages(Family):
             "invoice": page.invoice,
             "invoice_url": f"{self.pl.base_url}/pay/{token}/invoice.pdf?lang={lang}",
             "invoice_view_url": f"{self.pl.base_url}/pay/{token}/invoice?lang={lang}",
+            "help_url": f"{self.pl.base_url}/pay/{token}/help?lang={lang}",
             "reference_display": reference.display if reference else link.reference,
             "fee_lines": [fee_line_view(f, lang) for f in page.fee_lines],
         }
@@ -204,6 +207,26 @@ class PayPages(Family):
             customer=customer,
             fee_lines=[fee_line_view(f, lang) for f in page.fee_lines],
         )
+
+    async def help_page(self, request: Request) -> Response:
+        """Help for the payer: what a structured reference is, how long a transfer takes, what
+        to do when a card fails, how to reach the shop (the link's organization, when the page
+        is asked from a payment link)."""
+        token = request.path_params.get("token")
+        page = await self.site.run(lambda: self.pl.pages.pay_page(token)) if token else None
+        if token and page is None:
+            return self.site.not_found(request)
+        if page is None:
+            lang = pick_language(
+                request.query_params.get("lang"), request.headers.get("accept-language")
+            )
+            org = Organization(id="", name="paylink", country="BE")
+            back_url = ""
+        else:
+            org = page.organization
+            lang = self.site.lang(request, page.customer, org)
+            back_url = f"{self.pl.base_url}/pay/{token}?lang={lang}"
+        return self.site.render(request, "help.html", org=org, lang=lang, back_url=back_url)
 
     async def invoice_pdf(self, request: Request) -> Response:
         """The invoice of the link as the PDF the organization sends (its rendition), to
