@@ -513,9 +513,13 @@ def _bounded(function: Any) -> Any:
     """A filter that refuses numbers big enough to make an oversized string (``center``,
     ``indent``, ``truncate`` ...)."""
 
+    # The filtered value itself (after the context or environment a filter may ask for) is
+    # data, not a size: only the filter's arguments are checked.
+    skip = 2 if getattr(function, "jinja_pass_arg", None) else 1
+
     @functools.wraps(function)
     def bounded(*args: Any, **kwargs: Any) -> Any:
-        for value in (*args, *kwargs.values()):
+        for value in (*args[skip:], *kwargs.values()):
             if isinstance(value, int) and not isinstance(value, bool):
                 _spend(abs(value), "this filter")
         return function(*args, **kwargs)
