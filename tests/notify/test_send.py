@@ -145,6 +145,10 @@ def test_a_saved_template_overrides_the_default_and_bad_ones_are_refused(
             language="fr",
             body="{{ ''.__class__.__mro__[1].__subclasses__() }}",
         )
+    with pytest.raises(ValidationError, match="makes too much"):
+        pl.templates.save(
+            org, kind="reminder", channel="email", language="fr", body="{{ 'x' * 300000000 }}"
+        )
     assert pl.templates.get(org, kind="reminder", channel="email", language="fr") is None
     assert pl.templates.delete(org, kind="invoice_issued", channel="sms", language="nl")
 

@@ -318,6 +318,47 @@ def test_the_sandbox_keeps_templates_away_from_python_internals() -> None:
             )
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ 'x' * 300000000 }}",
+        "{{ 300000000 * 'x' }}",
+        "{{ 'x' | center(300000000) }}",
+        "{{ 'x'.ljust(300000000) }}",
+        "{{ 9 ** 999999 }}",
+        "{{ '%300000000s' % 'x' }}",
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        "{% for i in range(100000) %}{{ customer.name }}{% endfor %}",
+        "{% set ns = namespace(s='xxxxxxxxxx') %}{% for i in range(40) %}"
+        "{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s | length }}",
+    ],
+)
+def test_a_template_that_makes_too_much_is_refused_quickly(source: str) -> None:
+    # Refused by the budget before the work is done: a worker is never tied up (a sandbox
+    # that computed these first would take seconds and gigabytes).
+    with pytest.raises(ValidationError, match=r"too much|failed"):
+        render_message(
+            "invoice_issued",
+            channel_kind="email",
+            language="en",
+            variables=sample_variables(ORG, "en"),
+            organization=ORG,
+            body_template=source,
+        )
+
+
+def test_ordinary_loops_and_repetition_still_render() -> None:
+    sms = render_message(
+        "reminder",
+        channel_kind="sms",
+        language="en",
+        variables=sample_variables(ORG, "en"),
+        organization=ORG,
+        body_template="{{ '-' * 3 }} {% for i in range(2) %}{{ i }}{% endfor %} {{ 2 ** 3 }}",
+    )
+    assert sms.text == "--- 01 8"
+
+
 def test_an_unknown_variable_is_refused_with_the_known_ones() -> None:
     with pytest.raises(ValidationError, match=r"known variables: .*pay_url"):
         render_message(

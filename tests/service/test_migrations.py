@@ -135,3 +135,23 @@ def test_version_9_adds_the_indexes_for_replies_pay_all_links_and_open_checkouts
     checkouts = {i["name"] for i in inspector.get_indexes("provider_checkouts")}
     assert "ix_provider_checkouts_status" in checkouts
     store.close()
+
+
+def test_version_11_adds_the_portal_codes_and_old_portals_keep_working(db_url: str) -> None:
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
+    pl = Paylink.open(db_url, clock=clock)
+    org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
+    customer = pl.customers.create(org, name="Client", phone="+32470123456")
+    url = pl.portal.url(customer, require_code=True)
+    with pl.store.transaction() as conn:
+        _back_to(conn, 10)
+        assert "portal_codes" not in sa.inspect(conn).get_table_names()
+    pl.close()
+
+    pl = Paylink.open(db_url, clock=clock)  # migrates
+    with pl.store.transaction() as conn:
+        assert conn.execute(sa.select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
+    token = url.rsplit("/", 1)[1]
+    assert pl.portal.access(token) == (customer, True)  # the link made before still opens
+    assert pl.portal.check_code(token, "123456") == "too_many"  # no code asked yet
+    pl.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -9,11 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdf
 import pytest
 import zxingcpp
 from PIL import Image
 
 from paylink import Line
+from paylink.parties import Address
+from paylink.web import create_app
+from paylink.web.security import is_preview_agent
 from tests.web.conftest import Live
 
 PHONE_UA = (
@@ -211,6 +218,20 @@ def test_receipt_once_paid(live: Live, client: httpx.Client) -> None:
     assert client.get(f"{link.url}/qr.png").status_code == 404
 
 
+def test_the_receipt_says_its_number_the_method_and_the_day_the_money_came(
+    live: Live, client: httpx.Client
+) -> None:
+    _org, _customer, invoice, link = setup_invoice(live, language="nl")
+    live.clock.advance(days=5)  # recorded today, received (on the statement) three days ago
+    received = (live.clock.now() - dt.timedelta(days=3)).date()
+    live.pl.payments.record(invoice, method="bank_transfer", received_on=received)
+    html = client.get(link.url).text
+    assert "Nummer van het betalingsbewijs" in html
+    assert re.search(r'data-testid="receipt-number">2026-000001-1<', html)
+    assert re.search(r'data-testid="receipt-method">overschrijving<', html)
+    assert re.search(r'data-testid="paid-on">4 maart 2026<', html)
+
+
 def _csrf(html: str) -> str:
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
     assert found is not None
@@ -363,11 +384,85 @@ def test_wrong_codes_are_limited(live: Live, client: httpx.Client, tmp_path: Pat
     pl.channels.configure(org, "outbox", directory=str(tmp_path / "outbox"))
     url = pl.portal.url(customer, require_code=True)
     csrf = _csrf(client.get(url).text)
+    assert client.post(f"{url}/send-code", data={"csrf": csrf}).status_code == 200
+    code = re.search(r"\b(\d{6})\b", pl.outbox.list(org, kind="portal_code")[-1].text)
+    assert code is not None
+    wrong = "123456" if code.group(1) != "123456" else "654321"
     for _ in range(5):
-        assert (
-            client.post(f"{url}/verify", data={"csrf": csrf, "code": "123456"}).status_code == 403
-        )
-    assert client.post(f"{url}/verify", data={"csrf": csrf, "code": "123456"}).status_code == 429
+        assert client.post(f"{url}/verify", data={"csrf": csrf, "code": wrong}).status_code == 403
+    # The code is used up, also for its owner: they ask for a new one, which works.
+    answer = client.post(f"{url}/verify", data={"csrf": csrf, "code": code.group(1)})
+    assert answer.status_code == 429
+    assert client.post(f"{url}/send-code", data={"csrf": csrf}).status_code == 200
+    [new] = {m.text for m in pl.outbox.list(org, kind="portal_code") if code.group(1) not in m.text}
+    fresh = re.search(r"\b(\d{6})\b", new)
+    assert fresh is not None
+    good = client.post(
+        f"{url}/verify", data={"csrf": csrf, "code": fresh.group(1)}, follow_redirects=False
+    )
+    assert good.status_code == 303
+    # A third code within ten minutes was fine; the fourth is refused, and nothing is sent.
+    client.post(f"{url}/send-code", data={"csrf": csrf})
+    refused = client.post(f"{url}/send-code", data={"csrf": csrf})
+    assert refused.status_code == 429 and "Too many tries" in refused.text
+    assert len(pl.outbox.list(org, kind="portal_code")) == 3
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        # LinkedIn, Facebook, Instagram, X, Telegram and Outlook apps' own browsers.
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Mobile/15E148 [LinkedInApp]/9.29.1",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Version/4.0 Chrome/120.0.6099.43 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/444.0.0.0.110;]",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Mobile/15E148 Instagram 307.0.0.34.111 (iPhone15,2; iOS 17_1)",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Mobile/15E148 Twitter for iPhone/10.20",
+        "Mozilla/5.0 (Linux; Android 13; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/119.0.0.0 Mobile Safari/537.36 Telegram-Android/10.3.2 (Samsung SM-S911B)",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Mobile/15E148 Outlook-iOS/4.2345.0",
+    ],
+)
+def test_in_app_browsers_are_people(live: Live, agent: str) -> None:
+    link = setup_invoice(live)[3]
+    with httpx.Client(headers={"user-agent": agent}, timeout=10) as http:
+        html = http.get(link.url).text
+        beacon = re.search(r'data-beacon="([^"]+)" data-csrf="([^"]+)"', html)
+        assert beacon is not None
+        url, csrf = beacon.groups()
+        assert http.post(url, data={"csrf": csrf}).status_code == 204
+    assert live.pl.links.get(link.id).status == "opened"
+
+
+def test_the_apps_own_preview_robots_stay_robots() -> None:
+    for agent in (
+        "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+        "TelegramBot (like TwitterBot)",
+        "Twitterbot/1.0",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "Mozilla/5.0 (Windows NT 10.0; Microsoft Outlook 16.0.17126; ms-office; MSOffice 16)",
+        "WhatsApp/2.23.20.0",
+    ):
+        assert is_preview_agent(agent), agent
+    assert not is_preview_agent(PHONE_UA)
+
+
+def test_hsts_only_over_https(live: Live) -> None:
+    link = setup_invoice(live)[3]
+    with httpx.Client(timeout=10) as http:
+        assert "strict-transport-security" not in http.get(link.url).headers
+    secure = create_app(live.pl, base_url="https://pay.example", secret="s")
+
+    async def get() -> httpx.Headers:
+        transport = httpx.ASGITransport(app=secure)
+        async with httpx.AsyncClient(transport=transport, base_url="https://pay.example") as http:
+            return (await http.get("/healthz")).headers
+
+    headers = asyncio.run(get())
+    assert headers["strict-transport-security"].startswith("max-age=31536000")
 
 
 def test_charged_reminder_fees_are_lines_of_the_pay_page_qr_and_portal(
@@ -403,3 +498,60 @@ def test_charged_reminder_fees_are_lines_of_the_pay_page_qr_and_portal(
     html = client.get(link.url).text
     assert re.search(r'data-testid="amount">€15.00<', html)
     assert "Already paid" in html
+
+
+def test_no_text_link_for_a_landline(live: Live, client: httpx.Client) -> None:
+    org, _customer, _invoice, link = setup_invoice(live)  # the garage has a landline
+    html = client.get(link.url).text
+    assert 'href="tel:+3225501811"' in html and "sms:" not in html
+    live.pl.organizations.update(org, phone="+32 470 12 34 56")
+    html = client.get(link.url).text
+    assert 'href="sms:+32470123456"' in html
+
+
+def test_download_the_invoice_gives_the_pdf_and_the_page_names_the_seller(
+    live: Live, client: httpx.Client
+) -> None:
+    org, _customer, invoice, link = setup_invoice(live, language="fr")
+    live.pl.organizations.update(
+        org, address=Address(street="Rue de la Loi 16", postal_code="1000", city="Bruxelles")
+    )
+    html = client.get(link.url).text
+    found = re.search(r'href="([^"]+)" data-testid="invoice-pdf" download>([^<]+)<', html)
+    assert found is not None and found.group(2) == "Télécharger la facture"
+    pdf = client.get(found.group(1).replace("&amp;", "&"))
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert f'filename="{invoice.number}.pdf"' in pdf.headers["content-disposition"]
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert invoice.number in text
+    printable = client.get(f"{link.url}/invoice").text
+    seller = re.search(r'data-testid="seller">(.*?)</p>', printable, re.S)
+    assert seller is not None and "Rue de la Loi 16" in seller.group(1)
+    assert "Bruxelles" in seller.group(1) and "BE0403170701" in seller.group(1)
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [
+        ("en", "What is a structured reference?"),
+        ("fr", "Qu'est-ce qu'une communication structurée ?"),
+        ("nl", "Wat is een gestructureerde mededeling?"),
+        ("de", "Was ist eine strukturierte Mitteilung?"),
+    ],
+)
+def test_the_help_page_in_four_languages(
+    live: Live, client: httpx.Client, lang: str, question: str
+) -> None:
+    _org, _customer, _invoice, link = setup_invoice(live, language=lang)
+    pay = client.get(link.url).text
+    found = re.search(r'href="([^"]+)" data-testid="help"', pay)
+    assert found is not None
+    page = client.get(found.group(1).replace("&amp;", "&"))
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert question in text and 'href="tel:+3225501811"' in text  # the shop's contact
+    assert f'href="{link.url}?lang={lang}"' in text  # and a way back
+    neutral = html.unescape(client.get(f"{live.base}/help?lang={lang}").text)
+    assert question in neutral
+    assert client.get(f"{live.base}/pay/not-a-token/help").status_code == 404

@@ -24,6 +24,7 @@ values only (strings and numbers, never the domain objects), and HTML output is 
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 import re
@@ -483,11 +484,102 @@ class RenderedMessage:
     encoding: str | None = None
 
 
+# What one render of a saved template may make: characters of output, and items of ranges,
+# repeated or joined strings and lists. A template is untrusted input and a worker must not be
+# tied up (or its memory filled) by ``{{ 'x' * 300000000 }}`` or a loop in a loop.
+_OUTPUT_LIMIT = 100_000
+_WORK_LIMIT = 1_000_000
+_WORK: contextvars.ContextVar[list[int]] = contextvars.ContextVar("paylink_template_work")
+
+
+class _TooMuch(Exception):
+    """A saved template asked for more than one render may make."""
+
+
+def _spend(amount: int, what: str) -> None:
+    budget = _WORK.get(None)
+    if budget is None:
+        budget = [0]
+        _WORK.set(budget)
+    budget[0] += max(amount, 0)
+    if amount > _OUTPUT_LIMIT * 10 or budget[0] > _WORK_LIMIT:
+        raise _TooMuch(f"{what} makes more than a message may hold")
+
+
+def _sized(value: Any) -> bool:
+    return isinstance(value, (str, list, tuple))
+
+
+def _bounded_range(*args: int) -> range:
+    result = range(*args)
+    _spend(len(result), "this range")
+    return result
+
+
+def _bounded(function: Any) -> Any:
+    """A filter that refuses numbers big enough to make an oversized string (``center``,
+    ``indent``, ``truncate`` ...)."""
+
+    # The filtered value itself (after the context or environment a filter may ask for) is
+    # data, not a size: only the filter's arguments are checked.
+    skip = 2 if getattr(function, "jinja_pass_arg", None) else 1
+
+    @functools.wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args[skip:], *kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool):
+                _spend(abs(value), "this filter")
+        return function(*args, **kwargs)
+
+    return bounded
+
+
 class _Sandbox(SandboxedEnvironment):
-    """The sandbox saved templates run in: no internals, and output sizes kept small."""
+    """The sandbox saved templates run in: no internals, and output sizes kept small.
+
+    Repetition, concatenation and powers are checked before they are computed (which also
+    stops jinja from computing constants at compile time), ranges and number arguments of
+    filters and methods count against one budget per render, and the output is cut off.
+    """
+
+    intercepted_binops = frozenset({"*", "+", "**", "%"})
 
     def __init__(self, *, autoescape: bool) -> None:
         super().__init__(autoescape=autoescape, undefined=jinja2.StrictUndefined)
+        self.globals["range"] = _bounded_range
+        self.filters = {name: _bounded(f) for name, f in self.filters.items()}
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        """Check an arithmetic operator's result size, then compute it."""
+        if operator == "*":
+            if _sized(left) and isinstance(right, int):
+                _spend(len(left) * right, "this repetition")
+            elif _sized(right) and isinstance(left, int):
+                _spend(len(right) * left, "this repetition")
+        elif operator == "+" and _sized(left) and _sized(right):
+            _spend(len(left) + len(right), "this concatenation")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, (int, float)):
+            if abs(left) > 1 and right > 64:
+                raise _TooMuch("this power is too large for a message")
+        elif operator == "%" and isinstance(left, str) and re.search(r"\d{5,}", left):
+            raise _TooMuch("this format makes more than a message may hold")
+        return super().call_binop(context, operator, left, right)
+
+    def call(
+        __self,
+        __context: jinja2.runtime.Context,
+        __obj: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        """Call a method in the sandbox, refusing numbers that would make oversized values
+        (``'x'.ljust(10**9)``)."""
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool):
+                _spend(abs(value), "this call")
+        return super().call(__context, __obj, *args, **kwargs)
 
 
 _SANDBOX_TEXT = _Sandbox(autoescape=False)
@@ -517,8 +609,18 @@ def _compiled(source: str, html: bool) -> jinja2.Template:
 
 
 def _render_sandboxed(source: str, variables: Mapping[str, Any], *, html: bool, field: str) -> str:
+    token = _WORK.set([0])
     try:
-        return _compiled(source, html).render(**variables)
+        parts: list[str] = []
+        size = 0
+        for part in _compiled(source, html).generate(**variables):
+            size += len(part)
+            if size > _OUTPUT_LIMIT:
+                raise _TooMuch(f"the output is longer than {_OUTPUT_LIMIT} characters")
+            parts.append(part)
+        return "".join(parts)
+    except _TooMuch as exc:
+        raise ValidationError(f"the template makes too much: {exc}", field=field) from None
     except jinja2.TemplateSyntaxError as exc:
         raise ValidationError(f"line {exc.lineno}: {exc.message}", field=field) from None
     except jinja2.exceptions.SecurityError as exc:
@@ -530,8 +632,10 @@ def _render_sandboxed(source: str, variables: Mapping[str, Any], *, html: bool, 
             f"{exc.message}; known variables: {', '.join(sorted(MESSAGE_VARIABLES))}",
             field=field,
         ) from None
-    except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+    except (TypeError, ValueError, ArithmeticError, AttributeError, MemoryError) as exc:
         raise ValidationError(f"the template failed: {exc}", field=field) from None
+    finally:
+        _WORK.reset(token)
 
 
 _BLANK = re.compile(r"\n\s*\n")

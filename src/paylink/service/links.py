@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -19,8 +22,9 @@ from ..render import message_variables
 from ..store import documents as doc_queries
 from ..store import links as q
 from ..store import messages as message_queries
+from ..store import portal_codes as code_queries
 from ..store.organizations import get_customer, get_organization
-from ._base import Resource
+from ._base import Resource, new_id
 from ._dispatch import Dispatcher
 from ._links import insert_link, invoice_link, mark_link, new_token, request_reference
 from ._messages import queue_message
@@ -247,10 +251,90 @@ class Portal(Resource):
 
     With ``require_code``, the URL alone is not enough: the page asks for a one-time code sent
     by SMS to the customer's phone (through the organization's SMS channel) before it shows
-    anything. The web app makes and checks the codes (:mod:`paylink.web`).
+    anything. :meth:`request_code` makes and sends a code and :meth:`check_code` checks it;
+    both keep their counts in the store, so the limits hold across processes:
+
+    - a link gets at most 3 codes in 10 minutes and 10 a day, a phone 5 an hour and 20 a day,
+      an organization 200 an hour (each code is a paid SMS and a message on a phone);
+    - a code lives 10 minutes and dies after 5 wrong tries; wrong tries count against the
+      codes alive at the time, so a new code always works for the customer who has it.
     """
 
     _KINDS = ("portal", "portal_code")
+    CODE_LIFETIME = dt.timedelta(minutes=10)
+    CODE_TRIES = 5
+    _SEND_LIMITS = (
+        ("link", dt.timedelta(minutes=10), 3),
+        ("link", dt.timedelta(days=1), 10),
+        ("phone", dt.timedelta(hours=1), 5),
+        ("phone", dt.timedelta(days=1), 20),
+        ("organization", dt.timedelta(hours=1), 200),
+    )
+
+    @staticmethod
+    def _code_hash(token: str, code: str) -> str:
+        # Keyed with the token, which the store does not keep: a copy of the database alone
+        # does not give the codes away.
+        return hmac.new(token.encode(), f"code:{code}".encode(), hashlib.sha256).hexdigest()
+
+    def request_code(self, token: str) -> str:
+        """Make a one-time code for the portal ``token`` and send it by SMS to the customer;
+        return the number, masked.
+
+        Raises :class:`~paylink.exceptions.NotFound` for a token that opens no portal with a
+        code, :class:`~paylink.exceptions.StateError` when a sending limit is reached (nothing
+        is sent), :class:`~paylink.exceptions.ValidationError` when the customer has no phone.
+        """
+        with self._ctx.unit() as unit:
+            found = q.resolve_access_token_kind(unit.conn, token, ("portal_code",), unit.now)
+            if found is None:
+                raise NotFound("no portal with a code for this link")
+            customer = get_customer(unit.conn, found[0], found[1])
+            if not customer.phone:
+                raise ValidationError(
+                    f"customer {customer.name} has no phone number", field="phone"
+                )
+            digest = q.token_hash(token)
+            code_queries.lock_token(unit.conn, digest)
+            for scope, window, limit in self._SEND_LIMITS:
+                keys = {
+                    "link": {"token_hash": digest},
+                    "phone": {"phone": customer.phone},
+                    "organization": {"org_id": customer.organization_id},
+                }[scope]
+                if code_queries.count_sent(unit.conn, unit.now - window, **keys) >= limit:
+                    raise StateError(f"too many codes were asked for this {scope}; try later")
+            code = f"{secrets.randbelow(1_000_000):06d}"
+            code_queries.add_code(
+                unit.conn,
+                code_id=new_id("pc"),
+                org_id=customer.organization_id,
+                token_hash=digest,
+                phone=customer.phone,
+                code_hash=self._code_hash(token, code),
+                now=unit.now,
+                expires_at=unit.now + self.CODE_LIFETIME,
+            )
+        return self.send_code(customer, code)
+
+    def check_code(self, token: str, code: str) -> str:
+        """Check a code given for the portal ``token``: ``"ok"`` (the code is used up),
+        ``"wrong"``, or ``"too_many"`` when no code is left to try (all expired, used or
+        tried too often): the customer asks for a new one."""
+        given = "".join(ch for ch in code if ch.isdigit())
+        with self._ctx.unit() as unit:
+            digest = q.token_hash(token)
+            code_queries.lock_token(unit.conn, digest)
+            live = code_queries.live_codes(unit.conn, digest, unit.now, self.CODE_TRIES)
+            if not live:
+                return "too_many" if given else "wrong"
+            expected = self._code_hash(token, given)
+            for code_id, code_hash in live:
+                if len(given) == 6 and hmac.compare_digest(code_hash, expected):
+                    code_queries.mark_used(unit.conn, code_id, unit.now)
+                    return "ok"
+            code_queries.add_wrong_try(unit.conn, [code_id for code_id, _ in live])
+        return "wrong"
 
     def url(self, customer: Customer, *, require_code: bool = False) -> str:
         """The customer's portal URL (made on first call, the same afterwards).

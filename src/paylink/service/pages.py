@@ -32,13 +32,15 @@ from ..money import Money
 from ..parties import Customer, Organization
 from ..ports import PaymentRequest
 from ..reminders import ChargedFee
+from ..store import Connection
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
+from ..store import payments as payment_queries
 from ..store import reminders as reminder_queries
 from ._base import Resource
 
-__all__ = ["BankTransfer", "Pages", "PayPage", "PortalPage", "QuotePage"]
+__all__ = ["BankTransfer", "Pages", "PayPage", "PortalPage", "QuotePage", "Receipt"]
 
 _PORTAL_TOKENS = ("portal", "portal_code")
 _PORTAL_STATUSES = ("issued", "partially_paid", "paid", "cancelled")
@@ -72,6 +74,20 @@ class PayPage:
     amount_due: Money
     transfer: BankTransfer | None
     paid_at: dt.datetime | None
+    receipt: Receipt | None = None
+    """What the receipt of a paid link shows (None while it is not paid)."""
+
+
+@attrs.frozen(kw_only=True)
+class Receipt:
+    """A paid link's receipt: its ``number`` (the invoice's number and the payment's rank on
+    it, e.g. ``2026-000001-1``; the link's reference for a link without an invoice), the
+    payment ``method`` (``"bank_transfer"``, ``"card"`` …) and ``paid_on``, the day the money
+    was received (not the day it was recorded)."""
+
+    number: str
+    method: str
+    paid_on: dt.date
 
 
 @attrs.frozen(kw_only=True)
@@ -100,6 +116,8 @@ class PortalPage:
     fee_lines: Mapping[str, builtins.list[ChargedFee]]
     balance: Money
     open_count: int
+    today: dt.date | None = None
+    """The organization's date now, to say what is overdue and what is due in how many days."""
 
 
 class Pages(Resource):
@@ -139,6 +157,9 @@ class Pages(Resource):
                 )
             else:
                 due = link.amount
+            receipt = None
+            if link.status == "paid":
+                receipt = self._receipt(conn, link, invoice)
         paid_at = next((e.at for e in reversed(link.history) if e.status == "paid"), None)
         return PayPage(
             link=link,
@@ -149,7 +170,25 @@ class Pages(Resource):
             amount_due=due,
             transfer=None if link.status == "paid" else self._bank_transfer(org, link, due),
             paid_at=paid_at if link.status == "paid" else None,
+            receipt=receipt,
         )
+
+    @staticmethod
+    def _receipt(conn: Connection, link: PaymentLink, invoice: Invoice | None) -> Receipt | None:
+        """The receipt of a paid link: the last payment on its (first) invoice."""
+        invoice_id = invoice.id if invoice is not None else next(iter(link.settles), None)
+        if invoice_id is None:
+            return None
+        payments = payment_queries.list_payments(conn, link.organization_id, invoice_id=invoice_id)
+        if not payments:
+            return None
+        last = payments[-1]
+        number = (
+            f"{invoice.number}-{len(payments)}"
+            if invoice is not None and invoice.number
+            else link.reference or last.id
+        )
+        return Receipt(number=number, method=last.method, paid_on=last.received_on)
 
     def _bank_transfer(
         self, org: Organization, link: PaymentLink, amount: Money
@@ -240,4 +279,5 @@ class Pages(Resource):
             fee_lines=fees,
             balance=balance,
             open_count=len(open_invoices),
+            today=self._ctx.today(org),
         )

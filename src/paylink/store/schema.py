@@ -675,7 +675,29 @@ purchase_files = sa.Table(
     sa.PrimaryKeyConstraint("purchase_id", "name"),
 )
 
-SCHEMA_VERSION = 10
+# --- version 11: the payer's pages and the desk --------------------------------------------
+
+portal_codes = sa.Table(
+    "portal_codes",
+    metadata,
+    # One row per one-time code sent for a portal link: the sending limits (per link, per phone,
+    # per organization) count these rows, and each code carries its own wrong-try counter, so
+    # the limits hold across processes and one person's wrong tries never lock out a new code.
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("phone", sa.String(20), nullable=False),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("wrong_tries", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("used_at", UTCDateTime),
+    sa.Index("ix_portal_codes_token", "token_hash", "created_at"),
+    sa.Index("ix_portal_codes_phone", "phone", "created_at"),
+    sa.Index("ix_portal_codes_org", "organization_id", "created_at"),
+)
+
+SCHEMA_VERSION = 11
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -814,6 +836,7 @@ MIGRATIONS: dict[int, Migration] = {
     8: _faster_reminder_run,
     9: _lookup_indexes,
     10: _einvoices,
+    11: _create(portal_codes),
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -840,6 +863,7 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
     8: (),
     9: (),
     10: ("suppliers", "purchase_files"),
+    11: ("portal_codes",),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 

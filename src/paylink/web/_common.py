@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 import jinja2
+import phonenumbers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse
 
@@ -28,7 +29,7 @@ from ..render import (
 )
 from ..service import Paylink
 
-__all__ = ["Family", "Site", "forbidden_form", "incoming", "pick_language"]
+__all__ = ["Family", "Site", "can_text", "forbidden_form", "incoming", "pick_language"]
 
 T = TypeVar("T")
 
@@ -62,6 +63,22 @@ def _filters(lang: str) -> dict[str, Callable[..., str]]:
         "iban": format_iban,
         "shop": lambda v: shop_text(v, lang),
     }
+
+
+def can_text(phone: str | None, country: str = "BE") -> bool:
+    """True when ``phone`` may receive a text message: a mobile number (or one whose kind the
+    numbering plan cannot tell). A landline gets no "Text" link."""
+    if not phone:
+        return False
+    try:
+        number = phonenumbers.parse(phone, country)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        phonenumbers.PhoneNumberType.UNKNOWN,
+    )
 
 
 class Site:
@@ -113,6 +130,7 @@ class Site:
                 languages=list(LANGUAGES),
                 nonce=request.scope.get("state", {}).get("csp_nonce", ""),
                 static_url=self.static_url,
+                org_texts=can_text(org.phone, org.country),
                 beacon=context.pop("beacon", None),
                 beacon_csrf=context.pop("beacon_csrf", ""),
                 **context,

@@ -107,7 +107,10 @@ def create_app(
     routes.append(Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(_AccessLog), Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(_AccessLog),
+            Middleware(SecurityHeaders, https=pl.base_url.startswith("https://")),
+        ],
         exception_handlers={404: not_found},
     )
     app.state.paylink = pl

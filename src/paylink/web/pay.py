@@ -18,7 +18,7 @@ from ..parties import Organization
 from ..references import parse as parse_reference
 from ..render import fee_line_view, format_iban, format_money, words
 from ..service.pages import BankTransfer, PayPage
-from ._common import Family, csrf_value, forbidden_form
+from ._common import Family, csrf_value, forbidden_form, pick_language
 from .security import csrf_token, is_preview_agent, verify_csrf
 
 __all__ = ["PayPages", "epc_qr_from_payload"]
@@ -43,6 +43,9 @@ class PayPages(Family):
             Route("/pay/{token}/opened", self.opened, methods=["POST"]),
             Route("/pay/{token}/qr.png", self.qr_png, methods=["GET"]),
             Route("/pay/{token}/invoice", self.invoice_page, methods=["GET"]),
+            Route("/pay/{token}/invoice.pdf", self.invoice_pdf, methods=["GET"]),
+            Route("/pay/{token}/help", self.help_page, methods=["GET"]),
+            Route("/help", self.help_page, methods=["GET"]),
             Route("/pay/{token}/checkout/{provider}", self.checkout, methods=["POST"]),
             Route("/pay/{token}/checkout/{provider}/qr.svg", self.checkout_qr, methods=["GET"]),
         ]
@@ -120,7 +123,9 @@ class PayPages(Family):
         common: dict[str, Any] = {
             "link": link,
             "invoice": page.invoice,
-            "invoice_url": f"{self.pl.base_url}/pay/{token}/invoice?lang={lang}",
+            "invoice_url": f"{self.pl.base_url}/pay/{token}/invoice.pdf?lang={lang}",
+            "invoice_view_url": f"{self.pl.base_url}/pay/{token}/invoice?lang={lang}",
+            "help_url": f"{self.pl.base_url}/pay/{token}/help?lang={lang}",
             "reference_display": reference.display if reference else link.reference,
             "fee_lines": [fee_line_view(f, lang) for f in page.fee_lines],
         }
@@ -131,6 +136,7 @@ class PayPages(Family):
                 org=org,
                 lang=lang,
                 paid_at=page.paid_at,
+                receipt=page.receipt,
                 paid_amount=link.amount if page.invoice is None else page.invoice.paid,
                 **common,
             )
@@ -200,6 +206,49 @@ class PayPages(Family):
             invoice=invoice,
             customer=customer,
             fee_lines=[fee_line_view(f, lang) for f in page.fee_lines],
+        )
+
+    async def help_page(self, request: Request) -> Response:
+        """Help for the payer: what a structured reference is, how long a transfer takes, what
+        to do when a card fails, how to reach the shop (the link's organization, when the page
+        is asked from a payment link)."""
+        token = request.path_params.get("token")
+        page = await self.site.run(lambda: self.pl.pages.pay_page(token)) if token else None
+        if token and page is None:
+            return self.site.not_found(request)
+        if page is None:
+            lang = pick_language(
+                request.query_params.get("lang"), request.headers.get("accept-language")
+            )
+            org = Organization(id="", name="paylink", country="BE")
+            back_url = ""
+        else:
+            org = page.organization
+            lang = self.site.lang(request, page.customer, org)
+            back_url = f"{self.pl.base_url}/pay/{token}?lang={lang}"
+        return self.site.render(request, "help.html", org=org, lang=lang, back_url=back_url)
+
+    async def invoice_pdf(self, request: Request) -> Response:
+        """The invoice of the link as the PDF the organization sends (its rendition), to
+        download; the page view when PDFs cannot be made here."""
+        token = request.path_params["token"]
+        page = await self.site.run(lambda: self.pl.pages.pay_page(token))
+        if page is None or page.invoice is None:
+            return self.site.not_found(request)
+        invoice = page.invoice
+        lang = self.site.lang(request, page.customer, page.organization)
+        try:
+            pdf = await self.site.run(lambda: self.pl.renditions.pdf(invoice, language=lang))
+        except PluginError as exc:
+            log.warning("invoice PDF not made: %s", exc)
+            return RedirectResponse(
+                f"{self.pl.base_url}/pay/{token}/invoice?lang={lang}", status_code=303
+            )
+        name = "".join(ch for ch in invoice.number or invoice.id if ch.isalnum() or ch in "-_")
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"content-disposition": f'attachment; filename="{name}.pdf"'},
         )
 
     # -- card and wallet providers: methods, checkout, return ----------------------------------
@@ -294,9 +343,13 @@ class PayPages(Family):
             return RedirectResponse(f"{self.pl.base_url}/pay/{token}", status_code=303)
         except (ProviderError, PluginError) as exc:
             log.warning("checkout through %s failed: %s", provider, exc)
-            return PlainTextResponse(
-                "the payment provider is not available right now; go back and try again",
+            return self.site.render(
+                request,
+                "provider_failed.html",
+                org=page.organization,
+                lang=lang,
                 status_code=503,
+                back_url=f"{self.pl.base_url}/pay/{token}?lang={lang}",
             )
         target = checkout.redirect_url or f"{self.pl.base_url}/pay/{token}"
         return RedirectResponse(target, status_code=303)

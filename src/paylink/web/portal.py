@@ -3,10 +3,12 @@ identification code, behind a one-time SMS code when the organization asks for o
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import io
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import segno
@@ -14,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..exceptions import NotFound, PaylinkError
+from ..exceptions import NotFound, PaylinkError, StateError
 from ..parties import Customer
-from ..render import fee_line_view
-from ._common import Family, Site, csrf_value, forbidden_form
+from ..render import fee_line_view, words
+from ._common import Family, csrf_value, forbidden_form
 from .security import csrf_token, verify_csrf
 
 __all__ = ["PortalPages", "customer_code"]
@@ -30,16 +32,20 @@ def customer_code(customer: Customer) -> str:
     return f"PAYLINK:{customer.organization_id}:{customer.id}"
 
 
+def _due_note(due: dt.date, today: dt.date, t: Mapping[str, str]) -> tuple[str, bool]:
+    """What an open invoice's due date means today, and whether it is overdue."""
+    days = (due - today).days
+    if days < 0:
+        return t["overdue_days"].format(n=-days), True
+    if days == 0:
+        return t["due_today"], False
+    if days == 1:
+        return t["due_tomorrow"], False
+    return t["due_in_days"].format(n=days), False
+
+
 class PortalPages(Family):
     """The customer portal and its sign-in with a one-time code."""
-
-    _CODE_WINDOW = 600  # seconds a code stays valid (the current and the previous window)
-    _CODE_TRIES = 5
-
-    def __init__(self, site: Site) -> None:
-        super().__init__(site)
-        # Wrong-code attempts per portal token in the current code window (this process).
-        self._tries: dict[str, tuple[int, int]] = {}
 
     def routes(self) -> list[Route]:
         """This family's routes."""
@@ -52,14 +58,7 @@ class PortalPages(Family):
             Route("/portal/{token}/verify", self.verify, methods=["POST"]),
         ]
 
-    # -- sign-in with a one-time code ----------------------------------------------------------
-    def _code(self, token: str, window: int) -> str:
-        digest = hmac.new(self.secret, f"code:{token}:{window}".encode(), hashlib.sha256).digest()
-        return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
-
-    def _window(self) -> int:
-        return int(self.pl.clock.now().timestamp()) // self._CODE_WINDOW
-
+    # -- sign-in with a one-time code (made, limited and checked by pl.portal, in the store) --
     def _session_value(self, token: str, until: int) -> str:
         mac = hmac.new(self.secret, f"portal:{token}:{until}".encode(), hashlib.sha256)
         return f"{until}.{mac.hexdigest()}"
@@ -122,8 +121,10 @@ class PortalPages(Family):
             return self.site.not_found(request)
         customer = found[0]
         try:
-            masked = await self.site.run(
-                lambda: self.pl.portal.send_code(customer, self._code(token, self._window()))
+            masked = await self.site.run(lambda: self.pl.portal.request_code(token))
+        except StateError:
+            return await self._code_page(
+                request, customer, token, error="code_too_many", status_code=429
             )
         except PaylinkError as exc:
             log.warning("portal code not sent: %s", exc)
@@ -140,21 +141,16 @@ class PortalPages(Family):
         if found is None or not found[1]:
             return self.site.not_found(request)
         customer = found[0]
-        window = self._window()
-        tries = self._tries.get(token)
-        if tries is None or tries[0] != window:
-            tries = (window, 0)
-        if tries[1] >= self._CODE_TRIES:
+        given = str(form.get("code") or "")
+        answer = await self.site.run(lambda: self.pl.portal.check_code(token, given))
+        if answer == "too_many":
             return await self._code_page(
                 request, customer, token, error="code_too_many", status_code=429
             )
-        self._tries[token] = (window, tries[1] + 1)
-        given = "".join(ch for ch in str(form.get("code") or "") if ch.isdigit())
-        if not any(hmac.compare_digest(given, self._code(token, w)) for w in (window, window - 1)):
+        if answer != "ok":
             return await self._code_page(
                 request, customer, token, error="code_wrong", status_code=403
             )
-        self._tries.pop(token, None)
         until = int(self.pl.clock.now().timestamp()) + 3600
         response = RedirectResponse(f"{self.pl.base_url}/portal/{token}", status_code=303)
         response.set_cookie(
@@ -193,6 +189,11 @@ class PortalPages(Family):
             },
             balance=page.balance,
             open_count=page.open_count,
+            due_notes={
+                i.id: _due_note(i.due_date, page.today, words(lang))
+                for i in page.invoices
+                if i.open_amount.amount > 0 and i.due_date and page.today
+            },
             csrf=csrf_token(self.secret, "portal", token),
             pay_all_url=f"{self.pl.base_url}/portal/{token}/pay-all",
             pay_one_url=f"{self.pl.base_url}/portal/{token}/pay",

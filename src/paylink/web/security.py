@@ -23,24 +23,44 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# Link-preview and scanning robots that fetch links on their own: chat and SMS apps, social
-# networks, mail security scanners. A fetch by one of these is never a person opening the link.
-_PREVIEW_AGENTS = re.compile(
-    r"bot\b|crawler|spider|preview|facebookexternalhit|whatsapp|telegram|slack|discord|"
-    r"skypeuripreview|microsoftpreview|googleimageproxy|yahoomailproxy|linkedin|twitter|"
-    r"embedly|vkshare|pinterest|outlook|msoffice|safelinks|proofpoint|mimecast|barracuda|"
+# Robots that fetch links on their own and say so: a fetch by one of these is never a person.
+_ROBOTS = re.compile(
+    r"bot\b|bot/|crawler|spider|preview|facebookexternalhit|facebookcatalog|"
+    r"skypeuripreview|microsoftpreview|googleimageproxy|yahoomailproxy|embedly|vkshare|"
+    r"msoffice|ms-office|safelinks|proofpoint|mimecast|barracuda|"
     r"curl|wget|python-requests|httpx|go-http-client|headless",
     re.IGNORECASE,
 )
+# The browsers built into apps (LinkedIn, Outlook, Telegram, X/Twitter, Facebook, Instagram,
+# WhatsApp ...): a payer tapping the link inside the app. Their user agent is a full browser's
+# with the app's mark added, so the app's name alone must not make them robots.
+_IN_APP_BROWSERS = re.compile(
+    r"\[?LinkedInApp\]?|Outlook-(?:iOS|Android)|Telegram-(?:Android|iOS)|Twitter for |"
+    r"TwitterAndroid|FBAN/|FBAV/|FB_IAB|FBIOS|Instagram \d|WhatsApp/\S+ (?:Mobile|Android)|"
+    r"\bLine/\d|Snapchat|Pinterest/|musical_ly|BytedanceWebview",
+    re.IGNORECASE,
+)
+# Apps' own fetchers of a link's preview (no browser engine behind them), and the link
+# scanners of chat and mail apps.
+_PREVIEW_AGENTS = re.compile(
+    r"whatsapp|telegram|slack|discord|linkedin|twitter|pinterest|outlook",
+    re.IGNORECASE,
+)
+_BROWSER_ENGINE = re.compile(r"^Mozilla/5\.0 \(.+\) (?:AppleWebKit/|Gecko/)")
 
 
 def is_preview_agent(user_agent: str | None) -> bool:
     """True for user agents that are robots fetching a link, not a person opening it.
 
-    A missing user agent counts as a robot.
+    A missing user agent counts as a robot. A browser inside an app (a browser engine's user
+    agent carrying the app's mark, e.g. ``[LinkedInApp]`` or ``FBAN/``) is a person.
     """
     if not user_agent:
         return True
+    if _ROBOTS.search(user_agent):
+        return True
+    if _BROWSER_ENGINE.search(user_agent) and _IN_APP_BROWSERS.search(user_agent):
+        return False
     return bool(_PREVIEW_AGENTS.search(user_agent))
 
 
@@ -69,12 +89,14 @@ class SecurityHeaders:
 
     The Content-Security-Policy allows scripts and styles from the app itself only (plus one
     per-response nonce for the brand-colour style block), images from the app, data: URIs and
-    https (merchant logos), and forbids framing.
+    https (merchant logos), and forbids framing. Served over https (``https=True``, or a
+    request whose scheme is https), browsers are told to keep to https for a year (HSTS).
     """
 
-    def __init__(self, app: ASGIApp, *, form_action: str = "'self'") -> None:
+    def __init__(self, app: ASGIApp, *, form_action: str = "'self'", https: bool = False) -> None:
         self.app = app
         self.form_action = form_action
+        self.https = https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,6 +125,10 @@ class SecurityHeaders:
                     (b"cross-origin-opener-policy", b"same-origin"),
                     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
                 ]
+                if self.https or scope.get("scheme") == "https":
+                    headers.append(
+                        (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+                    )
                 if not any(name == b"cache-control" for name, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers

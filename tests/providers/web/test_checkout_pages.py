@@ -258,3 +258,24 @@ def test_mollie_over_http_fetches_the_payment_back(live: Live, httpx_mock: HTTPX
     assert answer.status_code == 200
     assert pl.invoices.get(invoice.id).status == "paid"
     assert httpx.post(f"{live.base}/webhooks/mollie/{account.id}", data={}).status_code == 400
+
+
+def test_a_provider_failure_is_a_page_in_the_customers_language_with_a_way_back(
+    live: Live, httpx_mock: HTTPXMock
+) -> None:
+    _account, invoice, link = setup(live)
+    customer = live.pl.customers.get(invoice.organization_id, invoice.customer_id)
+    live.pl.customers.update(customer, language="fr")
+    for _ in range(3):  # the first try and its two retries
+        httpx_mock.add_response(method="POST", url=SESSIONS, status_code=503)
+    page = httpx.get(link.url, headers=BROWSER)
+    form = re.search(
+        r'action="([^"]+/checkout/stripe)">\s*<input[^>]*value="([0-9a-f]+)"', page.text
+    )
+    assert form is not None
+    answer = httpx.post(form.group(1), data={"csrf": form.group(2)}, headers=BROWSER)
+    assert answer.status_code == 503
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "pas disponible pour le moment" in answer.text
+    assert f'href="{link.url}?lang=fr"' in answer.text and "Retour au paiement" in answer.text
+    assert live.pl.invoices.get(invoice.id).status == "issued"
