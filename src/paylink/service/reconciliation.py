@@ -8,8 +8,9 @@ writes its decisions back:
   paid (with the end-to-end ids of the payment files that paid them), and open payment links
   that are not one invoice's (quick requests and pay-all links, by their structured reference);
 - **apply**: each confident proposal becomes a payment and its allocations (or settles a
-  purchase invoice or a link) in one transaction, inside a savepoint per proposal so one that no
-  longer fits (the invoice changed meanwhile) goes to review instead of failing the run;
+  purchase invoice or a link), a batch of proposals per transaction, inside a savepoint per
+  proposal so one that no longer fits (the invoice changed meanwhile) goes to review instead of
+  failing the run;
   invoices move to partially paid or paid, their links close, the events fire;
 - **review**: the other proposals are kept; :meth:`Reconciliation.accept` applies one and
   teaches the counterparty's IBAN and name to that customer, :meth:`Reconciliation.reject`
