@@ -11,6 +11,7 @@ BENCHMARKS = {
     "issuing": "benchmarks.issuing",
     "reminders": "benchmarks.reminders",
     "statements": "benchmarks.statements.bench",
+    "statement-import": "benchmarks.statements.import_bulk",
     "reconcile": "benchmarks.reconcile.bench",
     "imports": "benchmarks.imports",
 }

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import io
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from ..exceptions import PaylinkError, StatementError
-from ..statements import BUILTIN_FORMATS, check_balance, iter_statements
-from ..statements.model import Statement
-from ._output import fail, print_json
+from ..statements import (
+    BUILTIN_FORMATS,
+    BankTransaction,
+    Statement,
+    StatementEvent,
+    StatementFooter,
+    StatementHeader,
+    check_balance,
+    iter_events,
+    iter_statements,
+)
+from ..statements.base import close_statement
+from ._output import echo_file, fail, json_fragment, print_json
 from ._store import db_option, open_paylink, org_option, pick_organization
 
-__all__ = ["statement"]
+__all__ = ["statement", "write_json"]
 
 
 @click.group()
@@ -22,37 +37,99 @@ def statement() -> None:
     """Read bank statement files (CAMT, CODA, MT940)."""
 
 
-def _record(stmt: Statement) -> dict[str, Any]:
-    def money(value: Any) -> str | None:
-        return None if value is None else str(value.amount)
+def _money(value: Any) -> str | None:
+    return None if value is None else str(value.amount)
 
+
+def _statement_record(stmt: Statement) -> dict[str, Any]:
+    # The keys of one statement in ``--json``, in order; its "transactions" come last.
     return {
         "account": stmt.account_iban,
         "currency": stmt.currency,
-        "opening_balance": money(stmt.opening_balance),
-        "closing_balance": money(stmt.closing_balance),
+        "opening_balance": _money(stmt.opening_balance),
+        "closing_balance": _money(stmt.closing_balance),
         "checks": [
             {"name": c.name, "ok": c.ok, "stated": c.stated, "computed": c.computed}
             for c in stmt.checks
         ],
-        "transactions": [
-            {
-                "id": tx.id,
-                "booking_date": tx.booking_date.isoformat(),
-                "value_date": tx.value_date.isoformat() if tx.value_date else None,
-                "amount": str(tx.amount.amount),
-                "currency": tx.amount.currency,
-                "counterparty_name": tx.counterparty_name,
-                "counterparty_iban": tx.counterparty_iban,
-                "structured_reference": str(tx.structured_reference)
-                if tx.structured_reference
-                else None,
-                "remittance_text": tx.remittance_text,
-                "bank_reference": tx.bank_reference,
-            }
-            for tx in stmt.transactions
-        ],
     }
+
+
+def _transaction_record(tx: BankTransaction) -> dict[str, Any]:
+    return {
+        "id": tx.id,
+        "booking_date": tx.booking_date.isoformat(),
+        "value_date": tx.value_date.isoformat() if tx.value_date else None,
+        "amount": str(tx.amount.amount),
+        "currency": tx.amount.currency,
+        "counterparty_name": tx.counterparty_name,
+        "counterparty_iban": tx.counterparty_iban,
+        "structured_reference": str(tx.structured_reference) if tx.structured_reference else None,
+        "remittance_text": tx.remittance_text,
+        "bank_reference": tx.bank_reference,
+    }
+
+
+# Spooled files stay in memory up to this many characters, then move to a temporary file on disk.
+_SPOOL = 1 << 20
+
+
+def write_json(events: Iterable[StatementEvent], out: IO[str], *, spool: int = _SPOOL) -> None:
+    """Write the ``--json`` document of a file's ``events`` to ``out``, in constant memory.
+
+    The document is what :func:`~paylink.cli._output.print_json` prints for
+    ``{"statements": [...]}``, byte for byte. A statement's checks and closing balance come
+    before its transactions in that document but are known only at its end, so each
+    statement's transactions are written to a spooled file and copied after its head
+    (``spool`` characters stay in memory, the rest goes to disk). Entries outside a statement
+    are left out, as :func:`~paylink.statements.iter_statements` leaves them out.
+    """
+    out.write('{\n  "statements": [')
+    statements = 0
+    header: StatementHeader | None = None
+    entries: IO[str] = io.StringIO()
+    total, count = Decimal(0), 0
+
+    def close(footer: StatementFooter | None) -> None:
+        nonlocal statements
+        assert header is not None
+        stmt = close_statement(header, footer, movements=total, count=count)
+        head = json_fragment(_statement_record(stmt), 2)
+        out.write(",\n    " if statements else "\n    ")
+        out.write(head[: -len("\n    }")])
+        out.write(',\n      "transactions": ')
+        if count:
+            out.write("[\n")
+            entries.seek(0)
+            shutil.copyfileobj(entries, out)
+            out.write("\n      ]")
+        else:
+            out.write("[]")
+        out.write("\n    }")
+        statements += 1
+
+    try:
+        for event in events:
+            if isinstance(event, BankTransaction):
+                if header is not None:
+                    entries.write(",\n        " if count else "        ")
+                    entries.write(json_fragment(_transaction_record(event), 4))
+                    total += event.amount.amount
+                    count += 1
+                continue
+            if header is not None:
+                close(event if isinstance(event, StatementFooter) else None)
+            entries.close()
+            header = event if isinstance(event, StatementHeader) else None
+            if header is not None:
+                # Lives until the statement ends; closed there or by the ``finally`` below.
+                entries = tempfile.SpooledTemporaryFile(spool, mode="w+", encoding="utf-8")  # noqa: SIM115
+            total, count = Decimal(0), 0
+        if header is not None:
+            close(None)
+    finally:
+        entries.close()
+    out.write("\n  ]\n}" if statements else "]\n}")
 
 
 def _cut(value: str | None, width: int) -> str:
@@ -71,13 +148,20 @@ def _cut(value: str | None, width: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def parse(file: str, format_name: str | None, as_json: bool) -> None:
     """Print the normalised transactions of a statement FILE."""
+    if as_json:
+        # The whole document is spooled before it is printed, so a file found malformed at
+        # its end prints only the error, never half a document.
+        with tempfile.SpooledTemporaryFile(_SPOOL, mode="w+", encoding="utf-8") as document:
+            try:
+                write_json(iter_events(file, format=format_name), document)
+            except StatementError as exc:
+                fail(exc)
+            echo_file(document)
+        return
     try:
         statements = list(iter_statements(file, format=format_name))
     except StatementError as exc:
         fail(exc)
-    if as_json:
-        print_json({"statements": [_record(s) for s in statements]})
-        return
     for stmt in statements:
         opening = stmt.opening_balance if stmt.opening_balance is not None else "-"
         closing = stmt.closing_balance if stmt.closing_balance is not None else "-"

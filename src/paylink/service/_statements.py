@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
@@ -29,7 +29,13 @@ from ..statements import (
 from ..store import bank as q
 from ._base import Context, Unit
 
-__all__ = ["ImportResult", "ImportedStatement", "import_statement", "statement_seen"]
+__all__ = [
+    "ImportResult",
+    "ImportedStatement",
+    "import_statement",
+    "import_stream",
+    "statement_seen",
+]
 
 _BATCH = 1000
 
@@ -97,7 +103,6 @@ class _StatementWriter:
         org_id: str,
         fmt: str,
         source: str,
-        file_hash: str,
         accept_unbalanced: bool = False,
     ) -> None:
         self.accept_unbalanced = accept_unbalanced
@@ -105,8 +110,10 @@ class _StatementWriter:
         self.org_id = org_id
         self.fmt = fmt
         self.source = source
-        self.file_hash = file_hash
         self.done: list[ImportedStatement] = []
+        # A statement row carries the file's hash, known only once the whole file is read:
+        # the rows (one per statement, never per entry) wait for :meth:`finish`.
+        self._statement_rows: list[dict[str, Any]] = []
         self._header: StatementHeader | None = None
         self._rows: list[dict[str, Any]] = []
         self._count = 0
@@ -168,15 +175,13 @@ class _StatementWriter:
                 "(import with accept_unbalanced=True to take it as it is)",
                 file=self.source,
             )
-        q.insert_statement(
-            self.unit.conn,
+        self._statement_rows.append(
             {
                 "organization_id": self.org_id,
                 "statement_id": header.id[:100],
                 "account": header.account_iban or "",
                 "format": self.fmt,
                 "source": self.source[-300:],
-                "file_hash": self.file_hash,
                 "currency": header.currency,
                 "opening_minor": header.opening_balance.minor_units
                 if header.opening_balance
@@ -205,9 +210,72 @@ class _StatementWriter:
         )
         self._header = None
 
-    def finish(self) -> tuple[ImportedStatement, ...]:
+    def finish(self, file_hash: str) -> tuple[ImportedStatement, ...]:
         self._close(None)
+        for row in self._statement_rows:
+            q.insert_statement(self.unit.conn, {**row, "file_hash": file_hash})
         return tuple(self.done)
+
+
+class _HashingReader:
+    """A binary stream that hashes what is read through it, each byte once.
+
+    The readers may look at the first bytes and rewind (sniffing); bytes read again are not
+    hashed again, and :meth:`hexdigest` reads whatever the parser left unread, so the digest
+    is always the file's whole content.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._hash = hashlib.sha256()
+        self._hashed = 0  # bytes [0, _hashed) are in the digest
+        self.name = getattr(raw, "name", None)
+
+    def _catch_up(self, position: int) -> None:
+        # A seek beyond what was hashed: hash the gap before reading on.
+        self._raw.seek(self._hashed)
+        while self._hashed < position:
+            piece = self._raw.read(min(position - self._hashed, 1 << 20))
+            if not piece:
+                break
+            self._hash.update(piece)
+            self._hashed += len(piece)
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Read up to ``size`` bytes (all when negative), hashing those not hashed yet."""
+        start = self._raw.tell()
+        if start > self._hashed:
+            self._catch_up(start)
+        data = self._raw.read(-1 if size is None else size)
+        end = start + len(data)
+        if end > self._hashed:
+            self._hash.update(data[self._hashed - start :])
+            self._hashed = end
+        return data
+
+    def readable(self) -> bool:
+        """Always: this is a reader."""
+        return True
+
+    def seekable(self) -> bool:
+        """Whether the underlying stream can seek."""
+        return bool(self._raw.seekable())
+
+    def tell(self) -> int:
+        """The current position."""
+        return int(self._raw.tell())
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move to ``offset``; nothing is hashed until bytes are read."""
+        return int(self._raw.seek(offset, whence))
+
+    def hexdigest(self) -> str:
+        """The SHA-256 of the whole stream, reading what was not read yet."""
+        self._raw.seek(self._hashed)
+        while piece := self._raw.read(1 << 20):
+            self._hash.update(piece)
+            self._hashed += len(piece)
+        return self._hash.hexdigest()
 
 
 def statement_seen(ctx: Context, org_id: str, data: bytes) -> bool:
@@ -236,10 +304,38 @@ def import_statement(
     element, what was expected) and imports nothing; so does a file whose checks fail, unless
     ``accept_unbalanced``. Transactions already in the store are skipped by their stable ids.
     """
+    return import_stream(
+        ctx,
+        org,
+        io.BytesIO(data),
+        filename=filename,
+        format=format,
+        accept_unbalanced=accept_unbalanced,
+    )
+
+
+def import_stream(
+    ctx: Context,
+    org: Organization | str,
+    stream: IO[bytes],
+    *,
+    filename: str,
+    format: str | StatementFormat | None = None,
+    accept_unbalanced: bool = False,
+) -> ImportResult:
+    """Import a seekable binary stream (an open file) as :func:`import_statement` does.
+
+    Memory stays flat whatever the file's size: the file is hashed while it is parsed, and
+    its transactions go to the store in batches of :data:`_BATCH`, inside the one unit that
+    makes the import all or nothing.
+    """
     formats = statement_formats(ctx.plugins)
+    reader = _HashingReader(stream)
     try:
         if format is None:
-            fmt = sniff(data, formats)
+            head = reader.read(4096)
+            reader.seek(0)
+            fmt = sniff(head, formats)
         elif isinstance(format, str):
             fmt = get_format(format, formats)
         else:
@@ -248,14 +344,13 @@ def import_statement(
         if exc.file is not None:
             raise
         raise StatementError(str(exc), file=filename) from exc
-    file_hash = hashlib.sha256(data).hexdigest()
     with collector_paused(), ctx.unit() as unit:
+        reader.seek(0)
         org_id = org if isinstance(org, str) else org.id
         organization = unit.organization(org_id)
-        writer = _StatementWriter(
-            unit, organization.id, fmt.name, filename, file_hash, accept_unbalanced
-        )
-        for event in fmt.iter_events(io.BytesIO(data), filename=filename):
+        writer = _StatementWriter(unit, organization.id, fmt.name, filename, accept_unbalanced)
+        for event in fmt.iter_events(reader, filename=filename):  # type: ignore[arg-type]
             writer.feed(event)
-        statements = writer.finish()
+        file_hash = reader.hexdigest()
+        statements = writer.finish(file_hash)
     return ImportResult(file=filename, format=fmt.name, file_hash=file_hash, statements=statements)

@@ -17,6 +17,7 @@ from ._statements import (
     ImportedStatement,
     ImportResult,
     import_statement,
+    import_stream,
     statement_formats,
     statement_seen,
 )
@@ -50,12 +51,19 @@ class Statements(Resource):
         """
         source = os.fspath(path)
         try:
-            data = Path(source).read_bytes()
+            stream = Path(source).open("rb")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise StatementError(f"cannot read the file: {exc.strerror}", file=source) from exc
-        return self.import_bytes(
-            org, data, filename=source, format=format, accept_unbalanced=accept_unbalanced
-        )
+        # Read, hashed and inserted as it streams: memory stays flat at any size.
+        with stream:
+            return import_stream(
+                self._ctx,
+                org,
+                stream,
+                filename=source,
+                format=format,
+                accept_unbalanced=accept_unbalanced,
+            )
 
     def import_bytes(
         self,

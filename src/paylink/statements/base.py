@@ -41,6 +41,7 @@ __all__ = [
     "StatementFormat",
     "StatementHeader",
     "check_balance",
+    "close_statement",
     "iter_balance_checks",
 ]
 
@@ -224,6 +225,37 @@ def _build(
     format: str,
     source: str | None,
 ) -> Statement:
+    total = Decimal(0)
+    for transaction in transactions:
+        total += transaction.amount.amount
+    return close_statement(
+        header,
+        footer,
+        movements=total,
+        count=len(transactions),
+        transactions=tuple(transactions),
+        format=format,
+        source=source,
+    )
+
+
+def close_statement(
+    header: StatementHeader,
+    footer: StatementFooter | None,
+    *,
+    movements: Decimal,
+    count: int,
+    transactions: tuple[BankTransaction, ...] = (),
+    format: str = "",
+    source: str | None = None,
+) -> Statement:
+    """Build the :class:`Statement` that ``header`` opened and ``footer`` (if any) closed.
+
+    ``movements`` is the sum and ``count`` the number of its entries: a streaming reader that
+    did not keep the entries passes them with ``transactions`` left empty, and still gets the
+    closing balance, the merged extras and the checks (balance first, then the format's own)
+    exactly as :func:`collect_statements` makes them.
+    """
     closing = header.closing_balance
     closing_date = header.closing_date
     extra = dict(header.extra)
@@ -234,15 +266,12 @@ def _build(
         if footer.closing_date is not None:
             closing_date = footer.closing_date
         extra.update(footer.extra)
-    total = Decimal(0)
-    for transaction in transactions:
-        total += transaction.amount.amount
     balance = BalanceCheck(
         statement_id=header.id,
         opening=header.opening_balance,
-        movements=Money(total, header.currency),
+        movements=Money(movements, header.currency),
         closing=closing,
-        count=len(transactions),
+        count=count,
     ).as_check()
     if balance is not None:
         checks.append(balance)
@@ -256,7 +285,7 @@ def _build(
         closing_balance=closing,
         opening_date=header.opening_date,
         closing_date=closing_date,
-        transactions=tuple(transactions),
+        transactions=transactions,
         format=format,
         source=source,
         extra=extra,
