@@ -8,9 +8,8 @@ writes its decisions back:
   paid (with the end-to-end ids of the payment files that paid them), and open payment links
   that are not one invoice's (quick requests and pay-all links, by their structured reference);
 - **apply**: each confident proposal becomes a payment and its allocations (or settles a
-  purchase invoice or a link), a batch of proposals per transaction, inside a savepoint per
-  proposal so one that no longer fits (the invoice changed meanwhile) goes to review instead of
-  failing the run;
+  purchase invoice or a link) in one transaction, inside a savepoint per proposal so one that no
+  longer fits (the invoice changed meanwhile) goes to review instead of failing the run;
   invoices move to partially paid or paid, their links close, the events fire;
 - **review**: the other proposals are kept; :meth:`Reconciliation.accept` applies one and
   teaches the counterparty's IBAN and name to that customer, :meth:`Reconciliation.reject`
@@ -62,9 +61,6 @@ from ._payments import apply_payment, lock_invoices
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
 
 _LINK = "link:"
-
-# Matches applied per unit of work: a commit for each match cost more than the match itself.
-_APPLY_BATCH = 500
 
 
 @attrs.frozen
@@ -268,9 +264,6 @@ class Reconciliation(Resource):
         review: list[Proposal] = []
         to_review: list[tuple[BankTransaction, Proposal]] = []
         unmatched = list(result.unmatched)
-        # In proposal order: a proposal for review, or the index of a match to apply.
-        order: list[Proposal | int] = []
-        to_apply: list[tuple[BankTransaction, Proposal]] = []
         for proposal in result.proposals:
             account = accounts[proposal.transaction_id]
             proposal = self._with_ids(proposal, by_item)
@@ -279,21 +272,18 @@ class Reconciliation(Resource):
                 continue
             tx = by_id[proposal.transaction_id]
             if apply and proposal.auto:
-                order.append(len(to_apply))
-                to_apply.append((tx, proposal))
-                continue
-            to_review.append((tx, proposal))
-            order.append(proposal)
-        outcomes = self._apply_all(organization, to_apply)
-        for entry in order:
-            if isinstance(entry, int):
-                done, kept = outcomes[entry]
+                # One unit per match: a match that fails (or loses a deadlock and is run
+                # again) never undoes or repeats the others.
+                done, kept = self._ctx.run(
+                    functools.partial(self._try_apply, org=organization, tx=tx, proposal=proposal)
+                )
                 if done is not None:
                     applied.append(done)
                 else:
                     review.append(kept)
-            else:
-                review.append(entry)
+                continue
+            to_review.append((tx, proposal))
+            review.append(proposal)
         if to_review:
 
             def keep(unit: Unit) -> None:
@@ -307,41 +297,6 @@ class Reconciliation(Resource):
             review=tuple(review),
             unmatched=tuple(unmatched),
         )
-
-    def _apply_all(
-        self, org: Organization, matches: list[tuple[BankTransaction, Proposal]]
-    ) -> list[tuple[AppliedMatch | None, Proposal]]:
-        """Apply ``matches`` a batch per unit of work, each match in its own savepoint.
-
-        A match that no longer fits is rolled back to its savepoint and kept for review, as
-        one applied on its own would be. When a batch fails otherwise (after the unit's
-        retries), nothing of it is kept and its matches are applied again one unit each, so a
-        failure in one match never loses or half-applies another. Events fire after the
-        commit of the batch that made them, in match order.
-        """
-        outcomes: list[tuple[AppliedMatch | None, Proposal]] = []
-        for start in range(0, len(matches), _APPLY_BATCH):
-            batch = matches[start : start + _APPLY_BATCH]
-
-            def work(
-                unit: Unit, batch: list[tuple[BankTransaction, Proposal]] = batch
-            ) -> list[tuple[AppliedMatch | None, Proposal]]:
-                return [self._try_apply(unit, org, tx, proposal) for tx, proposal in batch]
-
-            try:
-                outcomes.extend(self._ctx.run(work))
-            except Exception:
-                if len(batch) == 1:
-                    raise
-                for tx, proposal in batch:
-                    # One unit per match: the one that fails raises as it always did, after
-                    # the matches before it were committed.
-                    outcomes.append(
-                        self._ctx.run(
-                            functools.partial(self._try_apply, org=org, tx=tx, proposal=proposal)
-                        )
-                    )
-        return outcomes
 
     def _try_apply(
         self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal
