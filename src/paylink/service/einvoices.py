@@ -17,17 +17,26 @@ import attrs
 from .. import einvoice, render
 from ..documents import CreditNote, Invoice, Line, PurchaseInvoice
 from ..einvoice import AllowanceCharge, Attachment, EInvoice, Party, Problem, ReceivedDocument
-from ..exceptions import NotFound, ValidationError
-from ..parties import Organization, Supplier, normalize_bic, normalize_iban
+from ..exceptions import (
+    NotFound,
+    ValidationError,
+)
+from ..parties import (
+    Organization,
+    Supplier,
+    normalize_bic,
+    normalize_iban,
+)
 from ..references import parse as parse_reference
 from ..store import Connection
 from ..store import documents as q
 from ..store import links as link_queries
 from ..store import organizations as org_queries
 from ._base import Resource, Unit, new_id
+from ._einvoice_network import EInvoiceNetworking, InboxRun
 from ._purchases import record_purchase
 
-__all__ = ["EInvoices", "Syntax"]
+__all__ = ["EInvoices", "InboxRun", "Syntax"]
 
 Syntax = Literal["ubl", "cii"]
 
@@ -49,7 +58,7 @@ def _load(conn: Connection, document: Invoice | CreditNote | str) -> Invoice | C
     raise NotFound(f"no invoice or credit note {doc_id!r}")
 
 
-class EInvoices(Resource):
+class EInvoices(EInvoiceNetworking, Resource):
     """E-invoices of an organization's documents, and the ones its suppliers send."""
 
     # --- out ----------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 - Fakes (:mod:`paylink.testing.fakes`): a payment provider (:class:`FakeProvider` over a
   :class:`FakeBackend`), a message channel (:class:`FakeChannel` over a :class:`FakeMailbox`)
-  and a bank feed (:class:`FakeFeed` over a :class:`FakeBank`), each registered by its
-  ``fake_*_plugin``.
+  a bank feed (:class:`FakeFeed` over a :class:`FakeBank`) and an e-invoice network
+  (:class:`FakeNetwork` over a :class:`FakePeppol`, :mod:`paylink.testing.network`), each
+  registered by its ``fake_*_plugin``.
 - :class:`~paylink.clock.FixedClock` (re-exported here) to freeze and move time.
 - :class:`ProviderConformance` (:mod:`paylink.testing.conformance`): the suite a provider
   plugin passes; imported on first use, as it needs pytest.
@@ -32,6 +33,7 @@ from .fakes import (
     fake_provider_plugin,
     fake_signature,
 )
+from .network import FakeNetwork, FakePeppol, fake_network_plugin
 from .postgres import PostgresServer, find_postgres_bin
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ __all__ = [
     "FakeChannel",
     "FakeFeed",
     "FakeMailbox",
+    "FakeNetwork",
+    "FakePeppol",
     "FakeProvider",
     "FixedClock",
     "PostgresServer",
@@ -51,6 +55,7 @@ __all__ = [
     "camt053",
     "fake_channel_plugin",
     "fake_feed_plugin",
+    "fake_network_plugin",
     "fake_provider_plugin",
     "fake_signature",
     "find_postgres_bin",
