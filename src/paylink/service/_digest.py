@@ -18,6 +18,7 @@ from ..parties import Organization
 from ..render._i18n import MESSAGES
 from ..store import documents as doc_queries
 from ..store import messages as message_queries
+from ..store import networks as network_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
 from ..store import reminders as q
@@ -34,6 +35,13 @@ _DIGEST_BODY = {
     "de": ("Bald fällig", "Überfällig", "Zu zahlende Eingangsrechnungen",
            "Eingegangene Zahlungen", "keine"),
 }  # fmt: skip
+
+_REFUSED_HEAD = {
+    "en": "E-invoices refused by the buyer's network",
+    "fr": "Factures électroniques refusées par le réseau de l'acheteur",
+    "nl": "E-facturen geweigerd door het netwerk van de koper",
+    "de": "Vom Netzwerk des Käufers abgelehnte E-Rechnungen",
+}
 
 
 def digest_content(
@@ -72,6 +80,7 @@ def digest_content(
             for p in payment_queries.list_payments(conn, organization.id)
             if p.created_at is not None and since < p.created_at <= moment
         ]
+        refused = network_queries.refused_deliveries(conn, organization.id, since, moment)
     due_soon = [i for i in invoices if today <= i.due_date <= horizon]  # type: ignore[operator]
     overdue = [i for i in invoices if i.is_overdue(today)]
     return {
@@ -82,6 +91,7 @@ def digest_content(
         "overdue": sorted(overdue, key=lambda i: (i.due_date, i.number or "")),
         "purchases_due": purchases,
         "payments": payments,
+        "einvoices_refused": refused,
     }
 
 
@@ -153,6 +163,12 @@ def queue_digest(unit: Unit, org: Organization, content: dict[str, Any]) -> str:
         f"{title}:\n" + ("\n".join(lines) if lines else f"- {heads[4]}")
         for title, lines in sections
     )
+    refused = content.get("einvoices_refused") or []
+    if refused:
+        # only when there is one: a refused e-invoice is news, its absence is not
+        listing += f"\n\n{_REFUSED_HEAD[lang]}:\n" + "\n".join(
+            f"- {number}  {delivery.reason or ''}".rstrip() for number, delivery in refused
+        )
     open_invoices = content["due_soon"] + content["overdue"]
     variables = render.message_variables(
         language=lang,

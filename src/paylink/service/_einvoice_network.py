@@ -2,8 +2,8 @@
 over it or by e-mail, follow the delivery, receive from it).
 
 :class:`EInvoiceNetworking` is a base of :class:`paylink.service.einvoices.EInvoices`, kept
-here so each module stays readable; it asks the namespace for the document's EN 16931 view and
-for the import of a received file (:class:`_Exports`), which live with the export and import.
+here so each module stays readable; it asks the namespace
+for the import of a received file, which lives with the import.
 """
 
 from __future__ import annotations
@@ -51,16 +51,24 @@ __all__ = ["EInvoiceNetworking", "InboxRun"]
 log = logging.getLogger("paylink.einvoices")
 
 
-class _Exports(Protocol):
-    def view(
-        self,
-        document: Invoice | CreditNote | str,
-        *,
-        include_fees: bool = False,
-        endpoint_by_vat: bool = False,
-    ) -> EInvoice: ...
-
+class _Imports(Protocol):
     def receive(self, org: Organization | str, data: bytes) -> PurchaseInvoice: ...
+
+
+def plain_view(
+    conn: Connection, document: Invoice | CreditNote | str, *, endpoint_by_vat: bool = False
+) -> EInvoice:
+    """The EN 16931 view of a stored document as it goes over a network (no fees, no PDF)."""
+    doc = _load(conn, document)
+    org = org_queries.get_organization(conn, doc.organization_id)
+    customer = org_queries.get_customer(conn, org.id, doc.customer_id)
+    if isinstance(doc, CreditNote):
+        invoice = q.get_document(conn, org.id, doc.invoice_id, "invoice")
+        assert isinstance(invoice, Invoice)
+        return EInvoice.of_credit_note(
+            doc, org, customer, invoice=invoice, endpoint_by_vat=endpoint_by_vat
+        )
+    return EInvoice.of_invoice(doc, org, customer, endpoint_by_vat=endpoint_by_vat)
 
 
 def _load(conn: Connection, document: Invoice | CreditNote | str) -> Invoice | CreditNote:
@@ -197,6 +205,15 @@ class EInvoiceNetworking(Resource):
             return self._send_over(account, doc, receiver)
         return self._send_by_email(doc, customer)
 
+    def send_if_asked(self, invoice: Invoice) -> EInvoiceDelivery | None:
+        """:meth:`send` the invoice when its organization asked ``pl.send`` to go through its
+        e-invoice network (``connect(..., send_invoices=True)``); ``None`` when it did not."""
+        with self._ctx.store.transaction() as conn:
+            account = self._ctx.networks.active(conn, invoice.organization_id)
+        if account is None or not account.send_invoices:
+            return None
+        return self.send(invoice)
+
     def _send_over(
         self, account: NetworkAccount, doc: Invoice | CreditNote, receiver: PartyId
     ) -> EInvoiceDelivery:
@@ -227,11 +244,11 @@ class EInvoiceNetworking(Resource):
     def _receiver_view(self, doc: Invoice | CreditNote | str, receiver: PartyId) -> EInvoice:
         """The document's EN 16931 view addressed to ``receiver`` (by registration, else by
         VAT number when that is how the buyer is on the network)."""
-        view = cast(_Exports, self).view(doc)
-        if view.buyer.endpoint != receiver:
-            by_vat = cast(_Exports, self).view(doc, endpoint_by_vat=True)
-            if by_vat.buyer.endpoint == receiver:
-                return by_vat
+        with self._ctx.store.transaction() as conn:
+            view = plain_view(conn, doc)
+            by_vat = plain_view(conn, doc, endpoint_by_vat=True)
+        if view.buyer.endpoint != receiver and by_vat.buyer.endpoint == receiver:
+            return by_vat
         return view
 
     def _hand_over(
@@ -432,7 +449,7 @@ class EInvoiceNetworking(Resource):
                 known = network_queries.received(conn, account.id, item.network_id)
             if known is None:
                 try:
-                    purchase = cast(_Exports, self).receive(account.organization_id, item.content)
+                    purchase = cast(_Imports, self).receive(account.organization_id, item.content)
                 except ValidationError as exc:
                     problems.append((item.network_id, str(exc)))
                     continue

@@ -17,16 +17,8 @@ import attrs
 from .. import einvoice, render
 from ..documents import CreditNote, Invoice, Line, PurchaseInvoice
 from ..einvoice import AllowanceCharge, Attachment, EInvoice, Party, Problem, ReceivedDocument
-from ..exceptions import (
-    NotFound,
-    ValidationError,
-)
-from ..parties import (
-    Organization,
-    Supplier,
-    normalize_bic,
-    normalize_iban,
-)
+from ..exceptions import NotFound, ValidationError
+from ..parties import Organization, Supplier, normalize_bic, normalize_iban
 from ..references import parse as parse_reference
 from ..store import Connection
 from ..store import documents as q

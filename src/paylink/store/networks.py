@@ -13,6 +13,7 @@ from ..exceptions import NotFound
 from ..networks import EInvoiceDelivery, NetworkAccount, Participant
 from ..parties import PartyId
 from .schema import (
+    documents,
     einvoice_accounts,
     einvoice_deliveries,
     einvoice_participants,
@@ -231,11 +232,13 @@ def pending_deliveries(conn: Connection, org_id: str | None) -> list[EInvoiceDel
 
 def refused_deliveries(
     conn: Connection, org_id: str, since: dt.datetime, until: dt.datetime
-) -> list[EInvoiceDelivery]:
-    """The organization's deliveries refused in ``(since, until]``, oldest first."""
+) -> list[tuple[str, EInvoiceDelivery]]:
+    """The organization's deliveries refused in ``(since, until]`` with their document's
+    number, oldest first."""
     t = einvoice_deliveries
     rows = conn.execute(
-        sa.select(t)
+        sa.select(t, documents.c.number.label("document_number"))
+        .join(documents, documents.c.id == t.c.document_id)
         .where(
             t.c.organization_id == org_id,
             t.c.status == "refused",
@@ -244,7 +247,7 @@ def refused_deliveries(
         )
         .order_by(t.c.updated_at, t.c.id)
     ).all()
-    return [_delivery(r) for r in rows]
+    return [(str(r.document_number or r.document_id), _delivery(r)) for r in rows]
 
 
 # -- participant cache ---------------------------------------------------------------------------

@@ -1,0 +1,285 @@
+"""E-invoices over a network (the fake Peppol access point), on SQLite and PostgreSQL: sent
+when the buyer is reachable, else by e-mail; statuses by polling and by signed webhooks; the
+refusal in the owner's digest; suppliers' documents in once; the participant cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from paylink import FixedClock, Line, Paylink, ValidationError, WebhookRejected, hookimpl
+from paylink.einvoice import to_ubl
+from paylink.networks import EInvoiceDelivery
+from paylink.parties import Address, Customer, Organization
+from paylink.plugins import get_plugin_manager
+from paylink.testing import FakePeppol, fake_network_plugin
+
+from .test_service import _supplier_invoice
+
+START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+class Recorder:
+    """Records ``paylink_einvoice_status_changed`` calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str | None, str]] = []
+
+    @hookimpl
+    def paylink_einvoice_status_changed(
+        self, invoice: Any, delivery: EInvoiceDelivery, old_status: str | None, new_status: str
+    ) -> None:
+        self.calls.append((invoice.number, old_status, new_status))
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def pl(db_url: str, recorder: Recorder) -> Iterator[Paylink]:
+    FakePeppol.reset()
+    pm = get_plugin_manager(plugins=[fake_network_plugin, recorder])
+    paylink = Paylink.open(db_url, clock=FixedClock(START), plugins=pm)
+    yield paylink
+    paylink.close()
+    FakePeppol.reset()
+
+
+@pytest.fixture
+def org(pl: Paylink) -> Organization:
+    return pl.organizations.create(
+        name="Garage Dupont SRL",
+        country="BE",
+        iban="BE71 0961 2345 6769",
+        bic="GKCCBEBB",
+        vat_id="BE0403170701",
+        email="billing@garage.example",
+        address=Address(street="Rue de la Loi 16", postal_code="1000", city="Bruxelles",
+                        country="BE"),
+    )  # fmt: skip
+
+
+def _buyer(pl: Paylink, org: Organization, name: str, vat_id: str) -> Customer:
+    return pl.customers.create(
+        org,
+        name=name,
+        vat_id=vat_id,
+        email=f"ap@{name.split()[0].lower()}.example",
+        address=Address(street="Meir 1", postal_code="2000", city="Antwerpen", country="BE"),
+    )
+
+
+def _invoice(pl: Paylink, org: Organization, customer: Customer) -> Any:
+    invoice = pl.invoices.issue(
+        org,
+        customer,
+        lines=[Line(description="Labour", quantity="2", unit_price="64", vat_rate="21")],
+    )
+    pl.einvoices.set_references(invoice, buyer_reference="PO-77")
+    return invoice
+
+
+def test_sent_over_the_network_then_delivered_by_polling(
+    pl: Paylink, org: Organization, recorder: Recorder
+) -> None:
+    account = pl.einvoices.connect(org, "fake_peppol", api_key="fp_k1", webhook_secret="whs_1")
+    assert "fp_k1" not in repr(account) and "whs_1" not in repr(account)
+    assert account.public_settings() == {"api_key": "***", "webhook_secret": "***"}
+    peppol = FakePeppol.for_key("fp_k1")
+    peppol.register("0208:0202239951")
+    buyer = _buyer(pl, org, "Janssens NV", "BE0202239951")
+    invoice = _invoice(pl, org, buyer)
+
+    delivery = pl.einvoices.send(invoice)
+    assert delivery.via == "network"
+    assert delivery.status == "sent"
+    assert delivery.receiver == "0208:0202239951"
+    sent = peppol.documents[delivery.network_id or ""]
+    assert sent["receiver"] == "0208:0202239951" and sent["sender"] == "0208:0403170701"
+    assert b'<cbc:EndpointID schemeID="0208">0202239951</cbc:EndpointID>' in sent["content"]
+    # the idempotency key is the delivery's id: a retry would return the same document
+    assert peppol.by_key == {delivery.id: delivery.network_id}
+
+    assert pl.einvoices.refresh_pending(org) == []  # nothing new yet
+    peppol.deliver(delivery.network_id or "")
+    moved = pl.einvoices.refresh_pending(org)
+    assert [d.status for d in moved] == ["delivered"]
+    [stored] = pl.einvoices.deliveries(invoice)
+    assert stored.status == "delivered"
+    assert [status for _at, status, _detail in pl.einvoices.timeline(invoice)] == [
+        "queued", "sent", "delivered"
+    ]  # fmt: skip
+    assert recorder.calls == [
+        (invoice.number, None, "queued"),
+        (invoice.number, "queued", "sent"),
+        (invoice.number, "sent", "delivered"),
+    ]
+    assert pl.einvoices.refresh_pending(org) == []  # final: not asked again
+    assert peppol.calls.count("status") == 2
+
+
+def test_a_buyer_not_on_peppol_gets_an_email_with_the_pdf(pl: Paylink, org: Organization) -> None:
+    pl.einvoices.connect(org, "fake_peppol", api_key="fp_k2")
+    buyer = _buyer(pl, org, "Peeters BV", "BE0897223670")
+    invoice = _invoice(pl, org, buyer)
+    delivery = pl.einvoices.send(invoice)
+    assert delivery.via == "email" and delivery.status == "sent"
+    [message] = pl.outbox.list(org)
+    assert message.id == delivery.message_id
+    assert message.recipient == "ap@peeters.example"
+    assert message.metadata.get("attach") == "invoice"
+    assert FakePeppol.for_key("fp_k2").documents == {}
+
+
+def test_without_a_network_it_goes_by_email(pl: Paylink, org: Organization) -> None:
+    buyer = _buyer(pl, org, "Janssens NV", "BE0202239951")
+    assert pl.einvoices.send(_invoice(pl, org, buyer)).via == "email"
+
+
+def test_a_refused_delivery_keeps_the_reason_and_reaches_the_digest(
+    pl: Paylink, org: Organization, recorder: Recorder
+) -> None:
+    account = pl.einvoices.connect(org, "fake_peppol", api_key="fp_k3", webhook_secret="whs_3")
+    peppol = FakePeppol.for_key("fp_k3")
+    peppol.register("0208:0202239951")
+    invoice = _invoice(pl, org, _buyer(pl, org, "Janssens NV", "BE0202239951"))
+    delivery = pl.einvoices.send(invoice)
+    peppol.refuse(delivery.network_id or "", "unknown buyer reference PO-77")
+
+    # the network calls back, signed; a forged call is refused and applies nothing
+    request = peppol.webhook(
+        delivery.network_id or "", secret="whs_3", url=account.webhook_url, at=pl.clock.now()
+    )
+    forged = peppol.webhook(
+        delivery.network_id or "", secret="wrong", url=account.webhook_url, at=pl.clock.now()
+    )
+    with pytest.raises(WebhookRejected):
+        pl.einvoices.handle_webhook("fake_peppol", account.id, forged)
+    with pytest.raises(WebhookRejected):
+        pl.einvoices.handle_webhook("fake_peppol", "nacc_unknown", request)
+    assert pl.einvoices.deliveries(invoice)[0].status == "sent"
+    [refused] = pl.einvoices.handle_webhook("fake_peppol", account.id, request)
+    assert refused.status == "refused"
+    assert refused.reason == "unknown buyer reference PO-77"
+    # redelivered: applied once
+    pl.einvoices.handle_webhook("fake_peppol", account.id, request)
+    assert [c[2] for c in recorder.calls].count("refused") == 1
+
+    content = pl.reminders.digest_content(org)
+    assert [(n, d.id) for n, d in content["einvoices_refused"]] == [(invoice.number, delivery.id)]
+    message_id = pl.reminders.send_digest(org)
+    [message] = [m for m in pl.outbox.list(org) if m.id == message_id]
+    assert invoice.number in message.text
+    assert "unknown buyer reference PO-77" in message.text
+
+
+def test_an_unavailable_network_leaves_it_queued_and_the_janitor_sends_it_once(
+    pl: Paylink, org: Organization
+) -> None:
+    pl.einvoices.connect(org, "fake_peppol", api_key="fp_k4")
+    peppol = FakePeppol.for_key("fp_k4")
+    peppol.register("0208:0202239951")
+    invoice = _invoice(pl, org, _buyer(pl, org, "Janssens NV", "BE0202239951"))
+    pl.einvoices.lookup(org, "0208:0202239951")  # cached: the send asks the network no more
+    peppol.fail(503)
+    delivery = pl.einvoices.send(invoice)
+    assert delivery.status == "queued" and delivery.network_id is None
+    [moved] = pl.einvoices.refresh_pending(org)
+    assert moved.status == "sent" and moved.network_id
+    assert list(peppol.by_key) == [delivery.id]
+    assert len(peppol.documents) == 1
+
+
+def test_a_document_the_network_refuses_outright_is_refused(pl: Paylink, org: Organization) -> None:
+    pl.einvoices.connect(org, "fake_peppol", api_key="fp_k5")
+    peppol = FakePeppol.for_key("fp_k5")
+    peppol.register("0208:0202239951")
+    invoice = _invoice(pl, org, _buyer(pl, org, "Janssens NV", "BE0202239951"))
+    pl.einvoices.lookup(org, "0208:0202239951")
+    peppol.fail(422)
+    delivery = pl.einvoices.send(invoice)
+    assert delivery.status == "refused" and "refused" in (delivery.reason or "")
+
+
+def test_an_incomplete_invoice_is_not_sent(pl: Paylink, org: Organization) -> None:
+    pl.einvoices.connect(org, "fake_peppol", api_key="fp_k6")
+    FakePeppol.for_key("fp_k6").register("0208:0202239951")
+    buyer = _buyer(pl, org, "Janssens NV", "BE0202239951")
+    invoice = pl.invoices.issue(
+        org, buyer, lines=[Line(description="Work", quantity="1", unit_price="10", vat_rate="21")]
+    )
+    with pytest.raises(ValidationError, match="buyer_reference"):
+        pl.einvoices.send(invoice)
+    assert pl.einvoices.deliveries(invoice) == []
+
+
+def test_lookups_are_cached_with_an_expiry(pl: Paylink, org: Organization) -> None:
+    pl.einvoices.connect(org, "fake_peppol", api_key="fp_k7")
+    peppol = FakePeppol.for_key("fp_k7")
+    peppol.register("0208:0202239951")
+    janssens = _buyer(pl, org, "Janssens NV", "BE0202239951")
+    peeters = _buyer(pl, org, "Peeters BV", "BE0897223670")
+    for _ in range(50):
+        pl.einvoices.send(_invoice(pl, org, janssens))
+        pl.einvoices.send(_invoice(pl, org, peeters))
+    # Janssens found by enterprise number; Peeters asked by 0208 and by 9925 VAT: once each
+    assert peppol.calls.count("lookup") == 3
+    assert peppol.calls.count("send") == 50
+    assert pl.einvoices.lookup(org, "0208:0897223670") is None
+    assert peppol.calls.count("lookup") == 3
+    # a negative answer holds an hour, a positive one a day
+    peppol.register("0208:0897223670")
+    assert isinstance(pl.clock, FixedClock)
+    pl.clock.advance(hours=1, seconds=1)
+    assert pl.einvoices.lookup(org, "0208:0897223670") is not None
+    assert pl.einvoices.lookup(org, "0208:0202239951") is not None
+    assert peppol.calls.count("lookup") == 4
+    pl.clock.advance(hours=24)
+    pl.einvoices.lookup(org, "0208:0202239951")
+    assert peppol.calls.count("lookup") == 5
+
+
+def test_a_supplier_invoice_arrives_once_even_when_delivered_twice(
+    pl: Paylink, org: Organization
+) -> None:
+    pl.einvoices.connect(org, "fake_peppol", api_key="fp_k8")
+    peppol = FakePeppol.for_key("fp_k8")
+    data = to_ubl(_supplier_invoice(org))
+    first = peppol.receive(data, sender="0208:0897223670")
+    run = pl.einvoices.inbox(org)
+    assert [p.supplier_reference for p in run.recorded] == ["F-2026-0889"]
+    assert peppol.acknowledged == [first]
+    # the network delivers it again (its acknowledgement was lost): recorded once
+    peppol.receive(data, sender="0208:0897223670")
+    again = pl.einvoices.inbox(org)
+    assert again.recorded == () and again.already_recorded == (first,)
+    assert len(pl.purchases.list(org)) == 1
+    # a document paylink cannot record stays in the inbox and is reported
+    bad = peppol.receive(b"<Invoice/>")
+    broken = pl.einvoices.inbox(org)
+    assert [network_id for network_id, _why in broken.problems] == [bad]
+    assert bad in peppol.inbox
+
+
+def test_pl_send_uses_the_network_when_the_organization_asks(
+    pl: Paylink, org: Organization
+) -> None:
+    pl.einvoices.connect(org, "fake_peppol", api_key="fp_k9", send_invoices=True)
+    peppol = FakePeppol.for_key("fp_k9")
+    peppol.register("0208:0202239951")
+    invoice = _invoice(pl, org, _buyer(pl, org, "Janssens NV", "BE0202239951"))
+    assert pl.send(invoice) == []
+    assert pl.einvoices.deliveries(invoice)[0].via == "network"
+    assert len(peppol.documents) == 1
+
+
+def test_an_unknown_network_is_named(pl: Paylink, org: Organization) -> None:
+    with pytest.raises(Exception, match="no e-invoice network 'nope'"):
+        pl.einvoices.connect(org, "nope", api_key="x")
+    with pytest.raises(ValidationError, match="api_key"):
+        pl.einvoices.connect(org, "fake_peppol")
