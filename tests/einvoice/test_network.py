@@ -4,11 +4,17 @@ refusal in the owner's digest; suppliers' documents in once; the participant cac
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 
 from paylink import FixedClock, Line, Paylink, ValidationError, WebhookRejected, hookimpl
 from paylink.einvoice import to_ubl
@@ -16,6 +22,7 @@ from paylink.networks import EInvoiceDelivery
 from paylink.parties import Address, Customer, Organization
 from paylink.plugins import get_plugin_manager
 from paylink.testing import FakePeppol, fake_network_plugin
+from paylink.web import create_app
 
 from .test_service import _supplier_invoice
 
@@ -283,3 +290,58 @@ def test_an_unknown_network_is_named(pl: Paylink, org: Organization) -> None:
         pl.einvoices.connect(org, "nope", api_key="x")
     with pytest.raises(ValidationError, match="api_key"):
         pl.einvoices.connect(org, "fake_peppol")
+
+
+@contextlib.contextmanager
+def _served(pl: Paylink) -> Iterator[httpx.Client]:
+    """The web app over real HTTP on a loopback port, and a client for it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(pl, secret="test-secret"),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_the_web_app_takes_the_network_s_signed_reports(pl: Paylink, org: Organization) -> None:
+    account = pl.einvoices.connect(org, "fake_peppol", api_key="fp_kw", webhook_secret="whs_w")
+    peppol = FakePeppol.for_key("fp_kw")
+    peppol.register("0208:0202239951")
+    invoice = _invoice(pl, org, _buyer(pl, org, "Janssens NV", "BE0202239951"))
+    delivery = pl.einvoices.send(invoice)
+    peppol.deliver(delivery.network_id or "")
+    call = peppol.webhook(
+        delivery.network_id or "", secret="whs_w", url=account.webhook_url, at=pl.clock.now()
+    )
+    path = f"/webhooks/einvoice/fake_peppol/{account.id}"
+    assert account.webhook_url.endswith(path)
+    with _served(pl) as client:
+        bad = client.post(path, content=call.body, headers={"fake-signature": "t=1,v1=00"})
+        assert bad.status_code == 401
+        good = client.post(path, content=call.body, headers=dict(call.headers))
+        assert good.status_code == 200
+        assert good.json()["deliveries"] == [{"id": delivery.id, "status": "delivered"}]
+        unknown = client.post(
+            "/webhooks/einvoice/fake_peppol/nacc_x", content=call.body, headers=dict(call.headers)
+        )
+        assert unknown.status_code == 404
+    assert pl.einvoices.deliveries(invoice)[0].status == "delivered"
