@@ -7,7 +7,8 @@
   registered by its ``fake_*_plugin``.
 - :class:`~paylink.clock.FixedClock` (re-exported here) to freeze and move time.
 - :class:`ProviderConformance` (:mod:`paylink.testing.conformance`): the suite a provider
-  plugin passes; imported on first use, as it needs pytest.
+  plugin passes, and :class:`NetworkConformance` (:mod:`paylink.testing.network_conformance`)
+  the one an e-invoice network plugin passes; imported on first use, as they need pytest.
 - :class:`PostgresServer` (:mod:`paylink.testing.postgres`): a throwaway PostgreSQL server
   started from the machine's own server binaries (``initdb``/``pg_ctl``).
 - :func:`camt053` and :class:`StatementLine`: write a camt.053 statement for a test.
@@ -38,6 +39,7 @@ from .postgres import PostgresServer, find_postgres_bin
 
 if TYPE_CHECKING:
     from .conformance import ProviderConformance
+    from .network_conformance import NetworkConformance
 
 __all__ = [
     "FakeBackend",
@@ -49,6 +51,7 @@ __all__ = [
     "FakePeppol",
     "FakeProvider",
     "FixedClock",
+    "NetworkConformance",
     "PostgresServer",
     "ProviderConformance",
     "StatementLine",
@@ -69,4 +72,8 @@ def __getattr__(name: str) -> Any:
         from .conformance import ProviderConformance
 
         return ProviderConformance
+    if name == "NetworkConformance":
+        from .network_conformance import NetworkConformance
+
+        return NetworkConformance
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -67,6 +67,7 @@ class FakePeppol:
         self.by_key: dict[str, str] = {}
         self.inbox: dict[str, InboxDocument] = {}
         self.acknowledged: list[str] = []
+        self.idempotency_keys: list[str] = []
         self.calls: list[str] = []
         self._failures: list[int] = []
 
@@ -185,6 +186,7 @@ class FakeNetwork:
         self, document: bytes, sender: PartyId, receiver: PartyId, *, idempotency_key: str
     ) -> SentDocument:
         """Take ``document``; the same ``idempotency_key`` returns the first document."""
+        self._peppol.idempotency_keys.append(idempotency_key)
         self._peppol.check("send")
         if not idempotency_key:
             raise ProviderRejected("an idempotency key is required", provider=self.name)
