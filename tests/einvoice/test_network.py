@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import socket
 import threading
 import time
@@ -15,8 +16,10 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from click.testing import CliRunner
 
 from paylink import FixedClock, Line, Paylink, ValidationError, WebhookRejected, hookimpl
+from paylink.cli import main
 from paylink.einvoice import to_ubl
 from paylink.networks import EInvoiceDelivery
 from paylink.parties import Address, Customer, Organization
@@ -345,3 +348,28 @@ def test_the_web_app_takes_the_network_s_signed_reports(pl: Paylink, org: Organi
         )
         assert unknown.status_code == 404
     assert pl.einvoices.deliveries(invoice)[0].status == "delivered"
+
+
+def test_cli_send_lookup_and_inbox_without_a_network(db_url: str) -> None:
+    # The command line loads the installed plugins only: without a connected network the
+    # invoice goes by e-mail, and lookup and inbox say what is missing.
+    pl = Paylink.open(db_url, clock=FixedClock(START))
+    org = pl.organizations.create(
+        name="Garage Dupont SRL", country="BE", iban="BE71096123456769", vat_id="BE0403170701"
+    )
+    invoice = _invoice(pl, org, _buyer(pl, org, "Janssens NV", "BE0202239951"))
+    pl.close()
+    runner = CliRunner()
+    base = ["--db", db_url, "--org", org.id]
+    result = runner.invoke(main, ["einvoice", "send", invoice.number or "", *base, "--json"])
+    assert result.exit_code == 0, result.output
+    sent = json.loads(result.output)
+    assert sent["via"] == "email" and sent["receiver"] == "ap@janssens.example"
+    result = runner.invoke(main, ["einvoice", "send", invoice.number or "", *base])
+    assert "by e-mail with the PDF to ap@janssens.example (sent)" in result.output
+    result = runner.invoke(main, ["einvoice", "lookup", "0208:0202239951", *base])
+    assert result.exit_code == 1 and "connected to no e-invoice network" in result.output
+    result = runner.invoke(main, ["einvoice", "lookup", "0202239951", *base])
+    assert result.exit_code == 1 and "scheme:identifier" in result.output
+    result = runner.invoke(main, ["einvoice", "inbox", *base, "--json"])
+    assert result.exit_code == 1 and "connect one with pl.einvoices.connect" in result.output
