@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from click.testing import CliRunner
 
 from paylink import FixedClock, Line, Paylink, ValidationError, WebhookRejected, hookimpl
 from paylink.cli import main
+from paylink.demo import run_demo
 from paylink.einvoice import to_ubl
 from paylink.networks import EInvoiceDelivery
 from paylink.parties import Address, Customer, Organization
@@ -373,3 +375,17 @@ def test_cli_send_lookup_and_inbox_without_a_network(db_url: str) -> None:
     assert result.exit_code == 1 and "scheme:identifier" in result.output
     result = runner.invoke(main, ["einvoice", "inbox", *base, "--json"])
     assert result.exit_code == 1 and "connect one with pl.einvoices.connect" in result.output
+
+
+def test_the_demo_tells_the_peppol_story(tmp_path: Path) -> None:
+    lines: list[str] = []
+    run_demo(lines.append, directory=tmp_path).close()
+    told = "\n".join(lines)
+    assert "via network to 0208:0202239951 (sent)" in told
+    assert "timeline queued -> sent -> delivered" in told
+    assert "(not on Peppol): via email to boekhouding@peeters.example" in told
+    assert "signed webhook says refused: Buyer reference PO-2026-118 is closed" in told
+    assert "owner's digest lists:" in told
+    assert "inbox: Pneus Van Damme BV VD-2026-0477" in told
+    assert "delivered again: 0 new, already recorded True" in told
+    assert "demo-peppol-api-key" not in told
