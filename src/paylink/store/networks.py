@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ..exceptions import NotFound
@@ -282,20 +283,19 @@ def cache_participant(
 ) -> None:
     """Remember the network's answer about ``party`` until ``expires_at``."""
     t = einvoice_participants
-    key = (t.c.network == network, t.c.scheme == party.scheme, t.c.identifier == party.value)
     values = {
         "found": participant is not None,
         "name": participant.name if participant else None,
         "document_types": list(participant.document_types) if participant else [],
         "expires_at": expires_at,
     }
-    updated = conn.execute(t.update().where(*key).values(**values))
-    if not updated.rowcount:
-        conn.execute(
-            t.insert().values(
-                network=network, scheme=party.scheme, identifier=party.value, **values
-            )
-        )
+    # two workers asking about the same buyer at once: the later answer wins, neither fails
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(
+        dialect.insert(t)
+        .values(network=network, scheme=party.scheme, identifier=party.value, **values)
+        .on_conflict_do_update(index_elements=["network", "scheme", "identifier"], set_=values)
+    )
 
 
 # -- received documents --------------------------------------------------------------------------
