@@ -99,8 +99,9 @@ def test_demo_tells_the_story(run: CliRunner, tmp_path: Path) -> None:
     assert "+++202/6000/00192+++" in out
     assert "ValidationError: unit_price: floats are not exact" in out
     assert "StateError" in out
-    # Three late invoices of 484.00: one paid with its fees, two owing theirs.
-    assert "Open receivables: 1067.69 EUR" in out
+    # Three late invoices of 484.00: one paid with its fees, two owing theirs (1067.69); and
+    # the Peppol story's three invoices, 217.80 + 114.95 + 290.40.
+    assert "Open receivables: 1690.84 EUR" in out
     assert "    2026-04-05 'formal': 44.71 EUR, interest 4.71 EUR" in out
     assert "pay page and bank transfer ask for 538.71 EUR" in out
     assert "partially_paid, 54.71 EUR of fees still open" in out

@@ -130,6 +130,28 @@ def paylink_register_match_rules(register: Callable[..., None]) -> None:
     """
 
 
+@hookspec
+def paylink_register_einvoice_networks(register: Callable[[Any], None]) -> None:
+    """Register e-invoice networks: access points to Peppol that carry invoices to buyers
+    and bring suppliers' invoices in.
+
+    Called once when the plugin manager is built.
+
+    :param register: call ``register(network_class)`` once per network. The class must satisfy
+        :class:`paylink.ports.EInvoiceNetwork`: a unique ``name`` class attribute (the same as
+        your entry point and module name, e.g. ``"billit"``), ``secret_settings`` (the names
+        of the settings that are secrets), ``supports_webhooks`` and ``supports_inbox``, and a
+        constructor taking the account's settings as keyword arguments plus ``http`` (an
+        ``httpx.Client`` or ``None``), ``clock`` and ``sleep``. The core instantiates it per
+        organization account (``pl.einvoices.connect(org, name, api_key=...)``), never at
+        import time. It looks participants up, sends documents with an idempotency key and
+        reports their delivery; a network that calls back also implements
+        :class:`paylink.ports.EInvoiceWebhooks`, one that receives documents
+        :class:`paylink.ports.EInvoiceInbox`. ``paylink.testing.NetworkConformance`` checks
+        all of it.
+    """
+
+
 # --- event hooks ----------------------------------------------------------------------------
 
 
@@ -213,6 +235,29 @@ def paylink_message_status_changed(
     :param message: the :class:`paylink.notify.OutgoingMessage` after the change.
     :param old_status: the status before the change.
     :param new_status: the status after the change (also ``message.status``).
+    """
+
+
+@hookspec
+def paylink_einvoice_status_changed(
+    organization: Organization,
+    invoice: Invoice,
+    delivery: Any,
+    old_status: str | None,
+    new_status: str,
+) -> None:
+    """An invoice's e-invoice delivery moved to a new status.
+
+    Called after the change has committed, once per transition: when the invoice was handed
+    to the network (``queued`` or ``sent``; ``old_status`` is ``None`` then), when the network
+    reported it ``delivered``, or ``refused`` (``delivery.reason`` says why: the refused
+    invoice also appears in the owner's digest). Statuses only move forward.
+
+    :param organization: the organization that issued the invoice.
+    :param invoice: the invoice (or credit note) the e-invoice was made of.
+    :param delivery: the :class:`paylink.networks.EInvoiceDelivery` after the change.
+    :param old_status: the status before the change, or ``None`` for a new delivery.
+    :param new_status: the status after the change (also ``delivery.status``).
     """
 
 

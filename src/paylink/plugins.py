@@ -226,6 +226,21 @@ class Plugins:
         return self._get("paylink_register_bank_feeds", "bank feed")
 
     @property
+    def einvoice_networks(self) -> dict[str, Any]:
+        """E-invoice network classes (Peppol access points) by name."""
+        return self._get("paylink_register_einvoice_networks", "e-invoice network")
+
+    def einvoice_network(self, name: str) -> Any:
+        """The e-invoice network class called ``name``, or PluginError listing the known ones."""
+        try:
+            return self.einvoice_networks[name]
+        except KeyError:
+            known = ", ".join(sorted(self.einvoice_networks)) or "none"
+            raise PluginError(
+                f"no e-invoice network {name!r} is installed (known: {known})"
+            ) from None
+
+    @property
     def statement_formats(self) -> dict[str, Any]:
         """Statement format objects by name."""
         return self._get("paylink_register_statement_formats", "statement format")

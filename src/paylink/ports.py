@@ -15,6 +15,15 @@ import attrs
 
 from .feeds import BankFeed, FeedFile, FeedResult
 from .money import Money
+from .networks import (
+    DeliveryReport,
+    EInvoiceInbox,
+    EInvoiceNetwork,
+    EInvoiceWebhooks,
+    InboxDocument,
+    Participant,
+    SentDocument,
+)
 from .notify import OutgoingMessage, SendResult
 from .statements.base import StatementFormat
 
@@ -24,17 +33,24 @@ __all__ = [
     "ChannelCallbacks",
     "ChannelEvent",
     "Checkout",
+    "DeliveryReport",
     "DeliveryStatus",
+    "EInvoiceInbox",
+    "EInvoiceNetwork",
+    "EInvoiceWebhooks",
     "FeedFile",
     "FeedResult",
     "InboundMessage",
+    "InboxDocument",
     "MessageChannel",
     "OnlinePaymentProvider",
+    "Participant",
     "PaymentProvider",
     "PaymentRequest",
     "ProviderEvent",
     "ProviderOutcome",
     "RefundResult",
+    "SentDocument",
     "StatementFormat",
     "WebhookRequest",
 ]

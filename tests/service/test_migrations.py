@@ -155,3 +155,24 @@ def test_version_11_adds_the_portal_codes_and_old_portals_keep_working(db_url: s
     assert pl.portal.access(token) == (customer, True)  # the link made before still opens
     assert pl.portal.check_code(token, "123456") == "too_many"  # no code asked yet
     pl.close()
+
+
+def test_version_12_adds_the_e_invoice_network_tables_and_old_invoices_have_no_delivery(
+    db_url: str,
+) -> None:
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
+    pl = Paylink.open(db_url, clock=clock)
+    org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
+    customer = pl.customers.create(org, name="Client", email="c@example.com")
+    invoice = pl.invoices.issue(org, customer, lines=lines())
+    with pl.store.transaction() as conn:
+        _back_to(conn, 11)
+    pl.close()
+    pl = Paylink.open(db_url, clock=clock)  # migrates
+    names = set(sa.inspect(pl.store.engine).get_table_names())
+    assert set(VERSION_TABLES[12]) <= names
+    assert pl.einvoices.deliveries(invoice) == []
+    assert pl.einvoices.account(org) is None
+    assert pl.einvoices.send(invoice).via == "email"  # no network connected: by e-mail
+    pl.close()
+    pl.close()

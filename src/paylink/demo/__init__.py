@@ -25,6 +25,7 @@ from ..service import Paylink
 from ..statements.writer import StatementLine, camt053
 from ._einvoice import demo_einvoices
 from ._messages import demo_messages
+from ._peppol import demo_peppol
 from ._reminders import demo_reminders
 
 __all__ = ["DEMO_START", "run_demo"]
@@ -331,6 +332,7 @@ def run_demo(
         )
 
     demo_einvoices(pl, org, pl.invoices.get(approved.id), echo, directory=directory / "einvoices")
+    demo_peppol(url, clock, org, echo)
     open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
     echo("")
     echo(f"Open receivables: {open_total}.  Data kept in {url}")

@@ -17,7 +17,7 @@ from ..references import ogm
 __all__ = ["demo_einvoices"]
 
 
-def _supplier_ubl(org: Organization) -> bytes:
+def _supplier_ubl(org: Organization, number: str = "VD-2026-0412") -> bytes:
     """A supplier's invoice to the organization, as its Peppol access point would deliver it."""
     supplier = Party(
         name="Pneus Van Damme BV",
@@ -42,7 +42,7 @@ def _supplier_ubl(org: Organization) -> bytes:
     return to_ubl(
         EInvoice.build(
             kind="invoice",
-            number="VD-2026-0412",
+            number=number,
             issue_date=dt.date(2026, 3, 3),
             currency="EUR",
             seller=supplier,

@@ -1075,11 +1075,16 @@ for _lang, (_body, _sms) in _REMINDER_LIST.items():
 
 # The owner's digest: its section headings, and what an empty section says.
 _DIGEST: dict[str, tuple[str, ...]] = {
-    "en": ("Due soon", "Overdue", "Purchase invoices to pay", "Payments received", "none"),
-    "fr": ("Bientôt échues", "En retard", "Factures d'achat à payer", "Paiements reçus", "aucun"),
-    "nl": ("Binnenkort vervallen", "Achterstallig", "Aankoopfacturen te betalen", "Ontvangen betalingen", "geen"),
-    "de": ("Bald fällig", "Überfällig", "Zu zahlende Eingangsrechnungen", "Eingegangene Zahlungen", "keine"),
+    "en": ("Due soon", "Overdue", "Purchase invoices to pay", "Payments received", "none",
+           "E-invoices refused by the buyer's network"),
+    "fr": ("Bientôt échues", "En retard", "Factures d'achat à payer", "Paiements reçus", "aucun",
+           "Factures électroniques refusées par le réseau de l'acheteur"),
+    "nl": ("Binnenkort vervallen", "Achterstallig", "Aankoopfacturen te betalen", "Ontvangen betalingen", "geen",
+           "E-facturen geweigerd door het netwerk van de koper"),
+    "de": ("Bald fällig", "Überfällig", "Zu zahlende Eingangsrechnungen", "Eingegangene Zahlungen", "keine",
+           "Vom Netzwerk des Käufers abgelehnte E-Rechnungen"),
 }  # fmt: skip
 for _lang, _words in _DIGEST.items():
     _keys = ("digest_due_soon", "digest_overdue", "digest_purchases_due", "digest_payments")
-    LABELS[_lang].update(zip((*_keys, "digest_none"), _words, strict=True))
+    _more = ("digest_none", "digest_einvoices_refused")
+    LABELS[_lang].update(zip((*_keys, *_more), _words, strict=True))

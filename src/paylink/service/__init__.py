@@ -188,6 +188,7 @@ class Paylink:
     def close(self) -> None:
         """Release database connections (and the provider accounts' HTTP clients)."""
         self.providers.close()
+        self._ctx.networks.close()
         self._ctx.store.close()
 
     def __enter__(self) -> Paylink:

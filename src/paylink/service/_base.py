@@ -38,6 +38,7 @@ from ..parties import Customer, Organization
 from ..plugins import Plugins
 from ..store import Connection, Store
 from ..store import organizations as org_queries
+from ._network_clients import NetworkClients
 from ._provider_accounts import ProviderClients
 
 __all__ = [
@@ -150,6 +151,10 @@ class Context:
     base_url: str
     providers: ProviderClients
     retry: UnitRetry = attrs.field(factory=UnitRetry)
+    networks: NetworkClients = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.networks = NetworkClients(self.plugins, self.clock, self.base_url)
 
     @contextlib.contextmanager
     def unit(self) -> Iterator[Unit]:

@@ -18,6 +18,7 @@ from ..parties import LANGUAGES, Organization
 from ..render._i18n import MESSAGES
 from ..store import documents as doc_queries
 from ..store import messages as message_queries
+from ..store import networks as network_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
 from ..store import reminders as q
@@ -63,6 +64,7 @@ def digest_content(
             for p in payment_queries.list_payments(conn, organization.id)
             if p.created_at is not None and since < p.created_at <= moment
         ]
+        refused = network_queries.refused_deliveries(conn, organization.id, since, moment)
     due_soon = [i for i in invoices if today <= i.due_date <= horizon]  # type: ignore[operator]
     overdue = [i for i in invoices if i.is_overdue(today)]
     return {
@@ -73,6 +75,7 @@ def digest_content(
         "overdue": sorted(overdue, key=lambda i: (i.due_date, i.number or "")),
         "purchases_due": purchases,
         "payments": payments,
+        "einvoices_refused": refused,
     }
 
 
@@ -153,6 +156,12 @@ def queue_digest(unit: Unit, org: Organization, content: dict[str, Any]) -> str:
         f"{title}:\n" + ("\n".join(lines) if lines else f"- {heads[4]}")
         for title, lines in sections
     )
+    refused = content.get("einvoices_refused") or []
+    if refused:
+        # only when there is one: a refused e-invoice is news, its absence is not
+        listing += f"\n\n{render.label(lang, 'digest_einvoices_refused')}:\n" + "\n".join(
+            f"- {number}  {delivery.reason or ''}".rstrip() for number, delivery in refused
+        )
     open_invoices = content["due_soon"] + content["overdue"]
     variables = render.message_variables(
         language=lang,

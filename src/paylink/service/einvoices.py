@@ -25,9 +25,10 @@ from ..store import documents as q
 from ..store import links as link_queries
 from ..store import organizations as org_queries
 from ._base import Resource, Unit, new_id
+from ._einvoice_network import EInvoiceNetworking, InboxRun
 from ._purchases import record_purchase
 
-__all__ = ["EInvoices", "Syntax"]
+__all__ = ["EInvoices", "InboxRun", "Syntax"]
 
 Syntax = Literal["ubl", "cii"]
 
@@ -49,7 +50,7 @@ def _load(conn: Connection, document: Invoice | CreditNote | str) -> Invoice | C
     raise NotFound(f"no invoice or credit note {doc_id!r}")
 
 
-class EInvoices(Resource):
+class EInvoices(EInvoiceNetworking, Resource):
     """E-invoices of an organization's documents, and the ones its suppliers send."""
 
     # --- out ----------------------------------------------------------------------------------

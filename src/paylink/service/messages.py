@@ -28,6 +28,7 @@ from ..store import links as link_queries
 from ..store import messages as q
 from ..store.organizations import get_customer, get_organization
 from ._base import Resource, Unit
+from ._einvoice_network import EInvoiceNetworking
 from ._links import invoice_link, quote_token
 from ._messages import (
     channel_for,
@@ -75,7 +76,19 @@ class Messages(Resource):
         message kind (default: ``invoice_issued``, ``quote_sent`` or ``payment_request``;
         ``reminder`` uses ``step`` and ``fees``); ``text`` replaces the body for this one send.
         Messages are rendered in the customer's language; :meth:`Outbox.dispatch` delivers them.
+
+        An invoice sent with no ``via``, ``template`` or ``text`` goes through
+        ``pl.einvoices.send`` when its organization asked for it
+        (``pl.einvoices.connect(..., send_invoices=True)``): over the e-invoice network when
+        the buyer is reachable (no message is queued: the list is empty), else by e-mail.
         """
+        if isinstance(obj, Invoice) and via is None and template is None and text is None:
+            delivery = EInvoiceNetworking(self).send_if_asked(obj)
+            if delivery is not None:
+                if delivery.message_id is None:
+                    return []
+                with self._ctx.store.transaction() as conn:
+                    return [q.get_message(conn, delivery.message_id)]
         with self._ctx.unit() as unit:
             plan = self._plan(unit, obj, template, create_link=True)
             kinds = self._via(plan.customer, via)

@@ -697,7 +697,75 @@ portal_codes = sa.Table(
     sa.Index("ix_portal_codes_org", "organization_id", "created_at"),
 )
 
-SCHEMA_VERSION = 11
+# --- version 12: e-invoice networks (accounts, deliveries, participant cache, received) -----
+
+einvoice_accounts = sa.Table(
+    "einvoice_accounts",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("network", sa.String(40), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),  # credentials included: never logged
+    # the organization asks pl.send to send its invoices over this network
+    sa.Column("send_invoices", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("organization_id", "network", name="uq_einvoice_accounts_org"),
+)
+
+einvoice_deliveries = sa.Table(
+    "einvoice_deliveries",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("document_id", ID, sa.ForeignKey("documents.id"), nullable=False),
+    sa.Column("via", sa.String(10), nullable=False),  # network | email
+    sa.Column("status", sa.String(20), nullable=False),  # queued | sent | delivered | refused
+    sa.Column("receiver", sa.String(120)),
+    sa.Column("network", sa.String(40)),
+    sa.Column("account_id", ID),
+    sa.Column("network_id", sa.String(200)),
+    sa.Column("message_id", ID),
+    sa.Column("reason", sa.Text),
+    sa.Column("history", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_einvoice_deliveries_document", "document_id"),
+    sa.Index("ix_einvoice_deliveries_status", "status", "via"),
+    sa.Index("ix_einvoice_deliveries_network_id", "network", "network_id"),
+)
+
+# A lookup's answer, per network and participant, until it expires: a run of invoices to the
+# same buyers asks the network once per buyer.
+einvoice_participants = sa.Table(
+    "einvoice_participants",
+    metadata,
+    sa.Column("network", sa.String(40), nullable=False),
+    sa.Column("scheme", sa.String(4), nullable=False),
+    sa.Column("identifier", sa.String(100), nullable=False),
+    sa.Column("found", sa.Boolean, nullable=False),
+    sa.Column("name", sa.String(200)),
+    sa.Column("document_types", sa.JSON, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("network", "scheme", "identifier", name="pk_einvoice_participants"),
+)
+
+# One row per document received over a network: the primary key makes a redelivered document
+# a purchase invoice once.
+einvoice_received = sa.Table(
+    "einvoice_received",
+    metadata,
+    sa.Column("account_id", ID, nullable=False),
+    sa.Column("network_id", sa.String(200), nullable=False),
+    _org(),
+    sa.Column("purchase_id", ID),
+    sa.Column("error", sa.Text),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("account_id", "network_id", name="pk_einvoice_received"),
+)
+
+SCHEMA_VERSION = 12
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -837,6 +905,7 @@ MIGRATIONS: dict[int, Migration] = {
     9: _lookup_indexes,
     10: _einvoices,
     11: _create(portal_codes),
+    12: _create(einvoice_accounts, einvoice_deliveries, einvoice_participants, einvoice_received),
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -864,6 +933,12 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
     9: (),
     10: ("suppliers", "purchase_files"),
     11: ("portal_codes",),
+    12: (
+        "einvoice_accounts",
+        "einvoice_deliveries",
+        "einvoice_participants",
+        "einvoice_received",
+    ),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 

@@ -1,4 +1,5 @@
-"""The webhook family: payment providers', message channels' and bank feeds' calls.
+"""The webhook family: payment providers', message channels', bank feeds' and e-invoice
+networks' calls.
 
 Each is verified by its plugin (through the service) before anything is applied, and answered
 2xx or 4xx as the caller expects.
@@ -31,6 +32,7 @@ class Webhooks(Family):
             Route("/webhooks/twilio/{org_id}", self.channel, methods=["POST"]),
             Route("/webhooks/providers/{provider}/{account_id}", self.webhook, methods=["POST"]),
             Route("/webhooks/feeds/{name}/{account_id}", self.feed_webhook, methods=["POST"]),
+            Route("/webhooks/einvoice/{network}/{account_id}", self.einvoice, methods=["POST"]),
             # The paths accounts were configured with before every kind had one route.
             Route("/webhooks/{provider}/{account_id}", self.webhook, methods=["POST"]),
             Route("/feeds/{account_id}/webhook", self.feed_webhook, methods=["POST"]),
@@ -49,6 +51,23 @@ class Webhooks(Family):
             log.warning("webhook for %s rejected: %s", provider, exc)
             return PlainTextResponse("rejected", status_code=exc.status_code)
         return JSONResponse({"received": True, "results": results})
+
+    async def einvoice(self, request: Request) -> Response:
+        """An e-invoice network's delivery report: verified by its plugin, applied once (a
+        status only moves forward), answered 2xx or 4xx."""
+        network = request.path_params["network"]
+        account_id = request.path_params["account_id"]
+        call = await incoming(request)
+        try:
+            deliveries = await self.site.run(
+                lambda: self.pl.einvoices.handle_webhook(network, account_id, call)
+            )
+        except WebhookRejected as exc:
+            log.warning("e-invoice webhook for %s rejected: %s", network, exc)
+            return PlainTextResponse("rejected", status_code=exc.status_code)
+        return JSONResponse(
+            {"received": True, "deliveries": [{"id": d.id, "status": d.status} for d in deliveries]}
+        )
 
     async def channel(self, request: Request) -> Response:
         """A message channel's callback (delivery statuses, inbound replies) for one
