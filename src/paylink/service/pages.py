@@ -32,6 +32,7 @@ from ..money import Money
 from ..parties import Customer, Organization
 from ..ports import PaymentRequest
 from ..reminders import ChargedFee
+from ..store import credit as credit_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
@@ -92,7 +93,8 @@ class PortalPage:
     """A customer's portal: their issued, paid and cancelled invoices (open ones first, by due
     date), the fee lines charged on them (invoice id -> lines), the open balance (in the
     organization's currency; zero when open invoices are in several currencies) and how many
-    invoices are open."""
+    invoices are open, and the customer's credit (what they paid beyond what was open, not
+    yet applied or paid back, in the organization's currency)."""
 
     customer: Customer
     organization: Organization
@@ -100,6 +102,7 @@ class PortalPage:
     fee_lines: Mapping[str, builtins.list[ChargedFee]]
     balance: Money
     open_count: int
+    credit: Money | None = None
 
 
 class Pages(Resource):
@@ -227,6 +230,9 @@ class Pages(Resource):
             fees = page_queries.charged_fee_lines(
                 conn, [i.id for i in invoices if i.fees_open.amount]
             )
+            credit = credit_queries.balances(conn, org.id, customer.id).get(
+                org.currency, Money.zero(org.currency)
+            )
         open_invoices = [i for i in invoices if i.open_amount.amount > 0]
         balance = (
             Money.sum((i.open_amount for i in open_invoices), org.currency)
@@ -240,4 +246,5 @@ class Pages(Resource):
             fee_lines=fees,
             balance=balance,
             open_count=len(open_invoices),
+            credit=credit,
         )

@@ -675,7 +675,30 @@ purchase_files = sa.Table(
     sa.PrimaryKeyConstraint("purchase_id", "name"),
 )
 
-SCHEMA_VERSION = 10
+# --- version 11: customer credit ----------------------------------------------------------
+
+# One row per movement of a customer's credit balance, signed: a payment's surplus adds
+# (``kind="surplus"``), credit applied to an invoice (``"applied"``) or paid back
+# (``"refunded"``) takes off. The balance is the sum; a surplus is credited once per payment
+# (the unique source), and a unit that spends credit holds the customer's row first.
+customer_credit = sa.Table(
+    "customer_credit",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("source_id", ID, nullable=False),  # the payment, refund or applying payment
+    sa.Column("invoice_id", ID),  # the invoice credit was applied to
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("kind", "source_id", name="uq_customer_credit_source"),
+    sa.Index("ix_customer_credit_customer", "organization_id", "customer_id"),
+)
+
+SCHEMA_VERSION = 11
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -814,6 +837,7 @@ MIGRATIONS: dict[int, Migration] = {
     8: _faster_reminder_run,
     9: _lookup_indexes,
     10: _einvoices,
+    11: _create(customer_credit),
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -840,6 +864,7 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
     8: (),
     9: (),
     10: ("suppliers", "purchase_files"),
+    11: ("customer_credit",),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 
