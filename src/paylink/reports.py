@@ -363,9 +363,7 @@ def customers(
             if inv.due_date is not None and inv.due_date < today:
                 entry["overdue"] += inv.open_amount
     for cid, (name, _amount) in (credit or {}).items():
-        acc.setdefault(
-            cid, {"name": name, "revenue": zero, "open": zero, "overdue": zero, "n": 0}
-        )
+        acc.setdefault(cid, {"name": name, "revenue": zero, "open": zero, "overdue": zero, "n": 0})
     lines = [
         CustomerLine(
             customer_id=cid,

@@ -131,9 +131,7 @@ def test_credit_is_applied_once_when_many_threads_apply_it(
         except BaseException as exc:  # reported to the test, not lost in the thread
             errors.append(exc)
 
-    threads = [
-        threading.Thread(target=apply, args=(inv.id,)) for inv in invoices for _ in range(2)
-    ]
+    threads = [threading.Thread(target=apply, args=(inv.id,)) for inv in invoices for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

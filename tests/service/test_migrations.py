@@ -15,6 +15,7 @@ from paylink.store.schema import (
     VERSION_TABLES,
     documents,
     metadata,
+    organizations,
     reminders,
     schema_version,
 )
@@ -135,3 +136,25 @@ def test_version_9_adds_the_indexes_for_replies_pay_all_links_and_open_checkouts
     checkouts = {i["name"] for i in inspector.get_indexes("provider_checkouts")}
     assert "ix_provider_checkouts_status" in checkouts
     store.close()
+
+
+def test_version_11_adds_the_credit_ledger_and_old_rows_keep_working(db_url: str) -> None:
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
+    pl = Paylink.open(db_url, clock=clock)
+    org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
+    customer = pl.customers.create(org, name="Client")
+    invoice = pl.invoices.issue(org, customer, lines=lines())
+    with pl.store.transaction() as conn:
+        _back_to(conn, 10)
+        # an organization stored before the setting existed
+        for row in conn.execute(sa.select(organizations.c.id, organizations.c.data)).all():
+            old = {k: v for k, v in row.data.items() if k != "apply_credit_automatically"}
+            conn.execute(
+                organizations.update().where(organizations.c.id == row.id).values(data=old)
+            )
+    pl.close()
+    pl = Paylink.open(db_url, clock=clock)  # migrates
+    assert pl.organizations.get(org.id).apply_credit_automatically is False
+    pl.payments.record(invoice, invoice.total + Money.of("5", "EUR"))
+    assert pl.customers.balance(customer) == Money.of("5", "EUR")
+    pl.close()

@@ -348,9 +348,7 @@ def apply_credit(
     return payment
 
 
-def apply_credit_to_open(
-    unit: Unit, org_id: str, customer_id: str, base_url: str
-) -> list[Payment]:
+def apply_credit_to_open(unit: Unit, org_id: str, customer_id: str, base_url: str) -> list[Payment]:
     """Apply the customer's credit to their open invoices, oldest due first, while it lasts.
 
     The invoices are locked in id order before the customer's row (the lock order)."""
