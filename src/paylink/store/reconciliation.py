@@ -16,6 +16,7 @@ from .schema import customer_aliases, reconciliation_matches, reconciliation_rej
 __all__ = [
     "add_alias",
     "add_rejection",
+    "alias_sources",
     "aliases",
     "delete_match",
     "list_matches",
@@ -135,10 +136,28 @@ def aliases(conn: Connection, org_id: str) -> dict[str, str]:
     }
 
 
+def alias_sources(conn: Connection, org_id: str) -> dict[str, tuple[str, str, str]]:
+    """The confirmed counterparty names: name key -> (customer id, name as written, the
+    decision that taught it)."""
+    return {
+        row.name_key: (row.customer_id, row.name, row.learned_from)
+        for row in conn.execute(
+            sa.select(customer_aliases).where(customer_aliases.c.organization_id == org_id)
+        )
+    }
+
+
 def add_alias(
-    conn: Connection, org_id: str, customer_id: str, name_key: str, name: str, now: dt.datetime
+    conn: Connection,
+    org_id: str,
+    customer_id: str,
+    name_key: str,
+    name: str,
+    now: dt.datetime,
+    learned_from: str = "",
 ) -> None:
-    """Remember that ``name`` (its key) on a bank line is this customer (once per key)."""
+    """Remember that ``name`` (its key) on a bank line is this customer (once per key), and
+    the decision that taught it."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(
         dialect.insert(customer_aliases)
@@ -148,6 +167,7 @@ def add_alias(
             name_key=name_key[:200],
             name=name[:200],
             created_at=now,
+            learned_from=learned_from[:200],
         )
         .on_conflict_do_nothing(index_elements=["organization_id", "name_key"])
     )

@@ -423,6 +423,8 @@ customer_aliases = sa.Table(
     sa.Column("name_key", sa.String(200), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # version 11: the decision that taught it ("accepted proposal for B0001", "manual match …")
+    sa.Column("learned_from", sa.String(200), nullable=False, server_default=""),
     sa.PrimaryKeyConstraint("organization_id", "name_key"),
 )
 
@@ -820,6 +822,18 @@ def _einvoices(conn: Connection) -> None:
     metadata.create_all(conn, tables=[suppliers, purchase_files])
 
 
+_VERSION_11_COLUMNS = ((customer_aliases, "learned_from"),)
+
+
+def _credit_and_learning(conn: Connection) -> None:
+    """Version 11: the customers' credit ledger, and where each learned payer name came from
+    (old aliases keep an empty source)."""
+    inspector = sa.inspect(conn)
+    present = {c["name"] for c in inspector.get_columns(customer_aliases.name)}
+    _add_columns(*(tc for tc in _VERSION_11_COLUMNS if tc[1] not in present))(conn)
+    metadata.create_all(conn, tables=[customer_credit])
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: _create(payment_links, link_events, access_tokens),
     3: _create(
@@ -837,7 +851,7 @@ MIGRATIONS: dict[int, Migration] = {
     8: _faster_reminder_run,
     9: _lookup_indexes,
     10: _einvoices,
-    11: _create(customer_credit),
+    11: _credit_and_learning,
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -871,6 +885,7 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
 VERSION_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     7: (("documents", "fees_minor"),),
     10: tuple((table.name, name) for table, name in _VERSION_10_COLUMNS),
+    11: tuple((table.name, name) for table, name in _VERSION_11_COLUMNS),
 }
 """The columns each version added to older tables, as ``(table, column)``."""
 
