@@ -7,10 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from paylink import FixedClock, Line, Money, NotFound, Paylink, ValidationError, hookimpl
+from paylink import (
+    FixedClock,
+    Line,
+    Money,
+    NotFound,
+    Paylink,
+    StateError,
+    ValidationError,
+    hookimpl,
+)
 from paylink.parties import Customer, Organization
 from paylink.plugins import Plugins, get_plugin_manager
+from paylink.store.schema import metadata
 from paylink.testing import StatementLine, camt053
 
 
@@ -260,3 +271,57 @@ def test_a_manual_match_of_a_debit_pays_purchase_invoices_and_refuses_bad_amount
     applied = pl.reconciliation.match(org, "B0001", purchase)
     assert applied.payment_id is None and applied.invoices == ("F-9",)
     assert pl.purchases.get(org, purchase.id).status == "paid"
+
+
+def _dump(pl: Paylink) -> dict[str, list[str]]:
+    """Every row of every table, in a stable order."""
+    with pl.store.transaction() as conn:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in conn.execute(sa.select(table)))
+            for table in metadata.sorted_tables
+        }
+
+
+def test_an_undo_leaves_the_store_as_before_the_match(
+    pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
+) -> None:
+    first = _invoice(pl, org, customer, "70.00")
+    second = _invoice(pl, org, customer, "30.00")
+    pl.links.create(first)
+    pl.links.create(second)
+    _import(
+        pl, org, tmp_path,
+        [_line(1, "112.00", "Tante Jeanne", counterparty_iban="BE43068999999501")],
+    )  # fmt: skip
+    pl.reconcile(org)
+    before = _dump(pl)
+    pl.reconciliation.match(org, "B0001", [first, second])
+    assert pl.invoices.get(first.id).status == "paid"
+    assert pl.customers.balance(customer) == Money.of("12", "EUR")
+    assert "BE43068999999501" in pl.customers.get(org, customer.id).ibans
+    assert _dump(pl) != before
+    pl.reconciliation.undo(org, "B0001")
+    assert _dump(pl) == before
+    with pytest.raises(NotFound):
+        pl.reconciliation.undo(org, "B0001")
+    # and it can be matched again, differently
+    pl.reconciliation.match(org, "B0001", second)
+    assert pl.invoices.get(first.id).status == "issued"
+
+
+def test_an_accepted_proposal_is_undone_too_but_not_once_money_moved(
+    pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
+) -> None:
+    invoice = _invoice(pl, org, customer, "90.00")
+    _import(pl, org, tmp_path, [_line(1, "89.50", "X", counterparty_iban="BE62510007547061")])
+    pl.reconcile(org, tolerance="1.00")
+    before = _dump(pl)
+    pl.reconciliation.accept(org, "B0001")
+    pl.reconciliation.undo(org, "B0001")
+    assert _dump(pl) == before
+    assert [i.transaction.id for i in pl.reconciliation.review(org)] == ["B0001"]
+    pl.reconciliation.accept(org, "B0001")
+    pl.payments.record(invoice, "0.50")
+    with pytest.raises(StateError, match="another payment"):
+        pl.reconciliation.undo(org, "B0001")
+    assert pl.invoices.get(invoice.id).status == "paid"

@@ -29,7 +29,7 @@ from typing import Any, Literal
 import attrs
 
 from ..documents import Invoice, Line, PurchaseInvoice
-from ..exceptions import NotFound, PaylinkError, ValidationError
+from ..exceptions import NotFound, PaylinkError, StateError, ValidationError
 from ..money import Money
 from ..parties import Organization
 from ..payments import Payment, allocate_in_order
@@ -52,7 +52,10 @@ from ..store import bank as bank_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
+from ..store import credit as credit_queries
+from ..store import providers as provider_queries
 from ..store import reconciliation as match_queries
+from ..store import undo as undo_queries
 from ._base import Resource, Unit
 from ._invoicing import credit_invoice
 from ._links import mark_link
@@ -483,6 +486,7 @@ class Reconciliation(Resource):
                 )
                 if t.id == transaction_id
             )
+            captured = self._capture(unit, organization.id, tx, proposal)
             applied = self._apply(unit, organization, tx, proposal)
             self._learn(
                 unit,
@@ -490,6 +494,9 @@ class Reconciliation(Resource):
                 tx,
                 proposal,
                 f"the accepted proposal for transaction {tx.id} ({unit.now.date()})",
+            )
+            match_queries.attach_undo(
+                unit.conn, organization.id, tx.account_iban or "", tx.id, captured
             )
             return applied
 
@@ -591,6 +598,7 @@ class Reconciliation(Resource):
                 explanation=f"matched by hand to {', '.join(c[0] for c in chosen)}",
                 auto=False,
             )
+            captured = self._capture(unit, organization.id, tx, proposal)
             applied = self._apply(unit, organization, tx, proposal)
             self._learn(
                 unit,
@@ -599,9 +607,94 @@ class Reconciliation(Resource):
                 proposal,
                 f"a manual match of transaction {tx.id} ({unit.now.date()})",
             )
+            match_queries.attach_undo(
+                unit.conn, organization.id, tx.account_iban or "", tx.id, captured
+            )
             return applied
 
         return self._ctx.run(work)
+
+    def _capture(
+        self, unit: Unit, org_id: str, tx: BankTransaction, proposal: Proposal
+    ) -> dict[str, Any]:
+        """What applying ``proposal`` may change, read before it is applied (for an undo).
+        The invoices are locked first (the lock order)."""
+        ids = [a.invoice_id or "" for a in proposal.allocations]
+        invoice_ids: builtins.list[str] = []
+        link_ids: builtins.list[str] = []
+        customer_id: str | None = None
+        if tx.amount.amount > 0:
+            for item in ids:
+                if item.startswith(_LINK):
+                    link = link_queries.get_link(unit.conn, item[len(_LINK) :], self._ctx.base_url)
+                    link_ids.append(link.id)
+                    invoice_ids.extend(link.settles)
+                    customer_id = customer_id or link.customer_id
+                else:
+                    invoice_ids.append(item)
+            invoices = lock_invoices(unit, org_id, invoice_ids)
+            customer_id = customer_id or (invoices[0].customer_id if invoices else None)
+        return undo_queries.capture(
+            unit.conn,
+            org_id=org_id,
+            account=tx.account_iban or "",
+            transaction_id=tx.id,
+            invoice_ids=invoice_ids,
+            purchase_ids=ids if tx.amount.amount < 0 else (),
+            link_ids=link_ids,
+            customer_id=customer_id,
+        )
+
+    def undo(self, org: Organization | str, transaction_id: str) -> None:
+        """Undo the match of a transaction made by hand (:meth:`match`) or by accepting a
+        proposal (:meth:`accept`): the invoices or purchase invoices, their payment links,
+        the transaction and its recorded decision, the payer names and IBANs it taught and
+        the credit it gave are put back as they were before it, and its payment is deleted.
+
+        Raises NotFound when the transaction has no applied match, and StateError when the
+        match cannot be undone exactly: it was applied by a run (nothing was kept for an
+        undo), it wrote bank charges off with a credit note (its number is taken for good),
+        or money moved since (another payment on its invoices, a refund of its payment, its
+        credit spent)."""
+
+        def work(unit: Unit) -> None:
+            org_id = self._org_id(org)
+            row = match_queries.applied_match(unit.conn, org_id, transaction_id)
+            if row is None:
+                raise NotFound(f"no applied match for transaction {transaction_id!r}")
+            captured = row.proposal.get("undo")
+            if captured is None:
+                raise StateError(
+                    f"the match of transaction {transaction_id} was applied by a run; only a "
+                    "manual or accepted match can be undone"
+                )
+            if row.proposal.get("write_off"):
+                raise StateError(
+                    f"the match of transaction {transaction_id} wrote bank charges off with a "
+                    "credit note; credit the invoice back instead"
+                )
+            scope = captured["scope"]
+            lock_invoices(unit, org_id, scope["invoice_ids"])
+            before = {r["payment_id"] for r in captured["rows"]["allocations"]}
+            ours = {row.payment_id} if row.payment_id else set()
+            if undo_queries.payments_on(unit.conn, scope["invoice_ids"]) - before - ours:
+                raise StateError(
+                    f"another payment reached the invoices of transaction {transaction_id} "
+                    "since it was matched"
+                )
+            if row.payment_id and provider_queries.refunds_of(unit.conn, row.payment_id):
+                raise StateError(f"the payment of transaction {transaction_id} was refunded")
+            if scope["customer_id"]:
+                kept = {r["id"] for r in captured["rows"]["customer_credit"]}
+                for entry in credit_queries.list_entries(unit.conn, org_id, scope["customer_id"]):
+                    if entry.id not in kept and entry.source_id != row.payment_id:
+                        raise StateError(
+                            f"the customer's credit moved since transaction {transaction_id} "
+                            "was matched"
+                        )
+            undo_queries.restore(unit.conn, captured, payment_id=row.payment_id)
+
+        self._ctx.run(work)
 
     @staticmethod
     def _open_transaction(conn: Connection, org_id: str, tx_id: str) -> BankTransaction:

@@ -16,6 +16,8 @@ from .schema import customer_aliases, reconciliation_matches, reconciliation_rej
 __all__ = [
     "add_alias",
     "add_rejection",
+    "applied_match",
+    "attach_undo",
     "alias_sources",
     "aliases",
     "delete_match",
@@ -65,6 +67,29 @@ def record_match(
             "decided_at": now if status == "applied" else None,
         },
     )
+
+
+def attach_undo(
+    conn: Connection, org_id: str, account: str, transaction_id: str, undo: Mapping[str, Any]
+) -> None:
+    """Keep, with the applied match of a transaction, what an undo puts back."""
+    m = reconciliation_matches.c
+    where = (m.organization_id == org_id, m.account == account, m.transaction_id == transaction_id)
+    proposal = conn.execute(sa.select(m.proposal).where(*where)).scalar_one()
+    conn.execute(
+        reconciliation_matches.update().where(*where).values(proposal={**proposal, "undo": undo})
+    )
+
+
+def applied_match(conn: Connection, org_id: str, transaction_id: str) -> Any | None:
+    """The applied decision on a transaction, or None."""
+    return conn.execute(
+        sa.select(reconciliation_matches).where(
+            reconciliation_matches.c.organization_id == org_id,
+            reconciliation_matches.c.transaction_id == transaction_id,
+            reconciliation_matches.c.status == "applied",
+        )
+    ).first()
 
 
 def delete_match(conn: Connection, org_id: str, account: str, transaction_id: str) -> None:
