@@ -49,10 +49,10 @@ from ..references import parse as parse_reference
 from ..statements.model import BankTransaction
 from ..store import Connection, savepoint
 from ..store import bank as bank_queries
+from ..store import credit as credit_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
-from ..store import credit as credit_queries
 from ..store import providers as provider_queries
 from ..store import reconciliation as match_queries
 from ..store import undo as undo_queries

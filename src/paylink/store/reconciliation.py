@@ -16,10 +16,10 @@ from .schema import customer_aliases, reconciliation_matches, reconciliation_rej
 __all__ = [
     "add_alias",
     "add_rejection",
-    "applied_match",
-    "attach_undo",
     "alias_sources",
     "aliases",
+    "applied_match",
+    "attach_undo",
     "delete_match",
     "list_matches",
     "pending_match",
