@@ -29,7 +29,7 @@ from typing import Any, Literal
 import attrs
 
 from ..documents import Invoice, Line, PurchaseInvoice
-from ..exceptions import NotFound, PaylinkError, StateError, ValidationError
+from ..exceptions import NotFound, PaylinkError, ValidationError
 from ..money import Money
 from ..parties import Organization
 from ..payments import Payment, allocate_in_order
@@ -49,21 +49,19 @@ from ..references import parse as parse_reference
 from ..statements.model import BankTransaction
 from ..store import Connection, savepoint
 from ..store import bank as bank_queries
-from ..store import credit as credit_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
-from ..store import providers as provider_queries
 from ..store import reconciliation as match_queries
-from ..store import undo as undo_queries
 from ._base import Resource, Unit
 from ._invoicing import credit_invoice
 from ._links import mark_link
+from ._matching import LINK_ITEM, capture_match, match_targets, open_transaction, undo_match
 from ._payments import apply_payment, lock_invoices
 
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
 
-_LINK = "link:"
+_LINK = LINK_ITEM
 _REJECTED_FACTOR = 0.5
 """What a person's rejection multiplies the confidence of the same pairing by, next time."""
 
@@ -486,7 +484,7 @@ class Reconciliation(Resource):
                 )
                 if t.id == transaction_id
             )
-            captured = self._capture(unit, organization.id, tx, proposal)
+            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.base_url)
             applied = self._apply(unit, organization, tx, proposal)
             self._learn(
                 unit,
@@ -567,8 +565,8 @@ class Reconciliation(Resource):
 
         def work(unit: Unit) -> AppliedMatch:
             organization = self._org(unit.conn, org)
-            tx = self._open_transaction(unit.conn, organization.id, tx_id)
-            targets = self._targets(unit.conn, organization.id, tx, items)
+            tx = open_transaction(unit.conn, organization.id, tx_id)
+            targets = match_targets(unit.conn, organization.id, tx, items)
             currency = tx.amount.currency
             if amounts is None:
                 allocations, _excess = allocate_in_order(
@@ -598,7 +596,7 @@ class Reconciliation(Resource):
                 explanation=f"matched by hand to {', '.join(c[0] for c in chosen)}",
                 auto=False,
             )
-            captured = self._capture(unit, organization.id, tx, proposal)
+            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.base_url)
             applied = self._apply(unit, organization, tx, proposal)
             self._learn(
                 unit,
@@ -614,37 +612,6 @@ class Reconciliation(Resource):
 
         return self._ctx.run(work)
 
-    def _capture(
-        self, unit: Unit, org_id: str, tx: BankTransaction, proposal: Proposal
-    ) -> dict[str, Any]:
-        """What applying ``proposal`` may change, read before it is applied (for an undo).
-        The invoices are locked first (the lock order)."""
-        ids = [a.invoice_id or "" for a in proposal.allocations]
-        invoice_ids: builtins.list[str] = []
-        link_ids: builtins.list[str] = []
-        customer_id: str | None = None
-        if tx.amount.amount > 0:
-            for item in ids:
-                if item.startswith(_LINK):
-                    link = link_queries.get_link(unit.conn, item[len(_LINK) :], self._ctx.base_url)
-                    link_ids.append(link.id)
-                    invoice_ids.extend(link.settles)
-                    customer_id = customer_id or link.customer_id
-                else:
-                    invoice_ids.append(item)
-            invoices = lock_invoices(unit, org_id, invoice_ids)
-            customer_id = customer_id or (invoices[0].customer_id if invoices else None)
-        return undo_queries.capture(
-            unit.conn,
-            org_id=org_id,
-            account=tx.account_iban or "",
-            transaction_id=tx.id,
-            invoice_ids=invoice_ids,
-            purchase_ids=ids if tx.amount.amount < 0 else (),
-            link_ids=link_ids,
-            customer_id=customer_id,
-        )
-
     def undo(self, org: Organization | str, transaction_id: str) -> None:
         """Undo the match of a transaction made by hand (:meth:`match`) or by accepting a
         proposal (:meth:`accept`): the invoices or purchase invoices, their payment links,
@@ -658,97 +625,9 @@ class Reconciliation(Resource):
         credit spent)."""
 
         def work(unit: Unit) -> None:
-            org_id = self._org_id(org)
-            row = match_queries.applied_match(unit.conn, org_id, transaction_id)
-            if row is None:
-                raise NotFound(f"no applied match for transaction {transaction_id!r}")
-            captured = row.proposal.get("undo")
-            if captured is None:
-                raise StateError(
-                    f"the match of transaction {transaction_id} was applied by a run; only a "
-                    "manual or accepted match can be undone"
-                )
-            if row.proposal.get("write_off"):
-                raise StateError(
-                    f"the match of transaction {transaction_id} wrote bank charges off with a "
-                    "credit note; credit the invoice back instead"
-                )
-            scope = captured["scope"]
-            lock_invoices(unit, org_id, scope["invoice_ids"])
-            before = {r["payment_id"] for r in captured["rows"]["allocations"]}
-            ours = {row.payment_id} if row.payment_id else set()
-            if undo_queries.payments_on(unit.conn, scope["invoice_ids"]) - before - ours:
-                raise StateError(
-                    f"another payment reached the invoices of transaction {transaction_id} "
-                    "since it was matched"
-                )
-            if row.payment_id and provider_queries.refunds_of(unit.conn, row.payment_id):
-                raise StateError(f"the payment of transaction {transaction_id} was refunded")
-            if scope["customer_id"]:
-                kept = {r["id"] for r in captured["rows"]["customer_credit"]}
-                for entry in credit_queries.list_entries(unit.conn, org_id, scope["customer_id"]):
-                    if entry.id not in kept and entry.source_id != row.payment_id:
-                        raise StateError(
-                            f"the customer's credit moved since transaction {transaction_id} "
-                            "was matched"
-                        )
-            undo_queries.restore(unit.conn, captured, payment_id=row.payment_id)
+            undo_match(unit, self._org_id(org), transaction_id)
 
         self._ctx.run(work)
-
-    @staticmethod
-    def _open_transaction(conn: Connection, org_id: str, tx_id: str) -> BankTransaction:
-        for tx in bank_queries.list_transactions(conn, org_id, statuses=["unmatched", "review"]):
-            if tx.id == tx_id:
-                return tx
-        raise NotFound(f"no unmatched transaction {tx_id!r}")
-
-    @staticmethod
-    def _targets(
-        conn: Connection,
-        org_id: str,
-        tx: BankTransaction,
-        items: Sequence[Invoice | PurchaseInvoice | str],
-    ) -> builtins.list[tuple[str, Money, str]]:
-        """``(number, open amount, id)`` of each invoice a manual match names."""
-        found: builtins.list[tuple[str, Money, str]] = []
-        for item in items:
-            if tx.amount.amount < 0:
-                if isinstance(item, Invoice):
-                    raise ValidationError(
-                        f"a debit pays purchase invoices, not invoice {item.number}",
-                        field="invoices",
-                    )
-                purchase = doc_queries.get_purchase(
-                    conn, org_id, item if isinstance(item, str) else item.id
-                )
-                assert purchase.paid_amount is not None
-                found.append(
-                    (
-                        purchase.supplier_reference or purchase.id,
-                        purchase.amount - purchase.paid_amount,
-                        purchase.id,
-                    )
-                )
-                continue
-            if isinstance(item, PurchaseInvoice):
-                raise ValidationError(
-                    "a credit pays invoices, not a purchase invoice", field="invoices"
-                )
-            key = item if isinstance(item, str) else item.id
-            try:
-                doc = doc_queries.get_document(conn, org_id, key, "invoice")
-            except NotFound:
-                doc = doc_queries.get_by_number(conn, org_id, "invoice", key)
-            assert isinstance(doc, Invoice)
-            if doc.currency != tx.amount.currency:
-                raise ValidationError(
-                    f"invoice {doc.number} is in {doc.currency}, the transaction in "
-                    f"{tx.amount.currency}",
-                    field="invoices",
-                )
-            found.append((doc.number or doc.id, doc.open_amount, doc.id))
-        return found
 
     def learned(self, org: Organization | str) -> builtins.list[tuple[str, str, str]]:
         """The payer names people confirmed: ``(name as on the bank line, customer id, the
