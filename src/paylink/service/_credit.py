@@ -58,21 +58,19 @@ def take_credit(
     source_id: str,
     invoice_id: str | None = None,
     note: str = "",
-) -> None:
-    """Take ``amount`` off the customer's credit. The caller has read the balance with
-    :func:`credit_balance` in this unit and checked that ``amount`` fits in it."""
-    q.insert_entry(
-        unit.conn,
-        CreditEntry(
-            id=new_id("crd"),
-            organization_id=org_id,
-            customer_id=customer_id,
-            amount=-amount,
-            kind=kind,
-            source_id=source_id,
-            invoice_id=invoice_id,
-            note=note,
-            created_at=unit.now,
-        ),
-        unit.now,
+) -> CreditEntry:
+    """Take ``amount`` off the customer's credit; return the ledger entry. The caller has read
+    the balance with :func:`credit_balance` in this unit and checked that ``amount`` fits."""
+    entry = CreditEntry(
+        id=new_id("crd"),
+        organization_id=org_id,
+        customer_id=customer_id,
+        amount=-amount,
+        kind=kind,
+        source_id=source_id,
+        invoice_id=invoice_id,
+        note=note,
+        created_at=unit.now,
     )
+    q.insert_entry(unit.conn, entry, unit.now)
+    return entry

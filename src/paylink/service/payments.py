@@ -13,7 +13,6 @@ from ..money import Money
 from ..parties import Customer
 from ..payments import CreditEntry, Payment
 from ..providers import Refund
-from ..store import credit as credit_queries
 from ..store import payments as q
 from ._base import Resource, Unit, local_date, new_id
 from ._credit import credit_balance, take_credit
@@ -162,10 +161,9 @@ class Payments(Resource):
                     f"{money} exceeds the customer's credit ({balance})", field="amount"
                 )
             source = new_id("crf")
-            take_credit(
+            return take_credit(
                 unit, org_id, customer.id, money, kind="refunded", source_id=source,
                 note=note or "credit paid back",
             )  # fmt: skip
-            return credit_queries.list_entries(unit.conn, org_id, customer.id)[-1]
 
         return self._ctx.run(work)
