@@ -164,6 +164,9 @@ def test_a_rejected_pairing_comes_back_with_lower_confidence(
     assert again.invoice_numbers == before.proposal.invoice_numbers
     assert again.confidence == pytest.approx(before.proposal.confidence / 2, abs=1e-4)
     assert "rejected this pairing before" in again.explanation
+    pl.reconciliation.reject(org, "B0001")  # refused again: still only lowered, once
+    [third] = pl.reconcile(org, tolerance="1.00").review
+    assert third.confidence == again.confidence
 
 
 def test_purchases_and_quick_requests(

@@ -139,15 +139,19 @@ def add_rejection(
     invoices: str,
     now: dt.datetime,
 ) -> None:
-    """Remember that a person refused this proposal for this transaction."""
+    """Remember that a person refused this proposal for this transaction (once: refusing
+    the same pairing again, when it comes back for review, keeps the first refusal)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(
-        reconciliation_rejections.insert().values(
+        dialect.insert(reconciliation_rejections)
+        .values(
             organization_id=org_id,
             account=account,
             transaction_id=transaction_id,
             invoices=invoices,
             created_at=now,
         )
+        .on_conflict_do_nothing()
     )
 
 
