@@ -109,6 +109,8 @@ def test_demo_tells_the_story(run: CliRunner, tmp_path: Path) -> None:
     assert "2026-000004: step 1 'friendly' via email" in out
     assert "2026-000001  partially_paid  paid   100.00 EUR  open   154.90 EUR" in out
     assert "applied  20260309-0000101  -> 2026-000001  [exact_reference]" in out
+    assert "the credit pays 2026-000011 (48.40 EUR): paid, credit left 1.60 EUR" in out
+    assert "1.60 EUR paid back: credit 0.00 EUR" in out
     assert list((tmp_path / "demo" / "outbox").glob("*.eml"))
     assert (tmp_path / "demo" / "paylink.db").exists()
     assert "/pay/" in out and "/portal/" in out and "/quote/" in out

@@ -253,6 +253,7 @@ class Organization:
     invoice_pattern: str = "{year}-{seq:06d}"
     registration: PartyId | None = attrs.field(default=None, converter=_party_id)
     endpoint: PartyId | None = attrs.field(default=None, converter=_party_id)
+    apply_credit_automatically: bool = False
 
     @classmethod
     def create(
@@ -281,6 +282,7 @@ class Organization:
         invoice_pattern: str = "{year}-{seq:06d}",
         registration: str | PartyId | None = None,
         endpoint: str | PartyId | None = None,
+        apply_credit_automatically: bool = False,
     ) -> Organization:
         """Validate and normalise every field; raise ValidationError naming the first bad one.
 
@@ -288,6 +290,10 @@ class Organization:
         or ``"scheme:id"``; a Belgian VAT id gives the enterprise number (scheme 0208) when it
         is not given. ``endpoint`` is the Peppol electronic address (BT-34); by default the
         e-invoice uses the registration.
+
+        ``apply_credit_automatically``: a customer's credit (what they paid beyond what was
+        open) pays their open invoices as soon as both exist; off, credit waits until
+        ``pl.payments.apply_credit`` applies it or it is refunded.
 
         ``reference_scheme`` defaults to ``"ogm"`` (Belgian structured communication) for a
         Belgian organization or IBAN, and to ``"rf"`` (ISO 11649) otherwise. ``language``
@@ -349,7 +355,16 @@ class Organization:
             invoice_pattern=check_pattern(invoice_pattern),
             registration=_registration(normalize_vat_id(vat_id) if vat_id else None, registration),
             endpoint=_party_id(endpoint),
+            apply_credit_automatically=_flag(apply_credit_automatically),
         )
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(
+            f"expected true or false, got {value!r}", field="apply_credit_automatically"
+        )
+    return value
 
 
 @attrs.frozen(kw_only=True)

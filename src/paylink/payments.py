@@ -14,7 +14,7 @@ import attrs
 from .exceptions import ValidationError
 from .money import Money
 
-__all__ = ["Allocation", "Payment", "allocate_in_order", "principal_parts"]
+__all__ = ["Allocation", "CreditEntry", "Payment", "allocate_in_order", "principal_parts"]
 
 
 @attrs.frozen
@@ -55,6 +55,28 @@ class Payment:
     def unallocated(self) -> Money:
         """The part not allocated to any invoice: customer credit."""
         return self.amount - self.allocated
+
+
+@attrs.frozen(kw_only=True)
+class CreditEntry:
+    """One movement of a customer's credit balance.
+
+    ``amount`` is signed: a payment's surplus adds (``kind="surplus"``, ``source_id`` the
+    payment), credit applied to an invoice takes off (``kind="applied"``, ``source_id`` the
+    payment of method ``"credit"`` that settled ``invoice_id``), credit paid back to the
+    customer takes off (``kind="refunded"``, ``source_id`` the refund or the manual record).
+    The customer's balance is the sum of their entries.
+    """
+
+    id: str
+    organization_id: str
+    customer_id: str
+    amount: Money
+    kind: str
+    source_id: str
+    invoice_id: str | None = None
+    note: str = ""
+    created_at: dt.datetime | None = None
 
 
 def allocate_in_order(

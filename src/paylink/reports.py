@@ -14,7 +14,7 @@ build one from any data. Every report has ``to_records()`` (a list of dicts, amo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -275,7 +275,8 @@ def cashflow(
 
 @attrs.frozen(kw_only=True)
 class CustomerLine:
-    """One customer's revenue (invoiced in the period) and open balance (now)."""
+    """One customer's revenue (invoiced in the period), open balance and credit (now): the
+    credit is what they paid beyond what was open and is not yet applied or paid back."""
 
     customer_id: str
     name: str
@@ -283,6 +284,7 @@ class CustomerLine:
     open_balance: Money
     overdue: Money
     invoices: int
+    credit: Money | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -307,6 +309,7 @@ class CustomersReport(_Records):
                 "open_balance": c.open_balance.amount,
                 "overdue": c.overdue.amount,
                 "invoices": c.invoices,
+                "credit": c.credit.amount if c.credit is not None else Decimal(0),
                 "currency": self.currency,
             }
             for c in self.lines
@@ -331,9 +334,12 @@ def customers(
     today: dt.date,
     currency: str,
     since: dt.date | None = None,
+    credit: Mapping[str, tuple[str, Money]] | None = None,
 ) -> CustomersReport:
     """Revenue (totals of invoices issued on or after ``since``) and open balance per
-    customer, sorted by open balance, then revenue, largest first."""
+    customer, sorted by open balance, then revenue, largest first. ``credit`` maps a
+    customer id to its name and credit balance in ``currency``; a customer with credit and
+    no invoice is listed too."""
     acc: dict[str, dict[str, Any]] = {}
     zero = Money.zero(currency)
     for inv in invoices:
@@ -350,6 +356,8 @@ def customers(
             entry["open"] += inv.open_amount
             if inv.due_date is not None and inv.due_date < today:
                 entry["overdue"] += inv.open_amount
+    for cid, (name, _amount) in (credit or {}).items():
+        acc.setdefault(cid, {"name": name, "revenue": zero, "open": zero, "overdue": zero, "n": 0})
     lines = [
         CustomerLine(
             customer_id=cid,
@@ -358,6 +366,7 @@ def customers(
             open_balance=e["open"],
             overdue=e["overdue"],
             invoices=e["n"],
+            credit=(credit or {}).get(cid, ("", zero))[1],
         )
         for cid, e in acc.items()
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 
 import pytest
 
@@ -16,6 +17,11 @@ def _generation_of(obj: object) -> int | None:
     return None
 
 
+@pytest.mark.xfail(
+    sys.version_info[:2] == (3, 12),
+    reason="CPython 3.12's gc.unfreeze() puts the objects in generation 1, not the oldest",
+    strict=True,
+)
 def test_a_block_that_leaves_many_objects_sends_them_to_the_oldest_generation() -> None:
     gc.collect()
     with collector_paused():

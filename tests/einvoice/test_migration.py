@@ -40,10 +40,11 @@ def test_a_version_9_database_migrates_and_loads(db_url: str) -> None:
         due_date=dt.date(2026, 3, 20),
     )  # fmt: skip
     with pl.store.transaction() as conn:
-        for table, column in VERSION_COLUMNS[10]:
-            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
-        for name in reversed(VERSION_TABLES[10]):
-            metadata.tables[name].drop(conn)
+        for version in range(SCHEMA_VERSION, 9, -1):
+            for table, column in VERSION_COLUMNS.get(version, ()):
+                conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+            for name in reversed(VERSION_TABLES[version]):
+                metadata.tables[name].drop(conn)
         for table in (organizations, customers):
             for row in conn.execute(sa.select(table.c.id, table.c.data)).all():
                 old = {k: v for k, v in row.data.items() if k not in ("registration", "endpoint")}

@@ -180,8 +180,9 @@ def test_a_provider_raising_in_checkout_fails_alone(tmp_path: Path) -> None:
             broken = client.post(
                 f"/pay/{link.token}/checkout/exploding", data={"csrf": tokens["exploding"]}
             )
-            assert broken.status_code == 503
-            assert "not available" in broken.text
+            assert broken.status_code == 503  # the payer's failure page, with a way back
+            assert "pas disponible" in broken.text
+            assert f"/pay/{link.token}" in broken.text
             working = client.post(f"/pay/{link.token}/checkout/fake", data={"csrf": tokens["fake"]})
             assert working.status_code == 303
             assert working.headers["location"].startswith("https://fake-provider.invalid/checkout/")

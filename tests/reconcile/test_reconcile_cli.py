@@ -76,3 +76,54 @@ def test_registered_on_the_main_command() -> None:
     out = CliRunner().invoke(main, ["reconcile", "--help"])
     assert out.exit_code == 0
     assert "--statement" in out.output
+
+
+def test_match_by_hand_and_undo_in_the_database(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from paylink import Line, Money, Paylink
+    from paylink.testing import StatementLine, camt053
+
+    url = f"sqlite:///{tmp_path / 'paylink.db'}"
+    pl = Paylink.open(url)
+    org = pl.organizations.create(name="Garage", country="BE", iban="BE71096123456769")
+    customer = pl.customers.create(org, name="Marie")
+    lines = [Line(description="Work", quantity="1", unit_price="60", vat_rate="0")]
+    first = pl.invoices.issue(org, customer, lines=lines)
+    second = pl.invoices.issue(org, customer, lines=lines)
+    statement = tmp_path / "s.xml"
+    statement.write_bytes(
+        camt053(
+            account_iban="BE71096123456769",
+            statement_id="S1",
+            opening=Money.of("0", "EUR"),
+            lines=[
+                StatementLine(
+                    amount=Money.of("100", "EUR"),
+                    booking_date=dt.date(2026, 3, 9),
+                    bank_reference="B1",
+                    counterparty_name="Someone else",
+                )
+            ],
+            created_at=dt.datetime(2026, 3, 9, 6, tzinfo=dt.UTC),
+        )
+    )
+    pl.statements.import_file(org, statement)
+    pl.close()
+
+    bad = run("match", "B1", f"{first.number}=60", second.number, "--db", url)
+    assert bad.exit_code == 2 and "for every invoice or for none" in bad.output
+    out = run("match", "B1", f"{first.number}=60", f"{second.number}=40", "--db", url, "--json")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["invoices"] == [first.number, second.number]
+    pl = Paylink.open(url)
+    assert pl.invoices.get(second.id).open_amount == Money.of("20", "EUR")
+    pl.close()
+    again = run("match", "B1", first.number, "--db", url)
+    assert again.exit_code == 1 and "no unmatched transaction 'B1'" in again.output
+    out = run("undo", "B1", "--db", url)
+    assert out.exit_code == 0 and "undone" in out.output
+    pl = Paylink.open(url)
+    assert pl.invoices.get(second.id).status == "issued"
+    assert pl.payments.list(org.id) == []
+    pl.close()

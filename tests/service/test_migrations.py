@@ -15,6 +15,7 @@ from paylink.store.schema import (
     VERSION_TABLES,
     documents,
     metadata,
+    organizations,
     reminders,
     schema_version,
 )
@@ -174,5 +175,27 @@ def test_version_12_adds_the_e_invoice_network_tables_and_old_invoices_have_no_d
     assert pl.einvoices.deliveries(invoice) == []
     assert pl.einvoices.account(org) is None
     assert pl.einvoices.send(invoice).via == "email"  # no network connected: by e-mail
+    pl.close()
+
+
+def test_version_13_adds_the_credit_ledger_and_old_rows_keep_working(db_url: str) -> None:
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
+    pl = Paylink.open(db_url, clock=clock)
+    org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
+    customer = pl.customers.create(org, name="Client")
+    invoice = pl.invoices.issue(org, customer, lines=lines())
+    with pl.store.transaction() as conn:
+        _back_to(conn, 12)
+        # an organization stored before the setting existed
+        for row in conn.execute(sa.select(organizations.c.id, organizations.c.data)).all():
+            old = {k: v for k, v in row.data.items() if k != "apply_credit_automatically"}
+            conn.execute(
+                organizations.update().where(organizations.c.id == row.id).values(data=old)
+            )
+    pl.close()
+    pl = Paylink.open(db_url, clock=clock)  # migrates
+    assert pl.organizations.get(org.id).apply_credit_automatically is False
+    pl.payments.record(invoice, invoice.total + Money.of("5", "EUR"))
+    assert pl.customers.balance(customer) == Money.of("5", "EUR")
     pl.close()
     pl.close()

@@ -7,10 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from paylink import FixedClock, Line, Money, NotFound, Paylink, hookimpl
+from paylink import (
+    FixedClock,
+    Line,
+    Money,
+    NotFound,
+    Paylink,
+    StateError,
+    ValidationError,
+    hookimpl,
+)
 from paylink.parties import Customer, Organization
 from paylink.plugins import Plugins, get_plugin_manager
+from paylink.store.schema import metadata
 from paylink.testing import StatementLine, camt053
 
 
@@ -135,19 +146,27 @@ def test_an_accepted_iban_is_learned(
     assert [(m.invoices, m.rule) for m in run.applied] == [((third.number,), "iban_amount")]
 
 
-def test_rejected_proposals_are_not_proposed_again(
+def test_a_rejected_pairing_comes_back_with_lower_confidence(
     pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
 ) -> None:
     _invoice(pl, org, customer, "90.00")
     _import(pl, org, tmp_path, [_line(1, "89.50", "X", counterparty_iban="BE62510007547061")])
     pl.reconcile(org, tolerance="1.00")
-    assert len(pl.reconciliation.review(org)) == 1
+    [before] = pl.reconciliation.review(org)
     pl.reconciliation.reject(org, "B0001")
     assert pl.reconciliation.review(org) == []
-    run = pl.reconcile(org, tolerance="1.00")
-    assert run.review == () and run.unmatched == ("B0001",)
     with pytest.raises(NotFound):
         pl.reconciliation.accept(org, "B0001")
+    # even with a threshold the first proposal would have passed, it is not applied by itself
+    run = pl.reconcile(org, tolerance="1.00", auto_threshold=0.01)
+    assert run.applied == ()
+    [again] = run.review
+    assert again.invoice_numbers == before.proposal.invoice_numbers
+    assert again.confidence == pytest.approx(before.proposal.confidence / 2, abs=1e-4)
+    assert "rejected this pairing before" in again.explanation
+    pl.reconciliation.reject(org, "B0001")  # refused again: still only lowered, once
+    [third] = pl.reconcile(org, tolerance="1.00").review
+    assert third.confidence == again.confidence
 
 
 def test_purchases_and_quick_requests(
@@ -209,3 +228,103 @@ def test_events_fire_for_reconciled_payments(
     pl.reconcile(org)
     assert seen == [inv.number]
     pl.close()
+
+
+def test_a_manual_match_teaches_a_payer_the_engine_never_proposed(
+    pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
+) -> None:
+    first = _invoice(pl, org, customer, "70.00")
+    other = _invoice(pl, org, customer, "30.00")
+    # a name the engine cannot tie to the customer, an amount no single invoice has
+    _import(pl, org, tmp_path, [_line(1, "105.00", "Garage Tante Jeanne")])
+    run = pl.reconcile(org)
+    assert run.applied == () and "B0001" in run.unmatched
+    applied = pl.reconciliation.match(org, "B0001", [first.number, other], amounts=["70", "30"])
+    assert applied.invoices == (first.number, other.number) and applied.rule == "manual"
+    assert pl.invoices.get(first.id).status == "paid"
+    assert pl.invoices.get(other.id).status == "paid"
+    assert pl.customers.balance(customer) == Money.of("5", "EUR")  # the surplus is credit
+    with pytest.raises(NotFound):
+        pl.reconciliation.match(org, "B0001", first)  # matched once
+    [(name, cid, source)] = pl.reconciliation.learned(org)
+    assert (name, cid) == ("Garage Tante Jeanne", customer.id)
+    assert "manual match of transaction B0001" in source
+    # next month the engine proposes that payer's payment by itself, and says who taught it
+    later = _invoice(pl, org, customer, "44.00")
+    _import(pl, org, tmp_path, [_line(2, "44.00", "GARAGE TANTE JEANNE")], "n.xml")
+    run = pl.reconcile(org)
+    assert [(m.invoices, m.rule) for m in run.applied] == [((later.number,), "learned_name")]
+    assert "learned from a manual match of transaction B0001" in run.applied[0].explanation
+
+
+def test_a_manual_match_of_a_debit_pays_purchase_invoices_and_refuses_bad_amounts(
+    pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
+) -> None:
+    purchase = pl.purchases.create(
+        org, supplier_name="Supplier SA", supplier_iban="BE43068999999501", amount="80.00",
+        due_date=dt.date(2026, 3, 20), supplier_reference="F-9",
+    )  # fmt: skip
+    invoice = _invoice(pl, org, customer, "10.00")
+    _import(pl, org, tmp_path, [_line(1, "-80.00", "Someone")])
+    pl.reconcile(org)
+    with pytest.raises(ValidationError, match="purchase invoices"):
+        pl.reconciliation.match(org, "B0001", invoice)
+    with pytest.raises(ValidationError, match="does not fit"):
+        pl.reconciliation.match(org, "B0001", purchase, amounts=["81"])
+    applied = pl.reconciliation.match(org, "B0001", purchase)
+    assert applied.payment_id is None and applied.invoices == ("F-9",)
+    assert pl.purchases.get(org, purchase.id).status == "paid"
+
+
+def _dump(pl: Paylink) -> dict[str, list[str]]:
+    """Every row of every table, in a stable order."""
+    with pl.store.transaction() as conn:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in conn.execute(sa.select(table)))
+            for table in metadata.sorted_tables
+        }
+
+
+def test_an_undo_leaves_the_store_as_before_the_match(
+    pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
+) -> None:
+    first = _invoice(pl, org, customer, "70.00")
+    second = _invoice(pl, org, customer, "30.00")
+    pl.links.create(first)
+    pl.links.create(second)
+    _import(
+        pl, org, tmp_path,
+        [_line(1, "112.00", "Tante Jeanne", counterparty_iban="BE43068999999501")],
+    )  # fmt: skip
+    pl.reconcile(org)
+    before = _dump(pl)
+    pl.reconciliation.match(org, "B0001", [first, second])
+    assert pl.invoices.get(first.id).status == "paid"
+    assert pl.customers.balance(customer) == Money.of("12", "EUR")
+    assert "BE43068999999501" in pl.customers.get(org, customer.id).ibans
+    assert _dump(pl) != before
+    pl.reconciliation.undo(org, "B0001")
+    assert _dump(pl) == before
+    with pytest.raises(NotFound):
+        pl.reconciliation.undo(org, "B0001")
+    # and it can be matched again, differently
+    pl.reconciliation.match(org, "B0001", second)
+    assert pl.invoices.get(first.id).status == "issued"
+
+
+def test_an_accepted_proposal_is_undone_too_but_not_once_money_moved(
+    pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
+) -> None:
+    invoice = _invoice(pl, org, customer, "90.00")
+    _import(pl, org, tmp_path, [_line(1, "89.50", "X", counterparty_iban="BE62510007547061")])
+    pl.reconcile(org, tolerance="1.00")
+    before = _dump(pl)
+    pl.reconciliation.accept(org, "B0001")
+    pl.reconciliation.undo(org, "B0001")
+    assert _dump(pl) == before
+    assert [i.transaction.id for i in pl.reconciliation.review(org)] == ["B0001"]
+    pl.reconciliation.accept(org, "B0001")
+    pl.payments.record(invoice, "0.50")
+    with pytest.raises(StateError, match="another payment"):
+        pl.reconciliation.undo(org, "B0001")
+    assert pl.invoices.get(invoice.id).status == "paid"

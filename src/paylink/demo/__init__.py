@@ -23,6 +23,7 @@ from ..money import Money
 from ..parties import Address
 from ..service import Paylink
 from ..statements.writer import StatementLine, camt053
+from ._credit import demo_credit
 from ._einvoice import demo_einvoices
 from ._messages import demo_messages
 from ._peppol import demo_peppol
@@ -333,6 +334,9 @@ def run_demo(
 
     demo_einvoices(pl, org, pl.invoices.get(approved.id), echo, directory=directory / "einvoices")
     demo_peppol(url, clock, org, echo)
+
+    step("Customer credit: a payment larger than what was open")
+    demo_credit(pl, org, echo)
     open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
     echo("")
     echo(f"Open receivables: {open_total}.  Data kept in {url}")

@@ -17,6 +17,7 @@ from ..store import documents as q
 from ..store.organizations import get_organization
 from ._base import Unit, new_id, unit_today
 from ._links import cancel_links_of
+from ._payments import apply_credit
 
 __all__ = ["check_lines", "credit_invoice", "issue_invoice", "next_number"]
 
@@ -88,6 +89,11 @@ def issue_invoice(
     else:
         q.update_document(unit.conn, invoice)
     unit.emit("invoice_issued", organization=org, invoice=invoice)
+    if org.apply_credit_automatically and apply_credit(unit, invoice, "") is not None:
+        # A new invoice has no payment links yet, so no base URL is needed to close them.
+        paid = q.get_document(unit.conn, org.id, invoice.id, "invoice")
+        assert isinstance(paid, Invoice)
+        return paid
     return invoice
 
 

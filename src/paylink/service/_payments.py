@@ -25,10 +25,19 @@ from ..store import links as link_queries
 from ..store import payments as q
 from ..store import providers as provider_queries
 from ._base import Unit, local_date, new_id
+from ._credit import credit_balance, credit_surplus, take_credit
 from ._links import close_paid_links, mark_link
 from ._messages import queue_paid_messages
 
-__all__ = ["apply_payment", "apply_refund", "link_amount_due", "lock_invoices", "settle_link"]
+__all__ = [
+    "apply_credit",
+    "apply_credit_to_open",
+    "apply_payment",
+    "apply_refund",
+    "link_amount_due",
+    "lock_invoices",
+    "settle_link",
+]
 
 
 def lock_invoices(unit: Unit, org_id: str | None, invoice_ids: Sequence[str]) -> list[Invoice]:
@@ -130,6 +139,9 @@ def apply_payment(
             unit.emit("invoice_paid", organization=organization, invoice=updated)
             queue_paid_messages(unit, organization, updated, payment)
     unit.emit("payment_recorded", organization=organization, payment=payment)
+    if credit_surplus(unit, payment).amount > 0 and organization.apply_credit_automatically:
+        assert payment.customer_id is not None
+        apply_credit_to_open(unit, org_id, payment.customer_id, base_url)
     return payment
 
 
@@ -225,7 +237,15 @@ def apply_refund(
     refunded_credit = Money.sum((r.amount for r in previous), amount.currency) - Money.sum(
         taken.values(), amount.currency
     )
-    left = amount - min(amount, payment.unallocated - refunded_credit)
+    from_credit = min(amount, payment.unallocated - refunded_credit)
+    if payment.customer_id is not None and from_credit.amount > 0:
+        # Only what is still credit can be paid back from it: credit the customer spent on
+        # another invoice comes off the invoices this payment settled instead.
+        from_credit = min(
+            from_credit,
+            credit_balance(unit, payment.organization_id, payment.customer_id, amount.currency),
+        )
+    left = amount - max(from_credit, Money.zero(amount.currency))
     parts: list[tuple[str, Money]] = []
     for allocation in reversed(payment.allocations):
         if left.amount <= 0:
@@ -256,4 +276,99 @@ def apply_refund(
         created_at=unit.now,
     )
     provider_queries.insert_refund(unit.conn, refund, unit.now)
+    if payment.customer_id is not None and from_credit.amount > 0:
+        take_credit(
+            unit,
+            payment.organization_id,
+            payment.customer_id,
+            from_credit,
+            kind="refunded",
+            source_id=refund.id,
+            note=f"refunded from payment {payment.id}",
+        )
     return refund
+
+
+def apply_credit(
+    unit: Unit,
+    invoice: Invoice,
+    base_url: str,
+    *,
+    amount: Money | None = None,
+) -> Payment | None:
+    """Pay ``invoice`` (read with :func:`lock_invoices` in ``unit``) from its customer's
+    credit: ``amount`` (default: as much as the credit and the open amount allow). Returns
+    the payment of method ``"credit"`` that settles it, or None when there is nothing to
+    apply. The customer's row is held before the balance is read, so the same credit is
+    never spent twice. Raises ValidationError when ``amount`` exceeds the credit or what is
+    open."""
+    balance = credit_balance(unit, invoice.organization_id, invoice.customer_id, invoice.currency)
+    if amount is not None:
+        if amount.amount <= 0:
+            raise ValidationError(f"expected a positive amount, got {amount}", field="amount")
+        if amount > balance:
+            raise ValidationError(
+                f"{amount} exceeds the customer's credit ({balance})", field="amount"
+            )
+        if amount > invoice.open_amount:
+            raise ValidationError(
+                f"{amount} exceeds what is open on invoice {invoice.number} "
+                f"({invoice.open_amount})",
+                field="amount",
+            )
+        take = amount
+    else:
+        take = min(balance, invoice.open_amount)
+    if take.amount <= 0 or invoice.status not in ("issued", "partially_paid"):
+        return None
+    organization = unit.organization(invoice.organization_id)
+    payment = apply_payment(
+        unit,
+        invoice.organization_id,
+        [invoice],
+        take,
+        received_on=local_date(unit.now, organization),
+        method="credit",
+        provider=None,
+        provider_reference=None,
+        note="customer credit",
+        base_url=base_url,
+        locked=True,
+    )
+    take_credit(
+        unit,
+        invoice.organization_id,
+        invoice.customer_id,
+        take,
+        kind="applied",
+        source_id=payment.id,
+        invoice_id=invoice.id,
+        note=f"applied to invoice {invoice.number}",
+    )
+    return payment
+
+
+def apply_credit_to_open(unit: Unit, org_id: str, customer_id: str, base_url: str) -> list[Payment]:
+    """Apply the customer's credit to their open invoices, oldest due first, while it lasts.
+
+    The invoices are locked in id order before the customer's row (the lock order)."""
+    candidates = [
+        d
+        for d in doc_queries.list_documents(
+            unit.conn, org_id, "invoice", customer_id=customer_id,
+            statuses=("issued", "partially_paid"),
+        )
+        if isinstance(d, Invoice)
+    ]  # fmt: skip
+    if not candidates:
+        return []
+    locked = lock_invoices(unit, org_id, [i.id for i in candidates])
+    locked.sort(key=lambda i: (i.due_date or dt.date.max, i.number or "", i.id))
+    paid: list[Payment] = []
+    for invoice in locked:
+        if invoice.open_amount.amount <= 0 or invoice.disputed:
+            continue
+        payment = apply_credit(unit, invoice, base_url)
+        if payment is not None:
+            paid.append(payment)
+    return paid

@@ -33,6 +33,7 @@ from ..parties import Customer, Organization
 from ..ports import PaymentRequest
 from ..reminders import ChargedFee
 from ..store import Connection
+from ..store import credit as credit_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
@@ -108,7 +109,8 @@ class PortalPage:
     """A customer's portal: their issued, paid and cancelled invoices (open ones first, by due
     date), the fee lines charged on them (invoice id -> lines), the open balance (in the
     organization's currency; zero when open invoices are in several currencies) and how many
-    invoices are open."""
+    invoices are open, and the customer's credit (what they paid beyond what was open, not
+    yet applied or paid back, in the organization's currency)."""
 
     customer: Customer
     organization: Organization
@@ -118,6 +120,7 @@ class PortalPage:
     open_count: int
     today: dt.date | None = None
     """The organization's date now, to say what is overdue and what is due in how many days."""
+    credit: Money | None = None
 
 
 class Pages(Resource):
@@ -266,6 +269,9 @@ class Pages(Resource):
             fees = reminder_queries.charged_fee_lines(
                 conn, [i.id for i in invoices if i.fees_open.amount]
             )
+            credit = credit_queries.balances(conn, org.id, customer.id).get(
+                org.currency, Money.zero(org.currency)
+            )
         open_invoices = [i for i in invoices if i.open_amount.amount > 0]
         balance = (
             Money.sum((i.open_amount for i in open_invoices), org.currency)
@@ -280,4 +286,5 @@ class Pages(Resource):
             balance=balance,
             open_count=len(open_invoices),
             today=self._ctx.today(org),
+            credit=credit,
         )

@@ -11,7 +11,10 @@ import attrs
 from ..catalog import CatalogItem
 from ..documents import Line
 from ..exceptions import ValidationError
+from ..money import Money
 from ..parties import Customer, Organization, normalize_iban
+from ..payments import CreditEntry
+from ..store import credit as credit_queries
 from ..store import organizations as q
 from ._base import Resource, new_id
 
@@ -87,6 +90,20 @@ class Customers(Resource):
             updated = Customer.create(organization=organization, **fields)
             q.update_customer(unit.conn, updated)
         return updated
+
+    def balance(self, customer: Customer, currency: str | None = None) -> Money:
+        """The customer's credit: what they paid beyond what was open, less what was applied
+        to their invoices or paid back, in ``currency`` (default: the organization's)."""
+        with self._ctx.store.transaction() as conn:
+            cur = currency or self._org(conn, customer.organization_id).currency
+            found = credit_queries.balances(conn, customer.organization_id, customer.id)
+        return found.get(cur, Money.zero(cur))
+
+    def credit(self, customer: Customer) -> builtins.list[CreditEntry]:
+        """The movements of the customer's credit, oldest first (see
+        :class:`~paylink.payments.CreditEntry`)."""
+        with self._ctx.store.transaction() as conn:
+            return credit_queries.list_entries(conn, customer.organization_id, customer.id)
 
     def add_iban(self, customer: Customer, iban: str) -> Customer:
         """Remember an account the customer pays from."""

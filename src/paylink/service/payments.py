@@ -10,11 +10,13 @@ from decimal import Decimal
 from ..documents import Invoice
 from ..exceptions import ValidationError
 from ..money import Money
-from ..payments import Payment
+from ..parties import Customer
+from ..payments import CreditEntry, Payment
 from ..providers import Refund
 from ..store import payments as q
-from ._base import Resource, Unit, local_date
-from ._payments import apply_payment, lock_invoices
+from ._base import Resource, Unit, local_date, new_id
+from ._credit import credit_balance, take_credit
+from ._payments import apply_credit, apply_payment, lock_invoices
 from ._provider_events import refund_payment
 
 __all__ = ["Payments"]
@@ -96,3 +98,72 @@ class Payments(Resource):
         :class:`~paylink.providers.Refund`. See
         :meth:`paylink.service.providers.Providers.refund`."""
         return refund_payment(self._ctx, payment, amount)
+
+    def apply_credit(
+        self, invoice: Invoice | str, amount: Money | str | Decimal | None = None
+    ) -> Payment | None:
+        """Pay ``invoice`` from its customer's credit: ``amount`` (default: as much as the
+        credit and the open amount allow). Returns the payment of method ``"credit"`` that
+        settles it, or None when the customer has no credit in the invoice's currency or the
+        invoice has nothing open. The same credit is never applied twice, also when several
+        processes apply it at once. Raises ValidationError when ``amount`` exceeds the credit
+        or what is open."""
+        invoice_id = invoice if isinstance(invoice, str) else invoice.id
+
+        def work(unit: Unit) -> Payment | None:
+            (current,) = lock_invoices(unit, None, [invoice_id])
+            money = (
+                None
+                if amount is None
+                else amount
+                if isinstance(amount, Money)
+                else Money.of(amount, current.currency)
+            )
+            return apply_credit(unit, current, self._ctx.base_url, amount=money)
+
+        return self._ctx.run(work)
+
+    def refund_credit(
+        self,
+        customer: Customer,
+        amount: Money | str | Decimal | None = None,
+        *,
+        currency: str | None = None,
+        note: str = "",
+    ) -> CreditEntry:
+        """Record that ``amount`` of the customer's credit (default: all of it) was paid back
+        to them (by bank transfer, in cash): the balance goes down by it; returns the ledger
+        entry. A provider payment's surplus can also be refunded through the provider with
+        :meth:`refund`, which takes it off the credit the same way. Raises ValidationError
+        when ``amount`` exceeds the credit."""
+        org_id = customer.organization_id
+
+        def work(unit: Unit) -> CreditEntry:
+            cur = (
+                amount.currency
+                if isinstance(amount, Money)
+                else currency or unit.organization(org_id).currency
+            )
+            balance = credit_balance(unit, org_id, customer.id, cur)
+            money = (
+                balance
+                if amount is None
+                else amount
+                if isinstance(amount, Money)
+                else Money.of(amount, cur)
+            )
+            if money.amount <= 0:
+                raise ValidationError(
+                    f"expected a positive amount of credit to refund, got {money}", field="amount"
+                )
+            if money > balance:
+                raise ValidationError(
+                    f"{money} exceeds the customer's credit ({balance})", field="amount"
+                )
+            source = new_id("crf")
+            return take_credit(
+                unit, org_id, customer.id, money, kind="refunded", source_id=source,
+                note=note or "credit paid back",
+            )  # fmt: skip
+
+        return self._ctx.run(work)

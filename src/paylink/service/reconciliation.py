@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import builtins
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
 import attrs
 
-from ..documents import Invoice, Line
-from ..exceptions import NotFound, PaylinkError
+from ..documents import Invoice, Line, PurchaseInvoice
+from ..exceptions import NotFound, PaylinkError, ValidationError
 from ..money import Money
 from ..parties import Organization
-from ..payments import Payment
+from ..payments import Payment, allocate_in_order
 from ..reconcile import (
     Candidate,
     OpenItem,
@@ -56,11 +56,14 @@ from ..store import reconciliation as match_queries
 from ._base import Resource, Unit
 from ._invoicing import credit_invoice
 from ._links import mark_link
+from ._matching import LINK_ITEM, capture_match, match_targets, open_transaction, undo_match
 from ._payments import apply_payment, lock_invoices
 
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
 
-_LINK = "link:"
+_LINK = LINK_ITEM
+_REJECTED_FACTOR = 0.5
+"""What a person's rejection multiplies the confidence of the same pairing by, next time."""
 
 
 @attrs.frozen
@@ -195,7 +198,8 @@ class Reconciliation(Resource):
         return items
 
     def _alias_rule(self, conn: Connection, org_id: str) -> Rule:
-        aliases = match_queries.aliases(conn, org_id)
+        sources = match_queries.alias_sources(conn, org_id)
+        aliases = {key: found[0] for key, found in sources.items()}
 
         def learned_name(tx: BankTransaction, index: OpenItemIndex) -> list[Candidate]:
             """A counterparty name a person confirmed before, with an exact open amount."""
@@ -205,13 +209,15 @@ class Reconciliation(Resource):
             if customer is None:
                 return []
             found = index.by_customer_amount(customer, tx.amount)
+            taught = sources[_name_key(tx.counterparty_name)][2]
+            source = f" (learned from {taught})" if taught else ""
             return [
                 Candidate.full(
                     item,
                     index,
                     0.96,
-                    f"{tx.counterparty_name!r} was confirmed before as this customer, and "
-                    f"{item.number} is open for exactly {tx.amount}",
+                    f"{tx.counterparty_name!r} was confirmed before as this customer{source}, "
+                    f"and {item.number} is open for exactly {tx.amount}",
                 )
                 for item in found
             ]
@@ -268,8 +274,15 @@ class Reconciliation(Resource):
             account = accounts[proposal.transaction_id]
             proposal = self._with_ids(proposal, by_item)
             if (account, proposal.transaction_id, _invoices_key(proposal)) in rejected:
-                unmatched.append(proposal.transaction_id)
-                continue
+                # A person refused this very pairing: it comes back for review, never applied
+                # by itself, with a confidence that says so.
+                proposal = attrs.evolve(
+                    proposal,
+                    confidence=round(proposal.confidence * _REJECTED_FACTOR, 4),
+                    auto=False,
+                    explanation=f"{proposal.explanation} (confidence lowered: a person "
+                    "rejected this pairing before)",
+                )
             tx = by_id[proposal.transaction_id]
             if apply and proposal.auto:
                 # One unit per match: a match that fails (or loses a deadlock and is run
@@ -471,13 +484,25 @@ class Reconciliation(Resource):
                 )
                 if t.id == transaction_id
             )
+            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.base_url)
             applied = self._apply(unit, organization, tx, proposal)
-            self._learn(unit, organization.id, tx, proposal)
+            self._learn(
+                unit,
+                organization.id,
+                tx,
+                proposal,
+                f"the accepted proposal for transaction {tx.id} ({unit.now.date()})",
+            )
+            match_queries.attach_undo(
+                unit.conn, organization.id, tx.account_iban or "", tx.id, captured
+            )
             return applied
 
         return self._ctx.run(work)
 
-    def _learn(self, unit: Unit, org_id: str, tx: BankTransaction, proposal: Proposal) -> None:
+    def _learn(
+        self, unit: Unit, org_id: str, tx: BankTransaction, proposal: Proposal, source: str = ""
+    ) -> None:
         if tx.amount.amount <= 0:
             return
         first = proposal.allocations[0].invoice_id or ""
@@ -495,11 +520,13 @@ class Reconciliation(Resource):
         key = _name_key(tx.counterparty_name)
         if key and key != _name_key(customer.name):
             match_queries.add_alias(
-                unit.conn, org_id, customer_id, key, tx.counterparty_name or "", unit.now
+                unit.conn, org_id, customer_id, key, tx.counterparty_name or "", unit.now, source
             )
 
     def reject(self, org: Organization | str, transaction_id: str) -> None:
-        """Refuse a proposal: it will not be proposed again; the transaction is unmatched."""
+        """Refuse a proposal: the transaction is unmatched again, and the next run proposes
+        the same pairing for review only, with its confidence halved and the reason in its
+        explanation (never applied by itself)."""
         with self._ctx.unit() as unit:
             org_id = self._org_id(org)
             row = self._pending(unit.conn, org_id, transaction_id)
@@ -509,6 +536,105 @@ class Reconciliation(Resource):
             )
             match_queries.delete_match(unit.conn, org_id, row.account, transaction_id)
             bank_queries.set_status(unit.conn, org_id, row.account, transaction_id, "unmatched")
+
+    def match(
+        self,
+        org: Organization | str,
+        transaction: BankTransaction | str,
+        invoices: Invoice | PurchaseInvoice | str | Sequence[Invoice | PurchaseInvoice | str],
+        *,
+        amounts: Sequence[Money | str | Decimal] | None = None,
+    ) -> AppliedMatch:
+        """Match an unmatched (or waiting) transaction to invoices by hand, in one unit of work.
+
+        ``invoices`` are invoices (objects, ids or numbers) for a credit, purchase invoices
+        (objects or ids) for a debit. Without ``amounts`` the transaction goes to them in the
+        order given, each up to its open amount; with ``amounts`` (one per invoice) each gets
+        its amount. What a credit brings beyond them becomes the customer's credit. The match
+        teaches like an accepted proposal: the payer's IBAN and name now identify the
+        customer. Raises NotFound for an unknown or already matched transaction,
+        ValidationError when an amount does not fit."""
+        items = (
+            [invoices] if isinstance(invoices, (Invoice, PurchaseInvoice, str)) else list(invoices)
+        )
+        if not items:
+            raise ValidationError("expected at least one invoice", field="invoices")
+        if amounts is not None and len(amounts) != len(items):
+            raise ValidationError("expected one amount per invoice", field="amounts")
+        tx_id = transaction if isinstance(transaction, str) else transaction.id
+
+        def work(unit: Unit) -> AppliedMatch:
+            organization = self._org(unit.conn, org)
+            tx = open_transaction(unit.conn, organization.id, tx_id)
+            targets = match_targets(unit.conn, organization.id, tx, items)
+            currency = tx.amount.currency
+            if amounts is None:
+                allocations, _excess = allocate_in_order(
+                    abs(tx.amount), [(number, due) for number, due, _ in targets]
+                )
+                parts = {a.invoice_id: a.amount for a in allocations}
+                chosen = [(n, parts[n], i) for n, _due, i in targets if n in parts]
+            else:
+                chosen = []
+                for (number, due, invoice_id), raw in zip(targets, amounts, strict=True):
+                    part = raw if isinstance(raw, Money) else Money.of(raw, currency)
+                    if part.amount <= 0 or part > due:
+                        raise ValidationError(
+                            f"{part} does not fit {number} ({due} open)", field="amounts"
+                        )
+                    chosen.append((number, part, invoice_id))
+            if not chosen:
+                raise ValidationError("nothing is open on these invoices", field="invoices")
+            if Money.sum((c[1] for c in chosen), currency) > abs(tx.amount):
+                raise ValidationError("the amounts exceed the transaction", field="amounts")
+            proposal = Proposal(
+                transaction_id=tx.id,
+                transaction_amount=tx.amount,
+                allocations=tuple(ProposedAllocation(n, a, i) for n, a, i in chosen),
+                rule="manual",
+                confidence=1.0,
+                explanation=f"matched by hand to {', '.join(c[0] for c in chosen)}",
+                auto=False,
+            )
+            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.base_url)
+            applied = self._apply(unit, organization, tx, proposal)
+            self._learn(
+                unit,
+                organization.id,
+                tx,
+                proposal,
+                f"a manual match of transaction {tx.id} ({unit.now.date()})",
+            )
+            match_queries.attach_undo(
+                unit.conn, organization.id, tx.account_iban or "", tx.id, captured
+            )
+            return applied
+
+        return self._ctx.run(work)
+
+    def undo(self, org: Organization | str, transaction_id: str) -> None:
+        """Undo the match of a transaction made by hand (:meth:`match`) or by accepting a
+        proposal (:meth:`accept`): the invoices or purchase invoices, their payment links,
+        the transaction and its recorded decision, the payer names and IBANs it taught and
+        the credit it gave are put back as they were before it, and its payment is deleted.
+
+        Raises NotFound when the transaction has no applied match, and StateError when the
+        match cannot be undone exactly: it was applied by a run (nothing was kept for an
+        undo), it wrote bank charges off with a credit note (its number is taken for good),
+        or money moved since (another payment on its invoices, a refund of its payment, its
+        credit spent)."""
+
+        def work(unit: Unit) -> None:
+            undo_match(unit, self._org_id(org), transaction_id)
+
+        self._ctx.run(work)
+
+    def learned(self, org: Organization | str) -> builtins.list[tuple[str, str, str]]:
+        """The payer names people confirmed: ``(name as on the bank line, customer id, the
+        decision that taught it)``, by name."""
+        with self._ctx.store.transaction() as conn:
+            found = match_queries.alias_sources(conn, self._org_id(org))
+        return sorted((name, cid, source) for cid, name, source in found.values())
 
     def matches(
         self, org: Organization | str, *, status: str | None = None

@@ -12,6 +12,8 @@ from typing import Literal
 from .. import reports as r
 from ..money import Money
 from ..parties import Organization
+from ..store import credit as credit_queries
+from ..store import organizations as org_queries
 from ..store import reports as q
 from ._base import Resource
 
@@ -91,9 +93,21 @@ class Reports(Resource):
         since: dt.date | None = None,
         today: dt.date | None = None,
     ) -> r.CustomersReport:
-        """Revenue (invoices issued since ``since``, default: all) and open balance per
-        customer, largest open balance first."""
+        """Revenue (invoices issued since ``since``, default: all), open balance and credit
+        per customer, largest open balance first."""
         organization, day = self._setup(org, today)
+        cur = organization.currency
         with self._ctx.store.transaction() as conn:
             figures = q.invoice_figures(conn, organization.id)
-        return r.customers(figures, today=day, currency=organization.currency, since=since)
+            balances = credit_queries.org_balances(conn, organization.id)
+            names = {
+                c.id: c.name
+                for c in org_queries.list_customers(conn, organization.id)
+                if c.id in balances
+            }
+        credit = {
+            cid: (names.get(cid, cid), amounts[cur])
+            for cid, amounts in balances.items()
+            if cur in amounts
+        }
+        return r.customers(figures, today=day, currency=cur, since=since, credit=credit)

@@ -16,7 +16,10 @@ from .schema import customer_aliases, reconciliation_matches, reconciliation_rej
 __all__ = [
     "add_alias",
     "add_rejection",
+    "alias_sources",
     "aliases",
+    "applied_match",
+    "attach_undo",
     "delete_match",
     "list_matches",
     "pending_match",
@@ -66,6 +69,29 @@ def record_match(
     )
 
 
+def attach_undo(
+    conn: Connection, org_id: str, account: str, transaction_id: str, undo: Mapping[str, Any]
+) -> None:
+    """Keep, with the applied match of a transaction, what an undo puts back."""
+    m = reconciliation_matches.c
+    where = (m.organization_id == org_id, m.account == account, m.transaction_id == transaction_id)
+    proposal = conn.execute(sa.select(m.proposal).where(*where)).scalar_one()
+    conn.execute(
+        reconciliation_matches.update().where(*where).values(proposal={**proposal, "undo": undo})
+    )
+
+
+def applied_match(conn: Connection, org_id: str, transaction_id: str) -> Any | None:
+    """The applied decision on a transaction, or None."""
+    return conn.execute(
+        sa.select(reconciliation_matches).where(
+            reconciliation_matches.c.organization_id == org_id,
+            reconciliation_matches.c.transaction_id == transaction_id,
+            reconciliation_matches.c.status == "applied",
+        )
+    ).first()
+
+
 def delete_match(conn: Connection, org_id: str, account: str, transaction_id: str) -> None:
     """Forget the decision recorded on a transaction."""
     conn.execute(_FORGET_MATCH, {"p_org": org_id, "p_account": account, "p_tx": transaction_id})
@@ -113,15 +139,19 @@ def add_rejection(
     invoices: str,
     now: dt.datetime,
 ) -> None:
-    """Remember that a person refused this proposal for this transaction."""
+    """Remember that a person refused this proposal for this transaction (once: refusing
+    the same pairing again, when it comes back for review, keeps the first refusal)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(
-        reconciliation_rejections.insert().values(
+        dialect.insert(reconciliation_rejections)
+        .values(
             organization_id=org_id,
             account=account,
             transaction_id=transaction_id,
             invoices=invoices,
             created_at=now,
         )
+        .on_conflict_do_nothing()
     )
 
 
@@ -135,10 +165,28 @@ def aliases(conn: Connection, org_id: str) -> dict[str, str]:
     }
 
 
+def alias_sources(conn: Connection, org_id: str) -> dict[str, tuple[str, str, str]]:
+    """The confirmed counterparty names: name key -> (customer id, name as written, the
+    decision that taught it)."""
+    return {
+        row.name_key: (row.customer_id, row.name, row.learned_from)
+        for row in conn.execute(
+            sa.select(customer_aliases).where(customer_aliases.c.organization_id == org_id)
+        )
+    }
+
+
 def add_alias(
-    conn: Connection, org_id: str, customer_id: str, name_key: str, name: str, now: dt.datetime
+    conn: Connection,
+    org_id: str,
+    customer_id: str,
+    name_key: str,
+    name: str,
+    now: dt.datetime,
+    learned_from: str = "",
 ) -> None:
-    """Remember that ``name`` (its key) on a bank line is this customer (once per key)."""
+    """Remember that ``name`` (its key) on a bank line is this customer (once per key), and
+    the decision that taught it."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(
         dialect.insert(customer_aliases)
@@ -148,6 +196,7 @@ def add_alias(
             name_key=name_key[:200],
             name=name[:200],
             created_at=now,
+            learned_from=learned_from[:200],
         )
         .on_conflict_do_nothing(index_elements=["organization_id", "name_key"])
     )

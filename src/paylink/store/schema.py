@@ -423,6 +423,8 @@ customer_aliases = sa.Table(
     sa.Column("name_key", sa.String(200), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # version 13: the decision that taught it ("accepted proposal for B0001", "manual match …")
+    sa.Column("learned_from", sa.String(200), nullable=False, server_default=""),
     sa.PrimaryKeyConstraint("organization_id", "name_key"),
 )
 
@@ -765,7 +767,31 @@ einvoice_received = sa.Table(
     sa.PrimaryKeyConstraint("account_id", "network_id", name="pk_einvoice_received"),
 )
 
-SCHEMA_VERSION = 12
+
+# --- version 13: customer credit ----------------------------------------------------------
+
+# One row per movement of a customer's credit balance, signed: a payment's surplus adds
+# (``kind="surplus"``), credit applied to an invoice (``"applied"``) or paid back
+# (``"refunded"``) takes off. The balance is the sum; a surplus is credited once per payment
+# (the unique source), and a unit that spends credit holds the customer's row first.
+customer_credit = sa.Table(
+    "customer_credit",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("source_id", ID, nullable=False),  # the payment, refund or applying payment
+    sa.Column("invoice_id", ID),  # the invoice credit was applied to
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("kind", "source_id", name="uq_customer_credit_source"),
+    sa.Index("ix_customer_credit_customer", "organization_id", "customer_id"),
+)
+
+SCHEMA_VERSION = 13
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -887,6 +913,18 @@ def _einvoices(conn: Connection) -> None:
     metadata.create_all(conn, tables=[suppliers, purchase_files])
 
 
+_VERSION_13_COLUMNS = ((customer_aliases, "learned_from"),)
+
+
+def _credit_and_learning(conn: Connection) -> None:
+    """Version 13: the customers' credit ledger, and where each learned payer name came from
+    (old aliases keep an empty source)."""
+    inspector = sa.inspect(conn)
+    present = {c["name"] for c in inspector.get_columns(customer_aliases.name)}
+    _add_columns(*(tc for tc in _VERSION_13_COLUMNS if tc[1] not in present))(conn)
+    metadata.create_all(conn, tables=[customer_credit])
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: _create(payment_links, link_events, access_tokens),
     3: _create(
@@ -906,6 +944,7 @@ MIGRATIONS: dict[int, Migration] = {
     10: _einvoices,
     11: _create(portal_codes),
     12: _create(einvoice_accounts, einvoice_deliveries, einvoice_participants, einvoice_received),
+    13: _credit_and_learning,
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -939,12 +978,14 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
         "einvoice_participants",
         "einvoice_received",
     ),
+    13: ("customer_credit",),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 
 VERSION_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     7: (("documents", "fees_minor"),),
     10: tuple((table.name, name) for table, name in _VERSION_10_COLUMNS),
+    13: tuple((table.name, name) for table, name in _VERSION_13_COLUMNS),
 }
 """The columns each version added to older tables, as ``(table, column)``."""
 
