@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import NoReturn
 
 from ..exceptions import ValidationError
 from ..money import Money
 
-__all__ = ["amount", "child", "decimal", "parse", "sub"]
+__all__ = ["PathReader", "amount", "child", "decimal", "parse", "sub"]
 
 
 def decimal(value: Decimal) -> str:
@@ -79,3 +79,47 @@ def tostring(root: ET.Element) -> bytes:
     ET.indent(root)
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return data
+
+
+class PathReader:
+    """What the UBL and CII readers share: values read at a path below a node, in the
+    document's currency, naming ``where/path`` when a value is missing or malformed. A syntax
+    says how a path finds an element (its namespaces) by overriding :meth:`find`."""
+
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+
+    def find(self, node: ET.Element | None, path: str) -> ET.Element | None:
+        raise NotImplementedError
+
+    def text(self, node: ET.Element | None, path: str) -> str:
+        found = self.find(node, path)
+        return (found.text or "").strip() if found is not None else ""
+
+    def money(
+        self, node: ET.Element | None, path: str, where: str, *, required: bool = True
+    ) -> Money:
+        value = self.text(node, path)
+        if not value:
+            if required:
+                raise ValidationError(f"missing {where}/{path}", field=f"{where}/{path}")
+            return Money.zero(self.currency)
+        try:
+            return Money.of(value, self.currency)
+        except (ValidationError, InvalidOperation):
+            raise ValidationError(
+                f"expected an amount at {where}/{path}, got {value!r}", field=f"{where}/{path}"
+            ) from None
+
+    def number(
+        self, node: ET.Element | None, path: str, where: str, default: str | None = None
+    ) -> Decimal:
+        value = self.text(node, path) or default
+        if value is None:
+            raise ValidationError(f"missing {where}/{path}", field=f"{where}/{path}")
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            raise ValidationError(
+                f"expected a number at {where}/{path}, got {value!r}", field=f"{where}/{path}"
+            ) from None

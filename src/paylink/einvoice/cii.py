@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ..exceptions import ValidationError
 from ..money import Money
 from ..parties import PartyId
-from ._xml import amount, child, decimal, sub, tostring
+from ._xml import PathReader, amount, child, decimal, sub, tostring
 from .check import require_valid
 from .model import (
     AllowanceCharge,
@@ -223,49 +223,13 @@ def _q(path: str) -> str:
     return "/".join(out)
 
 
-class _Reader:
-    def __init__(self, currency: str) -> None:
-        self.currency = currency
-
-    @staticmethod
-    def find(node: ET.Element | None, path: str) -> ET.Element | None:
+class _Reader(PathReader):
+    def find(self, node: ET.Element | None, path: str) -> ET.Element | None:
         return None if node is None else node.find(_q(path))
 
     @staticmethod
     def findall(node: ET.Element, path: str) -> list[ET.Element]:
         return node.findall(_q(path))
-
-    def text(self, node: ET.Element | None, path: str) -> str:
-        found = self.find(node, path)
-        return (found.text or "").strip() if found is not None else ""
-
-    def money(
-        self, node: ET.Element | None, path: str, where: str, *, required: bool = True
-    ) -> Money:
-        value = self.text(node, path)
-        if not value:
-            if required:
-                raise ValidationError(f"missing {where}/{path}", field=f"{where}/{path}")
-            return Money.zero(self.currency)
-        try:
-            return Money.of(value, self.currency)
-        except (ValidationError, InvalidOperation):
-            raise ValidationError(
-                f"expected an amount at {where}/{path}, got {value!r}", field=f"{where}/{path}"
-            ) from None
-
-    def number(
-        self, node: ET.Element, path: str, where: str, default: str | None = None
-    ) -> Decimal:
-        value = self.text(node, path) or default
-        if value is None:
-            raise ValidationError(f"missing {where}/{path}", field=f"{where}/{path}")
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            raise ValidationError(
-                f"expected a number at {where}/{path}, got {value!r}", field=f"{where}/{path}"
-            ) from None
 
     def date(self, node: ET.Element | None, path: str, where: str) -> dt.date | None:
         found = self.find(node, path)

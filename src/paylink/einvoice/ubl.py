@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import xml.etree.ElementTree as ET
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ..exceptions import ValidationError
 from ..money import Money
 from ..parties import PartyId
-from ._xml import amount, child, decimal, sub, tostring
+from ._xml import PathReader, amount, child, decimal, sub, tostring
 from .check import require_valid
 from .model import (
     AllowanceCharge,
@@ -224,12 +224,12 @@ def to_ubl(doc: EInvoice) -> bytes:
 # --- reading ----------------------------------------------------------------------------------
 
 
-class _Reader:
+class _Reader(PathReader):
     """Reads a UBL tree, naming the element path of whatever is missing or wrong."""
 
     def __init__(self, root: ET.Element, currency: str) -> None:
+        super().__init__(currency)
         self.root = root
-        self.currency = currency
 
     @staticmethod
     def _path(path: str) -> str:
@@ -240,47 +240,17 @@ class _Reader:
             for p in path.split("/")
         )
 
-    def find(self, node: ET.Element, path: str) -> ET.Element | None:
-        return node.find(self._path(path))
+    def find(self, node: ET.Element | None, path: str) -> ET.Element | None:
+        return None if node is None else node.find(self._path(path))
 
     def findall(self, node: ET.Element, path: str) -> list[ET.Element]:
         return node.findall(self._path(path))
-
-    def text(self, node: ET.Element, path: str, where: str = "") -> str:
-        found = self.find(node, path)
-        return (found.text or "").strip() if found is not None else ""
 
     def required(self, node: ET.Element, path: str, where: str) -> str:
         value = self.text(node, path)
         if not value:
             raise ValidationError(f"missing {where}/{path}", field=f"{where}/{path}")
         return value
-
-    def money(self, node: ET.Element, path: str, where: str, *, required: bool = True) -> Money:
-        value = self.text(node, path)
-        if not value:
-            if required:
-                raise ValidationError(f"missing {where}/{path}", field=f"{where}/{path}")
-            return Money.zero(self.currency)
-        try:
-            return Money.of(value, self.currency)
-        except (ValidationError, InvalidOperation):
-            raise ValidationError(
-                f"expected an amount at {where}/{path}, got {value!r}", field=f"{where}/{path}"
-            ) from None
-
-    def decimal(
-        self, node: ET.Element, path: str, where: str, default: str | None = None
-    ) -> Decimal:
-        value = self.text(node, path) or default
-        if value is None:
-            raise ValidationError(f"missing {where}/{path}", field=f"{where}/{path}")
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            raise ValidationError(
-                f"expected a number at {where}/{path}, got {value!r}", field=f"{where}/{path}"
-            ) from None
 
     def date(self, node: ET.Element, path: str, where: str) -> dt.date | None:
         value = self.text(node, path)
@@ -377,11 +347,11 @@ def from_ubl(root: ET.Element) -> EInvoice:
                 id=r.required(node, "cbc:ID", lw),
                 name=r.required(node, "cac:Item/cbc:Name", lw),
                 description=r.text(node, "cac:Item/cbc:Description"),
-                quantity=r.decimal(node, quantity_tag, lw),
+                quantity=r.number(node, quantity_tag, lw),
                 unit_code=(quantity_node.get("unitCode") if quantity_node is not None else None)
                 or "C62",
-                price=r.decimal(node, "cac:Price/cbc:PriceAmount", lw),
-                base_quantity=r.decimal(node, "cac:Price/cbc:BaseQuantity", lw, default="1"),
+                price=r.number(node, "cac:Price/cbc:PriceAmount", lw),
+                base_quantity=r.number(node, "cac:Price/cbc:BaseQuantity", lw, default="1"),
                 net=r.money(node, "cbc:LineExtensionAmount", lw),
                 vat_category=category,
                 vat_rate=rate,
