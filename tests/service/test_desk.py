@@ -162,7 +162,7 @@ def test_the_desk_pages_read_one_organization_only(db_url: str) -> None:
     assert pl.desk_pages.invoices(org, search="nobody") == []
     detail = pl.desk_pages.invoice(org, invoice.id)
     assert [e.what for e in detail.timeline][:1] == ["desk_ev_issued"]
-    assert "link_opened" in [e.what for e in detail.timeline]
+    assert "desk_ev_link_opened" in [e.what for e in detail.timeline]
     with pytest.raises(NotFound):
         pl.desk_pages.invoice(other, invoice.id)
     assert pl.desk_pages.invoices(other) == []

@@ -184,15 +184,21 @@ class Desk(Resource):
     def session_user(self, user_id: str, signed_at: dt.datetime) -> DeskUser | None:
         """The user a session signed at ``signed_at`` names, while it may still open the desk:
         None for an unknown or disabled user, or a session older than their last new
-        password."""
+        password or their last sign-out."""
         with self._ctx.store.transaction() as conn:
             row = q.get_user(conn, user_id)
         if row is None or row.disabled_at is not None:
             return None
         # a session's time is kept in whole seconds
-        if signed_at < row.password_changed_at.replace(microsecond=0):
-            return None
+        for ended in (row.password_changed_at, row.signed_out_at):
+            if ended is not None and signed_at < ended.replace(microsecond=0):
+                return None
         return _user(row)
+
+    def sign_out(self, user_id: str) -> None:
+        """End every session of the user signed until now (on every device)."""
+        with self._ctx.unit() as unit:
+            q.update_user(unit.conn, user_id, signed_out_at=unit.now)
 
     # -- sign-in --------------------------------------------------------------------------------
     def login(self, email: str, password: str, *, ip: str = "") -> LoginResult:

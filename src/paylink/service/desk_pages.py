@@ -124,7 +124,7 @@ class InvoiceRow:
 @attrs.frozen(kw_only=True)
 class TimelineEntry:
     """One moment in an invoice's life: ``what`` is a catalogue key (``desk_ev_issued``,
-    ``link_<status>``, ``desk_ev_reminder``, ``desk_ev_payment``, ``desk_ev_credit``);
+    ``desk_ev_link_<status>``, ``desk_ev_reminder``, ``desk_ev_payment``, ``desk_ev_credit``);
     ``detail`` is a value to show with it (already words or a number, never a secret)."""
 
     at: dt.datetime
@@ -330,7 +330,7 @@ class DeskPages(Resource):
             )
         for link in links:
             timeline.extend(
-                TimelineEntry(at=e.at, what=f"link_{e.status}", detail=e.source)
+                TimelineEntry(at=e.at, what=f"desk_ev_link_{e.status}", detail=e.source)
                 for e in link.history
             )
         timeline.extend(

@@ -805,6 +805,8 @@ desk_users = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     # sessions signed before this moment are refused (a new password ends them)
     sa.Column("password_changed_at", UTCDateTime, nullable=False),
+    # sessions signed before this moment are refused too (signing out ends them everywhere)
+    sa.Column("signed_out_at", UTCDateTime),
     sa.Column("last_login_at", UTCDateTime),
     sa.Column("disabled_at", UTCDateTime),
     sa.UniqueConstraint("email", name="uq_desk_users_email"),
