@@ -319,6 +319,9 @@ def dashboard_routes(
         allowed = not guarded or (key is not None and _allowed(request, key, org_id))
         if not allowed and api_keys:
             allowed = await anyio.to_thread.run_sync(lambda: _key_allowed(pl, request, org_id))
+        if not allowed and key is None:
+            # without a dashboard token, the dashboard exists for desk keys only
+            return PlainTextResponse("not found", status_code=404)
         if not allowed:
             return PlainTextResponse(
                 "authentication required", status_code=401, headers={"WWW-Authenticate": "Bearer"}
