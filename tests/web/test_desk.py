@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,10 +14,12 @@ from typing import Any
 import attrs
 import httpx
 import pytest
+import uvicorn
 
 from paylink import Line, Money
 from paylink.testing import StatementLine, camt053
-from tests.web.conftest import Live
+from paylink.web import create_app
+from tests.web.conftest import Live, _free_port
 
 PASSWORD = "correct horse battery"
 IBAN_A = "BE71096123456769"
@@ -378,3 +382,37 @@ def test_signing_out_ends_the_session_and_its_copies(live: Live, shops: Any) -> 
     live.clock.advance(hours=13)
     assert fresh.get(f"{live.base}/desk").status_code == 303
     fresh.close()
+
+
+def test_served_over_https_the_cookies_are_secure_and_hsts_is_sent(
+    live: Live, shops: Any, http: httpx.Client
+) -> None:
+    a, _b = shops
+    port = _free_port()
+    app = create_app(live.pl, base_url=f"https://127.0.0.1:{port}", secret="test-secret")
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        base = f"http://127.0.0.1:{port}"  # the TLS proxy in front is left out here
+        form = http.get(f"{base}/desk/login")
+        assert "max-age=31536000" in form.headers["strict-transport-security"]
+        assert "Secure" in form.headers["set-cookie"]
+        token = _csrf(form.text)
+        signed = http.post(
+            f"{base}/desk/login",
+            data={"email": a.email, "password": PASSWORD, "csrf": token},
+            headers={"cookie": form.headers["set-cookie"].split(";")[0]},
+        )
+        assert signed.status_code == 303
+        session = next(
+            v for k, v in signed.headers.multi_items() if k == "set-cookie" and "paylink_desk=" in v
+        )
+        assert "Secure" in session and "HttpOnly" in session
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
