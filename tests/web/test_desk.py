@@ -416,3 +416,38 @@ def test_served_over_https_the_cookies_are_secure_and_hsts_is_sent(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_keys_are_made_shown_once_and_revoked_on_the_desk(
+    live: Live, shops: Any, http: httpx.Client
+) -> None:
+    a, b = shops
+    pl = live.pl
+    client = sign_in(live, a.email)
+    page = client.get(f"{live.base}/desk/keys")
+    assert a.email in page.text and "sync" in page.text and a.key not in page.text
+    made = client.post(
+        f"{live.base}/desk/keys", data={"csrf": _csrf(page.text), "name": "bookkeeping"}
+    )
+    secret = re.search(r'data-testid="new-key">(plk_[^<]+)<', made.text)
+    assert made.status_code == 200 and secret is not None
+    assert "no-store" in made.headers["cache-control"]
+    key = pl.desk.authenticate_key(secret.group(1))
+    assert key is not None and key.organization_id == a.org.id and key.name == "bookkeeping"
+    assert secret.group(1) not in client.get(f"{live.base}/desk/keys").text
+    # a key cannot make keys, nor revoke them
+    as_key = {"authorization": f"Bearer {secret.group(1)}"}
+    assert http.post(f"{live.base}/desk/keys", headers=as_key).status_code == 403
+    assert http.post(f"{live.base}/desk/keys/{key.id}/revoke", headers=as_key).status_code == 403
+    # another organization's person cannot revoke it
+    other = sign_in(live, b.email)
+    theirs = other.get(f"{live.base}/desk/keys")
+    refused = other.post(
+        f"{live.base}/desk/keys/{key.id}/revoke", data={"csrf": _csrf(theirs.text)}
+    )
+    assert refused.status_code == 404 and pl.desk.authenticate_key(secret.group(1)) is not None
+    other.close()
+    revoked = client.post(f"{live.base}/desk/keys/{key.id}/revoke", data={"csrf": _csrf(page.text)})
+    assert revoked.status_code == 303
+    assert pl.desk.authenticate_key(secret.group(1)) is None
+    client.close()

@@ -70,6 +70,7 @@ def desk_pages(base: str, shop: Shop) -> list[tuple[str, str]]:
         (f"{desk}/review", "review"),
         (f"{desk}/quotes", "quotes"),
         (f"{desk}/customers", "customers"),
+        (f"{desk}/keys", "users and keys"),
     ]
 
 

@@ -1177,6 +1177,18 @@ _DESK: dict[str, tuple[str, str, str, str]] = {
     "desk_balance": ("Open balance", "Solde ouvert", "Openstaand saldo", "Offener Saldo"),
     "desk_credit_balance": ("Credit", "Crédit", "Tegoed", "Guthaben"),
     "desk_invoices_count": ("Invoices", "Factures", "Facturen", "Rechnungen"),
+    "desk_nav_keys": ("Access", "Accès", "Toegang", "Zugang"),
+    "desk_users": ("People who sign in", "Personnes qui se connectent", "Wie zich aanmeldt", "Wer sich anmeldet"),
+    "desk_last_login": ("last sign-in", "dernière connexion", "laatst aangemeld", "letzte Anmeldung"),
+    "desk_never": ("never", "jamais", "nooit", "nie"),
+    "desk_keys": ("API keys", "Clés d'API", "API-sleutels", "API-Schlüssel"),
+    "desk_keys_intro": ("A key opens this organization's desk to a program: Authorization: Bearer followed by the key.", "Une clé ouvre le bureau de cette organisation à un programme : Authorization: Bearer suivi de la clé.", "Een sleutel opent het bureau van deze organisatie voor een programma: Authorization: Bearer gevolgd door de sleutel.", "Ein Schlüssel öffnet den Schreibtisch dieser Organisation für ein Programm: Authorization: Bearer und der Schlüssel."),
+    "desk_key_name": ("What the key is for", "À quoi sert la clé", "Waarvoor de sleutel dient", "Wofür der Schlüssel ist"),
+    "desk_key_create": ("Make a key", "Créer une clé", "Sleutel maken", "Schlüssel erstellen"),
+    "desk_key_once": ("Copy this key now: it is not shown again.", "Copiez cette clé maintenant : elle ne sera plus affichée.", "Kopieer deze sleutel nu: hij wordt niet meer getoond.", "Kopieren Sie diesen Schlüssel jetzt: er wird nicht wieder angezeigt."),
+    "desk_key_revoke": ("Revoke", "Révoquer", "Intrekken", "Widerrufen"),
+    "desk_key_revoked": ("revoked", "révoquée", "ingetrokken", "widerrufen"),
+    "desk_key_used": ("last used", "dernier usage", "laatst gebruikt", "zuletzt benutzt"),
 }  # fmt: skip
 for _i, _lang in enumerate(("en", "fr", "nl", "de")):
     LABELS[_lang].update({key: texts[_i] for key, texts in _DESK.items()})

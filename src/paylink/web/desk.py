@@ -91,6 +91,9 @@ class DeskPages(Family):
             Route("/desk/review/{tx_id}/{action}", act(self.review_action), methods=["POST"]),
             Route("/desk/quotes", page(self.quotes), methods=["GET"]),
             Route("/desk/customers", page(self.customers), methods=["GET"]),
+            Route("/desk/keys", page(self.keys), methods=["GET"]),
+            Route("/desk/keys", act(self.key_create), methods=["POST"]),
+            Route("/desk/keys/{key_id}/revoke", act(self.key_revoke), methods=["POST"]),
             Route("/desk/api/home", api(self.api_home), methods=["GET"]),
             Route("/desk/api/invoices", api(self.api_invoices), methods=["GET"]),
             Route("/desk/api/invoices/{invoice_id}", api(self.api_invoice), methods=["GET"]),
@@ -372,6 +375,31 @@ class DeskPages(Family):
         """Customers with revenue, balance and credit."""
         rows = await self.site.run(lambda: self.pl.desk_pages.customers(viewer.org))
         return self._render(request, viewer, "customers.html", rows=rows)
+
+    async def keys(self, request: Request, viewer: Viewer, secret: str = "") -> Response:
+        """The organization's users and API keys; a key just made is shown here once."""
+
+        def load() -> tuple[Any, Any]:
+            return self.pl.desk.users(viewer.org), self.pl.desk.keys(viewer.org)
+
+        users, keys = await self.site.run(load)
+        return self._render(request, viewer, "keys.html", users=users, keys=keys, secret=secret)
+
+    async def key_create(self, request: Request, viewer: Viewer) -> Response:
+        """Make an API key and show it once (a key cannot make keys: a person signs in)."""
+        if viewer.csrf_secret is None:
+            return PlainTextResponse("sign in to manage API keys", status_code=403)
+        name = str(request.state.form.get("name") or "")[:100]
+        made = await self.site.run(lambda: self.pl.desk.create_key(viewer.org, name=name))
+        return await self.keys(request, viewer, secret=made.secret)
+
+    async def key_revoke(self, request: Request, viewer: Viewer) -> Response:
+        """Revoke one of the organization's keys (NotFound for another organization's)."""
+        if viewer.csrf_secret is None:
+            return PlainTextResponse("sign in to manage API keys", status_code=403)
+        key_id = request.path_params["key_id"]
+        await self.site.run(lambda: self.pl.desk.revoke_key(viewer.org, key_id))
+        return self._back(viewer, f"{self.root}/keys")
 
     # -- actions --------------------------------------------------------------------------------
     async def invoice_action(self, request: Request, viewer: Viewer) -> Response:
