@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 from ..service import Paylink
 from ._common import HERE, Site
 from .dashboard import dashboard_routes
-from .desk import DeskPages
+from .desk import DeskRoutes
 from .pay import PayPages, epc_qr_from_payload
 from .portal import PortalPages, customer_code
 from .quotes import QuotePages
@@ -102,7 +102,7 @@ def create_app(
         *QuotePages(site).routes(),
         *PortalPages(site).routes(),
         *Webhooks(site).routes(),
-        *DeskPages(site).routes(),
+        *DeskRoutes(site).routes(),
         Route("/healthz", health, methods=["GET"]),
     ]
     board_token = dashboard_token or os.environ.get("PAYLINK_DASHBOARD_TOKEN")

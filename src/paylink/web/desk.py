@@ -43,7 +43,7 @@ from ._common import Family, csrf_value, forbidden_form, pick_language
 from ._desk_json import home_json, invoice_json, review_json
 from .security import csrf_token, verify_csrf
 
-__all__ = ["SESSION_COOKIE", "SESSION_HOURS", "DeskPages", "Viewer"]
+__all__ = ["SESSION_COOKIE", "SESSION_HOURS", "DeskRoutes", "Viewer"]
 
 SESSION_COOKIE = "paylink_desk"
 """The signed session cookie."""
@@ -64,7 +64,7 @@ class Viewer:
     user_email: str = ""
 
 
-class DeskPages(Family):
+class DeskRoutes(Family):
     """The desk's routes (see the module doc)."""
 
     def __init__(self, site: Any) -> None:
