@@ -451,3 +451,43 @@ def test_keys_are_made_shown_once_and_revoked_on_the_desk(
     assert revoked.status_code == 303
     assert pl.desk.authenticate_key(secret.group(1)) is None
     client.close()
+
+
+def test_every_action_is_refused_without_login_csrf_or_the_right_organization(
+    live: Live, shops: Any, http: httpx.Client
+) -> None:
+    a, b = shops
+    pl = live.pl
+    invoice = a.invoices[0]
+    [key] = pl.desk.keys(a.org)
+    actions = [
+        f"/invoices/{invoice.id}/{name}"
+        for name in ("send_email", "send_sms", "remind", "pause", "resume", "paid", "cancel")
+    ] + [f"/invoices/{invoice.id}/credit", "/review/B0001/accept", "/review/B0001/reject"]
+    actions += ["/review/B0002/match", f"/keys/{key.id}/revoke"]
+    messages = len(pl.outbox.list(a.org))
+    # Beta's own B0001 (same bank reference) leaves its queue: its accept and reject would
+    # otherwise act, rightly, on Beta's transaction
+    pl.reconciliation.reject(b.org, "B0001")
+    other = sign_in(live, b.email)
+    mine = sign_in(live, a.email)
+    other_csrf = _csrf(other.get(f"{live.base}/desk/keys").text)
+    for path in actions:
+        url = f"{live.base}/desk{path}"
+        form = {"invoice": a.invoices[1].id, "amount": "10"}
+        assert http.post(url, data=form).status_code == 401, path
+        assert mine.post(url, data=form).status_code == 403, path
+        assert mine.post(url, data={**form, "csrf": other_csrf}).status_code == 403, path
+        assert other.post(url, data={**form, "csrf": other_csrf}).status_code == 404, path
+        by_key = http.post(url, data=form, headers={"authorization": f"Bearer {b.key}"})
+        assert by_key.status_code == (403 if "/keys/" in path else 404), path
+    # nothing changed for the organization
+    assert len(pl.outbox.list(a.org)) == messages
+    assert [pl.invoices.get(i.id).status for i in a.invoices] == ["issued"] * 4
+    assert pl.invoices.credit_notes(invoice) == []
+    assert not pl.reminders.is_paused(a.customer)
+    assert [i.transaction.id for i in pl.reconciliation.review(a.org)] == ["B0001"]
+    assert pl.desk.keys(a.org)[0].active and len(pl.desk.keys(a.org)) == 1
+    assert len(pl.desk.keys(b.org)) == 1
+    mine.close()
+    other.close()
