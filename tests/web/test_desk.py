@@ -243,6 +243,8 @@ def test_every_invoice_action_works_from_the_desk(live: Live, shops: Any) -> Non
         ("sms", "invoice_issued"),
         ("sms", "reminder"),
     ]
+    timeline = client.get(f"{live.base}/desk/invoices/{first.id}").text
+    assert "Message reminder · sms · queued" in timeline
     _post(client, live, f"/invoices/{first.id}/pause")
     assert pl.reminders.is_paused(a.customer)
     assert "Reminders are paused" in client.get(f"{live.base}/desk/invoices/{first.id}").text

@@ -1144,6 +1144,7 @@ _DESK: dict[str, tuple[str, str, str, str]] = {
     "desk_ev_link_expired": ("Link expired", "Lien expiré", "Link verlopen", "Link abgelaufen"),
     "desk_ev_link_cancelled": ("Link cancelled", "Lien annulé", "Link geannuleerd", "Link storniert"),
     "desk_ev_reminder": ("Reminder {step} sent", "Rappel {step} envoyé", "Herinnering {step} verstuurd", "Mahnung {step} gesendet"),
+    "desk_ev_message": ("Message {step}", "Message {step}", "Bericht {step}", "Nachricht {step}"),
     "desk_ev_payment": ("Payment received", "Paiement reçu", "Betaling ontvangen", "Zahlung erhalten"),
     "desk_ev_credit": ("Credit note", "Note de crédit", "Creditnota", "Gutschrift"),
     "desk_actions": ("Actions", "Actions", "Acties", "Aktionen"),

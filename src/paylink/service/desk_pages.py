@@ -38,6 +38,7 @@ from ..store import credit as credit_queries
 from ..store import desk as desk_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
+from ..store import messages as message_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
 from ..store import reconciliation as match_queries
@@ -61,6 +62,7 @@ __all__ = [
 
 _OPEN = ("issued", "partially_paid")
 _WAITING_LINK = ("opened", "in_progress", "interrupted")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def link_state(invoice: Invoice, link: PaymentLink | None) -> str:
@@ -124,8 +126,9 @@ class InvoiceRow:
 @attrs.frozen(kw_only=True)
 class TimelineEntry:
     """One moment in an invoice's life: ``what`` is a catalogue key (``desk_ev_issued``,
-    ``desk_ev_link_<status>``, ``desk_ev_reminder``, ``desk_ev_payment``, ``desk_ev_credit``);
-    ``detail`` is a value to show with it (already words or a number, never a secret)."""
+    ``desk_ev_link_<status>``, ``desk_ev_reminder``, ``desk_ev_message``,
+    ``desk_ev_payment``, ``desk_ev_credit``); ``detail`` is a value to show with it (a
+    number, a method, a message's kind and channel; never a secret)."""
 
     at: dt.datetime
     what: str
@@ -322,6 +325,7 @@ class DeskPages(Resource):
                 for row in reminder_queries.history(conn, doc.id)
             ]
             paused = reminder_queries.paused_until(conn, customer.id, self._ctx.clock.now())[0]
+            sent = message_queries.list_messages(conn, organization.id, document_id=doc.id)
         today = self._today(organization)
         timeline: list[TimelineEntry] = []
         if doc.issued_at is not None:
@@ -335,13 +339,21 @@ class DeskPages(Resource):
             )
         timeline.extend(
             TimelineEntry(
-                at=rec.processed_at or rec.created_at or doc.issued_at or dt.datetime.min,
+                at=rec.processed_at or rec.created_at or doc.issued_at or _EPOCH,
                 what="desk_ev_reminder",
                 detail=str(rec.step),
                 amount=rec.fee if rec.fee.amount else None,
             )
             for rec in reminders
             if rec.status == "sent"
+        )
+        timeline.extend(
+            TimelineEntry(
+                at=m.created_at or _EPOCH,
+                what="desk_ev_message",
+                detail=f"{m.kind} · {m.channel_kind} · {m.status}",
+            )
+            for m in sent
         )
         timeline.extend(
             TimelineEntry(
