@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from paylink import Paylink
 from paylink.cli import main
 
 
@@ -114,9 +115,18 @@ def test_demo_tells_the_story(run: CliRunner, tmp_path: Path) -> None:
     assert list((tmp_path / "demo" / "outbox").glob("*.eml"))
     assert (tmp_path / "demo" / "paylink.db").exists()
     assert "/pay/" in out and "/portal/" in out and "/quote/" in out
+    # the desk: a user to sign in with, a new random password printed on each run
+    assert "/desk/login" in out and "e-mail:   owner@garage-dupont.example" in out
+    password = re.search(r"password: (\S+)", out)
+    assert password is not None
+    with Paylink.open(f"sqlite:///{tmp_path / 'demo' / 'paylink.db'}") as pl:
+        signed_in = pl.desk.login("owner@garage-dupont.example", password.group(1))
+        assert signed_in.outcome == "ok"
     again = run.invoke(main, ["demo", "--dir", str(tmp_path / "demo")])
     assert again.exit_code == 0
-    tokens = re.compile(r"/(pay|quote|portal)/[A-Za-z0-9_-]{32}|\b[a-z]{3}_[0-9a-f]{24}\b")
+    tokens = re.compile(
+        r"/(pay|quote|portal)/[A-Za-z0-9_-]{32}|\b[a-z]{3}_[0-9a-f]{24}\b|password: \S+"
+    )
     # Same story each run (rows listed in id order may come in another order).
     assert sorted(tokens.sub("ID", again.output).splitlines()) == sorted(
         tokens.sub("ID", out).splitlines()

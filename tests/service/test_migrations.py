@@ -199,3 +199,22 @@ def test_version_13_adds_the_credit_ledger_and_old_rows_keep_working(db_url: str
     assert pl.customers.balance(customer) == Money.of("5", "EUR")
     pl.close()
     pl.close()
+
+
+def test_version_14_adds_the_desk_tables_and_old_data_keeps_working(db_url: str) -> None:
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
+    pl = Paylink.open(db_url, clock=clock, base_url="http://desk.example")
+    org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
+    customer = pl.customers.create(org, name="Client")
+    invoice = pl.invoices.issue(org, customer, lines=lines())
+    with pl.store.transaction() as conn:
+        _back_to(conn, 13)
+        assert not sa.inspect(conn).has_table("desk_users")
+    pl.close()
+    pl = Paylink.open(db_url, clock=clock, base_url="http://desk.example")  # migrates
+    user = pl.desk.add_user(org, email="owner@old.example", password="a long password")
+    signed_in = pl.desk.login("owner@old.example", "a long password")
+    assert signed_in.outcome == "ok" and signed_in.user is not None
+    assert signed_in.user.id == user.id
+    assert pl.desk_pages.home(org).receivables == invoice.total
+    pl.close()

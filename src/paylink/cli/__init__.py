@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from .demo import demo
+from .desk import desk
 from .document import document
 from .einvoice import einvoice
 from .feed import feed
@@ -49,5 +50,6 @@ for _command in (
     remind,
     report,
     einvoice,
+    desk,
 ):
     main.add_command(_command)

@@ -39,6 +39,7 @@ def serve(
     pl = open_paylink(url, base_url=base)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     click.echo(f"paylink serving {pl.store!r} at {base}")
+    click.echo(f"the merchant's desk: {base}/desk/login (users: paylink desk user add)")
     # uvicorn's access log would print the tokens in URLs; the app logs masked paths instead.
     uvicorn.run(
         create_app(pl, dashboard_token=dashboard_token),

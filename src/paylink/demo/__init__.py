@@ -24,6 +24,7 @@ from ..parties import Address
 from ..service import Paylink
 from ..statements.writer import StatementLine, camt053
 from ._credit import demo_credit
+from ._desk import demo_desk
 from ._einvoice import demo_einvoices
 from ._messages import demo_messages
 from ._peppol import demo_peppol
@@ -338,6 +339,9 @@ def run_demo(
     step("Customer credit: a payment larger than what was open")
     demo_credit(pl, org, echo)
     open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
+
+    step("The merchant's desk: what is unpaid, what to review, what to do today")
+    demo_desk(pl, org, echo)
     echo("")
     echo(f"Open receivables: {open_total}.  Data kept in {url}")
     echo("See the customer pages: paylink serve --db " + url + "  (then open the links above)")

@@ -31,6 +31,8 @@ from ..store import Store
 from ._base import Context, UnitRetry
 from ._provider_accounts import ProviderClients
 from .channels import Channels
+from .desk import Desk
+from .desk_pages import DeskPages
 from .documents import Invoices, Purchases, Quotes
 from .einvoices import EInvoices
 from .feeds import Feeds
@@ -67,7 +69,8 @@ class Paylink:
     :attr:`renditions` (``documents`` is its deprecated alias), :attr:`templates`,
     :attr:`channels`, :attr:`messages` (and ``send``),
     :attr:`outbox`, :attr:`providers`, :attr:`reminders`, :attr:`reports`, :attr:`statements`,
-    :attr:`feeds`, :attr:`reconciliation`, :attr:`einvoices`.
+    :attr:`feeds`, :attr:`reconciliation`, :attr:`einvoices`, :attr:`desk` (the merchant's
+    desk: users, sign-in, API keys) and :attr:`desk_pages` (what the desk's pages show).
     """
 
     def __init__(
@@ -113,6 +116,8 @@ class Paylink:
         self.feeds = Feeds(self)
         self.reconciliation = Reconciliation(self)
         self.einvoices = EInvoices(self)
+        self.desk = Desk(self)
+        self.desk_pages = DeskPages(self)
 
     @classmethod
     def open(

@@ -14,7 +14,7 @@ from typing import Any
 from ..documents import Invoice, PurchaseInvoice
 from ..exceptions import NotFound, StateError, ValidationError
 from ..money import Money
-from ..reconcile import Proposal
+from ..reconcile import Proposal, ProposedAllocation
 from ..statements.model import BankTransaction
 from ..store import Connection
 from ..store import bank as bank_queries
@@ -27,7 +27,15 @@ from ..store import undo as undo_queries
 from ._base import Unit
 from ._payments import lock_invoices
 
-__all__ = ["LINK_ITEM", "capture_match", "match_targets", "open_transaction", "undo_match"]
+__all__ = [
+    "LINK_ITEM",
+    "capture_match",
+    "match_targets",
+    "open_transaction",
+    "proposal_from_json",
+    "proposal_json",
+    "undo_match",
+]
 
 LINK_ITEM = "link:"
 """The prefix of an open item that is a payment link, not an invoice (its id follows)."""
@@ -157,3 +165,38 @@ def undo_match(unit: Unit, org_id: str, transaction_id: str) -> None:
                     f"the customer's credit moved since transaction {transaction_id} was matched"
                 )
     undo_queries.restore(unit.conn, captured, payment_id=row.payment_id)
+
+
+def proposal_json(proposal: Proposal) -> dict[str, Any]:
+    """A proposal as stored with its decision (JSON)."""
+    return {
+        "transaction_id": proposal.transaction_id,
+        "amount": str(proposal.transaction_amount.amount),
+        "currency": proposal.transaction_amount.currency,
+        "allocations": [
+            {"number": a.number, "invoice_id": a.invoice_id, "amount": str(a.amount.amount)}
+            for a in proposal.allocations
+        ],
+        "rule": proposal.rule,
+        "confidence": proposal.confidence,
+        "explanation": proposal.explanation,
+        "write_off": str(proposal.write_off.amount) if proposal.write_off else None,
+    }
+
+
+def proposal_from_json(data: dict[str, Any]) -> Proposal:
+    """A stored proposal read back (never applied by itself: ``auto`` is False)."""
+    currency = data["currency"]
+    return Proposal(
+        transaction_id=data["transaction_id"],
+        transaction_amount=Money.of(data["amount"], currency),
+        allocations=tuple(
+            ProposedAllocation(a["number"], Money.of(a["amount"], currency), a.get("invoice_id"))
+            for a in data["allocations"]
+        ),
+        rule=data["rule"],
+        confidence=float(data["confidence"]),
+        explanation=data["explanation"],
+        auto=False,
+        write_off=Money.of(data["write_off"], currency) if data.get("write_off") else None,
+    )

@@ -56,7 +56,15 @@ from ..store import reconciliation as match_queries
 from ._base import Resource, Unit
 from ._invoicing import credit_invoice
 from ._links import mark_link
-from ._matching import LINK_ITEM, capture_match, match_targets, open_transaction, undo_match
+from ._matching import (
+    LINK_ITEM,
+    capture_match,
+    match_targets,
+    open_transaction,
+    undo_match,
+)
+from ._matching import proposal_from_json as _proposal_from_json
+from ._matching import proposal_json as _proposal_json
 from ._payments import apply_payment, lock_invoices
 
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
@@ -102,39 +110,6 @@ def _name_key(name: str | None) -> str:
 
 def _invoices_key(proposal: Proposal) -> str:
     return ",".join(sorted(a.invoice_id or a.number for a in proposal.allocations))[:400]
-
-
-def _proposal_json(proposal: Proposal) -> dict[str, Any]:
-    return {
-        "transaction_id": proposal.transaction_id,
-        "amount": str(proposal.transaction_amount.amount),
-        "currency": proposal.transaction_amount.currency,
-        "allocations": [
-            {"number": a.number, "invoice_id": a.invoice_id, "amount": str(a.amount.amount)}
-            for a in proposal.allocations
-        ],
-        "rule": proposal.rule,
-        "confidence": proposal.confidence,
-        "explanation": proposal.explanation,
-        "write_off": str(proposal.write_off.amount) if proposal.write_off else None,
-    }
-
-
-def _proposal_from_json(data: dict[str, Any]) -> Proposal:
-    currency = data["currency"]
-    return Proposal(
-        transaction_id=data["transaction_id"],
-        transaction_amount=Money.of(data["amount"], currency),
-        allocations=tuple(
-            ProposedAllocation(a["number"], Money.of(a["amount"], currency), a.get("invoice_id"))
-            for a in data["allocations"]
-        ),
-        rule=data["rule"],
-        confidence=float(data["confidence"]),
-        explanation=data["explanation"],
-        auto=False,
-        write_off=Money.of(data["write_off"], currency) if data.get("write_off") else None,
-    )
 
 
 class Reconciliation(Resource):

@@ -791,7 +791,59 @@ customer_credit = sa.Table(
     sa.Index("ix_customer_credit_customer", "organization_id", "customer_id"),
 )
 
-SCHEMA_VERSION = 13
+# --- version 14: the merchant's desk (users, API keys, login attempts) ---------------------
+
+# A person who signs in to an organization's desk. The e-mail is unique over the database (a
+# login names no organization); only an argon2 hash of the password is kept.
+desk_users = sa.Table(
+    "desk_users",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    # sessions signed before this moment are refused (a new password ends them)
+    sa.Column("password_changed_at", UTCDateTime, nullable=False),
+    # sessions signed before this moment are refused too (signing out ends them everywhere)
+    sa.Column("signed_out_at", UTCDateTime),
+    sa.Column("last_login_at", UTCDateTime),
+    sa.Column("disabled_at", UTCDateTime),
+    sa.UniqueConstraint("email", name="uq_desk_users_email"),
+    sa.Index("ix_desk_users_org", "organization_id"),
+)
+
+# A machine's key to one organization's desk: the key is shown once, only its SHA-256 is kept
+# (a 256-bit random key needs no slow hash), with its first characters to recognise it by.
+desk_api_keys = sa.Table(
+    "desk_api_keys",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.UniqueConstraint("key_hash", name="uq_desk_api_keys_hash"),
+    sa.Index("ix_desk_api_keys_org", "organization_id"),
+)
+
+# One row per failed sign-in (per e-mail and per client address), counted over a window: the
+# login limits hold across processes. A successful sign-in clears the account's failures.
+desk_login_failures = sa.Table(
+    "desk_login_failures",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("ip", sa.String(45), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_desk_login_failures_email", "email", "at"),
+    sa.Index("ix_desk_login_failures_ip", "ip", "at"),
+)
+
+SCHEMA_VERSION = 14
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -945,6 +997,7 @@ MIGRATIONS: dict[int, Migration] = {
     11: _create(portal_codes),
     12: _create(einvoice_accounts, einvoice_deliveries, einvoice_participants, einvoice_received),
     13: _credit_and_learning,
+    14: _create(desk_users, desk_api_keys, desk_login_failures),
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -979,6 +1032,7 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
         "einvoice_received",
     ),
     13: ("customer_credit",),
+    14: ("desk_users", "desk_api_keys", "desk_login_failures"),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 

@@ -8,7 +8,8 @@ are synchronous (SQLAlchemy), so they run in a worker thread. The families:
 - :mod:`paylink.web.quotes` — quote approval;
 - :mod:`paylink.web.portal` — the customer portal and its one-time code;
 - :mod:`paylink.web.webhooks` — providers', feeds' and Twilio's calls;
-- :mod:`paylink.web.dashboard` — the merchant's dashboard (with a token).
+- :mod:`paylink.web.desk` — the merchant's desk at ``/desk`` (sign-in, API keys);
+- :mod:`paylink.web.dashboard` — the merchant's dashboard (with a token or a desk API key).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from starlette.staticfiles import StaticFiles
 
 from ..service import Paylink
 from ._common import HERE, Site
+from .dashboard import dashboard_routes
+from .desk import DeskRoutes
 from .pay import PayPages, epc_qr_from_payload
 from .portal import PortalPages, customer_code
 from .quotes import QuotePages
@@ -75,8 +78,10 @@ def create_app(
     reachable, since links and forms are absolute. ``secret`` signs CSRF tokens (default:
     ``$PAYLINK_SECRET``, else a random one per process, which is fine for one process; set it
     when several processes serve the same pages). ``dashboard_token`` (default:
-    ``$PAYLINK_DASHBOARD_TOKEN``) adds the merchant dashboard at ``/dashboard/{org_id}``, open
-    to requests that present it (see :mod:`paylink.web.dashboard`); without it there is none.
+    ``$PAYLINK_DASHBOARD_TOKEN``) opens the merchant dashboard at ``/dashboard/{org_id}`` to
+    requests that present it (see :mod:`paylink.web.dashboard`); a desk API key of the
+    organization (``Authorization: Bearer plk_…``) opens it too. The merchant's desk is at
+    ``/desk`` (see :mod:`paylink.web.desk`): its sessions are signed with ``secret``.
     """
     if base_url is not None and base_url.rstrip("/") != pl.base_url:
         pl = Paylink(pl.store, clock=pl.clock, plugins=pl.plugins, base_url=base_url)
@@ -97,13 +102,11 @@ def create_app(
         *QuotePages(site).routes(),
         *PortalPages(site).routes(),
         *Webhooks(site).routes(),
+        *DeskRoutes(site).routes(),
         Route("/healthz", health, methods=["GET"]),
     ]
     board_token = dashboard_token or os.environ.get("PAYLINK_DASHBOARD_TOKEN")
-    if board_token:
-        from .dashboard import dashboard_routes
-
-        routes.extend(dashboard_routes(pl, token=board_token))
+    routes.extend(dashboard_routes(pl, token=board_token or None, api_keys=True))
     routes.append(Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"))
     app = Starlette(
         routes=routes,

@@ -10,6 +10,9 @@ Access: the dashboard shows a merchant's receivables, so it is never public. Eit
   a request passes with ``Authorization: Bearer <token>``, or with the cookie
   ``paylink_dashboard`` set to :func:`dashboard_cookie` ``(token, org_id)`` (an HMAC, so the
   token itself never sits in a browser); both are compared with :func:`hmac.compare_digest`;
+- or present a desk API key of the organization (``Authorization: Bearer plk_…``, see
+  :mod:`paylink.web.desk`), when the routes were made with ``api_keys=True`` (as
+  :func:`~paylink.web.create_app` does);
 - or mount :func:`create_dashboard_app` with ``trust_host=True`` behind the host application's
   own authentication (a FastAPI dependency, Django's ``login_required`` in front of the ASGI
   mount, a reverse proxy): the host decides who may see which organization.
@@ -284,21 +287,42 @@ def render_dashboard(
 # --- routes ------------------------------------------------------------------------------------
 
 
+def _key_allowed(pl: Paylink, request: Request, org_id: str) -> bool:
+    """Whether the request presents a live desk API key of ``org_id``."""
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip().startswith("plk_"):
+        return False
+    key = pl.desk.authenticate_key(presented.strip())
+    return key is not None and key.organization_id == org_id
+
+
 def dashboard_routes(
-    pl: Paylink, *, token: str | bytes | None, trust_host: bool = False
+    pl: Paylink,
+    *,
+    token: str | bytes | None,
+    trust_host: bool = False,
+    api_keys: bool = False,
 ) -> list[Route]:
     """The dashboard's route (``/dashboard/{org_id}``), to add to a Starlette app.
 
-    ``token`` is required unless ``trust_host`` says the host application authenticates
-    every request before it reaches the route.
+    ``token`` or ``api_keys`` (a desk API key of the organization opens its dashboard) is
+    required unless ``trust_host`` says the host application authenticates every request
+    before it reaches the route.
     """
-    if token is None and not trust_host:
+    if token is None and not trust_host and not api_keys:
         raise ValueError("give the dashboard a token, or trust_host=True behind the host's auth")
     key = _key(token) if token is not None else None
+    guarded = key is not None or api_keys
 
     async def page(request: Request) -> Response:
         org_id = request.path_params["org_id"]
-        if key is not None and not _allowed(request, key, org_id):
+        allowed = not guarded or (key is not None and _allowed(request, key, org_id))
+        if not allowed and api_keys:
+            allowed = await anyio.to_thread.run_sync(lambda: _key_allowed(pl, request, org_id))
+        if not allowed and key is None:
+            # without a dashboard token, the dashboard exists for desk keys only
+            return PlainTextResponse("not found", status_code=404)
+        if not allowed:
             return PlainTextResponse(
                 "authentication required", status_code=401, headers={"WWW-Authenticate": "Bearer"}
             )

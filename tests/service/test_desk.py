@@ -1,0 +1,171 @@
+"""``pl.desk``: users with argon2 hashes, sign-in limits kept in the store, API keys kept as
+hashes, and one organization never reaching another's desk; ``pl.desk_pages`` reads one
+organization only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from paylink import FixedClock, Paylink
+from paylink.exceptions import NotFound, StateError, ValidationError
+from paylink.store.schema import desk_api_keys, desk_users
+
+from ..conftest import START, lines
+
+BASE = "http://desk.example"
+PASSWORD = "correct horse battery"
+
+
+def _open(db_url: str, clock: FixedClock) -> Paylink:
+    return Paylink.open(db_url, clock=clock, base_url=BASE)
+
+
+def _two_orgs(pl: Paylink) -> tuple[str, str]:
+    a = pl.organizations.create(name="Alpha SRL", country="BE", iban="BE71096123456769")
+    b = pl.organizations.create(name="Beta BV", country="BE", iban="BE68539007547034")
+    return a.id, b.id
+
+
+def test_a_password_is_kept_as_an_argon2_hash_and_checked(db_url: str) -> None:
+    clock = FixedClock(START)
+    pl = _open(db_url, clock)
+    org, _ = _two_orgs(pl)
+    user = pl.desk.add_user(org, email="  Owner@Alpha.example ", password=PASSWORD)
+    assert user.email == "owner@alpha.example"
+    assert "argon2" not in repr(user)
+    with pl.store.transaction() as conn:
+        stored = conn.execute(sa.select(desk_users.c.password_hash)).scalar_one()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    ok = pl.desk.login("OWNER@alpha.example", PASSWORD, ip="10.0.0.1")
+    assert ok.outcome == "ok" and ok.user is not None and ok.user.id == user.id
+    assert ok.user.last_login_at == START
+    assert pl.desk.login("owner@alpha.example", "wrong password!", ip="10.0.0.1").outcome == (
+        "wrong"
+    )
+    # an unknown e-mail gets the very same answer as a wrong password
+    unknown = pl.desk.login("nobody@alpha.example", PASSWORD, ip="10.0.0.1")
+    assert unknown.outcome == "wrong" and unknown.user is None
+    with pytest.raises(StateError, match="exists already"):
+        pl.desk.add_user(org, email="owner@alpha.example", password=PASSWORD)
+    with pytest.raises(ValidationError, match="password"):
+        pl.desk.add_user(org, email="short@alpha.example", password="short")
+    with pytest.raises(ValidationError, match="email"):
+        pl.desk.add_user(org, email="not-an-address", password=PASSWORD)
+    pl.close()
+
+
+def test_a_new_password_ends_older_sessions_and_a_disabled_user_cannot_sign_in(
+    db_url: str,
+) -> None:
+    clock = FixedClock(START)
+    pl = _open(db_url, clock)
+    org, other = _two_orgs(pl)
+    user = pl.desk.add_user(org, email="owner@alpha.example", password=PASSWORD)
+    assert pl.desk.session_user(user.id, START) is not None
+    clock.advance(hours=1)
+    pl.desk.set_password(org, user.id, "another long password")
+    assert pl.desk.session_user(user.id, START) is None
+    assert pl.desk.session_user(user.id, clock.now()) is not None
+    assert pl.desk.login("owner@alpha.example", PASSWORD).outcome == "wrong"
+    assert pl.desk.login("owner@alpha.example", "another long password").outcome == "ok"
+    with pytest.raises(NotFound):
+        pl.desk.set_password(other, user.id, "hijacked password!!")
+    pl.desk.disable_user(org, user.id)
+    assert pl.desk.login("owner@alpha.example", "another long password").outcome == "wrong"
+    assert pl.desk.session_user(user.id, clock.now()) is None
+    pl.close()
+
+
+def test_the_login_limit_holds_across_two_paylinks_on_one_database(db_url: str) -> None:
+    clock = FixedClock(START)
+    one = _open(db_url, clock)
+    org, _ = _two_orgs(one)
+    one.desk.add_user(org, email="owner@alpha.example", password=PASSWORD)
+    two = _open(db_url, clock)  # another process, the same database
+    for i in range(5):
+        server = one if i % 2 else two
+        assert server.desk.login("owner@alpha.example", f"guess {i}", ip=f"10.0.0.{i}").outcome == (
+            "wrong"
+        )
+    # locked for the account, even with the right password, from any address and process
+    locked = one.desk.login("owner@alpha.example", PASSWORD, ip="10.9.9.9")
+    assert locked.outcome == "locked" and locked.retry_after == dt.timedelta(minutes=15)
+    assert two.desk.login("owner@alpha.example", PASSWORD, ip="10.9.9.8").outcome == "locked"
+    # an unknown e-mail locks the same way (no one learns which e-mails exist)
+    for i in range(5):
+        two.desk.login("ghost@alpha.example", f"guess {i}", ip=f"10.1.0.{i}")
+    assert one.desk.login("ghost@alpha.example", "x", ip="10.1.9.9").outcome == "locked"
+    clock.advance(minutes=16)
+    assert two.desk.login("owner@alpha.example", PASSWORD, ip="10.9.9.9").outcome == "ok"
+    one.close()
+    two.close()
+
+
+def test_one_address_is_limited_over_all_accounts(db_url: str) -> None:
+    clock = FixedClock(START)
+    pl = _open(db_url, clock)
+    org, _ = _two_orgs(pl)
+    pl.desk.add_user(org, email="owner@alpha.example", password=PASSWORD)
+    for i in range(20):
+        assert pl.desk.login(f"user{i}@alpha.example", "guess", ip="203.0.113.7").outcome == (
+            "wrong"
+        )
+    assert pl.desk.login("owner@alpha.example", PASSWORD, ip="203.0.113.7").outcome == "locked"
+    assert pl.desk.login("owner@alpha.example", PASSWORD, ip="203.0.113.8").outcome == "ok"
+    pl.close()
+
+
+def test_api_keys_are_hashed_scoped_revocable_and_noted_when_used(db_url: str) -> None:
+    clock = FixedClock(START)
+    pl = _open(db_url, clock)
+    org, other = _two_orgs(pl)
+    made = pl.desk.create_key(org, name="accounting sync")
+    assert made.secret.startswith("plk_") and made.secret not in repr(made)
+    with pl.store.transaction() as conn:
+        row = conn.execute(sa.select(desk_api_keys)).one()
+    assert made.secret not in str(tuple(row)) and row.prefix == made.secret[:12]
+    clock.advance(minutes=5)
+    found = pl.desk.authenticate_key(made.secret)
+    assert found is not None and found.organization_id == org
+    assert found.last_used_at == clock.now()
+    assert pl.desk.authenticate_key(made.secret + "x") is None
+    assert pl.desk.authenticate_key("not a key") is None
+    # another organization can neither see nor revoke it
+    assert pl.desk.keys(other) == []
+    with pytest.raises(NotFound):
+        pl.desk.revoke_key(other, made.key.id)
+    revoked = pl.desk.revoke_key(org, made.key.id)
+    assert not revoked.active
+    assert pl.desk.authenticate_key(made.secret) is None
+    with pytest.raises(NotFound):
+        pl.desk.revoke_key(org, made.key.id)
+    assert [k.id for k in pl.desk.keys(org)] == [made.key.id]
+    pl.close()
+
+
+def test_the_desk_pages_read_one_organization_only(db_url: str) -> None:
+    clock = FixedClock(START)
+    pl = _open(db_url, clock)
+    org, other = _two_orgs(pl)
+    customer = pl.customers.create(org, name="Client A", email="a@client.example")
+    invoice = pl.invoices.issue(org, customer, lines=lines())
+    link = pl.links.create(invoice)
+    pl.links.mark(link, "opened", source="web")
+    home = pl.desk_pages.home(org)
+    assert home.receivables == invoice.total and home.opened_not_paid == 1
+    assert home.fees is None or home.fees.currency == "EUR"
+    rows = pl.desk_pages.invoices(org, search="client a")
+    assert [r.invoice.id for r in rows] == [invoice.id] and rows[0].link_state == "opened"
+    assert pl.desk_pages.invoices(org, search="nobody") == []
+    detail = pl.desk_pages.invoice(org, invoice.id)
+    assert [e.what for e in detail.timeline][:1] == ["desk_ev_issued"]
+    assert "desk_ev_link_opened" in [e.what for e in detail.timeline]
+    with pytest.raises(NotFound):
+        pl.desk_pages.invoice(other, invoice.id)
+    assert pl.desk_pages.invoices(other) == []
+    assert pl.desk_pages.customers(other) == []
+    assert pl.desk_pages.home(other).receivables.amount == 0
+    pl.close()
