@@ -29,6 +29,7 @@ class FakeBillit:
         self.confirmed: list[int] = []
         self.failures: list[int] = []
         self.accept_all = False
+        self.refuse: dict[str, str] = {}
         self.requests: list[Request] = []
         self._next_order = 569728
         self._next_item = 69791
@@ -125,6 +126,8 @@ class FakeBillit:
                     }
                 ]
             }
+        if receiver in self.refuse:
+            return 400, {"errors": [{"Code": "Refused", "Description": self.refuse[receiver]}]}
         order_id = str(self._next_order)
         self._next_order += 1
         self.orders[order_id] = {
