@@ -32,6 +32,7 @@ __all__ = [
     "InboxDocument",
     "NetworkAccount",
     "Participant",
+    "ReceivedEInvoice",
     "SentDocument",
 ]
 
@@ -122,6 +123,30 @@ class InboxDocument:
     sender: PartyId | None = None
     document_type: str = BIS_BILLING_INVOICE
     received_at: dt.datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ReceivedEInvoice:
+    """A document that arrived over the organization's network, as paylink recorded it.
+
+    ``purchase_id`` is the purchase invoice it became; a document the organization cannot
+    read (not UBL or CII, or failing the checks) has none, and ``error`` says why: it is
+    ``refused``, recorded once, and acknowledged, so the next inbox run does not report it
+    again.
+    """
+
+    account_id: str
+    network: str
+    network_id: str
+    organization_id: str
+    purchase_id: str | None = None
+    error: str | None = None
+    received_at: dt.datetime | None = None
+
+    @property
+    def status(self) -> Literal["recorded", "refused"]:
+        """``"recorded"`` (a purchase invoice) or ``"refused"`` (unreadable, see ``error``)."""
+        return "recorded" if self.purchase_id else "refused"
 
 
 @attrs.frozen(kw_only=True)

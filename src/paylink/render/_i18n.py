@@ -1076,15 +1076,19 @@ for _lang, (_body, _sms) in _REMINDER_LIST.items():
 # The owner's digest: its section headings, and what an empty section says.
 _DIGEST: dict[str, tuple[str, ...]] = {
     "en": ("Due soon", "Overdue", "Purchase invoices to pay", "Payments received", "none",
-           "E-invoices refused by the buyer's network"),
+           "E-invoices refused by the buyer's network",
+           "Received e-invoices that could not be read"),
     "fr": ("Bientôt échues", "En retard", "Factures d'achat à payer", "Paiements reçus", "aucun",
-           "Factures électroniques refusées par le réseau de l'acheteur"),
+           "Factures électroniques refusées par le réseau de l'acheteur",
+           "Factures électroniques reçues illisibles"),
     "nl": ("Binnenkort vervallen", "Achterstallig", "Aankoopfacturen te betalen", "Ontvangen betalingen", "geen",
-           "E-facturen geweigerd door het netwerk van de koper"),
+           "E-facturen geweigerd door het netwerk van de koper",
+           "Ontvangen e-facturen die niet gelezen konden worden"),
     "de": ("Bald fällig", "Überfällig", "Zu zahlende Eingangsrechnungen", "Eingegangene Zahlungen", "keine",
-           "Vom Netzwerk des Käufers abgelehnte E-Rechnungen"),
+           "Vom Netzwerk des Käufers abgelehnte E-Rechnungen",
+           "Empfangene E-Rechnungen, die nicht gelesen werden konnten"),
 }  # fmt: skip
 for _lang, _words in _DIGEST.items():
     _keys = ("digest_due_soon", "digest_overdue", "digest_purchases_due", "digest_payments")
-    _more = ("digest_none", "digest_einvoices_refused")
+    _more = ("digest_none", "digest_einvoices_refused", "digest_einvoices_unreadable")
     LABELS[_lang].update(zip((*_keys, *_more), _words, strict=True))

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ..exceptions import NotFound
-from ..networks import EInvoiceDelivery, NetworkAccount, Participant
+from ..networks import EInvoiceDelivery, NetworkAccount, Participant, ReceivedEInvoice
 from ..parties import PartyId
 from .schema import (
     documents,
@@ -331,3 +331,40 @@ def record_received(
             received_at=now,
         )
     )
+
+
+def received_documents(
+    conn: Connection,
+    org_id: str,
+    *,
+    refused_only: bool = False,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[ReceivedEInvoice]:
+    """The documents the organization received over its networks, oldest first: all, or only
+    the refused ones (unreadable: no purchase invoice), received in ``(since, until]``."""
+    t = einvoice_received
+    query = (
+        sa.select(t, einvoice_accounts.c.network)
+        .join(einvoice_accounts, einvoice_accounts.c.id == t.c.account_id)
+        .where(t.c.organization_id == org_id)
+    )
+    if refused_only:
+        query = query.where(t.c.purchase_id.is_(None))
+    if since is not None:
+        query = query.where(t.c.received_at > since)
+    if until is not None:
+        query = query.where(t.c.received_at <= until)
+    rows = conn.execute(query.order_by(t.c.received_at, t.c.network_id)).all()
+    return [
+        ReceivedEInvoice(
+            account_id=r.account_id,
+            network=r.network,
+            network_id=r.network_id,
+            organization_id=r.organization_id,
+            purchase_id=r.purchase_id,
+            error=r.error,
+            received_at=r.received_at,
+        )
+        for r in rows
+    ]
