@@ -1092,3 +1092,27 @@ for _lang, _words in _DIGEST.items():
     _keys = ("digest_due_soon", "digest_overdue", "digest_purchases_due", "digest_payments")
     _more = ("digest_none", "digest_einvoices_refused", "digest_einvoices_unreadable")
     LABELS[_lang].update(zip((*_keys, *_more), _words, strict=True))
+
+# The dashboard's e-invoice timeline: its heading, the delivery states, the two ways out.
+_EINVOICE_TIMELINE: dict[str, tuple[str, ...]] = {
+    "en": ("E-invoice deliveries", "queued", "sent", "delivered", "refused",
+           "over {network}", "by e-mail with the PDF", "to {receiver}"),
+    "fr": ("Envois de factures électroniques", "en attente", "envoyée", "livrée", "refusée",
+           "via {network}", "par e-mail avec le PDF", "à {receiver}"),
+    "nl": ("Verzending van e-facturen", "in de wachtrij", "verzonden", "afgeleverd", "geweigerd",
+           "via {network}", "per e-mail met de pdf", "aan {receiver}"),
+    "de": ("Versand von E-Rechnungen", "in der Warteschlange", "gesendet", "zugestellt", "abgelehnt",
+           "über {network}", "per E-Mail mit dem PDF", "an {receiver}"),
+}  # fmt: skip
+for _lang, _words in _EINVOICE_TIMELINE.items():
+    _timeline_keys = (
+        "desk_einvoices",
+        "einvoice_queued",
+        "einvoice_sent",
+        "einvoice_delivered",
+        "einvoice_refused",
+        "einvoice_via_network",
+        "einvoice_via_email",
+        "einvoice_to",
+    )
+    LABELS[_lang].update(zip(_timeline_keys, _words, strict=True))

@@ -251,6 +251,22 @@ def refused_deliveries(
     return [(str(r.document_number or r.document_id), _delivery(r)) for r in rows]
 
 
+def recent_deliveries(
+    conn: Connection, org_id: str, limit: int
+) -> list[tuple[str, EInvoiceDelivery]]:
+    """The organization's latest ``limit`` deliveries, newest first, each with its document's
+    number."""
+    t = einvoice_deliveries
+    rows = conn.execute(
+        sa.select(t, documents.c.number.label("document_number"))
+        .join(documents, documents.c.id == t.c.document_id)
+        .where(t.c.organization_id == org_id)
+        .order_by(t.c.created_at.desc(), t.c.id.desc())
+        .limit(limit)
+    ).all()
+    return [(str(r.document_number or r.document_id), _delivery(r)) for r in rows]
+
+
 # -- participant cache ---------------------------------------------------------------------------
 
 
