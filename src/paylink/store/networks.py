@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from ..exceptions import NotFound
 from ..networks import EInvoiceDelivery, NetworkAccount, Participant, ReceivedEInvoice
 from ..parties import PartyId
+from . import _accounts
 from .schema import (
     documents,
     einvoice_accounts,
@@ -49,50 +50,28 @@ def upsert_account(
     now: dt.datetime,
 ) -> str:
     """Store the organization's account at ``network``; an existing one keeps its id."""
-    t = einvoice_accounts
-    existing = conn.execute(
-        sa.select(t.c.id).where(t.c.organization_id == org_id, t.c.network == network)
-    ).scalar_one_or_none()
-    if existing is not None:
-        conn.execute(
-            t.update()
-            .where(t.c.id == existing)
-            .values(settings=settings, send_invoices=send_invoices, active=True, updated_at=now)
-        )
-        return str(existing)
-    conn.execute(
-        t.insert().values(
-            id=account_id,
-            organization_id=org_id,
-            network=network,
-            settings=settings,
-            send_invoices=send_invoices,
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
+    return _accounts.upsert_account(
+        conn,
+        einvoice_accounts,
+        "network",
+        account_id=account_id,
+        org_id=org_id,
+        plugin=network,
+        values={"settings": settings, "send_invoices": send_invoices},
+        now=now,
     )
-    return account_id
 
 
 def deactivate_account(conn: Connection, org_id: str, network: str, now: dt.datetime) -> bool:
     """Disconnect the organization from ``network``; whether it was connected."""
-    t = einvoice_accounts
-    result = conn.execute(
-        t.update()
-        .where(t.c.organization_id == org_id, t.c.network == network, t.c.active.is_(True))
-        .values(active=False, updated_at=now)
-    )
-    return bool(result.rowcount)
+    return _accounts.deactivate_account(conn, einvoice_accounts, "network", org_id, network, now)
 
 
 def get_account(
     conn: Connection, account_id: str, base_url: str, secret: frozenset[str] = frozenset()
 ) -> NetworkAccount:
     """The account with this id (active or not)."""
-    row = conn.execute(
-        sa.select(einvoice_accounts).where(einvoice_accounts.c.id == account_id)
-    ).first()
+    row = _accounts.account_row(conn, einvoice_accounts, account_id)
     if row is None:
         raise NotFound(f"no e-invoice network account {account_id!r}")
     return _account(row, base_url, secret)
