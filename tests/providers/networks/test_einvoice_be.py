@@ -284,3 +284,13 @@ class TestEInvoiceBeConformance(NetworkConformance):
 
     def arrange_inbox(self, content: bytes) -> str:
         return self.fake.receive(content)
+
+
+def test_without_the_sdk_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from paylink.exceptions import MissingExtra
+
+    monkeypatch.setitem(sys.modules, "e_invoice_api", None)
+    with pytest.raises(MissingExtra, match=r"paylink-invoices\[einvoice_be\]"):
+        make()
