@@ -28,7 +28,10 @@
   invoices and credit notes are fetched with ``GET /v1/files/{PeppolFileID}`` (base64
   ``FileContent``) and confirmed with ``POST /v1/peppol/inbox/{InboxItemID}/confirm``, after
   which Billit stops listing them. Invoice responses (IMR, MLR) are feedback on the
-  organization's own sales invoices, not documents to record; they are left in the inbox.
+  organization's own sales invoices, not documents to record. Billit lists only the ten oldest
+  unconfirmed items, so responses left there would hide the invoices behind them: they are
+  confirmed as they are listed (``confirm_responses``, default on; turn it off when another
+  program reads them, and confirm them there).
 """
 
 from __future__ import annotations
@@ -168,7 +171,8 @@ class Billit:
 
     Settings: ``api_key`` (secret), ``party_id`` (the company's Billit party id),
     ``webhook_secret`` (secret; the one Billit returned when the webhook was made),
-    ``sandbox`` (``True``: the sandbox API), ``base_url`` (overrides both).
+    ``sandbox`` (``True``: the sandbox API), ``base_url`` (overrides both),
+    ``confirm_responses`` (confirm invoice responses as they are listed; default ``True``).
     """
 
     name: ClassVar[str] = "billit"
@@ -181,6 +185,9 @@ class Billit:
         "party_id": Setting(type=(str, int), required=True, help="the company's PartyID"),
         "webhook_secret": Setting(secret=True, help="the secret of the Billit webhook"),
         "sandbox": Setting(type=bool, default=False, help="use the sandbox (Peppol test)"),
+        "confirm_responses": Setting(
+            type=bool, default=True, help="confirm invoice responses (IMR, MLR) as listed"
+        ),
         "base_url": Setting(help="another API address (a mock server)"),
     }
 
@@ -191,11 +198,13 @@ class Billit:
         party_id: str | int,
         webhook_secret: str | None = None,
         sandbox: bool = False,
+        confirm_responses: bool = True,
         base_url: str | None = None,
         context: PluginContext,
     ) -> None:
         self.base_url = (base_url or (SANDBOX_URL if sandbox else PRODUCTION_URL)).rstrip("/")
         self._webhook_secret = webhook_secret or ""
+        self._confirm_responses = confirm_responses
         self._clock = context.clock
         self._log = context.log
         self.api = context.api(
@@ -319,6 +328,8 @@ class Billit:
         for item in items or ():
             kind = _document_type(str(item.get("PeppolDocumentType") or ""))
             if kind is None:
+                if self._confirm_responses and item.get("InboxItemID") is not None:
+                    self.acknowledge(str(item["InboxItemID"]))
                 continue
             file_id = item.get("PeppolFileID")
             if not file_id:

@@ -341,9 +341,16 @@ def test_inbox_fetches_invoices_with_their_files_and_confirms(
         },
     )
     httpx_mock.add_response(
+        method="POST", url=f"{SANDBOX_URL}/v1/peppol/inbox/69848/confirm", json={}
+    )
+    httpx_mock.add_response(
         method="POST", url=f"{SANDBOX_URL}/v1/peppol/inbox/69791/confirm", json={}
     )
     [document] = billit.fetch_inbox()
+    # the invoice response is confirmed as it is listed, so it cannot hide invoices behind it
+    assert [r.url.path for r in httpx_mock.get_requests() if r.method == "POST"] == [
+        "/v1/peppol/inbox/69848/confirm"
+    ]
     assert document.network_id == "69791"
     assert document.content == content
     assert document.sender == PartyId("0208", "0759529202")
@@ -416,3 +423,13 @@ class TestBillitConformance(NetworkConformance):
 
     def arrange_inbox(self, content: bytes) -> str:
         return str(self.fake.receive(content))
+
+
+def test_invoice_responses_can_be_left_for_another_reader(httpx_mock: HTTPXMock) -> None:
+    plugin = make(confirm_responses=False)
+    httpx_mock.add_response(
+        url=f"{SANDBOX_URL}/v1/peppol/inbox",
+        json={"InboxItems": [{"InboxItemID": 7, "PeppolDocumentType": "MLR", "PeppolFileID": "f"}]},
+    )
+    assert plugin.fetch_inbox() == []
+    assert [r.method for r in httpx_mock.get_requests()] == ["GET"]
