@@ -175,10 +175,12 @@ class PluginContext:
         request_id_header: str = "request-id",
         error_message: Callable[[Any], str | None] | None = None,
         max_retries: int = 2,
+        retry_statuses: frozenset[int] | None = None,
     ) -> ApiClient:
         """An :class:`~paylink.http.ApiClient` for this plugin: paylink's retries, backoff and
-        idempotency keys, over this context's HTTP client and sleep, scrubbing its secrets."""
-        from .http import ApiClient
+        idempotency keys, over this context's HTTP client and sleep, scrubbing its secrets.
+        ``retry_statuses`` replaces the 4xx statuses that are retried."""
+        from .http import RETRY_STATUSES, ApiClient
 
         return ApiClient(
             provider=self.name,
@@ -190,6 +192,7 @@ class PluginContext:
             request_id_header=request_id_header,
             error_message=error_message,
             max_retries=max_retries,
+            retry_statuses=RETRY_STATUSES if retry_statuses is None else retry_statuses,
         )
 
 

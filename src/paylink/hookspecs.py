@@ -141,14 +141,16 @@ def paylink_register_einvoice_networks(register: Callable[[Any], None]) -> None:
         :class:`paylink.ports.EInvoiceNetwork`: a unique ``name`` class attribute (the same as
         your entry point and module name, e.g. ``"billit"``), ``secret_settings`` (the names
         of the settings that are secrets), ``supports_webhooks`` and ``supports_inbox``, and a
-        constructor taking the account's settings as keyword arguments plus ``http`` (an
-        ``httpx.Client`` or ``None``), ``clock`` and ``sleep``. The core instantiates it per
-        organization account (``pl.einvoices.connect(org, name, api_key=...)``), never at
-        import time. It looks participants up, sends documents with an idempotency key and
-        reports their delivery; a network that calls back also implements
-        :class:`paylink.ports.EInvoiceWebhooks`, one that receives documents
-        :class:`paylink.ports.EInvoiceInbox`. ``paylink.testing.NetworkConformance`` checks
-        all of it.
+        constructor built through the plugin kit's contract (:func:`paylink.context.build_plugin`):
+        declare ``settings_spec`` and take the settings plus ``context`` (a
+        :class:`paylink.context.PluginContext`: HTTP client, clock, sleep, masking logger), or
+        take the settings as keyword arguments plus ``http`` (an ``httpx.Client`` or ``None``),
+        ``clock`` and ``sleep``. The core builds it per organization account
+        (``pl.einvoices.connect(org, name, api_key=...)``), never at import time. It looks
+        participants up, sends documents with an idempotency key and reports their delivery;
+        a network that calls back also implements :class:`paylink.ports.EInvoiceWebhooks`,
+        one that receives documents :class:`paylink.ports.EInvoiceInbox`.
+        ``paylink.testing.NetworkConformance`` checks all of it.
     """
 
 

@@ -65,7 +65,9 @@ class ApiClient:
     ``request_id_header`` names the header in which the provider returns its request id
     (``Request-Id`` for Stripe). ``error_message`` extracts a readable message from an error
     answer's JSON. ``sleep`` is called between attempts (tests pass a function that does not
-    wait); ``max_retries`` is how many times a failed attempt is repeated.
+    wait); ``max_retries`` is how many times a failed attempt is repeated; ``retry_statuses``
+    replaces :data:`RETRY_STATUSES` for a provider whose 4xx answers mean something else (a
+    409 that says "already done" is an answer, not a reason to try again).
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class ApiClient:
         max_retries: int = 2,
         backoff: float = 0.5,
         max_backoff: float = 8.0,
+        retry_statuses: frozenset[int] = RETRY_STATUSES,
     ) -> None:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
@@ -95,6 +98,7 @@ class ApiClient:
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.retry_statuses = retry_statuses
 
     def __repr__(self) -> str:
         return f"<ApiClient {self.provider} {self.base_url}>"
@@ -154,7 +158,7 @@ class ApiClient:
             else:
                 if response.status_code < 400:
                     return response
-                if response.status_code not in RETRY_STATUSES and response.status_code < 500:
+                if response.status_code not in self.retry_statuses and response.status_code < 500:
                     raise self._rejected(response)
                 problem = "the provider is unavailable"
             if attempt >= self.max_retries:

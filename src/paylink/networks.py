@@ -32,6 +32,7 @@ __all__ = [
     "InboxDocument",
     "NetworkAccount",
     "Participant",
+    "ReceivedEInvoice",
     "SentDocument",
 ]
 
@@ -125,6 +126,30 @@ class InboxDocument:
 
 
 @attrs.frozen(kw_only=True)
+class ReceivedEInvoice:
+    """A document that arrived over the organization's network, as paylink recorded it.
+
+    ``purchase_id`` is the purchase invoice it became; a document the organization cannot
+    read (not UBL or CII, or failing the checks) has none, and ``error`` says why: it is
+    ``refused``, recorded once, and acknowledged, so the next inbox run does not report it
+    again.
+    """
+
+    account_id: str
+    network: str
+    network_id: str
+    organization_id: str
+    purchase_id: str | None = None
+    error: str | None = None
+    received_at: dt.datetime | None = None
+
+    @property
+    def status(self) -> Literal["recorded", "refused"]:
+        """``"recorded"`` (a purchase invoice) or ``"refused"`` (unreadable, see ``error``)."""
+        return "recorded" if self.purchase_id else "refused"
+
+
+@attrs.frozen(kw_only=True)
 class NetworkAccount:
     """One organization's account at an e-invoice network (its access point).
 
@@ -188,10 +213,14 @@ class EInvoiceNetwork(Protocol):
     ``name`` is the network plugin's identifier (equal to its entry point and module name:
     ``"einvoice_be"``, ``"billit"``); ``secret_settings`` names the settings that are secrets
     (an API key, a webhook secret): they never appear in a repr, a log line or an error
-    message. paylink instantiates the class once per organization account with the account's
-    stored settings as keyword arguments plus ``http`` (an ``httpx.Client`` paylink owns, or
-    ``None``), ``clock`` and ``sleep`` (what to call between retries). A setting it does not
-    know or a missing credential raises :class:`~paylink.exceptions.ValidationError` naming it.
+    message. paylink builds the class once per organization account through
+    :func:`~paylink.context.build_plugin`: a class that declares ``settings_spec`` and takes
+    ``context`` gets the account's stored settings (checked first) and a
+    :class:`~paylink.context.PluginContext` (the ``httpx.Client`` paylink owns for the
+    account, the clock, the sleep between retries, a logger that masks secrets); an older
+    class gets the settings as keyword arguments plus ``http``, ``clock`` and ``sleep``. A
+    setting it does not know or a missing credential raises
+    :class:`~paylink.exceptions.ValidationError` naming it.
 
     ``supports_webhooks`` and ``supports_inbox`` say whether the optional capabilities
     :class:`EInvoiceWebhooks` and :class:`EInvoiceInbox` are there; paylink asks, never

@@ -271,11 +271,32 @@ def test_a_supplier_invoice_arrives_once_even_when_delivered_twice(
     again = pl.einvoices.inbox(org)
     assert again.recorded == () and again.already_recorded == (first,)
     assert len(pl.purchases.list(org)) == 1
-    # a document paylink cannot record stays in the inbox and is reported
+    # a document paylink cannot read is recorded once as refused, with why, and acknowledged
     bad = peppol.receive(b"<Invoice/>")
     broken = pl.einvoices.inbox(org)
     assert [network_id for network_id, _why in broken.problems] == [bad]
-    assert bad in peppol.inbox
+    assert broken.recorded == ()
+    assert bad not in peppol.inbox
+    assert peppol.acknowledged[-1] == bad
+    [refused] = pl.einvoices.received(org, refused=True)
+    assert refused.network_id == bad
+    assert refused.network == "fake_peppol"
+    assert refused.status == "refused"
+    assert refused.error == broken.problems[0][1]
+    assert sorted(r.status for r in pl.einvoices.received(org)) == ["recorded", "refused"]
+    # the next run does not report it again, even when the network offers it once more
+    assert pl.einvoices.inbox(org).problems == ()
+    peppol.receive(b"<Invoice/>")
+    again = pl.einvoices.inbox(org)
+    assert again.problems == ()
+    assert again.already_recorded == (bad,)
+    assert len(pl.einvoices.received(org, refused=True)) == 1
+    # the owner hears of it in the digest, in the organization's language
+    pl.organizations.update(org, email="owner@garage.example")
+    message_id = pl.reminders.send_digest(org)
+    [message] = [m for m in pl.outbox.list(org) if m.id == message_id]
+    assert "Factures électroniques reçues illisibles" in message.text
+    assert bad in message.text
 
 
 def test_pl_send_uses_the_network_when_the_organization_asks(

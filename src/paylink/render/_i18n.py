@@ -1076,17 +1076,21 @@ for _lang, (_body, _sms) in _REMINDER_LIST.items():
 # The owner's digest: its section headings, and what an empty section says.
 _DIGEST: dict[str, tuple[str, ...]] = {
     "en": ("Due soon", "Overdue", "Purchase invoices to pay", "Payments received", "none",
-           "E-invoices refused by the buyer's network"),
+           "E-invoices refused by the buyer's network",
+           "Received e-invoices that could not be read"),
     "fr": ("Bientôt échues", "En retard", "Factures d'achat à payer", "Paiements reçus", "aucun",
-           "Factures électroniques refusées par le réseau de l'acheteur"),
+           "Factures électroniques refusées par le réseau de l'acheteur",
+           "Factures électroniques reçues illisibles"),
     "nl": ("Binnenkort vervallen", "Achterstallig", "Aankoopfacturen te betalen", "Ontvangen betalingen", "geen",
-           "E-facturen geweigerd door het netwerk van de koper"),
+           "E-facturen geweigerd door het netwerk van de koper",
+           "Ontvangen e-facturen die niet gelezen konden worden"),
     "de": ("Bald fällig", "Überfällig", "Zu zahlende Eingangsrechnungen", "Eingegangene Zahlungen", "keine",
-           "Vom Netzwerk des Käufers abgelehnte E-Rechnungen"),
+           "Vom Netzwerk des Käufers abgelehnte E-Rechnungen",
+           "Empfangene E-Rechnungen, die nicht gelesen werden konnten"),
 }  # fmt: skip
 for _lang, _words in _DIGEST.items():
     _keys = ("digest_due_soon", "digest_overdue", "digest_purchases_due", "digest_payments")
-    _more = ("digest_none", "digest_einvoices_refused")
+    _more = ("digest_none", "digest_einvoices_refused", "digest_einvoices_unreadable")
     LABELS[_lang].update(zip((*_keys, *_more), _words, strict=True))
 
 # The merchant's desk: its pages, actions and messages (en, fr, nl, de).
@@ -1193,3 +1197,27 @@ _DESK: dict[str, tuple[str, str, str, str]] = {
 }  # fmt: skip
 for _i, _lang in enumerate(("en", "fr", "nl", "de")):
     LABELS[_lang].update({key: texts[_i] for key, texts in _DESK.items()})
+
+# The dashboard's e-invoice timeline: its heading, the delivery states, the two ways out.
+_EINVOICE_TIMELINE: dict[str, tuple[str, ...]] = {
+    "en": ("E-invoice deliveries", "queued", "sent", "delivered", "refused",
+           "over {network}", "by e-mail with the PDF", "to {receiver}"),
+    "fr": ("Envois de factures électroniques", "en attente", "envoyée", "livrée", "refusée",
+           "via {network}", "par e-mail avec le PDF", "à {receiver}"),
+    "nl": ("Verzending van e-facturen", "in de wachtrij", "verzonden", "afgeleverd", "geweigerd",
+           "via {network}", "per e-mail met de pdf", "aan {receiver}"),
+    "de": ("Versand von E-Rechnungen", "in der Warteschlange", "gesendet", "zugestellt", "abgelehnt",
+           "über {network}", "per E-Mail mit dem PDF", "an {receiver}"),
+}  # fmt: skip
+for _lang, _words in _EINVOICE_TIMELINE.items():
+    _timeline_keys = (
+        "desk_einvoices",
+        "einvoice_queued",
+        "einvoice_sent",
+        "einvoice_delivered",
+        "einvoice_refused",
+        "einvoice_via_network",
+        "einvoice_via_email",
+        "einvoice_to",
+    )
+    LABELS[_lang].update(zip(_timeline_keys, _words, strict=True))

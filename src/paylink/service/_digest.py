@@ -65,6 +65,9 @@ def digest_content(
             if p.created_at is not None and since < p.created_at <= moment
         ]
         refused = network_queries.refused_deliveries(conn, organization.id, since, moment)
+        unreadable = network_queries.received_documents(
+            conn, organization.id, refused_only=True, since=since, until=moment
+        )
     due_soon = [i for i in invoices if today <= i.due_date <= horizon]  # type: ignore[operator]
     overdue = [i for i in invoices if i.is_overdue(today)]
     return {
@@ -76,6 +79,7 @@ def digest_content(
         "purchases_due": purchases,
         "payments": payments,
         "einvoices_refused": refused,
+        "einvoices_unreadable": unreadable,
     }
 
 
@@ -161,6 +165,11 @@ def queue_digest(unit: Unit, org: Organization, content: dict[str, Any]) -> str:
         # only when there is one: a refused e-invoice is news, its absence is not
         listing += f"\n\n{render.label(lang, 'digest_einvoices_refused')}:\n" + "\n".join(
             f"- {number}  {delivery.reason or ''}".rstrip() for number, delivery in refused
+        )
+    unreadable = content.get("einvoices_unreadable") or []
+    if unreadable:
+        listing += f"\n\n{render.label(lang, 'digest_einvoices_unreadable')}:\n" + "\n".join(
+            f"- {r.network} {r.network_id}  {r.error or ''}".rstrip() for r in unreadable
         )
     open_invoices = content["due_soon"] + content["overdue"]
     variables = render.message_variables(

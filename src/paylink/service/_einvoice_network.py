@@ -33,6 +33,7 @@ from ..networks import (
     EInvoiceDelivery,
     NetworkAccount,
     Participant,
+    ReceivedEInvoice,
     SentDocument,
 )
 from ..parties import Customer, Organization, PartyId
@@ -86,8 +87,10 @@ def _load(conn: Connection, document: Invoice | CreditNote | str) -> Invoice | C
 @attrs.frozen(kw_only=True)
 class InboxRun:
     """What :meth:`EInvoiceNetworking.inbox` did: the purchase invoices it recorded, the
-    documents it had already recorded (a redelivery: acknowledged again, recorded nothing), and the
-    documents it could not record, as ``(network id, why)`` (left in the network's inbox)."""
+    documents it had already seen (a redelivery: acknowledged again, recorded nothing), and
+    the documents it could not read, as ``(network id, why)``: each is recorded once as
+    refused (see ``pl.einvoices.received``) and acknowledged, so it is reported by this run
+    only."""
 
     recorded: tuple[PurchaseInvoice, ...] = ()
     already_recorded: tuple[str, ...] = ()
@@ -433,7 +436,10 @@ class EInvoiceNetworking(Resource):
         """Fetch the documents suppliers sent over the organization's network, record each as
         a purchase invoice (through :meth:`receive`), and acknowledge it after the record has
         committed. A document delivered again is recorded once. A document :meth:`receive`
-        refuses stays in the network's inbox and is listed in ``problems``."""
+        refuses (not UBL or CII, or failing the checks) is recorded once as refused with the
+        reason, acknowledged (so the network stops offering it) and listed in ``problems`` of
+        this run; later runs do not report it again, :meth:`received` and the owner's digest
+        show it."""
         account = self._require_account(org, None)
         cls = self._ctx.networks.network_class(account.network)
         if not getattr(cls, "supports_inbox", False):
@@ -448,28 +454,42 @@ class EInvoiceNetworking(Resource):
             with self._ctx.store.transaction() as conn:
                 known = network_queries.received(conn, account.id, item.network_id)
             if known is None:
+                purchase: PurchaseInvoice | None = None
+                error: str | None = None
                 try:
                     purchase = cast(_Imports, self).receive(account.organization_id, item.content)
                 except ValidationError as exc:
-                    problems.append((item.network_id, str(exc)))
-                    continue
+                    error = str(exc)[:2000]
                 with self._ctx.unit() as unit:
                     network_queries.record_received(
                         unit.conn,
                         account_id=account.id,
                         network_id=item.network_id,
                         org_id=account.organization_id,
-                        purchase_id=purchase.id,
-                        error=None,
+                        purchase_id=purchase.id if purchase else None,
+                        error=error,
                         now=unit.now,
                     )
-                recorded.append(purchase)
+                if purchase is not None:
+                    recorded.append(purchase)
+                else:
+                    log.warning("received e-invoice %s refused: %s", item.network_id, error)
+                    problems.append((item.network_id, error or ""))
             else:
                 again.append(item.network_id)
             plugin.acknowledge(item.network_id)
         return InboxRun(
             recorded=tuple(recorded), already_recorded=tuple(again), problems=tuple(problems)
         )
+
+    def received(
+        self, org: Organization | str, *, refused: bool = False
+    ) -> builtins.list[ReceivedEInvoice]:
+        """What arrived over the organization's networks, oldest first: each document with
+        the purchase invoice it became, or (``status == "refused"``) why it could not be read.
+        ``refused=True`` lists only those."""
+        with self._ctx.store.transaction() as conn:
+            return network_queries.received_documents(conn, self._org_id(org), refused_only=refused)
 
     def _require_account(self, org: Organization | str, network: str | None) -> NetworkAccount:
         with self._ctx.store.transaction() as conn:

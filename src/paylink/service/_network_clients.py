@@ -1,16 +1,15 @@
 """Lower floor: the e-invoice network plugins instantiated for the organizations' accounts.
 
 One :class:`NetworkClients` per :class:`~paylink.Paylink` keeps one plugin instance and one
-HTTP client per account (rebuilt when the account's settings change), as
-:class:`._provider_accounts.ProviderClients` does for payment providers.
+HTTP client per account (rebuilt when the account's settings change) in the same
+:class:`._plugin_instances.PluginInstances` that payment providers use, and builds each plugin
+through the one construction contract (:func:`~paylink.context.build_plugin`).
 """
 
 from __future__ import annotations
 
 import builtins
-import json
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -21,6 +20,7 @@ from ..networks import NetworkAccount
 from ..plugins import Plugins
 from ..store import Connection
 from ..store import networks as q
+from ._plugin_instances import PluginInstances, fingerprint
 
 __all__ = ["NetworkClients"]
 
@@ -37,21 +37,39 @@ class NetworkClients:
 
     def __init__(self, plugins: Plugins, clock: Clock, base_url: str) -> None:
         self._plugins = plugins
-        self._clock = clock
         self._base_url = base_url
-        self.transport: httpx.BaseTransport | None = None
-        self.sleep: Callable[[float], None] = time.sleep
-        self._instances: dict[str, tuple[str, Any, httpx.Client]] = {}
+        self._instances = PluginInstances(clock, kind="network", timeout=_TIMEOUT)
+
+    @property
+    def transport(self) -> httpx.BaseTransport | None:
+        """The transport every account's HTTP client is built with (None: the network)."""
+        return self._instances.transport
+
+    @transport.setter
+    def transport(self, value: httpx.BaseTransport | None) -> None:
+        self._instances.transport = value
+
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        """What the plugins call to wait between retries."""
+        return self._instances.sleep
+
+    @sleep.setter
+    def sleep(self, value: Callable[[float], None]) -> None:
+        self._instances.sleep = value
 
     def network_class(self, network: str) -> Any:
         """The installed network class called ``network`` (PluginError when none is)."""
         return self._plugins.einvoice_network(network)
 
     def secret_of(self, network: str) -> frozenset[str]:
-        """The names of ``network``'s settings that are secrets."""
+        """The names of ``network``'s settings that are secrets (declared in
+        ``secret_settings`` or as secret in ``settings_spec``)."""
         cls = self._plugins.einvoice_networks.get(network)
         names: frozenset[str] = getattr(cls, "secret_settings", frozenset())
-        return names | {"api_key", "webhook_secret"}
+        spec: Mapping[str, Any] = getattr(cls, "settings_spec", None) or {}
+        declared = frozenset(k for k, s in spec.items() if getattr(s, "secret", False))
+        return names | declared | {"api_key", "webhook_secret"}
 
     def account(self, conn: Connection, account_id: str) -> NetworkAccount:
         """The account with this id (active or not); NotFound if none."""
@@ -67,41 +85,25 @@ class NetworkClients:
         return q.active_accounts(conn, self._base_url, self.secret_of)
 
     def probe(self, network: str, settings: dict[str, Any]) -> None:
-        """Instantiate ``network`` with ``settings`` once, so it checks them (and close it)."""
-        cls = self.network_class(network)
-        instance = cls(**settings, http=None, clock=self._clock, sleep=self.sleep)
+        """Build ``network`` with ``settings`` once, without an HTTP client, so its
+        settings are checked (and close it)."""
+        instance = self._instances.build(self.network_class(network), settings, "", None)
         instance.close()
 
     def open(self, account: NetworkAccount) -> Any:
-        """The network plugin instantiated for ``account`` (one per account and settings)."""
-        key = json.dumps(dict(account.settings), sort_keys=True, default=str)
-        cached = self._instances.get(account.id)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        self.drop(account.id)
-        cls = self.network_class(account.network)
-        client = httpx.Client(transport=self.transport, timeout=_TIMEOUT)
-        try:
-            instance = cls(
-                **account.settings,
-                http=client,
-                clock=self._clock,
-                sleep=lambda seconds: self.sleep(seconds),
-            )
-        except BaseException:
-            client.close()
-            raise
-        self._instances[account.id] = (key, instance, client)
-        return instance
+        """The network plugin built for ``account`` (one per account and settings)."""
+        return self._instances.open(
+            account.id,
+            account.network,
+            self.network_class(account.network),
+            account.settings,
+            fingerprint(account.settings),
+        )
 
     def drop(self, account_id: str) -> None:
         """Close and forget the account's instance (its settings changed)."""
-        cached = self._instances.pop(account_id, None)
-        if cached is not None:
-            cached[1].close()
-            cached[2].close()
+        self._instances.drop(account_id)
 
     def close(self) -> None:
         """Close every account's HTTP client."""
-        for account_id in builtins.list(self._instances):
-            self.drop(account_id)
+        self._instances.close()

@@ -8,10 +8,7 @@ namespace it lives in.
 
 from __future__ import annotations
 
-import builtins
-import json
 import logging
-import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -19,12 +16,12 @@ import attrs
 import httpx
 
 from ..clock import Clock
-from ..context import PluginContext, build_plugin, secrets_of
 from ..exceptions import PaylinkError, PluginError, ProviderUnavailable
 from ..plugins import Plugins
 from ..providers import ProviderAccount
 from ..store import Connection
 from ..store import providers as q
+from ._plugin_instances import PluginInstances, fingerprint
 
 __all__ = ["ProviderClients", "plugin_call"]
 
@@ -54,10 +51,6 @@ def plugin_call(provider: str, fn: Callable[..., T], *args: Any, **kwargs: Any) 
         ) from exc
 
 
-def _fingerprint(settings: dict[str, Any]) -> str:
-    return json.dumps(settings, sort_keys=True, default=str)
-
-
 class ProviderClients:
     """Provider plugin instances per account.
 
@@ -68,11 +61,26 @@ class ProviderClients:
 
     def __init__(self, plugins: Plugins, clock: Clock, base_url: str) -> None:
         self._plugins = plugins
-        self._clock = clock
         self._base_url = base_url
-        self.transport: httpx.BaseTransport | None = None
-        self.sleep: Callable[[float], None] = time.sleep
-        self._instances: dict[str, tuple[str, Any, httpx.Client]] = {}
+        self._instances = PluginInstances(clock, kind="provider", timeout=_TIMEOUT)
+
+    @property
+    def transport(self) -> httpx.BaseTransport | None:
+        """The transport every account's HTTP client is built with (None: the network)."""
+        return self._instances.transport
+
+    @transport.setter
+    def transport(self, value: httpx.BaseTransport | None) -> None:
+        self._instances.transport = value
+
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        """What the plugins call to wait between retries."""
+        return self._instances.sleep
+
+    @sleep.setter
+    def sleep(self, value: Callable[[float], None]) -> None:
+        self._instances.sleep = value
 
     def provider_class(self, provider: str) -> Any:
         """The installed provider class that takes accounts (it has webhooks)."""
@@ -96,29 +104,15 @@ class ProviderClients:
 
     def open(self, account: ProviderAccount) -> Any:
         """The provider plugin instantiated for ``account`` (one per account and settings)."""
-        key = _fingerprint({**account.settings, "methods": list(account.methods)})
-        cached = self._instances.get(account.id)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        self.drop(account.id)
-        cls = self.provider_class(account.provider)
-        client = httpx.Client(transport=self.transport, timeout=_TIMEOUT)
-        try:
-            instance = self.build(cls, account.settings, account.methods, account.id, client)
-        except PaylinkError:
-            client.close()
-            raise
-        except Exception as exc:
-            client.close()
-            log.exception("the %s plugin could not be built", account.provider)
-            raise PluginError(
-                f"the {account.provider} plugin could not be built ({type(exc).__name__})"
-            ) from exc
-        except BaseException:
-            client.close()
-            raise
-        self._instances[account.id] = (key, instance, client)
-        return instance
+        settings = _with_methods(account.settings, account.methods)
+        key = fingerprint({**account.settings, "methods": list(account.methods)})
+        return self._instances.open(
+            account.id,
+            account.provider,
+            self.provider_class(account.provider),
+            settings,
+            key,
+        )
 
     def build(
         self,
@@ -131,33 +125,16 @@ class ProviderClients:
         """The provider ``cls`` built for an account, the way every plugin is built
         (:func:`~paylink.context.build_plugin`): with a context when its constructor takes
         one, else with ``account_id``, ``http``, ``clock`` and ``sleep``."""
-
-        def sleep(seconds: float) -> None:
-            self.sleep(seconds)
-
-        context = PluginContext(
-            name=str(cls.name),
-            account_id=account_id,
-            http=http,
-            clock=self._clock,
-            sleep=sleep,
-            secrets=secrets_of(cls, settings),
-        )
-        return build_plugin(
-            cls,
-            {**settings, **({"methods": methods} if methods else {})},
-            context=context,
-            legacy={"account_id": account_id, "http": http, "clock": self._clock, "sleep": sleep},
-        )
+        return self._instances.build(cls, _with_methods(settings, methods), account_id, http)
 
     def drop(self, account_id: str) -> None:
         """Close and forget the account's instance (its settings changed)."""
-        cached = self._instances.pop(account_id, None)
-        if cached is not None:
-            cached[1].close()
-            cached[2].close()
+        self._instances.drop(account_id)
 
     def close(self) -> None:
         """Close every account's HTTP client."""
-        for account_id in builtins.list(self._instances):
-            self.drop(account_id)
+        self._instances.close()
+
+
+def _with_methods(settings: Mapping[str, Any], methods: Any) -> dict[str, Any]:
+    return {**settings, **({"methods": methods} if methods else {})}

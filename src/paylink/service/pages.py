@@ -12,6 +12,8 @@ for all of them.
   sees it (``open``, ``expired``, ``declined``, ``approved`` …) and the invoice it became.
 - :meth:`Pages.portal` — a customer's portal: their invoices (open ones first), the fee lines
   charged on them and the open balance.
+- :meth:`Pages.einvoice_timelines` — for the merchant's dashboard: how the latest invoices went
+  out as e-invoices (over a network or by e-mail), each delivery with its dated history.
 
 Values come formatted by nobody here: the pages and documents format them through the one
 dialect of :mod:`paylink.render.format`.
@@ -29,6 +31,7 @@ from ..documents import Invoice, Quote
 from ..exceptions import NotFound
 from ..links import PaymentLink
 from ..money import Money
+from ..networks import EInvoiceDelivery
 from ..parties import Customer, Organization
 from ..ports import PaymentRequest
 from ..reminders import ChargedFee
@@ -36,12 +39,21 @@ from ..store import Connection
 from ..store import credit as credit_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
+from ..store import networks as network_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
 from ..store import reminders as reminder_queries
 from ._base import Resource
 
-__all__ = ["BankTransfer", "Pages", "PayPage", "PortalPage", "QuotePage", "Receipt"]
+__all__ = [
+    "BankTransfer",
+    "EInvoiceTimeline",
+    "Pages",
+    "PayPage",
+    "PortalPage",
+    "QuotePage",
+    "Receipt",
+]
 
 _PORTAL_TOKENS = ("portal", "portal_code")
 _PORTAL_STATUSES = ("issued", "partially_paid", "paid", "cancelled")
@@ -121,6 +133,17 @@ class PortalPage:
     today: dt.date | None = None
     """The organization's date now, to say what is overdue and what is due in how many days."""
     credit: Money | None = None
+
+
+@attrs.frozen(kw_only=True)
+class EInvoiceTimeline:
+    """How one invoice (or credit note) went out as an e-invoice: its ``number``, and its
+    deliveries oldest first, each with ``via`` (network or e-mail), its status, the network's
+    reason for a refusal and its ``history`` of ``(status, at, detail)``."""
+
+    document_id: str
+    number: str
+    deliveries: tuple[EInvoiceDelivery, ...]
 
 
 class Pages(Resource):
@@ -288,3 +311,19 @@ class Pages(Resource):
             today=self._ctx.today(org),
             credit=credit,
         )
+
+    def einvoice_timelines(
+        self, org: Organization | str, *, limit: int = 20
+    ) -> builtins.list[EInvoiceTimeline]:
+        """The e-invoice delivery history of the organization's latest documents sent (at
+        most ``limit`` deliveries, the newest documents first): what the dashboard shows."""
+        org_id = org if isinstance(org, str) else org.id
+        with self._ctx.store.transaction() as conn:
+            rows = network_queries.recent_deliveries(conn, org_id, limit)
+        grouped: dict[str, tuple[str, builtins.list[EInvoiceDelivery]]] = {}
+        for number, delivery in rows:
+            grouped.setdefault(delivery.document_id, (number, []))[1].append(delivery)
+        return [
+            EInvoiceTimeline(document_id=doc_id, number=number, deliveries=tuple(reversed(ds)))
+            for doc_id, (number, ds) in grouped.items()
+        ]

@@ -11,8 +11,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ..exceptions import NotFound
-from ..networks import EInvoiceDelivery, NetworkAccount, Participant
+from ..networks import EInvoiceDelivery, NetworkAccount, Participant, ReceivedEInvoice
 from ..parties import PartyId
+from . import _accounts
 from .schema import (
     documents,
     einvoice_accounts,
@@ -49,50 +50,28 @@ def upsert_account(
     now: dt.datetime,
 ) -> str:
     """Store the organization's account at ``network``; an existing one keeps its id."""
-    t = einvoice_accounts
-    existing = conn.execute(
-        sa.select(t.c.id).where(t.c.organization_id == org_id, t.c.network == network)
-    ).scalar_one_or_none()
-    if existing is not None:
-        conn.execute(
-            t.update()
-            .where(t.c.id == existing)
-            .values(settings=settings, send_invoices=send_invoices, active=True, updated_at=now)
-        )
-        return str(existing)
-    conn.execute(
-        t.insert().values(
-            id=account_id,
-            organization_id=org_id,
-            network=network,
-            settings=settings,
-            send_invoices=send_invoices,
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
+    return _accounts.upsert_account(
+        conn,
+        einvoice_accounts,
+        "network",
+        account_id=account_id,
+        org_id=org_id,
+        plugin=network,
+        values={"settings": settings, "send_invoices": send_invoices},
+        now=now,
     )
-    return account_id
 
 
 def deactivate_account(conn: Connection, org_id: str, network: str, now: dt.datetime) -> bool:
     """Disconnect the organization from ``network``; whether it was connected."""
-    t = einvoice_accounts
-    result = conn.execute(
-        t.update()
-        .where(t.c.organization_id == org_id, t.c.network == network, t.c.active.is_(True))
-        .values(active=False, updated_at=now)
-    )
-    return bool(result.rowcount)
+    return _accounts.deactivate_account(conn, einvoice_accounts, "network", org_id, network, now)
 
 
 def get_account(
     conn: Connection, account_id: str, base_url: str, secret: frozenset[str] = frozenset()
 ) -> NetworkAccount:
     """The account with this id (active or not)."""
-    row = conn.execute(
-        sa.select(einvoice_accounts).where(einvoice_accounts.c.id == account_id)
-    ).first()
+    row = _accounts.account_row(conn, einvoice_accounts, account_id)
     if row is None:
         raise NotFound(f"no e-invoice network account {account_id!r}")
     return _account(row, base_url, secret)
@@ -251,6 +230,22 @@ def refused_deliveries(
     return [(str(r.document_number or r.document_id), _delivery(r)) for r in rows]
 
 
+def recent_deliveries(
+    conn: Connection, org_id: str, limit: int
+) -> list[tuple[str, EInvoiceDelivery]]:
+    """The organization's latest ``limit`` deliveries, newest first, each with its document's
+    number."""
+    t = einvoice_deliveries
+    rows = conn.execute(
+        sa.select(t, documents.c.number.label("document_number"))
+        .join(documents, documents.c.id == t.c.document_id)
+        .where(t.c.organization_id == org_id)
+        .order_by(t.c.created_at.desc(), t.c.id.desc())
+        .limit(limit)
+    ).all()
+    return [(str(r.document_number or r.document_id), _delivery(r)) for r in rows]
+
+
 # -- participant cache ---------------------------------------------------------------------------
 
 
@@ -331,3 +326,40 @@ def record_received(
             received_at=now,
         )
     )
+
+
+def received_documents(
+    conn: Connection,
+    org_id: str,
+    *,
+    refused_only: bool = False,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[ReceivedEInvoice]:
+    """The documents the organization received over its networks, oldest first: all, or only
+    the refused ones (unreadable: no purchase invoice), received in ``(since, until]``."""
+    t = einvoice_received
+    query = (
+        sa.select(t, einvoice_accounts.c.network)
+        .join(einvoice_accounts, einvoice_accounts.c.id == t.c.account_id)
+        .where(t.c.organization_id == org_id)
+    )
+    if refused_only:
+        query = query.where(t.c.purchase_id.is_(None))
+    if since is not None:
+        query = query.where(t.c.received_at > since)
+    if until is not None:
+        query = query.where(t.c.received_at <= until)
+    rows = conn.execute(query.order_by(t.c.received_at, t.c.network_id)).all()
+    return [
+        ReceivedEInvoice(
+            account_id=r.account_id,
+            network=r.network,
+            network_id=r.network_id,
+            organization_id=r.organization_id,
+            purchase_id=r.purchase_id,
+            error=r.error,
+            received_at=r.received_at,
+        )
+        for r in rows
+    ]

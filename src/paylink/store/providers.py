@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from ..exceptions import NotFound
 from ..money import Money
 from ..providers import CheckoutAttempt, ProviderAccount, Refund
+from . import _accounts
 from .schema import payment_links, provider_accounts, provider_checkouts, provider_events, refunds
 
 # -- accounts ------------------------------------------------------------------------------------
@@ -43,53 +44,28 @@ def upsert_account(
     now: dt.datetime,
 ) -> str:
     """Store the organization's account at ``provider``; an existing one keeps its id."""
-    existing = conn.execute(
-        sa.select(provider_accounts.c.id).where(
-            provider_accounts.c.organization_id == org_id,
-            provider_accounts.c.provider == provider,
-        )
-    ).scalar_one_or_none()
-    if existing is not None:
-        conn.execute(
-            provider_accounts.update()
-            .where(provider_accounts.c.id == existing)
-            .values(settings=settings, methods=list(methods), active=True, updated_at=now)
-        )
-        return str(existing)
-    conn.execute(
-        provider_accounts.insert().values(
-            id=account_id,
-            organization_id=org_id,
-            provider=provider,
-            settings=settings,
-            methods=list(methods),
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
+    return _accounts.upsert_account(
+        conn,
+        provider_accounts,
+        "provider",
+        account_id=account_id,
+        org_id=org_id,
+        plugin=provider,
+        values={"settings": settings, "methods": list(methods)},
+        now=now,
     )
-    return account_id
 
 
 def deactivate_account(conn: Connection, org_id: str, provider: str, now: dt.datetime) -> bool:
-    result = conn.execute(
-        provider_accounts.update()
-        .where(
-            provider_accounts.c.organization_id == org_id,
-            provider_accounts.c.provider == provider,
-            provider_accounts.c.active.is_(True),
-        )
-        .values(active=False, updated_at=now)
-    )
-    return bool(result.rowcount)
+    """Deactivate the organization's account at ``provider``; whether it was active."""
+    return _accounts.deactivate_account(conn, provider_accounts, "provider", org_id, provider, now)
 
 
 def get_account(
     conn: Connection, account_id: str, base_url: str, secret: frozenset[str] = frozenset()
 ) -> ProviderAccount:
-    row = conn.execute(
-        sa.select(provider_accounts).where(provider_accounts.c.id == account_id)
-    ).first()
+    """The account with this id (active or not)."""
+    row = _accounts.account_row(conn, provider_accounts, account_id)
     if row is None:
         raise NotFound(f"no provider account {account_id!r}")
     return _account(row, base_url, secret)

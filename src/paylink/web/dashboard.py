@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import zoneinfo
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -42,6 +43,7 @@ from ..parties import Organization
 from ..render import format_date, format_money, format_month, words
 from ..render import label as word
 from ..service import Paylink
+from ..service.pages import EInvoiceTimeline
 from .security import SecurityHeaders
 
 __all__ = [
@@ -207,7 +209,49 @@ _STYLE = (
     "h1{font-size:1.4rem}h2{font-size:1.05rem;margin-top:2rem}"
     "table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right}"
     "th:first-child,td:first-child{text-align:left}"
+    "ol.einvoice{margin:0 0 1rem;padding-left:1.4rem}.refused{color:#c62828}"
 )
+
+
+def _einvoice_section(org: Organization, timelines: Sequence[EInvoiceTimeline]) -> Markup:
+    """Each invoice's e-invoice deliveries: queued, sent, delivered or refused (with the
+    network's reason), when, and which way (a network or e-mail)."""
+    if not timelines:
+        return Markup("")
+    lang = org.language
+    zone = zoneinfo.ZoneInfo(org.timezone)
+    parts = [Markup("<h2>{}</h2>").format(word(lang, "desk_einvoices"))]
+    for timeline in timelines:
+        for delivery in timeline.deliveries:
+            way = (
+                word(lang, "einvoice_via_network", network=delivery.network or "")
+                if delivery.via == "network"
+                else word(lang, "einvoice_via_email")
+            )
+            to = word(lang, "einvoice_to", receiver=delivery.receiver or "")
+            parts.append(
+                Markup('<h3>{number}</h3><p>{way} {to}</p><ol class="einvoice">').format(
+                    number=timeline.number, way=way, to=to
+                )
+            )
+            for status, at, _detail in delivery.history:
+                local = at.astimezone(zone)
+                when = f"{format_date(local, lang)} {local:%H:%M}"
+                reason = delivery.reason if status == "refused" and delivery.reason else ""
+                parts.append(
+                    Markup(
+                        '<li class="{status}"><time datetime="{iso}">{when}</time> '
+                        "<strong>{label}</strong>{reason}</li>"
+                    ).format(
+                        status=status,
+                        iso=at.isoformat(),
+                        when=when,
+                        label=word(lang, f"einvoice_{status}"),
+                        reason=Markup(": {}").format(reason) if reason else "",
+                    )
+                )
+            parts.append(Markup("</ol>"))
+    return Markup("").join(parts)
 
 
 def render_dashboard(
@@ -218,9 +262,11 @@ def render_dashboard(
     cashflow: r.CashflowReport,
     customers: r.CustomersReport,
     dso: r.DsoReport,
+    einvoices: Sequence[EInvoiceTimeline] = (),
     nonce: str = "",
 ) -> str:
-    """The dashboard page (HTML with inline SVG charts) for already computed reports."""
+    """The dashboard page (HTML with inline SVG charts) for already computed reports, with
+    the e-invoice delivery history of the latest invoices (``pl.pages.einvoice_timelines``)."""
     lang = org.language
     t = words(lang)
     labels = [_bucket(b.label, lang) for b in receivables.buckets]
@@ -258,6 +304,7 @@ def render_dashboard(
         "<h2>{aging_on}</h2>{aging}"
         "<h2>{cash_label}</h2><p>{source}</p>{cash}"
         "<h2>{top_label}</h2>{top}"
+        "{einvoices}"
         "</body></html>"
     ).format(
         lang=lang,
@@ -280,6 +327,7 @@ def render_dashboard(
         cash=cash_chart,
         top_label=t["desk_top"],
         top=top_chart,
+        einvoices=_einvoice_section(org, einvoices),
     )
     return str(page)
 
@@ -339,6 +387,7 @@ def dashboard_routes(
                 "cashflow": pl.reports.cashflow(org),
                 "customers": pl.reports.customers(org),
                 "dso": pl.reports.dso(org),
+                "einvoices": pl.pages.einvoice_timelines(org),
             }
 
         data = await anyio.to_thread.run_sync(load)
