@@ -125,9 +125,7 @@ def write_plugin(kind: str, name: str, directory: Path, *, label: str | None = N
     read (default: the name's words, capitalised). Returns the package's folder.
     """
     if kind not in KINDS:
-        raise ValidationError(
-            f"expected one of {', '.join(KINDS)}, got {kind!r}", field="kind"
-        )
+        raise ValidationError(f"expected one of {', '.join(KINDS)}, got {kind!r}", field="kind")
     check_name(name)
     info = KINDS[kind]
     dist = f"paylink-{name.replace('_', '-')}"
