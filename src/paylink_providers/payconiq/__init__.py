@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from paylink.context import Setting
+from paylink.context import PluginContext, Setting
 from paylink.exceptions import ValidationError, WebhookRejected
 from paylink.extras import require
 from paylink.hookspecs import hookimpl
@@ -184,8 +184,8 @@ class Payconiq(OnlineProvider):
         "EXPIRED": "interrupted",
     }
 
-    def __init__(self, **settings: Any) -> None:
-        super().__init__(**settings)
+    def __init__(self, *, context: PluginContext | None = None, **settings: Any) -> None:
+        super().__init__(context=context, **settings)
         self.profile_id = str(self._settings.get("payment_profile_id") or "")
         self.jwks_url = str(self._settings.get("jwks_url") or self.default_jwks_url)
         self._keys: dict[str, Any] = {}
