@@ -1,4 +1,9 @@
-"""The docs' Python examples marked as checked pass ``mypy --strict``."""
+"""The docs' Python examples marked as checked pass ``mypy --strict``.
+
+A block marked ``<!-- checked: mypy --strict, continues the block above -->`` is checked
+together with the checked block before it on the same page (a test module that uses the plugin
+class shown above, as it would import it from the plugin's package).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,23 @@ import pytest
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 MARK = "<!-- checked: mypy --strict -->"
-BLOCK = re.compile(re.escape(MARK) + r"\s*```python\n(.*?)```", re.DOTALL)
+CONTINUED = "<!-- checked: mypy --strict, continues the block above -->"
+BLOCK = re.compile(
+    "(" + re.escape(MARK) + "|" + re.escape(CONTINUED) + r")\s*```python\n(.*?)```", re.DOTALL
+)
 
-EXAMPLES = [
-    (page, index, code)
-    for page in sorted(DOCS.rglob("*.md"))
-    for index, code in enumerate(BLOCK.findall(page.read_text()))
-]
+
+def _examples(page: Path) -> list[tuple[Path, int, str]]:
+    found: list[tuple[Path, int, str]] = []
+    for index, (mark, code) in enumerate(BLOCK.findall(page.read_text())):
+        if mark == CONTINUED:
+            assert found, f"{page.name}: block {index} continues no checked block"
+            code = found[-1][2] + "\n\n" + code
+        found.append((page, index, code))
+    return found
+
+
+EXAMPLES = [example for page in sorted(DOCS.rglob("*.md")) for example in _examples(page)]
 
 
 def test_some_examples_are_checked() -> None:

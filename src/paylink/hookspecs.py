@@ -62,9 +62,11 @@ def paylink_register_payment_providers(register: Callable[[Any], None]) -> None:
 
     :param register: call ``register(provider_class)`` once per provider. The class must satisfy
         :class:`paylink.ports.PaymentProvider`: a unique ``name`` class attribute (the same as
-        your entry point and module name, e.g. ``"stripe"``), and a constructor taking the
-        account's settings as keyword arguments plus ``http`` (an ``httpx.Client`` or ``None``)
-        and ``clock``. The core instantiates it per organization account, never at import time.
+        your entry point and module name, e.g. ``"stripe"``), its settings declared in
+        ``settings_spec`` and a constructor taking them as keyword arguments plus ``context``
+        (a :class:`paylink.context.PluginContext`; older plugins get ``http`` and ``clock``
+        instead). The core instantiates it per organization account, never at import time.
+        ``paylink plugin new provider NAME`` writes such a plugin, passing its kit.
         A card or wallet provider (one an organization connects with
         ``pl.providers.connect(org, name, api_key=...)``) also satisfies
         :class:`paylink.ports.OnlinePaymentProvider`: it gets ``account_id`` and ``sleep`` too,
@@ -81,8 +83,10 @@ def paylink_register_channels(register: Callable[[Any], None]) -> None:
 
     :param register: call ``register(channel_class)`` once per channel. The class must satisfy
         :class:`paylink.ports.MessageChannel`: a unique ``name`` (``"smtp"``, ``"twilio"``), the
-        ``kinds`` of address it delivers to (``"email"``, ``"sms"``), and a constructor taking
-        the channel's settings as keyword arguments. A channel whose provider calls back
+        ``kinds`` of address it delivers to (``"email"``, ``"sms"``), its settings declared in
+        ``settings_spec`` and a constructor taking them as keyword arguments (plus ``context``,
+        a :class:`paylink.context.PluginContext`, when it asks for it). A channel whose
+        provider calls back
         (delivery statuses, replies) also sets ``supports_callbacks = True`` and implements
         :class:`paylink.ports.ChannelCallbacks`: ``parse_callback(request)`` verifies the call
         and returns :class:`paylink.ports.DeliveryStatus` and
@@ -98,8 +102,11 @@ def paylink_register_bank_feeds(register: Callable[[Any], None]) -> None:
     Called once when the plugin manager is built.
 
     :param register: call ``register(feed_class)`` once per feed. The class must satisfy
-        :class:`paylink.ports.BankFeed`: a unique ``name`` (``"ponto"``, ``"coda_drop"``) and a
-        constructor taking the feed's settings as keyword arguments.
+        :class:`paylink.ports.BankFeed`: a unique ``name`` (``"ponto"``, ``"coda_drop"``), its
+        settings declared in ``settings_spec`` and a constructor taking them as keyword
+        arguments (plus ``context``, a :class:`paylink.context.PluginContext`, when it asks for
+        it). A feed whose provider calls back implements ``parse_callback(request)``
+        returning a :class:`paylink.feeds.FeedWebhook` (``sync=True``: paylink syncs at once).
     """
 
 

@@ -25,7 +25,8 @@ class ProviderAccount:
     ``settings`` holds everything the provider plugin is instantiated with, credentials
     included: it is left out of the repr; use :meth:`public_settings` to show them.
     ``webhook_url`` is where the provider must send its webhooks (the web app's
-    ``/webhooks/{provider}/{id}``).
+    ``/webhooks/providers/{provider}/{id}``; the older ``/webhooks/{provider}/{id}`` that
+    accounts were configured with before still works).
     """
 
     id: str

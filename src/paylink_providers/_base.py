@@ -1,4 +1,5 @@
-"""What the built-in online providers share: settings, credentials kept out of sight, HTTP."""
+"""What the built-in online providers share: declared settings, the plugin context,
+credentials kept out of sight, HTTP."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from typing import Any, ClassVar
 import httpx
 
 from paylink.clock import Clock, SystemClock
+from paylink.context import PluginContext, Setting
 from paylink.exceptions import ValidationError
 from paylink.http import ApiClient
 from paylink.money import Money
 from paylink.ports import ProviderEvent, ProviderOutcome, RefundResult
 
-__all__ = ["METHOD_LABELS", "WALLETS", "OnlineProvider"]
+__all__ = ["METHOD_LABELS", "WALLETS", "OnlineProvider", "online_settings"]
 
 METHOD_LABELS: Mapping[str, str | Mapping[str, str]] = {
     "card": {"en": "Card", "fr": "Carte", "nl": "Kaart", "de": "Karte"},
@@ -57,13 +59,34 @@ WALLETS: Mapping[str, str] = {
 them on the card form)."""
 
 
+_COMMON = ("api_key", "webhook_secret", "base_url", "methods")
+
+
+def online_settings(**own: Setting) -> dict[str, Setting]:
+    """The settings every online provider takes (``api_key``, ``webhook_secret`` — one, or
+    several during a rotation —, ``base_url``, ``methods``), plus the provider's ``own``."""
+    return {
+        "api_key": Setting(secret=True, required=True, help="the account's API key"),
+        "webhook_secret": Setting(
+            type=(str, list, tuple), secret=True, help="signs the webhooks (a list: rotation)"
+        ),
+        "base_url": Setting(help="the API host (a sandbox, a mock server)"),
+        "methods": Setting(type=(list, tuple), help="the payment methods offered"),
+        **own,
+    }
+
+
 class OnlineProvider:
     """Base of the built-in card and wallet providers.
 
-    Subclasses set the class attributes, list their own settings in ``settings_names``, and
-    implement the :class:`~paylink.ports.OnlinePaymentProvider` methods. Settings are checked
-    once here: unknown ones and missing credentials raise
-    :class:`~paylink.exceptions.ValidationError` naming the setting, never its value.
+    Subclasses set the class attributes, declare their settings in ``settings_spec``
+    (:func:`online_settings` plus their own), and implement the
+    :class:`~paylink.ports.OnlinePaymentProvider` methods. paylink builds them like every
+    plugin (:func:`~paylink.context.build_plugin`: settings checked, one
+    :class:`~paylink.context.PluginContext`); the older keywords (``account_id``, ``http``,
+    ``clock``, ``sleep``) still work for code that builds one directly. Unknown settings and
+    missing credentials raise :class:`~paylink.exceptions.ValidationError` naming the setting,
+    never its value.
     """
 
     name: ClassVar[str]
@@ -75,8 +98,7 @@ class OnlineProvider:
     secret_settings: ClassVar[frozenset[str]] = frozenset({"api_key", "webhook_secret"})
     default_base_url: ClassVar[str]
     default_methods: ClassVar[tuple[str, ...]]
-    required_settings: ClassVar[frozenset[str]] = frozenset({"api_key"})
-    settings_names: ClassVar[frozenset[str]] = frozenset()
+    settings_spec: ClassVar[dict[str, Setting]] = online_settings()
 
     def __init__(
         self,
@@ -89,18 +111,25 @@ class OnlineProvider:
         http: httpx.Client | None = None,
         clock: Clock | None = None,
         sleep: Callable[[float], None] | None = None,
+        context: PluginContext | None = None,
         **settings: Any,
     ) -> None:
-        unknown = sorted(set(settings) - self.settings_names)
+        unknown = sorted(set(settings) - (set(self.settings_spec) - set(_COMMON)))
         if unknown:
             raise ValidationError(
                 f"{self.name} does not know the setting(s) {', '.join(unknown)}",
                 field=unknown[0],
             )
         given = {"api_key": api_key, "webhook_secret": webhook_secret, **settings}
-        for needed in sorted(self.required_settings):
+        for needed in sorted(n for n, s in self.settings_spec.items() if s.required):
             if not given.get(needed):
                 raise ValidationError(f"{self.name} needs {needed}", field=needed)
+        if context is not None:
+            account_id = account_id or context.account_id
+            http = http if http is not None else context.http
+            clock = clock or context.clock
+            sleep = sleep or context.sleep
+        self.context = context
         self._api_key = api_key or ""
         if isinstance(webhook_secret, str):
             secrets: tuple[str, ...] = (webhook_secret,) if webhook_secret else ()
@@ -111,7 +140,7 @@ class OnlineProvider:
         self._methods = tuple(methods) if methods else self.default_methods
         self.account_id = account_id
         self._clock: Clock = clock or SystemClock()
-        self._settings = settings
+        self._settings = {k: v for k, v in settings.items() if v is not None}
         self.api = ApiClient(
             provider=self.name,
             base_url=self.base_url,

@@ -9,13 +9,14 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from _pytest.outcomes import OutcomeException, Skipped
 
 from paylink.context import PluginContext, Setting, build_plugin
 from paylink.exceptions import ProviderRejected, ProviderUnavailable, WebhookRejected
 from paylink.notify import OutgoingMessage, SendResult
 from paylink.ports import ChannelCallback, DeliveryStatus, InboundMessage, WebhookRequest
 from paylink.testing.conformance import ChannelConformance
+
+from .conftest import RunKit
 
 SECRET = "vonage-api-secret-0123456789"
 
@@ -173,22 +174,10 @@ class StopDropped(SampleSms):
         )
 
 
-def run_kit(channel_class: type[Any]) -> list[str]:
-    failed = []
-    for name in sorted(n for n in dir(ChannelConformance) if n.startswith("test_")):
-        kit = type("Kit", (SampleKit,), {"channel_class": channel_class})()
-        kit.setup()
-        try:
-            getattr(kit, name)()
-        except Skipped:
-            raise AssertionError(f"{name} skipped") from None
-        except (Exception, OutcomeException):
-            failed.append(name)
-    return failed
-
-
-def test_the_sample_passes_every_check() -> None:
-    assert run_kit(SampleSms) == []
+def test_the_sample_passes_every_check(run_kit: RunKit) -> None:
+    run = run_kit(SampleKit, "channel_class", SampleSms)
+    assert run.failed == []
+    assert len(run.passed) == len([n for n in dir(ChannelConformance) if n.startswith("test_")])
 
 
 @pytest.mark.parametrize(
@@ -202,5 +191,5 @@ def test_the_sample_passes_every_check() -> None:
     ],
     ids=lambda v: v.__name__ if isinstance(v, type) else "",
 )
-def test_every_planted_fault_is_caught(fault: type[Any], caught_by: str) -> None:
-    assert caught_by in run_kit(fault)
+def test_every_planted_fault_is_caught(fault: type[Any], caught_by: str, run_kit: RunKit) -> None:
+    assert caught_by in run_kit(SampleKit, "channel_class", fault).failed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from typing import Any, ClassVar
 
@@ -12,6 +13,14 @@ from paylink.clock import FixedClock
 from paylink.context import PluginContext, Setting, build_plugin, check_settings
 from paylink.notify import OutgoingMessage, SendResult
 from paylink.plugins import get_plugin_manager
+from paylink_providers.coda_drop import CodaDrop
+from paylink_providers.mollie import Mollie
+from paylink_providers.outbox import OutboxFolder
+from paylink_providers.payconiq import Payconiq
+from paylink_providers.ponto import Ponto
+from paylink_providers.smtp import SmtpChannel
+from paylink_providers.stripe import Stripe
+from paylink_providers.twilio import TwilioChannel
 
 from ..web.conftest import START
 
@@ -97,4 +106,45 @@ def test_a_channel_is_built_with_the_service_clock_and_a_masking_logger(
         channel.context.log.info("sent with %s", "s3cr3t-value")
     assert "sent with ***" in caplog.text
     assert "s3cr3t" not in caplog.text
+    pl.close()
+
+
+OWN = [Stripe, Mollie, Payconiq, TwilioChannel, SmtpChannel, OutboxFolder, Ponto, CodaDrop]
+
+
+@pytest.mark.parametrize("cls", OWN, ids=lambda cls: cls.name)
+def test_our_own_plugins_declare_their_settings_and_take_the_context(cls: Any) -> None:
+    assert "context" in inspect.signature(cls).parameters
+    assert set(cls.secret_settings) <= set(cls.settings_spec)
+    assert all(cls.settings_spec[name].secret for name in cls.secret_settings)
+    with pytest.raises(ValidationError) as caught:
+        build_plugin(cls, {"misspelt": "x"}, context=PluginContext(name=cls.name))
+    assert caught.value.field == "misspelt"
+    assert "allowed: " in str(caught.value)
+
+
+def test_paylink_builds_our_own_plugins_with_its_context(tmp_path: Any) -> None:
+    clock = FixedClock(START)
+    pl = Paylink.open("sqlite://", clock=clock, base_url="https://pay.example")
+    org = pl.organizations.create(
+        name="Garage Dupont SRL", country="BE", iban="BE71 0961 2345 6769"
+    )
+    pl.channels.configure(
+        org,
+        "twilio",
+        account_sid="AC" + "0" * 32,
+        auth_token="twilio-token-0123456789",
+        from_number="+3225550100",
+    )
+    twilio = pl.channels.open(org, "twilio")
+    assert twilio.context.clock is clock
+    assert twilio.context.account_id == org.id
+    assert "twilio-token" not in repr(twilio.context)
+    account = pl.providers.connect(org, "stripe", api_key="sk_test_ctx_0123456789")
+    assert account.webhook_url == f"https://pay.example/webhooks/providers/stripe/{account.id}"
+    with pytest.raises(ValidationError) as caught:
+        pl.providers.connect(org, "stripe", api_key="sk_test_ctx_0123456789", api_versoin="x")
+    assert caught.value.field == "api_versoin"
+    feed = pl.feeds.connect(org, "coda_drop", folder=str(tmp_path))
+    assert feed.feed == "coda_drop"
     pl.close()

@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from _pytest.outcomes import OutcomeException, Skipped
 
 from paylink.context import PluginContext, Setting, build_plugin
 from paylink.exceptions import WebhookRejected
@@ -20,6 +19,8 @@ from paylink.money import Money
 from paylink.ports import WebhookRequest
 from paylink.statements.model import BankTransaction
 from paylink.testing.conformance import FeedConformance
+
+from .conftest import RunKit
 
 TOKEN = "bank-data-token-0123456789"
 
@@ -156,22 +157,10 @@ class NeverSyncs(SampleFeed):
         return FeedWebhook(sync=False, event=answer.event)
 
 
-def run_kit(feed_class: type[Any]) -> list[str]:
-    failed = []
-    for name in sorted(n for n in dir(FeedConformance) if n.startswith("test_")):
-        kit = type("Kit", (SampleKit,), {"feed_class": feed_class})()
-        kit.setup()
-        try:
-            getattr(kit, name)()
-        except Skipped:
-            raise AssertionError(f"{name} skipped") from None
-        except (Exception, OutcomeException):
-            failed.append(name)
-    return failed
-
-
-def test_the_sample_passes_every_check() -> None:
-    assert run_kit(SampleFeed) == []
+def test_the_sample_passes_every_check(run_kit: RunKit) -> None:
+    run = run_kit(SampleKit, "feed_class", SampleFeed)
+    assert run.failed == []
+    assert len(run.passed) == len([n for n in dir(FeedConformance) if n.startswith("test_")])
 
 
 @pytest.mark.parametrize(
@@ -185,5 +174,5 @@ def test_the_sample_passes_every_check() -> None:
     ],
     ids=lambda v: v.__name__ if isinstance(v, type) else "",
 )
-def test_every_planted_fault_is_caught(fault: type[Any], caught_by: str) -> None:
-    assert caught_by in run_kit(fault)
+def test_every_planted_fault_is_caught(fault: type[Any], caught_by: str, run_kit: RunKit) -> None:
+    assert caught_by in run_kit(SampleKit, "feed_class", fault).failed

@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 import attrs
 import httpx
 import pytest
-from _pytest.outcomes import OutcomeException, Skipped
 
 from paylink import FixedClock
 from paylink.exceptions import ProviderError, ProviderRejected, ProviderUnavailable
@@ -17,6 +16,7 @@ from paylink.ports import Checkout, PaymentRequest, ProviderEvent, WebhookReques
 from paylink.testing import FakeBackend, FakeProvider, ProviderConformance
 
 from ..conftest import START
+from .conftest import RunKit
 
 
 class Sample(FakeProvider):
@@ -136,31 +136,10 @@ class KitForSample(ProviderConformance):
         self.backend.fail(0)
 
 
-def run_kit(provider_class: type[Any]) -> tuple[list[str], list[str]]:
-    """Run every check of the kit against ``provider_class``: (passed, failed) names."""
-    passed, failed = [], []
-    names = sorted(n for n in dir(ProviderConformance) if n.startswith("test_"))
-    for name in names:
-        FakeBackend.reset()
-        kit = type("Kit", (KitForSample,), {"provider_class": provider_class})()
-        kit.setup()
-        try:
-            getattr(kit, name)()
-        except Skipped:
-            raise AssertionError(
-                f"{name} was skipped: the sample kit implements every hook"
-            ) from None
-        except (Exception, OutcomeException):
-            failed.append(name)
-        else:
-            passed.append(name)
-    return passed, failed
-
-
-def test_the_sample_provider_passes_the_whole_kit() -> None:
-    passed, failed = run_kit(Sample)
-    assert failed == []
-    assert len(passed) >= 12
+def test_the_sample_provider_passes_the_whole_kit(run_kit: RunKit) -> None:
+    run = run_kit(KitForSample, "provider_class", Sample, before=FakeBackend.reset)
+    assert run.failed == []
+    assert len(run.passed) == len([n for n in dir(ProviderConformance) if n.startswith("test_")])
 
 
 @pytest.mark.parametrize(
@@ -176,6 +155,6 @@ def test_the_sample_provider_passes_the_whole_kit() -> None:
     ],
     ids=lambda v: v.__name__ if isinstance(v, type) else "",
 )
-def test_every_planted_fault_is_caught(fault: type[Any], caught_by: str) -> None:
-    _passed, failed = run_kit(fault)
-    assert caught_by in failed
+def test_every_planted_fault_is_caught(fault: type[Any], caught_by: str, run_kit: RunKit) -> None:
+    run = run_kit(KitForSample, "provider_class", fault, before=FakeBackend.reset)
+    assert caught_by in run.failed

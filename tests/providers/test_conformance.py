@@ -189,6 +189,23 @@ class TestMollieConformance(HttpxConformance):
             form={"id": reference},
         )
 
+    def make_foreign_webhook(
+        self, reference: str, status: str, request: PaymentRequest
+    ) -> WebhookRequest:
+        # Mollie's webhooks are not signed: the payment fetched back with this account's key is
+        # the proof, and its metadata names the paylink account it was made for.
+        payment = self._payment(request, reference, status)
+        payment["metadata"] = {"paylink_link": request.link_id, "paylink_account": "pacc_other"}
+        self.httpx_mock.add_response(
+            method="GET", url=f"https://api.mollie.com/v2/payments/{reference}", json=payment
+        )
+        return webhook(
+            request.webhook_url,
+            f"id={reference}".encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            form={"id": reference},
+        )
+
     def arrange_refund(self, reference: str, amount: Money) -> None:
         refund = data("mollie", "refund.json")
         refund["amount"] = {"currency": amount.currency, "value": str(amount.amount)}
@@ -248,6 +265,19 @@ class TestPayconiqConformance(HttpxConformance):
         body = json.dumps(self._payment(request, reference, status)).encode()
         signer = self.signer if valid else TestSigner(self.signer.kid)  # same kid, other key
         signature = signer.sign(body, path=request.webhook_url, at=self.clock.now())
+        return webhook(request.webhook_url, body, {"Signature": signature})
+
+    def make_foreign_webhook(
+        self, reference: str, status: str, request: PaymentRequest
+    ) -> WebhookRequest:
+        # Signed by Payconiq with its published key, but for another merchant's payment profile.
+        self.httpx_mock.add_response(
+            method="GET", url=JWKS_URL, json={"keys": [self.signer.jwk()]}, is_optional=True
+        )
+        body = json.dumps(self._payment(request, reference, status)).encode()
+        signature = self.signer.sign(
+            body, path=request.webhook_url, at=self.clock.now(), profile="5fyyyyyyyyyyyyyyyyyyyy99"
+        )
         return webhook(request.webhook_url, body, {"Signature": signature})
 
 

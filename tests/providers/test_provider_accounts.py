@@ -51,7 +51,7 @@ def test_connecting_stores_the_account_and_never_shows_its_secrets(
         webhook_secret=STRIPE_WHSEC,
         base_url="https://stripe-mock.local/",
     )
-    assert account.webhook_url == f"{pl.base_url}/webhooks/stripe/{account.id}"
+    assert account.webhook_url == f"{pl.base_url}/webhooks/providers/stripe/{account.id}"
     assert account.base_url == "https://stripe-mock.local"
     assert account.methods == ("card",)
     assert account.settings["api_key"] == STRIPE_KEY

@@ -16,6 +16,7 @@ from .einvoice import einvoice
 from .feed import feed
 from .outbox import dispatch, outbox
 from .payfile import payfile
+from .plugin import plugin
 from .plugins import plugins
 from .qr import qr
 from .reconcile import reconcile
@@ -36,6 +37,7 @@ def main() -> None:
 
 for _command in (
     demo,
+    plugin,
     plugins,
     reference,
     qr,

@@ -27,7 +27,7 @@ def _account(row: Any, base_url: str, secret: frozenset[str]) -> ProviderAccount
         methods=tuple(row.methods or ()),
         settings=dict(row.settings or {}),
         secret_settings=secret,
-        webhook_url=f"{base_url}/webhooks/{row.provider}/{row.id}",
+        webhook_url=f"{base_url}/webhooks/providers/{row.provider}/{row.id}",
         active=bool(row.active),
         created_at=row.created_at,
     )

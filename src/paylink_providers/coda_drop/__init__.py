@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from paylink.context import PluginContext, Setting
 from paylink.exceptions import ValidationError
 from paylink.feeds import FeedFile, FeedResult
 from paylink.hookspecs import hookimpl
@@ -29,6 +30,11 @@ class CodaDrop:
 
     name: ClassVar[str] = "coda_drop"
     secret_settings: ClassVar[frozenset[str]] = frozenset()
+    settings_spec: ClassVar[dict[str, Setting]] = {
+        "folder": Setting(required=True, help="where the bank delivers its files"),
+        "processed": Setting(help="where imported files go (default: folder/processed)"),
+        "rejected": Setting(help="where unreadable files go (default: folder/rejected)"),
+    }
 
     def __init__(
         self,
@@ -38,10 +44,12 @@ class CodaDrop:
         rejected: str | None = None,
         http: Any = None,
         clock: Any = None,
+        context: PluginContext | None = None,
     ) -> None:
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise ValidationError(f"expected an existing folder, got {folder!r}", field="folder")
+        self.context = context
         self.processed = Path(processed) if processed else self.folder / "processed"
         self.rejected = Path(rejected) if rejected else self.folder / "rejected"
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from paylink.context import PluginContext, Setting
 from paylink.exceptions import ProviderUnavailable, ValidationError
 from paylink.hookspecs import hookimpl
 from paylink.notify import OutgoingMessage, SendResult, build_email
@@ -26,11 +27,22 @@ class OutboxFolder:
     name: ClassVar[str] = "outbox"
     kinds: ClassVar[frozenset[str]] = frozenset({"email", "sms"})
     secret_settings: ClassVar[frozenset[str]] = frozenset()
+    settings_spec: ClassVar[dict[str, Setting]] = {
+        "directory": Setting(
+            type=(str, os.PathLike), default="paylink-outbox", help="where files are written"
+        ),
+    }
 
-    def __init__(self, *, directory: str | os.PathLike[str] = "paylink-outbox") -> None:
+    def __init__(
+        self,
+        *,
+        directory: str | os.PathLike[str] = "paylink-outbox",
+        context: PluginContext | None = None,
+    ) -> None:
         if not str(directory).strip():
             raise ValidationError("expected a directory to write messages into", field="directory")
         self.directory = Path(directory)
+        self.context = context
 
     def __repr__(self) -> str:
         return f"OutboxFolder(directory={str(self.directory)!r})"

@@ -36,13 +36,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
+from paylink.context import PluginContext, Setting
 from paylink.exceptions import ValidationError, WebhookRejected
 from paylink.extras import require
 from paylink.hookspecs import hookimpl
 from paylink.money import Money
 from paylink.ports import Checkout, PaymentRequest, ProviderEvent, ProviderOutcome, WebhookRequest
 
-from .._base import OnlineProvider
+from .._base import OnlineProvider, online_settings
 
 __all__ = ["CRITICAL_HEADERS", "JWS_TOLERANCE", "Payconiq", "b64url", "verify_jws"]
 
@@ -167,8 +168,10 @@ class Payconiq(OnlineProvider):
     supports_refunds: ClassVar[bool] = False
     default_base_url: ClassVar[str] = "https://api.payconiq.com"
     default_methods: ClassVar[tuple[str, ...]] = ("payconiq",)
-    settings_names: ClassVar[frozenset[str]] = frozenset({"payment_profile_id", "jwks_url"})
-    required_settings: ClassVar[frozenset[str]] = frozenset({"api_key", "payment_profile_id"})
+    settings_spec: ClassVar[dict[str, Setting]] = online_settings(
+        payment_profile_id=Setting(required=True, help="checked against each callback"),
+        jwks_url=Setting(help="where Payconiq publishes its keys"),
+    )
     default_jwks_url: ClassVar[str] = "https://jwks.bancontact.net/"
     statuses: ClassVar[Mapping[str, ProviderOutcome]] = {
         "PENDING": "in_progress",
@@ -181,8 +184,8 @@ class Payconiq(OnlineProvider):
         "EXPIRED": "interrupted",
     }
 
-    def __init__(self, **settings: Any) -> None:
-        super().__init__(**settings)
+    def __init__(self, *, context: PluginContext | None = None, **settings: Any) -> None:
+        super().__init__(context=context, **settings)
         self.profile_id = str(self._settings.get("payment_profile_id") or "")
         self.jwks_url = str(self._settings.get("jwks_url") or self.default_jwks_url)
         self._keys: dict[str, Any] = {}

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from paylink.context import PluginContext, Setting
 from paylink.exceptions import ProviderUnavailable, ValidationError, WebhookRejected
 from paylink.extras import require
 from paylink.feeds import FeedResult, FeedWebhook
@@ -105,6 +106,19 @@ class Ponto:
     secret_settings: ClassVar[frozenset[str]] = frozenset(
         {"client_secret", "refresh_token", "key_passphrase"}
     )
+    settings_spec: ClassVar[dict[str, Setting]] = {
+        "client_id": Setting(required=True, help="the integration's client id"),
+        "client_secret": Setting(secret=True, required=True),
+        "refresh_token": Setting(secret=True, required=True, help="rotated on every sync"),
+        "base_url": Setting(default=DEFAULT_BASE_URL, help="the API host"),
+        "cert_path": Setting(help="the client certificate (mutual TLS)"),
+        "key_path": Setting(help="its private key"),
+        "key_passphrase": Setting(secret=True),
+        "application_id": Setting(help="checked against each webhook's aud"),
+        "account_ids": Setting(type=(list, tuple), help="only these accounts"),
+        "request_synchronization": Setting(type=bool, default=False),
+        "page_limit": Setting(type=int, default=100),
+    }
 
     def __init__(
         self,
@@ -123,7 +137,13 @@ class Ponto:
         http: httpx.Client | None = None,
         clock: Any = None,
         sleep: Callable[[float], None] | None = None,
+        context: PluginContext | None = None,
     ) -> None:
+        if context is not None:
+            http = http if http is not None else context.http
+            clock = clock or context.clock
+            sleep = sleep or context.sleep
+        self.context = context
         for field, value in (
             ("client_id", client_id),
             ("client_secret", client_secret),

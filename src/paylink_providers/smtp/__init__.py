@@ -23,6 +23,7 @@ import ssl
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from paylink.context import PluginContext, Setting
 from paylink.exceptions import (
     ProviderAuthError,
     ProviderRejected,
@@ -44,6 +45,16 @@ class SmtpChannel:
     name: ClassVar[str] = "smtp"
     kinds: ClassVar[frozenset[str]] = frozenset({"email"})
     secret_settings: ClassVar[frozenset[str]] = frozenset({"password"})
+    settings_spec: ClassVar[dict[str, Setting]] = {
+        "host": Setting(required=True, help="the SMTP server's host name"),
+        "sender": Setting(required=True, help="the envelope and From address"),
+        "port": Setting(type=int, help="default 587 (starttls), 465 (ssl), 25 (none)"),
+        "security": Setting(default="starttls", help="starttls, ssl or none"),
+        "username": Setting(),
+        "password": Setting(secret=True),
+        "sender_name": Setting(help="default: the organization's name"),
+        "timeout": Setting(type=(int, float), default=30.0, help="seconds"),
+    }
 
     def __init__(
         self,
@@ -57,6 +68,7 @@ class SmtpChannel:
         sender_name: str | None = None,
         timeout: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
+        context: PluginContext | None = None,
     ) -> None:
         if not host:
             raise ValidationError("expected the SMTP server's host name", field="host")
@@ -75,6 +87,7 @@ class SmtpChannel:
         self.sender_name = sender_name
         self.timeout = float(timeout)
         self._ssl_context = ssl_context
+        self.context = context
 
     def __repr__(self) -> str:
         auth = f", username={self.username!r}, password='***'" if self.username else ""

@@ -30,6 +30,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
+from paylink.context import Setting
 from paylink.exceptions import WebhookRejected
 from paylink.hookspecs import hookimpl
 from paylink.money import Money
@@ -42,7 +43,7 @@ from paylink.ports import (
     WebhookRequest,
 )
 
-from .._base import OnlineProvider
+from .._base import OnlineProvider, online_settings
 
 __all__ = ["SIGNATURE_TOLERANCE", "Stripe", "sign_payload", "verify_signature"]
 
@@ -153,7 +154,9 @@ class Stripe(OnlineProvider):
     supports_refunds: ClassVar[bool] = True
     default_base_url: ClassVar[str] = "https://api.stripe.com"
     default_methods: ClassVar[tuple[str, ...]] = ("card",)
-    settings_names: ClassVar[frozenset[str]] = frozenset({"api_version"})
+    settings_spec: ClassVar[dict[str, Setting]] = online_settings(
+        api_version=Setting(help="the Stripe-Version sent (default: the pinned one)")
+    )
     request_id_header: ClassVar[str] = "request-id"
     api_version: ClassVar[str] = "2024-06-20"
     statuses: ClassVar[Mapping[str, ProviderOutcome]] = {

@@ -5,7 +5,8 @@ Settings (``pl.channels.configure(org, "twilio", ...)``):
 - ``account_sid`` and ``auth_token`` (a secret: never shown, logged or put in an error),
 - ``messaging_service_sid`` (``MG…``) or ``from_number`` (an E.164 number of the account),
 - ``status_callback``: the URL Twilio posts delivery statuses to (the paylink web app serves
-  it at ``/webhooks/twilio/{organization_id}`` and hands the call to
+  it at ``/webhooks/channels/twilio/{organization_id}``, and at the older
+  ``/webhooks/twilio/{organization_id}``, and hands the call to
   ``pl.channels.handle_webhook(org, "twilio", request)``). The same URL can take incoming
   replies,
 - ``base_url`` (default ``https://api.twilio.com``, for mock servers), ``timeout``.
@@ -36,6 +37,7 @@ from typing import Any, ClassVar, Literal
 
 import httpx
 
+from paylink.context import PluginContext, Setting
 from paylink.exceptions import ProviderUnavailable, ValidationError, WebhookRejected
 from paylink.hookspecs import hookimpl
 from paylink.http import ApiClient
@@ -84,6 +86,16 @@ class TwilioChannel:
     kinds: ClassVar[frozenset[str]] = frozenset({"sms"})
     secret_settings: ClassVar[frozenset[str]] = frozenset({"auth_token"})
     supports_callbacks: ClassVar[bool] = True
+    settings_spec: ClassVar[dict[str, Setting]] = {
+        "account_sid": Setting(required=True, help="AC followed by 32 hex digits"),
+        "auth_token": Setting(secret=True, required=True, help="signs the callbacks too"),
+        "messaging_service_sid": Setting(help="MG…, or give from_number"),
+        "from_number": Setting(help="an E.164 number of the account"),
+        "status_callback": Setting(help="where Twilio posts statuses and replies"),
+        "base_url": Setting(default=DEFAULT_BASE_URL, help="the API host"),
+        "timeout": Setting(type=(int, float), default=10.0, help="seconds"),
+        "max_retries": Setting(type=int, default=2, help="retries of a failed request"),
+    }
 
     def __init__(
         self,
@@ -98,7 +110,11 @@ class TwilioChannel:
         max_retries: int = 2,
         http: httpx.Client | None = None,
         sleep: Callable[[float], None] | None = None,
+        context: PluginContext | None = None,
     ) -> None:
+        if context is not None:
+            http = http if http is not None else context.http
+            sleep = sleep or context.sleep
         if not (account_sid.startswith("AC") and len(account_sid) == 34):
             raise ValidationError(
                 "expected an Account SID like AC followed by 32 hex digits", field="account_sid"
@@ -112,6 +128,7 @@ class TwilioChannel:
         if status_callback and not status_callback.startswith(("https://", "http://")):
             raise ValidationError("expected an http(s) URL", field="status_callback")
         self.account_sid = account_sid
+        self.context = context
         self._auth_token = auth_token
         self.messaging_service_sid = messaging_service_sid
         self.from_number = from_number

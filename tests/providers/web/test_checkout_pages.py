@@ -233,7 +233,9 @@ def test_payconiq_over_http_shows_its_qr_and_its_signed_callback_pays(
     body = json.dumps(data("payconiq", "callback_succeeded.json")).encode()
     signature = signer.sign(body, path=account.webhook_url, at=live.clock.now())
     forged = TestSigner(signer.kid).sign(body, path=account.webhook_url, at=live.clock.now())
-    url = f"{live.base}/webhooks/payconiq/{account.id}"
+    # Payconiq calls (and signs) the callback URL each payment was created with.
+    url = account.webhook_url
+    assert url == f"{live.base}/webhooks/providers/payconiq/{account.id}"
     assert httpx.post(url, content=body, headers={"Signature": forged}).status_code == 401
     assert pl.invoices.get(invoice.id).status == "issued"
     assert httpx.post(url, content=body, headers={"Signature": signature}).status_code == 200
