@@ -95,8 +95,11 @@ class Refund:
 
 @attrs.frozen
 class RefreshReport:
-    """What the janitor did: the links it asked about, those that changed, and the failures."""
+    """What the janitor did: the links it asked about, those that changed, the failures, and
+    the payouts it recorded or saw change (polled from providers that send no payout
+    webhook)."""
 
     checked: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
+    payouts: tuple[str, ...] = ()
