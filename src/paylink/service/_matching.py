@@ -21,11 +21,13 @@ from ..store import bank as bank_queries
 from ..store import credit as credit_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
+from ..store import payouts as payout_queries
 from ..store import providers as provider_queries
 from ..store import reconciliation as match_queries
 from ..store import undo as undo_queries
 from ._base import Unit
 from ._payments import lock_invoices
+from ._payouts import PAYOUT_ITEM
 
 __all__ = ["LINK_ITEM", "capture_match", "match_targets", "open_transaction", "undo_match"]
 
@@ -100,6 +102,8 @@ def capture_match(
     customer_id: str | None = None
     if tx.amount.amount > 0:
         for item in ids:
+            if item.startswith(PAYOUT_ITEM):
+                continue  # a payout: its row is put back by undo_match itself
             if item.startswith(_LINK):
                 link = link_queries.get_link(unit.conn, item[len(_LINK) :], base_url)
                 link_ids.append(link.id)
@@ -127,6 +131,22 @@ def undo_match(unit: Unit, org_id: str, transaction_id: str) -> None:
     row = match_queries.applied_match(unit.conn, org_id, transaction_id)
     if row is None:
         raise NotFound(f"no applied match for transaction {transaction_id!r}")
+    payout_ids = [
+        a["invoice_id"][len(PAYOUT_ITEM) :]
+        for a in row.proposal.get("allocations", ())
+        if (a.get("invoice_id") or "").startswith(PAYOUT_ITEM)
+    ]
+    if payout_ids:
+        # A payout match moved no money: the payout waits for its bank credit again.
+        for payout_id in payout_ids:
+            payout_queries.get(unit.conn, org_id, payout_id, for_update=True)
+            payout_queries.set_matched(
+                unit.conn, payout_id, arrived_on=None, account=None, transaction_id=None,
+                now=unit.now,
+            )  # fmt: skip
+        match_queries.delete_match(unit.conn, org_id, row.account, transaction_id)
+        bank_queries.set_status(unit.conn, org_id, row.account, transaction_id, "unmatched")
+        return
     captured = row.proposal.get("undo")
     if captured is None:
         raise StateError(

@@ -17,6 +17,7 @@ import attrs
 from ..exceptions import PluginError, ProviderError, ValidationError
 from ..money import Money
 from ..payouts import Payout, ProviderPayout
+from ..reconcile import PAYOUT_PREFIX
 from ..providers import ProviderAccount
 from ..store import documents as doc_queries
 from ..store import payments as payment_queries
@@ -39,7 +40,7 @@ __all__ = [
 
 log = logging.getLogger("paylink.payouts")
 
-PAYOUT_ITEM = "payout:"
+PAYOUT_ITEM = PAYOUT_PREFIX
 """The prefix of a reconciliation allocation that is a payout, not an invoice (its id follows)."""
 
 CHARGEBACK_PREFIX = "chargeback:"
