@@ -17,8 +17,8 @@ import attrs
 from ..exceptions import PluginError, ProviderError, ValidationError
 from ..money import Money
 from ..payouts import Payout, ProviderPayout
-from ..reconcile import PAYOUT_PREFIX
 from ..providers import ProviderAccount
+from ..reconcile import PAYOUT_PREFIX
 from ..store import documents as doc_queries
 from ..store import payments as payment_queries
 from ..store import payouts as payout_queries
@@ -29,6 +29,7 @@ from ._provider_accounts import plugin_call
 
 __all__ = [
     "CHARGEBACK_PREFIX",
+    "PAYOUT_GRACE_DAYS",
     "PAYOUT_ITEM",
     "PayoutSync",
     "poll_payouts",
@@ -45,6 +46,10 @@ PAYOUT_ITEM = PAYOUT_PREFIX
 
 CHARGEBACK_PREFIX = "chargeback:"
 """How a chargeback recorded from a payout is referenced among the payment's refunds."""
+
+PAYOUT_GRACE_DAYS = 3
+"""How many days after its expected arrival a payout not seen on the bank statement is late
+(the owner's digest lists it)."""
 
 _OVERLAP = dt.timedelta(days=14)
 """How far before the newest known payout a sync asks again (a payout moves from pending to
@@ -98,9 +103,7 @@ def record_payout(
         )
         invoice_id = payment.allocations[0].invoice_id if payment and payment.allocations else None
         items.append(
-            attrs.evolve(
-                item, payment_id=payment.id if payment else None, invoice_id=invoice_id
-            )
+            attrs.evolve(item, payment_id=payment.id if payment else None, invoice_id=invoice_id)
         )
     before = payout_queries.find(unit.conn, account.provider, account.id, reported.payout_id)
     payout, _new = payout_queries.upsert(
@@ -180,9 +183,7 @@ def sync_account(ctx: Context, account: ProviderAccount) -> PayoutSync:
 
 def sync_payout(ctx: Context, account: ProviderAccount, payout_id: str) -> PayoutSync:
     """Fetch the payout ``payout_id`` (a payout webhook named it) and record it."""
-    reported = plugin_call(
-        account.provider, ctx.providers.open(account).fetch_payout, payout_id
-    )
+    reported = plugin_call(account.provider, ctx.providers.open(account).fetch_payout, payout_id)
     return _record(ctx, account, reported)
 
 

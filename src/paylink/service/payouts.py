@@ -21,12 +21,9 @@ from ..providers import ProviderAccount
 from ..store import payouts as q
 from ..store import providers as provider_queries
 from ._base import Resource, Unit
-from ._payouts import PayoutSync, record_payout, sync_account
+from ._payouts import PAYOUT_GRACE_DAYS, PayoutSync, record_payout, sync_account
 
 __all__ = ["PAYOUT_GRACE_DAYS", "Payouts"]
-
-PAYOUT_GRACE_DAYS = 3
-"""How many days after its expected arrival a payout not seen on the bank statement is late."""
 
 
 class Payouts(Resource):
@@ -114,9 +111,7 @@ class Payouts(Resource):
             where = f" -> payment {item.payment_id}" if item.payment_id else ""
             if item.kind == "chargeback" and item.payment_id:
                 where += " (a chargeback: the invoice it paid was opened again)"
-            lines.append(
-                f"  - {item.kind} {item.source_id}: {item.gross} (fee {item.fee}){where}"
-            )
+            lines.append(f"  - {item.kind} {item.source_id}: {item.gross} (fee {item.fee}){where}")
         if payout.transaction_id:
             lines.append(
                 f"  arrived on {payout.arrived_on}: bank transaction {payout.transaction_id}"

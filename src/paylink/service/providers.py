@@ -44,8 +44,8 @@ from ..store.organizations import get_customer
 from ._base import Resource, new_id
 from ._links import mark_link
 from ._payments import link_amount_due
-from ._provider_accounts import plugin_call
 from ._payouts import sync_payout
+from ._provider_accounts import plugin_call
 from ._provider_events import apply_event, refresh_pending, refund_payment
 
 __all__ = ["METHOD_LABELS", "Providers", "offer_label"]

@@ -14,6 +14,7 @@ from ..money import Money
 from ..parties import Organization
 from ..store import credit as credit_queries
 from ..store import organizations as org_queries
+from ..store import payouts as payout_queries
 from ..store import reports as q
 from ._base import Resource
 
@@ -73,7 +74,9 @@ class Reports(Resource):
 
         From the imported bank transactions when there are any (table ``bank_transactions``);
         otherwise cash in is the recorded payments (by date received) and cash out the
-        purchase invoices paid or ordered for payment (by due date).
+        purchase invoices paid or ordered for payment (by due date). The payment providers'
+        payouts give the fees per month and provider (``fees``, ``provider_fees`` per month):
+        gross revenue through the provider against the net that reached the bank.
         """
         organization, day = self._setup(org, today)
         first = r._months_back(day, months)[0]
@@ -82,8 +85,25 @@ class Reports(Resource):
             source = "bank" if movements else "payments"
             if not movements:
                 movements = q.payment_movements(conn, organization.id, first, day)
+            payouts = [
+                (
+                    created,
+                    provider,
+                    Money.from_minor(gross, cur),
+                    Money.from_minor(fee, cur),
+                    Money.from_minor(net, cur),
+                )
+                for created, provider, cur, gross, fee, net in payout_queries.fees_by_month(
+                    conn, organization.id, first, day
+                )
+            ]
         return r.cashflow(
-            movements, today=day, months=months, currency=organization.currency, source=source
+            movements,
+            today=day,
+            months=months,
+            currency=organization.currency,
+            source=source,
+            payouts=payouts,
         )
 
     def customers(

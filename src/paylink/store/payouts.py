@@ -210,7 +210,9 @@ def list_payouts(
     c = payouts.c
     query = sa.select(payouts).where(c.organization_id == org_id)
     if matched is not None:
-        query = query.where(c.transaction_id.is_not(None) if matched else c.transaction_id.is_(None))
+        query = query.where(
+            c.transaction_id.is_not(None) if matched else c.transaction_id.is_(None)
+        )
     if provider is not None:
         query = query.where(c.provider == provider)
     if statuses is not None:

@@ -47,8 +47,8 @@ from ..exceptions import (
 from ..feeds import FeedFile, FeedResult
 from ..hookspecs import hookimpl
 from ..money import Money
-from ..payouts import PayoutItem, PayoutItemKind, ProviderPayout
 from ..notify import OutgoingMessage, SendResult
+from ..payouts import PayoutItem, PayoutItemKind, ProviderPayout
 from ..ports import (
     Checkout,
     PaymentRequest,
