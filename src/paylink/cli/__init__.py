@@ -15,6 +15,7 @@ from .einvoice import einvoice
 from .feed import feed
 from .outbox import dispatch, outbox
 from .payfile import payfile
+from .payouts import payouts
 from .plugins import plugins
 from .qr import qr
 from .reconcile import reconcile
@@ -49,5 +50,6 @@ for _command in (
     remind,
     report,
     einvoice,
+    payouts,
 ):
     main.add_command(_command)
