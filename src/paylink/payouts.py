@@ -40,6 +40,8 @@ PAYOUT_ITEM_KINDS: frozenset[str] = frozenset(
 )
 """What a line of a payout can be."""
 
+_KIND_ORDER = ("payment", "capture", "refund", "chargeback", "adjustment", "fee")
+
 PayoutStatus = Literal["pending", "in_transit", "paid", "failed", "canceled"]
 PAYOUT_STATUSES: frozenset[str] = frozenset({"pending", "in_transit", "paid", "failed", "canceled"})
 """Where a payout stands at the provider (``paid``: the provider sent it to the bank)."""
@@ -79,9 +81,9 @@ class PayoutItem:
 
 
 def summarize_items(items: Iterable[PayoutItem]) -> dict[str, int]:
-    """How many items of each kind, e.g. ``{"payment": 3, "refund": 1}`` (kinds in a fixed
-    order, absent kinds left out)."""
-    counts = dict.fromkeys(sorted(PAYOUT_ITEM_KINDS), 0)
+    """How many items of each kind, e.g. ``{"payment": 3, "refund": 1}`` (kinds in the order
+    payment, capture, refund, chargeback, adjustment, fee; absent kinds left out)."""
+    counts = dict.fromkeys(_KIND_ORDER, 0)
     for item in items:
         counts[item.kind] += 1
     return {kind: n for kind, n in counts.items() if n}

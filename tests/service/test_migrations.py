@@ -199,3 +199,21 @@ def test_version_13_adds_the_credit_ledger_and_old_rows_keep_working(db_url: str
     assert pl.customers.balance(customer) == Money.of("5", "EUR")
     pl.close()
     pl.close()
+
+
+def test_version_14_adds_the_payout_tables_and_old_accounts_have_no_payouts(db_url: str) -> None:
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
+    pl = Paylink.open(db_url, clock=clock)
+    org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
+    pl.providers.connect(org, "stripe", api_key="sk_test_old", webhook_secret="whsec_old")
+    with pl.store.transaction() as conn:
+        _back_to(conn, 13)
+        assert not sa.inspect(conn).has_table("payouts")
+    pl.close()
+    pl = Paylink.open(db_url, clock=clock)  # migrates
+    with pl.store.transaction() as conn:
+        assert conn.execute(sa.select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
+        assert {"payouts", "payout_items"} <= set(sa.inspect(conn).get_table_names())
+    assert pl.payouts.list(org) == []
+    assert pl.reports.cashflow(org).fees == ()
+    pl.close()
