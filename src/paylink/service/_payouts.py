@@ -14,11 +14,13 @@ import logging
 
 import attrs
 
-from ..exceptions import PluginError, ProviderError, ValidationError
+from ..exceptions import PluginError, ProviderError, StateError, ValidationError
 from ..money import Money
 from ..payouts import Payout, ProviderPayout
 from ..providers import ProviderAccount
-from ..reconcile import PAYOUT_PREFIX
+from ..reconcile import PAYOUT_PREFIX, OpenPayout
+from ..statements.model import BankTransaction
+from ..store import Connection
 from ..store import documents as doc_queries
 from ..store import payments as payment_queries
 from ..store import payouts as payout_queries
@@ -32,6 +34,8 @@ __all__ = [
     "PAYOUT_GRACE_DAYS",
     "PAYOUT_ITEM",
     "PayoutSync",
+    "mark_arrived",
+    "open_payouts",
     "poll_payouts",
     "record_payout",
     "supports_payouts",
@@ -201,3 +205,32 @@ def poll_payouts(ctx: Context) -> PayoutSync:
     for account in polled:
         done = done + sync_account(ctx, account)
     return done
+
+
+_ARRIVING = ("pending", "in_transit", "paid")
+"""The payout statuses whose money may be on a statement (failed and cancelled ones never
+reach the bank)."""
+
+
+def open_payouts(conn: Connection, org_id: str) -> list[OpenPayout]:
+    """The organization's payouts waiting for their bank credit, as the payout rule sees them."""
+    found = payout_queries.list_payouts(conn, org_id, matched=False, statuses=_ARRIVING)
+    return [OpenPayout.from_payout(p) for p in found]
+
+
+def mark_arrived(unit: Unit, org_id: str, payout_id: str, tx: BankTransaction) -> Payout:
+    """Record that the bank credit ``tx`` brought the payout ``payout_id`` (the invoices it
+    carries were paid by the provider's webhooks: no money is allocated). Raises StateError
+    when the payout was matched meanwhile or its net is not the credit's amount."""
+    payout = payout_queries.get(unit.conn, org_id, payout_id, for_update=True)
+    if payout.transaction_id is not None or payout.net != tx.amount:
+        raise StateError(f"payout {payout.payout_id} was matched meanwhile or is not {tx.amount}")
+    payout_queries.set_matched(
+        unit.conn,
+        payout.id,
+        arrived_on=tx.booking_date,
+        account=tx.account_iban or "",
+        transaction_id=tx.id,
+        now=unit.now,
+    )
+    return payout

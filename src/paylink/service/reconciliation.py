@@ -29,7 +29,7 @@ from typing import Any, Literal
 import attrs
 
 from ..documents import Invoice, Line, PurchaseInvoice
-from ..exceptions import NotFound, PaylinkError, StateError, ValidationError
+from ..exceptions import NotFound, PaylinkError, ValidationError
 from ..money import Money
 from ..parties import Organization
 from ..payments import Payment, allocate_in_order
@@ -37,7 +37,6 @@ from ..reconcile import (
     Candidate,
     OpenItem,
     OpenItemIndex,
-    OpenPayout,
     Proposal,
     ProposedAllocation,
     Reconciler,
@@ -53,21 +52,17 @@ from ..store import bank as bank_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
-from ..store import payouts as payout_queries
 from ..store import reconciliation as match_queries
 from ._base import Resource, Unit
 from ._invoicing import credit_invoice
 from ._links import mark_link
 from ._matching import LINK_ITEM, capture_match, match_targets, open_transaction, undo_match
 from ._payments import apply_payment, lock_invoices
-from ._payouts import PAYOUT_ITEM
+from ._payouts import PAYOUT_ITEM, mark_arrived, open_payouts
 
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
 
 _LINK = LINK_ITEM
-_ARRIVING = ("pending", "in_transit", "paid")
-"""The payout statuses whose money may be on a statement (failed and cancelled ones never
-reach the bank)."""
 _REJECTED_FACTOR = 0.5
 """What a person's rejection multiplies the confidence of the same pairing by, next time."""
 
@@ -268,12 +263,7 @@ class Reconciliation(Resource):
                 tolerance_policy=tolerance_policy,
             )
             items = self._open_items(unit.conn, organization)
-            payouts = [
-                OpenPayout.from_payout(p)
-                for p in payout_queries.list_payouts(
-                    unit.conn, organization.id, matched=False, statuses=_ARRIVING
-                )
-            ]
+            payouts = open_payouts(unit.conn, organization.id)
             # the payout rule runs only when payouts wait for their bank credit
             result = reconciler.reconcile(transactions, items, payouts=payouts or None)
             rejected = match_queries.rejections(unit.conn, organization.id)
@@ -354,23 +344,7 @@ class Reconciliation(Resource):
         payment: Payment | None = None
         ids = [a.invoice_id or "" for a in proposal.allocations]
         if ids and ids[0].startswith(PAYOUT_ITEM):
-            # A provider's payout: the invoices were paid by the provider's webhook; the
-            # credit only tells that the payout arrived.
-            payout = payout_queries.get(
-                unit.conn, org.id, ids[0][len(PAYOUT_ITEM) :], for_update=True
-            )
-            if payout.transaction_id is not None or payout.net != tx.amount:
-                raise StateError(
-                    f"payout {payout.payout_id} was matched meanwhile or is not {tx.amount}"
-                )
-            payout_queries.set_matched(
-                unit.conn,
-                payout.id,
-                arrived_on=tx.booking_date,
-                account=account,
-                transaction_id=tx.id,
-                now=unit.now,
-            )
+            mark_arrived(unit, org.id, ids[0][len(PAYOUT_ITEM) :], tx)
         elif tx.amount.amount < 0:
             for allocation in proposal.allocations:
                 purchase = doc_queries.get_purchase(unit.conn, org.id, allocation.invoice_id or "")
