@@ -377,6 +377,8 @@ class ProviderPayouts(Protocol):
     A payout (a Stripe payout, a Mollie settlement) is the lump sum that reaches the bank: the
     payments of a period less the provider's fees, refunds and chargebacks. paylink records each
     once per ``(provider, account, payout id)`` and matches the bank credit of its net to it.
+    A provider that announces payouts by webhook (a ``payout`` :class:`ProviderEvent`) sets
+    ``payout_webhooks = True``; the others are polled by ``pl.payouts.poll()``.
     """
 
     supports_payouts: ClassVar[bool]

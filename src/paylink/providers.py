@@ -95,11 +95,8 @@ class Refund:
 
 @attrs.frozen
 class RefreshReport:
-    """What the janitor did: the links it asked about, those that changed, the failures, and
-    the payouts it recorded or saw change (polled from providers that send no payout
-    webhook)."""
+    """What the janitor did: the links it asked about, those that changed, and the failures."""
 
     checked: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
-    payouts: tuple[str, ...] = ()

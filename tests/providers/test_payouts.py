@@ -127,9 +127,8 @@ def test_the_payout_webhook_records_the_payout_once_and_its_chargeback_reopens_t
     event = data("stripe", "event_payout_paid.json")
     body = json.dumps(event).encode()
     ts = int(clock.now().timestamp())
-    request = webhook(
-        stripe_account.webhook_url, body, {"Stripe-Signature": f"t={ts},v1={sign_payload(body, STRIPE_WHSEC, ts)}"}
-    )  # fmt: skip
+    signature = f"t={ts},v1={sign_payload(body, STRIPE_WHSEC, ts)}"
+    request = webhook(stripe_account.webhook_url, body, {"Stripe-Signature": signature})
     stripe_payout_responses(httpx_mock, listed=False)
     assert pl.providers.handle_webhook("stripe", stripe_account.id, request) == ["applied"]
     [payout] = pl.payouts.list(org)
@@ -182,7 +181,7 @@ def mollie_responses(httpx_mock: HTTPXMock) -> None:
         )
 
 
-def test_the_janitor_polls_mollie_settlements_and_records_them_once(
+def test_the_janitors_poll_reads_mollie_settlements_and_records_them_once(
     pl: Paylink, org: Organization, customer: Customer, httpx_mock: HTTPXMock
 ) -> None:
     no_sleep(pl)
@@ -192,22 +191,22 @@ def test_the_janitor_polls_mollie_settlements_and_records_them_once(
         invoice, eur("40.00"), provider="mollie", provider_reference="tr_8VjTO2avYT"
     )
     mollie_responses(httpx_mock)
-    report = pl.providers.refresh_pending()
+    report = pl.payouts.poll()
     assert report.errors == ()
     [payout] = pl.payouts.list(org)
-    assert report.payouts == (payout.id,)
+    assert report.recorded == (payout.id,)
     assert payout.reference == "1234567.2603.03"
     assert [i.payment_id for i in payout.items if i.kind == "payment"] == [None, payment.id]
     # the partial chargeback (19.00 of 40.00) reopened that much of the invoice
     assert pl.invoices.get(invoice.id).open_amount == invoice.total - eur("21.00")
     mollie_responses(httpx_mock)
-    again = pl.providers.refresh_pending()
-    assert again.payouts == () and len(pl.payouts.list(org)) == 1
+    again = pl.payouts.poll()
+    assert again.recorded == again.updated == () and len(pl.payouts.list(org)) == 1
     assert pl.invoices.get(invoice.id).open_amount == invoice.total - eur("21.00")
 
 
 def test_stripe_is_not_polled_by_the_janitor_its_webhook_says_when(
     pl: Paylink, stripe_account: ProviderAccount, httpx_mock: HTTPXMock
 ) -> None:
-    assert pl.providers.refresh_pending().payouts == ()
+    assert pl.payouts.poll() == type(pl.payouts.poll())()
     assert httpx_mock.get_requests() == []

@@ -43,7 +43,10 @@ def test_without_payouts_the_rule_does_not_run_and_the_rules_are_unchanged() -> 
 
 def test_a_credit_naming_the_provider_for_a_payouts_net_matches_the_payout() -> None:
     result = Reconciler().reconcile(
-        [tx("T1", "97.12", "STRIPE PAYMENTS UK LTD", "STRIPE"), tx("T2", "70.44", "", "1234567.2603.03")],
+        [
+            tx("T1", "97.12", "STRIPE PAYMENTS UK LTD", "STRIPE"),
+            tx("T2", "70.44", "", "1234567.2603.03"),
+        ],
         ITEMS,
         payouts=[STRIPE, MOLLIE],
     )  # fmt: skip

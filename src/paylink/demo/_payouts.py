@@ -53,6 +53,7 @@ def _story(
     )
     card = pl.providers.checkout(pl.links.create(invoice), "fake")
     backend = FakeBackend.for_key(_KEY)
+    assert card.provider_reference is not None  # the fake provider always gives one
     backend.set_status(card.provider_reference, "paid")
     pl.providers.handle_webhook(
         "fake",

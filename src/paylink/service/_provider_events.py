@@ -26,7 +26,6 @@ from ..store import savepoint
 from ._base import Context, Unit
 from ._links import mark_link
 from ._payments import apply_refund, lock_invoices, settle_link
-from ._payouts import poll_payouts
 from ._provider_accounts import plugin_call
 
 __all__ = ["apply_event", "refresh_pending", "refund_payment"]
@@ -206,9 +205,7 @@ def refresh_pending(ctx: Context, older_than: dt.timedelta) -> RefreshReport:
 
     Each open attempt of such a link is read back from its provider (outside any transaction)
     and applied like a webhook, in its own unit, so running this and receiving the webhook
-    never count a payment twice. Then the payouts of the providers that send no payout
-    webhook (Mollie) are polled (:func:`poll_payouts`). Provider failures are reported, not
-    raised.
+    never count a payment twice. Provider failures are reported, not raised.
     """
     before = ctx.clock.now() - older_than
     with ctx.store.transaction() as conn:
@@ -234,13 +231,7 @@ def refresh_pending(ctx: Context, older_than: dt.timedelta) -> RefreshReport:
             after_status = link_queries.get_link(conn, attempt.link_id, ctx.base_url).status
         if after_status != before_status:
             changed.append(attempt.link_id)
-    polled = poll_payouts(ctx)
-    return RefreshReport(
-        tuple(checked),
-        tuple(changed),
-        tuple(errors) + polled.errors,
-        polled.recorded + polled.updated,
-    )
+    return RefreshReport(tuple(checked), tuple(changed), tuple(errors))
 
 
 def refund_payment(ctx: Context, payment: Payment, amount: Money | None) -> Refund:

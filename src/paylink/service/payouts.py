@@ -4,7 +4,8 @@ A card or Bancontact payment reaches the bank days later inside a provider payou
 payout, a Mollie settlement), net of the provider's fees, refunds and chargebacks.
 :meth:`Payouts.sync` asks every connected provider that reports payouts (``supports_payouts``)
 and records each payout once; Stripe's ``payout.paid`` webhook does the same for one payout,
-and the janitor polls the providers that send no payout webhook (Mollie). The reconciliation
+and :meth:`Payouts.poll`, a janitor job, asks the providers that send no payout webhook
+(Mollie). The reconciliation
 then matches the bank credit of a payout's net to the payout (never to an invoice), and the
 fees appear in the cash-flow report.
 """
@@ -21,7 +22,7 @@ from ..providers import ProviderAccount
 from ..store import payouts as q
 from ..store import providers as provider_queries
 from ._base import Resource, Unit
-from ._payouts import PAYOUT_GRACE_DAYS, PayoutSync, record_payout, sync_account
+from ._payouts import PAYOUT_GRACE_DAYS, PayoutSync, poll_payouts, record_payout, sync_account
 
 __all__ = ["PAYOUT_GRACE_DAYS", "Payouts"]
 
@@ -46,6 +47,13 @@ class Payouts(Resource):
                 continue
             done = done + sync_account(self._ctx, account)
         return done
+
+    def poll(self) -> PayoutSync:
+        """The janitor's payout job, for every organization: sync the payouts of each active
+        account whose provider reports payouts but sends no payout webhook (Mollie; Stripe
+        says ``payout_webhooks``). Run it with the other janitor jobs (hourly is plenty: a
+        provider pays out once a day at most). Provider failures are reported, not raised."""
+        return poll_payouts(self._ctx)
 
     def record(self, account: ProviderAccount | str, payout: ProviderPayout) -> Payout:
         """Record a payout a provider reported for ``account`` (a plugin's or a notebook's

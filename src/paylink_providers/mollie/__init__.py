@@ -28,8 +28,8 @@ Settlements (``supports_payouts``): ``GET /v2/settlements`` lists them (``open``
 carries, by their ``settlementAmount``. Mollie's fees are the ``costs`` of the settlement's
 ``periods`` (one ``fee`` line each, by method); the bank line carries the settlement's
 ``reference`` (such as ``1234567.2212.03``). Mollie sends no webhook for a settlement: the
-janitor polls. Mollie gives no arrival date: a settlement is expected two days after it was
-settled.
+janitor job ``pl.payouts.poll()`` asks. Mollie gives no arrival date: a settlement is expected
+two days after it was settled.
 """
 
 from __future__ import annotations
