@@ -1,9 +1,10 @@
 """Lower floor: match a bank transaction by hand, and undo a match, inside a unit of work.
 
 What a manual match pays is resolved here (invoices by id or number for a credit, purchase
-invoices for a debit); before a manual or accepted match is applied, the rows it may change are
-captured (:mod:`paylink.store.undo`), and an undo puts them back once it has checked that no
-money moved since.
+invoices for a debit); before any match is applied (by hand, accepted, or by a run), the rows
+it may change are captured (:mod:`paylink.store.undo`), and an undo puts them back once it has
+checked that no money moved since. A payout match moved no money: its undo only makes the
+payout wait for its bank credit again.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def capture_match(
 
 
 def undo_match(unit: Unit, org_id: str, transaction_id: str) -> None:
-    """Put back what the manual or accepted match of ``transaction_id`` changed (see
+    """Put back what the applied match of ``transaction_id`` changed (see
     :meth:`paylink.service.reconciliation.Reconciliation.undo` for when it refuses)."""
     row = match_queries.applied_match(unit.conn, org_id, transaction_id)
     if row is None:
@@ -150,8 +151,8 @@ def undo_match(unit: Unit, org_id: str, transaction_id: str) -> None:
     captured = row.proposal.get("undo")
     if captured is None:
         raise StateError(
-            f"the match of transaction {transaction_id} was applied by a run; only a "
-            "manual or accepted match can be undone"
+            f"the match of transaction {transaction_id} was applied before paylink kept what "
+            "an undo needs; it cannot be undone exactly"
         )
     if row.proposal.get("write_off"):
         raise StateError(

@@ -11,11 +11,9 @@ writes its decisions back:
   purchase invoice or a link) in one transaction, inside a savepoint per proposal so one that no
   longer fits (the invoice changed meanwhile) goes to review instead of failing the run;
   invoices move to partially paid or paid, their links close, the events fire;
-- **review**: the other proposals are kept; :meth:`Reconciliation.accept` applies one and
-  teaches the counterparty's IBAN and name to that customer, :meth:`Reconciliation.reject`
-  makes sure it is not proposed again;
-- running again changes nothing: applied transactions are no longer unmatched, and payments are
-  recorded once per bank transaction.
+- **payouts**: a provider's payout credit goes to the payout (the payout rule), never an invoice;
+- **review**: the rest waits; ``accept`` applies and teaches, ``reject`` halves the pairing;
+- running again changes nothing: applied transactions are no longer unmatched.
 """
 
 from __future__ import annotations
@@ -321,12 +319,21 @@ class Reconciliation(Resource):
         meanwhile) is kept for review instead, with the reason."""
         try:
             with savepoint(unit.conn):
-                return self._apply(unit, org, tx, proposal), proposal
+                return self._apply_undoable(unit, org, tx, proposal), proposal
         except PaylinkError as exc:
             note = f"{proposal.explanation} (not applied: {exc})"
             kept = attrs.evolve(proposal, auto=False, explanation=note)
             self._keep_for_review(unit, org.id, tx, kept)
             return None, kept
+
+    def _apply_undoable(
+        self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal
+    ) -> AppliedMatch:
+        """Apply ``proposal`` and keep, with the match, what an undo puts back (read before)."""
+        captured = capture_match(unit, org.id, tx, proposal, self._ctx.base_url)
+        applied = self._apply(unit, org, tx, proposal)
+        match_queries.attach_undo(unit.conn, org.id, tx.account_iban or "", tx.id, captured)
+        return applied
 
     @staticmethod
     def _with_ids(proposal: Proposal, by_item: dict[str, OpenItem]) -> Proposal:
@@ -489,17 +496,13 @@ class Reconciliation(Resource):
                 )
                 if t.id == transaction_id
             )
-            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.base_url)
-            applied = self._apply(unit, organization, tx, proposal)
+            applied = self._apply_undoable(unit, organization, tx, proposal)
             self._learn(
                 unit,
                 organization.id,
                 tx,
                 proposal,
                 f"the accepted proposal for transaction {tx.id} ({unit.now.date()})",
-            )
-            match_queries.attach_undo(
-                unit.conn, organization.id, tx.account_iban or "", tx.id, captured
             )
             return applied
 
@@ -601,8 +604,7 @@ class Reconciliation(Resource):
                 explanation=f"matched by hand to {', '.join(c[0] for c in chosen)}",
                 auto=False,
             )
-            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.base_url)
-            applied = self._apply(unit, organization, tx, proposal)
+            applied = self._apply_undoable(unit, organization, tx, proposal)
             self._learn(
                 unit,
                 organization.id,
@@ -610,24 +612,21 @@ class Reconciliation(Resource):
                 proposal,
                 f"a manual match of transaction {tx.id} ({unit.now.date()})",
             )
-            match_queries.attach_undo(
-                unit.conn, organization.id, tx.account_iban or "", tx.id, captured
-            )
             return applied
 
         return self._ctx.run(work)
 
     def undo(self, org: Organization | str, transaction_id: str) -> None:
-        """Undo the match of a transaction made by hand (:meth:`match`) or by accepting a
-        proposal (:meth:`accept`): the invoices or purchase invoices, their payment links,
-        the transaction and its recorded decision, the payer names and IBANs it taught and
-        the credit it gave are put back as they were before it, and its payment is deleted.
+        """Undo the match of a transaction, made by hand (:meth:`match`), by accepting a
+        proposal (:meth:`accept`) or by a run: the invoices or purchase invoices, their payment
+        links, the transaction and its recorded decision, the payer names and IBANs it taught
+        and the credit it gave are put back as they were before it, and its payment is
+        deleted; a payout match makes the payout wait for its bank credit again.
 
         Raises NotFound when the transaction has no applied match, and StateError when the
-        match cannot be undone exactly: it was applied by a run (nothing was kept for an
-        undo), it wrote bank charges off with a credit note (its number is taken for good),
-        or money moved since (another payment on its invoices, a refund of its payment, its
-        credit spent)."""
+        match cannot be undone exactly: it was applied before undo data was kept, it wrote
+        bank charges off with a credit note (its number is taken for good), or money moved
+        since (another payment on its invoices, a refund of its payment, its credit spent)."""
 
         def work(unit: Unit) -> None:
             undo_match(unit, self._org_id(org), transaction_id)
