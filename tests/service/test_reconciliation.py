@@ -330,7 +330,7 @@ def test_an_accepted_proposal_is_undone_too_but_not_once_money_moved(
     assert pl.invoices.get(invoice.id).status == "paid"
 
 
-def test_a_match_applied_by_a_run_is_undone_exactly(
+def test_a_match_applied_by_an_undoable_run_is_undone_exactly(
     pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
 ) -> None:
     invoice = _invoice(pl, org, customer, "70.00")
@@ -338,14 +338,16 @@ def test_a_match_applied_by_a_run_is_undone_exactly(
     assert invoice.reference is not None
     _import(pl, org, tmp_path, [_line(1, "75.00", "Marie Peeters", reference=invoice.reference)])
     before = _dump(pl)
-    [applied] = pl.reconcile(org).applied
+    assert len(pl.reconcile(org, undoable=True).applied) == 1
     assert pl.invoices.get(invoice.id).status == "paid"
     assert pl.customers.balance(customer) == Money.of("5", "EUR")
     pl.reconciliation.undo(org, "B0001")
     assert _dump(pl) == before
-    # the next run applies it again, once
+    # the next run (a plain one) applies it again, once; its match keeps no undo
     assert [a.transaction_id for a in pl.reconcile(org).applied] == ["B0001"]
     assert pl.invoices.get(invoice.id).status == "paid"
+    with pytest.raises(StateError, match="undoable=True"):
+        pl.reconciliation.undo(org, "B0001")
 
 
 def test_a_rejection_lowers_only_that_transaction_and_those_invoices(

@@ -1,10 +1,10 @@
 """Lower floor: match a bank transaction by hand, and undo a match, inside a unit of work.
 
 What a manual match pays is resolved here (invoices by id or number for a credit, purchase
-invoices for a debit); before any match is applied (by hand, accepted, or by a run), the rows
-it may change are captured (:mod:`paylink.store.undo`), and an undo puts them back once it has
-checked that no money moved since. A payout match moved no money: its undo only makes the
-payout wait for its bank credit again.
+invoices for a debit); before a match is applied (by hand, accepted, or by an undoable run),
+the rows it may change are captured (:mod:`paylink.store.undo`), and an undo puts them back
+once it has checked that no money moved since. A payout match moved no money: its undo only
+makes the payout wait for its bank credit again.
 """
 
 from __future__ import annotations
@@ -151,8 +151,8 @@ def undo_match(unit: Unit, org_id: str, transaction_id: str) -> None:
     captured = row.proposal.get("undo")
     if captured is None:
         raise StateError(
-            f"the match of transaction {transaction_id} was applied before paylink kept what "
-            "an undo needs; it cannot be undone exactly"
+            f"the match of transaction {transaction_id} was applied by a run without "
+            "undoable=True: nothing was kept for an undo"
         )
     if row.proposal.get("write_off"):
         raise StateError(

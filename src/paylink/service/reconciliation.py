@@ -240,12 +240,14 @@ class Reconciliation(Resource):
         tolerance: Decimal | str | int = Decimal("0"),
         tolerance_policy: Literal["leave_open", "write_off"] = "leave_open",
         rules: Iterable[Rule] | None = None,
+        undoable: bool = False,
     ) -> ReconciliationRun:
         """Reconcile the organization's unmatched transactions against what is open.
 
         With ``apply`` (the default) confident proposals are applied; the others wait in
         :meth:`review`. ``rules`` replaces the installed rules (the built-ins and the plugins').
-        """
+        With ``undoable`` each applied match keeps what :meth:`undo` needs (reading those rows
+        first costs a run several times its time; payout matches are always undoable)."""
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             transactions = bank_queries.list_transactions(
@@ -289,7 +291,9 @@ class Reconciliation(Resource):
                 # One unit per match: a match that fails (or loses a deadlock and is run
                 # again) never undoes or repeats the others.
                 done, kept = self._ctx.run(
-                    functools.partial(self._try_apply, org=organization, tx=tx, proposal=proposal)
+                    functools.partial(
+                        self._try_apply, org=organization, tx=tx, proposal=proposal, keep=undoable
+                    )
                 )
                 if done is not None:
                     applied.append(done)
@@ -313,13 +317,14 @@ class Reconciliation(Resource):
         )
 
     def _try_apply(
-        self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal
+        self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal, keep: bool
     ) -> tuple[AppliedMatch | None, Proposal]:
         """Apply one proposal inside a savepoint; one that no longer fits (the invoice changed
         meanwhile) is kept for review instead, with the reason."""
+        apply = self._apply_undoable if keep else self._apply
         try:
             with savepoint(unit.conn):
-                return self._apply_undoable(unit, org, tx, proposal), proposal
+                return apply(unit, org, tx, proposal), proposal
         except PaylinkError as exc:
             note = f"{proposal.explanation} (not applied: {exc})"
             kept = attrs.evolve(proposal, auto=False, explanation=note)
@@ -497,13 +502,8 @@ class Reconciliation(Resource):
                 if t.id == transaction_id
             )
             applied = self._apply_undoable(unit, organization, tx, proposal)
-            self._learn(
-                unit,
-                organization.id,
-                tx,
-                proposal,
-                f"the accepted proposal for transaction {tx.id} ({unit.now.date()})",
-            )
+            source = f"the accepted proposal for transaction {tx.id} ({unit.now.date()})"
+            self._learn(unit, organization.id, tx, proposal, source)
             return applied
 
         return self._ctx.run(work)
@@ -605,28 +605,23 @@ class Reconciliation(Resource):
                 auto=False,
             )
             applied = self._apply_undoable(unit, organization, tx, proposal)
-            self._learn(
-                unit,
-                organization.id,
-                tx,
-                proposal,
-                f"a manual match of transaction {tx.id} ({unit.now.date()})",
-            )
+            source = f"a manual match of transaction {tx.id} ({unit.now.date()})"
+            self._learn(unit, organization.id, tx, proposal, source)
             return applied
 
         return self._ctx.run(work)
 
     def undo(self, org: Organization | str, transaction_id: str) -> None:
         """Undo the match of a transaction, made by hand (:meth:`match`), by accepting a
-        proposal (:meth:`accept`) or by a run: the invoices or purchase invoices, their payment
-        links, the transaction and its recorded decision, the payer names and IBANs it taught
-        and the credit it gave are put back as they were before it, and its payment is
-        deleted; a payout match makes the payout wait for its bank credit again.
+        proposal (:meth:`accept`) or by an ``undoable`` run: the invoices or purchase
+        invoices, their payment links, the transaction and its recorded decision, the payer
+        names and IBANs it taught and the credit it gave are put back as they were before it,
+        and its payment is deleted; a payout match makes the payout wait for its credit again.
 
         Raises NotFound when the transaction has no applied match, and StateError when the
-        match cannot be undone exactly: it was applied before undo data was kept, it wrote
-        bank charges off with a credit note (its number is taken for good), or money moved
-        since (another payment on its invoices, a refund of its payment, its credit spent)."""
+        match cannot be undone exactly: a run applied it without ``undoable``, it wrote bank
+        charges off with a credit note (its number is taken for good), or money moved since
+        (another payment on its invoices, a refund of its payment, its credit spent)."""
 
         def work(unit: Unit) -> None:
             undo_match(unit, self._org_id(org), transaction_id)
