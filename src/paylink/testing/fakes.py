@@ -148,7 +148,7 @@ class FakeBackend:
     ) -> dict[str, Any]:
         """Pay out what is paid and not yet paid out: each paid payment less its fee
         (:meth:`fee_of`), less the refunds and chargebacks made since the last payout.
-        Returns the payout as the fake API reports it (``id`` ``fpo_…``, ``net`` in minor
+        Returns the payout as the fake API reports it (``id`` ``fpo_000001`` …, ``net`` in minor
         units, ``reference``). Raises :class:`ValidationError` when there is nothing to pay
         out."""
         lines: list[dict[str, Any]] = []
@@ -187,7 +187,8 @@ class FakeBackend:
                 )  # fmt: skip
         if not lines:
             raise ValidationError("the fake provider has nothing to pay out", field="on")
-        payout_id = f"fpo_{secrets.token_hex(8)}"
+        # numbered, not random: a demo told twice prints the same ids
+        payout_id = f"fpo_{len(self.payouts) + 1:06d}"
         gross = sum(int(line["gross"]) for line in lines)
         fee = sum(int(line["fee"]) for line in lines)
         payout = {
@@ -199,7 +200,7 @@ class FakeBackend:
             "net": gross - fee,
             "created": on.isoformat(),
             "arrival": (on + dt.timedelta(days=arrival_days)).isoformat(),
-            "reference": f"FAKE PAYOUT {payout_id[4:12].upper()}",
+            "reference": f"FAKE PAYOUT {payout_id[4:]}",
             "lines": lines,
         }
         self.payouts[payout_id] = payout
