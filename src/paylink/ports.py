@@ -25,6 +25,7 @@ from .networks import (
     SentDocument,
 )
 from .notify import OutgoingMessage, SendResult
+from .payouts import PayoutItem, ProviderPayout
 from .statements.base import StatementFormat
 
 __all__ = [
@@ -47,8 +48,11 @@ __all__ = [
     "Participant",
     "PaymentProvider",
     "PaymentRequest",
+    "PayoutItem",
     "ProviderEvent",
     "ProviderOutcome",
+    "ProviderPayout",
+    "ProviderPayouts",
     "RefundResult",
     "SentDocument",
     "StatementFormat",
@@ -261,14 +265,14 @@ class ChannelCallbacks(Protocol):
 
 # --- online payment providers (card, wallet): events, polling, refunds -----------------------
 
-ProviderOutcome = Literal["paid", "in_progress", "interrupted", "refunded", "ignored"]
+ProviderOutcome = Literal["paid", "in_progress", "interrupted", "refunded", "payout", "ignored"]
 """What a provider's status means for a payment link: ``paid`` (money received: the payment is
 recorded), ``in_progress`` (the customer is paying), ``interrupted`` (this attempt failed, was
 cancelled or expired: the customer may try again), ``refunded`` (money went back), ``ignored``
 (nothing to do)."""
 
 PROVIDER_OUTCOMES: frozenset[str] = frozenset(
-    {"paid", "in_progress", "interrupted", "refunded", "ignored"}
+    {"paid", "in_progress", "interrupted", "refunded", "payout", "ignored"}
 )
 
 
@@ -282,7 +286,9 @@ class ProviderEvent:
     ``payment_reference`` the id the payment is recorded under, unique per provider (a Stripe
     payment intent; the payment id elsewhere). ``link_id`` and ``account_id`` come from the
     metadata paylink sent with the checkout (``None`` when absent). ``amount`` is what was paid
-    (``paid``) or the total refunded so far (``refunded``).
+    (``paid``) or the total refunded so far (``refunded``). A ``payout`` event says that the
+    payout ``provider_reference`` changed (Stripe's ``payout.paid``): paylink fetches it with
+    :meth:`ProviderPayouts.fetch_payout` and records it.
     """
 
     provider: str
@@ -360,4 +366,36 @@ class OnlinePaymentProvider(PaymentProvider, Protocol):
 
     def close(self) -> None:
         """Release the account's HTTP connections."""
+        ...
+
+
+@runtime_checkable
+class ProviderPayouts(Protocol):
+    """The payouts capability of an online provider: what it paid into the bank account.
+
+    Only used when the provider class sets ``supports_payouts = True`` (asked, never assumed).
+    A payout (a Stripe payout, a Mollie settlement) is the lump sum that reaches the bank: the
+    payments of a period less the provider's fees, refunds and chargebacks. paylink records each
+    once per ``(provider, account, payout id)`` and matches the bank credit of its net to it.
+    A provider that announces payouts by webhook (a ``payout`` :class:`ProviderEvent`) sets
+    ``payout_webhooks = True``; the others are polled by ``pl.payouts.poll()``.
+    """
+
+    supports_payouts: ClassVar[bool]
+
+    def list_payouts(self, since: dt.date | None) -> Sequence[ProviderPayout]:
+        """The account's payouts created on or after ``since`` (``None``: all the provider
+        keeps), each with its items, newest first or in any order.
+
+        Read them page by page as the provider paginates. On failure raise
+        :class:`~paylink.exceptions.ProviderError`. Never record anything yourself.
+        """
+        ...
+
+    def fetch_payout(self, payout_id: str) -> ProviderPayout:
+        """The payout ``payout_id`` with its items, as the provider reports it now.
+
+        On an unknown id raise :class:`~paylink.exceptions.ProviderRejected`; on other
+        failures :class:`~paylink.exceptions.ProviderError`.
+        """
         ...

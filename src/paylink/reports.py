@@ -35,6 +35,7 @@ __all__ = [
     "CustomersReport",
     "DsoReport",
     "InvoiceFigures",
+    "ProviderFees",
     "aging",
     "bucket_of",
     "cashflow",
@@ -206,28 +207,84 @@ class CashMonth:
         return self.cash_in - self.cash_out
 
 
+@attrs.frozen
+class ProviderFees:
+    """What one payment provider paid out in one month (``month`` is its first day): the
+    ``gross`` its payouts carried (payments less refunds and chargebacks), its ``fee``, the
+    ``net`` that reached the bank, and how many ``payouts``."""
+
+    month: dt.date
+    provider: str
+    gross: Money
+    fee: Money
+    net: Money
+    payouts: int
+
+
 @attrs.frozen(kw_only=True)
 class CashflowReport(_Records):
     """Cash in and out per month, oldest first; ``source`` says where the figures come from
     (``"bank"``: bank transactions; ``"payments"``: recorded payments and purchase invoices
-    paid or ordered)."""
+    paid or ordered). ``fees`` are the payment providers' payouts per month and provider:
+    gross revenue through the provider, its fees, and the net that reached the bank."""
 
     currency: str
     months: tuple[CashMonth, ...]
     source: str
+    fees: tuple[ProviderFees, ...] = ()
+
+    def fees_in(self, month: dt.date) -> Money:
+        """The providers' fees of the payouts of ``month`` (its first day)."""
+        return Money.sum((f.fee for f in self.fees if f.month == month), self.currency)
+
+    @property
+    def fee_total(self) -> Money:
+        """The providers' fees over the whole report."""
+        return Money.sum((f.fee for f in self.fees), self.currency)
+
+    def fees_by_provider(self) -> dict[str, tuple[Money, Money, Money]]:
+        """``provider -> (gross, fee, net)`` over the whole report, by provider name."""
+        totals: dict[str, tuple[Money, Money, Money]] = {}
+        zero = Money.zero(self.currency)
+        for f in self.fees:
+            gross, fee, net = totals.get(f.provider, (zero, zero, zero))
+            totals[f.provider] = (gross + f.gross, fee + f.fee, net + f.net)
+        return dict(sorted(totals.items()))
 
     def to_records(self) -> list[dict[str, Any]]:
-        """One record per month."""
+        """One record per month; ``provider_fees`` is what the providers kept of that month's
+        payouts."""
         return [
             {
                 "month": m.month,
                 "cash_in": m.cash_in.amount,
                 "cash_out": m.cash_out.amount,
                 "net": m.net.amount,
+                "provider_fees": self.fees_in(m.month).amount,
                 "currency": self.currency,
             }
             for m in self.months
         ]
+
+    def fee_records(self) -> list[dict[str, Any]]:
+        """One record per month and provider that paid out: ``gross`` (revenue through the
+        provider), ``fee``, ``net`` (what reached the bank), ``payouts``."""
+        return [
+            {
+                "month": f.month,
+                "provider": f.provider,
+                "gross": f.gross.amount,
+                "fee": f.fee.amount,
+                "net": f.net.amount,
+                "payouts": f.payouts,
+                "currency": self.currency,
+            }
+            for f in self.fees
+        ]
+
+    def fees_to_dataframe(self) -> Any:
+        """:meth:`fee_records` as a pandas DataFrame (needs pandas; amounts stay ``Decimal``)."""
+        return _dataframe(self.fee_records())
 
 
 def _month(day: dt.date) -> dt.date:
@@ -252,9 +309,12 @@ def cashflow(
     months: int = 12,
     currency: str,
     source: str = "payments",
+    payouts: Iterable[tuple[dt.date, str, Money, Money, Money]] = (),
 ) -> CashflowReport:
     """Sum signed ``movements`` (positive in, negative out) per month over the last
-    ``months`` months up to ``today``; other currencies are left out."""
+    ``months`` months up to ``today``; other currencies are left out. ``payouts`` are the
+    providers' payouts as ``(date, provider, gross, fee, net)``, summed per month and
+    provider into the report's ``fees``."""
     keys = _months_back(today, months)
     cash_in = {k: Money.zero(currency) for k in keys}
     cash_out = {k: Money.zero(currency) for k in keys}
@@ -266,10 +326,22 @@ def cashflow(
             cash_in[key] += amount
         else:
             cash_out[key] += -amount
+    per: dict[tuple[dt.date, str], tuple[Money, Money, Money, int]] = {}
+    zero = Money.zero(currency)
+    for day, provider, gross, fee, net in payouts:
+        key = _month(day)
+        if key not in cash_in or net.currency != currency or day > today:
+            continue
+        g, f, n, count = per.get((key, provider), (zero, zero, zero, 0))
+        per[(key, provider)] = (g + gross, f + fee, n + net, count + 1)
     return CashflowReport(
         currency=currency,
         months=tuple(CashMonth(k, cash_in[k], cash_out[k]) for k in keys),
         source=source,
+        fees=tuple(
+            ProviderFees(month, provider, *totals)
+            for (month, provider), totals in sorted(per.items())
+        ),
     )
 
 

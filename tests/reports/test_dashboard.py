@@ -16,6 +16,8 @@ import uvicorn
 
 from paylink import Line, Money, Paylink
 from paylink.parties import Customer, Organization
+from paylink.payouts import PayoutItem, ProviderPayout
+from paylink.providers import ProviderAccount
 from paylink.render import format_money
 from paylink.web import create_app
 from paylink.web.dashboard import COOKIE_NAME, create_dashboard_app, dashboard_cookie
@@ -115,3 +117,28 @@ def test_no_token_no_dashboard(
         create_dashboard_app(pl)
     with serve(create_dashboard_app(pl, trust_host=True)) as hosted:
         assert hosted.get(f"/dashboard/{org.id}").status_code == 200
+
+
+def test_the_providers_fees_are_shown_as_values(pl: Paylink, org: Organization) -> None:
+    account: ProviderAccount = pl.providers.connect(
+        org, "stripe", api_key="sk_test_dashboard", webhook_secret="whsec_dashboard"
+    )
+    eur = Money.of
+    item = PayoutItem(
+        kind="payment", source_id="ch_1", gross=eur("250.00", "EUR"), fee=eur("3.75", "EUR"),
+        net=eur("246.25", "EUR"),
+    )  # fmt: skip
+    pl.payouts.record(
+        account,
+        ProviderPayout(
+            provider="stripe", payout_id="po_1", status="paid", gross=item.gross, fee=item.fee,
+            net=item.net, created_on=pl.clock.now().date(), items=(item,),
+        ),
+    )  # fmt: skip
+    pl.organizations.update(org, language="nl")
+    with serve(create_app(pl, dashboard_token=TOKEN)) as http:
+        page = http.get(f"/dashboard/{org.id}", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert page.status_code == 200
+    assert "Kosten van betaalproviders" in page.text
+    for amount in ("250.00", "3.75", "246.25"):
+        assert format_money(Money.of(amount, "EUR"), "nl") in page.text

@@ -218,3 +218,21 @@ def test_version_14_adds_the_desk_tables_and_old_data_keeps_working(db_url: str)
     assert signed_in.user.id == user.id
     assert pl.desk_pages.home(org).receivables == invoice.total
     pl.close()
+
+
+def test_version_15_adds_the_payout_tables_and_old_accounts_have_no_payouts(db_url: str) -> None:
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
+    pl = Paylink.open(db_url, clock=clock)
+    org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
+    pl.providers.connect(org, "stripe", api_key="sk_test_old", webhook_secret="whsec_old")
+    with pl.store.transaction() as conn:
+        _back_to(conn, 14)
+        assert not sa.inspect(conn).has_table("payouts")
+    pl.close()
+    pl = Paylink.open(db_url, clock=clock)  # migrates
+    with pl.store.transaction() as conn:
+        assert conn.execute(sa.select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
+        assert {"payouts", "payout_items"} <= set(sa.inspect(conn).get_table_names())
+    assert pl.payouts.list(org) == []
+    assert pl.reports.cashflow(org).fees == ()
+    pl.close()

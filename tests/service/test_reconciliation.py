@@ -328,3 +328,44 @@ def test_an_accepted_proposal_is_undone_too_but_not_once_money_moved(
     with pytest.raises(StateError, match="another payment"):
         pl.reconciliation.undo(org, "B0001")
     assert pl.invoices.get(invoice.id).status == "paid"
+
+
+def test_a_match_applied_by_an_undoable_run_is_undone_exactly(
+    pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
+) -> None:
+    invoice = _invoice(pl, org, customer, "70.00")
+    pl.links.create(invoice)
+    assert invoice.reference is not None
+    _import(pl, org, tmp_path, [_line(1, "75.00", "Marie Peeters", reference=invoice.reference)])
+    before = _dump(pl)
+    assert len(pl.reconcile(org, undoable=True).applied) == 1
+    assert pl.invoices.get(invoice.id).status == "paid"
+    assert pl.customers.balance(customer) == Money.of("5", "EUR")
+    pl.reconciliation.undo(org, "B0001")
+    assert _dump(pl) == before
+    # the next run (a plain one) applies it again, once; its match keeps no undo
+    assert [a.transaction_id for a in pl.reconcile(org).applied] == ["B0001"]
+    assert pl.invoices.get(invoice.id).status == "paid"
+    with pytest.raises(StateError, match="undoable=True"):
+        pl.reconciliation.undo(org, "B0001")
+
+
+def test_a_rejection_lowers_only_that_transaction_and_those_invoices(
+    pl: Paylink, org: Organization, customer: Customer, tmp_path: Path
+) -> None:
+    first = _invoice(pl, org, customer, "90.00")
+    second = _invoice(pl, org, customer, "60.00")
+    iban = "BE62510007547061"
+    _import(pl, org, tmp_path, [_line(1, "89.50", "X", counterparty_iban=iban)], "a.xml")
+    [proposal] = pl.reconcile(org, tolerance="1.00").review
+    assert proposal.invoice_numbers == (first.number,)
+    pl.reconciliation.reject(org, "B0001")
+    # the same payer's next transaction, for the other invoice, in the same way
+    _import(pl, org, tmp_path, [_line(2, "59.50", "X", counterparty_iban=iban)], "b.xml")
+    run = pl.reconcile(org, tolerance="1.00")
+    by_tx = {p.transaction_id: p for p in run.review}
+    assert by_tx["B0001"].confidence == pytest.approx(proposal.confidence / 2, abs=1e-4)
+    assert "rejected this pairing before" in by_tx["B0001"].explanation
+    assert "rejected" not in by_tx["B0002"].explanation
+    assert by_tx["B0002"].invoice_numbers == (second.number,)
+    assert by_tx["B0002"].confidence == pytest.approx(proposal.confidence, abs=1e-4)

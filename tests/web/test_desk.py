@@ -204,7 +204,7 @@ def test_the_pages_show_the_organizations_figures(live: Live, shops: Any) -> Non
     home = client.get(f"{live.base}/desk").text
     assert "€205.00" in home  # 80 + 40 + 25 + 60 open
     assert "1 payments to review" in home and "1 links opened but not paid" in home
-    assert "Provider fees" in home
+    assert "Payment provider fees" in home
     listed = client.get(f"{live.base}/desk/invoices", params={"q": a.invoices[1].number}).text
     assert a.invoices[1].number in listed and "Payment link: opened" in listed
     assert a.invoices[0].number not in listed

@@ -16,6 +16,7 @@ from .einvoice import einvoice
 from .feed import feed
 from .outbox import dispatch, outbox
 from .payfile import payfile
+from .payouts import payouts
 from .plugin import plugin
 from .plugins import plugins
 from .qr import qr
@@ -53,5 +54,6 @@ for _command in (
     report,
     einvoice,
     desk,
+    payouts,
 ):
     main.add_command(_command)

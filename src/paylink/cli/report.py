@@ -24,9 +24,8 @@ __all__ = ["report"]
 def report(
     name: str, url: str | None, org_id: str | None, payables: bool, months: int, as_json: bool
 ) -> None:
-    """Print a report: aging, cashflow, customers or dso."""
-    from rich.table import Table
-
+    """Print a report: aging, cashflow (with the payment providers' fees), customers or
+    dso."""
     pl = open_paylink(url)
     try:
         orgs = organizations(pl, org_id)
@@ -42,20 +41,33 @@ def report(
             else:
                 made = pl.reports.dso(org)
             records = made.to_records()
+            # the cash flow also lists the providers' fees per month and provider
+            fees = made.fee_records() if name == "cashflow" else None
             if as_json:
-                output.append({"organization": org.id, "name": org.name, "records": records})
+                entry = {"organization": org.id, "name": org.name, "records": records}
+                if fees is not None:
+                    entry["fees"] = fees
+                output.append(entry)
                 continue
-            table = Table(title=f"{org.name}: {name}")
-            if records:
-                for column in records[0]:
-                    numeric = isinstance(records[0][column], int | Decimal)
-                    table.add_column(column, justify="right" if numeric else "left")
-                for rec in records:
-                    table.add_row(*("" if v is None else str(v) for v in rec.values()))
-            out.print(table)
+            out.print(_table(f"{org.name}: {name}", records))
+            if fees:
+                out.print(_table(f"{org.name}: provider fees", fees))
         if as_json:
             print_json({"report": name, "organizations": output})
     except PaylinkError as exc:
         fail(exc)
     finally:
         pl.close()
+
+
+def _table(title: str, records: list[dict[str, Any]]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title)
+    if records:
+        for column in records[0]:
+            numeric = isinstance(records[0][column], int | Decimal)
+            table.add_column(column, justify="right" if numeric else "left")
+        for rec in records:
+            table.add_row(*("" if v is None else str(v) for v in rec.values()))
+    return table

@@ -27,6 +27,7 @@ from ._credit import demo_credit
 from ._desk import demo_desk
 from ._einvoice import demo_einvoices
 from ._messages import demo_messages
+from ._payouts import demo_payouts
 from ._peppol import demo_peppol
 from ._reminders import demo_reminders
 
@@ -338,6 +339,7 @@ def run_demo(
 
     step("Customer credit: a payment larger than what was open")
     demo_credit(pl, org, echo)
+    demo_payouts(url, clock, org, echo, directory)
     open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
 
     step("The merchant's desk: what is unpaid, what to review, what to do today")

@@ -47,6 +47,7 @@ from .items import (
     normalize_iban,
     open_items_to_dataframe,
 )
+from .payouts import PAYOUT_PREFIX, PAYOUT_RULE, OpenPayout, PayoutMatcher
 from .rules import (
     BUILTIN_RULES,
     Candidate,
@@ -70,6 +71,8 @@ __all__ = [
     "CONFIDENCE_BINS",
     "LEGAL_SUFFIXES",
     "OPEN_ITEM_COLUMNS",
+    "PAYOUT_PREFIX",
+    "PAYOUT_RULE",
     "RESULT_COLUMNS",
     "Candidate",
     "Direction",
@@ -79,7 +82,9 @@ __all__ = [
     "OpenItem",
     "OpenItemIndex",
     "OpenItemsError",
+    "OpenPayout",
     "Outcome",
+    "PayoutMatcher",
     "Prediction",
     "Proposal",
     "ProposedAllocation",

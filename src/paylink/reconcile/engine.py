@@ -32,6 +32,7 @@ from ..money import Money
 from ..statements.model import BankTransaction, transactions_from_dataframe
 from .index import MatchSettings, OpenItemIndex, money_from_minor
 from .items import Direction, OpenItem, load_open_items
+from .payouts import PAYOUT_RULE, PAYOUT_RULE_PRIORITY, OpenPayout, PayoutMatcher
 from .rules import (
     BUILTIN_RULES,
     Candidate,
@@ -486,9 +487,14 @@ class Reconciler:
         transactions: Iterable[BankTransaction] | Any,
         open_items: Iterable[OpenItem] | OpenItemIndex | Any,
         *,
+        payouts: Iterable[OpenPayout] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> ReconcileResult:
         """Propose, for each transaction, the invoices it pays; see the module docstring.
+
+        ``payouts`` (providers' payouts not matched yet) switch on the payout rule, which runs
+        first: a credit naming a provider for exactly a payout's net matches the payout, and
+        one naming a provider never goes to an invoice (see :mod:`paylink.reconcile.payouts`).
 
         ``transactions`` and ``open_items`` may also be pandas or polars DataFrames (the columns
         of :data:`~paylink.statements.TRANSACTION_COLUMNS` and
@@ -513,14 +519,16 @@ class Reconciler:
         else:
             open_items = self.index(open_items)
         open_items.consumed = True
+        matcher = PayoutMatcher(payouts) if payouts is not None else None
         with collector_paused():
-            return self._run(transactions, open_items, progress)
+            return self._run(transactions, open_items, progress, matcher or None)
 
     def _run(
         self,
         transactions: Iterable[BankTransaction],
         index: OpenItemIndex,
         progress: Callable[[int], None] | None,
+        payouts: PayoutMatcher | None = None,
     ) -> ReconcileResult:
         rules = self.rules
         funcs = [r.func for r in rules]
@@ -528,6 +536,8 @@ class Reconciler:
         proposals: list[Proposal] = []
         unmatched: list[str] = []
         traces: dict[str, _Trace] = {}
+        # the payout rule, when payouts are given, is position 0 of the run's rules
+        offset = 1 if payouts is not None else 0
         for n, tx in enumerate(transactions, start=1):
             if progress is not None and n % 10_000 == 0:
                 progress(n)
@@ -542,6 +552,16 @@ class Reconciler:
                 ) from None
             if tx_id in traces:
                 raise ValidationError(f"transaction {tx_id!r} appears twice", field="id")
+            if payouts is not None and tx.amount.amount > 0:
+                decided = _payout_pass(tx, payouts, threshold)
+                if decided is not None:
+                    proposal, trace = decided
+                    if proposal is None:
+                        unmatched.append(tx_id)
+                    else:
+                        proposals.append(proposal)
+                    traces[tx_id] = trace
+                    continue
             found: list[_Checked] = []
             dropped_at: dict[int, int] | None = None
             for pos, func in enumerate(funcs):
@@ -551,25 +571,73 @@ class Reconciler:
                 found, dropped = _valid(tx, index, raw)
                 if dropped:
                     dropped_at = dropped_at or {}
-                    dropped_at[pos] = dropped
+                    dropped_at[pos + offset] = dropped
                 if found:
                     break
             if not found:
                 unmatched.append(tx_id)
-                traces[tx_id] = _new_trace(_Trace, (tx, len(funcs), (), dropped_at, ()))
+                traces[tx_id] = _new_trace(_Trace, (tx, len(funcs) + offset, (), dropped_at, ()))
                 continue
             proposal, notes = _decide(tx, index, rules[pos], found, threshold)
             proposals.append(proposal)
             chosen = (found[0][0],) if len(found) == 1 else tuple(c[0] for c in found)
-            traces[tx_id] = _new_trace(_Trace, (tx, pos + 1, chosen, dropped_at, notes))
+            traces[tx_id] = _new_trace(_Trace, (tx, pos + 1 + offset, chosen, dropped_at, notes))
+        names = tuple(r.name for r in rules)
+        priorities = tuple(r.priority for r in rules)
+        if payouts is not None:
+            names = (PAYOUT_RULE, *names)
+            priorities = (PAYOUT_RULE_PRIORITY, *priorities)
         return ReconcileResult(
             proposals=tuple(proposals),
             unmatched=tuple(unmatched),
             auto_threshold=threshold,
-            rules=tuple(r.name for r in rules),
-            priorities=tuple(r.priority for r in rules),
+            rules=names,
+            priorities=priorities,
             traces=traces,
         )
+
+
+def _payout_pass(
+    tx: BankTransaction, payouts: PayoutMatcher, threshold: float
+) -> tuple[Proposal | None, _Trace] | None:
+    """The payout rule for one credit: ``None`` when the credit names no provider (the
+    other rules decide); else the proposal (or ``None``: left unmatched) and its trace."""
+    named = payouts.named(tx)
+    if named is None:
+        return None
+    provider, word = named
+    found = payouts.candidates(tx, provider, word)
+    if not found:
+        if tx.structured_reference is not None:
+            return None  # a customer's payment that mentions the provider: the rules decide
+        note = (
+            f"the credit names {word} but no unmatched {provider} payout has a net of "
+            f"{tx.amount}; a provider's payout is never proposed against an invoice"
+        )
+        return None, _new_trace(_Trace, (tx, 1, (), None, (note,)))
+    best = found[0]
+    confidence = best.confidence
+    notes: tuple[str, ...] = ()
+    if len(found) > 1:
+        confidence = confidence / len(found)
+        others = ", ".join(c.allocations[0][0].number for c in found[1:])
+        notes = (
+            f"ambiguous: {len(found)} payouts have this net (also {others}); the first is "
+            "proposed for review, never applied automatically",
+        )
+    item, amount = best.allocations[0]
+    payouts.take(item)
+    explanation = best.explanation + (" — " + "; ".join(notes) if notes else "")
+    proposal = Proposal(
+        transaction_id=tx.id,
+        transaction_amount=tx.amount,
+        allocations=(ProposedAllocation(item.number, amount, item.invoice_id),),
+        rule=PAYOUT_RULE,
+        confidence=confidence,
+        explanation=explanation,
+        auto=not notes and confidence >= threshold,
+    )
+    return proposal, _new_trace(_Trace, (tx, 1, tuple(found), None, notes))
 
 
 # A checked candidate: the candidate, the positions and minor units of its allocations, and
@@ -775,9 +843,11 @@ def reconcile(
     tolerance: Decimal | str | int = Decimal("0"),
     tolerance_policy: Literal["leave_open", "write_off"] = "leave_open",
     settings: MatchSettings | None = None,
+    payouts: Iterable[OpenPayout] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ReconcileResult:
-    """Match bank transactions to open items with ``rules`` (default: the built-in rules).
+    """Match bank transactions to open items with ``rules`` (default: the built-in rules);
+    ``payouts`` switch on the payout rule (see :meth:`Reconciler.reconcile`).
 
     A shortcut for ``Reconciler(rules, ...).reconcile(transactions, open_items)``; see
     :class:`Reconciler`. ``settings`` (a :class:`MatchSettings`) replaces ``tolerance`` and
@@ -790,7 +860,7 @@ def reconcile(
         tolerance=tolerance,
         tolerance_policy=tolerance_policy,
         settings=settings,
-    ).reconcile(transactions, open_items, progress=progress)
+    ).reconcile(transactions, open_items, payouts=payouts, progress=progress)
 
 
 __getattr__ = renamed(__name__, globals(), {"Allocation": "ProposedAllocation"})

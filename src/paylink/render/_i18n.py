@@ -196,6 +196,12 @@ LABELS: dict[str, dict[str, str]] = {
         "desk_source": "Source: {source}.",
         "desk_source_bank": "bank transactions",
         "desk_source_payments": "recorded payments",
+        "desk_fees": "Payment provider fees",
+        "desk_fees_provider": "provider",
+        "desk_fees_gross": "gross received",
+        "desk_fees_fee": "fees",
+        "desk_fees_net": "net to the bank",
+        "desk_fees_none": "no provider payout in the period",
         "desk_top": "Largest open balances",
         "desk_not_due": "not due",
         "desk_days_late": "{low}–{high} days late",
@@ -345,6 +351,12 @@ LABELS: dict[str, dict[str, str]] = {
         "desk_source": "Source : {source}.",
         "desk_source_bank": "transactions bancaires",
         "desk_source_payments": "paiements enregistrés",
+        "desk_fees": "Frais des prestataires de paiement",
+        "desk_fees_provider": "prestataire",
+        "desk_fees_gross": "brut encaissé",
+        "desk_fees_fee": "frais",
+        "desk_fees_net": "net versé à la banque",
+        "desk_fees_none": "aucun versement de prestataire sur la période",
         "desk_top": "Plus grands soldes ouverts",
         "desk_not_due": "non échu",
         "desk_days_late": "{low}–{high} jours de retard",
@@ -494,6 +506,12 @@ LABELS: dict[str, dict[str, str]] = {
         "desk_source": "Bron: {source}.",
         "desk_source_bank": "banktransacties",
         "desk_source_payments": "geregistreerde betalingen",
+        "desk_fees": "Kosten van betaalproviders",
+        "desk_fees_provider": "provider",
+        "desk_fees_gross": "bruto ontvangen",
+        "desk_fees_fee": "kosten",
+        "desk_fees_net": "netto naar de bank",
+        "desk_fees_none": "geen uitbetaling van een provider in de periode",
         "desk_top": "Grootste openstaande saldi",
         "desk_not_due": "niet vervallen",
         "desk_days_late": "{low}–{high} dagen te laat",
@@ -643,6 +661,12 @@ LABELS: dict[str, dict[str, str]] = {
         "desk_source": "Quelle: {source}.",
         "desk_source_bank": "Bankbuchungen",
         "desk_source_payments": "erfasste Zahlungen",
+        "desk_fees": "Gebühren der Zahlungsanbieter",
+        "desk_fees_provider": "Anbieter",
+        "desk_fees_gross": "brutto eingenommen",
+        "desk_fees_fee": "Gebühren",
+        "desk_fees_net": "netto an die Bank",
+        "desk_fees_none": "keine Auszahlung eines Anbieters im Zeitraum",
         "desk_top": "Größte offene Salden",
         "desk_not_due": "nicht fällig",
         "desk_days_late": "{low}–{high} Tage überfällig",
@@ -1088,9 +1112,24 @@ _DIGEST: dict[str, tuple[str, ...]] = {
            "Vom Netzwerk des Käufers abgelehnte E-Rechnungen",
            "Empfangene E-Rechnungen, die nicht gelesen werden konnten"),
 }  # fmt: skip
+# Provider payouts not seen on the bank statement after their expected arrival, and the words
+# of one line ("expected on").
+_DIGEST_PAYOUTS: dict[str, tuple[str, str]] = {
+    "en": ("Payouts not arrived on the bank account", "expected on"),
+    "fr": ("Versements non arrivés sur le compte bancaire", "attendu le"),
+    "nl": ("Uitbetalingen niet aangekomen op de bankrekening", "verwacht op"),
+    "de": ("Nicht auf dem Bankkonto eingegangene Auszahlungen", "erwartet am"),
+}
 for _lang, _words in _DIGEST.items():
     _keys = ("digest_due_soon", "digest_overdue", "digest_purchases_due", "digest_payments")
-    _more = ("digest_none", "digest_einvoices_refused", "digest_einvoices_unreadable")
+    _more = (
+        "digest_none",
+        "digest_einvoices_refused",
+        "digest_einvoices_unreadable",
+        "digest_payouts_late",
+        "digest_expected_on",
+    )
+    _words = (*_words, *_DIGEST_PAYOUTS[_lang])
     LABELS[_lang].update(zip((*_keys, *_more), _words, strict=True))
 
 # The merchant's desk: its pages, actions and messages (en, fr, nl, de).
@@ -1115,7 +1154,6 @@ _DESK: dict[str, tuple[str, str, str, str]] = {
     "desk_receivables_overdue": ("of which overdue", "dont en retard", "waarvan vervallen", "davon überfällig"),
     "desk_payables_open": ("Open payables", "Dettes ouvertes", "Openstaande schulden", "Offene Verbindlichkeiten"),
     "desk_this_month": ("This month", "Ce mois-ci", "Deze maand", "Diesen Monat"),
-    "desk_fees": ("Provider fees", "Frais des prestataires", "Kosten van betaaldiensten", "Gebühren der Zahlungsanbieter"),
     "desk_fees_none": ("not reported", "non communiqués", "niet gemeld", "nicht gemeldet"),
     "desk_today": ("To do today", "À faire aujourd'hui", "Vandaag te doen", "Heute zu tun"),
     "desk_todo_review": ("{count} payments to review", "{count} paiements à vérifier", "{count} betalingen na te kijken", "{count} Zahlungen zu prüfen"),

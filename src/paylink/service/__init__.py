@@ -42,6 +42,7 @@ from .outbox import Outbox
 from .pages import Pages
 from .parties import Catalog, Customers, Organizations
 from .payments import Payments
+from .payouts import Payouts
 from .providers import Providers
 from .reconciliation import Reconciliation, ReconciliationRun
 from .reminders import Reminders
@@ -68,9 +69,10 @@ class Paylink:
     :attr:`invoices`, :attr:`purchases`, :attr:`payments`, :attr:`links`, :attr:`portal`,
     :attr:`renditions` (``documents`` is its deprecated alias), :attr:`templates`,
     :attr:`channels`, :attr:`messages` (and ``send``),
-    :attr:`outbox`, :attr:`providers`, :attr:`reminders`, :attr:`reports`, :attr:`statements`,
-    :attr:`feeds`, :attr:`reconciliation`, :attr:`einvoices`, :attr:`desk` (the merchant's
-    desk: users, sign-in, API keys) and :attr:`desk_pages` (what the desk's pages show).
+    :attr:`outbox`, :attr:`providers`, :attr:`payouts`, :attr:`reminders`, :attr:`reports`,
+    :attr:`statements`, :attr:`feeds`, :attr:`reconciliation`, :attr:`einvoices`, :attr:`desk`
+    (the merchant's desk: users, sign-in, API keys) and :attr:`desk_pages` (what the desk's pages
+    show).
     """
 
     def __init__(
@@ -110,6 +112,7 @@ class Paylink:
         self.outbox = Outbox(self)
         self.send = self.messages.send
         self.providers = Providers(self)
+        self.payouts = Payouts(self)
         self.reminders = Reminders(self)
         self.reports = Reports(self)
         self.statements = Statements(self)

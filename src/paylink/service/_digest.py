@@ -21,9 +21,11 @@ from ..store import messages as message_queries
 from ..store import networks as network_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
+from ..store import payouts as payout_queries
 from ..store import reminders as q
 from ._base import Context, Unit
 from ._messages import queue_message
+from ._payouts import PAYOUT_GRACE_DAYS
 
 __all__ = ["digest_content", "due_digests", "queue_digest", "send_digest"]
 
@@ -38,7 +40,9 @@ def digest_content(
 ) -> dict[str, Any]:
     """What the digest lists at ``now``: invoices due within ``due_within_days`` and overdue
     ones (to collect), purchase invoices due within that time or late (to pay), payments
-    received since ``since`` (default: the last digest, else a day before ``now``)."""
+    received since ``since`` (default: the last digest, else a day before ``now``), and the
+    provider payouts not matched to a bank credit :data:`PAYOUT_GRACE_DAYS` days after their
+    expected arrival."""
     with ctx.store.transaction() as conn:
         organization = org_queries.get_organization(conn, org_id)
         if since is None:
@@ -68,6 +72,14 @@ def digest_content(
         unreadable = network_queries.received_documents(
             conn, organization.id, refused_only=True, since=since, until=moment
         )
+        late = today - dt.timedelta(days=PAYOUT_GRACE_DAYS)
+        payouts_late = [
+            p
+            for p in payout_queries.list_payouts(
+                conn, organization.id, matched=False, statuses=["paid", "in_transit"]
+            )
+            if (p.expected_on or p.created_on) < late
+        ]
     due_soon = [i for i in invoices if today <= i.due_date <= horizon]  # type: ignore[operator]
     overdue = [i for i in invoices if i.is_overdue(today)]
     return {
@@ -80,6 +92,7 @@ def digest_content(
         "payments": payments,
         "einvoices_refused": refused,
         "einvoices_unreadable": unreadable,
+        "payouts_late": payouts_late,
     }
 
 
@@ -170,6 +183,15 @@ def queue_digest(unit: Unit, org: Organization, content: dict[str, Any]) -> str:
     if unreadable:
         listing += f"\n\n{render.label(lang, 'digest_einvoices_unreadable')}:\n" + "\n".join(
             f"- {r.network} {r.network_id}  {r.error or ''}".rstrip() for r in unreadable
+        )
+    late = content.get("payouts_late") or []
+    if late:
+        # only when there is one, as the refused e-invoices
+        expected = render.label(lang, "digest_expected_on")
+        listing += f"\n\n{render.label(lang, 'digest_payouts_late')}:\n" + "\n".join(
+            f"- {p.provider} {p.reference or p.payout_id}  {money(p.net)}  {expected} "
+            f"{render.format_date(p.expected_on or p.created_on, lang)}"
+            for p in late
         )
     open_invoices = content["due_soon"] + content["overdue"]
     variables = render.message_variables(

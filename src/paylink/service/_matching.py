@@ -1,9 +1,10 @@
 """Lower floor: match a bank transaction by hand, and undo a match, inside a unit of work.
 
 What a manual match pays is resolved here (invoices by id or number for a credit, purchase
-invoices for a debit); before a manual or accepted match is applied, the rows it may change are
-captured (:mod:`paylink.store.undo`), and an undo puts them back once it has checked that no
-money moved since.
+invoices for a debit); before a match is applied (by hand, accepted, or by an undoable run),
+the rows it may change are captured (:mod:`paylink.store.undo`), and an undo puts them back
+once it has checked that no money moved since. A payout match moved no money: its undo only
+makes the payout wait for its bank credit again.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from ..store import bank as bank_queries
 from ..store import credit as credit_queries
 from ..store import documents as doc_queries
 from ..store import links as link_queries
+from ..store import payouts as payout_queries
 from ..store import providers as provider_queries
 from ..store import reconciliation as match_queries
 from ..store import undo as undo_queries
 from ._base import Unit
 from ._payments import lock_invoices
+from ._payouts import PAYOUT_ITEM
 
 __all__ = [
     "LINK_ITEM",
@@ -108,6 +111,8 @@ def capture_match(
     customer_id: str | None = None
     if tx.amount.amount > 0:
         for item in ids:
+            if item.startswith(PAYOUT_ITEM):
+                continue  # a payout: its row is put back by undo_match itself
             if item.startswith(_LINK):
                 link = link_queries.get_link(unit.conn, item[len(_LINK) :], base_url)
                 link_ids.append(link.id)
@@ -130,16 +135,32 @@ def capture_match(
 
 
 def undo_match(unit: Unit, org_id: str, transaction_id: str) -> None:
-    """Put back what the manual or accepted match of ``transaction_id`` changed (see
+    """Put back what the applied match of ``transaction_id`` changed (see
     :meth:`paylink.service.reconciliation.Reconciliation.undo` for when it refuses)."""
     row = match_queries.applied_match(unit.conn, org_id, transaction_id)
     if row is None:
         raise NotFound(f"no applied match for transaction {transaction_id!r}")
+    payout_ids = [
+        a["invoice_id"][len(PAYOUT_ITEM) :]
+        for a in row.proposal.get("allocations", ())
+        if (a.get("invoice_id") or "").startswith(PAYOUT_ITEM)
+    ]
+    if payout_ids:
+        # A payout match moved no money: the payout waits for its bank credit again.
+        for payout_id in payout_ids:
+            payout_queries.get(unit.conn, org_id, payout_id, for_update=True)
+            payout_queries.set_matched(
+                unit.conn, payout_id, arrived_on=None, account=None, transaction_id=None,
+                now=unit.now,
+            )  # fmt: skip
+        match_queries.delete_match(unit.conn, org_id, row.account, transaction_id)
+        bank_queries.set_status(unit.conn, org_id, row.account, transaction_id, "unmatched")
+        return
     captured = row.proposal.get("undo")
     if captured is None:
         raise StateError(
-            f"the match of transaction {transaction_id} was applied by a run; only a "
-            "manual or accepted match can be undone"
+            f"the match of transaction {transaction_id} was applied by a run without "
+            "undoable=True: nothing was kept for an undo"
         )
     if row.proposal.get("write_off"):
         raise StateError(

@@ -45,6 +45,7 @@ from ..store import reconciliation as match_queries
 from ..store import reminders as reminder_queries
 from ..store import reports as report_queries
 from ._base import Resource
+from ._cashflow import read_cashflow
 from ._matching import proposal_from_json
 
 __all__ = [
@@ -91,8 +92,8 @@ class BankPosition:
 class DeskHome:
     """The desk's first page for one organization on ``today``.
 
-    ``fees`` is the provider fees of this month when the cash-flow report gives them, None
-    when it has none (the page says so instead of showing a zero).
+    ``fees`` is what the payment providers kept of this month's payouts, None when no
+    provider paid out this month (the page says so instead of showing a zero).
     """
 
     organization: Organization
@@ -208,14 +209,8 @@ class DeskPages(Resource):
                 currency=cur,
                 kind="payables",
             )
-            first = today.replace(day=1)
-            movements = report_queries.bank_movements(conn, organization.id, first, today)
-            source = "bank" if movements else "payments"
-            if not movements:
-                movements = report_queries.payment_movements(conn, organization.id, first, today)
-            month = r.cashflow(
-                movements, today=today, months=1, currency=cur, source=source
-            ).months[-1]
+            cashflow = read_cashflow(conn, organization, today=today, months=1)
+            month = cashflow.months[-1]
             review = len(match_queries.list_matches(conn, organization.id, status="review"))
             unmatched = len(
                 bank_queries.list_transactions(conn, organization.id, statuses=["unmatched"])
@@ -225,7 +220,6 @@ class DeskPages(Resource):
             )
             quotes = doc_queries.list_documents(conn, organization.id, "quote", statuses=["sent"])
         overdue_count = sum(b.count for b in receivables.buckets if b.label != "not due")
-        fees = getattr(month, "fees", None)
         return DeskHome(
             organization=organization,
             today=today,
@@ -237,7 +231,11 @@ class DeskPages(Resource):
             payables_overdue=payables.overdue,
             cash_in=month.cash_in,
             cash_out=month.cash_out,
-            fees=fees if isinstance(fees, Money) else None,
+            fees=(
+                cashflow.fees_in(month.month)
+                if any(f.month == month.month for f in cashflow.fees)
+                else None
+            ),
             review_count=review,
             unmatched_count=unmatched,
             opened_not_paid=len(waiting_links),

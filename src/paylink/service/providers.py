@@ -44,6 +44,7 @@ from ..store.organizations import get_customer
 from ._base import Resource, new_id
 from ._links import mark_link
 from ._payments import link_amount_due
+from ._payouts import sync_payout
 from ._provider_accounts import plugin_call
 from ._provider_events import apply_event, refresh_pending, refund_payment
 
@@ -449,7 +450,13 @@ class Providers(Resource):
                 raise WebhookRejected(
                     f"{provider}: the event belongs to another account", status_code=403
                 )
-        return [apply_event(self._ctx, account, event) for event in events]
+        try:
+            return [self.apply(account, event) for event in events]
+        except ProviderError as exc:
+            # a payout event whose payout could not be read: the provider sends it again
+            raise WebhookRejected(
+                f"{provider}: could not read the payout back; try again later", status_code=503
+            ) from exc
 
     def apply(self, account: ProviderAccount, event: ProviderEvent) -> str:
         """Apply one verified provider event to its link, once; return what became of it.
@@ -458,8 +465,14 @@ class Providers(Resource):
         and an event for an unknown link is recorded and otherwise ignored. Every step is
         idempotent, so an event replayed after a crash changes nothing twice.
         Applied in one unit of work (the invoices locked before the link), run again after a
-        deadlock.
+        deadlock. A ``payout`` event (Stripe's ``payout.paid``) fetches the payout from the
+        provider and records it (see :meth:`paylink.service.payouts.Payouts.sync`).
         """
+        if event.outcome == "payout":
+            if not event.provider_reference:
+                return "ignored"
+            done = sync_payout(self._ctx, account, event.provider_reference)
+            return "applied" if done.recorded or done.updated else "duplicate"
         return apply_event(self._ctx, account, event)
 
     # -- janitor ---------------------------------------------------------------------------------

@@ -11,11 +11,9 @@ writes its decisions back:
   purchase invoice or a link) in one transaction, inside a savepoint per proposal so one that no
   longer fits (the invoice changed meanwhile) goes to review instead of failing the run;
   invoices move to partially paid or paid, their links close, the events fire;
-- **review**: the other proposals are kept; :meth:`Reconciliation.accept` applies one and
-  teaches the counterparty's IBAN and name to that customer, :meth:`Reconciliation.reject`
-  makes sure it is not proposed again;
-- running again changes nothing: applied transactions are no longer unmatched, and payments are
-  recorded once per bank transaction.
+- **payouts**: a provider's payout credit goes to the payout (the payout rule), never an invoice;
+- **review**: the rest waits; ``accept`` applies and teaches, ``reject`` halves the pairing;
+- running again changes nothing: applied transactions are no longer unmatched.
 """
 
 from __future__ import annotations
@@ -66,6 +64,7 @@ from ._matching import (
 from ._matching import proposal_from_json as _proposal_from_json
 from ._matching import proposal_json as _proposal_json
 from ._payments import apply_payment, lock_invoices
+from ._payouts import PAYOUT_ITEM, mark_arrived, open_payouts
 
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
 
@@ -216,12 +215,14 @@ class Reconciliation(Resource):
         tolerance: Decimal | str | int = Decimal("0"),
         tolerance_policy: Literal["leave_open", "write_off"] = "leave_open",
         rules: Iterable[Rule] | None = None,
+        undoable: bool = False,
     ) -> ReconciliationRun:
         """Reconcile the organization's unmatched transactions against what is open.
 
         With ``apply`` (the default) confident proposals are applied; the others wait in
         :meth:`review`. ``rules`` replaces the installed rules (the built-ins and the plugins').
-        """
+        With ``undoable`` each applied match keeps what :meth:`undo` needs (reading those rows
+        first costs a run several times its time; payout matches are always undoable)."""
         with self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             transactions = bank_queries.list_transactions(
@@ -237,7 +238,9 @@ class Reconciliation(Resource):
                 tolerance_policy=tolerance_policy,
             )
             items = self._open_items(unit.conn, organization)
-            result = reconciler.reconcile(transactions, items)
+            payouts = open_payouts(unit.conn, organization.id)
+            # the payout rule runs only when payouts wait for their bank credit
+            result = reconciler.reconcile(transactions, items, payouts=payouts or None)
             rejected = match_queries.rejections(unit.conn, organization.id)
             by_id = {tx.id: tx for tx in transactions}
             by_item = {item.number: item for item in items}
@@ -263,7 +266,9 @@ class Reconciliation(Resource):
                 # One unit per match: a match that fails (or loses a deadlock and is run
                 # again) never undoes or repeats the others.
                 done, kept = self._ctx.run(
-                    functools.partial(self._try_apply, org=organization, tx=tx, proposal=proposal)
+                    functools.partial(
+                        self._try_apply, org=organization, tx=tx, proposal=proposal, keep=undoable
+                    )
                 )
                 if done is not None:
                     applied.append(done)
@@ -287,18 +292,28 @@ class Reconciliation(Resource):
         )
 
     def _try_apply(
-        self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal
+        self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal, keep: bool
     ) -> tuple[AppliedMatch | None, Proposal]:
         """Apply one proposal inside a savepoint; one that no longer fits (the invoice changed
         meanwhile) is kept for review instead, with the reason."""
+        apply = self._apply_undoable if keep else self._apply
         try:
             with savepoint(unit.conn):
-                return self._apply(unit, org, tx, proposal), proposal
+                return apply(unit, org, tx, proposal), proposal
         except PaylinkError as exc:
             note = f"{proposal.explanation} (not applied: {exc})"
             kept = attrs.evolve(proposal, auto=False, explanation=note)
             self._keep_for_review(unit, org.id, tx, kept)
             return None, kept
+
+    def _apply_undoable(
+        self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal
+    ) -> AppliedMatch:
+        """Apply ``proposal`` and keep, with the match, what an undo puts back (read before)."""
+        captured = capture_match(unit, org.id, tx, proposal, self._ctx.base_url)
+        applied = self._apply(unit, org, tx, proposal)
+        match_queries.attach_undo(unit.conn, org.id, tx.account_iban or "", tx.id, captured)
+        return applied
 
     @staticmethod
     def _with_ids(proposal: Proposal, by_item: dict[str, OpenItem]) -> Proposal:
@@ -315,7 +330,9 @@ class Reconciliation(Resource):
         reference = f"{account}:{tx.id}"
         payment: Payment | None = None
         ids = [a.invoice_id or "" for a in proposal.allocations]
-        if tx.amount.amount < 0:
+        if ids and ids[0].startswith(PAYOUT_ITEM):
+            mark_arrived(unit, org.id, ids[0][len(PAYOUT_ITEM) :], tx)
+        elif tx.amount.amount < 0:
             for allocation in proposal.allocations:
                 purchase = doc_queries.get_purchase(unit.conn, org.id, allocation.invoice_id or "")
                 assert purchase.paid_amount is not None
@@ -459,18 +476,9 @@ class Reconciliation(Resource):
                 )
                 if t.id == transaction_id
             )
-            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.base_url)
-            applied = self._apply(unit, organization, tx, proposal)
-            self._learn(
-                unit,
-                organization.id,
-                tx,
-                proposal,
-                f"the accepted proposal for transaction {tx.id} ({unit.now.date()})",
-            )
-            match_queries.attach_undo(
-                unit.conn, organization.id, tx.account_iban or "", tx.id, captured
-            )
+            applied = self._apply_undoable(unit, organization, tx, proposal)
+            source = f"the accepted proposal for transaction {tx.id} ({unit.now.date()})"
+            self._learn(unit, organization.id, tx, proposal, source)
             return applied
 
         return self._ctx.run(work)
@@ -478,9 +486,9 @@ class Reconciliation(Resource):
     def _learn(
         self, unit: Unit, org_id: str, tx: BankTransaction, proposal: Proposal, source: str = ""
     ) -> None:
-        if tx.amount.amount <= 0:
-            return
         first = proposal.allocations[0].invoice_id or ""
+        if tx.amount.amount <= 0 or first.startswith(PAYOUT_ITEM):
+            return  # a payer teaches the matcher; a provider's payout has no customer
         if first.startswith(_LINK):
             link = link_queries.get_link(unit.conn, first[len(_LINK) :], self._ctx.base_url)
             customer_id = link.customer_id
@@ -571,33 +579,24 @@ class Reconciliation(Resource):
                 explanation=f"matched by hand to {', '.join(c[0] for c in chosen)}",
                 auto=False,
             )
-            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.base_url)
-            applied = self._apply(unit, organization, tx, proposal)
-            self._learn(
-                unit,
-                organization.id,
-                tx,
-                proposal,
-                f"a manual match of transaction {tx.id} ({unit.now.date()})",
-            )
-            match_queries.attach_undo(
-                unit.conn, organization.id, tx.account_iban or "", tx.id, captured
-            )
+            applied = self._apply_undoable(unit, organization, tx, proposal)
+            source = f"a manual match of transaction {tx.id} ({unit.now.date()})"
+            self._learn(unit, organization.id, tx, proposal, source)
             return applied
 
         return self._ctx.run(work)
 
     def undo(self, org: Organization | str, transaction_id: str) -> None:
-        """Undo the match of a transaction made by hand (:meth:`match`) or by accepting a
-        proposal (:meth:`accept`): the invoices or purchase invoices, their payment links,
-        the transaction and its recorded decision, the payer names and IBANs it taught and
-        the credit it gave are put back as they were before it, and its payment is deleted.
+        """Undo the match of a transaction, made by hand (:meth:`match`), by accepting a
+        proposal (:meth:`accept`) or by an ``undoable`` run: the invoices or purchase
+        invoices, their payment links, the transaction and its recorded decision, the payer
+        names and IBANs it taught and the credit it gave are put back as they were before it,
+        and its payment is deleted; a payout match makes the payout wait for its credit again.
 
         Raises NotFound when the transaction has no applied match, and StateError when the
-        match cannot be undone exactly: it was applied by a run (nothing was kept for an
-        undo), it wrote bank charges off with a credit note (its number is taken for good),
-        or money moved since (another payment on its invoices, a refund of its payment, its
-        credit spent)."""
+        match cannot be undone exactly: a run applied it without ``undoable``, it wrote bank
+        charges off with a credit note (its number is taken for good), or money moved since
+        (another payment on its invoices, a refund of its payment, its credit spent)."""
 
         def work(unit: Unit) -> None:
             undo_match(unit, self._org_id(org), transaction_id)

@@ -16,6 +16,7 @@ from ..store import credit as credit_queries
 from ..store import organizations as org_queries
 from ..store import reports as q
 from ._base import Resource
+from ._cashflow import read_cashflow
 
 __all__ = ["Reports"]
 
@@ -73,18 +74,13 @@ class Reports(Resource):
 
         From the imported bank transactions when there are any (table ``bank_transactions``);
         otherwise cash in is the recorded payments (by date received) and cash out the
-        purchase invoices paid or ordered for payment (by due date).
+        purchase invoices paid or ordered for payment (by due date). The payment providers'
+        payouts give the fees per month and provider (``fees``, ``provider_fees`` per month):
+        gross revenue through the provider against the net that reached the bank.
         """
         organization, day = self._setup(org, today)
-        first = r._months_back(day, months)[0]
         with self._ctx.store.transaction() as conn:
-            movements = q.bank_movements(conn, organization.id, first, day)
-            source = "bank" if movements else "payments"
-            if not movements:
-                movements = q.payment_movements(conn, organization.id, first, day)
-        return r.cashflow(
-            movements, today=day, months=months, currency=organization.currency, source=source
-        )
+            return read_cashflow(conn, organization, today=day, months=months)
 
     def customers(
         self,

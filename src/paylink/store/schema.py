@@ -843,7 +843,50 @@ desk_login_failures = sa.Table(
     sa.Index("ix_desk_login_failures_ip", "ip", "at"),
 )
 
-SCHEMA_VERSION = 14
+# Provider payouts (version 15): what a provider paid into the bank account, and its lines.
+payouts = sa.Table(
+    "payouts",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _org(),
+    sa.Column("account_id", ID, sa.ForeignKey("provider_accounts.id"), nullable=False),
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("payout_id", sa.String(100), nullable=False),
+    sa.Column("reference", sa.String(100), nullable=False, server_default=""),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("gross_minor", sa.BigInteger, nullable=False),
+    sa.Column("fee_minor", sa.BigInteger, nullable=False),
+    sa.Column("net_minor", sa.BigInteger, nullable=False),
+    sa.Column("created_on", sa.Date, nullable=False),
+    sa.Column("expected_on", sa.Date),
+    sa.Column("arrived_on", sa.Date),
+    sa.Column("transaction_account", sa.String(34)),
+    sa.Column("transaction_id", sa.String(100)),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("provider", "account_id", "payout_id", name="uq_payouts_provider_id"),
+    sa.Index("ix_payouts_org_open", "organization_id", "transaction_id", "created_on"),
+)
+
+payout_items = sa.Table(
+    "payout_items",
+    metadata,
+    sa.Column("payout", ID, sa.ForeignKey("payouts.id"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("source_id", sa.String(100), nullable=False),
+    sa.Column("payment_reference", sa.String(100)),
+    sa.Column("payment_id", ID),
+    sa.Column("invoice_id", ID),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("gross_minor", sa.BigInteger, nullable=False),
+    sa.Column("fee_minor", sa.BigInteger, nullable=False),
+    sa.Column("net_minor", sa.BigInteger, nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.PrimaryKeyConstraint("payout", "position"),
+)
+
+SCHEMA_VERSION = 15
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -998,6 +1041,7 @@ MIGRATIONS: dict[int, Migration] = {
     12: _create(einvoice_accounts, einvoice_deliveries, einvoice_participants, einvoice_received),
     13: _credit_and_learning,
     14: _create(desk_users, desk_api_keys, desk_login_failures),
+    15: _create(payouts, payout_items),
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -1033,6 +1077,7 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
     ),
     13: ("customer_credit",),
     14: ("desk_users", "desk_api_keys", "desk_login_failures"),
+    15: ("payouts", "payout_items"),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 

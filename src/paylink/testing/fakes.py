@@ -16,6 +16,12 @@ on demand. Its server side is a :class:`FakeBackend`, one per API key, that a te
     backend.set_status(checkout.provider_reference, "paid")
     pl.providers.handle_webhook("fake", account.id, backend.webhook(
         checkout.provider_reference, secret="fk_whsec", url=account.webhook_url, at=pl.clock.now()))
+
+It also pays out (``supports_payouts``): :meth:`FakeBackend.pay_out` bundles the paid payments,
+refunds and chargebacks not yet paid out into a payout, net of a fee per payment (25 cents plus
+1.4 %), which ``pl.payouts.sync`` then records::
+
+    payout = backend.pay_out(on=dt.date(2026, 3, 5))   # arrives two days later
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from ..feeds import FeedFile, FeedResult
 from ..hookspecs import hookimpl
 from ..money import Money
 from ..notify import OutgoingMessage, SendResult
+from ..payouts import PayoutItem, PayoutItemKind, ProviderPayout
 from ..ports import (
     Checkout,
     PaymentRequest,
@@ -84,6 +91,9 @@ class FakeBackend:
         self.by_key: dict[str, str] = {}
         self.idempotency_keys: list[str] = []
         self.refunds: list[dict[str, Any]] = []
+        self.chargebacks: list[dict[str, Any]] = []
+        self.payouts: dict[str, dict[str, Any]] = {}
+        self._paid_out: set[str] = set()
         self._failures: list[int] = []
 
     @classmethod
@@ -112,6 +122,89 @@ class FakeBackend:
         if status < 500 and status not in (408, 409, 429):
             raise ProviderRejected("refused", provider="fake", status_code=status)
         raise ProviderUnavailable("unavailable", provider="fake", status_code=status)
+
+    @staticmethod
+    def fee_of(amount_minor: int) -> int:
+        """The fake provider's fee on a payment of ``amount_minor``: 25 plus 1.4 %, rounded."""
+        return 25 + (amount_minor * 14 + 500) // 1000
+
+    def chargeback(self, payment_id: str) -> str:
+        """The customer's bank takes the paid payment ``payment_id`` back (a chargeback); the
+        next payout deducts it. Returns the chargeback's id."""
+        payment = self.payments[payment_id]
+        chargeback_id = f"fcb_{secrets.token_hex(8)}"
+        self.chargebacks.append(
+            {"id": chargeback_id, "payment": payment_id, "amount": int(payment["amount"])}
+        )
+        return chargeback_id
+
+    def pay_out(
+        self,
+        *,
+        on: dt.date,
+        arrival_days: int = 2,
+        currency: str = "EUR",
+        status: str = "paid",
+    ) -> dict[str, Any]:
+        """Pay out what is paid and not yet paid out: each paid payment less its fee
+        (:meth:`fee_of`), less the refunds and chargebacks made since the last payout.
+        Returns the payout as the fake API reports it (``id`` ``fpo_000001`` …, ``net`` in minor
+        units, ``reference``). Raises :class:`ValidationError` when there is nothing to pay
+        out."""
+        lines: list[dict[str, Any]] = []
+        for payment in self.payments.values():
+            key = f"payment:{payment['id']}"
+            if payment["status"] == "paid" and key not in self._paid_out:
+                if payment["currency"] != currency:
+                    continue
+                self._paid_out.add(key)
+                amount = int(payment["amount"])
+                fee = self.fee_of(amount)
+                lines.append(
+                    {"kind": "payment", "source": payment["id"], "payment": payment["id"],
+                     "gross": amount, "fee": fee}
+                )  # fmt: skip
+            refunded = int(payment["refunded"])
+            done = sum(
+                -int(line["gross"])
+                for p in self.payouts.values()
+                for line in p["lines"]
+                if line["kind"] == "refund" and line["payment"] == payment["id"]
+            )
+            if refunded > done and payment["currency"] == currency:
+                lines.append(
+                    {"kind": "refund", "source": f"fr_{payment['id']}_{refunded}",
+                     "payment": payment["id"], "gross": -(refunded - done), "fee": 0}
+                )  # fmt: skip
+        for chargeback in self.chargebacks:
+            key = f"chargeback:{chargeback['id']}"
+            if key not in self._paid_out:
+                self._paid_out.add(key)
+                lines.append(
+                    {"kind": "chargeback", "source": chargeback["id"],
+                     "payment": chargeback["payment"], "gross": -int(chargeback["amount"]),
+                     "fee": 0}
+                )  # fmt: skip
+        if not lines:
+            raise ValidationError("the fake provider has nothing to pay out", field="on")
+        # numbered, not random: a demo told twice prints the same ids
+        payout_id = f"fpo_{len(self.payouts) + 1:06d}"
+        gross = sum(int(line["gross"]) for line in lines)
+        fee = sum(int(line["fee"]) for line in lines)
+        payout = {
+            "id": payout_id,
+            "status": status,
+            "currency": currency,
+            "gross": gross,
+            "fee": fee,
+            "net": gross - fee,
+            "created": on.isoformat(),
+            "arrival": (on + dt.timedelta(days=arrival_days)).isoformat(),
+            "reference": f"FAKE PAYOUT {payout_id[4:]}",
+            "lines": lines,
+        }
+        self.payouts[payout_id] = payout
+        return payout
 
     def set_status(self, payment_id: str, status: str) -> None:
         """Move the payment ``payment_id`` to ``status`` (as the customer's actions would)."""
@@ -153,6 +246,7 @@ class FakeProvider:
     name: ClassVar[str] = "fake"
     label: ClassVar[str] = "Fake card"
     supports_refunds: ClassVar[bool] = True
+    supports_payouts: ClassVar[bool] = True
     secret_settings: ClassVar[frozenset[str]] = frozenset({"api_key", "webhook_secret"})
     statuses: ClassVar[Mapping[str, ProviderOutcome]] = {
         "open": "in_progress",
@@ -301,6 +395,56 @@ class FakeProvider:
         return RefundResult(
             provider=self.name, provider_reference=refund_id, amount=amount, status="refunded"
         )
+
+    def _payout_from_api(self, payout: Mapping[str, Any]) -> ProviderPayout:
+        currency = str(payout["currency"])
+
+        def money(minor: int) -> Money:
+            return Money.from_minor(minor, currency)
+
+        items = []
+        for line in payout["lines"]:
+            kind: PayoutItemKind = line["kind"]
+            gross, fee = int(line["gross"]), int(line["fee"])
+            items.append(
+                PayoutItem(
+                    kind=kind,
+                    source_id=str(line["source"]),
+                    gross=money(gross),
+                    fee=money(fee),
+                    net=money(gross - fee),
+                    payment_reference=str(line["payment"]),
+                )
+            )
+        return ProviderPayout(
+            provider=self.name,
+            payout_id=str(payout["id"]),
+            status=payout["status"],
+            gross=money(int(payout["gross"])),
+            fee=money(int(payout["fee"])),
+            net=money(int(payout["net"])),
+            created_on=dt.date.fromisoformat(payout["created"]),
+            expected_on=dt.date.fromisoformat(payout["arrival"]),
+            reference=str(payout["reference"]),
+            items=tuple(items),
+        )
+
+    def list_payouts(self, since: dt.date | None) -> Sequence[ProviderPayout]:
+        """The backend's payouts created on or after ``since``."""
+        self._backend._check()
+        return [
+            self._payout_from_api(p)
+            for p in self._backend.payouts.values()
+            if since is None or dt.date.fromisoformat(p["created"]) >= since
+        ]
+
+    def fetch_payout(self, payout_id: str) -> ProviderPayout:
+        """One payout of the backend."""
+        self._backend._check()
+        payout = self._backend.payouts.get(payout_id)
+        if payout is None:
+            raise ProviderRejected("no such payout", provider=self.name, status_code=404)
+        return self._payout_from_api(payout)
 
 
 class _FakePlugin:

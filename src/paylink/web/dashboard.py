@@ -254,6 +254,29 @@ def _einvoice_section(org: Organization, timelines: Sequence[EInvoiceTimeline]) 
     return Markup("").join(parts)
 
 
+def _fees_table(cashflow: r.CashflowReport, lang: str) -> Markup:
+    """The providers' payouts of the period as a table of values: per provider the gross
+    received, the fees and the net paid to the bank (the figures themselves, not only bars)."""
+    t = words(lang)
+    totals = cashflow.fees_by_provider()
+    if not totals:
+        return Markup("<p>{}</p>").format(t["desk_fees_none"])
+    rows = Markup("").join(
+        Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(
+            provider,
+            format_money(gross, lang),
+            format_money(fee, lang),
+            format_money(net, lang),
+        )
+        for provider, (gross, fee, net) in totals.items()
+    )
+    return Markup(
+        '<table class="fees"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>'
+    ).format(
+        t["desk_fees_provider"], t["desk_fees_gross"], t["desk_fees_fee"], t["desk_fees_net"], rows
+    )
+
+
 def render_dashboard(
     org: Organization,
     *,
@@ -289,6 +312,7 @@ def render_dashboard(
         ],
         lang,
     )
+    fees_table = _fees_table(cashflow, lang)
     top_chart = _hbars(t["desk_top"], [(c.name, c.open_balance) for c in customers.top(8)], lang)
     dso_text = "—" if dso.dso is None else word(lang, "desk_days", days=dso.dso)
     source = t["desk_source_bank" if cashflow.source == "bank" else "desk_source_payments"]
@@ -303,6 +327,7 @@ def render_dashboard(
         "<tr><th>{dso_label}</th><td>{dso}</td></tr></table>"
         "<h2>{aging_on}</h2>{aging}"
         "<h2>{cash_label}</h2><p>{source}</p>{cash}"
+        "<h2>{fees_label}</h2>{fees}"
         "<h2>{top_label}</h2>{top}"
         "{einvoices}"
         "</body></html>"
@@ -325,6 +350,8 @@ def render_dashboard(
         cash_label=t["desk_cash"],
         source=word(lang, "desk_source", source=source),
         cash=cash_chart,
+        fees_label=t["desk_fees"],
+        fees=fees_table,
         top_label=t["desk_top"],
         top=top_chart,
         einvoices=_einvoice_section(org, einvoices),

@@ -21,17 +21,32 @@ Mollie             paylink
 =================  ===============
 
 A paid payment with an ``amountRefunded`` also reports ``refunded`` (the total so far).
+
+Settlements (``supports_payouts``): ``GET /v2/settlements`` lists them (``open`` -> ``pending``,
+``pending`` -> ``in_transit``, ``paidout`` -> ``paid``, ``failed`` -> ``failed``), and
+``/v2/settlements/{id}/payments``, ``/refunds``, ``/chargebacks`` and ``/captures`` what each
+carries, by their ``settlementAmount``. Mollie's fees are the ``costs`` of the settlement's
+``periods`` (one ``fee`` line each, by method); the bank line carries the settlement's
+``reference`` (such as ``1234567.2212.03``). Mollie sends no webhook for a settlement: the
+janitor job ``pl.payouts.poll()`` asks. Mollie gives no arrival date: a settlement is expected
+two days after it was settled.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
-from paylink.exceptions import ProviderRejected, ValidationError, WebhookRejected
+from paylink.exceptions import (
+    ProviderRejected,
+    ProviderUnavailable,
+    ValidationError,
+    WebhookRejected,
+)
 from paylink.hookspecs import hookimpl
 from paylink.money import Money
+from paylink.payouts import PayoutItem, PayoutItemKind, PayoutStatus, ProviderPayout
 from paylink.ports import (
     Checkout,
     PaymentRequest,
@@ -59,6 +74,30 @@ def _amount_from_api(value: Any) -> Money | None:
     return None
 
 
+_SETTLEMENT_STATUSES: Mapping[str, PayoutStatus] = {
+    "open": "pending",
+    "pending": "in_transit",
+    "paidout": "paid",
+    "failed": "failed",
+}
+
+# What a settlement's sub-list is, and the kind of its lines.
+_SETTLEMENT_PARTS: tuple[tuple[str, PayoutItemKind], ...] = (
+    ("payments", "payment"),
+    ("refunds", "refund"),
+    ("chargebacks", "chargeback"),
+    ("captures", "capture"),
+)
+
+_SETTLEMENT_ARRIVAL = dt.timedelta(days=2)
+
+
+def _date_of(value: Any) -> dt.date | None:
+    if isinstance(value, str) and value:
+        return dt.datetime.fromisoformat(value).date()
+    return None
+
+
 class Mollie(OnlineProvider):
     """Payments through Mollie's hosted checkout.
 
@@ -71,6 +110,7 @@ class Mollie(OnlineProvider):
     name: ClassVar[str] = "mollie"
     label: ClassVar[str] = "Mollie"
     supports_refunds: ClassVar[bool] = True
+    supports_payouts: ClassVar[bool] = True
     default_base_url: ClassVar[str] = "https://api.mollie.com"
     default_methods: ClassVar[tuple[str, ...]] = ("bancontact", "creditcard")
     statuses: ClassVar[Mapping[str, ProviderOutcome]] = {
@@ -197,6 +237,129 @@ class Mollie(OnlineProvider):
             amount=_amount_from_api(body.get("amount")) or amount,
             status=str(body.get("status") or "pending"),
         )
+
+    # -- settlements ---------------------------------------------------------------------------
+    def _pages(self, path: str, key: str) -> Iterator[Mapping[str, Any]]:
+        """Every object of a Mollie list, following ``_links.next``."""
+        url: str | None = path
+        params: Mapping[str, str] | None = {"limit": "250"}
+        while url:
+            page = self.api.json("GET", url, params=params)
+            embedded = page.get("_embedded") if isinstance(page, Mapping) else None
+            objects = embedded.get(key) if isinstance(embedded, Mapping) else None
+            for obj in objects if isinstance(objects, list) else ():
+                if isinstance(obj, Mapping):
+                    yield obj
+            links = page.get("_links") if isinstance(page, Mapping) else None
+            following = links.get("next") if isinstance(links, Mapping) else None
+            url = str(following["href"]) if isinstance(following, Mapping) else None
+            params = None  # the next link carries its own query
+
+    def list_payouts(self, since: dt.date | None) -> Sequence[ProviderPayout]:
+        """``GET /v2/settlements`` (newest first) down to those created before ``since``,
+        each with its payments, refunds, chargebacks and captures."""
+        found: list[ProviderPayout] = []
+        for settlement in self._pages("/v2/settlements", "settlements"):
+            created = _date_of(settlement.get("createdAt"))
+            if since is not None and created is not None and created < since:
+                break
+            found.append(self._settlement_from_api(settlement))
+        return found
+
+    def fetch_payout(self, payout_id: str) -> ProviderPayout:
+        """``GET /v2/settlements/{id}`` and what it carries."""
+        if not payout_id.startswith("stl_") or not payout_id[4:].isalnum():
+            raise ValidationError(f"not a Mollie settlement id: {payout_id[:40]!r}", field="id")
+        return self._settlement_from_api(self.api.json("GET", f"/v2/settlements/{payout_id}"))
+
+    def _settlement_from_api(self, settlement: Mapping[str, Any]) -> ProviderPayout:
+        settlement_id = str(settlement.get("id"))
+        net = _amount_from_api(settlement.get("amount"))
+        created = _date_of(settlement.get("createdAt"))
+        if net is None or created is None:
+            raise ProviderUnavailable(
+                "mollie: a settlement without amount or creation date", provider=self.name
+            )
+        currency = net.currency
+        zero = Money.zero(currency)
+        items: list[PayoutItem] = []
+        for part, kind in _SETTLEMENT_PARTS:
+            for obj in self._pages(f"/v2/settlements/{settlement_id}/{part}", part):
+                amount = _amount_from_api(obj.get("settlementAmount"))
+                if amount is None or amount.currency != currency:
+                    amount = _amount_from_api(obj.get("amount"))
+                    if amount is None or amount.currency != currency:
+                        continue
+                    if kind in ("refund", "chargeback") and amount.amount > 0:
+                        amount = -amount
+                payment = obj.get("paymentId") if kind != "payment" else obj.get("id")
+                items.append(
+                    PayoutItem(
+                        kind=kind,
+                        source_id=str(obj.get("id")),
+                        gross=amount,
+                        fee=zero,
+                        net=amount,
+                        payment_reference=str(payment) if payment else None,
+                        description=str(obj.get("description") or ""),
+                    )
+                )
+        for method, cost in self._costs(settlement, currency):
+            items.append(
+                PayoutItem(
+                    kind="fee",
+                    source_id=f"{settlement_id}:costs:{method}",
+                    gross=zero,
+                    fee=cost,
+                    net=-cost,
+                    description=f"Mollie fees ({method})",
+                )
+            )
+        gross = Money.sum((i.gross for i in items), currency)
+        fee = Money.sum((i.fee for i in items), currency)
+        if gross - fee != net:
+            # A rolling reserve, a correction, an invoice paid from the balance: the rest.
+            diff = net - (gross - fee)
+            items.append(
+                PayoutItem(
+                    kind="adjustment",
+                    source_id=f"{settlement_id}:other",
+                    gross=diff,
+                    fee=zero,
+                    net=diff,
+                    description="other balance movements",
+                )
+            )
+            gross = gross + diff
+        settled = _date_of(settlement.get("settledAt"))
+        return ProviderPayout(
+            provider=self.name,
+            payout_id=settlement_id,
+            status=_SETTLEMENT_STATUSES.get(str(settlement.get("status")), "pending"),
+            gross=gross,
+            fee=fee,
+            net=net,
+            created_on=created,
+            expected_on=settled + _SETTLEMENT_ARRIVAL if settled else None,
+            reference=str(settlement.get("reference") or ""),
+            items=tuple(items),
+        )
+
+    @staticmethod
+    def _costs(settlement: Mapping[str, Any], currency: str) -> list[tuple[str, Money]]:
+        """The settlement's costs (gross, VAT included) per method, over all its periods."""
+        totals: dict[str, Money] = {}
+        periods = settlement.get("periods")
+        for months in periods.values() if isinstance(periods, Mapping) else ():
+            for period in months.values() if isinstance(months, Mapping) else ():
+                costs = period.get("costs") if isinstance(period, Mapping) else None
+                for cost in costs if isinstance(costs, list) else ():
+                    amount = _amount_from_api(cost.get("amountGross"))
+                    if amount is None or amount.currency != currency:
+                        continue
+                    method = str(cost.get("method") or cost.get("description") or "other")
+                    totals[method] = totals.get(method, Money.zero(currency)) + amount
+        return sorted(totals.items())
 
 
 @hookimpl

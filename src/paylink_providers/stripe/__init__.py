@@ -19,11 +19,19 @@ Stripe                                                 paylink
 ``checkout.session.async_payment_failed``              ``interrupted``
 ``payment_intent.payment_failed``                      ``interrupted``
 ``charge.refunded``                                    ``refunded``
+``payout.paid`` / ``payout.failed``                    ``payout``
 =====================================================  ==============
+
+Payouts (``supports_payouts``): ``GET /v1/payouts`` lists them, and
+``GET /v1/balance_transactions?payout=po_…&expand[]=data.source`` what each carries: every
+balance transaction's gross ``amount``, ``fee`` and ``net``, and its ``source`` (the charge,
+refund or dispute, whose ``payment_intent`` is the id paylink recorded the payment under).
+A ``payout.paid`` or ``payout.failed`` webhook makes paylink fetch the payout and record it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -31,9 +39,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from paylink.context import Setting
-from paylink.exceptions import WebhookRejected
+from paylink.exceptions import ProviderUnavailable, ValidationError, WebhookRejected
 from paylink.hookspecs import hookimpl
 from paylink.money import Money
+from paylink.payouts import PayoutItem, PayoutItemKind, PayoutStatus, ProviderPayout
 from paylink.ports import (
     Checkout,
     PaymentRequest,
@@ -135,6 +144,34 @@ def _money(minor: Any, currency: Any) -> Money | None:
     return None
 
 
+# Balance transaction types -> what the line is in a payout; a dispute is an ``adjustment``
+# whose source is a dispute (a chargeback). Unknown types are adjustments.
+_LINE_KINDS: Mapping[str, PayoutItemKind] = {
+    "charge": "payment",
+    "payment": "payment",
+    "refund": "refund",
+    "payment_refund": "refund",
+    "payment_failure_refund": "refund",
+    "stripe_fee": "fee",
+    "application_fee": "fee",
+    "tax": "fee",
+}
+
+_PAYOUT_STATUSES: Mapping[str, PayoutStatus] = {
+    "pending": "pending",
+    "in_transit": "in_transit",
+    "paid": "paid",
+    "failed": "failed",
+    "canceled": "canceled",
+}
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, int):
+        return dt.datetime.fromtimestamp(value, dt.UTC).date()
+    return None
+
+
 def _metadata(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     meta = obj.get("metadata")
     return meta if isinstance(meta, Mapping) else {}
@@ -152,6 +189,9 @@ class Stripe(OnlineProvider):
     name: ClassVar[str] = "stripe"
     label: ClassVar[str] = "Card"
     supports_refunds: ClassVar[bool] = True
+    supports_payouts: ClassVar[bool] = True
+    payout_webhooks: ClassVar[bool] = True
+    """Stripe announces payouts by webhook (``payout.paid``): the janitor need not poll."""
     default_base_url: ClassVar[str] = "https://api.stripe.com"
     default_methods: ClassVar[tuple[str, ...]] = ("card",)
     settings_spec: ClassVar[dict[str, Setting]] = online_settings(
@@ -173,6 +213,8 @@ class Stripe(OnlineProvider):
         "checkout.session.expired": "interrupted",
         "payment_intent.payment_failed": "interrupted",
         "charge.refunded": "refunded",
+        "payout.paid": "payout",
+        "payout.failed": "payout",
     }
     """The webhook events this provider acts on (subscribe the endpoint to these)."""
 
@@ -306,6 +348,16 @@ class Stripe(OnlineProvider):
                 "stripe: the event belongs to another paylink account", status_code=403
             )
         event_id: str = event["id"]
+        if kind.startswith("payout."):
+            return (
+                self._event(
+                    event_id=event_id,
+                    outcome="payout",
+                    provider_status=str(obj.get("status") or kind[7:]),
+                    provider_reference=str(obj.get("id")),
+                    amount=_money(obj.get("amount"), obj.get("currency")),
+                ),
+            )
         if kind.startswith("checkout.session."):
             outcome: ProviderOutcome = self.events[kind]
             if kind == "checkout.session.completed":
@@ -361,6 +413,117 @@ class Stripe(OnlineProvider):
             provider_reference=str(body["id"]),
             amount=_money(body.get("amount"), body.get("currency")) or amount,
             status="refunded" if status == "succeeded" else status,
+        )
+
+    # -- payouts -------------------------------------------------------------------------------
+    def _pages(self, path: str, params: Mapping[str, str]) -> Iterator[Mapping[str, Any]]:
+        """Every object of a Stripe list, page after page (``has_more``/``starting_after``)."""
+        query = {"limit": "100", **params}
+        while True:
+            page = self.api.json("GET", path, params=query)
+            objects = page.get("data") if isinstance(page, Mapping) else None
+            if not isinstance(objects, list):
+                return
+            for obj in objects:
+                if isinstance(obj, Mapping):
+                    yield obj
+            if not page.get("has_more") or not objects:
+                return
+            query = {**query, "starting_after": str(objects[-1].get("id"))}
+
+    def list_payouts(self, since: dt.date | None) -> Sequence[ProviderPayout]:
+        """``GET /v1/payouts`` (created on or after ``since``), each with its balance
+        transactions."""
+        params: dict[str, str] = {}
+        if since is not None:
+            start = dt.datetime.combine(since, dt.time(), dt.UTC)
+            params["created[gte]"] = str(int(start.timestamp()))
+        return [self._payout_from_api(p) for p in self._pages("/v1/payouts", params)]
+
+    def fetch_payout(self, payout_id: str) -> ProviderPayout:
+        """``GET /v1/payouts/{id}`` and its balance transactions."""
+        if not payout_id.startswith("po_") or not payout_id[3:].isalnum():
+            raise ValidationError(f"not a Stripe payout id: {payout_id[:40]!r}", field="id")
+        return self._payout_from_api(self.api.json("GET", f"/v1/payouts/{payout_id}"))
+
+    def _payout_from_api(self, payout: Mapping[str, Any]) -> ProviderPayout:
+        payout_id = str(payout.get("id"))
+        currency = str(payout.get("currency") or "").upper()
+        net = _money(payout.get("amount"), currency)
+        created = _day(payout.get("created"))
+        if net is None or created is None:
+            raise ProviderUnavailable(
+                "stripe: a payout without amount, currency or creation date", provider=self.name
+            )
+        items: list[PayoutItem] = []
+        if payout.get("automatic", True):
+            # Only an automatic payout knows its balance transactions (Stripe's own rule).
+            params = {"payout": payout_id, "expand[]": "data.source"}
+            for line in self._pages("/v1/balance_transactions", params):
+                item = self._line_from_api(line)
+                if item is not None:
+                    items.append(item)
+        zero = Money.zero(currency)
+        gross = Money.sum((i.gross for i in items), currency) if items else net
+        fee = Money.sum((i.fee for i in items), currency) if items else zero
+        if gross - fee != net:
+            # What the lines do not explain (a reserve, a rounding) stays visible as one line.
+            diff = net - (gross - fee)
+            items.append(
+                PayoutItem(
+                    kind="adjustment",
+                    source_id=payout_id,
+                    gross=diff,
+                    fee=zero,
+                    net=diff,
+                    description="not explained by the balance transactions",
+                )
+            )
+            gross = gross + diff
+        status = _PAYOUT_STATUSES.get(str(payout.get("status")), "pending")
+        return ProviderPayout(
+            provider=self.name,
+            payout_id=payout_id,
+            status=status,
+            gross=gross,
+            fee=fee,
+            net=net,
+            created_on=created,
+            expected_on=_day(payout.get("arrival_date")),
+            reference=str(payout.get("statement_descriptor") or ""),
+            items=tuple(items),
+        )
+
+    def _line_from_api(self, line: Mapping[str, Any]) -> PayoutItem | None:
+        kind_name = str(line.get("type"))
+        if kind_name == "payout":
+            return None  # the payout itself, the total of the others
+        currency = str(line.get("currency") or "").upper()
+        gross = _money(line.get("amount"), currency)
+        fee = _money(line.get("fee"), currency)
+        net = _money(line.get("net"), currency)
+        if gross is None or fee is None or net is None:
+            return None
+        source = line.get("source")
+        source_id = source.get("id") if isinstance(source, Mapping) else source
+        intent: Any = None
+        kind: PayoutItemKind = _LINE_KINDS.get(kind_name, "adjustment")
+        if isinstance(source, Mapping):
+            intent = source.get("payment_intent")
+            if isinstance(intent, Mapping):
+                intent = intent.get("id")
+            if source.get("object") == "dispute":
+                kind = "chargeback"
+        elif isinstance(source, str) and source.startswith(("dp_", "du_")):
+            kind = "chargeback"
+        return PayoutItem(
+            kind=kind,
+            source_id=str(source_id or line.get("id")),
+            gross=gross,
+            fee=fee,
+            net=net,
+            payment_reference=str(intent) if intent else None,
+            description=str(line.get("description") or ""),
         )
 
 
