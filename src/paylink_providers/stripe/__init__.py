@@ -146,7 +146,8 @@ class Stripe(OnlineProvider):
     ``webhook_secret`` (the endpoint's ``whsec_…``; a list during rotation), ``base_url``
     (default ``https://api.stripe.com``), ``methods`` (Checkout's ``payment_method_types``,
     default ``["card"]``; ``apple_pay`` and ``google_pay`` are accepted to say the wallets are
-    enabled in the dashboard: they name the pay page's button, and travel as ``card``) and ``api_version`` (the ``Stripe-Version`` sent, default pinned).
+    enabled in the dashboard: they name the pay page's button, and travel as ``card``) and
+    ``api_version`` (the ``Stripe-Version`` sent, default pinned).
     """
 
     name: ClassVar[str] = "stripe"
