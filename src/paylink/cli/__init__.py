@@ -17,6 +17,7 @@ from .outbox import dispatch, outbox
 from .payfile import payfile
 from .plugins import plugins
 from .qr import qr
+from .rates import rates
 from .reconcile import reconcile
 from .reference import reference
 from .remind import remind
@@ -47,6 +48,7 @@ for _command in (
     outbox,
     document,
     remind,
+    rates,
     report,
     einvoice,
 ):

@@ -1118,3 +1118,17 @@ for _lang, _words in _DIGEST.items():
     _keys = ("digest_due_soon", "digest_overdue", "digest_purchases_due", "digest_payments")
     _more = ("digest_none", "digest_einvoices_refused")
     LABELS[_lang].update(zip((*_keys, *_more), _words, strict=True))
+
+# The owner's digest, when statutory interest runs on a carried-forward reference rate.
+_RATES_MISSING = {
+    "en": "Statutory interest: the reference rate from {start} is missing, the last known "
+    "one ({rate} %) is used meanwhile. Add it with: paylink rates add {start} RATE",
+    "fr": "Intérêts légaux : le taux de référence à partir du {start} manque, le dernier "
+    "connu ({rate} %) est appliqué en attendant. Ajoutez-le : paylink rates add {start} TAUX",
+    "nl": "Wettelijke interest: de referentievoet vanaf {start} ontbreekt, de laatst "
+    "bekende ({rate} %) wordt intussen gebruikt. Voeg hem toe: paylink rates add {start} VOET",
+    "de": "Verzugszinsen: der Basiszinssatz ab {start} fehlt, der letzte bekannte "
+    "({rate} %) wird vorerst verwendet. Ergänzen mit: paylink rates add {start} SATZ",
+}
+for _lang, _text in _RATES_MISSING.items():
+    LABELS[_lang]["digest_rates_missing"] = _text

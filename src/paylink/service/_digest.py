@@ -15,12 +15,14 @@ from ..documents import Invoice, PurchaseInvoice
 from ..exceptions import ValidationError
 from ..money import Money
 from ..parties import LANGUAGES, Organization
+from ..reminders import DunningPolicy
 from ..render._i18n import MESSAGES
 from ..store import documents as doc_queries
 from ..store import messages as message_queries
 from ..store import networks as network_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
+from ..store import rates as rate_queries
 from ..store import reminders as q
 from ._base import Context, Unit
 from ._messages import queue_message
@@ -65,6 +67,15 @@ def digest_content(
             if p.created_at is not None and since < p.created_at <= moment
         ]
         refused = network_queries.refused_deliveries(conn, organization.id, since, moment)
+        rates_missing = None
+        if any(
+            DunningPolicy.from_dict(data).uses_statutory_interest
+            for _o, _c, data in q.list_policies(conn, organization.id)
+        ):
+            table = rate_queries.effective_rates(conn)
+            start = table.missing_half_year(today)
+            if start is not None:
+                rates_missing = (start, table.rate_on(start))
     due_soon = [i for i in invoices if today <= i.due_date <= horizon]  # type: ignore[operator]
     overdue = [i for i in invoices if i.is_overdue(today)]
     return {
@@ -76,6 +87,8 @@ def digest_content(
         "purchases_due": purchases,
         "payments": payments,
         "einvoices_refused": refused,
+        # (first day of the half-year, the rate carried forward) when its rate is missing
+        "rates_missing": rates_missing,
     }
 
 
@@ -161,6 +174,11 @@ def queue_digest(unit: Unit, org: Organization, content: dict[str, Any]) -> str:
         # only when there is one: a refused e-invoice is news, its absence is not
         listing += f"\n\n{render.label(lang, 'digest_einvoices_refused')}:\n" + "\n".join(
             f"- {number}  {delivery.reason or ''}".rstrip() for number, delivery in refused
+        )
+    if content.get("rates_missing"):
+        start, rate = content["rates_missing"]
+        listing += "\n\n" + render.label(
+            lang, "digest_rates_missing", start=start.isoformat(), rate=rate
         )
     open_invoices = content["due_soon"] + content["overdue"]
     variables = render.message_variables(
