@@ -54,12 +54,12 @@ __all__ = [
     "ReferenceRate",
     "ReferenceRates",
     "Step",
+    "half_year_end",
+    "half_year_start",
     "interest_periods",
     "is_business_day",
     "next_business_day",
     "statutory_interest",
-    "half_year_end",
-    "half_year_start",
     "statutory_percent_days",
 ]
 

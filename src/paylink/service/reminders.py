@@ -21,8 +21,8 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from .. import render
