@@ -228,8 +228,11 @@ ECB_REFERENCE_RATES = ReferenceRates(
 )
 """Reference rates (ECB MRO rate on 1 January / 1 July) from 2020 to the first half of 2026.
 
-After 30 June 2026 the last rate (2.15 %) is carried forward and interest computed on those
-days is marked ``provisional``; update the table, or pass your own to :meth:`Fee.statutory`.
+The store is seeded with this table and the operator extends it (``pl.reminders.rates.add``,
+``paylink rates add``); the reminder run uses the stored rates over these. After the last known
+half-year the last rate is carried forward and interest computed on those days is marked
+``provisional``. Belgium's law of 2 August 2002 rounds ECB + 8 up to the next half point: this
+table does not (see the reminders documentation).
 """
 
 
