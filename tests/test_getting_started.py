@@ -19,7 +19,7 @@ def test_the_walkthrough_goes_from_nothing_to_a_paid_invoice(
     namespace: dict[str, object] = {"__name__": "getting_started"}
     for number, block in enumerate(BLOCKS):
         code = compile(block, f"{PAGE.name} block {number}", "exec")
-        exec(code, namespace)  # noqa: S102 - the documentation's own examples
+        exec(code, namespace)
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0] == "ogm fr"
