@@ -188,12 +188,10 @@ def compat(session: nox.Session) -> None:
             session.run(python, "-m", "venv", venv, external=True, silent=True)
             py = os.path.join(venv, "bin", "python")
             session.run(py, "-m", "pip", "install", "-q", "-e", ".[dev]", external=True)
-            warnings: list[str] = []
-            if version == "3.13":
-                # 3.13's sqlite3 warns about connections a test left to the garbage collector
-                # (tests that do not close their Paylink; noted in CHANGELOG.md).
-                warnings = ["-W", "ignore::ResourceWarning"]
-                warnings += ["-W", "ignore::pytest.PytestUnraisableExceptionWarning"]
+            # Every test closes what it opens: 3.13's sqlite3 warns about a connection left to
+            # the garbage collector, and that warning fails the run.
+            warnings = ["-W", "error::ResourceWarning"]
+            warnings += ["-W", "error::pytest.PytestUnraisableExceptionWarning"]
             session.run(
                 py,
                 "-m",

@@ -38,8 +38,11 @@ pl.reminders.set_policy(
 
 for day in ("2026-03-30", "2026-04-15", "2026-05-04"):
     moment = dt.datetime.fromisoformat(f"{day}T09:00:00+00:00")
-    for sent in pl.reminders.tick(moment).sent:
+    report = pl.reminders.tick(moment)
+    for sent in report.sent:
         print(f"{day}: reminder {sent.step_name!r}, fee {sent.fee}")
+    for message_id in report.messages:
+        print(f"  {pl.outbox.get(message_id).subject}")
 
 invoice = pl.invoices.get(invoice.id)
 print(f"Owed now: {invoice.open_amount} ({invoice.principal_open} + fees {invoice.fees_open})")

@@ -43,6 +43,10 @@ def test_the_reminders_example_charges_and_settles_its_fees(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = story("reminders.py", monkeypatch, tmp_path, capsys)
+    # The courtesy notice before the due date says when it falls due, not "0 days overdue".
+    friendly = "2026-03-30: reminder 'friendly', fee 0.00 EUR\n"
+    assert friendly + "  Reminder: invoice 2026-000001 is due in 2 days" in out
+    assert "overdue" not in out.split("2026-04-15")[0]
     assert "2026-04-15: reminder 'firm', fee 10.00 EUR" in out
     # 968.00 open from 2 April to 4 May (33 days) at 2.15 % + 8 points, and the €40
     assert "(interest 8.88 EUR, compensation 40.00 EUR)" in out

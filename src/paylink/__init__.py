@@ -5,6 +5,7 @@ reconciliation, with payment providers, message channels and bank feeds as plugi
 
 >>> from paylink import Paylink, Line
 >>> pl = Paylink.open("sqlite://")
+>>> pl.close()
 """
 
 import typing as _typing

@@ -15,7 +15,10 @@ after a million-transaction run. When the block leaves many new objects behind, 
 straight to the oldest generation instead (``gc.freeze()`` then ``gc.unfreeze()``, two constant-
 time list moves), where they wait for the next full collection like any long-lived object. A
 small block is left to the usual collections, and a program that froze objects itself (before
-forking workers, say) keeps them frozen: nothing is moved then.
+forking workers, say) keeps them frozen: nothing is moved then. CPython 3.12 starts with objects
+of its own in the permanent generation (``gc.get_freeze_count()`` is not 0 before anything was
+frozen: 375 on 3.12.1), which reads the same: on 3.12 nothing is moved, and the block's objects
+go through the usual collections.
 """
 
 from __future__ import annotations

@@ -51,8 +51,11 @@ __all__ = [
     "FeeKind",
     "InterestPeriod",
     "Payments",
+    "ReferenceRate",
     "ReferenceRates",
     "Step",
+    "half_year_end",
+    "half_year_start",
     "interest_periods",
     "is_business_day",
     "next_business_day",
@@ -114,6 +117,22 @@ class ReferenceRates:
         """True when ``day`` falls inside a period whose rate is in the table."""
         return self.known_until is None or day <= self.known_until
 
+    def missing_half_year(self, today: dt.date) -> dt.date | None:
+        """The first day of ``today``'s half-year when its rate is not in the table (the last
+        known rate is being carried forward), else None."""
+        return None if self.is_known(today) else half_year_start(today)
+
+    def extended(self, rates: Iterable[ReferenceRate]) -> ReferenceRates:
+        """This table with ``rates`` added (a rate for a date already here replaces it); each
+        added rate is known through the end of the half-year it starts in."""
+        added = {r.effective_from: r.rate for r in rates}
+        if not added:
+            return self
+        known = max(half_year_end(day) for day in added)
+        if self.known_until is not None:
+            known = max(known, self.known_until)
+        return ReferenceRates({**self.rates, **added}, known_until=known)
+
     def periods(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, Decimal]]:
         """Split the days ``start`` .. ``end`` (both included) into runs of one rate:
         ``(first day, last day, rate)``; empty when ``end < start``."""
@@ -127,6 +146,52 @@ class ReferenceRates:
             first = bound
         result.append((first, end, self.rate_on(first)))
         return result
+
+
+def half_year_start(day: dt.date) -> dt.date:
+    """1 January or 1 July: the first day of ``day``'s half-year."""
+    return dt.date(day.year, 1 if day.month <= 6 else 7, 1)
+
+
+def half_year_end(day: dt.date) -> dt.date:
+    """30 June or 31 December: the last day of ``day``'s half-year."""
+    return dt.date(day.year, 6, 30) if day.month <= 6 else dt.date(day.year, 12, 31)
+
+
+def _rate(value: str | int | Decimal) -> Decimal:
+    rate = to_decimal(value, field="rate")
+    if not Decimal(-10) <= rate <= Decimal(50):
+        raise ValidationError(
+            f"expected a rate in percent between -10 and 50, got {rate}", field="rate"
+        )
+    return rate
+
+
+def _half_year_day(value: dt.date | str) -> dt.date:
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError(
+            f"expected a date (YYYY-MM-DD), got {value!r}", field="effective_from"
+        ) from None
+    if isinstance(day, dt.datetime) or day != half_year_start(day):
+        raise ValidationError(
+            f"expected the first day of a half-year (1 January or 1 July), got {day}",
+            field="effective_from",
+        )
+    return day
+
+
+@attrs.frozen(kw_only=True)
+class ReferenceRate:
+    """A reference rate an operator recorded: ``rate`` (percent per year) applies from
+    ``effective_from`` (1 January or 1 July) until the next one; ``source`` says where it was
+    read (an Official Journal notice, the ECB's page)."""
+
+    effective_from: dt.date = attrs.field(converter=_half_year_day)
+    rate: Decimal = attrs.field(converter=_rate)
+    source: str = ""
+    added_at: dt.datetime | None = None
 
 
 def _half_years(table: Mapping[str, str]) -> dict[dt.date, Decimal]:
@@ -163,8 +228,11 @@ ECB_REFERENCE_RATES = ReferenceRates(
 )
 """Reference rates (ECB MRO rate on 1 January / 1 July) from 2020 to the first half of 2026.
 
-After 30 June 2026 the last rate (2.15 %) is carried forward and interest computed on those
-days is marked ``provisional``; update the table, or pass your own to :meth:`Fee.statutory`.
+The store is seeded with this table and the operator extends it (``pl.reminders.rates.add``,
+``paylink rates add``); the reminder run uses the stored rates over these. After the last known
+half-year the last rate is carried forward and interest computed on those days is marked
+``provisional``. Belgium's law of 2 August 2002 rounds ECB + 8 up to the next half point: this
+table does not (see the reminders documentation).
 """
 
 
@@ -681,6 +749,24 @@ class DunningPolicy:
     business_days_only: bool = True
     holidays: frozenset[dt.date] = attrs.field(factory=frozenset, converter=_dates)
     quiet_hours: tuple[str, str] | None = None
+
+    @property
+    def uses_statutory_interest(self) -> bool:
+        """True when a step charges statutory interest (the reference rates matter)."""
+        return any(s.fee is not None and s.fee.kind == "statutory" for s in self.steps)
+
+    def with_rates(self, rates: ReferenceRates) -> DunningPolicy:
+        """This policy with ``rates`` for its statutory fees that use the shipped table
+        (:data:`ECB_REFERENCE_RATES`); a fee given its own table keeps it."""
+        steps = tuple(
+            attrs.evolve(s, fee=attrs.evolve(s.fee, rates=rates))
+            if s.fee is not None
+            and s.fee.kind == "statutory"
+            and s.fee.rates is ECB_REFERENCE_RATES
+            else s
+            for s in self.steps
+        )
+        return attrs.evolve(self, steps=steps)
 
     def validate(self) -> None:
         """Raise :class:`ValidationError` naming the first bad field (``steps[2].fee``)."""

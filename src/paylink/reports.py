@@ -2,7 +2,8 @@
 
 Pure: each report is a function of plain items and the day it is drawn up, so a notebook can
 build one from any data. Every report has ``to_records()`` (a list of dicts, amounts as
-``Decimal``) and ``to_dataframe()`` (pandas, imported only when called).
+``Decimal``), ``to_dataframe()`` (pandas, imported only when called) and ``to_csv()`` (a file
+a spreadsheet opens safely: see :func:`write_csv`).
 
 >>> items = [AgingItem(id="i1", number="1", party="A", due_date=dt.date(2026, 1, 1),
 ...                   open_amount=Money.of("100", "EUR"))]
@@ -13,10 +14,13 @@ build one from any data. Every report has ``to_records()`` (a list of dicts, amo
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import attrs
 
@@ -41,6 +45,7 @@ __all__ = [
     "cashflow",
     "customers",
     "dso",
+    "write_csv",
 ]
 
 AGING_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
@@ -61,6 +66,73 @@ def bucket_of(days_overdue: int) -> str:
     raise AssertionError(days_overdue)  # pragma: no cover - the buckets cover every integer
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any, decimal: str) -> str:
+    """One cell: numbers as numbers, text that a spreadsheet would run as a formula defused."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        # A number stays a number (a negative amount too): only text can carry a formula.
+        text = str(value) if isinstance(value, int) else f"{value:f}"
+        return text.replace(".", decimal)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def write_csv(
+    records: Sequence[Mapping[str, Any]],
+    target: str | os.PathLike[str] | IO[str] | IO[bytes],
+    *,
+    delimiter: Literal[";", ","] = ";",
+    decimal: Literal[",", "."] | None = None,
+    bom: bool = True,
+) -> None:
+    """Write ``records`` (dicts with the same keys) as CSV a spreadsheet opens safely.
+
+    ``target`` is a path (created or replaced) or an open file, text or binary. The file is
+    UTF-8, with a byte order mark by default so that Excel reads the accents right; the first
+    row names the columns. ``delimiter`` is ``";"`` (what Excel expects where the decimal
+    separator is a comma, as in Belgium and France) or ``","``; ``decimal`` defaults to ``","``
+    with ``";"`` and ``"."`` with ``","``. Amounts and counts are written as numbers, dates as
+    ISO 8601. A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    (a customer named ``=HYPERLINK(...)``) gets a leading ``'``, so that a spreadsheet shows
+    it instead of running it; numbers are never touched, so a negative amount stays a number.
+    """
+    if delimiter not in (";", ","):
+        raise ValueError(f"delimiter: expected ';' or ',', got {delimiter!r}")
+    point = decimal or ("," if delimiter == ";" else ".")
+    if point not in (",", "."):
+        raise ValueError(f"decimal: expected ',' or '.', got {decimal!r}")
+    if point == delimiter:
+        raise ValueError("decimal: the decimal separator cannot be the delimiter")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    columns = list(records[0]) if records else []
+    writer.writerow([_csv_cell(c, point) for c in columns])
+    for record in records:
+        writer.writerow([_csv_cell(record.get(c), point) for c in columns])
+    text = ("\ufeff" if bom else "") + buffer.getvalue()
+    if isinstance(target, str | os.PathLike):
+        with open(target, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+    elif isinstance(target, io.RawIOBase | io.BufferedIOBase) or "b" in str(
+        getattr(target, "mode", "")
+    ):
+        binary: Any = target
+        binary.write(text.encode("utf-8"))
+    else:
+        textual: Any = target
+        textual.write(text)
+
+
 def _dataframe(records: list[dict[str, Any]]) -> Any:
     pd = require("pandas", extra="notebook", feature="to_dataframe() (or use to_records())")
     return pd.DataFrame.from_records(records)
@@ -73,6 +145,19 @@ class _Records:
     def to_dataframe(self) -> Any:
         """The records as a pandas DataFrame (needs pandas; amounts stay ``Decimal``)."""
         return _dataframe(self.to_records())
+
+    def to_csv(
+        self,
+        target: str | os.PathLike[str] | IO[str] | IO[bytes],
+        *,
+        delimiter: Literal[";", ","] = ";",
+        decimal: Literal[",", "."] | None = None,
+        bom: bool = True,
+    ) -> None:
+        """Write the records to ``target`` (a path or an open file) as CSV for a spreadsheet:
+        UTF-8 with a byte order mark, ``;`` or ``,`` between cells, formulas in text cells
+        neutralised (see :func:`write_csv`)."""
+        write_csv(self.to_records(), target, delimiter=delimiter, decimal=decimal, bom=bom)
 
 
 @attrs.frozen(kw_only=True)

@@ -40,6 +40,7 @@ METHOD_LABELS: Mapping[str, str | Mapping[str, str]] = {
     "applepay": "Apple Pay",
     "apple_pay": "Apple Pay",
     "googlepay": "Google Pay",
+    "google_pay": "Google Pay",
     "kbc": "KBC/CBC",
     "belfius": "Belfius",
     "eps": "EPS",

@@ -17,9 +17,16 @@ def _generation_of(obj: object) -> int | None:
     return None
 
 
+# A real difference, measured on CPython 3.12.1: the interpreter starts with objects in the
+# permanent generation (gc.get_freeze_count() is 375 before the program freezes anything;
+# 0 on 3.11 and 3.13), so the pause reads it as "the program froze objects itself" and leaves
+# the block's objects young, to be walked by the next collections (they end in generation 1
+# after the first one). gc.unfreeze() itself moves objects to the oldest generation on 3.12
+# too. Promoting anyway would unfreeze the interpreter's objects; 3.12 keeps the usual
+# collections' cost instead.
 @pytest.mark.xfail(
     sys.version_info[:2] == (3, 12),
-    reason="CPython 3.12's gc.unfreeze() puts the objects in generation 1, not the oldest",
+    reason="CPython 3.12 starts with a non-empty permanent generation: nothing is promoted",
     strict=True,
 )
 def test_a_block_that_leaves_many_objects_sends_them_to_the_oldest_generation() -> None:

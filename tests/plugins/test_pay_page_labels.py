@@ -34,10 +34,22 @@ def test_a_provider_without_method_labels_is_named_by_its_label() -> None:
 
 
 def test_built_in_providers_name_their_methods_and_fold_wallets_under_card() -> None:
-    assert offer_label(Stripe, ["card", "apple_pay", "google_pay"], "en") == "Card"
+    assert offer_label(Stripe, ["card"], "en") == "Card"
+    assert offer_label(Stripe, ["card", "apple_pay", "google_pay"], "en") == (
+        "Card, Apple Pay, Google Pay"
+    )
+    assert offer_label(Stripe, ["card", "apple_pay", "google_pay"], "fr") == (
+        "Carte, Apple Pay, Google Pay"
+    )
+    assert offer_label(Stripe, ["card", "apple_pay", "google_pay"], "nl") == (
+        "Kaart, Apple Pay, Google Pay"
+    )
+    assert offer_label(Stripe, ["card", "apple_pay", "google_pay"], "de") == (
+        "Karte, Apple Pay, Google Pay"
+    )
     assert offer_label(Stripe, ["card", "bancontact"], "nl") == "Kaart / Bancontact"
     assert offer_label(Mollie, ["bancontact", "creditcard", "applepay"], "fr") == (
-        "Bancontact / Carte"
+        "Bancontact / Carte, Apple Pay"
     )
 
 

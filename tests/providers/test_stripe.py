@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import urllib.parse
 from typing import Any
 
 import httpx
@@ -513,3 +514,53 @@ def test_stripe_declares_every_session_state() -> None:
         "complete/no_payment_required",
         "expired",
     }
+
+
+def test_wallets_come_with_card_and_the_form_is_what_stripes_sdk_encodes(
+    pl: Paylink, org: Organization, customer: Customer, httpx_mock: HTTPXMock
+) -> None:
+    from stripe._encode import _api_encode
+
+    no_sleep(pl)
+    account = pl.providers.connect(
+        org,
+        "stripe",
+        api_key=STRIPE_KEY,
+        webhook_secret=STRIPE_WHSEC,
+        methods=["card", "apple_pay", "google_pay"],
+    )
+    invoice, link = invoice_link(pl, org, customer)
+    httpx_mock.add_response(
+        method="POST", url=f"{API}/v1/checkout/sessions", json=session_for(link.id, account.id)
+    )
+    pl.providers.checkout(link, "stripe", language="fr")
+    (request,) = httpx_mock.get_requests()
+    (attempt,) = pl.providers.attempts(link)
+    metadata = {"paylink_link": link.id, "paylink_account": account.id}
+    # The Checkout Session Stripe documents, encoded by Stripe's own SDK.
+    expected = {
+        "mode": "payment",
+        "client_reference_id": link.id,
+        "success_url": f"{link.url}?attempt={attempt.id}&checkout=return",
+        "cancel_url": f"{link.url}?attempt={attempt.id}&checkout=cancel",
+        "payment_method_types": ["card"],
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": "eur",
+                    "unit_amount": invoice.total.minor_units,
+                    "product_data": {"name": f"Invoice {invoice.number}"},
+                },
+            }
+        ],
+        "metadata": metadata,
+        "payment_intent_data": {"description": f"Invoice {invoice.number}", "metadata": metadata},
+        "customer_email": "marie@example.be",
+        "locale": "fr",
+    }
+    sent = urllib.parse.parse_qsl(request.content.decode(), keep_blank_values=True)
+    assert sorted(sent) == sorted((k, str(v)) for k, v in _api_encode(expected))
+    assert [label for _a, label in pl.providers.offers(org, language="fr")] == [
+        "Carte, Apple Pay, Google Pay"
+    ]

@@ -339,3 +339,80 @@ def test_the_old_callback_helper_still_answers_and_warns(tmp_path: Any) -> None:
         )
         with pytest.warns(DeprecationWarning, match="pl.channels.handle_webhook"):
             assert old(pl, "org_missing", request)[0] == 404
+
+
+# A real inbound SMS as Twilio posts it: several keys arrive with empty values.
+_REAL_INBOUND = [
+    ("ToCountry", "BE"),
+    ("ToState", ""),
+    ("SmsMessageSid", "SM7d1cb2ffe8a34b6a9c1d3d0e1d9a2b3c"),
+    ("NumMedia", "0"),
+    ("ToCity", ""),
+    ("FromZip", ""),
+    ("SmsSid", "SM7d1cb2ffe8a34b6a9c1d3d0e1d9a2b3c"),
+    ("OptOutType", "STOP"),
+    ("FromState", ""),
+    ("SmsStatus", "received"),
+    ("FromCity", ""),
+    ("Body", "Stop"),
+    ("FromCountry", "BE"),
+    ("To", "+3228080000"),
+    ("MessagingServiceSid", SERVICE),
+    ("ToZip", ""),
+    ("NumSegments", "1"),
+    ("MessageSid", "SM7d1cb2ffe8a34b6a9c1d3d0e1d9a2b3c"),
+    ("AccountSid", SID),
+    ("From", "+32470123456"),
+    ("ApiVersion", "2010-04-01"),
+]
+
+
+def test_the_signature_is_twilios_own_over_empty_and_repeated_values() -> None:
+    from twilio.request_validator import RequestValidator
+
+    oracle = RequestValidator(TOKEN)
+    url = "https://app.example/webhooks/twilio/org_1"
+    params = dict(_REAL_INBOUND)
+    assert signature(TOKEN, url, params) == oracle.compute_signature(url, params)
+    assert signature(TOKEN, url, _REAL_INBOUND) == oracle.compute_signature(url, params)
+
+    class MultiDict(dict[str, str]):
+        def __init__(self, pairs: list[tuple[str, str]]) -> None:
+            super().__init__(pairs)
+            self.pairs = pairs
+
+        def getall(self, name: str) -> list[str]:
+            return [v for k, v in self.pairs if k == name]
+
+    repeated = [*_REAL_INBOUND, ("MediaUrl", "b"), ("MediaUrl", "a"), ("MediaUrl", "b")]
+    assert signature(TOKEN, url, repeated) == oracle.compute_signature(url, MultiDict(repeated))
+
+
+def test_a_real_stop_with_empty_values_is_verified_and_opts_out(
+    pl: Any, org: Organization, customer: Customer, replies: Replies
+) -> None:
+    from twilio.request_validator import RequestValidator
+
+    callback = _configure(pl, org)
+    body = urllib.parse.urlencode(_REAL_INBOUND).encode()
+    # Twilio signs the URL it called; its validator accepts it with or without the default port.
+    for signed_url in (callback, callback.replace("app.example/", "app.example:443/")):
+        request = WebhookRequest(
+            method="POST",
+            url=callback,
+            headers={
+                "content-type": "application/x-www-form-urlencoded",
+                "x-twilio-signature": RequestValidator(TOKEN).compute_signature(
+                    signed_url, dict(_REAL_INBOUND)
+                ),
+            },
+            body=body,
+            # What a web framework that drops empty values would hand over.
+            form={k: v for k, v in _REAL_INBOUND if v},
+        )
+        status, answer = handle_status_callback(pl, org.id, request)
+        assert status == 200 and "<Response>" in answer
+    assert pl.messages.is_opted_out(customer, "sms")
+    assert len(pl.messages.inbound(org)) == 1
+    tampered = attrs.evolve(request, body=body.replace(b"FromCity=", b"FromCity=Gent"))
+    assert handle_status_callback(pl, org.id, tampered)[0] == 401

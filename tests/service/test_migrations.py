@@ -236,3 +236,21 @@ def test_version_15_adds_the_payout_tables_and_old_accounts_have_no_payouts(db_u
     assert pl.payouts.list(org) == []
     assert pl.reports.cashflow(org).fees == ()
     pl.close()
+
+
+def test_version_16_seeds_the_reference_rates_from_the_shipped_table(db_url: str) -> None:
+    from paylink.reminders import ECB_REFERENCE_RATES
+
+    pl = Paylink.open(db_url)
+    assert {r.effective_from: r.rate for r in pl.reminders.rates.list()} == dict(
+        ECB_REFERENCE_RATES.rates
+    )
+    with pl.store.transaction() as conn:
+        _back_to(conn, 15)
+    pl.close()
+    pl = Paylink.open(db_url)  # migrates
+    stored = pl.reminders.rates.list()
+    assert {r.effective_from: r.rate for r in stored} == dict(ECB_REFERENCE_RATES.rates)
+    assert all(r.added_at is None and "shipped" in r.source for r in stored)
+    assert pl.reminders.rates.table() == ECB_REFERENCE_RATES
+    pl.close()

@@ -44,3 +44,35 @@ def test_feed_webhooks_need_a_known_account(live: Live) -> None:
         f"{live.base}/feeds/fed_unknown/webhook", content=b"{}", headers={"signature": "x.y.z"}
     )
     assert answer.status_code == 404
+
+
+def test_twilio_inbound_with_empty_values_over_http(live: Live) -> None:
+    from twilio.request_validator import RequestValidator
+
+    pl = live.pl
+    org = pl.organizations.create(name="Garage", country="BE", iban="BE71096123456769")
+    customer = pl.customers.create(org, name="Marie", phone="+32470123456")
+    url = f"{live.base}/webhooks/twilio/{org.id}"
+    pl.channels.configure(
+        org,
+        "twilio",
+        account_sid="AC" + "1" * 32,
+        auth_token=TOKEN,
+        messaging_service_sid="MG" + "2" * 32,
+        status_callback=url,
+    )
+    form = {
+        "MessageSid": "SM" + "3" * 32,
+        "From": "+32470123456",
+        "FromCity": "",
+        "FromZip": "",
+        "To": "+3225501811",
+        "ToState": "",
+        "Body": "STOP",
+        "AccountSid": "AC" + "1" * 32,
+        "SmsStatus": "received",
+    }
+    signed = RequestValidator(TOKEN).compute_signature(url, form)
+    answer = httpx.post(url, data=form, headers={"x-twilio-signature": signed})
+    assert answer.status_code == 200, answer.text
+    assert pl.messages.is_opted_out(customer, "sms")

@@ -20,6 +20,7 @@ from .payouts import payouts
 from .plugin import plugin
 from .plugins import plugins
 from .qr import qr
+from .rates import rates
 from .reconcile import reconcile
 from .reference import reference
 from .remind import remind
@@ -51,6 +52,7 @@ for _command in (
     outbox,
     document,
     remind,
+    rates,
     report,
     einvoice,
     desk,

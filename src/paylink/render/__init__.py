@@ -67,6 +67,7 @@ __all__ = [
     "check_language",
     "check_template",
     "default_message",
+    "due_status",
     "fee_line_view",
     "format_date",
     "format_iban",
@@ -110,7 +111,10 @@ MESSAGE_VARIABLES: dict[str, str] = {
     "description": "what a payment request is for",
     "step": "the reminder step (1, 2, 3 …)",
     "fees": "the reminder fees (empty when none)",
-    "days_overdue": "days since the due date",
+    "days_overdue": "days since the due date (0 until it is past)",
+    "pre_due": "true when the due date is today or still to come (a reminder before it)",
+    "due_status": 'when it falls due, as a sentence says it ("is due in 3 days"), '
+    "empty once past due",
     "paid_amount": "the payment just received",
     "method": "how it was paid",
     "received_on": "when it was received",
@@ -133,6 +137,32 @@ def label(language: str, key: str, **values: object) -> str:
     """The catalogue's word for ``key`` in ``language``, with ``{name}`` fields filled in."""
     text = LABELS[check_language(language)][key]
     return text.format(**values) if values else text
+
+
+def due_status(language: str, due_date: dt.date | None, today: dt.date | None) -> str:
+    """How a sentence says when a not-yet-overdue invoice falls due: ``"is due in 3 days"``,
+    ``"is due tomorrow"``, ``"is due today"`` (in ``language``); empty once it is past due, or
+    without a due date or a day to count from."""
+    if due_date is None or today is None or today > due_date:
+        return ""
+    days = (due_date - today).days
+    if days == 0:
+        return label(language, "is_due_today")
+    if days == 1:
+        return label(language, "is_due_tomorrow")
+    return label(language, "is_due_in_days", n=days)
+
+
+def _due_note(language: str, due_date: dt.date | None, today: dt.date | None) -> str:
+    """The same, as a heading says it: ``"Due in 3 days"``, ``"Due tomorrow"``, ``"Due today"``."""
+    if due_date is None or today is None or today > due_date:
+        return ""
+    days = (due_date - today).days
+    if days == 0:
+        return label(language, "due_today")
+    if days == 1:
+        return label(language, "due_tomorrow")
+    return label(language, "due_in_days", n=days)
 
 
 def default_message(kind: str, language: str) -> Mapping[str, str]:
@@ -352,6 +382,7 @@ def render_document(
         to_pay = open_amount
         if kind == "reminder":
             days = document.days_overdue(today) if today else 0
+            status = due_status(lang, document.due_date, today)
             if fees is not None and fees.amount and not fees_info_only:
                 to_pay = open_amount + fees
             view["reminder"] = {
@@ -359,14 +390,18 @@ def render_document(
                 "fees": money(fees) if fees is not None and fees.amount else "",
                 "fees_label": label(lang, "fees_info" if fees_info_only else "fees"),
                 "days_overdue": days,
+                "pre_due": bool(status),
+                "due_note": _due_note(lang, document.due_date, today) if status else "",
                 "to_pay": money(to_pay),
             }
             view["issue_date"] = format_date(today, lang) if today else view["issue_date"]
             view["intro"] = label(
                 lang,
-                "reminder_intro",
+                "reminder_intro_pre_due" if status else "reminder_intro",
                 number=document.number,
                 date=format_date(document.issue_date, lang),
+                status=status,
+                due=format_date(document.due_date, lang),
             )
             view["outro"] = label(lang, "reminder_outro")
         if kind == "receipt":
@@ -757,6 +792,8 @@ def message_variables(
         "fees": money(fees) if fees is not None and fees.amount else "",
         "fees_info_only": False,
         "days_overdue": 0,
+        "pre_due": False,
+        "due_status": "",
         "paid_amount": "",
         "method": "",
         "received_on": "",
@@ -787,6 +824,8 @@ def message_variables(
             reference=invoice.reference.display if invoice.reference else "",
             days_overdue=invoice.days_overdue(today) if today else 0,
         )
+        status = due_status(lang, invoice.due_date, today)
+        values.update(pre_due=bool(status), due_status=status)
     if quote is not None:
         values.update(
             number=quote.number or "",
@@ -828,6 +867,8 @@ def sample_variables(organization: Organization, language: str) -> dict[str, Any
         description="Repair",
         fees=format_money(Money.of("10", organization.currency), language),
         days_overdue=15,
+        pre_due=False,
+        due_status="",
         paid_amount=format_money(Money.of("108.90", organization.currency), language),
         method="bank transfer",
         received_on=format_date(dt.date(2026, 3, 20), language),

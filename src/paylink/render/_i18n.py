@@ -77,6 +77,9 @@ LABELS: dict[str, dict[str, str]] = {
         "due_today": "Due today",
         "due_in_days": "Due in {n} days",
         "due_tomorrow": "Due tomorrow",
+        "is_due_in_days": "is due in {n} days",
+        "is_due_tomorrow": "is due tomorrow",
+        "is_due_today": "is due today",
         "valid_until": "Valid until",
         "bill_to": "Bill to",
         "description": "Description",
@@ -108,6 +111,7 @@ LABELS: dict[str, dict[str, str]] = {
         "remaining": "Still to pay",
         "settled": "The invoice is fully paid.",
         "reminder_intro": "Our records show that invoice {number} of {date} is still unpaid.",
+        "reminder_intro_pre_due": "Invoice {number} of {date} {status} ({due}).",
         "days_overdue": "Days overdue",
         "fees": "Reminder fees",
         "original_due": "Original due date",
@@ -232,6 +236,9 @@ LABELS: dict[str, dict[str, str]] = {
         "due_today": "À payer aujourd'hui",
         "due_in_days": "À payer dans {n} jours",
         "due_tomorrow": "À payer demain",
+        "is_due_in_days": "arrive à échéance dans {n} jours",
+        "is_due_tomorrow": "arrive à échéance demain",
+        "is_due_today": "arrive à échéance aujourd'hui",
         "valid_until": "Valable jusqu'au",
         "bill_to": "Facturé à",
         "description": "Description",
@@ -263,6 +270,7 @@ LABELS: dict[str, dict[str, str]] = {
         "remaining": "Reste à payer",
         "settled": "La facture est entièrement payée.",
         "reminder_intro": "Sauf erreur de notre part, la facture {number} du {date} reste impayée.",
+        "reminder_intro_pre_due": "La facture {number} du {date} {status} ({due}).",
         "days_overdue": "Jours de retard",
         "fees": "Frais de rappel",
         "original_due": "Échéance initiale",
@@ -387,6 +395,9 @@ LABELS: dict[str, dict[str, str]] = {
         "due_today": "Vandaag te betalen",
         "due_in_days": "Te betalen binnen {n} dagen",
         "due_tomorrow": "Morgen te betalen",
+        "is_due_in_days": "vervalt over {n} dagen",
+        "is_due_tomorrow": "vervalt morgen",
+        "is_due_today": "vervalt vandaag",
         "valid_until": "Geldig tot",
         "bill_to": "Gefactureerd aan",
         "description": "Omschrijving",
@@ -418,6 +429,7 @@ LABELS: dict[str, dict[str, str]] = {
         "remaining": "Nog te betalen",
         "settled": "De factuur is volledig betaald.",
         "reminder_intro": "Volgens onze gegevens is factuur {number} van {date} nog niet betaald.",
+        "reminder_intro_pre_due": "Factuur {number} van {date} {status} ({due}).",
         "days_overdue": "Dagen te laat",
         "fees": "Herinneringskosten",
         "original_due": "Oorspronkelijke vervaldatum",
@@ -542,6 +554,9 @@ LABELS: dict[str, dict[str, str]] = {
         "due_today": "Heute fällig",
         "due_in_days": "Fällig in {n} Tagen",
         "due_tomorrow": "Morgen fällig",
+        "is_due_in_days": "ist in {n} Tagen fällig",
+        "is_due_tomorrow": "ist morgen fällig",
+        "is_due_today": "ist heute fällig",
         "valid_until": "Gültig bis",
         "bill_to": "Rechnung an",
         "description": "Beschreibung",
@@ -573,6 +588,7 @@ LABELS: dict[str, dict[str, str]] = {
         "remaining": "Noch zu zahlen",
         "settled": "Die Rechnung ist vollständig bezahlt.",
         "reminder_intro": "Laut unseren Unterlagen ist die Rechnung {number} vom {date} noch offen.",
+        "reminder_intro_pre_due": "Die Rechnung {number} vom {date} {status} ({due}).",
         "days_overdue": "Tage überfällig",
         "fees": "Mahngebühren",
         "original_due": "Ursprüngliche Fälligkeit",
@@ -721,11 +737,13 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
         },
         "reminder": {
             "subject": "{% if step > 1 %}Reminder {{ step }}: {% else %}Reminder: {% endif %}"
-            "invoice {{ number }} is overdue",
+            "invoice {{ number }} {% if pre_due %}{{ due_status }}{% else %}is overdue{% endif %}",
             "body": (
                 "Hello {{ customer.name }},\n\n"
+                "{% if pre_due %}Invoice {{ number }} of {{ open_amount }} {{ due_status }} "
+                "({{ due_date }}).{% else %}"
                 "Invoice {{ number }} was due on {{ due_date }}, {{ days_overdue }} days ago, "
-                "and {{ open_amount }} is still open."
+                "and {{ open_amount }} is still open.{% endif %}"
                 "{% if fees %}{% if fees_info_only %} For your information: the late-payment "
                 "fees would be {{ fees }}.{% else %} Reminder fees of {{ fees }} have been "
                 "added.{% endif %}{% endif %}\n\n"
@@ -735,7 +753,8 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
                 "If you have paid in the meantime, please disregard this message.\n\n"
                 "Kind regards,\n{{ org.name }}"
             ),
-            "sms": "{{ org.name }}: invoice {{ number }} is {{ days_overdue }} days overdue, "
+            "sms": "{{ org.name }}: invoice {{ number }} {% if pre_due %}{{ due_status }}"
+            "{% else %}is {{ days_overdue }} days overdue{% endif %}, "
             "{{ total_due }} to pay. {{ pay_url }}",
         },
         "receipt": {
@@ -816,11 +835,13 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
         },
         "reminder": {
             "subject": "{% if step > 1 %}Rappel {{ step }} : {% else %}Rappel : {% endif %}"
-            "la facture {{ number }} est échue",
+            "la facture {{ number }} {% if pre_due %}{{ due_status }}{% else %}est échue{% endif %}",
             "body": (
                 "Bonjour {{ customer.name }},\n\n"
+                "{% if pre_due %}La facture {{ number }} de {{ open_amount }} {{ due_status }} "
+                "({{ due_date }}).{% else %}"
                 "La facture {{ number }} était payable le {{ due_date }}, il y a "
-                "{{ days_overdue }} jours, et {{ open_amount }} reste impayé."
+                "{{ days_overdue }} jours, et {{ open_amount }} reste impayé.{% endif %}"
                 "{% if fees %}{% if fees_info_only %} Pour information : les frais de retard "
                 "s'élèveraient à {{ fees }}.{% else %} Des frais de rappel de {{ fees }} ont été "
                 "ajoutés.{% endif %}{% endif %}\n\n"
@@ -830,8 +851,9 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
                 "Si vous avez payé entre-temps, veuillez ne pas tenir compte de ce message.\n\n"
                 "Bien cordialement,\n{{ org.name }}"
             ),
-            "sms": "{{ org.name }} : la facture {{ number }} a {{ days_overdue }} jours de "
-            "retard, {{ total_due }} à payer. {{ pay_url }}",
+            "sms": "{{ org.name }} : la facture {{ number }} {% if pre_due %}{{ due_status }}"
+            "{% else %}a {{ days_overdue }} jours de retard{% endif %}, {{ total_due }} à payer. "
+            "{{ pay_url }}",
         },
         "receipt": {
             "subject": "Paiement reçu pour la facture {{ number }}",
@@ -911,11 +933,14 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
         },
         "reminder": {
             "subject": "{% if step > 1 %}Herinnering {{ step }}: {% else %}Herinnering: "
-            "{% endif %}factuur {{ number }} is vervallen",
+            "{% endif %}factuur {{ number }} {% if pre_due %}{{ due_status }}{% else %}is vervallen"
+            "{% endif %}",
             "body": (
                 "Beste {{ customer.name }},\n\n"
+                "{% if pre_due %}Factuur {{ number }} van {{ open_amount }} {{ due_status }} "
+                "({{ due_date }}).{% else %}"
                 "Factuur {{ number }} moest betaald zijn op {{ due_date }}, {{ days_overdue }} "
-                "dagen geleden, en er staat nog {{ open_amount }} open."
+                "dagen geleden, en er staat nog {{ open_amount }} open.{% endif %}"
                 "{% if fees %}{% if fees_info_only %} Ter informatie: de kosten voor laattijdige "
                 "betaling zouden {{ fees }} bedragen.{% else %} Er werden {{ fees }} "
                 "herinneringskosten aangerekend.{% endif %}{% endif %}\n\n"
@@ -925,7 +950,8 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
                 "Hebt u intussen betaald, dan mag u dit bericht als niet verzonden beschouwen.\n\n"
                 "Met vriendelijke groeten,\n{{ org.name }}"
             ),
-            "sms": "{{ org.name }}: factuur {{ number }} is {{ days_overdue }} dagen te laat, "
+            "sms": "{{ org.name }}: factuur {{ number }} {% if pre_due %}{{ due_status }}"
+            "{% else %}is {{ days_overdue }} dagen te laat{% endif %}, "
             "{{ total_due }} te betalen. {{ pay_url }}",
         },
         "receipt": {
@@ -1006,11 +1032,14 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
         },
         "reminder": {
             "subject": "{% if step > 1 %}{{ step }}. Zahlungserinnerung: {% else %}"
-            "Zahlungserinnerung: {% endif %}Rechnung {{ number }} ist überfällig",
+            "Zahlungserinnerung: {% endif %}Rechnung {{ number }} {% if pre_due %}{{ due_status }}"
+            "{% else %}ist überfällig{% endif %}",
             "body": (
                 "Guten Tag {{ customer.name }},\n\n"
+                "{% if pre_due %}die Rechnung {{ number }} über {{ open_amount }} {{ due_status }} "
+                "({{ due_date }}).{% else %}"
                 "die Rechnung {{ number }} war am {{ due_date }} fällig, vor {{ days_overdue }} "
-                "Tagen, und {{ open_amount }} sind noch offen."
+                "Tagen, und {{ open_amount }} sind noch offen.{% endif %}"
                 "{% if fees %}{% if fees_info_only %} Zu Ihrer Information: die Verzugskosten "
                 "würden {{ fees }} betragen.{% else %} Es wurden Mahngebühren von {{ fees }} "
                 "berechnet.{% endif %}{% endif %}\n\n"
@@ -1021,7 +1050,8 @@ MESSAGES: dict[str, dict[str, dict[str, str]]] = {
                 "gegenstandslos.\n\n"
                 "Mit freundlichen Grüßen\n{{ org.name }}"
             ),
-            "sms": "{{ org.name }}: Rechnung {{ number }} ist {{ days_overdue }} Tage überfällig, "
+            "sms": "{{ org.name }}: Rechnung {{ number }} {% if pre_due %}{{ due_status }}"
+            "{% else %}ist {{ days_overdue }} Tage überfällig{% endif %}, "
             "{{ total_due }} offen. {{ pay_url }}",
         },
         "receipt": {
@@ -1259,3 +1289,17 @@ for _lang, _words in _EINVOICE_TIMELINE.items():
         "einvoice_to",
     )
     LABELS[_lang].update(zip(_timeline_keys, _words, strict=True))
+
+# The owner's digest, when statutory interest runs on a carried-forward reference rate.
+_RATES_MISSING = {
+    "en": "Statutory interest: the reference rate from {start} is missing, the last known "
+    "one ({rate} %) is used meanwhile. Add it with: paylink rates add {start} RATE",
+    "fr": "Intérêts légaux : le taux de référence à partir du {start} manque, le dernier "
+    "connu ({rate} %) est appliqué en attendant. Ajoutez-le : paylink rates add {start} TAUX",
+    "nl": "Wettelijke interest: de referentievoet vanaf {start} ontbreekt, de laatst "
+    "bekende ({rate} %) wordt intussen gebruikt. Voeg hem toe: paylink rates add {start} VOET",
+    "de": "Verzugszinsen: der Basiszinssatz ab {start} fehlt, der letzte bekannte "
+    "({rate} %) wird vorerst verwendet. Ergänzen mit: paylink rates add {start} SATZ",
+}
+for _lang, _text in _RATES_MISSING.items():
+    LABELS[_lang]["digest_rates_missing"] = _text

@@ -64,6 +64,7 @@ class Paylink:
     ...                               iban="BE71096123456769")
     >>> org.reference_scheme
     'ogm'
+    >>> pl.close()
 
     Namespaces: :attr:`organizations`, :attr:`customers`, :attr:`catalog`, :attr:`quotes`,
     :attr:`invoices`, :attr:`purchases`, :attr:`payments`, :attr:`links`, :attr:`portal`,

@@ -15,6 +15,7 @@ from ..documents import Invoice, PurchaseInvoice
 from ..exceptions import ValidationError
 from ..money import Money
 from ..parties import LANGUAGES, Organization
+from ..reminders import DunningPolicy
 from ..render._i18n import MESSAGES
 from ..store import documents as doc_queries
 from ..store import messages as message_queries
@@ -22,6 +23,7 @@ from ..store import networks as network_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
 from ..store import payouts as payout_queries
+from ..store import rates as rate_queries
 from ..store import reminders as q
 from ._base import Context, Unit
 from ._messages import queue_message
@@ -80,6 +82,15 @@ def digest_content(
             )
             if (p.expected_on or p.created_on) < late
         ]
+        rates_missing = None
+        if any(
+            DunningPolicy.from_dict(data).uses_statutory_interest
+            for _o, _c, data in q.list_policies(conn, organization.id)
+        ):
+            table = rate_queries.effective_rates(conn)
+            start = table.missing_half_year(today)
+            if start is not None:
+                rates_missing = (start, table.rate_on(start))
     due_soon = [i for i in invoices if today <= i.due_date <= horizon]  # type: ignore[operator]
     overdue = [i for i in invoices if i.is_overdue(today)]
     return {
@@ -93,6 +104,8 @@ def digest_content(
         "einvoices_refused": refused,
         "einvoices_unreadable": unreadable,
         "payouts_late": payouts_late,
+        # (first day of the half-year, the rate carried forward) when its rate is missing
+        "rates_missing": rates_missing,
     }
 
 
@@ -192,6 +205,11 @@ def queue_digest(unit: Unit, org: Organization, content: dict[str, Any]) -> str:
             f"- {p.provider} {p.reference or p.payout_id}  {money(p.net)}  {expected} "
             f"{render.format_date(p.expected_on or p.created_on, lang)}"
             for p in late
+        )
+    if content.get("rates_missing"):
+        start, rate = content["rates_missing"]
+        listing += "\n\n" + render.label(
+            lang, "digest_rates_missing", start=start.isoformat(), rate=rate
         )
     open_invoices = content["due_soon"] + content["overdue"]
     variables = render.message_variables(

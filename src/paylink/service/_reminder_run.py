@@ -27,6 +27,7 @@ from ..store import documents as doc_queries
 from ..store import messages as message_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
+from ..store import rates as rate_queries
 from ..store import reminders as q
 from ..store.reminders import ReminderRecord, row_with
 from ._base import Context, Unit
@@ -130,8 +131,14 @@ class ReminderRun:
     ) -> dict[str, list[tuple[str, DunningPolicy]]]:
         by_org: dict[str, list[tuple[str, DunningPolicy]]] = {}
         org_id = None if org is None else self._org_id(org)
+        rates = None
         for oid, cid, data in q.list_policies(conn, org_id):
-            by_org.setdefault(oid, []).append((cid, DunningPolicy.from_dict(data)))
+            policy = DunningPolicy.from_dict(data)
+            if policy.uses_statutory_interest:
+                # The operator's reference rates (the store's), read once per run.
+                rates = rates or rate_queries.effective_rates(conn)
+                policy = policy.with_rates(rates)
+            by_org.setdefault(oid, []).append((cid, policy))
         return by_org
 
     @staticmethod

@@ -85,16 +85,26 @@ def offer_label(cls: Any, methods: Sequence[str], language: str = "en") -> str:
     """The pay page's button text for an account of provider ``cls`` offering ``methods``.
 
     Everything comes from the plugin: a provider that declares ``method_labels`` (method ->
-    label, or language -> label) names the methods it offers, joined with ``" / "``, after
-    folding those its ``grouped_methods`` puts under another (wallets under ``card``); else
-    the provider's own ``labels[language]`` or ``label`` names the button.
+    label, or language -> label) names the methods it offers, joined with ``" / "``; methods
+    its ``grouped_methods`` puts under another (wallets under ``card``) are named after that
+    one, joined with ``", "`` (``"Card, Apple Pay, Google Pay"``: one button, the checkout
+    shows them together). Else the provider's own ``labels[language]`` or ``label`` names the
+    button.
     """
     method_labels: Mapping[str, str | Mapping[str, str]] = getattr(cls, "method_labels", {})
     if method_labels:
         grouped: Mapping[str, str] = getattr(cls, "grouped_methods", {})
+        groups: dict[str, list[str]] = {}
+        for method in methods:
+            head = grouped.get(method, method)
+            members = groups.setdefault(head, [head])
+            if method != head:
+                members.append(method)
         names = [
-            _translated(method_labels.get(grouped.get(m, m), grouped.get(m, m)), language)
-            for m in methods
+            ", ".join(
+                dict.fromkeys(_translated(method_labels.get(m, m), language) for m in members)
+            )
+            for members in groups.values()
         ]
         return " / ".join(dict.fromkeys(names))
     labels: Mapping[str, str] = getattr(cls, "labels", {})

@@ -22,6 +22,7 @@ import builtins
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from .. import render
@@ -30,11 +31,12 @@ from ..exceptions import NotFound, ValidationError
 from ..money import Money
 from ..notify import QuietHours
 from ..parties import Customer, Organization
-from ..reminders import ChargedFee, DunningPolicy
+from ..reminders import ChargedFee, DunningPolicy, ReferenceRate, ReferenceRates
 from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import organizations as org_queries
 from ..store import payments as payment_queries
+from ..store import rates as rate_queries
 from ..store import reminders as q
 from ..store.reminders import charged_fee_lines
 from ._base import Resource, new_id
@@ -49,6 +51,7 @@ from ._reminder_run import (
 
 __all__ = [
     "PlannedReminder",
+    "ReferenceRateBook",
     "ReminderRecord",
     "Reminders",
     "TickReport",
@@ -57,8 +60,62 @@ __all__ = [
 ]
 
 
+class ReferenceRateBook(Resource):
+    """``pl.reminders.rates``: the reference rates statutory interest is computed with.
+
+    paylink ships a table (:data:`paylink.reminders.ECB_REFERENCE_RATES`) and seeds the
+    store with it; the operator adds each new half-year's rate as it is published. The
+    interest uses the stored rates over the shipped ones, so a half-year the store lacks keeps
+    the shipped rate, and one neither has carries the last rate forward (marked
+    ``provisional``; the owner's digest warns).
+    """
+
+    def add(
+        self,
+        effective_from: dt.date | str,
+        rate: str | int | Decimal,
+        *,
+        source: str = "",
+        replace: bool = False,
+    ) -> ReferenceRate:
+        """Record the reference ``rate`` (percent per year, ``"2.15"``) from
+        ``effective_from`` (1 January or 1 July) on; ``source`` says where it was read.
+
+        Adding the same rate again changes nothing; a different rate for a half-year already
+        stored raises :class:`~paylink.exceptions.ValidationError` naming ``effective_from``
+        unless ``replace`` (a correction). A float, a date that does not start a half-year or
+        a rate outside -10..50 raise it too, naming the field."""
+        value = ReferenceRate(effective_from=effective_from, rate=rate, source=source.strip())
+        now = self._ctx.clock.now()
+        with self._ctx.store.transaction() as conn:
+            rate_queries.add_rate(conn, value, now=now, replace=replace)
+            stored = {r.effective_from: r for r in rate_queries.list_rates(conn)}
+        return stored[value.effective_from]
+
+    def list(self) -> builtins.list[ReferenceRate]:
+        """Every stored rate, oldest first (``added_at`` None: seeded from the shipped table)."""
+        with self._ctx.store.transaction() as conn:
+            return rate_queries.list_rates(conn)
+
+    def table(self) -> ReferenceRates:
+        """The table the reminder run computes statutory interest with."""
+        with self._ctx.store.transaction() as conn:
+            return rate_queries.effective_rates(conn)
+
+    def missing(self, on: dt.date | None = None) -> dt.date | None:
+        """The first day of the half-year of ``on`` (default: today, UTC) when its rate is
+        neither stored nor shipped, else None."""
+        day = on or self._ctx.clock.now().astimezone(dt.UTC).date()
+        return self.table().missing_half_year(day)
+
+
 class Reminders(Resource):
     """Dunning policies, the reminder run, pauses, history and the owner's digest."""
+
+    @property
+    def rates(self) -> ReferenceRateBook:
+        """The reference rates of statutory interest: add, list, the table in use."""
+        return ReferenceRateBook(self)
 
     consolidated_batch: int = 100
     """Customers claimed per transaction in phase 2."""

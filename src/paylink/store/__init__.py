@@ -103,6 +103,7 @@ class Store:
     >>> store = Store.open("sqlite://")          # in memory, for a quick try
     >>> with store.transaction() as conn:
     ...     pass
+    >>> store.close()
     """
 
     def __init__(self, engine: Engine) -> None:

@@ -886,7 +886,26 @@ payout_items = sa.Table(
     sa.PrimaryKeyConstraint("payout", "position"),
 )
 
-SCHEMA_VERSION = 15
+# --- version 16: reference rates as data ---------------------------------------------------
+
+# The reference rates of statutory late-payment interest (percent per year, decimal text), each
+# from its half-year's first day; one table for the whole database (the rate is a public
+# figure, not an organization's). Seeded with the table paylink ships
+# (:data:`paylink.reminders.ECB_REFERENCE_RATES`); operators add the next half-years
+# (``pl.reminders.rates.add``, ``paylink rates add``).
+reference_rates = sa.Table(
+    "reference_rates",
+    metadata,
+    sa.Column("effective_from", sa.Date, primary_key=True),
+    sa.Column("rate", sa.String(16), nullable=False),
+    sa.Column("source", sa.Text, nullable=False, server_default=""),
+    sa.Column("added_at", UTCDateTime),  # None: shipped with paylink
+)
+
+SHIPPED_RATES_SOURCE = "shipped with paylink (ECB main refinancing operations rate)"
+"""The ``source`` of the rates the schema is seeded with."""
+
+SCHEMA_VERSION = 16
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -1020,6 +1039,27 @@ def _credit_and_learning(conn: Connection) -> None:
     metadata.create_all(conn, tables=[customer_credit])
 
 
+def _seed_reference_rates(conn: Connection) -> None:
+    """Add the shipped reference rates the table lacks (a rate already there is kept)."""
+    from ..reminders import ECB_REFERENCE_RATES
+
+    present = set(conn.execute(sa.select(reference_rates.c.effective_from)).scalars())
+    rows = [
+        {"effective_from": day, "rate": str(rate), "source": SHIPPED_RATES_SOURCE}
+        for day, rate in ECB_REFERENCE_RATES.rates.items()
+        if day not in present
+    ]
+    if rows:
+        conn.execute(reference_rates.insert(), rows)
+
+
+def _reference_rates(conn: Connection) -> None:
+    """Version 14: the statutory interest's reference rates become data, seeded with the
+    table this paylink ships."""
+    metadata.create_all(conn, tables=[reference_rates])
+    _seed_reference_rates(conn)
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: _create(payment_links, link_events, access_tokens),
     3: _create(
@@ -1042,6 +1082,7 @@ MIGRATIONS: dict[int, Migration] = {
     13: _credit_and_learning,
     14: _create(desk_users, desk_api_keys, desk_login_failures),
     15: _create(payouts, payout_items),
+    16: _reference_rates,
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -1078,6 +1119,7 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
     13: ("customer_credit",),
     14: ("desk_users", "desk_api_keys", "desk_login_failures"),
     15: ("payouts", "payout_items"),
+    16: ("reference_rates",),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 
@@ -1097,6 +1139,7 @@ def migrate(conn: Connection) -> int:
     inspector = sa.inspect(conn)
     if not inspector.has_table(schema_version.name):
         metadata.create_all(conn)
+        _seed_reference_rates(conn)
         conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
         return SCHEMA_VERSION
     current = conn.execute(sa.select(schema_version.c.version)).scalar_one()

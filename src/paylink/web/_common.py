@@ -176,7 +176,7 @@ async def incoming(request: Request, url: str | None = None) -> WebhookRequest:
     headers = {k.lower(): v for k, v in request.headers.items()}
     form: dict[str, str] = {}
     if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+        form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     return WebhookRequest(
         method=request.method,
         url=url or str(request.url),

@@ -113,6 +113,12 @@ class Mollie(OnlineProvider):
     supports_payouts: ClassVar[bool] = True
     default_base_url: ClassVar[str] = "https://api.mollie.com"
     default_methods: ClassVar[tuple[str, ...]] = ("bancontact", "creditcard")
+    # Mollie's cards are "creditcard"; its wallets are methods of their own in the request, and
+    # share the card's button on the pay page.
+    grouped_methods: ClassVar[Mapping[str, str]] = {
+        "applepay": "creditcard",
+        "googlepay": "creditcard",
+    }
     statuses: ClassVar[Mapping[str, ProviderOutcome]] = {
         "open": "in_progress",
         "pending": "in_progress",

@@ -183,7 +183,9 @@ class Stripe(OnlineProvider):
     Settings: ``api_key`` (a secret key ``sk_…`` or restricted key ``rk_…``),
     ``webhook_secret`` (the endpoint's ``whsec_…``; a list during rotation), ``base_url``
     (default ``https://api.stripe.com``), ``methods`` (Checkout's ``payment_method_types``,
-    default ``["card"]``) and ``api_version`` (the ``Stripe-Version`` sent, default pinned).
+    default ``["card"]``; ``apple_pay`` and ``google_pay`` are accepted to say the wallets are
+    enabled in the dashboard: they name the pay page's button, and travel as ``card``) and
+    ``api_version`` (the ``Stripe-Version`` sent, default pinned).
     """
 
     name: ClassVar[str] = "stripe"
@@ -231,6 +233,15 @@ class Stripe(OnlineProvider):
         return None
 
     # -- checkout ------------------------------------------------------------------------------
+    def _checkout_types(self) -> list[str]:
+        """Checkout's ``payment_method_types``: the account's methods, wallets as ``card``.
+
+        Stripe Checkout offers Apple Pay and Google Pay on its card form (when enabled in the
+        dashboard and the device supports them); they are not payment method types of their
+        own, and Stripe refuses a session that names them.
+        """
+        return list(dict.fromkeys(self.grouped_methods.get(m, m) for m in self.methods))
+
     def start_payment(self, request: PaymentRequest) -> Checkout:
         """Create a Checkout Session for ``request`` and return its URL to redirect to."""
         metadata = {"paylink_link": request.link_id, "paylink_account": self.account_id}
@@ -239,7 +250,7 @@ class Stripe(OnlineProvider):
             "client_reference_id": request.link_id,
             "success_url": request.return_url,
             "cancel_url": request.cancel_url,
-            "payment_method_types": list(self.methods),
+            "payment_method_types": self._checkout_types(),
             "line_items": [
                 {
                     "quantity": 1,

@@ -21,7 +21,12 @@ message twice: that is why retries are few.
 
 Callbacks are verified exactly as Twilio signs them (``X-Twilio-Signature``: HMAC-SHA1 with the
 auth token over the full URL followed by every POST parameter, sorted by name, as name and value
-concatenated; base64) before anything in them is read; :meth:`TwilioChannel.parse_callback`
+concatenated; base64) before anything in them is read. The parameters are read from the raw
+body, exactly as Twilio sent them: a real inbound SMS carries keys with empty values
+(``FromCity=``, ``FromZip=``...), and they are part of what Twilio signed; a repeated key
+contributes each of its distinct values, sorted, as in Twilio's own ``RequestValidator``. The
+URL is tried as given, then without its port or with the scheme's default port (Twilio's
+validator tries both, as Twilio signs either). Then :meth:`TwilioChannel.parse_callback`
 turns them into :class:`~paylink.ports.DeliveryStatus` and :class:`~paylink.ports.InboundMessage`
 values, which the service applies.
 """
@@ -31,8 +36,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import urllib.parse
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -72,11 +78,42 @@ _STATUS: dict[str, Literal["delivered", "failed"] | None] = {
 }
 
 
-def signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
-    """Twilio's request signature: base64(HMAC-SHA1(auth_token, url + sorted name+value pairs))."""
-    payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
+def signature(
+    auth_token: str, url: str, params: Mapping[str, str] | Iterable[tuple[str, str]]
+) -> str:
+    """Twilio's request signature: base64(HMAC-SHA1(auth_token, url + sorted name+value pairs)).
+
+    ``params`` is every POST parameter Twilio sent, empty values included: a mapping, or the
+    (name, value) pairs of the body when a name repeats (each distinct value of a name then
+    counts once, values sorted, as Twilio's ``RequestValidator`` does).
+    """
+    pairs = params.items() if isinstance(params, Mapping) else params
+    values: dict[str, set[str]] = {}
+    for key, value in pairs:
+        values.setdefault(key, set()).add(value)
+    payload = url + "".join(
+        f"{key}{value}" for key in sorted(values) for value in sorted(values[key])
+    )
     digest = hmac.new(auth_token.encode("utf-8"), payload.encode("utf-8"), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
+
+
+def _posted(request: WebhookRequest) -> list[tuple[str, str]]:
+    """Every POST parameter of ``request`` as Twilio sent it, empty values kept."""
+    if not request.body:
+        return list(request.form.items())
+    text = request.body.decode("utf-8", "replace")
+    return urllib.parse.parse_qsl(text, keep_blank_values=True)
+
+
+def _url_variants(url: str) -> tuple[str, ...]:
+    """``url`` as given, without its port, and with the scheme's default port (as Twilio tries)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.port is None:
+        default = 443 if parts.scheme == "https" else 80
+        return (url, urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.netloc}:{default}")))
+    netloc = parts.netloc.rsplit(":", 1)[0]
+    return (url, urllib.parse.urlunsplit(parts._replace(netloc=netloc)))
 
 
 class TwilioChannel:
@@ -199,9 +236,12 @@ class TwilioChannel:
         given = request.headers.get("x-twilio-signature", "")
         if not given:
             raise WebhookRejected("the request carries no X-Twilio-Signature", status_code=401)
-        expected = signature(self._auth_token, request.url, request.form)
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise WebhookRejected("the X-Twilio-Signature does not match", status_code=401)
+        posted = _posted(request)
+        for url in _url_variants(request.url):
+            expected = signature(self._auth_token, url, posted)
+            if hmac.compare_digest(given.encode(), expected.encode()):
+                return
+        raise WebhookRejected("the X-Twilio-Signature does not match", status_code=401)
 
     def parse_callback(self, request: WebhookRequest) -> ChannelCallback:
         """Verify ``X-Twilio-Signature``, then read a delivery status or an incoming SMS.
@@ -216,7 +256,8 @@ class TwilioChannel:
         if request.method.upper() != "POST":
             raise WebhookRejected("expected POST", status_code=405)
         self.verify(request)
-        form = request.form
+        # The last value of a repeated key wins, as in the form the web app hands over.
+        form = dict(_posted(request))
         if form.get("AccountSid") and form["AccountSid"] != self.account_sid:
             raise WebhookRejected("the callback is for another Twilio account", status_code=403)
         status = form.get("MessageStatus") or form.get("SmsStatus") or ""
