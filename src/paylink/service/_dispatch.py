@@ -186,7 +186,7 @@ class Dispatcher:
             charged = message.metadata.get("fee_mode") == "charge"
             fees = Money.of(fee_text, document.currency) if fee_text and not charged else None
             html = document_html(
-                self._ctx.base_url,
+                self._ctx.addresses,
                 conn,
                 message.document_id,
                 kind=kind,
@@ -232,7 +232,7 @@ class Dispatcher:
                 return
             if message.link_id:
                 link = link_queries.get_link(
-                    unit.conn, message.link_id, self._ctx.base_url, for_update=True
+                    unit.conn, message.link_id, self._ctx.addresses, for_update=True
                 )
                 mark_link(unit, link, "sent", source=message.channel, detail=message.channel_kind)
             emit_status(unit, message, status)

@@ -162,7 +162,7 @@ class Reconciliation(Resource):
         for link in link_queries.list_links(
             conn,
             org.id,
-            self._ctx.base_url,
+            self._ctx.addresses,
             statuses=["created", "sent", "opened", "in_progress", "interrupted"],
         ):
             if link.invoice_id is not None or not link.reference:
@@ -350,7 +350,7 @@ class Reconciliation(Resource):
                     unit.conn, attrs.evolve(purchase, paid_amount=paid, status=status)
                 )
         elif len(ids) == 1 and ids[0].startswith(_LINK):
-            link = link_queries.get_link(unit.conn, ids[0][len(_LINK) :], self._ctx.base_url)
+            link = link_queries.get_link(unit.conn, ids[0][len(_LINK) :], self._ctx.addresses)
             invoices = [
                 d for d in lock_invoices(unit, org.id, link.settles) if d.open_amount.amount > 0
             ]
@@ -364,13 +364,13 @@ class Reconciliation(Resource):
                 provider="bank",
                 provider_reference=reference,
                 note=proposal.rule,
-                base_url=self._ctx.base_url,
+                addresses=self._ctx.addresses,
                 customer_id=link.customer_id,
                 locked=True,
             )
             mark_link(
                 unit,
-                link_queries.get_link(unit.conn, link.id, self._ctx.base_url),
+                link_queries.get_link(unit.conn, link.id, self._ctx.addresses),
                 "paid",
                 source="bank_transfer",
             )
@@ -386,7 +386,7 @@ class Reconciliation(Resource):
                 provider="bank",
                 provider_reference=reference,
                 note=proposal.rule,
-                base_url=self._ctx.base_url,
+                addresses=self._ctx.addresses,
                 amounts=[a.amount for a in proposal.allocations],
                 locked=True,
             )
@@ -405,7 +405,7 @@ class Reconciliation(Resource):
                         )
                     ],
                     f"written off by reconciliation of {tx.id}",
-                    self._ctx.base_url,
+                    self._ctx.addresses,
                 )
         bank_queries.set_status(unit.conn, org.id, account, tx.id, "matched")
         self._record(unit, org.id, account, tx.id, "applied", proposal, payment)
@@ -484,7 +484,7 @@ class Reconciliation(Resource):
                 )
                 if t.id == transaction_id
             )
-            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.base_url)
+            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.addresses)
             applied = self._apply(unit, organization, tx, proposal)
             self._learn(
                 unit,
@@ -507,7 +507,7 @@ class Reconciliation(Resource):
             return
         first = proposal.allocations[0].invoice_id or ""
         if first.startswith(_LINK):
-            link = link_queries.get_link(unit.conn, first[len(_LINK) :], self._ctx.base_url)
+            link = link_queries.get_link(unit.conn, first[len(_LINK) :], self._ctx.addresses)
             customer_id = link.customer_id
         else:
             doc = doc_queries.get_document(unit.conn, org_id, first, "invoice")
@@ -596,7 +596,7 @@ class Reconciliation(Resource):
                 explanation=f"matched by hand to {', '.join(c[0] for c in chosen)}",
                 auto=False,
             )
-            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.base_url)
+            captured = capture_match(unit, organization.id, tx, proposal, self._ctx.addresses)
             applied = self._apply(unit, organization, tx, proposal)
             self._learn(
                 unit,

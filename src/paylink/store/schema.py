@@ -23,6 +23,8 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "VERSION_COLUMNS",
+    "VERSION_DROPPED_COLUMNS",
+    "VERSION_INDEXES",
     "VERSION_TABLES",
     "metadata",
     "migrate",
@@ -263,7 +265,6 @@ payment_links = sa.Table(
     metadata,
     sa.Column("id", ID, primary_key=True),
     _org(),
-    sa.Column("token", sa.String(64), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("invoice_id", ID, sa.ForeignKey("documents.id")),
     sa.Column("customer_id", ID, sa.ForeignKey("customers.id")),
@@ -314,7 +315,6 @@ access_tokens = sa.Table(
     "access_tokens",
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("token", sa.String(64), nullable=False),
     _org(),
     sa.Column("kind", sa.String(20), nullable=False),  # quote | portal
     sa.Column("object_id", ID, nullable=False),
@@ -791,7 +791,56 @@ customer_credit = sa.Table(
     sa.Index("ix_customer_credit_customer", "organization_id", "customer_id"),
 )
 
-SCHEMA_VERSION = 13
+
+# --- version 14: URL tokens derived from the server secret, stored hashed only ---------------
+
+# A token is rebuilt from the server secret and the row's random salt (see
+# paylink.links.TokenKey); the store keeps the salt and the token's hash, never the token.
+# ``previous_token_hash`` keeps a URL sent before the last re-keying resolving (a token made
+# before version 14, or under the secret before a rotation). Rows made before version 14 have
+# no salt until a process with the secret re-keys them (the partial index finds them).
+_TOKEN_COLUMNS = (
+    (payment_links, "token_salt"),
+    (payment_links, "previous_token_hash"),
+    (access_tokens, "token_salt"),
+    (access_tokens, "previous_token_hash"),
+)
+for _table in (payment_links, access_tokens):
+    _table.append_column(sa.Column("token_salt", sa.String(32)))
+    _table.append_column(sa.Column("previous_token_hash", sa.String(64)))
+    sa.Index(
+        f"uq_{_table.name}_previous_token",
+        _table.c.previous_token_hash,
+        unique=True,
+    )
+    sa.Index(
+        f"ix_{_table.name}_unsalted",
+        _table.c.token_hash,
+        sqlite_where=sa.text("token_salt IS NULL"),
+        postgresql_where=sa.text("token_salt IS NULL"),
+    )
+del _table
+
+
+def _hashed_tokens(conn: Connection) -> None:
+    """Version 14: the clear tokens leave the store. Each row keeps its token's hash, so every
+    URL already sent keeps resolving; the salt a derived token needs is given by the first
+    process that opens the database with the secret (its URLs are then rebuilt from the
+    secret, the old token's hash kept as the previous one)."""
+    inspector = sa.inspect(conn)
+    for table in (payment_links, access_tokens):
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        _add_columns(*(tc for tc in _TOKEN_COLUMNS if tc[0] is table and tc[1] not in present))(
+            conn
+        )
+        for index in table.indexes:
+            if index.name in (f"uq_{table.name}_previous_token", f"ix_{table.name}_unsalted"):
+                index.create(conn, checkfirst=True)
+        if "token" in present:
+            conn.exec_driver_sql(f"ALTER TABLE {table.name} DROP COLUMN token")
+
+
+SCHEMA_VERSION = 14
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -945,6 +994,7 @@ MIGRATIONS: dict[int, Migration] = {
     11: _create(portal_codes),
     12: _create(einvoice_accounts, einvoice_deliveries, einvoice_participants, einvoice_received),
     13: _credit_and_learning,
+    14: _hashed_tokens,
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -979,6 +1029,7 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
         "einvoice_received",
     ),
     13: ("customer_credit",),
+    14: (),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 
@@ -986,8 +1037,23 @@ VERSION_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     7: (("documents", "fees_minor"),),
     10: tuple((table.name, name) for table, name in _VERSION_10_COLUMNS),
     13: tuple((table.name, name) for table, name in _VERSION_13_COLUMNS),
+    14: tuple((table.name, name) for table, name in _TOKEN_COLUMNS),
 }
 """The columns each version added to older tables, as ``(table, column)``."""
+
+VERSION_INDEXES: dict[int, tuple[str, ...]] = {
+    14: tuple(
+        name
+        for table in (payment_links, access_tokens)
+        for name in (f"uq_{table.name}_previous_token", f"ix_{table.name}_unsalted")
+    ),
+}
+"""The indexes each version added to older tables (dropped before their columns)."""
+
+VERSION_DROPPED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
+    14: (("payment_links", "token"), ("access_tokens", "token")),
+}
+"""The (text) columns each version dropped, as ``(table, column)``."""
 
 
 def migrate(conn: Connection) -> int:
