@@ -229,6 +229,11 @@ class Paylink:
         return self._ctx.retry
 
     @property
+    def token_key(self) -> TokenKey | None:
+        """The key the URL tokens derive from (from the configured secret), or None."""
+        return self._ctx.token_key
+
+    @property
     def base_url(self) -> str:
         """Where the web app is served."""
         return self._ctx.base_url
