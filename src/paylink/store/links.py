@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..exceptions import NotFound
+from ..exceptions import ConfigurationError, NotFound
 from ..links import Addresses, LinkEvent, PaymentLink, TokenKey, token_hash
 from ..money import Money
 from .schema import LINK_NOT_FINAL, access_tokens, documents, link_events, payment_links
@@ -157,7 +157,19 @@ def _rebuilt(addresses: Addresses, row: Any) -> str:
             f"payment link {row.id!r} predates derived tokens; open paylink with its secret "
             "once to re-key it"
         )
-    return link_token(addresses, row.id, row.token_salt)
+    token = link_token(addresses, row.id, row.token_salt)
+    _check_key(token, row, f"payment link {row.id!r}")
+    return token
+
+
+def _check_key(token: str, row: Any, what: str) -> None:
+    """A token rebuilt with another secret than the one it was made with would give a URL
+    that resolves to nothing: say so rather than send it."""
+    if token_hash(token) not in (row.token_hash, row.previous_token_hash):
+        raise ConfigurationError(
+            f"the token of {what} was made with another secret than this process has: every "
+            "process needs the same secret; after rotating it, call Paylink.rekey_tokens() once"
+        )
 
 
 def _link(r: Any, token: str, addresses: Addresses, history: tuple[LinkEvent, ...]) -> PaymentLink:
@@ -289,7 +301,11 @@ def access_token_for(
     made (one made before tokens were derived and not yet re-keyed cannot be rebuilt: it is
     revoked here, and the caller makes a new one)."""
     row = conn.execute(
-        sa.select(access_tokens.c.token_hash, access_tokens.c.token_salt).where(
+        sa.select(
+            access_tokens.c.token_hash,
+            access_tokens.c.token_salt,
+            access_tokens.c.previous_token_hash,
+        ).where(
             access_tokens.c.kind == kind,
             access_tokens.c.object_id == object_id,
             access_tokens.c.revoked.is_(False),
@@ -305,7 +321,9 @@ def access_token_for(
             .values(revoked=True)
         )
         return None
-    return key.token(kind, object_id, row.token_salt)
+    token = key.token(kind, object_id, row.token_salt)
+    _check_key(token, row, f"the {kind} page of {object_id!r}")
+    return token
 
 
 def resolve_access_token(
