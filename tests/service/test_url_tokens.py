@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from paylink import FixedClock, Paylink
-from paylink.exceptions import ConfigurationError
+from paylink.exceptions import ConfigurationError, StateError
 from paylink.parties import Customer, Organization
 from paylink.store.schema import (
     SCHEMA_VERSION,
@@ -147,16 +147,24 @@ def test_a_secret_from_a_file_and_a_database_in_memory(
 
 
 def test_rotating_the_secret(
-    pl: Paylink, org: Organization, customer: Customer, db_url: str, clock: FixedClock
+    pl: Paylink,
+    org: Organization,
+    customer: Customer,
+    db_url: str,
+    clock: FixedClock,
+    tmp_path: Path,
 ) -> None:
     link = pl.links.create(pl.invoices.issue(org, customer, lines=lines()))
     portal = pl.portal.url(customer)
+    pl.channels.configure(org, "outbox", directory=str(tmp_path / "outbox"))
+    jan = pl.customers.create(org, name="Jan Peeters", phone="+32470999888")
+    coded = pl.portal.url(jan, require_code=True)
     rotated = Paylink.open(db_url, clock=clock, secret="a-new-secret-0123456789abcdef")
     try:
         # Before re-keying, a URL rebuilt with the new secret would lead nowhere: refused.
         with pytest.raises(ConfigurationError, match="rekey_tokens"):
             rotated.links.get(link.id)
-        assert rotated.rekey_tokens() == 2
+        assert rotated.rekey_tokens() == 3
         assert rotated.rekey_tokens() == 0
         fresh = rotated.links.get(link.id)
         assert fresh.url != link.url
@@ -168,6 +176,12 @@ def test_rotating_the_secret(
             assert page is not None and page.link.id == link.id
         assert rotated.pages.portal(_token(portal)) is not None
         assert rotated.pages.portal(_token(new_portal)) is not None
+        # The old and the new URL of a portal share its limit of codes.
+        new_coded = rotated.portal.url(jan, require_code=True)
+        for url in (coded, new_coded, coded):
+            rotated.portal.request_code(_token(url))
+        with pytest.raises(StateError, match="link"):
+            rotated.portal.request_code(_token(new_coded))
         # A process still on the old secret rebuilds the old URL, which still resolves.
         assert pl.links.get(link.id).url == link.url
     finally:

@@ -300,7 +300,7 @@ class Portal(Resource):
                 raise ValidationError(
                     f"customer {customer.name} has no phone number", field="phone"
                 )
-            digest = q.token_hash(token)
+            digest = q.access_token_key(unit.conn, token)
             code_queries.lock_token(unit.conn, digest)
             for scope, window, limit in self._SEND_LIMITS:
                 keys = {
@@ -329,7 +329,7 @@ class Portal(Resource):
         tried too often): the customer asks for a new one."""
         given = "".join(ch for ch in code if ch.isdigit())
         with self._ctx.unit() as unit:
-            digest = q.token_hash(token)
+            digest = q.access_token_key(unit.conn, token)
             code_queries.lock_token(unit.conn, digest)
             live = code_queries.live_codes(unit.conn, digest, unit.now, self.CODE_TRIES)
             if not live:

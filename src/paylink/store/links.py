@@ -24,6 +24,7 @@ from .schema import LINK_NOT_FINAL, access_tokens, documents, link_events, payme
 
 __all__ = [
     "access_token_for",
+    "access_token_key",
     "active_for_invoice",
     "create_access_token",
     "find_by_token",
@@ -345,6 +346,16 @@ def resolve_access_token_kind(
     if row.expires_at is not None and row.expires_at <= now:
         return None
     return row.organization_id, row.object_id, row.kind
+
+
+def access_token_key(conn: Connection, token: str) -> str:
+    """The key the portal's codes of ``token`` are counted and locked under: its row's current
+    hash, also when ``token`` is a URL from before the last re-keying (so a customer's old and
+    new URLs share one count); the token's own hash when no row has it."""
+    row = conn.execute(
+        sa.select(access_tokens.c.token_hash).where(_by_hash(access_tokens, token))
+    ).first()
+    return str(row.token_hash) if row else token_hash(token)
 
 
 def revoke_access_tokens(conn: Connection, kind: str, object_id: str) -> None:
