@@ -14,7 +14,9 @@ import sqlalchemy as sa
 
 from paylink import FixedClock, Paylink
 from paylink.exceptions import ConfigurationError, StateError
+from paylink.links import TokenKey
 from paylink.parties import Customer, Organization
+from paylink.store import links as link_queries
 from paylink.store.schema import (
     SCHEMA_VERSION,
     VERSION_COLUMNS,
@@ -232,6 +234,14 @@ def test_version_14_drops_the_clear_tokens_and_old_urls_keep_working(
         assert conn.execute(sa.select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
     page = migrated.pages.pay_page(old_link)
     assert page is not None and page.link.url.endswith(f"/pay/{old_link}")
+    # A portal's token asked for before any process re-keyed it gets its salt there and then.
+    with migrated.store.transaction() as conn:
+        salted = link_queries.access_token_for(
+            conn, TokenKey.from_secret(SECRET), "portal", customer.id
+        )
+    assert salted is not None and salted != old_portal
+    assert migrated.pages.portal(salted) is not None
+    assert migrated.pages.portal(old_portal) is not None
     migrated.close()
     dump = _dump(db_url)
     assert old_link not in dump and old_portal not in dump
@@ -245,7 +255,7 @@ def test_version_14_drops_the_clear_tokens_and_old_urls_keep_working(
         found = keyed.pages.pay_page(token)
         assert found is not None and found.link.id == link.id
     new_portal = _token(keyed.portal.url(customer))
-    assert new_portal != old_portal
+    assert new_portal == salted
     assert keyed.pages.portal(old_portal) is not None
     assert keyed.pages.portal(new_portal) is not None
     assert rebuilt.token not in _dump(db_url) and new_portal not in _dump(db_url)

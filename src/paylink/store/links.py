@@ -299,8 +299,7 @@ def access_token_for(
     conn: Connection, key: TokenKey | Addresses, kind: str, object_id: str
 ) -> str | None:
     """The current token giving access to ``object_id``, rebuilt from its salt, if one was
-    made (one made before tokens were derived and not yet re-keyed cannot be rebuilt: it is
-    revoked here, and the caller makes a new one)."""
+    made (one made before tokens were derived and not re-keyed yet gets its salt here)."""
     row = conn.execute(
         sa.select(
             access_tokens.c.token_hash,
@@ -315,13 +314,18 @@ def access_token_for(
     if row is None:
         return None
     if row.token_salt is None:
-        key.token(kind, object_id, "")  # raises without a secret
+        # made before tokens were derived and not re-keyed yet: given a salt now, its old hash
+        # kept as the previous one, so the URL sent before keeps working
+        salt = new_salt()
+        token = key.token(kind, object_id, salt)  # raises without a secret
         conn.execute(
             access_tokens.update()
             .where(access_tokens.c.token_hash == row.token_hash)
-            .values(revoked=True)
+            .values(
+                token_salt=salt, token_hash=token_hash(token), previous_token_hash=row.token_hash
+            )
         )
-        return None
+        return token
     token = key.token(kind, object_id, row.token_salt)
     _check_key(token, row, f"the {kind} page of {object_id!r}")
     return token
