@@ -58,6 +58,13 @@ def serve(
     pl = open_paylink(url, base_url=base, secret=secret)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     click.echo(f"paylink serving {pl.store!r} at {base}")
+    if pl.token_key is None:
+        click.echo(
+            "warning: no secret configured (--secret-file, $PAYLINK_SECRET or "
+            "$PAYLINK_SECRET_FILE): the pages of URLs already sent open, but no new payment "
+            "link can be made (approving a quote, paying from the portal)",
+            err=True,
+        )
     # uvicorn's access log would print the tokens in URLs; the app logs masked paths instead.
     uvicorn.run(
         create_app(pl, secret=secret, dashboard_token=dashboard_token),
