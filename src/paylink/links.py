@@ -156,8 +156,9 @@ class LinkEvent:
 class PaymentLink:
     """A link a customer opens to pay an invoice, several invoices, or a quick payment request.
 
-    ``token`` is the unguessable part of the URL (192 random bits): it is never shown in reprs
-    or logs. ``invoice_id`` is set for the link of one invoice; ``invoice_ids`` lists the
+    ``token`` is the unguessable part of the URL (192 bits derived from the server secret and a
+    random salt, see :class:`TokenKey`; the store keeps its hash only): it is never shown in
+    reprs or logs. ``invoice_id`` is set for the link of one invoice; ``invoice_ids`` lists the
     invoices a "pay all" link settles, in order; a quick payment request has neither.
     """
 
