@@ -21,6 +21,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import re
 from typing import Literal, cast
 
 import attrs
@@ -37,6 +38,7 @@ __all__ = [
     "PaymentLink",
     "TokenKey",
     "advance",
+    "seal_tokens",
     "token_hash",
 ]
 
@@ -82,6 +84,20 @@ def token_hash(token: str) -> str:
     secret the process that serves it was given.
     """
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+_TOKEN_IN_URL = re.compile(r"/(pay|quote|portal)/([A-Za-z0-9_-]{32})(?![A-Za-z0-9_-])")
+
+
+def seal_tokens(text: str) -> str:
+    """``text`` with the token of every page URL in it (``/pay/…``, ``/quote/…``,
+    ``/portal/…``) replaced by ``{token:HASH}``: how the outbox keeps a message's text, so that
+    the store holds no token; the URLs are rebuilt from the secret when the message is read.
+
+    >>> seal_tokens("Pay: https://pay.example/pay/" + "a" * 32 + ".")[:46]
+    'Pay: https://pay.example/pay/{token:3ba3f5f43b'
+    """
+    return _TOKEN_IN_URL.sub(lambda m: f"/{m[1]}/{{token:{token_hash(m[2])}}}", text)
 
 
 @attrs.frozen

@@ -65,6 +65,12 @@ def _everything(pl: Paylink, org: Organization, customer: Customer, tmp_path: Pa
         coded,
     ]
     assert other.id  # a second open invoice, so the pay-all link settles two
+    # The messages carrying them: queued, and one sent (the outbox keeps both).
+    sent = pl.send(invoice, "email")
+    pl.send(quote, "email")
+    assert urls[0] in sent[0].text and urls[0] in pl.outbox.get(sent[0].id).text
+    pl.outbox.dispatch()
+    assert urls[0] in pl.outbox.get(sent[0].id).text
     return urls
 
 
@@ -75,7 +81,9 @@ def test_no_table_keeps_a_token_and_every_url_resolves(
     tokens = [_token(u) for u in urls]
     assert len(set(tokens)) == len(tokens) and all(len(t) == 32 for t in tokens)
     dump = _dump(db_url)
-    assert "payment_links" in dump and "access_tokens" in dump and "portal_codes" in dump
+    for table in ("payment_links", "access_tokens", "portal_codes", "messages"):
+        assert f"{table}: " in dump
+    assert "/pay/{token:" in dump and "/quote/{token:" in dump
     assert not [t for t in tokens if t in dump]
     # ... nor any column that could hold one
     engine = sa.create_engine(db_url)
@@ -212,10 +220,16 @@ def test_version_14_drops_the_clear_tokens_and_old_urls_keep_working(
     customer = pl.customers.create(org, name="Client", email="client@example.be")
     link = pl.links.create(pl.invoices.issue(org, customer, lines=lines()))
     pl.portal.url(customer)
-    # As version 13 kept them: the random token in clear beside its hash.
+    pl.channels.configure(org, "outbox", directory=str(tmp_path / "outbox"))
+    [message] = pl.send(link, "email")
+    # As version 13 kept them: the random token in clear beside its hash, and in the outbox.
     old_link, old_portal = "L" * 32, "P" * 32
     with pl.store.transaction() as conn:
         _downgrade_to_13(conn)
+        conn.execute(
+            sa.text("UPDATE messages SET text = :t WHERE id = :i"),
+            {"t": f"Pay here: {link.url[: -len(link.token)]}{old_link} thanks", "i": message.id},
+        )
         legacy: list[tuple[sa.Table, Any, str]] = [
             (payment_links, payment_links.c.id == link.id, old_link),
             (access_tokens, access_tokens.c.object_id == customer.id, old_portal),
@@ -251,6 +265,8 @@ def test_version_14_drops_the_clear_tokens_and_old_urls_keep_working(
     keyed = Paylink.open(db_url, clock=clock, secret=SECRET)
     rebuilt = keyed.links.get(link.id)
     assert rebuilt.token != old_link
+    # The message sent before reads with the URL that works now.
+    assert f"Pay here: {rebuilt.url} thanks" == keyed.outbox.get(message.id).text
     for token in (old_link, rebuilt.token):
         found = keyed.pages.pay_page(token)
         assert found is not None and found.link.id == link.id

@@ -88,7 +88,7 @@ class Messages(Resource):
                 if delivery.message_id is None:
                     return []
                 with self._ctx.store.transaction() as conn:
-                    return [q.get_message(conn, delivery.message_id)]
+                    return [q.get_message(conn, delivery.message_id, self._ctx.addresses)]
         with self._ctx.unit() as unit:
             plan = self._plan(unit, obj, template, create_link=True)
             kinds = self._via(plan.customer, via)

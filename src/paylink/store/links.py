@@ -38,6 +38,7 @@ __all__ = [
     "resolve_access_token",
     "resolve_access_token_kind",
     "revoke_access_tokens",
+    "token_for_hash",
     "token_hash",
     "update_link",
 ]
@@ -399,3 +400,24 @@ def rekey_tokens(conn: Connection, key: TokenKey, *, all_rows: bool = False) -> 
                 .values(token_salt=salt, token_hash=digest, previous_token_hash=row.token_hash)
             ).rowcount
     return changed
+
+
+def token_for_hash(conn: Connection, kind: str, digest: str, key: Addresses) -> str | None:
+    """The current token of the row whose token (current or previous) has the hash ``digest``:
+    a payment link's for ``kind == "pay"``, else an access token's; None when no row has it.
+    Raises :class:`~paylink.exceptions.ConfigurationError` without a secret."""
+    table = payment_links if kind == "pay" else access_tokens
+    row = conn.execute(
+        sa.select(table).where(
+            sa.or_(table.c.token_hash == digest, table.c.previous_token_hash == digest)
+        )
+    ).first()
+    if row is None:
+        return None
+    if kind == "pay":
+        return _rebuilt(key, row)
+    if row.token_salt is None:
+        return access_token_for(conn, key, row.kind, row.object_id)
+    token = key.token(row.kind, row.object_id, row.token_salt)
+    _check_key(token, row, f"the {row.kind} page of {row.object_id!r}")
+    return token

@@ -18,6 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
+from ..links import seal_tokens
+
 __all__ = [
     "LINK_NOT_FINAL",
     "MIGRATIONS",
@@ -823,10 +825,11 @@ del _table
 
 
 def _hashed_tokens(conn: Connection) -> None:
-    """Version 14: the clear tokens leave the store. Each row keeps its token's hash, so every
-    URL already sent keeps resolving; the salt a derived token needs is given by the first
-    process that opens the database with the secret (its URLs are then rebuilt from the
-    secret, the old token's hash kept as the previous one)."""
+    """Version 14: the clear tokens leave the store, the messages' URLs included (the token's
+    hash takes its place there). Each row keeps its token's hash, so every URL already sent
+    keeps resolving; the salt a derived token needs is given by the first process that opens
+    the database with the secret (its URLs are then rebuilt from the secret, the old token's
+    hash kept as the previous one)."""
     inspector = sa.inspect(conn)
     for table in (payment_links, access_tokens):
         present = {c["name"] for c in inspector.get_columns(table.name)}
@@ -838,6 +841,19 @@ def _hashed_tokens(conn: Connection) -> None:
                 index.create(conn, checkfirst=True)
         if "token" in present:
             conn.exec_driver_sql(f"ALTER TABLE {table.name} DROP COLUMN token")
+    # The outbox kept the URLs in the messages' text: their tokens become hashes too.
+    fields = (messages.c.subject, messages.c.text, messages.c.html)
+    rows = conn.execute(
+        sa.select(messages.c.id, *fields).where(
+            sa.or_(
+                *(f.contains(f"/{kind}/") for f in fields for kind in ("pay", "quote", "portal"))
+            )
+        )
+    ).all()
+    for row in rows:
+        sealed = {f.name: seal_tokens(getattr(row, f.name)) for f in fields}
+        if any(sealed[f.name] != getattr(row, f.name) for f in fields):
+            conn.execute(messages.update().where(messages.c.id == row.id).values(**sealed))
 
 
 SCHEMA_VERSION = 14
