@@ -25,8 +25,15 @@ def demo(session: nox.Session) -> None:
 
 
 # Debian packages the tests need: Chromium for the browser tests (Playwright cannot download
-# its own browser here), Pango and fonts for WeasyPrint's PDFs.
-_DEBIAN_PACKAGES = ("chromium", "libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core")
+# its own browser here), Pango and fonts for WeasyPrint's PDFs, npm for axe-core (the pages'
+# accessibility walk installs it into its cache, see tests/web/walk.py).
+_DEBIAN_PACKAGES = (
+    "chromium",
+    "libpango-1.0-0",
+    "libpangoft2-1.0-0",
+    "fonts-dejavu-core",
+    "npm",
+)
 
 
 def _ensure_debian_packages(session: nox.Session) -> None:

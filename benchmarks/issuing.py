@@ -46,7 +46,7 @@ def generate_lines(seed: int = 7) -> Iterator[list[Line]]:
 def _bench_organization(url: str) -> tuple[Paylink, Organization, list[Customer]]:
     """A new database at ``url`` with one organization and its 50 customers."""
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-    pl = Paylink.open(url, clock=clock)
+    pl = Paylink.open(url, clock=clock, secret="benchmark-url-token-secret-0123456789")
     org = pl.organizations.create(name="Bench", country="BE", iban="BE71096123456769")
     return pl, org, [pl.customers.create(org, name=f"Customer {i}") for i in range(50)]
 

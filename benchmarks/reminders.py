@@ -170,7 +170,7 @@ def _sqlite(value: Any) -> Any:
 def run(url: str, count: int, sample: int) -> dict[str, Any]:
     """Build the portfolio at ``url``, then time the run; return the figures."""
     clock = FixedClock(NOW)
-    pl = Paylink.open(url, clock=clock)
+    pl = Paylink.open(url, clock=clock, secret="benchmark-url-token-secret-0123456789")
     org = pl.organizations.create(
         name="Bench", country="BE", iban="BE71096123456769", email="bench@example.be"
     )

@@ -14,6 +14,12 @@ from paylink.parties import Customer, Organization
 from paylink.testing import PostgresServer, find_postgres_bin
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+SECRET = "paylink-test-secret-0123456789abcdef"
+"""The server secret of the tests' URL tokens (``pl`` passes it; a test that opens its own
+``Paylink`` without one finds it in ``$PAYLINK_SECRET``, set below for the whole run, also for
+the commands tests run in subprocesses)."""
+
+os.environ.setdefault("PAYLINK_SECRET", SECRET)
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +54,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def pl(db_url: str, clock: FixedClock) -> Iterator[Paylink]:
-    paylink = Paylink.open(db_url, clock=clock)
+    paylink = Paylink.open(db_url, clock=clock, secret=SECRET)
     yield paylink
     paylink.close()
 

@@ -32,7 +32,7 @@ def run(url: str, count: int, seed: int = 7) -> dict[str, float]:
     """Issue ``count`` invoices at ``url``, import the statement that pays them, reconcile."""
     rng = random.Random(seed)
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-    pl = Paylink.open(url, clock=clock)
+    pl = Paylink.open(url, clock=clock, secret="benchmark-url-token-secret-0123456789")
     org = pl.organizations.create(name="Bench", country="BE", iban=ACCOUNT)
     customers = [pl.customers.create(org, name=f"Customer {i:03d}") for i in range(200)]
     batch = [

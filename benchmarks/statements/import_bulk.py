@@ -22,7 +22,7 @@ _CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 from paylink import Paylink
-pl = Paylink.open(sys.argv[1])
+pl = Paylink.open(sys.argv[1], secret="benchmark-url-token-secret-0123456789")
 org = pl.organizations.create(name="Bench BV", country="BE", iban="BE71 0961 2345 6769")
 first = pl.statements.import_file(org, sys.argv[2])
 t1 = time.perf_counter()

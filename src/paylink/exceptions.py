@@ -9,6 +9,7 @@ class to handle one kind of failure::
     ├── StateError             the object exists but is not in a state that allows the action
     ├── ConflictError          a unique thing already exists (a duplicate, a second active link)
     ├── PluginError            a plugin is missing, broken, or registered twice
+    ├── ConfigurationError     paylink lacks a setting it needs (e.g. the secret of URL tokens)
     ├── MissingExtra           (also an ImportError) a feature needs an extra that is not installed
     ├── ProviderError          a payment provider, message channel or bank feed failed
     │   ├── ProviderUnavailable    timeouts, connection errors, 5xx after the retries
@@ -25,6 +26,7 @@ must be named.
 from __future__ import annotations
 
 __all__ = [
+    "ConfigurationError",
     "ConflictError",
     "MissingExtra",
     "NotFound",
@@ -67,6 +69,10 @@ class StateError(PaylinkError):
 
 class ConflictError(PaylinkError):
     """The action would create a duplicate of something that must be unique."""
+
+
+class ConfigurationError(PaylinkError):
+    """paylink lacks a setting it needs to do what was asked; the message says how to set it."""
 
 
 class PluginError(PaylinkError):

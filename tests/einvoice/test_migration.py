@@ -11,6 +11,8 @@ from paylink import FixedClock, Line, Paylink
 from paylink.store.schema import (
     SCHEMA_VERSION,
     VERSION_COLUMNS,
+    VERSION_DROPPED_COLUMNS,
+    VERSION_INDEXES,
     VERSION_TABLES,
     customers,
     metadata,
@@ -41,8 +43,12 @@ def test_a_version_9_database_migrates_and_loads(db_url: str) -> None:
     )  # fmt: skip
     with pl.store.transaction() as conn:
         for version in range(SCHEMA_VERSION, 9, -1):
+            for index in VERSION_INDEXES.get(version, ()):
+                conn.exec_driver_sql(f"DROP INDEX {index}")
             for table, column in VERSION_COLUMNS.get(version, ()):
                 conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+            for table, column in VERSION_DROPPED_COLUMNS.get(version, ()):
+                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} VARCHAR(64)")
             for name in reversed(VERSION_TABLES[version]):
                 metadata.tables[name].drop(conn)
         for table in (organizations, customers):

@@ -12,6 +12,8 @@ from paylink.store import Store
 from paylink.store.schema import (
     SCHEMA_VERSION,
     VERSION_COLUMNS,
+    VERSION_DROPPED_COLUMNS,
+    VERSION_INDEXES,
     VERSION_TABLES,
     documents,
     metadata,
@@ -37,8 +39,12 @@ def _shape(engine: sa.Engine) -> dict[str, list[tuple[str, ...]]]:
 def _back_to(conn: sa.Connection, version: int) -> None:
     """Undo the versions above ``version``: drop the columns and tables they added."""
     for v in range(SCHEMA_VERSION, version, -1):
+        for index in VERSION_INDEXES.get(v, ()):
+            conn.exec_driver_sql(f"DROP INDEX {index}")
         for table, column in VERSION_COLUMNS.get(v, ()):
             conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+        for table, column in VERSION_DROPPED_COLUMNS.get(v, ()):
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} VARCHAR(64)")
         for name in reversed(VERSION_TABLES[v]):
             metadata.tables[name].drop(conn)
     conn.execute(schema_version.update().values(version=version))

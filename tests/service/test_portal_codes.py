@@ -108,3 +108,46 @@ def test_the_store_keeps_no_code_in_clear(
         rows = [tuple(map(str, r)) for r in conn.execute(sa.text("select * from portal_codes"))]
     engine.dispose()
     assert rows and not any(code in value or token in value for r in rows for value in r)
+
+
+def test_codes_per_organization_are_limited_across_processes(
+    pl: Paylink,
+    other: Paylink,
+    org: Organization,
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    # 40 customers with phones of their own, five codes each (the most a phone gets in an
+    # hour; three per link, then two more after ten minutes): 200 codes, none of them refused
+    # by the link's or the phone's limit, spread over two processes. The 201st, for a portal
+    # that never asked before, is refused by the organization's limit alone.
+    pl.channels.configure(org, "outbox", directory=str(tmp_path / "outbox"))
+    tokens = [
+        pl.portal.url(
+            pl.customers.create(org, name=f"Client {i}", phone=f"+3247{i:07d}"),
+            require_code=True,
+        ).rsplit("/", 1)[1]
+        for i in range(41)
+    ]
+    fresh = tokens.pop()
+    processes = (pl, other)
+    for burst in (3, 2):
+        for i, token in enumerate(tokens):
+            for _ in range(burst):
+                processes[i % 2].portal.request_code(token)
+        clock.advance(minutes=11)
+    assert len(pl.outbox.list(org, kind="portal_code")) == 200
+    for process in processes:
+        with pytest.raises(StateError, match=r"too many codes .* organization"):
+            process.portal.request_code(fresh)
+    assert len(pl.outbox.list(org, kind="portal_code")) == 200
+    # Another organization on the same database is not held back by this one's count.
+    neighbour = other.organizations.create(name="Bakkerij Claes", country="BE")
+    other.channels.configure(neighbour, "outbox", directory=str(tmp_path / "outbox2"))
+    client = other.customers.create(neighbour, name="Piet Claes", phone="+32470999999")
+    assert pl.portal.request_code(
+        other.portal.url(client, require_code=True).rsplit("/", 1)[1]
+    ).endswith("999")
+    # An hour after the first codes, the organization may send again.
+    clock.advance(minutes=40)
+    assert other.portal.request_code(fresh)

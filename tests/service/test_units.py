@@ -59,7 +59,7 @@ def test_a_unit_runs_again_after_a_serialization_failure_and_fires_its_events_on
         payment = settle_link(
             unit,
             link.id,
-            pl.base_url,
+            pl._ctx.addresses,
             amount=None,
             method="card",
             provider="fake",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -9,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -83,3 +85,40 @@ def browser() -> Iterator[object]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> Path:
+    """axe-core's ``axe.min.js``, installed from npm once into a cache (see
+    :func:`tests.web.walk.install_axe`)."""
+    from tests.web.walk import install_axe
+
+    return install_axe()
+
+
+@contextlib.contextmanager
+def serving(pl: Paylink, port: int, **options: Any) -> Iterator[None]:
+    """``pl``'s web app served by uvicorn on ``port`` (loopback) in a thread, until the end
+    of the ``with`` block."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(pl, **options),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -12,37 +12,9 @@ from paylink import Line
 from tests.conftest import START
 from tests.web.conftest import Live
 from tests.web.test_pages import setup_invoice
+from tests.web.walk import DESKTOP, LAYOUT_CHECK, PHONE
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
-
-# For each visible button or link: inside the viewport's width, and the element at its centre
-# is itself (or inside it), so nothing covers it and a tap lands on it.
-_CHECK = """
-() => {
-  const problems = [];
-  const width = document.documentElement.clientWidth;
-  for (const el of document.querySelectorAll('button, a.button, [data-testid="pay-one"]')) {
-    const box = el.getBoundingClientRect();
-    if (box.width === 0 || box.height === 0) continue;
-    if (box.left < 0 || box.right > width + 0.5) {
-      problems.push(`off-screen: ${el.textContent.trim()} ${box.left}-${box.right}/${width}`);
-      continue;
-    }
-    el.scrollIntoView({block: 'center'});
-    const b = el.getBoundingClientRect();
-    const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
-    if (!hit || !(hit === el || el.contains(hit))) {
-      const by = hit ? hit.outerHTML.slice(0, 80) : 'nothing';
-      problems.push(`covered: ${el.textContent.trim()} by ${by}`);
-    }
-  }
-  if (document.documentElement.scrollWidth > width + 1) problems.push('the page scrolls sideways');
-  return problems;
-}
-"""
 
 
 def _context(browser: Any, size: dict[str, int], lang: str) -> Any:
@@ -85,7 +57,7 @@ def test_the_portal_fits_and_says_what_is_overdue(
     assert overdue in notes[0]
     assert "13" in notes[1]  # due in 13 days, in the page's words
     assert page.locator(".status.overdue").count() == 1
-    assert page.evaluate(_CHECK) == []
+    assert page.evaluate(LAYOUT_CHECK) == []
     assert page.get_by_test_id("pay-one").count() == 2
     context.close()
 
@@ -98,7 +70,7 @@ def test_the_pay_page_fits_and_puts_the_copy_fields_first_on_a_phone(
     context = _context(browser, size, "nl")
     page = context.new_page()
     page.goto(link.url)
-    assert page.evaluate(_CHECK) == []
+    assert page.evaluate(LAYOUT_CHECK) == []
     qr = page.get_by_test_id("epc-qr").bounding_box()
     iban = page.get_by_test_id("iban").bounding_box()
     assert qr is not None and iban is not None

@@ -2,8 +2,12 @@
 
 It builds a fresh SQLite database (``paylink-demo/paylink.db`` by default) with a Belgian garage,
 its catalog and customers, a quote approved into an invoice, invoices issued with structured
-references, a payment and a credit note. ``paylink serve --db sqlite:///paylink-demo/paylink.db``
-then serves the same data.
+references, a payment and a credit note, on a simulated clock. Last, on the real clock, it
+leaves pages a newcomer can open once the app is served: an open invoice's payment link, a quote
+to approve and a customer's portal with something to pay, and it prints them with the command
+that serves them (``paylink serve --db sqlite:///paylink-demo/paylink.db --secret-file
+paylink-demo/secret``: the demo's URL tokens derive from the random secret it keeps in that
+file).
 
 The demo is a user of the public API like any other: it reaches nothing behind
 :class:`~paylink.Paylink` and its namespaces.
@@ -12,6 +16,8 @@ The demo is a user of the public API like any other: it reaches nothing behind
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -20,7 +26,7 @@ from ..clock import FixedClock
 from ..documents import Invoice, Line
 from ..exceptions import PaylinkError
 from ..money import Money
-from ..parties import Address
+from ..parties import Address, Organization
 from ..service import Paylink
 from ..statements.writer import StatementLine, camt053
 from ._credit import demo_credit
@@ -61,15 +67,20 @@ def run_demo(
     directory: Path = Path("paylink-demo"),
     url: str | None = None,
 ) -> Paylink:
-    """Tell the story; return the :class:`Paylink` it used (its database is kept)."""
+    """Tell the story; return the :class:`Paylink` it used (its database is kept, and the
+    secret its URL tokens derive from, in ``directory / "secret"``)."""
     directory.mkdir(parents=True, exist_ok=True)
     if url is None:
         db = directory / "paylink.db"
         for leftover in directory.glob("paylink.db*"):
             leftover.unlink()
         url = f"sqlite:///{db}"
+    secret_file = directory / "secret"
+    secret = secrets.token_urlsafe(32)
+    secret_file.write_text(secret + "\n", encoding="utf-8")
+    os.chmod(secret_file, 0o600)
     clock = FixedClock(DEMO_START)
-    pl = Paylink.open(url, clock=clock)
+    pl = Paylink.open(url, clock=clock, secret=secret)
 
     def step(title: str) -> None:
         echo("")
@@ -335,7 +346,7 @@ def run_demo(
         )
 
     demo_einvoices(pl, org, pl.invoices.get(approved.id), echo, directory=directory / "einvoices")
-    demo_peppol(url, clock, org, echo)
+    demo_peppol(url, clock, org, echo, secret=secret)
 
     step("Customer credit: a payment larger than what was open")
     demo_credit(pl, org, echo)
@@ -346,5 +357,47 @@ def run_demo(
     demo_desk(pl, org, echo)
     echo("")
     echo(f"Open receivables: {open_total}.  Data kept in {url}")
-    echo("See the customer pages: paylink serve --db " + url + "  (then open the links above)")
+    _pages_to_open(url, secret, secret_file, org, echo)
     return pl
+
+
+def _pages_to_open(
+    url: str, secret: str, secret_file: Path, org: Organization, echo: Callable[[str], None]
+) -> None:
+    """On the real clock (the story's links are paid, cancelled or expired by now, and its
+    quotes out of date): an open invoice to pay, a quote to approve, a portal with an open
+    invoice; printed with the command that serves them."""
+    echo("")
+    echo("== Pages to open: served with the command below, on today's date")
+    live = Paylink.open(url, secret=secret)
+    try:
+        marie, john, brasserie = (
+            next(c for c in live.customers.list(org) if c.name == name)
+            for name in ("Marie Peeters", "John Smith", "Brasserie du Parc SA")
+        )
+        service = Line(description="Winter tyres fitted", quantity="4", unit_price="25.00",
+                       vat_rate="21")  # fmt: skip
+        invoice = live.invoices.issue(org, marie, lines=[service])
+        link = live.links.create(invoice)
+        quote = live.quotes.send(
+            live.quotes.create(
+                org,
+                john,
+                lines=[Line(description="Timing belt", quantity="1", unit_price="420.00",
+                            vat_rate="21")],
+            )
+        )  # fmt: skip
+        live.invoices.issue(
+            org,
+            brasserie,
+            lines=[Line(description="Fleet check", quantity="3", unit_price="35.00",
+                        vat_rate="6")],
+        )  # fmt: skip
+        echo(f"   pay invoice {invoice.number} ({invoice.total}): {link.url}")
+        echo(f"   approve quote {quote.number} ({quote.total}): {live.quotes.url(quote)}")
+        echo(f"   {brasserie.name}'s portal: {live.portal.url(brasserie)}")
+        serve = f"paylink serve --db {_shown(url)} --secret-file {secret_file}"
+        echo(f"   serve them with: {serve}")
+        echo(f"   (at {live.base_url}; the secret in {secret_file} rebuilds the demo's URLs)")
+    finally:
+        live.close()

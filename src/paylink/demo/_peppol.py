@@ -25,13 +25,21 @@ _KEY = "demo-peppol-api-key"
 _SECRET = "demo-peppol-webhook-secret"  # noqa: S105 - the fake network's, in a demo
 
 
-def demo_peppol(url: str, clock: Clock, org: Organization, echo: Callable[[str], None]) -> None:
-    """Tell the Peppol story on the database at ``url`` for ``org``."""
+def demo_peppol(
+    url: str,
+    clock: Clock,
+    org: Organization,
+    echo: Callable[[str], None],
+    *,
+    secret: str | None = None,
+) -> None:
+    """Tell the Peppol story on the database at ``url`` for ``org`` (``secret``: the server
+    secret its URL tokens derive from)."""
     echo("")
     echo("== Peppol: over the network when the buyer is on it, else by e-mail")
     FakePeppol.reset()
     pm = get_plugin_manager(plugins=[fake_network_plugin])
-    pl = Paylink.open(url, clock=clock, plugins=pm)
+    pl = Paylink.open(url, clock=clock, plugins=pm, secret=secret)
     try:
         _story(pl, org, echo)
     finally:

@@ -19,15 +19,21 @@ lock contended rows run again after a deadlock or serialization failure.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pluggy
 
 from ..clock import Clock, SystemClock
+from ..exceptions import ConfigurationError
+from ..links import KEY_HELP, TokenKey
 from ..parties import Organization
 from ..plugins import Plugins
 from ..store import Store
+from ..store import links as link_queries
 from ._base import Context, UnitRetry
 from ._provider_accounts import ProviderClients
 from .channels import Channels
@@ -54,6 +60,27 @@ from .templates import Templates
 __all__ = ["Paylink", "UnitRetry"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def _token_key(store: Store, secret: str | bytes | TokenKey | None) -> TokenKey | None:
+    """The key of the URL tokens: the ``secret`` given, else ``$PAYLINK_SECRET``, else the
+    contents of the file ``$PAYLINK_SECRET_FILE``; a database in memory, which nothing
+    outlives, gets a random one. Otherwise None: making a link then says how to set it."""
+    if isinstance(secret, TokenKey):
+        return secret
+    if secret is None:
+        secret = os.environ.get("PAYLINK_SECRET") or None
+    if secret is None and os.environ.get("PAYLINK_SECRET_FILE"):
+        path = Path(os.environ["PAYLINK_SECRET_FILE"])
+        try:
+            secret = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(
+                f"PAYLINK_SECRET_FILE names {str(path)!r}, which cannot be read: {KEY_HELP}"
+            ) from exc
+    if secret is None and store.in_memory:
+        secret = secrets.token_bytes(32)
+    return TokenKey.from_secret(secret) if secret is not None else None
 
 
 class Paylink:
@@ -84,10 +111,12 @@ class Paylink:
         plugins: Plugins | None = None,
         base_url: str = DEFAULT_BASE_URL,
         retry: UnitRetry | None = None,
+        secret: str | bytes | TokenKey | None = None,
     ) -> None:
         clock = clock or SystemClock()
         plugins = plugins or Plugins()
         base_url = base_url.rstrip("/")
+        key = _token_key(store, secret)
         self._ctx = Context(
             store=store,
             clock=clock,
@@ -95,7 +124,13 @@ class Paylink:
             base_url=base_url,
             providers=ProviderClients(plugins, clock, base_url),
             retry=retry or UnitRetry(),
+            token_key=key,
         )
+        if key is not None:
+            # Tokens made before they were derived get theirs now (once; a partial index finds
+            # them), so every URL can be rebuilt from the secret from here on.
+            with store.transaction() as conn:
+                link_queries.rekey_tokens(conn, key)
         self.organizations = Organizations(self)
         self.customers = Customers(self)
         self.catalog = Catalog(self)
@@ -131,6 +166,7 @@ class Paylink:
         clock: Clock | None = None,
         base_url: str = DEFAULT_BASE_URL,
         plugins: pluggy.PluginManager | None = None,
+        secret: str | bytes | None = None,
     ) -> Paylink:
         """Open (and create or migrate) the database at ``url``.
 
@@ -138,13 +174,34 @@ class Paylink:
         directory, or ``$PAYLINK_DATABASE_URL``), ``sqlite://`` for memory, or
         ``postgresql://user@host/db``. ``clock`` defaults to the system clock; ``base_url`` is
         where the web app is served, used to build absolute payment-link URLs.
+
+        ``secret`` (default: ``$PAYLINK_SECRET``, or the contents of the file
+        ``$PAYLINK_SECRET_FILE``) is the server secret the tokens of payment, quote and portal
+        URLs are derived from: the database keeps only their hashes, so every process serving
+        it needs the same secret. Without one (and not in memory), making a link or rebuilding
+        its URL raises :class:`~paylink.exceptions.ConfigurationError`; pages still open for
+        the tokens customers present. After rotating it, call :meth:`rekey_tokens` once.
         """
         return cls(
             Store.open(url),
             clock=clock,
             plugins=Plugins(plugins) if plugins is not None else None,
             base_url=base_url,
+            secret=secret,
         )
+
+    def rekey_tokens(self) -> int:
+        """After the secret was rotated: derive every stored token from the current secret;
+        return how many changed. The URLs already sent keep resolving (each row keeps its
+        hash before the change as the previous one; a second rotation retires them).
+
+        Raises :class:`~paylink.exceptions.ConfigurationError` without a secret.
+        """
+        key = self._ctx.token_key
+        if key is None:
+            raise ConfigurationError(f"paylink has no secret to derive tokens from: {KEY_HELP}")
+        with self._ctx.store.transaction() as conn:
+            return link_queries.rekey_tokens(conn, key, all_rows=True)
 
     @property
     def documents(self) -> Renditions:
@@ -179,6 +236,11 @@ class Paylink:
         """How a unit of work that lost a deadlock or serialization race runs again (its
         ``sleep`` can be replaced, so tests never wait)."""
         return self._ctx.retry
+
+    @property
+    def token_key(self) -> TokenKey | None:
+        """The key the URL tokens derive from (from the configured secret), or None."""
+        return self._ctx.token_key
 
     @property
     def base_url(self) -> str:

@@ -34,6 +34,7 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from ..clock import Clock
+from ..links import Addresses, TokenKey
 from ..parties import Customer, Organization
 from ..plugins import Plugins
 from ..store import Connection, Store
@@ -151,10 +152,13 @@ class Context:
     base_url: str
     providers: ProviderClients
     retry: UnitRetry = attrs.field(factory=UnitRetry)
+    token_key: TokenKey | None = attrs.field(default=None, repr=False)
     networks: NetworkClients = attrs.field(init=False)
+    addresses: Addresses = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self.networks = NetworkClients(self.plugins, self.clock, self.base_url)
+        self.addresses = Addresses(self.base_url, self.token_key)
 
     @contextlib.contextmanager
     def unit(self) -> Iterator[Unit]:

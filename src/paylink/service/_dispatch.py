@@ -23,6 +23,7 @@ from ..exceptions import (
     ProviderRejected,
     ValidationError,
 )
+from ..links import Addresses
 from ..money import Money
 from ..notify import (
     Attachment,
@@ -128,7 +129,7 @@ class Dispatcher:
     ) -> None:
         now = self._ctx.clock.now()
         with self._ctx.store.transaction() as conn:
-            message = q.get_message(conn, message_id)
+            message = q.get_message(conn, message_id, self._ctx.addresses)
             org = get_organization(conn, message.organization_id)
             opted_out = q.is_opted_out(conn, org.id, message.channel_kind, message.recipient)
             quiet, quiet_kinds = quiet_hours_of(conn, org)
@@ -186,7 +187,7 @@ class Dispatcher:
             charged = message.metadata.get("fee_mode") == "charge"
             fees = Money.of(fee_text, document.currency) if fee_text and not charged else None
             html = document_html(
-                self._ctx.base_url,
+                self._ctx.addresses,
                 conn,
                 message.document_id,
                 kind=kind,
@@ -232,10 +233,10 @@ class Dispatcher:
                 return
             if message.link_id:
                 link = link_queries.get_link(
-                    unit.conn, message.link_id, self._ctx.base_url, for_update=True
+                    unit.conn, message.link_id, self._ctx.addresses, for_update=True
                 )
                 mark_link(unit, link, "sent", source=message.channel, detail=message.channel_kind)
-            emit_status(unit, message, status)
+            emit_status(unit, self._ctx.addresses, message, status)
         report.sent.append(message.id)
 
     def _failed(
@@ -272,7 +273,7 @@ class Dispatcher:
                 claim_token=None,
             )
             if status == "dead":
-                emit_status(unit, message, status)
+                emit_status(unit, self._ctx.addresses, message, status)
 
     def _finish(
         self,
@@ -295,13 +296,15 @@ class Dispatcher:
                 claimed_until=None,
                 claim_token=None,
             )
-            emit_status(unit, message, status)
+            emit_status(unit, self._ctx.addresses, message, status)
         bucket.append(message.id)
 
 
-def emit_status(unit: Unit, message: OutgoingMessage, new_status: str) -> None:
+def emit_status(
+    unit: Unit, addresses: Addresses, message: OutgoingMessage, new_status: str
+) -> None:
     """Fire ``paylink_message_status_changed`` for ``message`` (after the unit commits)."""
-    current = q.get_message(unit.conn, message.id)
+    current = q.get_message(unit.conn, message.id, addresses)
     unit.emit(
         "message_status_changed",
         organization=get_organization(unit.conn, message.organization_id),
@@ -319,6 +322,7 @@ _START_WORDS = frozenset({"START", "YES", "UNSTOP", "UNSUBSCRIBE_CANCEL"})
 
 def record_status(
     unit: Unit,
+    addresses: Addresses,
     channel: str,
     provider_message_id: str,
     provider_status: str,
@@ -334,7 +338,9 @@ def record_status(
     channel's word. Statuses only move forward: a late ``sent`` never undoes ``delivered``.
     Returns the message, or None when no message has this provider id.
     """
-    message = q.find_by_provider_id(unit.conn, channel, provider_message_id, organization_id)
+    message = q.find_by_provider_id(
+        unit.conn, channel, provider_message_id, addresses, organization_id
+    )
     if message is None:
         return None
     values: dict[str, Any] = {"provider_status": provider_status}
@@ -348,8 +354,8 @@ def record_status(
     q.update_message(unit.conn, message.id, unit.now, **values)
     if moved:
         assert status is not None
-        emit_status(unit, message, status)
-    return q.get_message(unit.conn, message.id)
+        emit_status(unit, addresses, message, status)
+    return q.get_message(unit.conn, message.id, addresses)
 
 
 def record_inbound(

@@ -10,6 +10,7 @@ from ..documents import CreditNote, Invoice, Quote
 from ..exceptions import (
     NotFound,
 )
+from ..links import Addresses
 from ..money import Money
 from ..payments import Payment
 from ..store import Connection
@@ -33,7 +34,7 @@ def load_document(conn: Connection, document: Invoice | Quote | CreditNote | str
 
 
 def document_html(
-    base_url: str,
+    addresses: Addresses,
     conn: Connection,
     document: Invoice | Quote | CreditNote | str,
     *,
@@ -56,12 +57,12 @@ def document_html(
     invoice_number = None
     fee_lines = []
     if isinstance(doc, Invoice):
-        link = link_queries.active_for_invoice(conn, doc.id, base_url)
+        link = link_queries.active_for_invoice(conn, doc.id, addresses)
         if doc.fees.amount:
             fee_lines = charged_fee_lines(conn, [doc.id]).get(doc.id, [])
     elif isinstance(doc, Quote):
-        token = link_queries.access_token_for(conn, "quote", doc.id)
-        quote_url = f"{base_url}/quote/{token}" if token else None
+        token = link_queries.access_token_for(conn, addresses, "quote", doc.id)
+        quote_url = addresses.url("quote", token) if token else None
     elif isinstance(doc, CreditNote):
         credited = doc_queries.get_document(conn, org.id, doc.invoice_id, "invoice")
         invoice_number = credited.number

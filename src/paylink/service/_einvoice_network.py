@@ -311,7 +311,7 @@ class EInvoiceNetworking(Resource):
             assert isinstance(invoice, Invoice)
             link = None
             if invoice.open_amount.amount > 0 and invoice.status != "cancelled":
-                link = invoice_link(unit, invoice, self._ctx.base_url, create=True)
+                link = invoice_link(unit, invoice, self._ctx.addresses, create=True)
             variables = render.message_variables(
                 language=customer.language,
                 organization=organization,

@@ -10,6 +10,7 @@ import attrs
 from .. import references
 from ..documents import CreditNote, Invoice, Line
 from ..exceptions import StateError, ValidationError
+from ..links import Addresses
 from ..money import currency_exponent
 from ..numbering import DEFAULT_PATTERNS, format_number, series_key
 from ..parties import Organization
@@ -89,8 +90,8 @@ def issue_invoice(
     else:
         q.update_document(unit.conn, invoice)
     unit.emit("invoice_issued", organization=org, invoice=invoice)
-    if org.apply_credit_automatically and apply_credit(unit, invoice, "") is not None:
-        # A new invoice has no payment links yet, so no base URL is needed to close them.
+    if org.apply_credit_automatically and apply_credit(unit, invoice, Addresses("")) is not None:
+        # A new invoice has no payment links yet, so no addresses are needed to close them.
         paid = q.get_document(unit.conn, org.id, invoice.id, "invoice")
         assert isinstance(paid, Invoice)
         return paid
@@ -98,7 +99,7 @@ def issue_invoice(
 
 
 def credit_invoice(
-    unit: Unit, current: Invoice, lines: Iterable[Line] | None, reason: str, base_url: str
+    unit: Unit, current: Invoice, lines: Iterable[Line] | None, reason: str, addresses: Addresses
 ) -> CreditNote:
     """Issue a credit note against ``current`` inside ``unit`` (see :meth:`Invoices.credit`)."""
     if current.status not in ("issued", "partially_paid"):
@@ -135,5 +136,5 @@ def credit_invoice(
     updated = attrs.evolve(updated, status=updated.status_after_settlement())
     q.update_document(unit.conn, updated)
     if updated.status == "cancelled":
-        cancel_links_of(unit, updated, base_url)
+        cancel_links_of(unit, updated, addresses)
     return note

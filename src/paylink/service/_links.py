@@ -10,11 +10,10 @@ lock order in :mod:`paylink.service._base`).
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from .. import references
 from ..documents import Invoice
-from ..links import LinkEvent, PaymentLink, advance
+from ..links import Addresses, LinkEvent, PaymentLink, advance
 from ..money import Money
 from ..parties import Organization
 from ..store import documents as doc_queries
@@ -27,15 +26,9 @@ __all__ = [
     "insert_link",
     "invoice_link",
     "mark_link",
-    "new_token",
     "quote_token",
     "request_reference",
 ]
-
-
-def new_token() -> str:
-    """An unguessable URL token: 192 random bits, URL-safe (32 characters)."""
-    return secrets.token_urlsafe(24)
 
 
 def request_reference(unit: Unit, org: Organization) -> str:
@@ -52,7 +45,7 @@ def request_reference(unit: Unit, org: Organization) -> str:
 
 def insert_link(
     unit: Unit,
-    base_url: str,
+    addresses: Addresses,
     *,
     organization_id: str,
     amount: Money,
@@ -63,12 +56,15 @@ def insert_link(
     reference: str | None = None,
     expires_at: dt.datetime | None = None,
 ) -> PaymentLink:
-    """Store a new link (status ``created``) with a fresh token."""
-    token = new_token()
+    """Store a new link (status ``created``) with a fresh token, derived from the server
+    secret and a new salt (the store keeps the salt and the token's hash only)."""
+    link_id = new_id("lnk")
+    salt = q.new_salt()
+    token = q.link_token(addresses, link_id, salt)
     link = PaymentLink(
-        id=new_id("lnk"),
+        id=link_id,
         token=token,
-        url=f"{base_url}/pay/{token}",
+        url=addresses.url("pay", token),
         created_at=unit.now,
         history=(LinkEvent(unit.now, "created", "api"),),
         organization_id=organization_id,
@@ -80,14 +76,14 @@ def insert_link(
         reference=reference,
         expires_at=expires_at,
     )
-    q.insert_link(unit.conn, link, unit.now)
+    q.insert_link(unit.conn, link, salt, unit.now)
     return link
 
 
 def invoice_link(
     unit: Unit,
     invoice: Invoice,
-    base_url: str,
+    addresses: Addresses,
     *,
     create: bool = True,
     expires_at: dt.datetime | None = None,
@@ -97,12 +93,12 @@ def invoice_link(
     An invoice has one active link at a time; after it was cancelled or expired a new one is
     made. The caller checks that the invoice may be paid.
     """
-    link = q.active_for_invoice(unit.conn, invoice.id, base_url)
+    link = q.active_for_invoice(unit.conn, invoice.id, addresses)
     if link is not None or not create:
         return link
     return insert_link(
         unit,
-        base_url,
+        addresses,
         organization_id=invoice.organization_id,
         amount=invoice.open_amount,
         invoice_id=invoice.id,
@@ -134,9 +130,9 @@ def mark_link(
     return moved
 
 
-def close_paid_links(unit: Unit, invoice: Invoice, base_url: str, *, source: str) -> None:
+def close_paid_links(unit: Unit, invoice: Invoice, addresses: Addresses, *, source: str) -> None:
     """Once ``invoice`` is paid, its links (and pay-all links whose invoices are all paid) are."""
-    for link in q.links_settling(unit.conn, invoice.id, base_url):
+    for link in q.links_settling(unit.conn, invoice.id, addresses):
         if link.invoice_id is None:
             others = [
                 doc_queries.get_document(unit.conn, None, i, "invoice") for i in link.invoice_ids
@@ -146,20 +142,26 @@ def close_paid_links(unit: Unit, invoice: Invoice, base_url: str, *, source: str
         mark_link(unit, link, "paid", source=source)
 
 
-def cancel_links_of(unit: Unit, invoice: Invoice, base_url: str) -> None:
+def cancel_links_of(unit: Unit, invoice: Invoice, addresses: Addresses) -> None:
     """A cancelled invoice's own link is cancelled; pay-all links that include it too."""
-    for link in q.links_settling(unit.conn, invoice.id, base_url):
+    for link in q.links_settling(unit.conn, invoice.id, addresses):
         mark_link(
             unit, link, "cancelled", source="api", detail=f"invoice {invoice.number} cancelled"
         )
 
 
-def quote_token(unit: Unit, org_id: str, quote_id: str, *, create: bool = True) -> str | None:
+def quote_token(
+    unit: Unit, addresses: Addresses, org_id: str, quote_id: str, *, create: bool = True
+) -> str | None:
     """The token of the quote's approval page, made now when it has none (and ``create``)."""
-    token = q.access_token_for(unit.conn, "quote", quote_id)
+    token = q.access_token_for(unit.conn, addresses, "quote", quote_id)
     if token is None and create:
-        token = new_token()
-        q.create_access_token(
-            unit.conn, token=token, org_id=org_id, kind="quote", object_id=quote_id, now=unit.now
+        token = q.create_access_token(
+            unit.conn,
+            key=addresses,
+            org_id=org_id,
+            kind="quote",
+            object_id=quote_id,
+            now=unit.now,
         )
     return token

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..documents import Invoice, PurchaseInvoice
 from ..exceptions import NotFound, StateError, ValidationError
+from ..links import Addresses
 from ..money import Money
 from ..reconcile import Proposal, ProposedAllocation
 from ..statements.model import BankTransaction
@@ -101,7 +102,7 @@ def match_targets(
 
 
 def capture_match(
-    unit: Unit, org_id: str, tx: BankTransaction, proposal: Proposal, base_url: str
+    unit: Unit, org_id: str, tx: BankTransaction, proposal: Proposal, addresses: Addresses
 ) -> dict[str, Any]:
     """What applying ``proposal`` may change, read before it is applied (for an undo).
     The invoices are locked first (the lock order)."""
@@ -114,7 +115,7 @@ def capture_match(
             if item.startswith(PAYOUT_ITEM):
                 continue  # a payout: its row is put back by undo_match itself
             if item.startswith(_LINK):
-                link = link_queries.get_link(unit.conn, item[len(_LINK) :], base_url)
+                link = link_queries.get_link(unit.conn, item[len(_LINK) :], addresses)
                 link_ids.append(link.id)
                 invoice_ids.extend(link.settles)
                 customer_id = customer_id or link.customer_id

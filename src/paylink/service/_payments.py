@@ -16,7 +16,7 @@ import attrs
 
 from ..documents import Invoice
 from ..exceptions import StateError, ValidationError
-from ..links import PaymentLink
+from ..links import Addresses, PaymentLink
 from ..money import Money
 from ..payments import Allocation, Payment, allocate_in_order
 from ..providers import Refund
@@ -65,7 +65,7 @@ def apply_payment(
     provider: str | None,
     provider_reference: str | None,
     note: str,
-    base_url: str,
+    addresses: Addresses,
     customer_id: str | None = None,
     amounts: Sequence[Money] | None = None,
     locked: bool = False,
@@ -135,20 +135,20 @@ def apply_payment(
         )
         doc_queries.update_settlement(unit.conn, updated)
         if status == "paid":
-            close_paid_links(unit, updated, base_url, source=method)
+            close_paid_links(unit, updated, addresses, source=method)
             unit.emit("invoice_paid", organization=organization, invoice=updated)
             queue_paid_messages(unit, organization, updated, payment)
     unit.emit("payment_recorded", organization=organization, payment=payment)
     if credit_surplus(unit, payment).amount > 0 and organization.apply_credit_automatically:
         assert payment.customer_id is not None
-        apply_credit_to_open(unit, org_id, payment.customer_id, base_url)
+        apply_credit_to_open(unit, org_id, payment.customer_id, addresses)
     return payment
 
 
 def settle_link(
     unit: Unit,
     link_id: str,
-    base_url: str,
+    addresses: Addresses,
     *,
     amount: Money | None,
     method: str,
@@ -164,9 +164,9 @@ def settle_link(
     the payment as the customer's credit, never lost. Raises
     :class:`~paylink.exceptions.StateError` for an expired or cancelled link.
     """
-    first = link_queries.get_link(unit.conn, link_id, base_url)
+    first = link_queries.get_link(unit.conn, link_id, addresses)
     invoices = lock_invoices(unit, first.organization_id, first.settles)
-    link = link_queries.get_link(unit.conn, link_id, base_url, for_update=True)
+    link = link_queries.get_link(unit.conn, link_id, addresses, for_update=True)
     if link.status in ("expired", "cancelled"):
         raise StateError(f"the link is {link.status}")
     open_invoices = [i for i in invoices if i.open_amount.amount > 0]
@@ -190,10 +190,10 @@ def settle_link(
         provider_reference=provider_reference,
         note=link.description,
         customer_id=link.customer_id,
-        base_url=base_url,
+        addresses=addresses,
         locked=True,
     )
-    mark_link(unit, link_queries.get_link(unit.conn, link.id, base_url), "paid", source=method)
+    mark_link(unit, link_queries.get_link(unit.conn, link.id, addresses), "paid", source=method)
     return payment
 
 
@@ -292,7 +292,7 @@ def apply_refund(
 def apply_credit(
     unit: Unit,
     invoice: Invoice,
-    base_url: str,
+    addresses: Addresses,
     *,
     amount: Money | None = None,
 ) -> Payment | None:
@@ -332,7 +332,7 @@ def apply_credit(
         provider=None,
         provider_reference=None,
         note="customer credit",
-        base_url=base_url,
+        addresses=addresses,
         locked=True,
     )
     take_credit(
@@ -348,7 +348,9 @@ def apply_credit(
     return payment
 
 
-def apply_credit_to_open(unit: Unit, org_id: str, customer_id: str, base_url: str) -> list[Payment]:
+def apply_credit_to_open(
+    unit: Unit, org_id: str, customer_id: str, addresses: Addresses
+) -> list[Payment]:
     """Apply the customer's credit to their open invoices, oldest due first, while it lasts.
 
     The invoices are locked in id order before the customer's row (the lock order)."""
@@ -368,7 +370,7 @@ def apply_credit_to_open(unit: Unit, org_id: str, customer_id: str, base_url: st
     for invoice in locked:
         if invoice.open_amount.amount <= 0 or invoice.disputed:
             continue
-        payment = apply_credit(unit, invoice, base_url)
+        payment = apply_credit(unit, invoice, addresses)
         if payment is not None:
             paid.append(payment)
     return paid

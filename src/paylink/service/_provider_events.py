@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 
 from ..exceptions import NotFound, PluginError, ProviderError, StateError, ValidationError
-from ..links import PaymentLink
+from ..links import Addresses, PaymentLink
 from ..money import Money
 from ..payments import Payment
 from ..ports import ProviderEvent
@@ -44,7 +44,7 @@ def apply_event(ctx: Context, account: ProviderAccount, event: ProviderEvent) ->
     def work(unit: Unit) -> str:
         if q.event_seen(unit.conn, event.provider, event.event_id):
             return "duplicate"
-        link = _find_link(unit, ctx.base_url, account, event)
+        link = _find_link(unit, ctx.addresses, account, event)
         outcome = "ignored"
         if event.outcome == "refunded":
             outcome = _provider_refund(unit, account, event)
@@ -58,16 +58,16 @@ def apply_event(ctx: Context, account: ProviderAccount, event: ProviderEvent) ->
                 )
                 outcome = "unknown_link"
         elif event.outcome == "paid":
-            outcome = _paid(unit, ctx.base_url, account, link, event)
+            outcome = _paid(unit, ctx.addresses, account, link, event)
         elif event.outcome == "in_progress":
-            fresh = link_queries.get_link(unit.conn, link.id, ctx.base_url, for_update=True)
+            fresh = link_queries.get_link(unit.conn, link.id, ctx.addresses, for_update=True)
             if fresh.status in ("created", "sent", "opened", "interrupted"):
                 mark_link(
                     unit, fresh, "in_progress", source=event.provider, detail=event.provider_status
                 )
             outcome = "applied"
         elif event.outcome == "interrupted":
-            outcome = _interrupted(unit, ctx.base_url, link, event)
+            outcome = _interrupted(unit, ctx.addresses, link, event)
         recorded = q.record_event(
             unit.conn,
             provider=event.provider,
@@ -90,7 +90,7 @@ def apply_event(ctx: Context, account: ProviderAccount, event: ProviderEvent) ->
 
 
 def _find_link(
-    unit: Unit, base_url: str, account: ProviderAccount, event: ProviderEvent
+    unit: Unit, addresses: Addresses, account: ProviderAccount, event: ProviderEvent
 ) -> PaymentLink | None:
     link_id = event.link_id
     if not link_id and event.provider_reference:
@@ -99,7 +99,7 @@ def _find_link(
     if not link_id:
         return None
     try:
-        link = link_queries.get_link(unit.conn, link_id, base_url)
+        link = link_queries.get_link(unit.conn, link_id, addresses)
     except NotFound:
         return None
     return link if link.organization_id == account.organization_id else None
@@ -115,7 +115,11 @@ def _close_attempt(unit: Unit, provider: str, reference: str | None) -> Checkout
 
 
 def _paid(
-    unit: Unit, base_url: str, account: ProviderAccount, link: PaymentLink, event: ProviderEvent
+    unit: Unit,
+    addresses: Addresses,
+    account: ProviderAccount,
+    link: PaymentLink,
+    event: ProviderEvent,
 ) -> str:
     reference = event.payment_reference or event.provider_reference
     if event.amount is None or not reference:
@@ -135,7 +139,7 @@ def _paid(
             settle_link(
                 unit,
                 link.id,
-                base_url,
+                addresses,
                 amount=event.amount,
                 method=event.method or event.provider,
                 provider=event.provider,
@@ -157,7 +161,7 @@ def _paid(
     return "applied"
 
 
-def _interrupted(unit: Unit, base_url: str, link: PaymentLink, event: ProviderEvent) -> str:
+def _interrupted(unit: Unit, addresses: Addresses, link: PaymentLink, event: ProviderEvent) -> str:
     attempt = _close_attempt(unit, event.provider, event.provider_reference)
     others = [
         a
@@ -166,7 +170,7 @@ def _interrupted(unit: Unit, base_url: str, link: PaymentLink, event: ProviderEv
     ]
     if attempt is not None and others:
         return "ignored"  # an older attempt ended; the customer is in a newer one
-    fresh = link_queries.get_link(unit.conn, link.id, base_url, for_update=True)
+    fresh = link_queries.get_link(unit.conn, link.id, addresses, for_update=True)
     if fresh.status == "in_progress":
         mark_link(unit, fresh, "interrupted", source=event.provider, detail=event.provider_status)
     return "applied"
@@ -214,7 +218,7 @@ def refresh_pending(ctx: Context, older_than: dt.timedelta) -> RefreshReport:
     for attempt in stale:
         checked.append(attempt.link_id)
         with ctx.store.transaction() as conn:
-            before_status = link_queries.get_link(conn, attempt.link_id, ctx.base_url).status
+            before_status = link_queries.get_link(conn, attempt.link_id, ctx.addresses).status
             account = ctx.providers.account(conn, attempt.account_id)
         try:
             assert attempt.provider_reference is not None
@@ -228,7 +232,7 @@ def refresh_pending(ctx: Context, older_than: dt.timedelta) -> RefreshReport:
             errors.append(f"{attempt.link_id}: {exc}")
             continue
         with ctx.store.transaction() as conn:
-            after_status = link_queries.get_link(conn, attempt.link_id, ctx.base_url).status
+            after_status = link_queries.get_link(conn, attempt.link_id, ctx.addresses).status
         if after_status != before_status:
             changed.append(attempt.link_id)
     return RefreshReport(tuple(checked), tuple(changed), tuple(errors))

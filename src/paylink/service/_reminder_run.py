@@ -356,7 +356,7 @@ class ReminderRun:
         )
 
     def _link(self, unit: Unit, invoice: Invoice) -> Any:
-        return invoice_link(unit, invoice, self._ctx.base_url)
+        return invoice_link(unit, invoice, self._ctx.addresses)
 
     @staticmethod
     def _addresses(customer: Customer, channels: Sequence[str]) -> list[tuple[str, str]]:

@@ -149,6 +149,7 @@ class Channels(Resource):
                 if isinstance(event, DeliveryStatus):
                     record_status(
                         unit,
+                        self._ctx.addresses,
                         name,
                         event.provider_message_id,
                         event.provider_status,

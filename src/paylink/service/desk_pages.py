@@ -216,7 +216,7 @@ class DeskPages(Resource):
                 bank_queries.list_transactions(conn, organization.id, statuses=["unmatched"])
             )
             waiting_links = link_queries.list_links(
-                conn, organization.id, self._ctx.base_url, statuses=list(_WAITING_LINK)
+                conn, organization.id, self._ctx.addresses, statuses=list(_WAITING_LINK)
             )
             quotes = doc_queries.list_documents(conn, organization.id, "quote", statuses=["sent"])
         overdue_count = sum(b.count for b in receivables.buckets if b.label != "not due")
@@ -250,7 +250,7 @@ class DeskPages(Resource):
         today = self._today(organization)
         names = {c.id: c.name for c in org_queries.list_customers(conn, organization.id)}
         latest: dict[str, PaymentLink] = {}
-        for link in link_queries.list_links(conn, organization.id, self._ctx.base_url):
+        for link in link_queries.list_links(conn, organization.id, self._ctx.addresses):
             if link.invoice_id:
                 latest[link.invoice_id] = link  # oldest first: the last one wins
         return [
@@ -308,7 +308,7 @@ class DeskPages(Resource):
                 raise NotFound(f"no invoice {invoice_id!r}")
             customer = org_queries.get_customer(conn, organization.id, doc.customer_id)
             links = link_queries.list_links(
-                conn, organization.id, self._ctx.base_url, invoice_id=doc.id
+                conn, organization.id, self._ctx.addresses, invoice_id=doc.id
             )
             payments = payment_queries.list_payments(conn, organization.id, invoice_id=doc.id)
             credit_notes = [
@@ -323,7 +323,9 @@ class DeskPages(Resource):
                 for row in reminder_queries.history(conn, doc.id)
             ]
             paused = reminder_queries.paused_until(conn, customer.id, self._ctx.clock.now())[0]
-            sent = message_queries.list_messages(conn, organization.id, document_id=doc.id)
+            sent = message_queries.list_messages(
+                conn, organization.id, self._ctx.addresses, document_id=doc.id
+            )
         today = self._today(organization)
         timeline: list[TimelineEntry] = []
         if doc.issued_at is not None:

@@ -19,7 +19,7 @@ from ..store import documents as q
 from ..store import links as link_queries
 from ._base import Resource, Unit, new_id
 from ._invoicing import check_lines, credit_invoice, issue_invoice, next_number
-from ._links import new_token
+from ._links import quote_token
 from ._purchases import record_purchase
 
 __all__ = ["Invoices", "Purchases", "Quotes"]
@@ -225,7 +225,7 @@ class Invoices(Resource):
 
         def work(unit: Unit) -> CreditNote:
             current = self._get(unit.conn, invoice, for_update=True)  # the invoice, then links
-            return credit_invoice(unit, current, chosen, reason, self._ctx.base_url)
+            return credit_invoice(unit, current, chosen, reason, self._ctx.addresses)
 
         return self._ctx.run(work)
 
@@ -341,18 +341,9 @@ class Quotes(Resource):
             current = self._get(unit.conn, quote)
             if current.status == "draft":
                 raise StateError("send the quote before sharing its approval link")
-            token = link_queries.access_token_for(unit.conn, "quote", current.id)
-            if token is None:
-                token = new_token()
-                link_queries.create_access_token(
-                    unit.conn,
-                    token=token,
-                    org_id=current.organization_id,
-                    kind="quote",
-                    object_id=current.id,
-                    now=unit.now,
-                )
-        return f"{self._ctx.base_url}/quote/{token}"
+            token = quote_token(unit, self._ctx.addresses, current.organization_id, current.id)
+            assert token is not None
+        return self._ctx.addresses.url("quote", token)
 
     def for_token(self, token: str) -> Quote | None:
         """The quote an approval-page token opens, or None."""

@@ -134,7 +134,7 @@ class EInvoices(EInvoiceNetworking, Resource):
         link = None
         invoice_number = None
         if isinstance(doc, Invoice):
-            link = link_queries.active_for_invoice(conn, doc.id, self._ctx.base_url)
+            link = link_queries.active_for_invoice(conn, doc.id, self._ctx.addresses)
         else:
             credited = q.get_document(conn, org.id, doc.invoice_id, "invoice")
             invoice_number = credited.number

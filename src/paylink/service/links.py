@@ -26,7 +26,7 @@ from ..store import portal_codes as code_queries
 from ..store.organizations import get_customer, get_organization
 from ._base import Resource, new_id
 from ._dispatch import Dispatcher
-from ._links import insert_link, invoice_link, mark_link, new_token, request_reference
+from ._links import insert_link, invoice_link, mark_link, request_reference
 from ._messages import queue_message
 from ._payments import link_amount_due, settle_link
 from ._provider_events import refresh_pending
@@ -54,7 +54,7 @@ class Links(Resource):
                 unit.conn, None, invoice if isinstance(invoice, str) else invoice.id, "invoice"
             )
             assert isinstance(doc, Invoice)
-            existing = invoice_link(unit, doc, self._base, create=False)
+            existing = invoice_link(unit, doc, self._ctx.addresses, create=False)
             if existing is not None:
                 return existing
             if doc.status not in ("issued", "partially_paid"):
@@ -62,7 +62,7 @@ class Links(Resource):
                     f"invoice {doc.number or doc.id} is {doc.status}; only an issued invoice "
                     "with money owed gets a payment link"
                 )
-            made = invoice_link(unit, doc, self._base, expires_at=expires_at)
+            made = invoice_link(unit, doc, self._ctx.addresses, expires_at=expires_at)
             assert made is not None
             return made
 
@@ -96,7 +96,7 @@ class Links(Resource):
             )
             return insert_link(
                 unit,
-                self._base,
+                self._ctx.addresses,
                 organization_id=organization.id,
                 amount=money,
                 customer_id=cust_id,
@@ -131,7 +131,7 @@ class Links(Resource):
                 )
             return insert_link(
                 unit,
-                self._base,
+                self._ctx.addresses,
                 organization_id=organization.id,
                 amount=Money.sum((i.open_amount for i in invoices), invoices[0].currency),
                 invoice_ids=tuple(i.id for i in invoices),
@@ -152,12 +152,12 @@ class Links(Resource):
     def get(self, link_id: str) -> PaymentLink:
         """The link with this id, with its full history."""
         with self._ctx.store.transaction() as conn:
-            return q.get_link(conn, link_id, self._base)
+            return q.get_link(conn, link_id, self._ctx.addresses)
 
     def get_by_token(self, token: str) -> PaymentLink | None:
         """The link whose URL carries ``token``, or None."""
         with self._ctx.store.transaction() as conn:
-            return q.find_by_token(conn, token, self._base)
+            return q.find_by_token(conn, token, self._ctx.addresses)
 
     def list(
         self,
@@ -173,7 +173,7 @@ class Links(Resource):
             return q.list_links(
                 conn,
                 self._org_id(org),
-                self._base,
+                self._ctx.addresses,
                 invoice_id=invoice if isinstance(invoice, str) or invoice is None else invoice.id,
                 customer_id=customer
                 if isinstance(customer, str) or customer is None
@@ -193,7 +193,10 @@ class Links(Resource):
             raise ValidationError("a link becomes paid when its payment is recorded; use settle()")
         with self._ctx.unit() as unit:
             current = q.get_link(
-                unit.conn, link if isinstance(link, str) else link.id, self._base, for_update=True
+                unit.conn,
+                link if isinstance(link, str) else link.id,
+                self._ctx.addresses,
+                for_update=True,
             )
             return mark_link(unit, current, status, source=source, detail=detail)
 
@@ -201,7 +204,10 @@ class Links(Resource):
         """Cancel a link that is not paid; its URL then answers like an unknown one."""
         with self._ctx.unit() as unit:
             current = q.get_link(
-                unit.conn, link if isinstance(link, str) else link.id, self._base, for_update=True
+                unit.conn,
+                link if isinstance(link, str) else link.id,
+                self._ctx.addresses,
+                for_update=True,
             )
             if current.status == "paid":
                 raise StateError("a paid link cannot be cancelled; refund the payment instead")
@@ -230,7 +236,7 @@ class Links(Resource):
             lambda unit: settle_link(
                 unit,
                 link_id,
-                self._base,
+                self._ctx.addresses,
                 amount=amount,
                 method=method,
                 provider=provider,
@@ -294,7 +300,7 @@ class Portal(Resource):
                 raise ValidationError(
                     f"customer {customer.name} has no phone number", field="phone"
                 )
-            digest = q.token_hash(token)
+            digest = q.access_token_key(unit.conn, token)
             code_queries.lock_token(unit.conn, digest)
             for scope, window, limit in self._SEND_LIMITS:
                 keys = {
@@ -323,7 +329,7 @@ class Portal(Resource):
         tried too often): the customer asks for a new one."""
         given = "".join(ch for ch in code if ch.isdigit())
         with self._ctx.unit() as unit:
-            digest = q.token_hash(token)
+            digest = q.access_token_key(unit.conn, token)
             code_queries.lock_token(unit.conn, digest)
             live = code_queries.live_codes(unit.conn, digest, unit.now, self.CODE_TRIES)
             if not live:
@@ -351,19 +357,18 @@ class Portal(Resource):
                     f"customer {customer.name} has no phone number to receive a code by SMS",
                     field="phone",
                 )
-            token = q.access_token_for(unit.conn, kind, customer.id)
+            token = q.access_token_for(unit.conn, self._ctx.addresses, kind, customer.id)
             if token is None:
                 q.revoke_access_tokens(unit.conn, other, customer.id)
-                token = new_token()
-                q.create_access_token(
+                token = q.create_access_token(
                     unit.conn,
-                    token=token,
+                    key=self._ctx.addresses,
                     org_id=customer.organization_id,
                     kind=kind,
                     object_id=customer.id,
                     now=unit.now,
                 )
-        return f"{self._ctx.base_url}/portal/{token}"
+        return self._ctx.addresses.url("portal", token)
 
     def revoke(self, customer: Customer) -> None:
         """Invalidate the customer's portal URL; the next :meth:`url` makes a new one."""

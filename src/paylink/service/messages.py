@@ -88,7 +88,7 @@ class Messages(Resource):
                 if delivery.message_id is None:
                     return []
                 with self._ctx.store.transaction() as conn:
-                    return [q.get_message(conn, delivery.message_id)]
+                    return [q.get_message(conn, delivery.message_id, self._ctx.addresses)]
         with self._ctx.unit() as unit:
             plan = self._plan(unit, obj, template, create_link=True)
             kinds = self._via(plan.customer, via)
@@ -247,7 +247,7 @@ class Messages(Resource):
         quote: Quote | None = None
         quote_url = None
         if isinstance(obj, PaymentLink):
-            link = link_queries.get_link(conn, obj.id, self._ctx.base_url)
+            link = link_queries.get_link(conn, obj.id, self._ctx.addresses)
             if link.is_final:
                 raise StateError(f"the payment link is {link.status}; it cannot be sent")
             if link.invoice_id:
@@ -276,8 +276,8 @@ class Messages(Resource):
                 )
             org = get_organization(conn, quote.organization_id)
             customer = get_customer(conn, org.id, quote.customer_id)
-            token = quote_token(unit, org.id, quote.id, create=create_link)
-            quote_url = f"{self._ctx.base_url}/quote/{token}" if token else None
+            token = quote_token(unit, self._ctx.addresses, org.id, quote.id, create=create_link)
+            quote_url = self._ctx.addresses.url("quote", token) if token else None
         else:
             raise ValidationError(
                 f"expected an Invoice, a Quote or a PaymentLink, got {type(obj).__name__}",
@@ -287,7 +287,7 @@ class Messages(Resource):
             if invoice.status == "draft":
                 raise StateError(f"invoice {invoice.id} is a draft; issue it before sending it")
             if link is None and invoice.open_amount.amount > 0 and invoice.status != "cancelled":
-                link = invoice_link(unit, invoice, self._ctx.base_url, create=create_link)
+                link = invoice_link(unit, invoice, self._ctx.addresses, create=create_link)
         if template is not None:
             kind = template
         elif quote is not None:

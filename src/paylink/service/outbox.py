@@ -30,7 +30,7 @@ class Outbox(Resource):
     def get(self, message_id: str) -> OutgoingMessage:
         """The message with this id, with its current delivery status."""
         with self._ctx.store.transaction() as conn:
-            return q.get_message(conn, message_id)
+            return q.get_message(conn, message_id, self._ctx.addresses)
 
     def list(
         self,
@@ -47,6 +47,7 @@ class Outbox(Resource):
             return q.list_messages(
                 conn,
                 self._org_id(org),
+                self._ctx.addresses,
                 statuses=statuses,
                 customer_id=customer
                 if isinstance(customer, str) or customer is None
@@ -66,7 +67,7 @@ class Outbox(Resource):
         """Queue a dead or failed message again, now, with a fresh attempt count."""
         message_id = message if isinstance(message, str) else message.id
         with self._ctx.unit() as unit:
-            current = q.get_message(unit.conn, message_id, for_update=True)
+            current = q.get_message(unit.conn, message_id, self._ctx.addresses, for_update=True)
             if current.status not in ("dead", "failed"):
                 raise StateError(
                     f"message {message_id} is {current.status}; "
@@ -83,7 +84,7 @@ class Outbox(Resource):
                 claim_token=None,
                 error=None,
             )
-            return q.get_message(unit.conn, message_id)
+            return q.get_message(unit.conn, message_id, self._ctx.addresses)
 
     def dispatch(self, limit: int | None = None) -> DispatchReport:
         """Deliver the messages that are due, up to ``limit``; return what happened.
@@ -120,6 +121,7 @@ class Outbox(Resource):
         with self._ctx.unit() as unit:
             return record_status(
                 unit,
+                self._ctx.addresses,
                 channel,
                 provider_message_id,
                 provider_status,

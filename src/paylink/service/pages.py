@@ -154,7 +154,7 @@ class Pages(Resource):
         expired or cancelled link (a paid one stays readable: it shows its receipt)."""
         now = self._ctx.clock.now()
         with self._ctx.store.transaction() as conn:
-            link = link_queries.find_by_token(conn, token, self._ctx.base_url)
+            link = link_queries.find_by_token(conn, token, self._ctx.addresses)
             if link is None or link.status in ("expired", "cancelled"):
                 return None
             if link.expires_at is not None and link.expires_at <= now and link.status != "paid":

@@ -74,7 +74,7 @@ class Payments(Resource):
                 provider=provider,
                 provider_reference=provider_reference,
                 note=note,
-                base_url=self._ctx.base_url,
+                addresses=self._ctx.addresses,
                 locked=True,
             )
 
@@ -119,7 +119,7 @@ class Payments(Resource):
                 if isinstance(amount, Money)
                 else Money.of(amount, current.currency)
             )
-            return apply_credit(unit, current, self._ctx.base_url, amount=money)
+            return apply_credit(unit, current, self._ctx.addresses, amount=money)
 
         return self._ctx.run(work)
 

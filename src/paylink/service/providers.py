@@ -273,7 +273,7 @@ class Providers(Resource):
         """
         link_id = link if isinstance(link, str) else link.id
         with self._ctx.unit() as unit:
-            current = link_queries.get_link(unit.conn, link_id, self._ctx.base_url)
+            current = link_queries.get_link(unit.conn, link_id, self._ctx.addresses)
             amount = link_amount_due(unit, current)
         if current.status not in _OPEN_LINK:
             raise StateError(f"the link is {current.status}; it cannot be paid")
@@ -323,7 +323,7 @@ class Providers(Resource):
                 },
             )
             fresh = link_queries.get_link(
-                unit.conn, current.id, self._ctx.base_url, for_update=True
+                unit.conn, current.id, self._ctx.addresses, for_update=True
             )
             mark_link(unit, fresh, "in_progress", source=provider, detail=f"checkout {attempt.id}")
         return checkout
@@ -333,7 +333,7 @@ class Providers(Resource):
     ) -> tuple[CheckoutAttempt, Checkout | None]:
         """The attempt to use (made if needed), and its checkout when it can be handed back."""
         with self._ctx.unit() as unit:
-            fresh = link_queries.get_link(unit.conn, link.id, self._ctx.base_url, for_update=True)
+            fresh = link_queries.get_link(unit.conn, link.id, self._ctx.addresses, for_update=True)
             for attempt in q.attempts_for_link(unit.conn, link.id, statuses=["pending", "open"]):
                 if attempt.account_id != account.id:
                     continue
@@ -397,7 +397,7 @@ class Providers(Resource):
                 if attempt.status != "closed":
                     q.update_attempt(unit.conn, attempt.id, unit.now, status="closed")
                 fresh = link_queries.get_link(
-                    unit.conn, link.id, self._ctx.base_url, for_update=True
+                    unit.conn, link.id, self._ctx.addresses, for_update=True
                 )
                 if fresh.status == "in_progress":
                     fresh = mark_link(
@@ -420,7 +420,7 @@ class Providers(Resource):
                     "could not read %s attempt %s back: %s", attempt.provider, attempt.id, exc
                 )
         with self._ctx.store.transaction() as conn:
-            return link_queries.get_link(conn, link.id, self._ctx.base_url)
+            return link_queries.get_link(conn, link.id, self._ctx.addresses)
 
     # -- events --------------------------------------------------------------------------------
     def handle_webhook(

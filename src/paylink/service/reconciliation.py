@@ -136,7 +136,7 @@ class Reconciliation(Resource):
         for link in link_queries.list_links(
             conn,
             org.id,
-            self._ctx.base_url,
+            self._ctx.addresses,
             statuses=["created", "sent", "opened", "in_progress", "interrupted"],
         ):
             if link.invoice_id is not None or not link.reference:
@@ -310,7 +310,7 @@ class Reconciliation(Resource):
         self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal
     ) -> AppliedMatch:
         """Apply ``proposal`` and keep, with the match, what an undo puts back (read before)."""
-        captured = capture_match(unit, org.id, tx, proposal, self._ctx.base_url)
+        captured = capture_match(unit, org.id, tx, proposal, self._ctx.addresses)
         applied = self._apply(unit, org, tx, proposal)
         match_queries.attach_undo(unit.conn, org.id, tx.account_iban or "", tx.id, captured)
         return applied
@@ -342,7 +342,7 @@ class Reconciliation(Resource):
                     unit.conn, attrs.evolve(purchase, paid_amount=paid, status=status)
                 )
         elif len(ids) == 1 and ids[0].startswith(_LINK):
-            link = link_queries.get_link(unit.conn, ids[0][len(_LINK) :], self._ctx.base_url)
+            link = link_queries.get_link(unit.conn, ids[0][len(_LINK) :], self._ctx.addresses)
             invoices = [
                 d for d in lock_invoices(unit, org.id, link.settles) if d.open_amount.amount > 0
             ]
@@ -356,13 +356,13 @@ class Reconciliation(Resource):
                 provider="bank",
                 provider_reference=reference,
                 note=proposal.rule,
-                base_url=self._ctx.base_url,
+                addresses=self._ctx.addresses,
                 customer_id=link.customer_id,
                 locked=True,
             )
             mark_link(
                 unit,
-                link_queries.get_link(unit.conn, link.id, self._ctx.base_url),
+                link_queries.get_link(unit.conn, link.id, self._ctx.addresses),
                 "paid",
                 source="bank_transfer",
             )
@@ -378,7 +378,7 @@ class Reconciliation(Resource):
                 provider="bank",
                 provider_reference=reference,
                 note=proposal.rule,
-                base_url=self._ctx.base_url,
+                addresses=self._ctx.addresses,
                 amounts=[a.amount for a in proposal.allocations],
                 locked=True,
             )
@@ -397,7 +397,7 @@ class Reconciliation(Resource):
                         )
                     ],
                     f"written off by reconciliation of {tx.id}",
-                    self._ctx.base_url,
+                    self._ctx.addresses,
                 )
         bank_queries.set_status(unit.conn, org.id, account, tx.id, "matched")
         self._record(unit, org.id, account, tx.id, "applied", proposal, payment)
@@ -490,7 +490,7 @@ class Reconciliation(Resource):
         if tx.amount.amount <= 0 or first.startswith(PAYOUT_ITEM):
             return  # a payer teaches the matcher; a provider's payout has no customer
         if first.startswith(_LINK):
-            link = link_queries.get_link(unit.conn, first[len(_LINK) :], self._ctx.base_url)
+            link = link_queries.get_link(unit.conn, first[len(_LINK) :], self._ctx.addresses)
             customer_id = link.customer_id
         else:
             doc = doc_queries.get_document(unit.conn, org_id, first, "invoice")

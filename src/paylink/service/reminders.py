@@ -231,7 +231,7 @@ class Reminders(Resource):
                 raise NotFound(f"invoice {inv.number} has no reminder step {step}")
             org = org_queries.get_organization(conn, inv.organization_id)
             customer = org_queries.get_customer(conn, org.id, inv.customer_id)
-            link = link_queries.active_for_invoice(conn, inv.id, self._ctx.base_url)
+            link = link_queries.active_for_invoice(conn, inv.id, self._ctx.addresses)
             lines = charged_fee_lines(conn, [inv.id]).get(inv.id, [])
         row = rows[0]
         # Charged fees are lines of the invoice (in its open amount); an info-only fee is

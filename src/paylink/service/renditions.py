@@ -37,7 +37,7 @@ class Renditions(Resource):
         """
         with self._ctx.store.transaction() as conn:
             return document_html(
-                self._ctx.base_url,
+                self._ctx.addresses,
                 conn,
                 document,
                 kind=kind,

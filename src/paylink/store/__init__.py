@@ -123,6 +123,11 @@ class Store:
                 migrate(conn)
         return store
 
+    @property
+    def in_memory(self) -> bool:
+        """True for a SQLite database in memory, which nothing outlives."""
+        return self.dialect == "sqlite" and self.engine.url.database in (None, "", ":memory:")
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A connection inside one transaction: committed on success, rolled back on error."""

@@ -10,6 +10,7 @@ lease ran out (its worker died) is claimable again.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,7 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..exceptions import NotFound
+from ..links import Addresses, seal_tokens
 from ..notify import OutgoingMessage
+from . import links as link_queries
 from .schema import (
     channel_settings,
     inbound_messages,
@@ -27,6 +30,19 @@ from .schema import (
 )
 
 _DATA_FIELDS = ("sender", "sender_name", "reply_to")
+
+# A message keeps the URLs of its pages with the token's hash in place of the token (the store
+# keeps no token, the outbox included); they are rebuilt from the secret when read.
+_SEALED = re.compile(r"/(pay|quote|portal)/\{token:([0-9a-f]{64})\}")
+
+
+def _unseal(conn: Connection, text: str, addresses: Addresses) -> str:
+    def rebuilt(m: re.Match[str]) -> str:
+        token = link_queries.token_for_hash(conn, m[1], m[2], addresses)
+        # a URL whose link or page is gone stays sealed: it would lead nowhere anyway
+        return f"/{m[1]}/{token}" if token else m[0]
+
+    return _SEALED.sub(rebuilt, text) if "{token:" in text else text
 
 
 def insert_message(conn: Connection, msg: OutgoingMessage, now: dt.datetime) -> None:
@@ -45,9 +61,9 @@ def insert_message(conn: Connection, msg: OutgoingMessage, now: dt.datetime) -> 
             "document_id": msg.document_id,
             "link_id": msg.link_id,
             "language": msg.language,
-            "subject": msg.subject,
-            "text": msg.text,
-            "html": msg.html,
+            "subject": seal_tokens(msg.subject),
+            "text": seal_tokens(msg.text),
+            "html": seal_tokens(msg.html),
             "status": msg.status,
             "attempts": msg.attempts,
             "next_attempt_at": msg.next_attempt_at,
@@ -67,7 +83,7 @@ def insert_message(conn: Connection, msg: OutgoingMessage, now: dt.datetime) -> 
     )
 
 
-def _from_row(row: Any) -> OutgoingMessage:
+def _from_row(conn: Connection, row: Any, addresses: Addresses) -> OutgoingMessage:
     data = dict(row.data or {})
     return OutgoingMessage(
         id=row.id,
@@ -79,9 +95,9 @@ def _from_row(row: Any) -> OutgoingMessage:
         sender=data.get("sender"),
         sender_name=data.get("sender_name") or "",
         reply_to=data.get("reply_to"),
-        subject=row.subject,
-        text=row.text,
-        html=row.html,
+        subject=_unseal(conn, row.subject, addresses),
+        text=_unseal(conn, row.text, addresses),
+        html=_unseal(conn, row.html, addresses),
         language=row.language,
         customer_id=row.customer_id,
         document_id=row.document_id,
@@ -101,14 +117,16 @@ def _from_row(row: Any) -> OutgoingMessage:
     )
 
 
-def get_message(conn: Connection, message_id: str, *, for_update: bool = False) -> OutgoingMessage:
+def get_message(
+    conn: Connection, message_id: str, addresses: Addresses, *, for_update: bool = False
+) -> OutgoingMessage:
     query = sa.select(messages).where(messages.c.id == message_id)
     if for_update and conn.dialect.name == "postgresql":
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
         raise NotFound(f"no message {message_id!r}")
-    return _from_row(row)
+    return _from_row(conn, row, addresses)
 
 
 def claim_token_of(conn: Connection, message_id: str) -> str | None:
@@ -120,6 +138,7 @@ def claim_token_of(conn: Connection, message_id: str) -> str | None:
 def list_messages(
     conn: Connection,
     org_id: str,
+    addresses: Addresses,
     *,
     statuses: Sequence[str] | None = None,
     customer_id: str | None = None,
@@ -139,7 +158,7 @@ def list_messages(
     if kind is not None:
         query = query.where(messages.c.kind == kind)
     rows = conn.execute(query.order_by(messages.c.created_at, messages.c.id))
-    return [_from_row(r) for r in rows]
+    return [_from_row(conn, r, addresses) for r in rows]
 
 
 def claim_due(
@@ -180,7 +199,11 @@ def update_message(
 
 
 def find_by_provider_id(
-    conn: Connection, channel: str, provider_message_id: str, org_id: str | None = None
+    conn: Connection,
+    channel: str,
+    provider_message_id: str,
+    addresses: Addresses,
+    org_id: str | None = None,
 ) -> OutgoingMessage | None:
     query = sa.select(messages).where(
         messages.c.channel == channel, messages.c.provider_message_id == provider_message_id
@@ -190,7 +213,7 @@ def find_by_provider_id(
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
     row = conn.execute(query).first()
-    return _from_row(row) if row else None
+    return _from_row(conn, row, addresses) if row else None
 
 
 def count_by_status(conn: Connection, org_id: str | None = None) -> dict[str, int]:

@@ -18,11 +18,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
+from ..links import seal_tokens
+
 __all__ = [
     "LINK_NOT_FINAL",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "VERSION_COLUMNS",
+    "VERSION_DROPPED_COLUMNS",
+    "VERSION_INDEXES",
     "VERSION_TABLES",
     "metadata",
     "migrate",
@@ -263,7 +267,6 @@ payment_links = sa.Table(
     metadata,
     sa.Column("id", ID, primary_key=True),
     _org(),
-    sa.Column("token", sa.String(64), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("invoice_id", ID, sa.ForeignKey("documents.id")),
     sa.Column("customer_id", ID, sa.ForeignKey("customers.id")),
@@ -314,7 +317,6 @@ access_tokens = sa.Table(
     "access_tokens",
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("token", sa.String(64), nullable=False),
     _org(),
     sa.Column("kind", sa.String(20), nullable=False),  # quote | portal
     sa.Column("object_id", ID, nullable=False),
@@ -905,7 +907,70 @@ reference_rates = sa.Table(
 SHIPPED_RATES_SOURCE = "shipped with paylink (ECB main refinancing operations rate)"
 """The ``source`` of the rates the schema is seeded with."""
 
-SCHEMA_VERSION = 16
+
+# --- version 17: URL tokens derived from the server secret, stored hashed only ---------------
+
+# A token is rebuilt from the server secret and the row's random salt (see
+# paylink.links.TokenKey); the store keeps the salt and the token's hash, never the token.
+# ``previous_token_hash`` keeps a URL sent before the last re-keying resolving (a token made
+# before version 17, or under the secret before a rotation). Rows made before version 17 have
+# no salt until a process with the secret re-keys them (the partial index finds them).
+_TOKEN_COLUMNS = (
+    (payment_links, "token_salt"),
+    (payment_links, "previous_token_hash"),
+    (access_tokens, "token_salt"),
+    (access_tokens, "previous_token_hash"),
+)
+for _table in (payment_links, access_tokens):
+    _table.append_column(sa.Column("token_salt", sa.String(32)))
+    _table.append_column(sa.Column("previous_token_hash", sa.String(64)))
+    sa.Index(
+        f"uq_{_table.name}_previous_token",
+        _table.c.previous_token_hash,
+        unique=True,
+    )
+    sa.Index(
+        f"ix_{_table.name}_unsalted",
+        _table.c.token_hash,
+        sqlite_where=sa.text("token_salt IS NULL"),
+        postgresql_where=sa.text("token_salt IS NULL"),
+    )
+del _table
+
+
+def _hashed_tokens(conn: Connection) -> None:
+    """Version 17: the clear tokens leave the store, the messages' URLs included (the token's
+    hash takes its place there). Each row keeps its token's hash, so every URL already sent
+    keeps resolving; the salt a derived token needs is given by the first process that opens
+    the database with the secret (its URLs are then rebuilt from the secret, the old token's
+    hash kept as the previous one)."""
+    inspector = sa.inspect(conn)
+    for table in (payment_links, access_tokens):
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        _add_columns(*(tc for tc in _TOKEN_COLUMNS if tc[0] is table and tc[1] not in present))(
+            conn
+        )
+        for index in table.indexes:
+            if index.name in (f"uq_{table.name}_previous_token", f"ix_{table.name}_unsalted"):
+                index.create(conn, checkfirst=True)
+        if "token" in present:
+            conn.exec_driver_sql(f"ALTER TABLE {table.name} DROP COLUMN token")
+    # The outbox kept the URLs in the messages' text: their tokens become hashes too.
+    fields = (messages.c.subject, messages.c.text, messages.c.html)
+    rows = conn.execute(
+        sa.select(messages.c.id, *fields).where(
+            sa.or_(
+                *(f.contains(f"/{kind}/") for f in fields for kind in ("pay", "quote", "portal"))
+            )
+        )
+    ).all()
+    for row in rows:
+        sealed = {f.name: seal_tokens(getattr(row, f.name)) for f in fields}
+        if any(sealed[f.name] != getattr(row, f.name) for f in fields):
+            conn.execute(messages.update().where(messages.c.id == row.id).values(**sealed))
+
+
+SCHEMA_VERSION = 17
 """The version of the schema this code writes."""
 
 Migration = Callable[[Connection], None]
@@ -1083,6 +1148,7 @@ MIGRATIONS: dict[int, Migration] = {
     14: _create(desk_users, desk_api_keys, desk_login_failures),
     15: _create(payouts, payout_items),
     16: _reference_rates,
+    17: _hashed_tokens,
 }
 """Steps from version ``n - 1`` to ``n``, keyed by ``n``. Version 1 is the initial schema."""
 
@@ -1120,6 +1186,7 @@ VERSION_TABLES: dict[int, tuple[str, ...]] = {
     14: ("desk_users", "desk_api_keys", "desk_login_failures"),
     15: ("payouts", "payout_items"),
     16: ("reference_rates",),
+    17: (),
 }
 """The tables each version added (for tests that rebuild an older schema)."""
 
@@ -1127,8 +1194,23 @@ VERSION_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     7: (("documents", "fees_minor"),),
     10: tuple((table.name, name) for table, name in _VERSION_10_COLUMNS),
     13: tuple((table.name, name) for table, name in _VERSION_13_COLUMNS),
+    17: tuple((table.name, name) for table, name in _TOKEN_COLUMNS),
 }
 """The columns each version added to older tables, as ``(table, column)``."""
+
+VERSION_INDEXES: dict[int, tuple[str, ...]] = {
+    17: tuple(
+        name
+        for table in (payment_links, access_tokens)
+        for name in (f"uq_{table.name}_previous_token", f"ix_{table.name}_unsalted")
+    ),
+}
+"""The indexes each version added to older tables (dropped before their columns)."""
+
+VERSION_DROPPED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
+    17: (("payment_links", "token"), ("access_tokens", "token")),
+}
+"""The (text) columns each version dropped, as ``(table, column)``."""
 
 
 def migrate(conn: Connection) -> int:

@@ -39,7 +39,7 @@ class PostgresServer:
 
     >>> with PostgresServer() as server:                          # doctest: +SKIP
     ...     url = server.create_database()
-    ...     pl = Paylink.open(url)
+    ...     pl = Paylink.open(url, secret="a-test-secret-of-32-characters!")
 
     PostgreSQL refuses to run as root; when the tests run as root (containers, CI), the server
     runs as the ``postgres`` system user instead. Durability is switched off (``fsync=off``):

@@ -76,18 +76,21 @@ def create_app(
     Mount it in FastAPI or Starlette (``app.mount("/billing", create_app(pl))``) or serve it
     with ``paylink serve``. ``base_url`` (default: ``pl.base_url``) must be where the app is
     reachable, since links and forms are absolute. ``secret`` signs CSRF tokens (default:
-    ``$PAYLINK_SECRET``, else a random one per process, which is fine for one process; set it
-    when several processes serve the same pages). ``dashboard_token`` (default:
-    ``$PAYLINK_DASHBOARD_TOKEN``) opens the merchant dashboard at ``/dashboard/{org_id}`` to
-    requests that present it (see :mod:`paylink.web.dashboard`); a desk API key of the
-    organization (``Authorization: Bearer plk_…``) opens it too. The merchant's desk is at
-    ``/desk`` (see :mod:`paylink.web.desk`): its sessions are signed with ``secret``.
+    ``$PAYLINK_SECRET``, else a key derived from the secret ``pl`` was opened with, else a
+    random one per process, which is fine for one process; set one when several processes
+    serve the same pages). ``dashboard_token`` (default: ``$PAYLINK_DASHBOARD_TOKEN``) opens
+    the merchant dashboard at ``/dashboard/{org_id}`` to requests that present it (see
+    :mod:`paylink.web.dashboard`); a desk API key of the organization
+    (``Authorization: Bearer plk_…``) opens it too. The merchant's desk is at ``/desk`` (see
+    :mod:`paylink.web.desk`): its sessions are signed with ``secret``.
     """
     if base_url is not None and base_url.rstrip("/") != pl.base_url:
-        pl = Paylink(pl.store, clock=pl.clock, plugins=pl.plugins, base_url=base_url)
+        pl = Paylink(
+            pl.store, clock=pl.clock, plugins=pl.plugins, base_url=base_url, secret=pl.token_key
+        )
     key = secret if secret is not None else os.environ.get("PAYLINK_SECRET")
     if key is None:
-        key = secrets.token_bytes(32)
+        key = pl.token_key.subkey("csrf") if pl.token_key else secrets.token_bytes(32)
     key_bytes = key.encode() if isinstance(key, str) else key
     site = Site(pl, secret=key_bytes, static_url=f"{pl.base_url}/static")
 
