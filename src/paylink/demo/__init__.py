@@ -350,7 +350,7 @@ def run_demo(
 
     step("Customer credit: a payment larger than what was open")
     demo_credit(pl, org, echo)
-    demo_payouts(url, clock, org, echo, directory)
+    demo_payouts(url, clock, org, echo, directory, secret=secret)
     open_total = Money.sum((i.open_amount for i in pl.invoices.list(org)), org.currency)
 
     step("The merchant's desk: what is unpaid, what to review, what to do today")

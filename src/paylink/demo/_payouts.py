@@ -27,13 +27,20 @@ _SECRET = "demo-card-webhook-secret"  # noqa: S105 - the fake provider's, in a d
 
 
 def demo_payouts(
-    url: str, clock: FixedClock, org: Organization, echo: Callable[[str], None], directory: Path
+    url: str,
+    clock: FixedClock,
+    org: Organization,
+    echo: Callable[[str], None],
+    directory: Path,
+    *,
+    secret: str,
 ) -> None:
     """Tell the payout story on the database at ``url`` for ``org`` (moves ``clock`` on)."""
     echo("")
     echo("== From the card to the bank account: a payout, its fee, matched on the statement")
     FakeBackend.reset()
-    pl = Paylink.open(url, clock=clock, plugins=get_plugin_manager(plugins=[fake_provider_plugin]))
+    pm = get_plugin_manager(plugins=[fake_provider_plugin])
+    pl = Paylink.open(url, clock=clock, plugins=pm, secret=secret)
     try:
         _story(pl, clock, org, echo, directory)
     finally:
