@@ -208,15 +208,23 @@ def queue_message(
 
 
 def queue_paid_messages(
-    unit: Unit, organization: Organization, invoice: Invoice, payment: Payment
+    unit: Unit,
+    organization: Organization,
+    invoice: Invoice,
+    payment: Payment,
+    *,
+    customer: Customer | None = None,
 ) -> list[OutgoingMessage]:
     """Queue the ``receipt`` to the customer (by e-mail, else SMS) and the ``payment_notice``
     to the organization's own e-mail, inside the unit that recorded ``payment``.
 
-    Does nothing for a missing address: a payment is never refused because a receipt cannot go.
+    ``customer`` is the invoice's customer when the caller read it already (a batch of
+    matches reads its customers at once). Does nothing for a missing address: a payment is
+    never refused because a receipt cannot go.
     """
     queued = []
-    customer = get_customer(unit.conn, organization.id, invoice.customer_id)
+    if customer is None:
+        customer = get_customer(unit.conn, organization.id, invoice.customer_id)
     channel_kind, address = ("email", customer.email) if customer.email else ("sms", customer.phone)
     if address:
         variables = render.message_variables(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import logging
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -56,14 +57,19 @@ from ..store import reconciliation as match_queries
 from ._base import Resource, Unit
 from ._invoicing import credit_invoice
 from ._links import mark_link
+from ._match_batch import BatchOutcome, applies_setwise, apply_matches, proposal_json
 from ._matching import LINK_ITEM, capture_match, match_targets, open_transaction, undo_match
 from ._payments import apply_payment, lock_invoices
 
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
 
+log = logging.getLogger("paylink.service")
+
 _LINK = LINK_ITEM
 _REJECTED_FACTOR = 0.5
 """What a person's rejection multiplies the confidence of the same pairing by, next time."""
+_APPLY_BATCH = 1000
+"""How many plain matches one unit of work applies set-wise (see :mod:`._match_batch`)."""
 
 
 @attrs.frozen
@@ -102,22 +108,6 @@ def _name_key(name: str | None) -> str:
 
 def _invoices_key(proposal: Proposal) -> str:
     return ",".join(sorted(a.invoice_id or a.number for a in proposal.allocations))[:400]
-
-
-def _proposal_json(proposal: Proposal) -> dict[str, Any]:
-    return {
-        "transaction_id": proposal.transaction_id,
-        "amount": str(proposal.transaction_amount.amount),
-        "currency": proposal.transaction_amount.currency,
-        "allocations": [
-            {"number": a.number, "invoice_id": a.invoice_id, "amount": str(a.amount.amount)}
-            for a in proposal.allocations
-        ],
-        "rule": proposal.rule,
-        "confidence": proposal.confidence,
-        "explanation": proposal.explanation,
-        "write_off": str(proposal.write_off.amount) if proposal.write_off else None,
-    }
 
 
 def _proposal_from_json(data: dict[str, Any]) -> Proposal:
@@ -270,6 +260,13 @@ class Reconciliation(Resource):
         review: list[Proposal] = []
         to_review: list[tuple[BankTransaction, Proposal]] = []
         unmatched = list(result.unmatched)
+        batch: list[tuple[BankTransaction, Proposal]] = []
+
+        def flush() -> None:
+            if batch:
+                self._apply_batch(organization, list(batch), applied, review)
+                batch.clear()
+
         for proposal in result.proposals:
             account = accounts[proposal.transaction_id]
             proposal = self._with_ids(proposal, by_item)
@@ -285,18 +282,18 @@ class Reconciliation(Resource):
                 )
             tx = by_id[proposal.transaction_id]
             if apply and proposal.auto:
-                # One unit per match: a match that fails (or loses a deadlock and is run
-                # again) never undoes or repeats the others.
-                done, kept = self._ctx.run(
-                    functools.partial(self._try_apply, org=organization, tx=tx, proposal=proposal)
-                )
-                if done is not None:
-                    applied.append(done)
-                else:
-                    review.append(kept)
+                if applies_setwise(tx, proposal):
+                    batch.append((tx, proposal))
+                    if len(batch) >= _APPLY_BATCH:
+                        flush()
+                    continue
+                # The other shapes, one unit each, in their place in the order.
+                flush()
+                self._apply_one(organization, tx, proposal, applied, review)
                 continue
             to_review.append((tx, proposal))
             review.append(proposal)
+        flush()
         if to_review:
 
             def keep(unit: Unit) -> None:
@@ -310,6 +307,63 @@ class Reconciliation(Resource):
             review=tuple(review),
             unmatched=tuple(unmatched),
         )
+
+    def _apply_one(
+        self,
+        org: Organization,
+        tx: BankTransaction,
+        proposal: Proposal,
+        applied: list[AppliedMatch],
+        review: list[Proposal],
+    ) -> None:
+        """Apply one match in a unit of its own: a match that fails (or loses a deadlock and is
+        run again) never undoes or repeats the others."""
+        done, kept = self._ctx.run(
+            functools.partial(self._try_apply, org=org, tx=tx, proposal=proposal)
+        )
+        if done is not None:
+            applied.append(done)
+        else:
+            review.append(kept)
+
+    def _apply_batch(
+        self,
+        org: Organization,
+        matches: list[tuple[BankTransaction, Proposal]],
+        applied: list[AppliedMatch],
+        review: list[Proposal],
+    ) -> None:
+        """Apply plain matches set-wise in one unit (:mod:`._match_batch`). Should the batch
+        fail for another reason than a match that no longer fits (those go to review inside
+        it), nothing of it stays and its matches are applied one unit each instead."""
+        try:
+            outcomes: list[BatchOutcome] = self._ctx.run(
+                functools.partial(
+                    apply_matches, org=org, matches=matches, base_url=self._ctx.base_url
+                )
+            )
+        except Exception:
+            log.warning(
+                "a batch of %d matches failed; applying them one by one",
+                len(matches),
+                exc_info=True,
+            )
+            for tx, proposal in matches:
+                self._apply_one(org, tx, proposal, applied, review)
+            return
+        for (tx, proposal), outcome in zip(matches, outcomes, strict=True):
+            if outcome.applied:
+                applied.append(
+                    AppliedMatch(
+                        transaction_id=tx.id,
+                        payment_id=outcome.payment_id,
+                        invoices=tuple(a.number for a in proposal.allocations),
+                        rule=proposal.rule,
+                        explanation=proposal.explanation,
+                    )
+                )
+            else:
+                review.append(outcome.kept)
 
     def _try_apply(
         self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal
@@ -435,7 +489,7 @@ class Reconciliation(Resource):
             status=status,
             rule=proposal.rule,
             confidence=proposal.confidence,
-            proposal=_proposal_json(proposal),
+            proposal=proposal_json(proposal),
             payment_id=payment.id if payment else None,
             now=unit.now,
         )

@@ -119,6 +119,18 @@ def set_status(conn: Connection, org_id: str, account: str, tx_id: str, status: 
     )
 
 
+def set_statuses(conn: Connection, org_id: str, changes: Sequence[tuple[str, str, str]]) -> None:
+    """Set the status of many transactions at once: ``(account, transaction id, status)``."""
+    if changes:
+        conn.execute(
+            _SET_STATUS,
+            [
+                {"p_org": org_id, "p_account": account, "p_id": tx_id, "p_status": status}
+                for account, tx_id, status in changes
+            ],
+        )
+
+
 def statement_seen(conn: Connection, org_id: str, file_hash: str) -> bool:
     return (
         conn.execute(

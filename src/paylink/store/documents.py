@@ -220,6 +220,23 @@ def update_settlement(conn: Connection, invoice: Invoice) -> None:
     )
 
 
+def update_settlements(conn: Connection, invoices: Sequence[Invoice]) -> None:
+    """:func:`update_settlement` for many invoices, in one executemany."""
+    if invoices:
+        conn.execute(
+            _SETTLE,
+            [
+                {
+                    "p_id": i.id,
+                    "p_paid": i.paid.minor_units,
+                    "p_status": i.status,
+                    "p_paid_at": i.paid_at,
+                }
+                for i in invoices
+            ],
+        )
+
+
 def add_fees(conn: Connection, invoice_id: str, minor: int) -> None:
     """Add ``minor`` units of charged reminder fees to an invoice."""
     conn.execute(

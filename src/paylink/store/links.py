@@ -51,22 +51,26 @@ def insert_link(conn: Connection, link: PaymentLink, now: dt.datetime) -> None:
     _insert_events(conn, link.id, link.history, 0)
 
 
+_INSERT_EVENTS = link_events.insert()
+
+
+def _event_rows(link_id: str, events: Sequence[LinkEvent], start: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "link_id": link_id,
+            "position": start + i,
+            "at": e.at,
+            "status": e.status,
+            "source": e.source,
+            "detail": e.detail,
+        }
+        for i, e in enumerate(events)
+    ]
+
+
 def _insert_events(conn: Connection, link_id: str, events: Sequence[LinkEvent], start: int) -> None:
     if events:
-        conn.execute(
-            link_events.insert(),
-            [
-                {
-                    "link_id": link_id,
-                    "position": start + i,
-                    "at": e.at,
-                    "status": e.status,
-                    "source": e.source,
-                    "detail": e.detail,
-                }
-                for i, e in enumerate(events)
-            ],
-        )
+        conn.execute(_INSERT_EVENTS, _event_rows(link_id, events, start))
 
 
 _UPDATED_COLUMNS = (
@@ -90,6 +94,26 @@ def update_link(
         _UPDATE_LINK, {"p_id": after.id, **{f"p_{name}": values[name] for name in _UPDATED_COLUMNS}}
     )
     _insert_events(conn, after.id, after.history[len(before.history) :], len(before.history))
+
+
+def update_links(
+    conn: Connection, changes: Sequence[tuple[PaymentLink, PaymentLink]], now: dt.datetime
+) -> None:
+    """:func:`update_link` for many ``(before, after)`` pairs: one executemany for the links,
+    one multi-row insert for the history entries they gained."""
+    if not changes:
+        return
+    params = []
+    events: list[dict[str, Any]] = []
+    for before, after in changes:
+        values = {**_values(after), "updated_at": now}
+        params.append({"p_id": after.id, **{f"p_{n}": values[n] for n in _UPDATED_COLUMNS}})
+        events.extend(
+            _event_rows(after.id, after.history[len(before.history) :], len(before.history))
+        )
+    conn.execute(_UPDATE_LINK, params)
+    if events:
+        conn.execute(_INSERT_EVENTS, events)
 
 
 def _load(conn: Connection, query: sa.Select[Any], base_url: str) -> list[PaymentLink]:
@@ -178,22 +202,58 @@ def list_links(
 
 
 def links_settling(conn: Connection, invoice_id: str, base_url: str) -> list[PaymentLink]:
-    """Open links through which ``invoice_id`` can be paid: its own, and pay-all links."""
+    """Open links through which ``invoice_id`` can be paid: its own, and pay-all links
+    (oldest first)."""
     own = active_for_invoice(conn, invoice_id, base_url)
     result = [own] if own else []
     rows = _load(
         conn,
-        sa.select(payment_links).where(
+        sa.select(payment_links)
+        .where(
             payment_links.c.invoice_id.is_(None),
             LINK_NOT_FINAL,
             payment_links.c.customer_id.in_(
                 sa.select(documents.c.customer_id).where(documents.c.id == invoice_id)
             ),
-        ),
+        )
+        .order_by(payment_links.c.created_at, payment_links.c.id),
         base_url,
     )
     result.extend(link for link in rows if invoice_id in link.invoice_ids)
     return result
+
+
+def open_links_of(
+    conn: Connection, invoice_ids: Sequence[str], customer_ids: Sequence[str], base_url: str
+) -> tuple[dict[str, PaymentLink], list[PaymentLink]]:
+    """For many invoices at once, what :func:`links_settling` reads for each: the active link
+    of each invoice (by invoice id) and the open pay-all links of these customers (oldest
+    first). Links are read after their invoices were locked (the lock order)."""
+    own: dict[str, PaymentLink] = {}
+    if invoice_ids:
+        for link in _load(
+            conn,
+            sa.select(payment_links).where(
+                payment_links.c.invoice_id.in_(sorted(set(invoice_ids))), LINK_NOT_FINAL
+            ),
+            base_url,
+        ):
+            assert link.invoice_id is not None
+            own[link.invoice_id] = link
+    pay_all: list[PaymentLink] = []
+    if customer_ids:
+        pay_all = _load(
+            conn,
+            sa.select(payment_links)
+            .where(
+                payment_links.c.invoice_id.is_(None),
+                LINK_NOT_FINAL,
+                payment_links.c.customer_id.in_(sorted(set(customer_ids))),
+            )
+            .order_by(payment_links.c.created_at, payment_links.c.id),
+            base_url,
+        )
+    return own, pay_all
 
 
 # --- access tokens (quote approval, customer portal) ------------------------------------------

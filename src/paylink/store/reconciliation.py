@@ -4,7 +4,7 @@ the rejections people made, and the counterparty names they confirmed as a custo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ __all__ = [
     "list_matches",
     "pending_match",
     "record_match",
+    "record_matches",
     "rejections",
 ]
 
@@ -66,6 +67,38 @@ def record_match(
             "created_at": now,
             "decided_at": now if status == "applied" else None,
         },
+    )
+
+
+def record_matches(
+    conn: Connection, org_id: str, rows: Sequence[Mapping[str, Any]], now: dt.datetime
+) -> None:
+    """:func:`record_match` for many transactions: one executemany removes earlier decisions,
+    one multi-row insert records the new ones. Each row holds ``account``,
+    ``transaction_id``, ``status``, ``rule``, ``confidence``, ``proposal``, ``payment_id``."""
+    if not rows:
+        return
+    conn.execute(
+        _FORGET_MATCH,
+        [{"p_org": org_id, "p_account": r["account"], "p_tx": r["transaction_id"]} for r in rows],
+    )
+    conn.execute(
+        _RECORD_MATCH,
+        [
+            {
+                "organization_id": org_id,
+                "account": r["account"],
+                "transaction_id": r["transaction_id"],
+                "status": r["status"],
+                "rule": r["rule"],
+                "confidence": r["confidence"],
+                "proposal": dict(r["proposal"]),
+                "payment_id": r["payment_id"],
+                "created_at": now,
+                "decided_at": now if r["status"] == "applied" else None,
+            }
+            for r in rows
+        ],
     )
 
 
