@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import threading
 from pathlib import Path
 from typing import Any
 

@@ -237,13 +237,9 @@ def apply_matches(
         new_payments.append(payment)
         for allocation in allocations:
             inv = docs[allocation.invoice_id]
-            updated = attrs.evolve(inv, paid_amount=inv.paid + allocation.amount)
-            status = updated.status_after_settlement()
-            updated = attrs.evolve(
-                updated, status=status, paid_at=unit.now if status == "paid" else None
-            )
+            updated = inv.settled(inv.paid + allocation.amount, unit.now)
             docs[inv.id] = settled[inv.id] = updated
-            if status == "paid":
+            if updated.status == "paid":
                 close_links(updated)
                 unit.emit("invoice_paid", organization=organization, invoice=updated)
                 queue_paid_messages(
@@ -259,7 +255,7 @@ def apply_matches(
 
     pay_queries.insert_payments(conn, new_payments, unit.now)
     doc_queries.update_settlements(conn, list(settled.values()))
-    link_queries.update_links(
+    link_queries.update_link_statuses(
         conn,
         [(loaded[i], link) for i, link in links.items() if link is not loaded[i]],
         unit.now,

@@ -154,6 +154,7 @@ class Reconciliation(Resource):
             org.id,
             self._ctx.base_url,
             statuses=["created", "sent", "opened", "in_progress", "interrupted"],
+            without_invoice=True,
         ):
             if link.invoice_id is not None or not link.reference:
                 continue

@@ -119,9 +119,25 @@ def set_status(conn: Connection, org_id: str, account: str, tx_id: str, status: 
     )
 
 
+_SET_STATUSES_PG = sa.text(
+    "UPDATE bank_transactions AS t SET status = v.status "
+    "FROM unnest(CAST(:accounts AS text[]), CAST(:ids AS text[]), CAST(:statuses AS text[])) "
+    "AS v(account, id, status) "
+    "WHERE t.organization_id = :org AND t.account = v.account AND t.id = v.id"
+)
+
+
 def set_statuses(conn: Connection, org_id: str, changes: Sequence[tuple[str, str, str]]) -> None:
-    """Set the status of many transactions at once: ``(account, transaction id, status)``."""
-    if changes:
+    """Set the status of many transactions at once: ``(account, transaction id, status)``.
+
+    One statement on PostgreSQL (the rows joined from arrays), an executemany on SQLite."""
+    if changes and conn.dialect.name == "postgresql":
+        accounts, ids, statuses = (list(c) for c in zip(*changes, strict=True))
+        conn.execute(
+            _SET_STATUSES_PG,
+            {"org": org_id, "accounts": accounts, "ids": ids, "statuses": statuses},
+        )
+    elif changes:
         conn.execute(
             _SET_STATUS,
             [

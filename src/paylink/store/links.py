@@ -96,22 +96,45 @@ def update_link(
     _insert_events(conn, after.id, after.history[len(before.history) :], len(before.history))
 
 
-def update_links(
+_SET_STATUS = (
+    payment_links.update()
+    .where(payment_links.c.id == sa.bindparam("p_id"))
+    .values(status=sa.bindparam("p_status"), updated_at=sa.bindparam("p_now"))
+)
+_SET_STATUSES_PG = sa.text(
+    "UPDATE payment_links AS l SET status = v.status, updated_at = :now "
+    "FROM unnest(CAST(:ids AS text[]), CAST(:statuses AS text[])) AS v(id, status) "
+    "WHERE l.id = v.id"
+)
+
+
+def update_link_statuses(
     conn: Connection, changes: Sequence[tuple[PaymentLink, PaymentLink]], now: dt.datetime
 ) -> None:
-    """:func:`update_link` for many ``(before, after)`` pairs: one executemany for the links,
-    one multi-row insert for the history entries they gained."""
+    """Write many ``(before, after)`` pairs of links whose status moved (nothing else): the
+    statuses in one statement on PostgreSQL (an executemany on SQLite), and the history
+    entries they gained in one multi-row insert."""
     if not changes:
         return
-    params = []
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            _SET_STATUSES_PG,
+            {
+                "ids": [after.id for _, after in changes],
+                "statuses": [after.status for _, after in changes],
+                "now": now.astimezone(dt.UTC).replace(tzinfo=None),
+            },
+        )
+    else:
+        conn.execute(
+            _SET_STATUS,
+            [{"p_id": after.id, "p_status": after.status, "p_now": now} for _, after in changes],
+        )
     events: list[dict[str, Any]] = []
     for before, after in changes:
-        values = {**_values(after), "updated_at": now}
-        params.append({"p_id": after.id, **{f"p_{n}": values[n] for n in _UPDATED_COLUMNS}})
         events.extend(
             _event_rows(after.id, after.history[len(before.history) :], len(before.history))
         )
-    conn.execute(_UPDATE_LINK, params)
     if events:
         conn.execute(_INSERT_EVENTS, events)
 
@@ -190,10 +213,15 @@ def list_links(
     invoice_id: str | None = None,
     customer_id: str | None = None,
     statuses: Sequence[str] | None = None,
+    without_invoice: bool = False,
 ) -> list[PaymentLink]:
+    """The organization's links, oldest first; ``without_invoice`` keeps those that are not
+    one invoice's (quick requests and pay-all links)."""
     query = sa.select(payment_links).where(payment_links.c.organization_id == org_id)
     if invoice_id is not None:
         query = query.where(payment_links.c.invoice_id == invoice_id)
+    if without_invoice:
+        query = query.where(payment_links.c.invoice_id.is_(None))
     if customer_id is not None:
         query = query.where(payment_links.c.customer_id == customer_id)
     if statuses is not None:

@@ -35,6 +35,11 @@ _FORGET_MATCH = reconciliation_matches.delete().where(
     reconciliation_matches.c.transaction_id == sa.bindparam("p_tx"),
 )
 _RECORD_MATCH = reconciliation_matches.insert()
+_FORGET_MATCHES_PG = sa.text(
+    "DELETE FROM reconciliation_matches AS m "
+    "USING unnest(CAST(:accounts AS text[]), CAST(:ids AS text[])) AS v(account, id) "
+    "WHERE m.organization_id = :org AND m.account = v.account AND m.transaction_id = v.id"
+)
 
 
 def record_match(
@@ -78,10 +83,23 @@ def record_matches(
     ``transaction_id``, ``status``, ``rule``, ``confidence``, ``proposal``, ``payment_id``."""
     if not rows:
         return
-    conn.execute(
-        _FORGET_MATCH,
-        [{"p_org": org_id, "p_account": r["account"], "p_tx": r["transaction_id"]} for r in rows],
-    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            _FORGET_MATCHES_PG,
+            {
+                "org": org_id,
+                "accounts": [r["account"] for r in rows],
+                "ids": [r["transaction_id"] for r in rows],
+            },
+        )
+    else:
+        conn.execute(
+            _FORGET_MATCH,
+            [
+                {"p_org": org_id, "p_account": r["account"], "p_tx": r["transaction_id"]}
+                for r in rows
+            ],
+        )
     conn.execute(
         _RECORD_MATCH,
         [
