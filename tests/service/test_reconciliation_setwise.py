@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,94 @@ def test_a_batch_that_fails_is_applied_one_by_one(
         )
 
     assert strip(fallen_back) == strip(expected)
+
+
+def test_two_workers_reconciling_at_once_apply_each_match_once(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reconciliation_module, "_APPLY_BATCH", 8)
+    pl = Paylink.open(db_url, clock=FixedClock(START), base_url=BASE)
+    org = pl.organizations.create(name="Garage", country="BE", iban=ACCOUNT)
+    customers = [pl.customers.create(org, name=f"Customer {i}") for i in range(5)]
+    invoices = pl.invoices.issue_many(
+        org,
+        [
+            (
+                customers[i % 5],
+                [Line(description="Work", quantity="1", unit_price=f"{20 + i}.00", vat_rate="21")],
+            )
+            for i in range(40)
+        ],
+    )
+    for invoice in invoices:
+        pl.links.create(invoice)
+    path = tmp_path / "statement.xml"
+    path.write_bytes(
+        camt053(
+            account_iban=ACCOUNT,
+            statement_id="S1",
+            opening=Money.of("0", "EUR"),
+            lines=[
+                StatementLine(
+                    amount=inv.open_amount,
+                    booking_date=dt.date(2026, 3, 5),
+                    bank_reference=f"B{i:04d}",
+                    reference=inv.reference,
+                )
+                for i, inv in enumerate(invoices)
+            ],
+            created_at=START,
+        )
+    )
+    pl.statements.import_file(org, path)
+    recorders = [Recorder(), Recorder()]
+    workers = [
+        Paylink(
+            Paylink.open(db_url, base_url=BASE).store,
+            clock=FixedClock(START),
+            plugins=Plugins(get_plugin_manager(plugins=[recorder])),
+            base_url=BASE,
+        )
+        for recorder in recorders
+    ]
+    start = threading.Barrier(2)
+    runs: list[Any] = [None, None]
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            start.wait()
+            runs[i] = workers[i].reconcile(org)
+        except BaseException as exc:  # reported below, with the worker's traceback
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    with pl.store.transaction() as conn:
+        found = conn.execute(
+            sa.select(payments.c.provider_reference, sa.func.count()).group_by(
+                payments.c.provider_reference
+            )
+        ).all()
+        paid = conn.execute(
+            sa.select(documents.c.status, documents.c.paid_minor).where(
+                documents.c.kind == "invoice"
+            )
+        ).all()
+    assert len(found) == 40 and all(count == 1 for _, count in found)
+    assert all(status == "paid" for status, _ in paid)
+    assert sorted(p for _, p in paid) == sorted(i.open_amount.minor_units for i in invoices)
+    # Each payment was recorded (and announced) by one worker only; whatever the other
+    # worker applied, it found recorded and reports with the same payment.
+    announced = [e[2].id for r in recorders for e in r.events if e[0] == "payment_recorded"]
+    assert len(announced) == len(set(announced)) == 40
+    for run in runs:
+        assert run is not None
+        assert {m.payment_id for m in run.applied} <= set(announced)
+    for worker in workers:
+        worker.close()
+    pl.close()

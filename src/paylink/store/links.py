@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from ..exceptions import NotFound
 from ..links import LinkEvent, PaymentLink
 from ..money import Money
+from ._bulk import insert_many
 from .schema import LINK_NOT_FINAL, access_tokens, documents, link_events, payment_links
 
 
@@ -135,8 +136,7 @@ def update_link_statuses(
         events.extend(
             _event_rows(after.id, after.history[len(before.history) :], len(before.history))
         )
-    if events:
-        conn.execute(_INSERT_EVENTS, events)
+    insert_many(conn, _INSERT_EVENTS, events)
 
 
 def _load(conn: Connection, query: sa.Select[Any], base_url: str) -> list[PaymentLink]:

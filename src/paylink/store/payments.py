@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from ..exceptions import NotFound
 from ..money import Money
 from ..payments import Allocation, Payment
+from ._bulk import insert_many
 from .schema import allocations, payments, refunds
 
 _INSERT_PAYMENT = payments.insert()  # built once: only its parameters change
@@ -54,7 +55,8 @@ def insert_payments(conn: Connection, found: Sequence[Payment], now: dt.datetime
     """Store many payments and their allocations: one multi-row insert per table."""
     if not found:
         return
-    conn.execute(
+    insert_many(
+        conn,
         _INSERT_PAYMENT,
         [
             {
@@ -83,8 +85,7 @@ def insert_payments(conn: Connection, found: Sequence[Payment], now: dt.datetime
         for p in found
         for i, a in enumerate(p.allocations)
     ]
-    if rows:
-        conn.execute(_INSERT_ALLOCATIONS, rows)
+    insert_many(conn, _INSERT_ALLOCATIONS, rows)
 
 
 def find_by_provider_references(

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from ._bulk import insert_many
 from .schema import customer_aliases, reconciliation_matches, reconciliation_rejections
 
 __all__ = [
@@ -100,7 +101,8 @@ def record_matches(
                 for r in rows
             ],
         )
-    conn.execute(
+    insert_many(
+        conn,
         _RECORD_MATCH,
         [
             {
