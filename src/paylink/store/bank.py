@@ -64,11 +64,14 @@ _COLUMNS = (
     "structured_reference", "remittance_text", "bank_transaction_code", "bank_reference",
     "end_to_end_id", "raw", "status", "imported_at",
 )  # fmt: skip
-_INSERT_SQLITE = (
-    f"INSERT INTO bank_transactions ({', '.join(_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in _COLUMNS)}) "
-    "ON CONFLICT (organization_id, account, id) DO NOTHING"
+"""The order of the values :class:`TransactionInserter` hands to SQLite."""
+_COMPILED_SQLITE = (
+    sqlite.insert(bank_transactions)
+    .on_conflict_do_nothing(index_elements=["organization_id", "account", "id"])
+    .compile(dialect=sqlite.dialect(), column_keys=list(_COLUMNS))
 )
+assert tuple(_COMPILED_SQLITE.positiontup or ()) == _COLUMNS
+_INSERT_SQLITE = _COMPILED_SQLITE.string
 
 
 class TransactionInserter:
@@ -90,7 +93,8 @@ class TransactionInserter:
         if self.sqlite:
             date = bank_transactions.c.booking_date.type._cached_bind_processor(conn.dialect)
             stamp = bank_transactions.c.imported_at.type._cached_bind_processor(conn.dialect)
-            assert date is not None and stamp is not None
+            assert date is not None
+            assert stamp is not None
             sample = dt.date(2026, 1, 2)
             # SQLAlchemy stores a date on SQLite as its ISO form: the C method is much cheaper.
             self._date = dt.date.isoformat if date(sample) == sample.isoformat() else date
