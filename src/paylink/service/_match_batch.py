@@ -40,7 +40,7 @@ from ..store import payments as pay_queries
 from ..store import reconciliation as match_queries
 from ._base import Unit, new_id
 from ._matching import LINK_ITEM
-from ._messages import queue_paid_messages
+from ._messages import MessageBatch, queue_paid_messages
 
 __all__ = ["BatchOutcome", "applies_setwise", "apply_matches", "proposal_json"]
 
@@ -146,6 +146,7 @@ def apply_matches(
     loaded = dict(links)
 
     organization = unit.organization(org.id)
+    queued = MessageBatch(unit)
     outcomes: list[BatchOutcome] = []
     new_payments: list[Payment] = []
     settled: dict[str, Invoice] = {}
@@ -248,6 +249,7 @@ def apply_matches(
                     updated,
                     payment,
                     customer=customers.get(updated.customer_id),
+                    batch=queued,
                 )
         unit.emit("payment_recorded", organization=organization, payment=payment)
         outcomes.append(BatchOutcome(True, payment.id, proposal))
@@ -262,4 +264,5 @@ def apply_matches(
     )
     bank_queries.set_statuses(conn, org.id, statuses)
     match_queries.record_matches(conn, org.id, records, unit.now)
+    queued.flush()
     return outcomes
