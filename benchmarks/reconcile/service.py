@@ -38,13 +38,20 @@ BASE = "https://pay.example"
 CLOCK = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
 
 
-def prepare(url: str, count: int, seed: int = 7) -> None:
+def prepare(url: str, count: int, seed: int = 7, *, messages: bool = False) -> None:
     """Issue ``count`` invoices at ``url`` with their links, and import the statement that
-    pays them."""
+    pays them. With ``messages`` the customers and the organization have e-mail addresses,
+    so every invoice paid queues a receipt and a notice."""
     rng = random.Random(seed)
     pl = Paylink.open(url, clock=CLOCK, base_url=BASE)
-    org = pl.organizations.create(name="Bench", country="BE", iban=ACCOUNT)
-    customers = [pl.customers.create(org, name=f"Customer {i:03d}") for i in range(200)]
+    email = {"email": "billing@bench.example"} if messages else {}
+    org = pl.organizations.create(name="Bench", country="BE", iban=ACCOUNT, **email)
+    customers = [
+        pl.customers.create(
+            org, name=f"Customer {i:03d}", **({"email": f"c{i}@bench.example"} if messages else {})
+        )
+        for i in range(200)
+    ]
     batch = [
         (
             customers[i % len(customers)],
@@ -106,10 +113,16 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=2000)
     parser.add_argument("--engine", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--messages",
+        action="store_true",
+        help="customers with e-mail addresses: each invoice paid queues a receipt and a notice",
+    )
     args = parser.parse_args()
     print(
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpus, "
         f"load average {os.getloadavg()[0]:.2f} at start"
+        + (", with receipts and notices" if args.messages else "")
     )
 
     def measure(engine: str, fresh: Callable[[], str]) -> None:
@@ -132,7 +145,7 @@ def main() -> None:
     if args.engine in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             template = Path(tmp) / "template.db"
-            prepare(f"sqlite:///{template}", args.invoices)
+            prepare(f"sqlite:///{template}", args.invoices, messages=args.messages)
             copies = itertools.count()
 
             def sqlite_copy() -> str:
@@ -146,7 +159,7 @@ def main() -> None:
 
         with PostgresServer() as server:
             template = server.create_database("bench_template")
-            prepare(template, args.invoices)
+            prepare(template, args.invoices, messages=args.messages)
 
             def postgres_copy() -> str:
                 name = f"run_{next(copies)}"

@@ -30,7 +30,7 @@ from ..links import PaymentLink, advance
 from ..money import Money
 from ..parties import Organization
 from ..payments import Allocation, Payment
-from ..reconcile import Proposal
+from ..reconcile import Proposal, ProposedAllocation
 from ..statements.model import BankTransaction
 from ..store import bank as bank_queries
 from ..store import documents as doc_queries
@@ -42,7 +42,13 @@ from ._base import Unit, new_id
 from ._matching import LINK_ITEM
 from ._messages import MessageBatch, queue_paid_messages
 
-__all__ = ["BatchOutcome", "applies_setwise", "apply_matches", "proposal_json"]
+__all__ = [
+    "BatchOutcome",
+    "applies_setwise",
+    "apply_matches",
+    "proposal_from_json",
+    "proposal_json",
+]
 
 _METHOD = "bank_transfer"
 _PROVIDER = "bank"
@@ -74,6 +80,24 @@ def proposal_json(proposal: Proposal) -> dict[str, Any]:
         "explanation": proposal.explanation,
         "write_off": str(proposal.write_off.amount) if proposal.write_off else None,
     }
+
+
+def proposal_from_json(data: dict[str, Any]) -> Proposal:
+    """A proposal as :func:`proposal_json` kept it."""
+    currency = data["currency"]
+    return Proposal(
+        transaction_id=data["transaction_id"],
+        transaction_amount=Money.of(data["amount"], currency),
+        allocations=tuple(
+            ProposedAllocation(a["number"], Money.of(a["amount"], currency), a.get("invoice_id"))
+            for a in data["allocations"]
+        ),
+        rule=data["rule"],
+        confidence=float(data["confidence"]),
+        explanation=data["explanation"],
+        auto=False,
+        write_off=Money.of(data["write_off"], currency) if data.get("write_off") else None,
+    )
 
 
 def applies_setwise(tx: BankTransaction, proposal: Proposal) -> bool:

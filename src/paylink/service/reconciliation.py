@@ -46,7 +46,6 @@ from ..reconcile import (
     as_rule,
     name_tokens,
 )
-from ..references import parse as parse_reference
 from ..statements.model import BankTransaction
 from ..store import Connection, savepoint
 from ..store import bank as bank_queries
@@ -57,8 +56,15 @@ from ..store import reconciliation as match_queries
 from ._base import Resource, Unit
 from ._invoicing import credit_invoice
 from ._links import mark_link
-from ._match_batch import BatchOutcome, applies_setwise, apply_matches, proposal_json
+from ._match_batch import (
+    BatchOutcome,
+    applies_setwise,
+    apply_matches,
+    proposal_from_json,
+    proposal_json,
+)
 from ._matching import LINK_ITEM, capture_match, match_targets, open_transaction, undo_match
+from ._open_items import open_items
 from ._payments import apply_payment, lock_invoices
 
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
@@ -110,83 +116,12 @@ def _invoices_key(proposal: Proposal) -> str:
     return ",".join(sorted(a.invoice_id or a.number for a in proposal.allocations))[:400]
 
 
-def _proposal_from_json(data: dict[str, Any]) -> Proposal:
-    currency = data["currency"]
-    return Proposal(
-        transaction_id=data["transaction_id"],
-        transaction_amount=Money.of(data["amount"], currency),
-        allocations=tuple(
-            ProposedAllocation(a["number"], Money.of(a["amount"], currency), a.get("invoice_id"))
-            for a in data["allocations"]
-        ),
-        rule=data["rule"],
-        confidence=float(data["confidence"]),
-        explanation=data["explanation"],
-        auto=False,
-        write_off=Money.of(data["write_off"], currency) if data.get("write_off") else None,
-    )
-
-
 class Reconciliation(Resource):
     """Bank reconciliation against the store."""
 
     # -- open items ----------------------------------------------------------------------------
     def _open_items(self, conn: Connection, org: Organization) -> list[OpenItem]:
-        items: list[OpenItem] = []
-        customers = {c.id: c for c in org_queries.list_customers(conn, org.id)}
-        for doc in doc_queries.list_documents(
-            conn, org.id, "invoice", statuses=["issued", "partially_paid"]
-        ):
-            assert isinstance(doc, Invoice)
-            if doc.open_amount.amount > 0:
-                items.append(OpenItem.from_invoice(doc, customers.get(doc.customer_id)))
-        seen_numbers: set[str] = set()
-        for purchase in doc_queries.list_purchases(
-            conn, org.id, statuses=["open", "payment_ordered"]
-        ):
-            item = OpenItem.from_purchase_invoice(purchase)
-            if item.number in seen_numbers:  # two suppliers may use the same reference
-                item = attrs.evolve(item, number=f"{item.number} ({purchase.supplier_name})")
-            seen_numbers.add(item.number)
-            items.append(item)
-        for link in link_queries.list_links(
-            conn,
-            org.id,
-            self._ctx.base_url,
-            statuses=["created", "sent", "opened", "in_progress", "interrupted"],
-            without_invoice=True,
-        ):
-            if link.invoice_id is not None or not link.reference:
-                continue
-            customer = customers.get(link.customer_id or "")
-            amount = link.amount
-            if link.invoice_ids:
-                amount = Money.sum(
-                    (
-                        d.open_amount
-                        for d in (
-                            doc_queries.get_document(conn, org.id, i, "invoice")
-                            for i in link.invoice_ids
-                        )
-                        if isinstance(d, Invoice)
-                    ),
-                    link.amount.currency,
-                )
-            if amount.amount <= 0:
-                continue
-            items.append(
-                OpenItem(
-                    number=link.reference,
-                    open_amount=amount,
-                    customer_key=link.customer_id,
-                    customer_name=customer.name if customer else None,
-                    customer_ibans=customer.ibans if customer else (),
-                    reference=parse_reference(link.reference),
-                    organization_id=org.id,
-                    invoice_id=_LINK + link.id,
-                )
-            )
-        return items
+        return open_items(conn, org, self._ctx.base_url)
 
     def _alias_rule(self, conn: Connection, org_id: str) -> Rule:
         sources = match_queries.alias_sources(conn, org_id)
@@ -513,7 +448,7 @@ class Reconciliation(Resource):
                 for t in bank_queries.list_transactions(conn, org_id, statuses=["review"])
             }
         return [
-            ReviewItem(txs[(r.account, r.transaction_id)], _proposal_from_json(r.proposal))
+            ReviewItem(txs[(r.account, r.transaction_id)], proposal_from_json(r.proposal))
             for r in rows
             if (r.account, r.transaction_id) in txs
         ]
@@ -531,7 +466,7 @@ class Reconciliation(Resource):
         def work(unit: Unit) -> AppliedMatch:
             organization = self._org(unit.conn, org)
             row = self._pending(unit.conn, organization.id, transaction_id)
-            proposal = _proposal_from_json(row.proposal)
+            proposal = proposal_from_json(row.proposal)
             tx = next(
                 t
                 for t in bank_queries.list_transactions(
@@ -585,7 +520,7 @@ class Reconciliation(Resource):
         with self._ctx.unit() as unit:
             org_id = self._org_id(org)
             row = self._pending(unit.conn, org_id, transaction_id)
-            proposal = _proposal_from_json(row.proposal)
+            proposal = proposal_from_json(row.proposal)
             match_queries.add_rejection(
                 unit.conn, org_id, row.account, transaction_id, _invoices_key(proposal), unit.now
             )
@@ -697,4 +632,4 @@ class Reconciliation(Resource):
         """Every recorded decision: ``(transaction id, status, proposal)``."""
         with self._ctx.store.transaction() as conn:
             rows = match_queries.list_matches(conn, self._org_id(org), status=status)
-        return [(r.transaction_id, r.status, _proposal_from_json(r.proposal)) for r in rows]
+        return [(r.transaction_id, r.status, proposal_from_json(r.proposal)) for r in rows]
