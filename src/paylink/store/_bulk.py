@@ -2,29 +2,47 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 __all__ = ["insert_many"]
 
-_MAX_PARAMETERS = 30_000
-"""Bound parameters per multi-row INSERT on PostgreSQL (its protocol allows 65,535)."""
+
+@functools.cache
+def _unnest_insert(table: sa.Table, keys: tuple[str, ...], dialect: Dialect) -> sa.TextClause:
+    """``INSERT INTO table (keys) SELECT * FROM unnest(:key::type[], …)``: one statement,
+    one array parameter per column, whatever the number of rows."""
+    arrays = ", ".join(
+        f"CAST(:{key} AS {table.c[key].type.compile(dialect=dialect)}[])" for key in keys
+    )
+    return sa.text(
+        f"INSERT INTO {table.name} ({', '.join(keys)}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    )
 
 
 def insert_many(conn: Connection, insert: sa.Insert, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` with ``insert`` (a prebuilt ``table.insert()``).
+    """Insert ``rows`` (dicts with the same keys) with ``insert`` (a prebuilt
+    ``table.insert()``).
 
-    On PostgreSQL as multi-row ``INSERT … VALUES (…), (…)`` statements: the driver's
-    executemany sends a statement per row, which the server parses and runs one by one. On
-    SQLite as an executemany, which runs the one prepared statement for every row in C."""
+    On PostgreSQL as one ``INSERT … SELECT * FROM unnest(…)`` with a typed array per column,
+    the values bound as the column's type binds them: the driver's executemany sends a
+    statement per row, and a multi-row ``VALUES`` costs more to build than to run. On SQLite
+    as an executemany, which runs the one prepared statement for every row in C."""
     if not rows:
         return
     if conn.dialect.name != "postgresql" or len(rows) == 1:
         conn.execute(insert, list(rows))
         return
-    size = max(1, _MAX_PARAMETERS // max(1, len(rows[0])))
-    for start in range(0, len(rows), size):
-        conn.execute(insert.values(list(rows[start : start + size])))
+    table = insert.table
+    assert isinstance(table, sa.Table)
+    keys = tuple(rows[0])
+    params: dict[str, list[Any]] = {}
+    for key in keys:
+        process = table.c[key].type._cached_bind_processor(conn.dialect)
+        values = [row[key] for row in rows]
+        params[key] = [process(v) for v in values] if process is not None else values
+    conn.execute(_unnest_insert(table, keys, conn.dialect), params)
