@@ -458,6 +458,21 @@ class Invoice(_HasTotals):
         assert self.due_date is not None
         return (today - self.due_date).days
 
+    def settled(self, paid: Money, at: dt.datetime) -> Invoice:
+        """This invoice with ``paid`` as its paid amount, the status that implies
+        (:meth:`status_after_settlement`) and ``paid_at`` set to ``at`` when it is paid in
+        full (cleared otherwise). Its lines do not change, so neither do its totals: they are
+        kept, not computed again."""
+        totals = self.__dict__.get("_totals")
+        updated = attrs.evolve(self, paid_amount=paid)
+        if totals is not None:
+            updated.__dict__["_totals"] = totals
+        status = updated.status_after_settlement()
+        final = attrs.evolve(updated, status=status, paid_at=at if status == "paid" else None)
+        if totals is not None:
+            final.__dict__["_totals"] = totals
+        return final
+
     def status_after_settlement(self) -> InvoiceStatus:
         """The status that the paid and credited amounts imply for an issued invoice.
 

@@ -46,6 +46,7 @@ CURRENCY_EXPONENTS: dict[str, int] = {
 """Every active ISO 4217 currency code, mapped to the number of decimals of its minor unit."""
 
 _QUANTA = {exp: Decimal(1).scaleb(-exp) for exp in set(CURRENCY_EXPONENTS.values())}
+_ZEROS = {exp: Decimal(0).scaleb(-exp) for exp in _QUANTA}
 
 
 def currency_exponent(currency: str) -> int:
@@ -97,6 +98,17 @@ def _convert_amount(value: object) -> Decimal:
     return to_decimal(value)
 
 
+def _exact(amount: Decimal, currency: str) -> Money:
+    """A Money built without the constructor's checks, for an ``amount`` already exact at the
+    (known) currency's exponent: minor units scaled, or the sum, difference or negation of
+    such amounts. Money is everywhere (totals, open amounts, allocations), and the checks
+    cost ten times the arithmetic."""
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", amount)
+    object.__setattr__(money, "currency", currency)
+    return money
+
+
 @attrs.frozen(repr=False, order=False)
 class Money:
     """An exact amount of one currency, kept at the currency's exponent.
@@ -131,14 +143,18 @@ class Money:
     @classmethod
     def zero(cls, currency: str) -> Money:
         """Return zero in ``currency``."""
-        return cls(Decimal(0), currency)
+        exponent = currency_exponent(currency)
+        if cls is not Money:
+            return cls(Decimal(0), currency)
+        return _exact(_ZEROS[exponent], currency)
 
     @classmethod
     def from_minor(cls, minor: int, currency: str) -> Money:
         """Return the amount of ``minor`` minor units (cents) of ``currency``."""
         if isinstance(minor, bool) or not isinstance(minor, int):
             raise ValidationError(f"expected an integer number of minor units, got {minor!r}")
-        return cls(Decimal(minor).scaleb(-currency_exponent(currency)), currency)
+        amount = Decimal(minor).scaleb(-currency_exponent(currency))
+        return _exact(amount, currency) if cls is Money else cls(amount, currency)
 
     # -- views --------------------------------------------------------------------------------
     @property
@@ -176,22 +192,22 @@ class Money:
     def __add__(self, other: object) -> Money:
         if isinstance(other, int) and other == 0 and not isinstance(other, bool):
             return self  # lets sum() start from 0
-        return Money(self.amount + self._same(other, "add").amount, self.currency)
+        return _exact(self.amount + self._same(other, "add").amount, self.currency)
 
     def __radd__(self, other: object) -> Money:
         return self.__add__(other)
 
     def __sub__(self, other: object) -> Money:
-        return Money(self.amount - self._same(other, "subtract").amount, self.currency)
+        return _exact(self.amount - self._same(other, "subtract").amount, self.currency)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return _exact(-self.amount, self.currency)
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return Money(abs(self.amount), self.currency)
+        return _exact(abs(self.amount), self.currency)
 
     def __mul__(self, factor: object) -> Money:
         """Multiply by an exact factor (``int``, ``Decimal`` or ``str``), rounding half-up."""

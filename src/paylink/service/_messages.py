@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Literal, cast
 
+import attrs
+
 from .. import render
 from ..clock import Clock, SystemClock
 from ..context import PluginContext, build_plugin, secrets_of
@@ -36,6 +38,7 @@ __all__ = [
     "DEFAULT_OUTBOX_DIRECTORY",
     "KINDS_KEY",
     "MESSAGING_ROW",
+    "MessageBatch",
     "channel_class",
     "channel_for",
     "first_attempt",
@@ -129,6 +132,56 @@ def first_attempt(
     return now
 
 
+@attrs.define
+class MessageBatch:
+    """Messages queued by many operations of one unit at once (a batch of reconciliation
+    matches): what every message looks up — the saved template, the channel, the quiet hours,
+    an opt-out — is read once per batch, and the messages are stored together by
+    :meth:`flush`, before the unit commits."""
+
+    unit: Unit
+    pending: list[OutgoingMessage] = attrs.field(factory=list)
+    _templates: dict[tuple[str, str, str], tuple[str, str] | None] = attrs.field(factory=dict)
+    _channels: dict[str, str] = attrs.field(factory=dict)
+    _first: dict[str, dt.datetime] = attrs.field(factory=dict)
+    _opted_out: dict[tuple[str, str], bool] = attrs.field(factory=dict)
+
+    def template(self, org_id: str, kind: str, channel_kind: str, language: str) -> Any:
+        """The saved template (subject, body) or None, read once per key."""
+        key = (kind, channel_kind, language)
+        if key not in self._templates:
+            self._templates[key] = q.get_template(
+                self.unit.conn, org_id, kind=kind, channel_kind=channel_kind, language=language
+            )
+        return self._templates[key]
+
+    def channel(self, org_id: str, channel_kind: str) -> str:
+        """:func:`channel_for`, read once per kind of channel."""
+        if channel_kind not in self._channels:
+            self._channels[channel_kind] = channel_for(self.unit.conn, org_id, channel_kind)
+        return self._channels[channel_kind]
+
+    def first(self, org: Organization, channel_kind: str) -> dt.datetime:
+        """:func:`first_attempt` at the unit's time, read once per kind of channel."""
+        if channel_kind not in self._first:
+            self._first[channel_kind] = first_attempt(
+                self.unit.conn, org, channel_kind, self.unit.now
+            )
+        return self._first[channel_kind]
+
+    def opted_out(self, org_id: str, channel_kind: str, recipient: str) -> bool:
+        """Whether ``recipient`` opted out, read once per address."""
+        key = (channel_kind, recipient)
+        if key not in self._opted_out:
+            self._opted_out[key] = q.is_opted_out(self.unit.conn, org_id, channel_kind, recipient)
+        return self._opted_out[key]
+
+    def flush(self) -> None:
+        """Store the messages queued so far."""
+        q.insert_messages(self.unit.conn, self.pending, self.unit.now)
+        self.pending = []
+
+
 def queue_message(
     unit: Unit,
     *,
@@ -144,17 +197,22 @@ def queue_message(
     attach: str | None = None,
     text: str | None = None,
     metadata: Mapping[str, str] | None = None,
+    batch: MessageBatch | None = None,
 ) -> OutgoingMessage:
-    """Render one message (saved template, else the default) and store it in the outbox.
+    """Render one message (saved template, else the default) and store it in the outbox
+    (through ``batch``, when given: it is stored when the batch is flushed).
 
     ``text`` replaces the template's body for this one message (it is a template too, run in
     the sandbox). A recipient who opted out gets a ``cancelled`` message, kept for the record.
     """
     if channel_kind not in CHANNEL_KINDS:
         raise ValidationError(f"expected one of {', '.join(CHANNEL_KINDS)}", field="via")
-    saved = q.get_template(
-        unit.conn, organization.id, kind=kind, channel_kind=channel_kind, language=language
-    )
+    if batch is not None:
+        saved = batch.template(organization.id, kind, channel_kind, language)
+    else:
+        saved = q.get_template(
+            unit.conn, organization.id, kind=kind, channel_kind=channel_kind, language=language
+        )
     subject_src, body_src = saved if saved else (None, None)
     if text is not None:
         render.check_template(text, field="text")
@@ -172,7 +230,12 @@ def queue_message(
         subject_template=subject_src or None,
         body_template=body_src,
     )
-    opted_out = q.is_opted_out(unit.conn, organization.id, channel_kind, recipient)
+    if batch is not None:
+        opted_out = batch.opted_out(organization.id, channel_kind, recipient)
+        channel = batch.channel(organization.id, channel_kind)
+    else:
+        opted_out = q.is_opted_out(unit.conn, organization.id, channel_kind, recipient)
+        channel = channel_for(unit.conn, organization.id, channel_kind)
     data = dict(metadata or {})
     if attach:
         data["attach"] = attach
@@ -181,7 +244,7 @@ def queue_message(
         organization_id=organization.id,
         kind=kind,
         channel_kind=cast(Literal["email", "sms"], channel_kind),
-        channel=channel_for(unit.conn, organization.id, channel_kind),
+        channel=channel,
         recipient=recipient,
         sender=organization.email,
         sender_name=organization.name,
@@ -197,26 +260,41 @@ def queue_message(
         error="the recipient opted out" if opted_out else None,
         next_attempt_at=None
         if opted_out
+        else batch.first(organization, channel_kind)
+        if batch is not None
         else first_attempt(unit.conn, organization, channel_kind, unit.now),
         segments=rendered.segments,
         encoding=rendered.encoding,
         created_at=unit.now,
         metadata=data,
     )
-    q.insert_message(unit.conn, message, unit.now)
+    if batch is not None:
+        batch.pending.append(message)
+    else:
+        q.insert_message(unit.conn, message, unit.now)
     return message
 
 
 def queue_paid_messages(
-    unit: Unit, organization: Organization, invoice: Invoice, payment: Payment
+    unit: Unit,
+    organization: Organization,
+    invoice: Invoice,
+    payment: Payment,
+    *,
+    customer: Customer | None = None,
+    batch: MessageBatch | None = None,
 ) -> list[OutgoingMessage]:
     """Queue the ``receipt`` to the customer (by e-mail, else SMS) and the ``payment_notice``
     to the organization's own e-mail, inside the unit that recorded ``payment``.
 
-    Does nothing for a missing address: a payment is never refused because a receipt cannot go.
+    ``customer`` is the invoice's customer when the caller read it already (a batch of
+    matches reads its customers at once); ``batch`` queues through a :class:`MessageBatch`.
+    Does nothing for a missing address: a payment is never refused because a receipt cannot
+    go.
     """
     queued = []
-    customer = get_customer(unit.conn, organization.id, invoice.customer_id)
+    if customer is None:
+        customer = get_customer(unit.conn, organization.id, invoice.customer_id)
     channel_kind, address = ("email", customer.email) if customer.email else ("sms", customer.phone)
     if address:
         variables = render.message_variables(
@@ -240,6 +318,7 @@ def queue_paid_messages(
                 document_id=invoice.id,
                 attach="receipt",
                 metadata={"payment_id": payment.id},
+                batch=batch,
             )
         )
     if organization.email:
@@ -261,6 +340,7 @@ def queue_paid_messages(
                 variables=variables,
                 customer=customer,
                 document_id=invoice.id,
+                batch=batch,
             )
         )
     return queued

@@ -128,13 +128,9 @@ def apply_payment(
     organization = unit.organization(org_id)
     for allocation in allocations:
         inv = by_id[allocation.invoice_id]
-        updated = attrs.evolve(inv, paid_amount=inv.paid + allocation.amount)
-        status = updated.status_after_settlement()
-        updated = attrs.evolve(
-            updated, status=status, paid_at=unit.now if status == "paid" else None
-        )
+        updated = inv.settled(inv.paid + allocation.amount, unit.now)
         doc_queries.update_settlement(unit.conn, updated)
-        if status == "paid":
+        if updated.status == "paid":
             close_paid_links(unit, updated, addresses, source=method)
             unit.emit("invoice_paid", organization=organization, invoice=updated)
             queue_paid_messages(unit, organization, updated, payment)

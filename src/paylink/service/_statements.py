@@ -37,7 +37,7 @@ __all__ = [
     "statement_seen",
 ]
 
-_BATCH = 1000
+_BATCH = 5000
 
 
 @attrs.frozen
@@ -115,7 +115,7 @@ class _StatementWriter:
         # the rows (one per statement, never per entry) wait for :meth:`finish`.
         self._statement_rows: list[dict[str, Any]] = []
         self._header: StatementHeader | None = None
-        self._rows: list[dict[str, Any]] = []
+        self._rows = q.TransactionInserter(unit.conn, org_id, unit.now)
         self._count = 0
         self._new = 0
         self._movements: Money | None = None
@@ -134,7 +134,7 @@ class _StatementWriter:
                     currency=event.amount.currency,
                 )
                 self._movements = Money.zero(event.amount.currency)
-            self._rows.append(q.transaction_row(self.org_id, event, None, self.unit.now))
+            self._rows.add(event)
             self._count += 1
             assert self._movements is not None
             if event.amount.currency == self._movements.currency:
@@ -145,8 +145,7 @@ class _StatementWriter:
             self._close(event)
 
     def _flush(self) -> None:
-        self._new += q.insert_transactions(self.unit.conn, self._rows)
-        self._rows = []
+        self._new += self._rows.flush()
 
     def _close(self, footer: StatementFooter | None) -> None:
         header = self._header

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import logging
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -43,7 +44,6 @@ from ..reconcile import (
     as_rule,
     name_tokens,
 )
-from ..references import parse as parse_reference
 from ..statements.model import BankTransaction
 from ..store import Connection, savepoint
 from ..store import bank as bank_queries
@@ -54,23 +54,29 @@ from ..store import reconciliation as match_queries
 from ._base import Resource, Unit
 from ._invoicing import credit_invoice
 from ._links import mark_link
+from ._match_batch import BatchOutcome, applies_setwise, apply_matches
 from ._matching import (
     LINK_ITEM,
     capture_match,
     match_targets,
     open_transaction,
+    proposal_from_json,
+    proposal_json,
     undo_match,
 )
-from ._matching import proposal_from_json as _proposal_from_json
-from ._matching import proposal_json as _proposal_json
+from ._open_items import open_items
 from ._payments import apply_payment, lock_invoices
 from ._payouts import PAYOUT_ITEM, mark_arrived, open_payouts
 
 __all__ = ["AppliedMatch", "Reconciliation", "ReconciliationRun", "ReviewItem"]
 
+log = logging.getLogger("paylink.service")
+
 _LINK = LINK_ITEM
 _REJECTED_FACTOR = 0.5
 """What a person's rejection multiplies the confidence of the same pairing by, next time."""
+_APPLY_BATCH = 1000
+"""How many plain matches one unit of work applies set-wise (see :mod:`._match_batch`)."""
 
 
 @attrs.frozen
@@ -116,60 +122,7 @@ class Reconciliation(Resource):
 
     # -- open items ----------------------------------------------------------------------------
     def _open_items(self, conn: Connection, org: Organization) -> list[OpenItem]:
-        items: list[OpenItem] = []
-        customers = {c.id: c for c in org_queries.list_customers(conn, org.id)}
-        for doc in doc_queries.list_documents(
-            conn, org.id, "invoice", statuses=["issued", "partially_paid"]
-        ):
-            assert isinstance(doc, Invoice)
-            if doc.open_amount.amount > 0:
-                items.append(OpenItem.from_invoice(doc, customers.get(doc.customer_id)))
-        seen_numbers: set[str] = set()
-        for purchase in doc_queries.list_purchases(
-            conn, org.id, statuses=["open", "payment_ordered"]
-        ):
-            item = OpenItem.from_purchase_invoice(purchase)
-            if item.number in seen_numbers:  # two suppliers may use the same reference
-                item = attrs.evolve(item, number=f"{item.number} ({purchase.supplier_name})")
-            seen_numbers.add(item.number)
-            items.append(item)
-        for link in link_queries.list_links(
-            conn,
-            org.id,
-            self._ctx.addresses,
-            statuses=["created", "sent", "opened", "in_progress", "interrupted"],
-        ):
-            if link.invoice_id is not None or not link.reference:
-                continue
-            customer = customers.get(link.customer_id or "")
-            amount = link.amount
-            if link.invoice_ids:
-                amount = Money.sum(
-                    (
-                        d.open_amount
-                        for d in (
-                            doc_queries.get_document(conn, org.id, i, "invoice")
-                            for i in link.invoice_ids
-                        )
-                        if isinstance(d, Invoice)
-                    ),
-                    link.amount.currency,
-                )
-            if amount.amount <= 0:
-                continue
-            items.append(
-                OpenItem(
-                    number=link.reference,
-                    open_amount=amount,
-                    customer_key=link.customer_id,
-                    customer_name=customer.name if customer else None,
-                    customer_ibans=customer.ibans if customer else (),
-                    reference=parse_reference(link.reference),
-                    organization_id=org.id,
-                    invoice_id=_LINK + link.id,
-                )
-            )
-        return items
+        return open_items(conn, org, self._ctx.addresses)
 
     def _alias_rule(self, conn: Connection, org_id: str) -> Rule:
         sources = match_queries.alias_sources(conn, org_id)
@@ -248,6 +201,13 @@ class Reconciliation(Resource):
         review: list[Proposal] = []
         to_review: list[tuple[BankTransaction, Proposal]] = []
         unmatched = list(result.unmatched)
+        batch: list[tuple[BankTransaction, Proposal]] = []
+
+        def flush() -> None:
+            if batch:
+                self._apply_batch(organization, list(batch), applied, review)
+                batch.clear()
+
         for proposal in result.proposals:
             account = accounts[proposal.transaction_id]
             proposal = self._with_ids(proposal, by_item)
@@ -263,20 +223,19 @@ class Reconciliation(Resource):
                 )
             tx = by_id[proposal.transaction_id]
             if apply and proposal.auto:
-                # One unit per match: a match that fails (or loses a deadlock and is run
-                # again) never undoes or repeats the others.
-                done, kept = self._ctx.run(
-                    functools.partial(
-                        self._try_apply, org=organization, tx=tx, proposal=proposal, keep=undoable
-                    )
-                )
-                if done is not None:
-                    applied.append(done)
-                else:
-                    review.append(kept)
+                # Plain matches go set-wise, unless the run keeps what an undo needs.
+                if not undoable and applies_setwise(tx, proposal):
+                    batch.append((tx, proposal))
+                    if len(batch) >= _APPLY_BATCH:
+                        flush()
+                    continue
+                # The other shapes, one unit each, in their place in the order.
+                flush()
+                self._apply_one(organization, tx, proposal, applied, review, keep=undoable)
                 continue
             to_review.append((tx, proposal))
             review.append(proposal)
+        flush()
         if to_review:
 
             def keep(unit: Unit) -> None:
@@ -290,6 +249,66 @@ class Reconciliation(Resource):
             review=tuple(review),
             unmatched=tuple(unmatched),
         )
+
+    def _apply_one(
+        self,
+        org: Organization,
+        tx: BankTransaction,
+        proposal: Proposal,
+        applied: list[AppliedMatch],
+        review: list[Proposal],
+        *,
+        keep: bool = False,
+    ) -> None:
+        """Apply one match in a unit of its own: a match that fails (or loses a deadlock and is
+        run again) never undoes or repeats the others. With ``keep`` the match keeps what an
+        undo needs."""
+        done, kept = self._ctx.run(
+            functools.partial(self._try_apply, org=org, tx=tx, proposal=proposal, keep=keep)
+        )
+        if done is not None:
+            applied.append(done)
+        else:
+            review.append(kept)
+
+    def _apply_batch(
+        self,
+        org: Organization,
+        matches: list[tuple[BankTransaction, Proposal]],
+        applied: list[AppliedMatch],
+        review: list[Proposal],
+    ) -> None:
+        """Apply plain matches set-wise in one unit (:mod:`._match_batch`). Should the batch
+        fail for another reason than a match that no longer fits (those go to review inside
+        it), nothing of it stays and its matches are applied one unit each instead."""
+        try:
+            outcomes: list[BatchOutcome] = self._ctx.run(
+                functools.partial(
+                    apply_matches, org=org, matches=matches, addresses=self._ctx.addresses
+                )
+            )
+        except Exception:
+            log.warning(
+                "a batch of %d matches failed; applying them one by one",
+                len(matches),
+                exc_info=True,
+            )
+            for tx, proposal in matches:
+                self._apply_one(org, tx, proposal, applied, review)
+            return
+        for (tx, proposal), outcome in zip(matches, outcomes, strict=True):
+            if outcome.applied:
+                applied.append(
+                    AppliedMatch(
+                        transaction_id=tx.id,
+                        payment_id=outcome.payment_id,
+                        invoices=tuple(a.number for a in proposal.allocations),
+                        rule=proposal.rule,
+                        explanation=proposal.explanation,
+                    )
+                )
+            else:
+                review.append(outcome.kept)
 
     def _try_apply(
         self, unit: Unit, org: Organization, tx: BankTransaction, proposal: Proposal, keep: bool
@@ -427,7 +446,7 @@ class Reconciliation(Resource):
             status=status,
             rule=proposal.rule,
             confidence=proposal.confidence,
-            proposal=_proposal_json(proposal),
+            proposal=proposal_json(proposal),
             payment_id=payment.id if payment else None,
             now=unit.now,
         )
@@ -450,7 +469,7 @@ class Reconciliation(Resource):
                 for t in bank_queries.list_transactions(conn, org_id, statuses=["review"])
             }
         return [
-            ReviewItem(txs[(r.account, r.transaction_id)], _proposal_from_json(r.proposal))
+            ReviewItem(txs[(r.account, r.transaction_id)], proposal_from_json(r.proposal))
             for r in rows
             if (r.account, r.transaction_id) in txs
         ]
@@ -468,7 +487,7 @@ class Reconciliation(Resource):
         def work(unit: Unit) -> AppliedMatch:
             organization = self._org(unit.conn, org)
             row = self._pending(unit.conn, organization.id, transaction_id)
-            proposal = _proposal_from_json(row.proposal)
+            proposal = proposal_from_json(row.proposal)
             tx = next(
                 t
                 for t in bank_queries.list_transactions(
@@ -513,7 +532,7 @@ class Reconciliation(Resource):
         with self._ctx.unit() as unit:
             org_id = self._org_id(org)
             row = self._pending(unit.conn, org_id, transaction_id)
-            proposal = _proposal_from_json(row.proposal)
+            proposal = proposal_from_json(row.proposal)
             match_queries.add_rejection(
                 unit.conn, org_id, row.account, transaction_id, _invoices_key(proposal), unit.now
             )
@@ -616,4 +635,4 @@ class Reconciliation(Resource):
         """Every recorded decision: ``(transaction id, status, proposal)``."""
         with self._ctx.store.transaction() as conn:
             rows = match_queries.list_matches(conn, self._org_id(org), status=status)
-        return [(r.transaction_id, r.status, _proposal_from_json(r.proposal)) for r in rows]
+        return [(r.transaction_id, r.status, proposal_from_json(r.proposal)) for r in rows]

@@ -220,6 +220,44 @@ def update_settlement(conn: Connection, invoice: Invoice) -> None:
     )
 
 
+_SETTLE_MANY_PG = sa.text(
+    "UPDATE documents AS d SET paid_minor = v.paid, status = v.status, paid_at = v.paid_at "
+    "FROM unnest(CAST(:ids AS text[]), CAST(:paid AS bigint[]), CAST(:statuses AS text[]), "
+    "CAST(:paid_at AS timestamp[])) AS v(id, paid, status, paid_at) WHERE d.id = v.id"
+)
+
+
+def update_settlements(conn: Connection, invoices: Sequence[Invoice]) -> None:
+    """:func:`update_settlement` for many invoices: one statement on PostgreSQL (the rows
+    joined from arrays), an executemany on SQLite."""
+    if invoices and conn.dialect.name == "postgresql":
+        conn.execute(
+            _SETTLE_MANY_PG,
+            {
+                "ids": [i.id for i in invoices],
+                "paid": [i.paid.minor_units for i in invoices],
+                "statuses": [i.status for i in invoices],
+                "paid_at": [
+                    None if i.paid_at is None else i.paid_at.astimezone(dt.UTC).replace(tzinfo=None)
+                    for i in invoices
+                ],
+            },
+        )
+    elif invoices:
+        conn.execute(
+            _SETTLE,
+            [
+                {
+                    "p_id": i.id,
+                    "p_paid": i.paid.minor_units,
+                    "p_status": i.status,
+                    "p_paid_at": i.paid_at,
+                }
+                for i in invoices
+            ],
+        )
+
+
 def add_fees(conn: Connection, invoice_id: str, minor: int) -> None:
     """Add ``minor`` units of charged reminder fees to an invoice."""
     conn.execute(

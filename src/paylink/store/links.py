@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from ..exceptions import ConfigurationError, NotFound
 from ..links import Addresses, LinkEvent, PaymentLink, TokenKey, token_hash
 from ..money import Money
+from ._bulk import insert_many
 from .schema import LINK_NOT_FINAL, access_tokens, documents, link_events, payment_links
 
 __all__ = [
@@ -90,22 +91,26 @@ def insert_link(conn: Connection, link: PaymentLink, salt: str, now: dt.datetime
     _insert_events(conn, link.id, link.history, 0)
 
 
+_INSERT_EVENTS = link_events.insert()
+
+
+def _event_rows(link_id: str, events: Sequence[LinkEvent], start: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "link_id": link_id,
+            "position": start + i,
+            "at": e.at,
+            "status": e.status,
+            "source": e.source,
+            "detail": e.detail,
+        }
+        for i, e in enumerate(events)
+    ]
+
+
 def _insert_events(conn: Connection, link_id: str, events: Sequence[LinkEvent], start: int) -> None:
     if events:
-        conn.execute(
-            link_events.insert(),
-            [
-                {
-                    "link_id": link_id,
-                    "position": start + i,
-                    "at": e.at,
-                    "status": e.status,
-                    "source": e.source,
-                    "detail": e.detail,
-                }
-                for i, e in enumerate(events)
-            ],
-        )
+        conn.execute(_INSERT_EVENTS, _event_rows(link_id, events, start))
 
 
 _UPDATED_COLUMNS = (
@@ -129,6 +134,48 @@ def update_link(
         _UPDATE_LINK, {"p_id": after.id, **{f"p_{name}": values[name] for name in _UPDATED_COLUMNS}}
     )
     _insert_events(conn, after.id, after.history[len(before.history) :], len(before.history))
+
+
+_SET_STATUS = (
+    payment_links.update()
+    .where(payment_links.c.id == sa.bindparam("p_id"))
+    .values(status=sa.bindparam("p_status"), updated_at=sa.bindparam("p_now"))
+)
+_SET_STATUSES_PG = sa.text(
+    "UPDATE payment_links AS l SET status = v.status, updated_at = :now "
+    "FROM unnest(CAST(:ids AS text[]), CAST(:statuses AS text[])) AS v(id, status) "
+    "WHERE l.id = v.id"
+)
+
+
+def update_link_statuses(
+    conn: Connection, changes: Sequence[tuple[PaymentLink, PaymentLink]], now: dt.datetime
+) -> None:
+    """Write many ``(before, after)`` pairs of links whose status moved (nothing else): the
+    statuses in one statement on PostgreSQL (an executemany on SQLite), and the history
+    entries they gained in one multi-row insert."""
+    if not changes:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            _SET_STATUSES_PG,
+            {
+                "ids": [after.id for _, after in changes],
+                "statuses": [after.status for _, after in changes],
+                "now": now.astimezone(dt.UTC).replace(tzinfo=None),
+            },
+        )
+    else:
+        conn.execute(
+            _SET_STATUS,
+            [{"p_id": after.id, "p_status": after.status, "p_now": now} for _, after in changes],
+        )
+    events: list[dict[str, Any]] = []
+    for before, after in changes:
+        events.extend(
+            _event_rows(after.id, after.history[len(before.history) :], len(before.history))
+        )
+    insert_many(conn, _INSERT_EVENTS, events)
 
 
 def _load(
@@ -235,10 +282,15 @@ def list_links(
     invoice_id: str | None = None,
     customer_id: str | None = None,
     statuses: Sequence[str] | None = None,
+    without_invoice: bool = False,
 ) -> list[PaymentLink]:
+    """The organization's links, oldest first; ``without_invoice`` keeps those that are not
+    one invoice's (quick requests and pay-all links)."""
     query = sa.select(payment_links).where(payment_links.c.organization_id == org_id)
     if invoice_id is not None:
         query = query.where(payment_links.c.invoice_id == invoice_id)
+    if without_invoice:
+        query = query.where(payment_links.c.invoice_id.is_(None))
     if customer_id is not None:
         query = query.where(payment_links.c.customer_id == customer_id)
     if statuses is not None:
@@ -247,22 +299,58 @@ def list_links(
 
 
 def links_settling(conn: Connection, invoice_id: str, addresses: Addresses) -> list[PaymentLink]:
-    """Open links through which ``invoice_id`` can be paid: its own, and pay-all links."""
+    """Open links through which ``invoice_id`` can be paid: its own, and pay-all links
+    (oldest first)."""
     own = active_for_invoice(conn, invoice_id, addresses)
     result = [own] if own else []
     rows = _load(
         conn,
-        sa.select(payment_links).where(
+        sa.select(payment_links)
+        .where(
             payment_links.c.invoice_id.is_(None),
             LINK_NOT_FINAL,
             payment_links.c.customer_id.in_(
                 sa.select(documents.c.customer_id).where(documents.c.id == invoice_id)
             ),
-        ),
+        )
+        .order_by(payment_links.c.created_at, payment_links.c.id),
         addresses,
     )
     result.extend(link for link in rows if invoice_id in link.invoice_ids)
     return result
+
+
+def open_links_of(
+    conn: Connection, invoice_ids: Sequence[str], customer_ids: Sequence[str], addresses: Addresses
+) -> tuple[dict[str, PaymentLink], list[PaymentLink]]:
+    """For many invoices at once, what :func:`links_settling` reads for each: the active link
+    of each invoice (by invoice id) and the open pay-all links of these customers (oldest
+    first). Links are read after their invoices were locked (the lock order)."""
+    own: dict[str, PaymentLink] = {}
+    if invoice_ids:
+        for link in _load(
+            conn,
+            sa.select(payment_links).where(
+                payment_links.c.invoice_id.in_(sorted(set(invoice_ids))), LINK_NOT_FINAL
+            ),
+            addresses,
+        ):
+            assert link.invoice_id is not None
+            own[link.invoice_id] = link
+    pay_all: list[PaymentLink] = []
+    if customer_ids:
+        pay_all = _load(
+            conn,
+            sa.select(payment_links)
+            .where(
+                payment_links.c.invoice_id.is_(None),
+                LINK_NOT_FINAL,
+                payment_links.c.customer_id.in_(sorted(set(customer_ids))),
+            )
+            .order_by(payment_links.c.created_at, payment_links.c.id),
+            addresses,
+        )
+    return own, pay_all
 
 
 # --- access tokens (quote approval, customer portal) ------------------------------------------

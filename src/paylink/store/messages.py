@@ -21,6 +21,7 @@ from ..exceptions import NotFound
 from ..links import Addresses, seal_tokens
 from ..notify import OutgoingMessage
 from . import links as link_queries
+from ._bulk import insert_many
 from .schema import (
     channel_settings,
     inbound_messages,
@@ -45,42 +46,51 @@ def _unseal(conn: Connection, text: str, addresses: Addresses) -> str:
     return _SEALED.sub(rebuilt, text) if "{token:" in text else text
 
 
-def insert_message(conn: Connection, msg: OutgoingMessage, now: dt.datetime) -> None:
+def _message_row(msg: OutgoingMessage, now: dt.datetime) -> dict[str, Any]:
     data: dict[str, Any] = {k: getattr(msg, k) for k in _DATA_FIELDS}
     data["metadata"] = dict(msg.metadata)
-    conn.execute(
-        messages.insert(),
-        {
-            "id": msg.id,
-            "organization_id": msg.organization_id,
-            "kind": msg.kind,
-            "channel_kind": msg.channel_kind,
-            "channel": msg.channel,
-            "recipient": msg.recipient,
-            "customer_id": msg.customer_id,
-            "document_id": msg.document_id,
-            "link_id": msg.link_id,
-            "language": msg.language,
-            "subject": seal_tokens(msg.subject),
-            "text": seal_tokens(msg.text),
-            "html": seal_tokens(msg.html),
-            "status": msg.status,
-            "attempts": msg.attempts,
-            "next_attempt_at": msg.next_attempt_at,
-            "claimed_until": None,
-            "claim_token": None,
-            "provider_message_id": msg.provider_message_id,
-            "provider_status": msg.provider_status,
-            "error": msg.error,
-            "segments": msg.segments,
-            "encoding": msg.encoding,
-            "data": data,
-            "created_at": msg.created_at or now,
-            "updated_at": now,
-            "sent_at": msg.sent_at,
-            "delivered_at": msg.delivered_at,
-        },
-    )
+    return {
+        "id": msg.id,
+        "organization_id": msg.organization_id,
+        "kind": msg.kind,
+        "channel_kind": msg.channel_kind,
+        "channel": msg.channel,
+        "recipient": msg.recipient,
+        "customer_id": msg.customer_id,
+        "document_id": msg.document_id,
+        "link_id": msg.link_id,
+        "language": msg.language,
+        "subject": seal_tokens(msg.subject),
+        "text": seal_tokens(msg.text),
+        "html": seal_tokens(msg.html),
+        "status": msg.status,
+        "attempts": msg.attempts,
+        "next_attempt_at": msg.next_attempt_at,
+        "claimed_until": None,
+        "claim_token": None,
+        "provider_message_id": msg.provider_message_id,
+        "provider_status": msg.provider_status,
+        "error": msg.error,
+        "segments": msg.segments,
+        "encoding": msg.encoding,
+        "data": data,
+        "created_at": msg.created_at or now,
+        "updated_at": now,
+        "sent_at": msg.sent_at,
+        "delivered_at": msg.delivered_at,
+    }
+
+
+_INSERT_MESSAGE = messages.insert()
+
+
+def insert_message(conn: Connection, msg: OutgoingMessage, now: dt.datetime) -> None:
+    conn.execute(_INSERT_MESSAGE, _message_row(msg, now))
+
+
+def insert_messages(conn: Connection, found: Sequence[OutgoingMessage], now: dt.datetime) -> None:
+    """Store many messages at once (a multi-row insert on PostgreSQL)."""
+    insert_many(conn, _INSERT_MESSAGE, [_message_row(m, now) for m in found])
 
 
 def _from_row(conn: Connection, row: Any, addresses: Addresses) -> OutgoingMessage:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Connection
 from ..exceptions import NotFound
 from ..money import Money
 from ..payments import Allocation, Payment
+from ._bulk import insert_many
 from .schema import allocations, payments, refunds
 
 _INSERT_PAYMENT = payments.insert()  # built once: only its parameters change
@@ -47,6 +49,60 @@ def insert_payment(conn: Connection, payment: Payment, now: dt.datetime) -> None
                 for i, a in enumerate(payment.allocations)
             ],
         )
+
+
+def insert_payments(conn: Connection, found: Sequence[Payment], now: dt.datetime) -> None:
+    """Store many payments and their allocations: one multi-row insert per table."""
+    if not found:
+        return
+    insert_many(
+        conn,
+        _INSERT_PAYMENT,
+        [
+            {
+                "id": p.id,
+                "organization_id": p.organization_id,
+                "customer_id": p.customer_id,
+                "currency": p.amount.currency,
+                "amount_minor": p.amount.minor_units,
+                "received_on": p.received_on,
+                "method": p.method,
+                "provider": p.provider,
+                "provider_reference": p.provider_reference,
+                "note": p.note,
+                "created_at": p.created_at or now,
+            }
+            for p in found
+        ],
+    )
+    rows = [
+        {
+            "payment_id": p.id,
+            "invoice_id": a.invoice_id,
+            "amount_minor": a.amount.minor_units,
+            "position": i,
+        }
+        for p in found
+        for i, a in enumerate(p.allocations)
+    ]
+    insert_many(conn, _INSERT_ALLOCATIONS, rows)
+
+
+def find_by_provider_references(
+    conn: Connection, org_id: str, provider: str, references: Sequence[str]
+) -> dict[str, Payment]:
+    """The payments a provider already reported under any of ``references``, by reference."""
+    if not references:
+        return {}
+    found = _load(
+        conn,
+        sa.select(payments).where(
+            payments.c.organization_id == org_id,
+            payments.c.provider == provider,
+            payments.c.provider_reference.in_(sorted(set(references))),
+        ),
+    )
+    return {p.provider_reference: p for p in found if p.provider_reference}
 
 
 def find_by_provider_reference(

@@ -4,13 +4,14 @@ the rejections people made, and the counterparty names they confirmed as a custo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from ._bulk import insert_many
 from .schema import customer_aliases, reconciliation_matches, reconciliation_rejections
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "list_matches",
     "pending_match",
     "record_match",
+    "record_matches",
     "rejections",
 ]
 
@@ -34,6 +36,11 @@ _FORGET_MATCH = reconciliation_matches.delete().where(
     reconciliation_matches.c.transaction_id == sa.bindparam("p_tx"),
 )
 _RECORD_MATCH = reconciliation_matches.insert()
+_FORGET_MATCHES_PG = sa.text(
+    "DELETE FROM reconciliation_matches AS m "
+    "USING unnest(CAST(:accounts AS text[]), CAST(:ids AS text[])) AS v(account, id) "
+    "WHERE m.organization_id = :org AND m.account = v.account AND m.transaction_id = v.id"
+)
 
 
 def record_match(
@@ -66,6 +73,52 @@ def record_match(
             "created_at": now,
             "decided_at": now if status == "applied" else None,
         },
+    )
+
+
+def record_matches(
+    conn: Connection, org_id: str, rows: Sequence[Mapping[str, Any]], now: dt.datetime
+) -> None:
+    """:func:`record_match` for many transactions: one executemany removes earlier decisions,
+    one multi-row insert records the new ones. Each row holds ``account``,
+    ``transaction_id``, ``status``, ``rule``, ``confidence``, ``proposal``, ``payment_id``."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            _FORGET_MATCHES_PG,
+            {
+                "org": org_id,
+                "accounts": [r["account"] for r in rows],
+                "ids": [r["transaction_id"] for r in rows],
+            },
+        )
+    else:
+        conn.execute(
+            _FORGET_MATCH,
+            [
+                {"p_org": org_id, "p_account": r["account"], "p_tx": r["transaction_id"]}
+                for r in rows
+            ],
+        )
+    insert_many(
+        conn,
+        _RECORD_MATCH,
+        [
+            {
+                "organization_id": org_id,
+                "account": r["account"],
+                "transaction_id": r["transaction_id"],
+                "status": r["status"],
+                "rule": r["rule"],
+                "confidence": r["confidence"],
+                "proposal": dict(r["proposal"]),
+                "payment_id": r["payment_id"],
+                "created_at": now,
+                "decided_at": now if r["status"] == "applied" else None,
+            }
+            for r in rows
+        ],
     )
 
 
