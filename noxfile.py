@@ -117,6 +117,7 @@ _WHEEL_EXTRAS = (
     "payconiq",
     "ponto",
     "notebook",
+    "cli",
     "pdf,web",
 )
 

@@ -10,7 +10,7 @@ import datetime as dt
 from paylink import FixedClock, Line, Paylink
 
 clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-pl = Paylink.open("sqlite://", clock=clock)
+pl = Paylink.open("sqlite://", clock=clock, base_url="https://pay.example.com")
 
 org = pl.organizations.create(
     name="Garage Dupont SRL",

@@ -11,7 +11,7 @@ from paylink import FixedClock, Line, Paylink
 from paylink.reminders import DunningPolicy, Fee, Step
 
 clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-pl = Paylink.open("sqlite://", clock=clock)
+pl = Paylink.open("sqlite://", clock=clock, base_url="https://pay.example.com")
 org = pl.organizations.create(name="Garage Dupont SRL", country="BE", iban="BE71 0961 2345 6769")
 client = pl.customers.create(
     org, name="Acme SA", email="ap@acme.example", vat_id="BE0403170701", language="en"

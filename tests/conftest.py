@@ -14,6 +14,7 @@ from paylink.parties import Customer, Organization
 from paylink.testing import PostgresServer, find_postgres_bin
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+BASE_URL = "http://127.0.0.1:8000"
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +49,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def pl(db_url: str, clock: FixedClock) -> Iterator[Paylink]:
-    paylink = Paylink.open(db_url, clock=clock)
+    # Explicit: a Paylink has no default base URL, and these tests send links.
+    paylink = Paylink.open(db_url, clock=clock, base_url=BASE_URL)
     yield paylink
     paylink.close()
 

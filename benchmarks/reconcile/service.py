@@ -1,4 +1,4 @@
-"""The app's reconciliation: a bank statement imported, then ``pl.reconcile(org)`` applying it.
+"""The app's reconciliation: a bank statement imported, then ``pl.reconciliation.run(org)`` applying it.
 
     python benchmarks/reconcile/service.py [--invoices N] [--engine sqlite|postgres|both]
 
@@ -73,7 +73,7 @@ def run(url: str, count: int, seed: int = 7) -> dict[str, float]:
     pl.statements.import_bytes(org, data, filename="bench.xml")
     imported = time.perf_counter() - start
     start = time.perf_counter()
-    result = pl.reconcile(org)
+    result = pl.reconciliation.run(org)
     reconciled = time.perf_counter() - start
     assert len(result.applied) == count, (len(result.applied), len(result.review))
     pl.close()

@@ -9,6 +9,7 @@ class to handle one kind of failure::
     ├── StateError             the object exists but is not in a state that allows the action
     ├── ConflictError          a unique thing already exists (a duplicate, a second active link)
     ├── PluginError            a plugin is missing, broken, or registered twice
+    ├── ConfigurationError     a setting the action needs is missing (database URL, base URL)
     ├── MissingExtra           (also an ImportError) a feature needs an extra that is not installed
     ├── ProviderError          a payment provider, message channel or bank feed failed
     │   ├── ProviderUnavailable    timeouts, connection errors, 5xx after the retries
@@ -25,6 +26,7 @@ must be named.
 from __future__ import annotations
 
 __all__ = [
+    "ConfigurationError",
     "ConflictError",
     "MissingExtra",
     "NotFound",
@@ -71,6 +73,15 @@ class ConflictError(PaylinkError):
 
 class PluginError(PaylinkError):
     """A plugin could not be found, loaded or used."""
+
+
+class ConfigurationError(PaylinkError):
+    """A setting the action needs was not given: which database to open, the public base URL
+    links are built on. ``setting`` names it; the message says every way to set it."""
+
+    def __init__(self, message: str, *, setting: str) -> None:
+        self.setting = setting
+        super().__init__(message)
 
 
 class MissingExtra(PaylinkError, ImportError):

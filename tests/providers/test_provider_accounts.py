@@ -27,7 +27,7 @@ from paylink_providers.mollie import Mollie
 from paylink_providers.payconiq import Payconiq
 from paylink_providers.stripe import Stripe
 
-from ..conftest import lines
+from ..conftest import BASE_URL, lines
 from ._pay import STRIPE_KEY, STRIPE_WHSEC, invoice_link, no_sleep
 
 
@@ -203,7 +203,10 @@ def test_retry_after_is_honoured_and_capped(
 def fake_pl(db_url: str, clock: FixedClock) -> Iterator[Paylink]:
     FakeBackend.reset()
     pl = Paylink.open(
-        db_url, clock=clock, plugins=get_plugin_manager(plugins=[fake_provider_plugin])
+        db_url,
+        clock=clock,
+        plugins=get_plugin_manager(plugins=[fake_provider_plugin]),
+        base_url=BASE_URL,
     )
     yield pl
     pl.close()
@@ -236,7 +239,7 @@ def test_the_fake_provider_pays_refunds_and_dedupes_like_a_real_one(
     refund = pl.payments.refund(payment)
     assert refund.amount == invoice.total
     assert pl.invoices.get(invoice.id).status == "issued"
-    assert pl.providers.refunds(payment) == [refund]
+    assert pl.payments.refunds(payment) == [refund]
     with pytest.raises(ValidationError):
         pl.payments.refund(payment, Money.of("1.00", "EUR"))
     again = backend.webhook(

@@ -22,7 +22,7 @@ from paylink.notify import Attachment, OutgoingMessage
 from paylink.parties import Customer, Organization
 from paylink_providers.smtp import SmtpChannel
 
-from ..conftest import lines
+from ..conftest import BASE_URL, lines
 from ..notify.helpers import with_messaging
 
 PASSWORD = "correct horse battery staple"
@@ -30,7 +30,7 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def pl(db_url: str, clock: FixedClock) -> Iterator[Any]:
-    paylink = with_messaging(Paylink.open(db_url, clock=clock))
+    paylink = with_messaging(Paylink.open(db_url, clock=clock, base_url=BASE_URL))
     yield paylink
     paylink.close()
 
@@ -103,7 +103,7 @@ def test_an_invoice_arrives_with_its_pdf_and_pay_link(
     )
     assert pl.channels.settings(org, "smtp")["password"] == "***"
     invoice = pl.invoices.issue(org, customer, lines=lines())
-    (msg,) = pl.send(invoice, via="email")
+    (msg,) = pl.messages.send(invoice, via="email")
     assert msg.channel == "smtp"
     report = pl.outbox.dispatch()
     assert report.sent == [msg.id]
@@ -165,7 +165,7 @@ def test_wrong_credentials_dead_letter_without_leaking_the_password(
         sender="noreply@garage.example",
     )
     invoice = pl.invoices.issue(org, customer, lines=lines())
-    (msg,) = pl.send(invoice, via="email")
+    (msg,) = pl.messages.send(invoice, via="email")
     assert pl.outbox.dispatch().dead == [msg.id]
     assert PASSWORD not in (pl.outbox.get(msg.id).error or "")
 

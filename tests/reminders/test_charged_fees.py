@@ -19,6 +19,7 @@ from paylink.payments import principal_parts
 from paylink.reminders import DunningPolicy, Fee, Step, statutory_interest
 from paylink.testing import StatementLine, camt053
 
+from ..conftest import BASE_URL
 from .helpers import at, issue
 
 EUR = "EUR"
@@ -176,7 +177,7 @@ def test_reconciliation_matches_principal_plus_fees_exactly(
         )
     )
     pl.statements.import_file(org, path)
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     assert [(m.transaction_id, m.rule) for m in run.applied] == [("B0001", "exact_reference")]
     paid = pl.invoices.get(inv.id)
     assert paid.status == "paid" and paid.open_amount == eur("0")
@@ -296,7 +297,10 @@ def test_a_refund_puts_the_principal_back_in_the_interest_base(
 
     FakeBackend.reset()
     pl = Paylink.open(
-        db_url, clock=clock, plugins=get_plugin_manager(plugins=[fake_provider_plugin])
+        db_url,
+        clock=clock,
+        plugins=get_plugin_manager(plugins=[fake_provider_plugin]),
+        base_url=BASE_URL,
     )
     org = pl.organizations.create(name="Fake SRL", country="BE", iban="BE71 0961 2345 6769")
     customer = pl.customers.create(org, name="Jan", email="jan@example.be")

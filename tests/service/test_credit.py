@@ -13,6 +13,8 @@ from paylink import FixedClock, Line, Money, Paylink, ValidationError
 from paylink.parties import Customer, Organization
 from paylink.store.schema import customer_credit
 
+from ..conftest import BASE_URL
+
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
@@ -115,7 +117,7 @@ def test_credit_is_applied_once_when_many_threads_apply_it(
     pg_server: object, clock: FixedClock
 ) -> None:
     url = pg_server.create_database()  # type: ignore[attr-defined]
-    pl = Paylink.open(url, clock=clock)
+    pl = Paylink.open(url, clock=clock, base_url=BASE_URL)
     pl.retry.sleep = lambda _seconds: None
     org = pl.organizations.create(name="Busy Garage", country="BE", iban="BE71096123456769")
     customer = pl.customers.create(org, name="Client")

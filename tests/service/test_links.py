@@ -11,6 +11,8 @@ from paylink.parties import Customer, Organization
 from paylink.plugins import Plugins, get_plugin_manager
 from tests.conftest import lines
 
+from ..conftest import BASE_URL
+
 
 def test_one_active_link_per_invoice(pl: Paylink, org: Organization, customer: Customer) -> None:
     inv = pl.invoices.issue(org, customer, lines=lines())
@@ -144,6 +146,7 @@ def test_status_changes_fire_the_hook(db_url: str, clock: FixedClock) -> None:
         Paylink.open(db_url).store,
         clock=clock,
         plugins=Plugins(get_plugin_manager(plugins=[Listener()])),
+        base_url=BASE_URL,
     )
     org = pl.organizations.create(name="A", country="BE", iban="BE71096123456769")
     cust = pl.customers.create(org, name="B")

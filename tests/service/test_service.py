@@ -23,6 +23,8 @@ from paylink.plugins import Plugins, get_plugin_manager
 from paylink.store.schema import documents
 from tests.conftest import lines
 
+from ..conftest import BASE_URL
+
 
 def test_issue_invoice_contract(pl: Paylink, org: Organization, customer: Customer) -> None:
     inv = pl.invoices.issue(
@@ -292,7 +294,7 @@ def test_events_fire_after_commit_and_a_broken_plugin_changes_nothing(
 ) -> None:
     recorder = Recorder()
     pm = get_plugin_manager(plugins=[Broken(), recorder])
-    pl = Paylink(Paylink.open(db_url).store, clock=clock, plugins=Plugins(pm))
+    pl = Paylink(Paylink.open(db_url).store, clock=clock, plugins=Plugins(pm), base_url=BASE_URL)
     org = pl.organizations.create(name="A", country="BE", iban="BE71096123456769")
     cust = pl.customers.create(org, name="B")
     inv = pl.invoices.issue(org, cust, lines=lines())
@@ -324,7 +326,7 @@ def test_issue_many_is_all_or_nothing(pl: Paylink, org: Organization, customer: 
 
 
 def test_pl_documents_is_a_deprecated_alias_of_pl_renditions(db_url: str) -> None:
-    pl = Paylink.open(db_url)
+    pl = Paylink.open(db_url, base_url=BASE_URL)
     with pytest.warns(DeprecationWarning, match="pl.renditions"):
         alias = pl.documents
     assert alias is pl.renditions

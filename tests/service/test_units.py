@@ -14,6 +14,8 @@ from paylink.service._base import is_retryable
 from paylink.service._payments import settle_link
 from tests.conftest import lines
 
+from ..conftest import BASE_URL
+
 
 class _Listener:
     def __init__(self) -> None:
@@ -35,6 +37,7 @@ def _open(db_url: str, clock: FixedClock, listener: _Listener, delays: list[floa
         clock=clock,
         plugins=Plugins(get_plugin_manager(plugins=[listener])),
         retry=UnitRetry(attempts=5, sleep=delays.append),
+        base_url=BASE_URL,
     )
 
 

@@ -13,6 +13,7 @@ from .demo import demo
 from .document import document
 from .einvoice import einvoice
 from .feed import feed
+from .init import init
 from .outbox import dispatch, outbox
 from .payfile import payfile
 from .plugins import plugins
@@ -34,6 +35,7 @@ def main() -> None:
 
 
 for _command in (
+    init,
     demo,
     plugins,
     reference,

@@ -25,7 +25,8 @@ def feed_sync(url: str | None, org_id: str | None, feed_name: str | None, as_jso
     """Fetch what is new from the organization's connected feeds."""
     pl = open_paylink(url)
     try:
-        reports = pl.feeds.sync(pick_organization(pl, org_id), feed_name)
+        org = pick_organization(pl, org_id)
+        reports = pl.feeds.sync(org, feed_name)
     except PaylinkError as exc:
         fail(exc)
     finally:
@@ -43,6 +44,12 @@ def feed_sync(url: str | None, org_id: str | None, feed_name: str | None, as_jso
     ]
     if as_json:
         print_json({"feeds": rows})
+        return
+    if not reports:
+        click.echo(
+            f"no bank feed is connected for {org.name}; nothing was synced "
+            "(connect one with pl.feeds.connect(org, 'ponto' | 'coda_drop', ...))"
+        )
         return
     for r in reports:
         click.echo(

@@ -8,8 +8,9 @@ from typing import Any
 import click
 
 from ..exceptions import PaylinkError
-from ._output import console, fail, print_json
+from ._output import fail, print_json
 from ._store import db_option, open_paylink, org_option, organizations
+from ._terminal import Table, print_table
 
 __all__ = ["report"]
 
@@ -25,13 +26,10 @@ def report(
     name: str, url: str | None, org_id: str | None, payables: bool, months: int, as_json: bool
 ) -> None:
     """Print a report: aging, cashflow, customers or dso."""
-    from rich.table import Table
-
     pl = open_paylink(url)
     try:
         orgs = organizations(pl, org_id)
         output: list[dict[str, Any]] = []
-        out = console()
         for org in orgs:
             if name == "aging":
                 made: Any = pl.reports.aging(org, kind="payables" if payables else "receivables")
@@ -45,14 +43,12 @@ def report(
             if as_json:
                 output.append({"organization": org.id, "name": org.name, "records": records})
                 continue
-            table = Table(title=f"{org.name}: {name}")
-            if records:
-                for column in records[0]:
-                    numeric = isinstance(records[0][column], int | Decimal)
-                    table.add_column(column, justify="right" if numeric else "left")
-                for rec in records:
-                    table.add_row(*("" if v is None else str(v) for v in rec.values()))
-            out.print(table)
+            columns = list(records[0]) if records else []
+            right = {c for c in columns if isinstance(records[0][c], int | Decimal)}
+            table = Table(f"{org.name}: {name}", columns, frozenset(right))
+            for rec in records:
+                table.add_row(*rec.values())
+            print_table(table)
         if as_json:
             print_json({"report": name, "organizations": output})
     except PaylinkError as exc:

@@ -21,7 +21,7 @@ from ..documents import Invoice, Line
 from ..exceptions import PaylinkError
 from ..money import Money
 from ..parties import Address
-from ..service import Paylink
+from ..service import DEFAULT_BASE_URL, Paylink
 from ..statements.writer import StatementLine, camt053
 from ._credit import demo_credit
 from ._einvoice import demo_einvoices
@@ -67,7 +67,8 @@ def run_demo(
             leftover.unlink()
         url = f"sqlite:///{db}"
     clock = FixedClock(DEMO_START)
-    pl = Paylink.open(url, clock=clock)
+    # The demo serves its pages on this machine (paylink serve), so its links point there.
+    pl = Paylink.open(url, clock=clock, base_url=DEFAULT_BASE_URL, create=True)
 
     def step(title: str) -> None:
         echo("")
@@ -305,7 +306,7 @@ def run_demo(
         echo(f"   {tx.booking_date}  {tx.amount!s:>13}  {tx.counterparty_name or '':<28} {ref}")
 
     step("Reconciliation: the bank statement checks the invoices")
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     for match in run.applied:
         echo(f"   applied  {match.transaction_id}  -> {', '.join(match.invoices)}  [{match.rule}]")
         echo(f"            {match.explanation}")
@@ -318,7 +319,7 @@ def run_demo(
         echo(f"   unmatched {tx_id}: {run.result.explain(tx_id).splitlines()[-1].strip()}")
     for inv in pl.invoices.list(org):
         echo(f"   {inv.number}  {inv.status:<15} open {inv.open_amount!s:>12}")
-    echo(f"   running it again applies nothing: {len(pl.reconcile(org).applied)} applied")
+    echo(f"   running it again applies nothing: {len(pl.reconciliation.run(org).applied)} applied")
 
     step("Reminders: a dunning policy, ticked on a few simulated days")
     demo_reminders(pl, org, clock, echo)

@@ -34,6 +34,7 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from ..clock import Clock
+from ..exceptions import ConfigurationError
 from ..parties import Customer, Organization
 from ..plugins import Plugins
 from ..store import Connection, Store
@@ -50,6 +51,7 @@ __all__ = [
     "is_retryable",
     "local_date",
     "new_id",
+    "require_base_url",
     "unit_today",
 ]
 
@@ -131,6 +133,21 @@ class Unit:
         return found
 
 
+def require_base_url(base_url: str, action: str) -> str:
+    """``base_url``, for an ``action`` that hands a link to someone outside (a message, a
+    reminder, a PDF, a provider checkout). When it is empty
+    :class:`~paylink.exceptions.ConfigurationError` names the ways to set it: a link to this
+    machine's ``127.0.0.1`` must never reach a customer."""
+    if not base_url:
+        raise ConfigurationError(
+            f"cannot {action}: no public base URL is set, and links must point where the "
+            "web app is served; pass base_url='https://pay.example.com' to Paylink.open() "
+            "or set the environment variable PAYLINK_BASE_URL",
+            setting="base URL",
+        )
+    return base_url
+
+
 def local_date(moment: dt.datetime, org: Organization) -> dt.date:
     """The date it is at ``org`` (in its time zone) at ``moment``."""
     return moment.astimezone(zoneinfo.ZoneInfo(org.timezone)).date()
@@ -149,12 +166,19 @@ class Context:
     clock: Clock
     plugins: Plugins
     base_url: str
+    """The configured public base URL, or ``""`` when none is: links read then carry a
+    relative URL (``/pay/…``) and anything that sends one refuses (:meth:`public_base_url`)."""
     providers: ProviderClients
     retry: UnitRetry = attrs.field(factory=UnitRetry)
     networks: NetworkClients = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self.networks = NetworkClients(self.plugins, self.clock, self.base_url)
+
+    def public_base_url(self, action: str) -> str:
+        """The public base URL, for an ``action`` that hands a link to someone outside (see
+        :func:`require_base_url`)."""
+        return require_base_url(self.base_url, action)
 
     @contextlib.contextmanager
     def unit(self) -> Iterator[Unit]:

@@ -349,7 +349,9 @@ class ReminderRun:
         )
 
     def _link(self, unit: Unit, invoice: Invoice) -> Any:
-        return invoice_link(unit, invoice, self._ctx.base_url)
+        return invoice_link(
+            unit, invoice, self._ctx.public_base_url("send a reminder with a payment link")
+        )
 
     @staticmethod
     def _addresses(customer: Customer, channels: Sequence[str]) -> list[tuple[str, str]]:

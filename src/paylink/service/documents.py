@@ -352,7 +352,7 @@ class Quotes(Resource):
                     object_id=current.id,
                     now=unit.now,
                 )
-        return f"{self._ctx.base_url}/quote/{token}"
+        return f"{self._ctx.public_base_url('hand out a quote page URL')}/quote/{token}"
 
     def for_token(self, token: str) -> Quote | None:
         """The quote an approval-page token opens, or None."""

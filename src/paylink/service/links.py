@@ -363,7 +363,7 @@ class Portal(Resource):
                     object_id=customer.id,
                     now=unit.now,
                 )
-        return f"{self._ctx.base_url}/portal/{token}"
+        return f"{self._ctx.public_base_url('hand out a portal URL')}/portal/{token}"
 
     def revoke(self, customer: Customer) -> None:
         """Invalidate the customer's portal URL; the next :meth:`url` makes a new one."""

@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..service import Paylink
+from ..service._base import require_base_url
 from ._common import HERE, Site
 from .pay import PayPages, epc_qr_from_payload
 from .portal import PortalPages, customer_code
@@ -80,6 +81,7 @@ def create_app(
     """
     if base_url is not None and base_url.rstrip("/") != pl.base_url:
         pl = Paylink(pl.store, clock=pl.clock, plugins=pl.plugins, base_url=base_url)
+    require_base_url(pl.base_url, "serve the web app")
     key = secret if secret is not None else os.environ.get("PAYLINK_SECRET")
     if key is None:
         key = secrets.token_bytes(32)
