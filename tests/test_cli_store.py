@@ -108,9 +108,7 @@ def test_the_config_file_chooses_and_the_flags_win(
     assert result.exit_code == 0, result.output
     assert [o["name"] for o in json.loads(result.output)["organizations"]] == ["Garage Dupont"]
     flagged = CliRunner().invoke(main, ["report", "aging", "--org", "Bakkerij Peeters", "--json"])
-    assert [o["name"] for o in json.loads(flagged.output)["organizations"]] == [
-        "Bakkerij Peeters"
-    ]
+    assert [o["name"] for o in json.loads(flagged.output)["organizations"]] == ["Bakkerij Peeters"]
     # $PAYLINK_CONFIG names another file; the environment wins over it.
     other = tmp_path / "other.toml"
     other.write_text('org = "Bakkerij Peeters"\ndatabase = "sqlite:///nowhere.db"\n')
@@ -118,9 +116,7 @@ def test_the_config_file_chooses_and_the_flags_win(
     monkeypatch.setenv("PAYLINK_DATABASE_URL", url)
     chosen = CliRunner().invoke(main, ["report", "aging", "--json"])
     assert chosen.exit_code == 0, chosen.output
-    assert [o["name"] for o in json.loads(chosen.output)["organizations"]] == [
-        "Bakkerij Peeters"
-    ]
+    assert [o["name"] for o in json.loads(chosen.output)["organizations"]] == ["Bakkerij Peeters"]
 
 
 def test_a_bad_config_file_is_named(clean: Path) -> None:

@@ -90,32 +90,31 @@ def print_table(table: Table) -> None:
 def progress(
     label: str, total: int | None = None, *, enabled: bool
 ) -> Iterator[Callable[[int], None]]:
-    """A progress display on stderr; yields ``advance(n)`` to call as work gets done.
+    """A progress display on stderr; yields ``update(done)`` to call with the work done so far.
 
     ``total`` is the amount of work when it is known (else the count alone is shown). When
     not ``enabled`` (see :func:`show_progress`) nothing is printed at all.
     """
     if not enabled:
-        yield lambda _n: None
+        yield lambda _done: None
         return
     if has_rich():
         from rich.console import Console
         from rich.progress import Progress
 
-        with Progress(console=Console(stderr=True), transient=True) as bar:
+        # Asked for (a terminal, or PAYLINK_PROGRESS=always): draw it, whatever rich guesses.
+        console = Console(stderr=True, force_terminal=True)
+        with Progress(console=console, transient=True) as bar:
             task: Any = bar.add_task(label, total=total)
-            yield lambda n: bar.advance(task, n)
+            yield lambda done: bar.update(task, completed=done)
         return
-    done = 0
 
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
+    def update(done: int) -> None:
         shown = f"{done}/{total}" if total is not None else str(done)
         click.echo(f"\r{label}: {shown}", err=True, nl=False)
 
     click.echo(f"{label}…", err=True, nl=False)
     try:
-        yield advance
+        yield update
     finally:
         click.echo(f"\r{label}: done" + " " * 12, err=True)

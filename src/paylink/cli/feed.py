@@ -7,6 +7,7 @@ import click
 from ..exceptions import PaylinkError
 from ._output import fail, print_json
 from ._store import db_option, open_paylink, org_option, pick_organization
+from ._terminal import progress, show_progress
 
 __all__ = ["feed"]
 
@@ -26,7 +27,12 @@ def feed_sync(url: str | None, org_id: str | None, feed_name: str | None, as_jso
     pl = open_paylink(url)
     try:
         org = pick_organization(pl, org_id)
-        reports = pl.feeds.sync(org, feed_name)
+        names = [feed_name] if feed_name else [a.feed for a in pl.feeds.list(org)]
+        reports = []
+        with progress("syncing feeds", len(names), enabled=show_progress(as_json)) as update:
+            for done, name in enumerate(names, 1):
+                reports.extend(pl.feeds.sync(org, name))
+                update(done)
     except PaylinkError as exc:
         fail(exc)
     finally:

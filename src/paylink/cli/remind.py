@@ -9,7 +9,7 @@ import click
 from ..exceptions import PaylinkError
 from ._output import fail, print_json
 from ._store import db_option, open_paylink
-from ._terminal import Table, print_table
+from ._terminal import Table, print_table, progress, show_progress
 
 __all__ = ["remind"]
 
@@ -63,7 +63,8 @@ def remind(url: str | None, now_text: str | None, dry_run: bool, as_json: bool) 
                 )
             print_table(table)
             return
-        result = pl.reminders.tick(now)
+        with progress("running reminders", enabled=show_progress(as_json)):
+            result = pl.reminders.tick(now)
         if as_json:
             print_json(result.as_dict())
             return

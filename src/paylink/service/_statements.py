@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -243,10 +244,21 @@ class _HashingReader:
 
     def read(self, size: int | None = -1) -> bytes:
         """Read up to ``size`` bytes (all when negative), hashing those not hashed yet."""
+        return self._hashing(lambda: self._raw.read(-1 if size is None else size))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """Read one line (the line-by-line readers, CSV), hashing what was not hashed yet."""
+        return self._hashing(lambda: self._raw.readline(-1 if size is None else size))
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    def _hashing(self, read: Callable[[], bytes]) -> bytes:
         start = self._raw.tell()
         if start > self._hashed:
             self._catch_up(start)
-        data = self._raw.read(-1 if size is None else size)
+        data = read()
         end = start + len(data)
         if end > self._hashed:
             self._hash.update(data[self._hashed - start :])
