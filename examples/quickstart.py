@@ -40,8 +40,8 @@ for vat in invoice.vat_breakdown:
 clock.advance(days=5)
 pl.payments.record(invoice, "100.00", method="bank_transfer")
 print(
-    f"After a first transfer: {pl.invoices.get(invoice.id).status}, "
-    f"{pl.invoices.get(invoice.id).open_amount} open"
+    f"After a first transfer: {pl.invoices.get(org, invoice.id).status}, "
+    f"{pl.invoices.get(org, invoice.id).open_amount} open"
 )
 pl.payments.record(invoice)
-print(f"After the second: {pl.invoices.get(invoice.id).status}")
+print(f"After the second: {pl.invoices.get(org, invoice.id).status}")

@@ -41,14 +41,14 @@ for day in ("2026-03-30", "2026-04-15", "2026-05-04"):
     for sent in pl.reminders.tick(moment).sent:
         print(f"{day}: reminder {sent.step_name!r}, fee {sent.fee}")
 
-invoice = pl.invoices.get(invoice.id)
+invoice = pl.invoices.get(org, invoice.id)
 print(f"Owed now: {invoice.open_amount} ({invoice.principal_open} + fees {invoice.fees_open})")
 for fee in pl.reminders.fee_lines(invoice):
     detail = f" (interest {fee.interest}, compensation {fee.compensation})" if fee.interest else ""
     print(f"  reminder {fee.step_name!r} of {fee.charged_on}: {fee.amount}{detail}")
 
 pl.payments.record(invoice, str(invoice.total.amount))  # the customer pays the invoice amount
-invoice = pl.invoices.get(invoice.id)
+invoice = pl.invoices.get(org, invoice.id)
 print(f"After paying the invoice amount: {invoice.status}, fees still open {invoice.fees_open}")
 pl.payments.record(invoice, str(invoice.open_amount.amount))
-print(f"After paying the fees: {pl.invoices.get(invoice.id).status}")
+print(f"After paying the fees: {pl.invoices.get(org, invoice.id).status}")

@@ -106,3 +106,37 @@ def test_internals_are_private_or_documented() -> None:
                     member = getattr(type(namespace), name)
                     if callable(member) or isinstance(member, property):
                         assert member.__doc__, f"{type(namespace).__name__}.{name} undocumented"
+
+
+def test_every_get_takes_the_organization_first() -> None:
+    """Multi-tenant safety: an id from a URL cannot read another organization's object; the
+    one-argument form still works for one release, with a warning naming the new one."""
+    import inspect
+
+    from paylink import Line, NotFound
+
+    with paylink.Paylink.open("sqlite://", base_url="https://pay.example.com") as pl:
+        for namespace in ("customers", "catalog", "invoices", "quotes", "purchases", "payments",
+                          "links", "outbox", "providers"):  # fmt: skip
+            first = next(iter(inspect.signature(getattr(pl, namespace).get).parameters))
+            assert first == "org", namespace
+        mine = pl.organizations.create(name="Mine", country="BE", iban="BE71096123456769")
+        theirs = pl.organizations.create(name="Theirs", country="BE", iban="BE62510007547061")
+        customer = pl.customers.create(mine, name="Marie", email="marie@example.be")
+        line = Line(description="Work", quantity="1", unit_price="100", vat_rate="21")
+        invoice = pl.invoices.issue(mine, customer, lines=[line])
+        link = pl.links.create(invoice)
+        quote = pl.quotes.create(mine, customer, lines=[line])
+        (message,) = pl.messages.send(invoice, via="email")
+        for namespace, obj in (
+            ("invoices", invoice),
+            ("links", link),
+            ("quotes", quote),
+            ("outbox", message),
+        ):
+            get = getattr(pl, namespace).get
+            assert get(mine, obj.id).id == obj.id
+            with pytest.raises(NotFound):
+                get(theirs, obj.id)
+            with pytest.warns(DeprecationWarning, match=rf"pl.{namespace}.get\(org, id\)"):
+                assert get(obj.id).id == obj.id

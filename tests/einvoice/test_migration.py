@@ -57,7 +57,7 @@ def test_a_version_9_database_migrates_and_loads(db_url: str) -> None:
     pl = Paylink.open(db_url, clock=clock, base_url=BASE_URL)  # migrates
     with pl.store.transaction() as conn:
         assert conn.execute(sa.select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
-    loaded = pl.invoices.get(invoice.id)
+    loaded = pl.invoices.get(org, invoice.id)
     assert [(line.vat_category, line.unit_code) for line in loaded.lines] == [
         ("S", "C62"), ("Z", "C62")
     ]  # fmt: skip

@@ -52,7 +52,7 @@ def test_sending_an_invoice_queues_email_and_sms_with_its_new_link(
     assert sms.recipient == "+32470123456" and link.url in sms.text
     assert sms.segments == 1 and sms.encoding == "GSM-7"
     # Queued, not sent: the link stays "created" until a channel accepts the message.
-    assert pl.links.get(link.id).status == "created"
+    assert pl.links.get(org, link.id).status == "created"
     assert {m.id for m in pl.outbox.list(org, status="queued")} == {m.id for m in sent}
 
 
@@ -81,7 +81,7 @@ def test_dispatch_writes_eml_with_the_pdf_and_sms_files_and_marks_the_link_sent(
     assert link.status == "sent"
     assert [(e.status, e.source) for e in link.history] == [("created", "api"), ("sent", "outbox")]
     assert {m.status for m in pl.outbox.list(org)} == {"delivered"}
-    assert pl.outbox.get(email_msg.id).sent_at == pl.clock.now()
+    assert pl.outbox.get(org, email_msg.id).sent_at == pl.clock.now()
     assert pl.outbox.dispatch().attempted == 0  # nothing is sent twice
 
 
@@ -189,7 +189,7 @@ def test_stop_opt_out_cancels_sms(pl: Any, org: Organization, dutch: Customer) -
     assert later.status == "cancelled" and later.error == "the recipient opted out"
     report = pl.outbox.dispatch()  # the one queued before the STOP is not sent either
     assert report.cancelled == [queued.id]
-    assert pl.outbox.get(queued.id).status == "cancelled"
+    assert pl.outbox.get(org, queued.id).status == "cancelled"
     pl.messages.opt_in(dutch, "sms")
     (again,) = pl.messages.send(invoice, via="sms")
     assert again.status == "queued"
@@ -264,17 +264,17 @@ def test_retries_back_off_then_dead_letter(flaky_pl: Any, clock: FixedClock) -> 
     Flaky.failures = [ProviderUnavailable("timeout", provider="flaky")] * 2
     report = pl.outbox.dispatch()
     assert report.retrying == [msg.id]
-    stored = pl.outbox.get(msg.id)
+    stored = pl.outbox.get(org, msg.id)
     assert stored.status == "queued" and stored.attempts == 1
     assert stored.next_attempt_at == clock.now() + dt.timedelta(minutes=1)
     assert "timeout" in (stored.error or "")
     assert pl.outbox.dispatch().attempted == 0  # not due yet
     clock.advance(minutes=1)
     pl.outbox.dispatch()
-    assert pl.outbox.get(msg.id).next_attempt_at == clock.now() + dt.timedelta(minutes=2)
+    assert pl.outbox.get(org, msg.id).next_attempt_at == clock.now() + dt.timedelta(minutes=2)
     clock.advance(minutes=2)
     assert pl.outbox.dispatch().sent == [msg.id]
-    final = pl.outbox.get(msg.id)
+    final = pl.outbox.get(org, msg.id)
     assert final.status == "sent" and final.attempts == 3 and final.provider_message_id == "F1"
     assert pl.links.list(org)[0].status == "sent"
 
@@ -282,7 +282,7 @@ def test_retries_back_off_then_dead_letter(flaky_pl: Any, clock: FixedClock) -> 
     (msg2,) = pl.messages.send(invoice, via="sms")
     Flaky.failures = [ProviderRejected("invalid number", provider="flaky", status_code=400)]
     assert pl.outbox.dispatch().dead == [msg2.id]
-    dead = pl.outbox.get(msg2.id)
+    dead = pl.outbox.get(org, msg2.id)
     assert dead.status == "dead" and "invalid number" in (dead.error or "")
     pl.outbox.retry(dead)
     assert pl.outbox.dispatch().sent == [msg2.id]
@@ -293,7 +293,7 @@ def test_retries_back_off_then_dead_letter(flaky_pl: Any, clock: FixedClock) -> 
     for _ in range(6):
         pl.outbox.dispatch()
         clock.advance(hours=1)
-    gone = pl.outbox.get(msg3.id)
+    gone = pl.outbox.get(org, msg3.id)
     assert gone.status == "dead" and gone.attempts == 6
     assert pl.outbox.counts(org) == {"sent": 2, "dead": 1}
 
@@ -310,7 +310,7 @@ def test_a_paid_invoice_queues_a_receipt_and_a_notice(
 ) -> None:
     invoice = pl.invoices.issue(org, dutch, lines=lines())
     payment = pl.payments.record(invoice)
-    paid = pl.invoices.get(invoice.id)
+    paid = pl.invoices.get(org, invoice.id)
     with pl._ctx.unit() as unit:
         queued = queue_paid_messages(unit, org, paid, payment)
     receipt, notice = queued

@@ -121,7 +121,7 @@ def test_an_invoice_arrives_with_its_pdf_and_pay_link(
     (pdf,) = list(mail.iter_attachments())
     assert pdf.get_content_type() == "application/pdf"
     assert pdf.get_content().startswith(b"%PDF")
-    stored = pl.outbox.get(msg.id)
+    stored = pl.outbox.get(org, msg.id)
     assert stored.status == "sent" and stored.provider_message_id == mail["Message-ID"]
     assert link.status == "sent" and link.history[-1].source == "smtp"
 
@@ -167,7 +167,7 @@ def test_wrong_credentials_dead_letter_without_leaking_the_password(
     invoice = pl.invoices.issue(org, customer, lines=lines())
     (msg,) = pl.messages.send(invoice, via="email")
     assert pl.outbox.dispatch().dead == [msg.id]
-    assert PASSWORD not in (pl.outbox.get(msg.id).error or "")
+    assert PASSWORD not in (pl.outbox.get(org, msg.id).error or "")
 
 
 def test_a_server_that_is_down_is_retried_later(pl: Any, org: Organization) -> None:

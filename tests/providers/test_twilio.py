@@ -233,7 +233,7 @@ def test_an_invoice_by_sms_then_delivery_callbacks(
     link = pl.links.list(org, invoice=invoice)[0]
     assert form["Body"] == msg.text and link.url in form["Body"]
     assert form["StatusCallback"] == callback
-    sent = pl.outbox.get(msg.id)
+    sent = pl.outbox.get(org, msg.id)
     assert (
         sent.status == "sent" and sent.provider_message_id == "SM1f0e8ae6ade43cb3c0ce4525424e404f"
     )
@@ -246,7 +246,7 @@ def test_an_invoice_by_sms_then_delivery_callbacks(
         method="POST", url=callback, headers={}, body=b"", form=_json("status_delivered.json")
     )
     assert handle_status_callback(pl, org.id, unsigned)[0] == 401
-    assert pl.outbox.get(msg.id).status == "sent"
+    assert pl.outbox.get(org, msg.id).status == "sent"
 
     # Signed for another URL (another endpoint), replayed here: refused too.
     elsewhere = attrs.evolve(
@@ -257,12 +257,12 @@ def test_an_invoice_by_sms_then_delivery_callbacks(
     assert handle_status_callback(
         pl, org.id, _signed(callback, _json("status_delivered.json"))
     ) == (204, "")
-    delivered = pl.outbox.get(msg.id)
+    delivered = pl.outbox.get(org, msg.id)
     assert delivered.status == "delivered" and delivered.delivered_at is not None
     # A late "sent" never undoes "delivered".
     late = {**_json("status_delivered.json"), "MessageStatus": "sent", "SmsStatus": "sent"}
     assert handle_status_callback(pl, org.id, _signed(callback, late))[0] == 204
-    assert pl.outbox.get(msg.id).status == "delivered"
+    assert pl.outbox.get(org, msg.id).status == "delivered"
     assert ("sending", "sent") not in replies.statuses
     assert ("queued", "sent") in replies.statuses and ("sent", "delivered") in replies.statuses
 
@@ -278,7 +278,7 @@ def test_an_undelivered_sms_records_twilios_error(
         pl, org.id, _signed(callback, _json("status_undelivered.json"))
     )
     assert status == 204
-    failed = pl.outbox.get(msg.id)
+    failed = pl.outbox.get(org, msg.id)
     assert failed.status == "failed" and failed.provider_status == "undelivered"
     assert failed.error == "Twilio error 30003: Unreachable destination handset"
 

@@ -119,13 +119,13 @@ def test_match_by_hand_and_undo_in_the_database(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["invoices"] == [first.number, second.number]
     pl = Paylink.open(url, base_url=BASE_URL)
-    assert pl.invoices.get(second.id).open_amount == Money.of("20", "EUR")
+    assert pl.invoices.get(org, second.id).open_amount == Money.of("20", "EUR")
     pl.close()
     again = run("match", "B1", first.number, "--db", url)
     assert again.exit_code == 1 and "no unmatched transaction 'B1'" in again.output
     out = run("undo", "B1", "--db", url)
     assert out.exit_code == 0 and "undone" in out.output
     pl = Paylink.open(url, base_url=BASE_URL)
-    assert pl.invoices.get(second.id).status == "issued"
+    assert pl.invoices.get(org, second.id).status == "issued"
     assert pl.payments.list(org.id) == []
     pl.close()

@@ -166,7 +166,7 @@ def test_webhook_manual_payment_and_reconciliation_race_without_deadlock_or_loss
     payments = pl.payments.list(org.id)
     # Every invoice is paid, exactly once in total: allocations never exceed it.
     for invoice in invoices:
-        fresh = pl.invoices.get(invoice.id)
+        fresh = pl.invoices.get(org, invoice.id)
         assert fresh.status == "paid"
         allocated = Money.sum(
             (a.amount for p in payments for a in p.allocations if a.invoice_id == invoice.id),

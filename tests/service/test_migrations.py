@@ -88,9 +88,9 @@ def test_version_7_adds_the_fees_already_charged_to_open_invoices(db_url: str) -
         fees = dict(conn.execute(sa.select(documents.c.id, documents.c.fees_minor)).all())
     assert fees[open_one.id] == 5750
     assert fees[paid_one.id] == 0  # settled under the old rule: stays paid
-    migrated = pl.invoices.get(open_one.id)
+    migrated = pl.invoices.get(org, open_one.id)
     assert migrated.open_amount == open_one.total + Money.of("57.50", "EUR")
-    assert pl.invoices.get(paid_one.id).status == "paid"
+    assert pl.invoices.get(org, paid_one.id).status == "paid"
     pl.close()
 
 

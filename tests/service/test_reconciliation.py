@@ -81,9 +81,9 @@ def test_confident_matches_are_applied_once(
         ("B0001", (a.number,), "exact_reference")
     ]
     assert run.unmatched == ("B0002",)
-    assert pl.invoices.get(a.id).status == "paid"
-    assert pl.invoices.get(b.id).status == "issued"
-    assert pl.links.get(link.id).status == "paid"
+    assert pl.invoices.get(org, a.id).status == "paid"
+    assert pl.invoices.get(org, b.id).status == "issued"
+    assert pl.links.get(org, link.id).status == "paid"
     [payment] = pl.payments.list(org.id, invoice=a)
     assert payment.provider == "bank" and payment.provider_reference == "BE71096123456769:B0001"
     assert payment.received_on == dt.date(2026, 3, 9)
@@ -114,7 +114,7 @@ def test_review_accept_teaches_the_iban_and_name(
     assert item.proposal.rule == "customer_tolerance"
     applied = pl.reconciliation.accept(org, "B0001")
     assert applied.invoices == (first.number,)
-    assert pl.invoices.get(first.id).open_amount == Money.of("0.50", "EUR")
+    assert pl.invoices.get(org, first.id).open_amount == Money.of("0.50", "EUR")
     assert pl.reconciliation.review(org) == []
     # Next month: the name a person confirmed is enough, with an exact amount.
     later = _invoice(pl, org, customer, "33.00")
@@ -203,7 +203,7 @@ def test_purchases_and_quick_requests(
     run = pl.reconciliation.run(org)
     assert {m.rule for m in run.applied} == {"purchase_payment", "exact_reference"}
     assert pl.purchases.get(org, purchase.id).status == "paid"
-    assert pl.links.get(request.id).status == "paid"
+    assert pl.links.get(org, request.id).status == "paid"
     [payment] = pl.payments.list(org.id)
     assert payment.unallocated == Money.of("25", "EUR") and payment.customer_id == customer.id
 
@@ -244,8 +244,8 @@ def test_a_manual_match_teaches_a_payer_the_engine_never_proposed(
     assert run.applied == () and "B0001" in run.unmatched
     applied = pl.reconciliation.match(org, "B0001", [first.number, other], amounts=["70", "30"])
     assert applied.invoices == (first.number, other.number) and applied.rule == "manual"
-    assert pl.invoices.get(first.id).status == "paid"
-    assert pl.invoices.get(other.id).status == "paid"
+    assert pl.invoices.get(org, first.id).status == "paid"
+    assert pl.invoices.get(org, other.id).status == "paid"
     assert pl.customers.balance(customer) == Money.of("5", "EUR")  # the surplus is credit
     with pytest.raises(NotFound):
         pl.reconciliation.match(org, "B0001", first)  # matched once
@@ -302,7 +302,7 @@ def test_an_undo_leaves_the_store_as_before_the_match(
     pl.reconciliation.run(org)
     before = _dump(pl)
     pl.reconciliation.match(org, "B0001", [first, second])
-    assert pl.invoices.get(first.id).status == "paid"
+    assert pl.invoices.get(org, first.id).status == "paid"
     assert pl.customers.balance(customer) == Money.of("12", "EUR")
     assert "BE43068999999501" in pl.customers.get(org, customer.id).ibans
     assert _dump(pl) != before
@@ -312,7 +312,7 @@ def test_an_undo_leaves_the_store_as_before_the_match(
         pl.reconciliation.undo(org, "B0001")
     # and it can be matched again, differently
     pl.reconciliation.match(org, "B0001", second)
-    assert pl.invoices.get(first.id).status == "issued"
+    assert pl.invoices.get(org, first.id).status == "issued"
 
 
 def test_an_accepted_proposal_is_undone_too_but_not_once_money_moved(
@@ -330,4 +330,4 @@ def test_an_accepted_proposal_is_undone_too_but_not_once_money_moved(
     pl.payments.record(invoice, "0.50")
     with pytest.raises(StateError, match="another payment"):
         pl.reconciliation.undo(org, "B0001")
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"

@@ -69,7 +69,7 @@ def test_the_fake_channel_delivers_retries_and_hides_its_token(fake_pl: Paylink)
     assert pl.outbox.dispatch().sent == [message.id]
     assert [m.id for m in mailbox.sent] == [message.id]
     assert mailbox.sent[0].recipient == "bob@example.be"
-    assert pl.outbox.get(message.id).status == "delivered"
+    assert pl.outbox.get(org, message.id).status == "delivered"
     mailbox.fail_next(ProviderRejected("no such address", provider="fake"))
     (again,) = pl.messages.send(invoice)
     assert pl.outbox.dispatch().dead == [again.id]

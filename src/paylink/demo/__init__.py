@@ -211,12 +211,12 @@ def run_demo(
             f"   {inv.number}  {inv.status:<15} paid {inv.paid!s:>12}  open {inv.open_amount!s:>12}"
         )
     echo(f"   credit note {note.number} for {note.total} cancels {inv_john.number}")
-    history = pl.links.get(links[inv_marie.number].id).history
+    history = pl.links.get(org, links[inv_marie.number].id).history
     echo(
         f"   link of {inv_marie.number}: "
         + ", ".join(f"{event.status} {event.at:%d %b %H:%M}" for event in history)
     )
-    echo(f"   link of {inv_john.number}: {pl.links.get(links[inv_john.number].id).status}")
+    echo(f"   link of {inv_john.number}: {pl.links.get(org, links[inv_john.number].id).status}")
 
     step("Paying suppliers: a SEPA credit-transfer file (pain.001)")
     pl.purchases.create(
@@ -259,7 +259,7 @@ def run_demo(
         created_at=clock.now(),
         lines=[
             StatementLine(
-                amount=pl.invoices.get(approved.id).open_amount,
+                amount=pl.invoices.get(org, approved.id).open_amount,
                 booking_date=dt.date(2026, 3, 9),
                 bank_reference="20260309-0000101",
                 counterparty_name="BRASSERIE DU PARC",
@@ -333,7 +333,9 @@ def run_demo(
             f"{message.status}"
         )
 
-    demo_einvoices(pl, org, pl.invoices.get(approved.id), echo, directory=directory / "einvoices")
+    demo_einvoices(
+        pl, org, pl.invoices.get(org, approved.id), echo, directory=directory / "einvoices"
+    )
     demo_peppol(url, clock, org, echo)
 
     step("Customer credit: a payment larger than what was open")

@@ -27,6 +27,7 @@ import logging
 import random
 import secrets
 import time
+import warnings
 import zoneinfo
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
@@ -247,6 +248,26 @@ class Resource:
     @staticmethod
     def _org_id(org: Organization | str) -> str:
         return org if isinstance(org, str) else org.id
+
+    @staticmethod
+    def _scoped(
+        namespace: str, org: Organization | str, object_id: str | None
+    ) -> tuple[str | None, str]:
+        """The organization id and object id of a ``get(org, id)`` call.
+
+        Every ``get`` takes the organization first, so an id from a URL or a form cannot read
+        another organization's object. The older one-argument form ``get(id)`` still works,
+        unscoped, with a :class:`DeprecationWarning` (the organization is then ``None``).
+        """
+        if object_id is not None:
+            return (org if isinstance(org, str) else org.id), object_id
+        warnings.warn(
+            f"pl.{namespace}.get(id) is deprecated; pass the organization first: "
+            f"pl.{namespace}.get(org, id)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return None, (org if isinstance(org, str) else org.id)
 
     def _org(self, conn: Connection, org: Organization | str) -> Organization:
         return org_queries.get_organization(conn, self._org_id(org))

@@ -149,10 +149,16 @@ class Links(Resource):
         with self._ctx.unit() as unit:
             return link_amount_due(unit, link)
 
-    def get(self, link_id: str) -> PaymentLink:
-        """The link with this id, with its full history."""
+    def get(self, org: Organization | str, link_id: str | None = None) -> PaymentLink:
+        """The organization's link with this id, with its full history; :class:`NotFound
+        <paylink.exceptions.NotFound>` when it is another organization's. (``get(link_id)``
+        without the organization is deprecated.)"""
+        org_id, found_id = self._scoped("links", org, link_id)
         with self._ctx.store.transaction() as conn:
-            return q.get_link(conn, link_id, self._base)
+            link = q.get_link(conn, found_id, self._base)
+        if org_id is not None and link.organization_id != org_id:
+            raise NotFound(f"no payment link {found_id!r}")
+        return link
 
     def get_by_token(self, token: str) -> PaymentLink | None:
         """The link whose URL carries ``token``, or None."""
