@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from paylink.cli.reconcile import reconcile
 
-from ..conftest import BASE_URL
+# This folder is not a package: the base URL the suite's fixtures use, written out.
+BASE_URL = "http://127.0.0.1:8000"
 
 DATA = Path(__file__).parents[2] / "examples" / "data"
 INVOICES = DATA / "open_invoices.csv"

@@ -6,7 +6,7 @@ import click
 
 from ..exceptions import MissingExtra
 from ..extras import require
-from ._store import db_option, open_paylink
+from ._store import choose_base_url, db_option, open_paylink
 
 __all__ = ["serve"]
 
@@ -16,7 +16,10 @@ __all__ = ["serve"]
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option(
-    "--base-url", default=None, help="Where the pages are reachable (default: http://HOST:PORT)."
+    "--base-url",
+    default=None,
+    help="Where the pages are reachable (else $PAYLINK_BASE_URL, else `base_url` in "
+    "paylink.toml, else http://HOST:PORT on this machine).",
 )
 @click.option(
     "--dashboard-token",
@@ -35,7 +38,8 @@ def serve(
         raise click.ClickException(str(exc)) from exc
     import logging
 
-    base = (base_url or f"http://{host}:{port}").rstrip("/")
+    # The local address is serve's own default: the app runs on this machine.
+    base = (choose_base_url(base_url) or f"http://{host}:{port}").rstrip("/")
     pl = open_paylink(url, base_url=base)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     click.echo(f"paylink serving {pl.store!r} at {base}")
