@@ -104,3 +104,38 @@ def test_the_base_url_comes_from_the_environment(
         invoice = pl.invoices.issue(org, customer, lines=lines())
         (message,) = pl.messages.send(invoice, via="email")
         assert "https://pay.example.com/pay/" in message.text
+
+
+def test_a_checkout_and_the_web_app_need_a_base_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paylink.plugins import get_plugin_manager
+    from paylink.testing import fake_provider_plugin
+
+    monkeypatch.delenv("PAYLINK_BASE_URL", raising=False)
+    pl = Paylink.open(
+        f"sqlite:///{tmp_path / 'shop.db'}",
+        clock=FixedClock(START),
+        plugins=get_plugin_manager(plugins=[fake_provider_plugin]),
+    )
+    org, customer = _setup(pl)
+    pl.providers.connect(org, "fake", api_key="fk_test", webhook_secret="fk_whsec")
+    link = pl.links.create(pl.invoices.issue(org, customer, lines=lines()))
+    with pytest.raises(ConfigurationError, match="start a checkout"):
+        pl.providers.checkout(link, "fake")
+    assert pl.links.get(org, link.id).status == "created"  # nothing was started
+    pytest.importorskip("starlette")
+    from paylink.web import create_app
+
+    with pytest.raises(ConfigurationError, match="serve the web app"):
+        create_app(pl)
+    assert create_app(pl, base_url="https://pay.example.com") is not None
+    pl.close()
+
+
+def test_an_e_invoice_e_mail_with_a_pay_link_needs_a_base_url(bare: Paylink) -> None:
+    org, customer = _setup(bare)
+    invoice = bare.invoices.issue(org, customer, lines=lines())
+    with pytest.raises(ConfigurationError, match="e-invoice with a payment link"):
+        bare.einvoices.send(invoice)
+    assert bare.links.list(org) == []
