@@ -116,3 +116,18 @@ def test_progress_can_be_forced_or_silenced(store: str, monkeypatch: pytest.Monk
     silenced = CliRunner().invoke(main, ["remind", "--db", store])
     assert silenced.exit_code == 0, silenced.output
     assert silenced.stderr == ""
+
+
+def test_an_import_reports_the_bytes_read_and_the_bar_reaches_the_file_size(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int] = []
+    with Paylink.open(store, base_url=BASE_URL) as pl:
+        (org,) = pl.organizations.list()
+        pl.statements.import_file(org, CODA, progress=seen.append)
+    assert seen and seen == sorted(seen) and seen[-1] == CODA.stat().st_size
+    monkeypatch.setattr(_terminal, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(_terminal, "has_rich", lambda: False)
+    result = CliRunner().invoke(main, _import(store))
+    size = CODA.stat().st_size
+    assert f"importing coda_two_statements.cod: {size}/{size}" in result.stderr

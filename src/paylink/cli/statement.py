@@ -271,12 +271,14 @@ def statement_import(
     pl = open_paylink(url)
     try:
         org = pick_organization(pl, org_id)
-        with progress(f"importing {file.name}", enabled=show_progress(as_json)):
+        size = file.stat().st_size
+        with progress(f"importing {file.name}", size, enabled=show_progress(as_json)) as update:
             result = pl.statements.import_file(
                 org,
                 file,
                 format=csv_format or format_name,
                 accept_unbalanced=accept_unbalanced,
+                progress=update,
             )
     except PaylinkError as exc:
         fail(exc)

@@ -218,6 +218,10 @@ class _StatementWriter:
         return tuple(self.done)
 
 
+_PROGRESS_EVERY = 1000
+"""Events between two calls of an import's ``progress``."""
+
+
 class _HashingReader:
     """A binary stream that hashes what is read through it, each byte once.
 
@@ -334,6 +338,7 @@ def import_stream(
     filename: str,
     format: str | StatementFormat | None = None,
     accept_unbalanced: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import a seekable binary stream (an open file) as :func:`import_statement` does.
 
@@ -361,8 +366,12 @@ def import_stream(
         org_id = org if isinstance(org, str) else org.id
         organization = unit.organization(org_id)
         writer = _StatementWriter(unit, organization.id, fmt.name, filename, accept_unbalanced)
-        for event in fmt.iter_events(reader, filename=filename):  # type: ignore[arg-type]
+        for n, event in enumerate(fmt.iter_events(reader, filename=filename), 1):  # type: ignore[arg-type]
             writer.feed(event)
+            if progress is not None and n % _PROGRESS_EVERY == 0:
+                progress(reader.tell())
         file_hash = reader.hexdigest()
+        if progress is not None:
+            progress(reader.tell())
         statements = writer.finish(file_hash)
     return ImportResult(file=filename, format=fmt.name, file_hash=file_hash, statements=statements)
