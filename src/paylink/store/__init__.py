@@ -45,7 +45,7 @@ Never opened unless named: :meth:`Store.open` needs a URL."""
 DATABASE_URL_ENV = "PAYLINK_DATABASE_URL"
 """The environment variable that names the database when no URL is given."""
 
-NO_DATABASE = (
+_NO_DATABASE = (
     "no database chosen: pass its URL (Paylink.open('sqlite:///paylink.db'), "
     "'postgresql://user@host/db') or set the environment variable PAYLINK_DATABASE_URL"
 )
@@ -59,7 +59,7 @@ def choose_url(url: str | None) -> tuple[str, bool]:
     from_env = os.environ.get(DATABASE_URL_ENV)
     if from_env:
         return from_env, False
-    raise ConfigurationError(NO_DATABASE, setting="database URL")
+    raise ConfigurationError(_NO_DATABASE, setting="database URL")
 
 
 _SQLITE_BUSY_MS = 60_000
