@@ -23,7 +23,9 @@ class Outbox(Resource):
     """The outbox: every outgoing message with its delivery status, and the dispatcher."""
 
     retry_policy: RetryPolicy = RetryPolicy()
+    """When a failed message is tried again, and when it is given up (dead letter)."""
     batch_size: int = 20
+    """How many due messages one dispatch claims at a time."""
 
     def get(self, org: Organization | str, message_id: str | None = None) -> OutgoingMessage:
         """The organization's message with this id, with its current delivery status;
