@@ -124,6 +124,7 @@ _WHEEL_EXTRAS = (
     "payconiq",
     "ponto",
     "notebook",
+    "cli",
     "pdf,web",
 )
 

@@ -10,7 +10,7 @@ import datetime as dt
 from paylink import FixedClock, Line, Paylink
 
 clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-pl = Paylink.open("sqlite://", clock=clock)
+pl = Paylink.open("sqlite://", clock=clock, base_url="https://pay.example.com")
 
 org = pl.organizations.create(
     name="Garage Dupont SRL",
@@ -40,8 +40,8 @@ for vat in invoice.vat_breakdown:
 clock.advance(days=5)
 pl.payments.record(invoice, "100.00", method="bank_transfer")
 print(
-    f"After a first transfer: {pl.invoices.get(invoice.id).status}, "
-    f"{pl.invoices.get(invoice.id).open_amount} open"
+    f"After a first transfer: {pl.invoices.get(org, invoice.id).status}, "
+    f"{pl.invoices.get(org, invoice.id).open_amount} open"
 )
 pl.payments.record(invoice)
-print(f"After the second: {pl.invoices.get(invoice.id).status}")
+print(f"After the second: {pl.invoices.get(org, invoice.id).status}")

@@ -11,7 +11,7 @@ from paylink import FixedClock, Line, Paylink
 from paylink.reminders import DunningPolicy, Fee, Step
 
 clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-pl = Paylink.open("sqlite://", clock=clock)
+pl = Paylink.open("sqlite://", clock=clock, base_url="https://pay.example.com")
 org = pl.organizations.create(name="Garage Dupont SRL", country="BE", iban="BE71 0961 2345 6769")
 client = pl.customers.create(
     org, name="Acme SA", email="ap@acme.example", vat_id="BE0403170701", language="en"
@@ -44,14 +44,14 @@ for day in ("2026-03-30", "2026-04-15", "2026-05-04"):
     for message_id in report.messages:
         print(f"  {pl.outbox.get(message_id).subject}")
 
-invoice = pl.invoices.get(invoice.id)
+invoice = pl.invoices.get(org, invoice.id)
 print(f"Owed now: {invoice.open_amount} ({invoice.principal_open} + fees {invoice.fees_open})")
 for fee in pl.reminders.fee_lines(invoice):
     detail = f" (interest {fee.interest}, compensation {fee.compensation})" if fee.interest else ""
     print(f"  reminder {fee.step_name!r} of {fee.charged_on}: {fee.amount}{detail}")
 
 pl.payments.record(invoice, str(invoice.total.amount))  # the customer pays the invoice amount
-invoice = pl.invoices.get(invoice.id)
+invoice = pl.invoices.get(org, invoice.id)
 print(f"After paying the invoice amount: {invoice.status}, fees still open {invoice.fees_open}")
 pl.payments.record(invoice, str(invoice.open_amount.amount))
-print(f"After paying the fees: {pl.invoices.get(invoice.id).status}")
+print(f"After paying the fees: {pl.invoices.get(org, invoice.id).status}")

@@ -21,6 +21,8 @@ the commands tests run in subprocesses)."""
 
 os.environ.setdefault("PAYLINK_SECRET", SECRET)
 
+BASE_URL = "http://127.0.0.1:8000"
+
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
@@ -54,7 +56,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def pl(db_url: str, clock: FixedClock) -> Iterator[Paylink]:
-    paylink = Paylink.open(db_url, clock=clock, secret=SECRET)
+    # Explicit: a Paylink has no default base URL, and these tests send links.
+    paylink = Paylink.open(db_url, clock=clock, base_url=BASE_URL, secret=SECRET)
     yield paylink
     paylink.close()
 

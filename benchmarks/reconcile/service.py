@@ -1,4 +1,4 @@
-"""The app's reconciliation: a bank statement imported, then ``pl.reconcile(org)`` applying it.
+"""The app's reconciliation: a statement imported, then ``pl.reconciliation.run(org)`` applying it.
 
     python benchmarks/reconcile/service.py [--invoices N] [--engine sqlite|postgres|both]
                                            [--repeat 3]
@@ -93,9 +93,12 @@ def prepare(url: str, count: int, seed: int = 7, *, messages: bool = False) -> N
 
 
 def reconcile(url: str, count: int, *, setwise: bool) -> tuple[float, float, float, float]:
-    """``pl.reconcile(org)`` on a copy of the prepared data: wall and CPU seconds of the whole
-    run (reading the open items, the engine, applying), then of applying the matches alone."""
-    pl = Paylink.open(url, clock=CLOCK, base_url=BASE)
+    """``pl.reconciliation.run(org)`` on a copy of the prepared data: wall and CPU seconds of
+    the whole run (reading the open items, the engine, applying), then of applying the matches
+    alone."""
+    pl = Paylink.open(
+        url, clock=CLOCK, base_url=BASE, secret="benchmark-url-token-secret-0123456789"
+    )
     org = pl.organizations.list()[0]
     saved = reconciliation.applies_setwise
     if not setwise:
@@ -117,7 +120,7 @@ def reconcile(url: str, count: int, *, setwise: bool) -> tuple[float, float, flo
         setattr(cls, name, timed(original))
     try:
         wall, cpu = time.perf_counter(), time.process_time()
-        result = pl.reconcile(org)
+        result = pl.reconciliation.run(org)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     finally:
         reconciliation.applies_setwise = saved  # type: ignore[assignment]

@@ -17,6 +17,7 @@ if _typing.TYPE_CHECKING:
     from .clock import Clock, FixedClock, SystemClock
     from .documents import CreditNote, Invoice, Line, PurchaseInvoice, Quote, VatLine
     from .exceptions import (
+        ConfigurationError,
         ConflictError,
         NotFound,
         PaylinkError,
@@ -42,6 +43,7 @@ __all__ = [
     "Allocation",
     "CatalogItem",
     "Clock",
+    "ConfigurationError",
     "ConflictError",
     "CreditNote",
     "Customer",
@@ -78,6 +80,7 @@ _HOMES: dict[str, str] = {
     "Allocation": "payments",
     "CatalogItem": "catalog",
     "Clock": "clock",
+    "ConfigurationError": "exceptions",
     "ConflictError": "exceptions",
     "CreditNote": "documents",
     "Customer": "parties",

@@ -9,7 +9,7 @@ class to handle one kind of failure::
     ├── StateError             the object exists but is not in a state that allows the action
     ├── ConflictError          a unique thing already exists (a duplicate, a second active link)
     ├── PluginError            a plugin is missing, broken, or registered twice
-    ├── ConfigurationError     paylink lacks a setting it needs (e.g. the secret of URL tokens)
+    ├── ConfigurationError     a setting the action needs is missing (database, base URL, secret)
     ├── MissingExtra           (also an ImportError) a feature needs an extra that is not installed
     ├── ProviderError          a payment provider, message channel or bank feed failed
     │   ├── ProviderUnavailable    timeouts, connection errors, 5xx after the retries
@@ -71,12 +71,18 @@ class ConflictError(PaylinkError):
     """The action would create a duplicate of something that must be unique."""
 
 
-class ConfigurationError(PaylinkError):
-    """paylink lacks a setting it needs to do what was asked; the message says how to set it."""
-
-
 class PluginError(PaylinkError):
     """A plugin could not be found, loaded or used."""
+
+
+class ConfigurationError(PaylinkError):
+    """A setting the action needs was not given: which database to open, the public base URL
+    links are built on, the secret URL tokens derive from. ``setting`` names it (``"secret"``
+    for the secret); the message says every way to set it."""
+
+    def __init__(self, message: str, *, setting: str = "secret") -> None:
+        self.setting = setting
+        super().__init__(message)
 
 
 class MissingExtra(PaylinkError, ImportError):

@@ -156,7 +156,7 @@ class NetworkAccount:
     ``settings`` holds everything the network plugin is instantiated with, credentials
     included: it is left out of the repr; use :meth:`public_settings` to show them.
     ``webhook_url`` is where the network must send its delivery reports;
-    ``send_invoices`` whether ``pl.send`` of an invoice goes through
+    ``send_invoices`` whether ``pl.messages.send`` of an invoice goes through
     ``pl.einvoices.send`` (the network when the buyer is reachable, else e-mail).
     """
 

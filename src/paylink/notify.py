@@ -1,6 +1,6 @@
 """Outgoing messages, as values: what the outbox stores and a channel delivers.
 
-Pure: no I/O, no clock reads. The service (``pl.send``, ``pl.outbox``) stores
+Pure: no I/O, no clock reads. The service (``pl.messages.send``, ``pl.outbox``) stores
 :class:`OutgoingMessage` records in the outbox table; channels (``paylink_providers.outbox``,
 ``smtp``, ``twilio``) receive them and answer with a :class:`SendResult` or an error.
 

@@ -191,14 +191,21 @@ class Plugins:
     """
 
     def __init__(self, pm: pluggy.PluginManager | None = None) -> None:
-        self.pm = pm or get_plugin_manager()
+        self._pm = pm or get_plugin_manager()
         self._cache: dict[str, dict[str, Any]] = {}
         self._broken: list[BrokenPlugin] = []
+
+    @property
+    def pm(self) -> pluggy.PluginManager:
+        """The pluggy plugin manager underneath (read only): to register a plugin object in
+        a test (``pl.plugins.pm.register(...)``) or to inspect hooks; the core itself calls
+        hooks only through this class's typed methods."""
+        return self._pm
 
     def _get(self, hook: str, kind: str) -> dict[str, Any]:
         if hook not in self._cache:
             self._cache[hook] = _registry(
-                self.pm, hook, kind, lambda item: str(item.name), self._broken
+                self._pm, hook, kind, lambda item: str(item.name), self._broken
             )
         return self._cache[hook]
 
@@ -207,7 +214,7 @@ class Plugins:
         reason; they are left out and every other plugin works."""
         for hook, kind in _REGISTRIES:
             self._get(hook, kind)
-        loaded: list[BrokenPlugin] = list(getattr(self.pm, "broken", []))
+        loaded: list[BrokenPlugin] = list(getattr(self._pm, "broken", []))
         return loaded + self._broken
 
     @property
@@ -251,7 +258,7 @@ class Plugins:
         """
         from .reconcile._plugin import collect_rules
 
-        return collect_rules(self.pm.hook)
+        return collect_rules(self._pm.hook)
 
     def payment_provider(self, name: str) -> Any:
         """The provider class called ``name``, or PluginError listing the known ones."""
@@ -267,7 +274,7 @@ class Plugins:
     def fire(self, event: str, **kwargs: Any) -> None:
         """Call every implementation of ``paylink_<event>``; one failing plugin is logged and
         does not stop the others (the work that caused the event is already committed)."""
-        hook = getattr(self.pm.hook, f"paylink_{event}")
+        hook = getattr(self._pm.hook, f"paylink_{event}")
         for impl in reversed(hook.get_hookimpls()):
             try:
                 impl.function(**{k: kwargs[k] for k in impl.argnames})
@@ -277,14 +284,14 @@ class Plugins:
     # -- introspection -------------------------------------------------------------------------
     def describe(self) -> list[PluginInfo]:
         """Every loaded plugin with its distribution, version and hooks."""
-        dists = {id(plugin): dist for plugin, dist in self.pm.list_plugin_distinfo()}
+        dists = {id(plugin): dist for plugin, dist in self._pm.list_plugin_distinfo()}
         paylink_version = importlib.metadata.version("paylink-invoices")
         result = []
-        for name, plugin in sorted(self.pm.list_name_plugin(), key=lambda p: str(p[0])):
+        for name, plugin in sorted(self._pm.list_name_plugin(), key=lambda p: str(p[0])):
             if plugin is None:
                 continue
             dist = dists.get(id(plugin))
-            hooks = tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or []))
+            hooks = tuple(sorted(h.name for h in self._pm.get_hookcallers(plugin) or []))
             result.append(
                 PluginInfo(
                     name=str(name),

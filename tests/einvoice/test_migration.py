@@ -20,11 +20,13 @@ from paylink.store.schema import (
     schema_version,
 )
 
+from ..conftest import BASE_URL
+
 
 def test_a_version_9_database_migrates_and_loads(db_url: str) -> None:
     assert SCHEMA_VERSION >= 10
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
-    pl = Paylink.open(db_url, clock=clock)
+    pl = Paylink.open(db_url, clock=clock, base_url=BASE_URL)
     org = pl.organizations.create(
         name="Old SRL", country="BE", iban="BE71096123456769", vat_id="BE0403170701"
     )
@@ -58,10 +60,10 @@ def test_a_version_9_database_migrates_and_loads(db_url: str) -> None:
         conn.execute(schema_version.update().values(version=9))
     pl.close()
 
-    pl = Paylink.open(db_url, clock=clock)  # migrates
+    pl = Paylink.open(db_url, clock=clock, base_url=BASE_URL)  # migrates
     with pl.store.transaction() as conn:
         assert conn.execute(sa.select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
-    loaded = pl.invoices.get(invoice.id)
+    loaded = pl.invoices.get(org, invoice.id)
     assert [(line.vat_category, line.unit_code) for line in loaded.lines] == [
         ("S", "C62"), ("Z", "C62")
     ]  # fmt: skip

@@ -29,6 +29,7 @@ from paylink.plugins import get_plugin_manager
 from paylink.testing import FakePeppol, fake_network_plugin
 from paylink.web import create_app
 
+from ..conftest import BASE_URL
 from .test_service import _supplier_invoice
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -56,7 +57,7 @@ def recorder() -> Recorder:
 def pl(db_url: str, recorder: Recorder) -> Iterator[Paylink]:
     FakePeppol.reset()
     pm = get_plugin_manager(plugins=[fake_network_plugin, recorder])
-    paylink = Paylink.open(db_url, clock=FixedClock(START), plugins=pm)
+    paylink = Paylink.open(db_url, clock=FixedClock(START), plugins=pm, base_url=BASE_URL)
     yield paylink
     paylink.close()
     FakePeppol.reset()
@@ -306,7 +307,7 @@ def test_pl_send_uses_the_network_when_the_organization_asks(
     peppol = FakePeppol.for_key("fp_k9")
     peppol.register("0208:0202239951")
     invoice = _invoice(pl, org, _buyer(pl, org, "Janssens NV", "BE0202239951"))
-    assert pl.send(invoice) == []
+    assert pl.messages.send(invoice) == []
     assert pl.einvoices.deliveries(invoice)[0].via == "network"
     assert len(peppol.documents) == 1
 
@@ -373,10 +374,14 @@ def test_the_web_app_takes_the_network_s_signed_reports(pl: Paylink, org: Organi
     assert pl.einvoices.deliveries(invoice)[0].status == "delivered"
 
 
-def test_cli_send_lookup_and_inbox_without_a_network(db_url: str) -> None:
+def test_cli_send_lookup_and_inbox_without_a_network(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The command line loads the installed plugins only: without a connected network the
-    # invoice goes by e-mail, and lookup and inbox say what is missing.
-    pl = Paylink.open(db_url, clock=FixedClock(START))
+    # invoice goes by e-mail, and lookup and inbox say what is missing. The e-mail carries the
+    # pay link, so the public base URL is set (the environment is one of its three ways).
+    monkeypatch.setenv("PAYLINK_BASE_URL", BASE_URL)
+    pl = Paylink.open(db_url, clock=FixedClock(START), base_url=BASE_URL)
     org = pl.organizations.create(
         name="Garage Dupont SRL", country="BE", iban="BE71096123456769", vat_id="BE0403170701"
     )

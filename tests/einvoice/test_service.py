@@ -66,7 +66,7 @@ def test_export_check_and_facturx_of_stored_documents(
                  vat_category="E", exemption_reason="Article 44 of the VAT Code"),
         ],
     )  # fmt: skip
-    stored = pl.invoices.get(invoice.id)
+    stored = pl.invoices.get(seller_org, invoice.id)
     assert stored.lines[0].unit_code == "HUR"
     assert stored.lines[1].vat_category == "E"
     assert stored.lines[1].exemption_reason == "Article 44 of the VAT Code"

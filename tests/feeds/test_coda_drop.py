@@ -27,6 +27,8 @@ def test_files_are_imported_once_and_set_aside(
     assert report.files_imported == ("2026-041.cod",)
     assert [name for name, _ in report.files_rejected] == ["broken.cod"]
     assert len(pl.statements.transactions(org)) == 6
+    # The six transactions came in a file; the report counts them.
+    assert (report.new_transactions, report.duplicates) == (6, 0)
     assert (drop / "processed" / "2026-041.cod").exists()
     reason = (drop / "rejected" / "broken.cod.reason.txt").read_text()
     assert "broken.cod" in reason
@@ -47,3 +49,33 @@ def test_settings_are_checked(pl: Paylink, org: Organization, tmp_path: Path) ->
     assert info.value.field == "folder"
     with pytest.raises(PluginError, match="no bank feed 'nope'"):
         pl.feeds.connect(org, "nope")
+
+
+def test_the_cli_reports_what_a_folder_sync_brought(
+    pl: Paylink, org: Organization, tmp_path: Path, db_url: str
+) -> None:
+    from click.testing import CliRunner
+
+    from paylink.cli import main
+
+    drop = tmp_path / "coda"
+    drop.mkdir()
+    shutil.copy(DATA / "coda_two_statements.cod", drop / "2026-041.cod")
+    pl.feeds.connect(org, "coda_drop", folder=str(drop))
+    result = CliRunner().invoke(main, ["feed", "sync", "--db", db_url, "--org", org.id])
+    assert result.exit_code == 0, result.output
+    assert "coda_drop: 6 new transactions, 1 files imported, 0 rejected" in result.output
+
+
+def test_the_cli_says_when_no_feed_is_connected(
+    pl: Paylink, org: Organization, db_url: str
+) -> None:
+    from click.testing import CliRunner
+
+    from paylink.cli import main
+
+    result = CliRunner().invoke(main, ["feed", "sync", "--db", db_url, "--org", org.id])
+    assert result.exit_code == 0, result.output
+    assert "no bank feed is connected for Garage Dupont SRL" in result.output
+    as_json = CliRunner().invoke(main, ["feed", "sync", "--db", db_url, "--json"])
+    assert as_json.exit_code == 0 and '"feeds": []' in as_json.output

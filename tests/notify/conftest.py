@@ -9,12 +9,13 @@ import pytest
 from paylink import FixedClock, Paylink
 from paylink.parties import Customer, Organization
 
+from ..conftest import BASE_URL
 from .helpers import with_messaging
 
 
 @pytest.fixture
 def pl(db_url: str, clock: FixedClock) -> Iterator[Any]:
-    paylink = with_messaging(Paylink.open(db_url, clock=clock))
+    paylink = with_messaging(Paylink.open(db_url, clock=clock, base_url=BASE_URL))
     yield paylink
     paylink.close()
 

@@ -23,6 +23,4 @@ def with_messaging(pl: Paylink) -> Any:
     ):
         if not hasattr(pl, name):
             setattr(pl, name, cls(pl))
-    if not hasattr(pl, "send"):
-        pl.send = pl.messages.send  # type: ignore[attr-defined]
     return pl

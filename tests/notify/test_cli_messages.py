@@ -11,19 +11,21 @@ from click.testing import CliRunner
 from paylink import FixedClock, Paylink
 from paylink.cli import main
 
-from ..conftest import START, lines
+from ..conftest import BASE_URL, START, lines
 from .helpers import with_messaging
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> tuple[str, str]:
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    # The commands render documents that carry the pay link: they need the public base URL.
+    monkeypatch.setenv("PAYLINK_BASE_URL", BASE_URL)
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    pl = with_messaging(Paylink.open(url, clock=FixedClock(START)))
+    pl = with_messaging(Paylink.open(url, clock=FixedClock(START), base_url=BASE_URL))
     org = pl.organizations.create(name="Garage", country="BE", iban="BE71096123456769")
     pl.channels.configure(org, "outbox", directory=str(tmp_path / "outbox"))
     customer = pl.customers.create(org, name="Marie", email="marie@example.be", language="fr")
     invoice = pl.invoices.issue(org, customer, lines=lines())
-    pl.send(invoice)
+    pl.messages.send(invoice)
     pl.close()
     return url, str(invoice.number)
 

@@ -1,4 +1,4 @@
-"""pl.send, the outbox and the dispatcher, on SQLite and PostgreSQL."""
+"""pl.messages.send, the outbox and the dispatcher, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from paylink.parties import Customer, Organization
 from paylink.plugins import get_plugin_manager
 from paylink.service._messages import queue_paid_messages
 
-from ..conftest import lines
+from ..conftest import BASE_URL, lines
 from .helpers import with_messaging
 
 
@@ -40,7 +40,7 @@ def test_sending_an_invoice_queues_email_and_sms_with_its_new_link(
 ) -> None:
     invoice = pl.invoices.issue(org, dutch, lines=lines())
     assert pl.links.list(org, invoice=invoice) == []
-    sent = pl.send(invoice, via=["email", "sms"])
+    sent = pl.messages.send(invoice, via=["email", "sms"])
     assert [m.channel_kind for m in sent] == ["email", "sms"]
     (link,) = pl.links.list(org, invoice=invoice)
     assert all(m.link_id == link.id and m.status == "queued" for m in sent)
@@ -52,7 +52,7 @@ def test_sending_an_invoice_queues_email_and_sms_with_its_new_link(
     assert sms.recipient == "+32470123456" and link.url in sms.text
     assert sms.segments == 1 and sms.encoding == "GSM-7"
     # Queued, not sent: the link stays "created" until a channel accepts the message.
-    assert pl.links.get(link.id).status == "created"
+    assert pl.links.get(org, link.id).status == "created"
     assert {m.id for m in pl.outbox.list(org, status="queued")} == {m.id for m in sent}
 
 
@@ -61,7 +61,7 @@ def test_dispatch_writes_eml_with_the_pdf_and_sms_files_and_marks_the_link_sent(
 ) -> None:
     pytest.importorskip("weasyprint")
     invoice = pl.invoices.issue(org, dutch, lines=lines())
-    email_msg, sms = pl.send(invoice)
+    email_msg, sms = pl.messages.send(invoice)
     report = pl.outbox.dispatch()
     assert sorted(report.sent) == sorted([email_msg.id, sms.id])
     assert report.retrying == report.dead == []
@@ -81,7 +81,7 @@ def test_dispatch_writes_eml_with_the_pdf_and_sms_files_and_marks_the_link_sent(
     assert link.status == "sent"
     assert [(e.status, e.source) for e in link.history] == [("created", "api"), ("sent", "outbox")]
     assert {m.status for m in pl.outbox.list(org)} == {"delivered"}
-    assert pl.outbox.get(email_msg.id).sent_at == pl.clock.now()
+    assert pl.outbox.get(org, email_msg.id).sent_at == pl.clock.now()
     assert pl.outbox.dispatch().attempted == 0  # nothing is sent twice
 
 
@@ -91,29 +91,29 @@ def test_a_customer_without_email_asked_for_email_is_refused_by_name(
     jan = pl.customers.create(org, name="Jan Janssens", phone="+32470000001")
     invoice = pl.invoices.issue(org, jan, lines=lines())
     with pytest.raises(ValidationError, match=r"customer Jan Janssens .* no e-mail address.*email"):
-        pl.send(invoice, via=["email"])
+        pl.messages.send(invoice, via=["email"])
     assert pl.outbox.list(org) == []
     assert pl.links.list(org) == []  # the whole send is one transaction
-    (sms,) = pl.send(invoice)  # by default: the channels the customer has an address for
+    (sms,) = pl.messages.send(invoice)  # by default: the channels the customer has an address for
     assert sms.channel_kind == "sms"
 
 
 def test_drafts_and_quotes(pl: Any, org: Organization, dutch: Customer, outbox_dir: Path) -> None:
     draft = pl.invoices.create_draft(org, dutch, lines=lines())
     with pytest.raises(StateError, match="draft"):
-        pl.send(draft)
+        pl.messages.send(draft)
     quote = pl.quotes.create(org, dutch, lines=lines())
     with pytest.raises(StateError, match=r"pl\.quotes\.send"):
-        pl.send(quote)
+        pl.messages.send(quote)
     quote = pl.quotes.send(quote)
-    (msg,) = pl.send(quote, via="email")
+    (msg,) = pl.messages.send(quote, via="email")
     assert msg.kind == "quote_sent" and pl.quotes.url(quote) in msg.text
     assert msg.subject == f"Offerte {quote.number} van Garage Dupont SRL"
 
 
 def test_a_quick_payment_request_link(pl: Any, org: Organization, dutch: Customer) -> None:
     link = pl.links.request(org, dutch, amount="25.00", description="Parking")
-    (msg,) = pl.send(link, via="sms")
+    (msg,) = pl.messages.send(link, via="sms")
     assert msg.kind == "payment_request" and link.url in msg.text and "25,00" in msg.text
 
 
@@ -128,10 +128,10 @@ def test_a_saved_template_overrides_the_default_and_bad_ones_are_refused(
         body="Hallo {{ customer.name }}, betaal {{ amount }}: {{ pay_url }}",
     )
     invoice = pl.invoices.issue(org, dutch, lines=lines())
-    (sms,) = pl.send(invoice, via="sms")
+    (sms,) = pl.messages.send(invoice, via="sms")
     link = pl.links.list(org, invoice=invoice)[0]
     assert sms.text == f"Hallo Marie Peeters, betaal € 146,00: {link.url}"
-    (email_msg,) = pl.send(invoice, via="email")  # other channels keep the default
+    (email_msg,) = pl.messages.send(invoice, via="email")  # other channels keep the default
     assert email_msg.subject.startswith("Factuur")
     with pytest.raises(ValidationError, match="line 2"):
         pl.templates.save(
@@ -155,7 +155,7 @@ def test_a_saved_template_overrides_the_default_and_bad_ones_are_refused(
 
 def test_a_one_off_text_keeps_the_pay_link(pl: Any, org: Organization, dutch: Customer) -> None:
     invoice = pl.invoices.issue(org, dutch, lines=lines())
-    (sms,) = pl.send(invoice, via="sms", text="Kleine herinnering, {{ customer.name }}!")
+    (sms,) = pl.messages.send(invoice, via="sms", text="Kleine herinnering, {{ customer.name }}!")
     link = pl.links.list(org, invoice=invoice)[0]
     assert sms.text == f"Kleine herinnering, Marie Peeters! {link.url}"
 
@@ -165,7 +165,9 @@ def test_a_reminder_gets_step_fees_and_days_overdue(
 ) -> None:
     invoice = pl.invoices.issue(org, dutch, lines=lines())
     clock.advance(days=45)
-    (msg,) = pl.send(invoice, via="email", template="reminder", step=2, fees=Money.of("10", "EUR"))
+    (msg,) = pl.messages.send(
+        invoice, via="email", template="reminder", step=2, fees=Money.of("10", "EUR")
+    )
     assert msg.kind == "reminder" and msg.subject.startswith("Herinnering 2:")
     assert "15 dagen geleden" in msg.text and "€\u00a0156,00" in msg.text
 
@@ -181,15 +183,15 @@ def test_preview_counts_sms_segments_and_stores_nothing(
 
 def test_stop_opt_out_cancels_sms(pl: Any, org: Organization, dutch: Customer) -> None:
     invoice = pl.invoices.issue(org, dutch, lines=lines())
-    (queued,) = pl.send(invoice, via="sms")
+    (queued,) = pl.messages.send(invoice, via="sms")
     pl.messages.opt_out(dutch, "sms")
-    (later,) = pl.send(invoice, via="sms")
+    (later,) = pl.messages.send(invoice, via="sms")
     assert later.status == "cancelled" and later.error == "the recipient opted out"
     report = pl.outbox.dispatch()  # the one queued before the STOP is not sent either
     assert report.cancelled == [queued.id]
-    assert pl.outbox.get(queued.id).status == "cancelled"
+    assert pl.outbox.get(org, queued.id).status == "cancelled"
     pl.messages.opt_in(dutch, "sms")
-    (again,) = pl.send(invoice, via="sms")
+    (again,) = pl.messages.send(invoice, via="sms")
     assert again.status == "queued"
 
 
@@ -199,7 +201,7 @@ def test_quiet_hours_hold_sms_until_morning(
     pl.channels.set_quiet_hours(org, ("21:00", "08:00"))
     clock.set(dt.datetime(2026, 3, 2, 21, 30, tzinfo=dt.UTC))  # 22:30 in Brussels
     invoice = pl.invoices.issue(org, dutch, lines=lines())
-    email_msg, sms = pl.send(invoice)
+    email_msg, sms = pl.messages.send(invoice)
     assert email_msg.next_attempt_at == clock.now()  # e-mail is not held by default
     assert sms.next_attempt_at == dt.datetime(2026, 3, 3, 7, 0, tzinfo=dt.UTC)  # 08:00 local
     assert pl.outbox.dispatch().sent == [email_msg.id]
@@ -239,7 +241,12 @@ def flaky_pl(db_url: str, clock: FixedClock) -> Any:
     Flaky.failures = []
     Flaky.sent = []
     paylink = with_messaging(
-        Paylink.open(db_url, clock=clock, plugins=get_plugin_manager(plugins=[FlakyPlugin()]))
+        Paylink.open(
+            db_url,
+            clock=clock,
+            plugins=get_plugin_manager(plugins=[FlakyPlugin()]),
+            base_url=BASE_URL,
+        )
     )
     yield paylink
     paylink.close()
@@ -252,41 +259,41 @@ def test_retries_back_off_then_dead_letter(flaky_pl: Any, clock: FixedClock) -> 
     pl.channels.configure(org, "flaky", token="s3cret")
     assert pl.channels.settings(org, "flaky") == {"token": "***"}
     invoice = pl.invoices.issue(org, customer, lines=lines())
-    (msg,) = pl.send(invoice)
+    (msg,) = pl.messages.send(invoice)
     assert msg.channel == "flaky"
     Flaky.failures = [ProviderUnavailable("timeout", provider="flaky")] * 2
     report = pl.outbox.dispatch()
     assert report.retrying == [msg.id]
-    stored = pl.outbox.get(msg.id)
+    stored = pl.outbox.get(org, msg.id)
     assert stored.status == "queued" and stored.attempts == 1
     assert stored.next_attempt_at == clock.now() + dt.timedelta(minutes=1)
     assert "timeout" in (stored.error or "")
     assert pl.outbox.dispatch().attempted == 0  # not due yet
     clock.advance(minutes=1)
     pl.outbox.dispatch()
-    assert pl.outbox.get(msg.id).next_attempt_at == clock.now() + dt.timedelta(minutes=2)
+    assert pl.outbox.get(org, msg.id).next_attempt_at == clock.now() + dt.timedelta(minutes=2)
     clock.advance(minutes=2)
     assert pl.outbox.dispatch().sent == [msg.id]
-    final = pl.outbox.get(msg.id)
+    final = pl.outbox.get(org, msg.id)
     assert final.status == "sent" and final.attempts == 3 and final.provider_message_id == "F1"
     assert pl.links.list(org)[0].status == "sent"
 
     # A permanent refusal is dead at once; retry() queues it again.
-    (msg2,) = pl.send(invoice, via="sms")
+    (msg2,) = pl.messages.send(invoice, via="sms")
     Flaky.failures = [ProviderRejected("invalid number", provider="flaky", status_code=400)]
     assert pl.outbox.dispatch().dead == [msg2.id]
-    dead = pl.outbox.get(msg2.id)
+    dead = pl.outbox.get(org, msg2.id)
     assert dead.status == "dead" and "invalid number" in (dead.error or "")
     pl.outbox.retry(dead)
     assert pl.outbox.dispatch().sent == [msg2.id]
 
     # Temporary failures run out after max_attempts.
-    (msg3,) = pl.send(invoice, via="sms")
+    (msg3,) = pl.messages.send(invoice, via="sms")
     Flaky.failures = [ProviderUnavailable("down", provider="flaky")] * 10
     for _ in range(6):
         pl.outbox.dispatch()
         clock.advance(hours=1)
-    gone = pl.outbox.get(msg3.id)
+    gone = pl.outbox.get(org, msg3.id)
     assert gone.status == "dead" and gone.attempts == 6
     assert pl.outbox.counts(org) == {"sent": 2, "dead": 1}
 
@@ -303,7 +310,7 @@ def test_a_paid_invoice_queues_a_receipt_and_a_notice(
 ) -> None:
     invoice = pl.invoices.issue(org, dutch, lines=lines())
     payment = pl.payments.record(invoice)
-    paid = pl.invoices.get(invoice.id)
+    paid = pl.invoices.get(org, invoice.id)
     with pl._ctx.unit() as unit:
         queued = queue_paid_messages(unit, org, paid, payment)
     receipt, notice = queued

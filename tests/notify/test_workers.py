@@ -17,6 +17,7 @@ from paylink.notify import OutgoingMessage, SendResult
 from paylink.plugins import get_plugin_manager
 from paylink.testing import PostgresServer
 
+from ..conftest import BASE_URL
 from .helpers import with_messaging
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -52,7 +53,9 @@ class RecorderPlugin:
 
 def _open(url: str) -> Any:
     plugins = get_plugin_manager(plugins=[RecorderPlugin()])
-    return with_messaging(Paylink.open(url, clock=FixedClock(START), plugins=plugins))
+    return with_messaging(
+        Paylink.open(url, clock=FixedClock(START), plugins=plugins, base_url=BASE_URL)
+    )
 
 
 def worker(url: str, start: Any, results: Any) -> None:
@@ -89,7 +92,7 @@ def test_workers_on_postgresql_send_each_message_once(
             customers[i % len(customers)],
             lines=[Line(description="Work", quantity="1", unit_price="10", vat_rate="21")],
         )
-        queued.extend(pl.send(invoice, via="email"))
+        queued.extend(pl.messages.send(invoice, via="email"))
     assert len(queued) == MESSAGES
 
     ctx = multiprocessing.get_context("spawn")

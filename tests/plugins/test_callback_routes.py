@@ -97,4 +97,4 @@ def test_the_provider_route_and_its_older_alias(tmp_path: Path) -> None:
             )
             answer = httpx.post(base + path, content=call.body, headers=dict(call.headers))
             assert answer.status_code == 200, answer.text
-        assert pl.links.get(link.id).status == "paid"
+        assert pl.links.get(org, link.id).status == "paid"

@@ -22,6 +22,7 @@ from paylink_providers.smtp import SmtpChannel
 from paylink_providers.stripe import Stripe
 from paylink_providers.twilio import TwilioChannel
 
+from ..conftest import BASE_URL
 from ..web.conftest import START
 
 
@@ -89,7 +90,10 @@ def test_a_channel_is_built_with_the_service_clock_and_a_masking_logger(
     Vonage.built.clear()
     clock = FixedClock(START)
     pl = Paylink.open(
-        "sqlite://", clock=clock, plugins=get_plugin_manager(plugins=[VonagePlugin()])
+        "sqlite://",
+        clock=clock,
+        plugins=get_plugin_manager(plugins=[VonagePlugin()]),
+        base_url=BASE_URL,
     )
     org = pl.organizations.create(
         name="Garage Dupont SRL", country="BE", iban="BE71 0961 2345 6769"

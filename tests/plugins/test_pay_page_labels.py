@@ -11,6 +11,8 @@ from paylink.testing import FakeBackend, FakeProvider
 from paylink_providers.mollie import Mollie
 from paylink_providers.stripe import Stripe
 
+from ..conftest import BASE_URL
+
 
 class SumUp(FakeProvider):
     """A third party's card provider: its own name on the button, translated, with a logo."""
@@ -55,7 +57,9 @@ def test_built_in_providers_name_their_methods_and_fold_wallets_under_card() -> 
 
 def test_the_pay_page_shows_the_plugins_label_and_logo() -> None:
     FakeBackend.reset()
-    pl = Paylink.open("sqlite://", plugins=get_plugin_manager(plugins=[SumUpPlugin()]))
+    pl = Paylink.open(
+        "sqlite://", plugins=get_plugin_manager(plugins=[SumUpPlugin()]), base_url=BASE_URL
+    )
     org = pl.organizations.create(name="Garage Dupont SRL", country="BE", iban="BE71096123456769")
     pl.providers.connect(org, "sumup", api_key="k_sumup_1234")
     pl.providers.connect(org, "stripe", api_key="sk_test_x_1234567", webhook_secret="whsec_x1234")

@@ -94,7 +94,7 @@ def test_the_payment_is_what_mollie_documents(
     assert checkout.redirect_url == "https://www.mollie.com/checkout/select-method/7UhSN1zuXS"
     assert checkout.provider_reference == "tr_7UhSN1zuXS"
     assert checkout.expires_at == dt.datetime(2026, 3, 2, 9, 15, tzinfo=dt.UTC)
-    assert pl.links.get(link.id).status == "in_progress"
+    assert pl.links.get(org, link.id).status == "in_progress"
 
 
 def test_a_webhook_is_fetched_back_and_applied_once(
@@ -116,7 +116,7 @@ def test_a_webhook_is_fetched_back_and_applied_once(
     get = httpx_mock.get_requests()[0]
     assert get.method == "GET"
     assert get.headers["authorization"] == f"Bearer {KEY}"
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"
     (paid,) = pl.payments.list(org.id)
     assert (paid.provider, paid.provider_reference, paid.method) == (
         "mollie",
@@ -144,7 +144,7 @@ def test_every_status_is_mapped(
     link_status = {"paid": "paid", "in_progress": "in_progress", "interrupted": "interrupted"}[
         expected
     ]
-    assert pl.links.get(link.id).status == link_status
+    assert pl.links.get(org, link.id).status == link_status
 
 
 def test_a_webhook_for_an_id_mollie_does_not_know_is_refused_and_changes_nothing(
@@ -228,7 +228,7 @@ def test_janitor_then_refund_then_the_refunded_webhook_counts_once(
         method="GET", url=PAYMENT, json=payment("payment_paid.json", link.id, account.id)
     )
     assert pl.links.refresh_pending(dt.timedelta(minutes=30)).changed == (link.id,)
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"
 
     (paid,) = pl.payments.list(org.id)
     httpx_mock.add_response(
@@ -239,7 +239,7 @@ def test_janitor_then_refund_then_the_refunded_webhook_counts_once(
         "amount": {"currency": "EUR", "value": "50.00"}
     }
     assert refund.status == "pending"
-    assert pl.invoices.get(invoice.id).status == "partially_paid"
+    assert pl.invoices.get(org, invoice.id).status == "partially_paid"
 
     refunded = payment(
         "payment_paid.json",
@@ -249,5 +249,5 @@ def test_janitor_then_refund_then_the_refunded_webhook_counts_once(
     )
     httpx_mock.add_response(method="GET", url=PAYMENT, json=refunded)
     assert deliver(pl, account) == ["duplicate", "duplicate"]  # paid already, refund already
-    assert pl.invoices.get(invoice.id).open_amount == Money.of("50.00", "EUR")
+    assert pl.invoices.get(org, invoice.id).open_amount == Money.of("50.00", "EUR")
     assert len(pl.payments.list(org.id)) == 1

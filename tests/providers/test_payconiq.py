@@ -96,7 +96,7 @@ def test_the_payment_is_what_payconiq_documents(
     assert checkout.instructions["deeplink"] == checkout.qr_payload
     assert checkout.redirect_url == f"https://ext.payconiq.com/checkout/{PAYMENT_ID}"
     assert checkout.expires_at == dt.datetime(2026, 3, 2, 9, 20, 0, 123000, tzinfo=dt.UTC)
-    assert pl.links.get(link.id).status == "in_progress"
+    assert pl.links.get(org, link.id).status == "in_progress"
 
 
 def test_a_signed_callback_pays_once_and_the_jwks_is_fetched_once(
@@ -114,7 +114,7 @@ def test_a_signed_callback_pays_once_and_the_jwks_is_fetched_once(
     assert callback(pl, account, signer, clock.now()) == ["duplicate"]
     jwks_request = httpx_mock.get_requests()[-1]
     assert "authorization" not in jwks_request.headers  # the API key never goes to another host
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"
     (payment,) = pl.payments.list(org.id)
     assert (payment.provider_reference, payment.method) == (PAYMENT_ID, "payconiq")
 
@@ -235,8 +235,8 @@ def test_the_janitor_maps_every_status(
     body["status"] = status
     httpx_mock.add_response(method="GET", url=f"{API}/v3/payments/{PAYMENT_ID}", json=body)
     pl.links.refresh_pending(dt.timedelta(minutes=15))
-    assert pl.links.get(link.id).status == expected
-    assert (pl.invoices.get(invoice.id).status == "paid") is (expected == "paid")
+    assert pl.links.get(org, link.id).status == expected
+    assert (pl.invoices.get(org, invoice.id).status == "paid") is (expected == "paid")
 
 
 def test_payconiq_needs_its_payment_profile_and_refunds_are_not_assumed(

@@ -22,7 +22,7 @@ from paylink.notify import Attachment, OutgoingMessage
 from paylink.parties import Customer, Organization
 from paylink_providers.smtp import SmtpChannel
 
-from ..conftest import lines
+from ..conftest import BASE_URL, lines
 from ..notify.helpers import with_messaging
 
 PASSWORD = "correct horse battery staple"
@@ -30,7 +30,7 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def pl(db_url: str, clock: FixedClock) -> Iterator[Any]:
-    paylink = with_messaging(Paylink.open(db_url, clock=clock))
+    paylink = with_messaging(Paylink.open(db_url, clock=clock, base_url=BASE_URL))
     yield paylink
     paylink.close()
 
@@ -103,7 +103,7 @@ def test_an_invoice_arrives_with_its_pdf_and_pay_link(
     )
     assert pl.channels.settings(org, "smtp")["password"] == "***"
     invoice = pl.invoices.issue(org, customer, lines=lines())
-    (msg,) = pl.send(invoice, via="email")
+    (msg,) = pl.messages.send(invoice, via="email")
     assert msg.channel == "smtp"
     report = pl.outbox.dispatch()
     assert report.sent == [msg.id]
@@ -121,7 +121,7 @@ def test_an_invoice_arrives_with_its_pdf_and_pay_link(
     (pdf,) = list(mail.iter_attachments())
     assert pdf.get_content_type() == "application/pdf"
     assert pdf.get_content().startswith(b"%PDF")
-    stored = pl.outbox.get(msg.id)
+    stored = pl.outbox.get(org, msg.id)
     assert stored.status == "sent" and stored.provider_message_id == mail["Message-ID"]
     assert link.status == "sent" and link.history[-1].source == "smtp"
 
@@ -165,9 +165,9 @@ def test_wrong_credentials_dead_letter_without_leaking_the_password(
         sender="noreply@garage.example",
     )
     invoice = pl.invoices.issue(org, customer, lines=lines())
-    (msg,) = pl.send(invoice, via="email")
+    (msg,) = pl.messages.send(invoice, via="email")
     assert pl.outbox.dispatch().dead == [msg.id]
-    assert PASSWORD not in (pl.outbox.get(msg.id).error or "")
+    assert PASSWORD not in (pl.outbox.get(org, msg.id).error or "")
 
 
 def test_a_server_that_is_down_is_retried_later(pl: Any, org: Organization) -> None:

@@ -109,7 +109,7 @@ def test_the_checkout_session_is_what_stripe_documents(
         "https://checkout.stripe.com/"
     )
     assert checkout.provider_reference == "cs_test_a1b2c3d4e5f6g7h8i9j0"
-    assert pl.links.get(link.id).status == "in_progress"
+    assert pl.links.get(org, link.id).status == "in_progress"
     assert pl.providers.attempts(link)[0].status == "open"
 
 
@@ -163,7 +163,7 @@ def test_a_failed_attempt_is_retried_later_with_its_stored_key(
     with pytest.raises(ProviderUnavailable) as caught:
         pl.providers.checkout(link, "stripe")
     assert caught.value.request_id == "req_down"
-    assert pl.links.get(link.id).status == "created"
+    assert pl.links.get(org, link.id).status == "created"
     (pending,) = pl.providers.attempts(link)
     assert pending.status == "pending"
 
@@ -200,12 +200,12 @@ def test_after_a_cancel_a_new_attempt_gets_a_new_key(
     httpx_mock.add_response(json=session_for(link.id, account.id), is_reusable=True)
     pl.providers.checkout(link, "stripe")
     (first,) = pl.providers.attempts(link)
-    moved = pl.providers.returned(pl.links.get(link.id), first.id, cancelled=True)
+    moved = pl.providers.returned(pl.links.get(org, link.id), first.id, cancelled=True)
     assert moved.status == "interrupted"
     pl.providers.checkout(link, "stripe")
     keys = [r.headers["idempotency-key"] for r in httpx_mock.get_requests()]
     assert len(set(keys)) == 2
-    assert pl.links.get(link.id).status == "in_progress"
+    assert pl.links.get(org, link.id).status == "in_progress"
 
 
 def test_bad_credentials_are_an_auth_error_that_never_shows_the_key(
@@ -295,8 +295,8 @@ def test_a_verified_completed_session_pays_the_link_and_the_invoice_once(
     )
     assert deliver(pl, account, body, header) == ["applied"]
     assert deliver(pl, account, body, header) == ["duplicate"]
-    assert pl.links.get(link.id).status == "paid"
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert pl.links.get(org, link.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"
     (payment,) = pl.payments.list(org.id)
     assert payment.provider == "stripe"
     assert payment.provider_reference == "pi_3PaylinkIntent0001"
@@ -317,7 +317,7 @@ def test_a_stale_or_forged_webhook_changes_nothing(
         deliver(pl, account, body, header)
     assert caught.value.status_code == 401
     assert STRIPE_WHSEC not in str(caught.value)
-    assert pl.links.get(link.id).status == "created"
+    assert pl.links.get(org, link.id).status == "created"
     assert pl.payments.list(org.id) == []
 
 
@@ -341,7 +341,7 @@ def test_an_event_of_another_account_is_rejected(
     with pytest.raises(WebhookRejected) as caught:
         deliver(pl, account, body, header)
     assert caught.value.status_code == 403
-    assert pl.links.get(link.id).status == "created"
+    assert pl.links.get(org, link.id).status == "created"
 
 
 def test_an_event_for_an_unknown_link_is_acknowledged_not_applied(
@@ -387,7 +387,7 @@ def test_a_failed_card_interrupts_and_a_late_failure_never_undoes_paid(
         event_for("event_payment_intent_payment_failed.json", link.id, account.id), clock.now()
     )
     assert deliver(pl, account, *failed) == ["applied"]
-    assert pl.links.get(link.id).status == "interrupted"
+    assert pl.links.get(org, link.id).status == "interrupted"
     paid = signed(
         event_for("event_checkout_session_completed.json", link.id, account.id), clock.now()
     )
@@ -395,7 +395,7 @@ def test_a_failed_card_interrupts_and_a_late_failure_never_undoes_paid(
     late = event_for("event_payment_intent_payment_failed.json", link.id, account.id)
     late["id"] = "evt_late"
     deliver(pl, account, *signed(late, clock.now()))
-    assert pl.links.get(link.id).status == "paid"
+    assert pl.links.get(org, link.id).status == "paid"
 
 
 def test_an_async_method_stays_in_progress_until_it_succeeds(
@@ -405,12 +405,12 @@ def test_an_async_method_stays_in_progress_until_it_succeeds(
     completed = event_for("event_checkout_session_completed.json", link.id, account.id)
     completed["data"]["object"]["payment_status"] = "unpaid"
     deliver(pl, account, *signed(completed, clock.now()))
-    assert pl.links.get(link.id).status == "in_progress"
+    assert pl.links.get(org, link.id).status == "in_progress"
     succeeded = event_for("event_checkout_session_completed.json", link.id, account.id)
     succeeded["id"] = "evt_async_ok"
     succeeded["type"] = "checkout.session.async_payment_succeeded"
     deliver(pl, account, *signed(succeeded, clock.now()))
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"
 
 
 # -- janitor -----------------------------------------------------------------------------------
@@ -440,10 +440,10 @@ def test_the_janitor_reads_the_session_back_and_the_webhook_then_adds_nothing(
     get = httpx_mock.get_requests()[-1]
     assert get.headers["authorization"] == f"Bearer {STRIPE_KEY}"
     assert "idempotency-key" not in get.headers
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"
     assert deliver(pl, account, *signed(completed, clock.now())) == ["duplicate"]
     assert len(pl.payments.list(org.id)) == 1
-    assert pl.invoices.get(invoice.id).paid == invoice.total
+    assert pl.invoices.get(org, invoice.id).paid == invoice.total
 
 
 # -- refunds -----------------------------------------------------------------------------------
@@ -475,13 +475,13 @@ def test_a_refund_goes_through_stripe_and_reopens_the_invoice(
     assert request.headers["idempotency-key"].startswith("paylink-refund-")
     assert refund.amount == Money.of("50.00", "EUR")
     assert refund.provider_reference == "re_3PaylinkRefund0001"
-    reopened = pl.invoices.get(invoice.id)
+    reopened = pl.invoices.get(org, invoice.id)
     assert reopened.status == "partially_paid"
     assert reopened.open_amount == Money.of("50.00", "EUR")
     # Stripe's own charge.refunded event for the same refund adds nothing.
     refunded = event_for("event_charge_refunded.json", link.id, account.id)
     assert deliver(pl, account, *signed(refunded, clock.now())) == ["duplicate"]
-    assert pl.invoices.get(invoice.id).open_amount == Money.of("50.00", "EUR")
+    assert pl.invoices.get(org, invoice.id).open_amount == Money.of("50.00", "EUR")
     with pytest.raises(ValidationError):
         pl.payments.refund(payment, Money.of("100.00", "EUR"))
 
@@ -501,7 +501,7 @@ def test_a_refund_made_in_the_stripe_dashboard_is_recorded_from_its_event(
     refunded["data"]["object"]["amount_refunded"] = 14600
     refunded["data"]["object"]["refunded"] = True
     assert deliver(pl, account, *signed(refunded, clock.now())) == ["applied"]
-    reopened = pl.invoices.get(invoice.id)
+    reopened = pl.invoices.get(org, invoice.id)
     assert reopened.status == "issued"
     assert reopened.open_amount == invoice.total
 

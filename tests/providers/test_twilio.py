@@ -27,7 +27,7 @@ from paylink.plugins import get_plugin_manager
 from paylink.ports import ChannelCallbacks, InboundMessage, WebhookRequest
 from paylink_providers.twilio import TwilioChannel, signature
 
-from ..conftest import lines
+from ..conftest import BASE_URL, lines
 from ..notify.helpers import with_messaging
 
 
@@ -178,7 +178,9 @@ def replies() -> Replies:
 @pytest.fixture
 def pl(db_url: str, clock: FixedClock, replies: Replies) -> Any:
     paylink = with_messaging(
-        Paylink.open(db_url, clock=clock, plugins=get_plugin_manager(plugins=[replies]))
+        Paylink.open(
+            db_url, clock=clock, plugins=get_plugin_manager(plugins=[replies]), base_url=BASE_URL
+        )
     )
     yield paylink
     paylink.close()
@@ -224,14 +226,14 @@ def test_an_invoice_by_sms_then_delivery_callbacks(
         method="POST", url=API, status_code=201, json=_json("message_created.json")
     )
     invoice = pl.invoices.issue(org, customer, lines=lines())
-    (msg,) = pl.send(invoice, via="sms")
+    (msg,) = pl.messages.send(invoice, via="sms")
     assert msg.channel == "twilio" and msg.language == "fr"
     assert pl.outbox.dispatch().sent == [msg.id]
     form = _form(httpx_mock.get_requests()[0])
     link = pl.links.list(org, invoice=invoice)[0]
     assert form["Body"] == msg.text and link.url in form["Body"]
     assert form["StatusCallback"] == callback
-    sent = pl.outbox.get(msg.id)
+    sent = pl.outbox.get(org, msg.id)
     assert (
         sent.status == "sent" and sent.provider_message_id == "SM1f0e8ae6ade43cb3c0ce4525424e404f"
     )
@@ -244,7 +246,7 @@ def test_an_invoice_by_sms_then_delivery_callbacks(
         method="POST", url=callback, headers={}, body=b"", form=_json("status_delivered.json")
     )
     assert handle_status_callback(pl, org.id, unsigned)[0] == 401
-    assert pl.outbox.get(msg.id).status == "sent"
+    assert pl.outbox.get(org, msg.id).status == "sent"
 
     # Signed for another URL (another endpoint), replayed here: refused too.
     elsewhere = attrs.evolve(
@@ -255,12 +257,12 @@ def test_an_invoice_by_sms_then_delivery_callbacks(
     assert handle_status_callback(
         pl, org.id, _signed(callback, _json("status_delivered.json"))
     ) == (204, "")
-    delivered = pl.outbox.get(msg.id)
+    delivered = pl.outbox.get(org, msg.id)
     assert delivered.status == "delivered" and delivered.delivered_at is not None
     # A late "sent" never undoes "delivered".
     late = {**_json("status_delivered.json"), "MessageStatus": "sent", "SmsStatus": "sent"}
     assert handle_status_callback(pl, org.id, _signed(callback, late))[0] == 204
-    assert pl.outbox.get(msg.id).status == "delivered"
+    assert pl.outbox.get(org, msg.id).status == "delivered"
     assert ("sending", "sent") not in replies.statuses
     assert ("queued", "sent") in replies.statuses and ("sent", "delivered") in replies.statuses
 
@@ -270,13 +272,13 @@ def test_an_undelivered_sms_records_twilios_error(
 ) -> None:
     callback = _configure(pl, org)
     httpx_mock.add_response(status_code=201, json=_json("message_created.json"))
-    (msg,) = pl.send(pl.invoices.issue(org, customer, lines=lines()), via="sms")
+    (msg,) = pl.messages.send(pl.invoices.issue(org, customer, lines=lines()), via="sms")
     pl.outbox.dispatch()
     status, _ = handle_status_callback(
         pl, org.id, _signed(callback, _json("status_undelivered.json"))
     )
     assert status == 204
-    failed = pl.outbox.get(msg.id)
+    failed = pl.outbox.get(org, msg.id)
     assert failed.status == "failed" and failed.provider_status == "undelivered"
     assert failed.error == "Twilio error 30003: Unreachable destination handset"
 
@@ -293,7 +295,7 @@ def test_a_stop_reply_opts_the_customer_out(
     # Twilio may deliver the same webhook twice: it is recorded once.
     handle_status_callback(pl, org.id, _signed(callback, stop))
     assert len(pl.messages.inbound(org)) == 1 and len(replies.received) == 1
-    (msg,) = pl.send(pl.invoices.issue(org, customer, lines=lines()), via="sms")
+    (msg,) = pl.messages.send(pl.invoices.issue(org, customer, lines=lines()), via="sms")
     assert msg.status == "cancelled"
     start = {**stop, "Body": "start", "MessageSid": "SM2", "SmsSid": "SM2"}
     handle_status_callback(pl, org.id, _signed(callback, start))
@@ -333,7 +335,7 @@ def test_the_service_applies_what_the_channel_parsed(
 def test_the_old_callback_helper_still_answers_and_warns(tmp_path: Any) -> None:
     from paylink_providers.twilio import handle_status_callback as old
 
-    with Paylink.open(f"sqlite:///{tmp_path / 'p.db'}") as pl:
+    with Paylink.open(f"sqlite:///{tmp_path / 'p.db'}", base_url=BASE_URL) as pl:
         request = WebhookRequest(
             method="POST", url="https://x/webhooks/twilio/o", headers={}, body=b""
         )

@@ -102,7 +102,7 @@ def test_engine_cli_and_service_agree(pl: Paylink, org: Organization, tmp_path: 
     assert out.exit_code == 0, out.output
     cli = json.loads(out.output)
     pl.statements.import_file(org, statement)
-    service = pl.reconcile(org)
+    service = pl.reconciliation.run(org)
 
     expected = {
         "B0001": ((a.number,), "exact_reference", True),

@@ -10,6 +10,9 @@ from click.testing import CliRunner
 
 from paylink.cli.reconcile import reconcile
 
+# This folder is not a package: the base URL the suite's fixtures use, written out.
+BASE_URL = "http://127.0.0.1:8000"
+
 DATA = Path(__file__).parents[2] / "examples" / "data"
 INVOICES = DATA / "open_invoices.csv"
 STATEMENT = DATA / "statement_2026-03-04.camt053.xml"
@@ -85,7 +88,7 @@ def test_match_by_hand_and_undo_in_the_database(tmp_path: Path) -> None:
     from paylink.testing import StatementLine, camt053
 
     url = f"sqlite:///{tmp_path / 'paylink.db'}"
-    pl = Paylink.open(url)
+    pl = Paylink.open(url, base_url=BASE_URL)
     org = pl.organizations.create(name="Garage", country="BE", iban="BE71096123456769")
     customer = pl.customers.create(org, name="Marie")
     lines = [Line(description="Work", quantity="1", unit_price="60", vat_rate="0")]
@@ -116,14 +119,14 @@ def test_match_by_hand_and_undo_in_the_database(tmp_path: Path) -> None:
     out = run("match", "B1", f"{first.number}=60", f"{second.number}=40", "--db", url, "--json")
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["invoices"] == [first.number, second.number]
-    pl = Paylink.open(url)
-    assert pl.invoices.get(second.id).open_amount == Money.of("20", "EUR")
+    pl = Paylink.open(url, base_url=BASE_URL)
+    assert pl.invoices.get(org, second.id).open_amount == Money.of("20", "EUR")
     pl.close()
     again = run("match", "B1", first.number, "--db", url)
     assert again.exit_code == 1 and "no unmatched transaction 'B1'" in again.output
     out = run("undo", "B1", "--db", url)
     assert out.exit_code == 0 and "undone" in out.output
-    pl = Paylink.open(url)
-    assert pl.invoices.get(second.id).status == "issued"
+    pl = Paylink.open(url, base_url=BASE_URL)
+    assert pl.invoices.get(org, second.id).status == "issued"
     assert pl.payments.list(org.id) == []
     pl.close()

@@ -19,6 +19,7 @@ from paylink.payments import principal_parts
 from paylink.reminders import DunningPolicy, Fee, Step, statutory_interest
 from paylink.testing import StatementLine, camt053
 
+from ..conftest import BASE_URL
 from .helpers import at, issue
 
 EUR = "EUR"
@@ -66,7 +67,7 @@ def test_a_charged_fee_is_added_to_the_invoice_and_its_link(
     pl.reminders.set_policy(org, charging())
     [sent] = pl.reminders.tick(at("2026-03-09")).sent
     assert sent.fee == eur("15")
-    now = pl.invoices.get(inv.id)
+    now = pl.invoices.get(org, inv.id)
     assert now.fees == eur("15.00")
     assert now.open_amount == eur("1225.00")
     assert (now.principal_open, now.fees_open) == (eur("1210.00"), eur("15.00"))
@@ -106,19 +107,19 @@ def test_paying_the_principal_leaves_the_fee_open_then_the_fee_settles_it(
     pl.reminders.tick(at("2026-03-09"))
     clock.set(at("2026-03-12"))
     pl.payments.record(inv, "1210.00")  # exactly the invoice's total
-    after = pl.invoices.get(inv.id)
+    after = pl.invoices.get(org, inv.id)
     assert after.status == "partially_paid"
     assert after.principal_open == eur("0")
     assert after.fees_open == eur("15.00")
     assert after.open_amount == eur("15.00")
-    assert pl.links.get(link.id).status != "paid"
+    assert pl.links.get(org, link.id).status != "paid"
     # Nothing is lost: the fee is still listed, and the link now asks for it.
     assert [f.amount for f in pl.reminders.fee_lines(inv)] == [eur("15.00")]
     assert pl.links.amount_due(link) == eur("15.00")
     pl.payments.record(inv, "15.00")
-    paid = pl.invoices.get(inv.id)
+    paid = pl.invoices.get(org, inv.id)
     assert paid.status == "paid" and paid.open_amount == eur("0")
-    assert pl.links.get(link.id).status == "paid"
+    assert pl.links.get(org, link.id).status == "paid"
 
 
 def test_a_payment_by_default_and_through_the_link_covers_the_fees(
@@ -127,11 +128,11 @@ def test_a_payment_by_default_and_through_the_link_covers_the_fees(
     one, two = reminded(pl, org, company, "1000.00", "500.00")
     payment = pl.payments.record(one)
     assert payment.amount == eur("1225.00")
-    assert pl.invoices.get(one.id).status == "paid"
+    assert pl.invoices.get(org, one.id).status == "paid"
     link = pl.links.create(two)
     settled = pl.links.settle(link, method="card")  # the link's default amount: what is due
     assert settled.amount == eur("620.00")
-    assert pl.invoices.get(two.id).status == "paid"
+    assert pl.invoices.get(org, two.id).status == "paid"
 
 
 def test_info_mode_changes_nothing_owed(pl: Paylink, org: Organization, company: Customer) -> None:
@@ -141,7 +142,7 @@ def test_info_mode_changes_nothing_owed(pl: Paylink, org: Organization, company:
     )
     [sent] = pl.reminders.tick(at("2026-03-09")).sent
     assert sent.fee == eur("15") and sent.fee_mode == "info"
-    now = pl.invoices.get(inv.id)
+    now = pl.invoices.get(org, inv.id)
     assert now.fees == eur("0") and now.open_amount == eur("1210.00")
     assert pl.reminders.fee_lines(inv) == []
     # The letter shows the fee as information; what to pay stays the invoice's open amount.
@@ -150,7 +151,7 @@ def test_info_mode_changes_nothing_owed(pl: Paylink, org: Organization, company:
     to_pay = re.search(r"À payer maintenant</td><td class=\"num\">([^<]+)<", letter)
     assert to_pay is not None and to_pay.group(1) == "1\u202f210,00\u00a0€"
     pl.payments.record(inv, "1210.00")
-    assert pl.invoices.get(inv.id).status == "paid"
+    assert pl.invoices.get(org, inv.id).status == "paid"
 
 
 def test_reconciliation_matches_principal_plus_fees_exactly(
@@ -176,9 +177,9 @@ def test_reconciliation_matches_principal_plus_fees_exactly(
         )
     )
     pl.statements.import_file(org, path)
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     assert [(m.transaction_id, m.rule) for m in run.applied] == [("B0001", "exact_reference")]
-    paid = pl.invoices.get(inv.id)
+    paid = pl.invoices.get(org, inv.id)
     assert paid.status == "paid" and paid.open_amount == eur("0")
     [payment] = pl.payments.list(org.id, invoice=inv)
     assert payment.amount == eur("1225.00") and payment.allocated == eur("1225.00")
@@ -234,7 +235,7 @@ def test_a_later_step_reminds_of_open_fees_without_charging_on_them(
     pl.payments.record(inv, "1210.00", received_on=dt.date(2026, 3, 12))
     [second] = pl.reminders.tick(at("2026-03-23")).sent
     assert second.fee == eur("0")  # 10 % of a principal that is paid: nothing
-    assert pl.invoices.get(inv.id).open_amount == eur("15.00")
+    assert pl.invoices.get(org, inv.id).open_amount == eur("15.00")
 
 
 def test_a_fully_credited_invoice_drops_its_fees(
@@ -242,7 +243,7 @@ def test_a_fully_credited_invoice_drops_its_fees(
 ) -> None:
     inv = fee_charged(pl, org, company)
     pl.invoices.credit(inv, reason="wrong customer")
-    cancelled = pl.invoices.get(inv.id)
+    cancelled = pl.invoices.get(org, inv.id)
     assert cancelled.status == "cancelled" and cancelled.open_amount == eur("0")
 
 
@@ -252,7 +253,7 @@ def test_the_aging_report_counts_the_fees(
     inv = fee_charged(pl, org, company)
     aging = pl.reports.aging(org, today=dt.date(2026, 3, 9))
     assert aging.total == eur("1225.00")
-    assert pl.invoices.get(inv.id).open_amount == aging.total
+    assert pl.invoices.get(org, inv.id).open_amount == aging.total
 
 
 def test_the_reminder_and_its_letter_show_the_fee_lines_and_the_total_due(
@@ -296,7 +297,10 @@ def test_a_refund_puts_the_principal_back_in_the_interest_base(
 
     FakeBackend.reset()
     pl = Paylink.open(
-        db_url, clock=clock, plugins=get_plugin_manager(plugins=[fake_provider_plugin])
+        db_url,
+        clock=clock,
+        plugins=get_plugin_manager(plugins=[fake_provider_plugin]),
+        base_url=BASE_URL,
     )
     org = pl.organizations.create(name="Fake SRL", country="BE", iban="BE71 0961 2345 6769")
     customer = pl.customers.create(org, name="Jan", email="jan@example.be")
@@ -316,7 +320,7 @@ def test_a_refund_puts_the_principal_back_in_the_interest_base(
     [payment] = pl.payments.list(org.id)
     clock.set(refunded_at)  # ... and half of it refunded on 22 March, in Brussels
     pl.payments.refund(payment, eur("605.00"))
-    assert pl.invoices.get(inv.id).open_amount == eur("605.00")
+    assert pl.invoices.get(org, inv.id).open_amount == eur("605.00")
     pl.reminders.set_policy(
         org, charging(Step(name="formal", offset_days=30, fee=Fee.statutory(compensation=False)))
     )
@@ -349,7 +353,9 @@ def test_a_consolidated_reminder_asks_for_every_invoice_with_its_fees(
     assert f"{a.number}: 1 210,00 € + 15,00 €" in text
     assert f"{b.number}: 121,00 € + 15,00 €" in text
     assert "1 361,00 €" in text  # 1210 + 121 + 2 × 15
-    assert pl.invoices.get(a.id).open_amount + pl.invoices.get(b.id).open_amount == eur("1361")
+    assert pl.invoices.get(org, a.id).open_amount + pl.invoices.get(org, b.id).open_amount == eur(
+        "1361"
+    )
 
 
 @pytest.mark.parametrize(

@@ -4,22 +4,36 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from paylink import Paylink
 from paylink.cli import main
 from paylink.parties import Customer, Organization
 
+from ..conftest import BASE_URL
 from .helpers import issue, standard_policy
 
 
 def test_remind_dry_run_then_run(
-    pl: Paylink, db_url: str, org: Organization, customer: Customer
+    pl: Paylink,
+    db_url: str,
+    org: Organization,
+    customer: Customer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inv = issue(pl, org, customer, "2026-03-02")
     pl.reminders.set_policy(org, standard_policy())
     runner = CliRunner()
     now = "2026-03-10T10:00:00+01:00"
+    # Without a public base URL the reminders' links would point nowhere: nothing goes out.
+    monkeypatch.delenv("PAYLINK_BASE_URL", raising=False)
+    refused = runner.invoke(main, ["remind", "--db", db_url, "--now", now])
+    assert refused.exit_code == 1
+    assert "cannot send a reminder with a payment link" in refused.output
+    assert "PAYLINK_BASE_URL" in refused.output
+    assert pl.reminders.history(inv) == []
+    monkeypatch.setenv("PAYLINK_BASE_URL", BASE_URL)
     preview = runner.invoke(main, ["remind", "--db", db_url, "--now", now, "--dry-run", "--json"])
     assert preview.exit_code == 0, preview.output
     planned = json.loads(preview.output)["reminders"]
@@ -54,7 +68,7 @@ def test_demo_reminders_prints_what_went_out() -> None:
     from paylink.demo._reminders import demo_reminders
 
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
-    pl = Paylink.open("sqlite://", clock=clock)
+    pl = Paylink.open("sqlite://", clock=clock, base_url=BASE_URL)
     org = pl.organizations.create(
         name="Demo", country="BE", iban="BE71096123456769", email="demo@example.be"
     )

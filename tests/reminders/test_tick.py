@@ -269,7 +269,7 @@ def test_owner_digest_once_a_day(
     first = pl.reminders.tick(at("2026-03-02", 11))
     assert len(first.digests) == 1
     assert pl.reminders.tick(at("2026-03-02", 15)).digests == []
-    message = Outbox(pl).get(first.digests[0])
+    message = Outbox(pl).get(org, first.digests[0])
     assert message.kind == "owner_digest"
     assert message.recipient == org.email
     for number in (overdue.number, soon.number):

@@ -15,13 +15,14 @@ from paylink import FixedClock, Paylink
 from paylink.store.schema import messages, reminders
 from paylink.testing import PostgresServer
 
+from ..conftest import BASE_URL
 from .helpers import issue, standard_policy
 
 NOW = dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.UTC)
 
 
 def _tick(url: str, start_at: float) -> tuple[int, int]:
-    pl = Paylink.open(url, clock=FixedClock(NOW))
+    pl = Paylink.open(url, clock=FixedClock(NOW), base_url=BASE_URL)
     while time.time() < start_at:  # start together, to collide for real
         time.sleep(0.001)
     report = pl.reminders.tick(NOW)
@@ -33,7 +34,9 @@ def _tick(url: str, start_at: float) -> tuple[int, int]:
 @pytest.mark.postgres
 def test_eight_workers_enqueue_each_step_once(pg_server: PostgresServer) -> None:
     url = pg_server.create_database()
-    pl = Paylink.open(url, clock=FixedClock(dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)))
+    pl = Paylink.open(
+        url, clock=FixedClock(dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)), base_url=BASE_URL
+    )
     org = pl.organizations.create(name="Busy", country="BE", iban="BE71096123456769")
     customers = [
         pl.customers.create(org, name=f"C{i}", email=f"c{i}@example.be", phone="+32470123456")
@@ -55,7 +58,7 @@ def test_eight_workers_enqueue_each_step_once(pg_server: PostgresServer) -> None
 
     assert sum(recorded for recorded, _ in results) == expected
     assert sum(sent for _, sent in results) == expected
-    check = Paylink.open(url)
+    check = Paylink.open(url, base_url=BASE_URL)
     with check.store.transaction() as conn:
         sent = conn.execute(
             sa.select(reminders.c.invoice_id).where(reminders.c.status == "sent")

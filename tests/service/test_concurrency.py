@@ -11,9 +11,11 @@ import pytest
 from paylink import Line, Paylink
 from paylink.testing import PostgresServer
 
+from ..conftest import BASE_URL
+
 
 def _issue_many(url: str, org_id: str, customer_id: str, count: int, start_at: float) -> list[str]:
-    pl = Paylink.open(url)
+    pl = Paylink.open(url, base_url=BASE_URL)
     line = Line(description="Service", quantity="1", unit_price="10.00", vat_rate="21")
     while time.time() < start_at:  # start together, to collide for real
         time.sleep(0.001)
@@ -23,7 +25,7 @@ def _issue_many(url: str, org_id: str, customer_id: str, count: int, start_at: f
 
 
 def _run(url: str, processes: int, per_process: int) -> list[str]:
-    pl = Paylink.open(url)
+    pl = Paylink.open(url, base_url=BASE_URL)
     org = pl.organizations.create(name="Busy", country="BE", iban="BE71096123456769")
     customer = pl.customers.create(org, name="Customer")
     pl.close()

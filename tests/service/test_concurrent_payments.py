@@ -23,13 +23,20 @@ from paylink.references import parse as parse_reference
 from paylink.statements.writer import StatementLine, camt053
 from paylink.testing import FakeBackend, PostgresServer, fake_provider_plugin
 
+from ..conftest import BASE_URL
+
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 INVOICES = 60
 ACCOUNT_IBAN = "BE71096123456769"
 
 
 def _open(url: str, clock: FixedClock) -> Paylink:
-    pl = Paylink.open(url, clock=clock, plugins=get_plugin_manager(plugins=[fake_provider_plugin]))
+    pl = Paylink.open(
+        url,
+        clock=clock,
+        plugins=get_plugin_manager(plugins=[fake_provider_plugin]),
+        base_url=BASE_URL,
+    )
     pl.retry.sleep = lambda _seconds: None
     return pl
 
@@ -138,8 +145,8 @@ def test_webhook_manual_payment_and_reconciliation_race_without_deadlock_or_loss
     def by_bank() -> None:
         worker = _open(url, clock)
         while not finished.is_set():
-            runs.append(worker.reconcile(org.id))
-        runs.append(worker.reconcile(org.id))
+            runs.append(worker.reconciliation.run(org.id))
+        runs.append(worker.reconciliation.run(org.id))
         worker.close()
 
     # Two webhook deliveries of each event (providers retry), two clerks, one bank run.
@@ -159,7 +166,7 @@ def test_webhook_manual_payment_and_reconciliation_race_without_deadlock_or_loss
     payments = pl.payments.list(org.id)
     # Every invoice is paid, exactly once in total: allocations never exceed it.
     for invoice in invoices:
-        fresh = pl.invoices.get(invoice.id)
+        fresh = pl.invoices.get(org, invoice.id)
         assert fresh.status == "paid"
         allocated = Money.sum(
             (a.amount for p in payments for a in p.allocations if a.invoice_id == invoice.id),

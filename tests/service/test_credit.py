@@ -13,6 +13,8 @@ from paylink import FixedClock, Line, Money, Paylink, ValidationError
 from paylink.parties import Customer, Organization
 from paylink.store.schema import customer_credit
 
+from ..conftest import BASE_URL
+
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
@@ -35,10 +37,10 @@ def test_a_surplus_becomes_credit_and_pays_the_next_invoice_by_hand(
     assert (entry.kind, entry.source_id, entry.amount) == ("surplus", payment.id, eur("30"))
 
     second = pl.invoices.issue(org, customer, lines=_line("50"))
-    assert pl.invoices.get(second.id).status == "issued"  # off by default: waits
+    assert pl.invoices.get(org, second.id).status == "issued"  # off by default: waits
     used = pl.payments.apply_credit(second)
     assert used is not None and used.method == "credit" and used.amount == eur("30")
-    again = pl.invoices.get(second.id)
+    again = pl.invoices.get(org, second.id)
     assert again.status == "partially_paid" and again.open_amount == eur("20")
     assert pl.customers.balance(customer) == eur("0")
     assert pl.payments.apply_credit(second) is None  # nothing left: never applied twice
@@ -55,9 +57,9 @@ def test_apply_credit_refuses_more_than_the_credit_or_the_open_amount(
     with pytest.raises(ValidationError, match="exceeds what is open"):
         pl.payments.apply_credit(small, "11")
     assert pl.customers.balance(customer) == eur("40")  # the store as it was
-    assert pl.invoices.get(small.id).status == "issued"
+    assert pl.invoices.get(org, small.id).status == "issued"
     pl.payments.apply_credit(small, "10")
-    assert pl.invoices.get(small.id).status == "paid"
+    assert pl.invoices.get(org, small.id).status == "paid"
     assert pl.customers.balance(customer) == eur("30")
 
 
@@ -70,7 +72,7 @@ def test_credit_applies_itself_when_the_organization_chooses_so(
     paid_first = pl.invoices.issue(org, customer, lines=_line("100"))
     # pays the invoice it was meant for; the 40 beyond it goes to the open one at once
     pl.payments.record(paid_first, "140")
-    assert pl.invoices.get(waiting.id).status == "paid"
+    assert pl.invoices.get(org, waiting.id).status == "paid"
     assert pl.customers.balance(customer) == eur("15")
     # and the next invoice takes what is left when it is issued
     later = pl.invoices.issue(org, customer, lines=_line("60"))
@@ -115,7 +117,7 @@ def test_credit_is_applied_once_when_many_threads_apply_it(
     pg_server: object, clock: FixedClock
 ) -> None:
     url = pg_server.create_database()  # type: ignore[attr-defined]
-    pl = Paylink.open(url, clock=clock)
+    pl = Paylink.open(url, clock=clock, base_url=BASE_URL)
     pl.retry.sleep = lambda _seconds: None
     org = pl.organizations.create(name="Busy Garage", country="BE", iban="BE71096123456769")
     customer = pl.customers.create(org, name="Client")
@@ -137,7 +139,7 @@ def test_credit_is_applied_once_when_many_threads_apply_it(
     for thread in threads:
         thread.join()
     assert errors == []
-    settled = [pl.invoices.get(inv.id) for inv in invoices]
+    settled = [pl.invoices.get(org, inv.id) for inv in invoices]
     assert sum((i.paid for i in settled), eur("0")) == eur("50")
     assert pl.customers.balance(customer) == eur("0")
     with pl.store.transaction() as conn:

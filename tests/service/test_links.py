@@ -11,6 +11,8 @@ from paylink.parties import Customer, Organization
 from paylink.plugins import Plugins, get_plugin_manager
 from tests.conftest import lines
 
+from ..conftest import BASE_URL
+
 
 def test_one_active_link_per_invoice(pl: Paylink, org: Organization, customer: Customer) -> None:
     inv = pl.invoices.issue(org, customer, lines=lines())
@@ -44,7 +46,7 @@ def test_statuses_only_move_forward_with_history(
     assert pl.links.mark(link, "opened", source="web").status == "in_progress"
     clock.advance(hours=12)
     pl.links.settle(link, method="card", provider="stripe", provider_reference="pi_123")
-    stored = pl.links.get(link.id)
+    stored = pl.links.get(org, link.id)
     assert stored.status == "paid"
     assert [(e.status, e.source) for e in stored.history] == [
         ("created", "api"),
@@ -70,9 +72,9 @@ def test_recording_a_payment_closes_the_link(
     inv = pl.invoices.issue(org, customer, lines=lines())
     link = pl.links.create(inv)
     pl.payments.record(inv, "10")
-    assert pl.links.get(link.id).status == "created"
+    assert pl.links.get(org, link.id).status == "created"
     pl.payments.record(inv)
-    assert pl.links.get(link.id).status == "paid"
+    assert pl.links.get(org, link.id).status == "paid"
     with pytest.raises(StateError):
         pl.links.create(inv)
 
@@ -90,7 +92,7 @@ def test_quick_payment_request(pl: Paylink, org: Organization, customer: Custome
     assert payment.allocations == ()
     assert payment.unallocated == Money.of("25", "EUR")
     assert payment.customer_id == customer.id
-    assert pl.links.get(link.id).status == "paid"
+    assert pl.links.get(org, link.id).status == "paid"
     with pytest.raises(ValidationError):
         pl.links.request(org, customer, amount="-1", description="x")
     with pytest.raises(ValidationError):
@@ -107,9 +109,9 @@ def test_pay_all_allocates_over_open_invoices(
     assert link.amount == Money.of("246.00", "EUR")
     assert link.settles == (a.id, b.id)
     pl.links.settle(link, method="bank_transfer")
-    assert pl.invoices.get(a.id).status == "paid"
-    assert pl.invoices.get(b.id).status == "paid"
-    assert pl.links.get(link.id).status == "paid"
+    assert pl.invoices.get(org, a.id).status == "paid"
+    assert pl.invoices.get(org, b.id).status == "paid"
+    assert pl.links.get(org, link.id).status == "paid"
     with pytest.raises(StateError, match="no open invoices"):
         pl.links.pay_all(customer)
 
@@ -144,6 +146,7 @@ def test_status_changes_fire_the_hook(db_url: str, clock: FixedClock) -> None:
         Paylink.open(db_url).store,
         clock=clock,
         plugins=Plugins(get_plugin_manager(plugins=[Listener()])),
+        base_url=BASE_URL,
     )
     org = pl.organizations.create(name="A", country="BE", iban="BE71096123456769")
     cust = pl.customers.create(org, name="B")
@@ -166,7 +169,7 @@ def test_cancelling_the_invoice_cancels_its_links(
     pl.payments.record(b, "92.00")
     assert pl.links.amount_due(together) == Money.of("200.00", "EUR")
     pl.invoices.cancel(a)
-    assert pl.links.get(own.id).status == "cancelled"
-    cancelled = pl.links.get(together.id)
+    assert pl.links.get(org, own.id).status == "cancelled"
+    cancelled = pl.links.get(org, together.id)
     assert cancelled.status == "cancelled"
     assert cancelled.history[-1].detail == "invoice 2026-000001 cancelled"

@@ -22,7 +22,7 @@ from paylink.store.schema import (
     schema_version,
 )
 
-from ..conftest import lines
+from ..conftest import BASE_URL, lines
 
 
 def _shape(engine: sa.Engine) -> dict[str, list[tuple[str, ...]]]:
@@ -56,7 +56,7 @@ def test_migrating_from_version_1_gives_the_current_schema(db_url: str) -> None:
     with store.transaction() as conn:
         _back_to(conn, 1)
     store.close()
-    pl = Paylink.open(db_url)  # migrates
+    pl = Paylink.open(db_url, base_url=BASE_URL)  # migrates
     assert _shape(pl.store.engine) == fresh
     with pl.store.transaction() as conn:
         assert conn.execute(sa.select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
@@ -65,7 +65,7 @@ def test_migrating_from_version_1_gives_the_current_schema(db_url: str) -> None:
 
 def test_version_7_adds_the_fees_already_charged_to_open_invoices(db_url: str) -> None:
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
-    pl = Paylink.open(db_url, clock=clock)
+    pl = Paylink.open(db_url, clock=clock, base_url=BASE_URL)
     org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
     customer = pl.customers.create(org, name="Client", email="client@example.be")
     open_one = pl.invoices.issue(org, customer, lines=lines(), due_date=dt.date(2026, 3, 31))
@@ -89,14 +89,14 @@ def test_version_7_adds_the_fees_already_charged_to_open_invoices(db_url: str) -
                 )
             )  # fmt: skip
     pl.close()
-    pl = Paylink.open(db_url, clock=clock)
+    pl = Paylink.open(db_url, clock=clock, base_url=BASE_URL)
     with pl.store.transaction() as conn:
         fees = dict(conn.execute(sa.select(documents.c.id, documents.c.fees_minor)).all())
     assert fees[open_one.id] == 5750
     assert fees[paid_one.id] == 0  # settled under the old rule: stays paid
-    migrated = pl.invoices.get(open_one.id)
+    migrated = pl.invoices.get(org, open_one.id)
     assert migrated.open_amount == open_one.total + Money.of("57.50", "EUR")
-    assert pl.invoices.get(paid_one.id).status == "paid"
+    assert pl.invoices.get(org, paid_one.id).status == "paid"
     pl.close()
 
 
@@ -146,7 +146,7 @@ def test_version_9_adds_the_indexes_for_replies_pay_all_links_and_open_checkouts
 
 def test_version_11_adds_the_portal_codes_and_old_portals_keep_working(db_url: str) -> None:
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
-    pl = Paylink.open(db_url, clock=clock)
+    pl = Paylink.open(db_url, clock=clock, base_url=BASE_URL)
     org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
     customer = pl.customers.create(org, name="Client", phone="+32470123456")
     url = pl.portal.url(customer, require_code=True)
@@ -155,7 +155,7 @@ def test_version_11_adds_the_portal_codes_and_old_portals_keep_working(db_url: s
         assert "portal_codes" not in sa.inspect(conn).get_table_names()
     pl.close()
 
-    pl = Paylink.open(db_url, clock=clock)  # migrates
+    pl = Paylink.open(db_url, clock=clock, base_url=BASE_URL)  # migrates
     with pl.store.transaction() as conn:
         assert conn.execute(sa.select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
     token = url.rsplit("/", 1)[1]
@@ -168,14 +168,14 @@ def test_version_12_adds_the_e_invoice_network_tables_and_old_invoices_have_no_d
     db_url: str,
 ) -> None:
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
-    pl = Paylink.open(db_url, clock=clock)
+    pl = Paylink.open(db_url, clock=clock, base_url=BASE_URL)
     org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
     customer = pl.customers.create(org, name="Client", email="c@example.com")
     invoice = pl.invoices.issue(org, customer, lines=lines())
     with pl.store.transaction() as conn:
         _back_to(conn, 11)
     pl.close()
-    pl = Paylink.open(db_url, clock=clock)  # migrates
+    pl = Paylink.open(db_url, clock=clock, base_url=BASE_URL)  # migrates
     names = set(sa.inspect(pl.store.engine).get_table_names())
     assert set(VERSION_TABLES[12]) <= names
     assert pl.einvoices.deliveries(invoice) == []
@@ -186,7 +186,7 @@ def test_version_12_adds_the_e_invoice_network_tables_and_old_invoices_have_no_d
 
 def test_version_13_adds_the_credit_ledger_and_old_rows_keep_working(db_url: str) -> None:
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
-    pl = Paylink.open(db_url, clock=clock)
+    pl = Paylink.open(db_url, clock=clock, base_url=BASE_URL)
     org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
     customer = pl.customers.create(org, name="Client")
     invoice = pl.invoices.issue(org, customer, lines=lines())
@@ -199,7 +199,7 @@ def test_version_13_adds_the_credit_ledger_and_old_rows_keep_working(db_url: str
                 organizations.update().where(organizations.c.id == row.id).values(data=old)
             )
     pl.close()
-    pl = Paylink.open(db_url, clock=clock)  # migrates
+    pl = Paylink.open(db_url, clock=clock, base_url=BASE_URL)  # migrates
     assert pl.organizations.get(org.id).apply_credit_automatically is False
     pl.payments.record(invoice, invoice.total + Money.of("5", "EUR"))
     assert pl.customers.balance(customer) == Money.of("5", "EUR")

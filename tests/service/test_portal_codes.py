@@ -14,11 +14,13 @@ from paylink import FixedClock, Paylink
 from paylink.exceptions import StateError
 from paylink.parties import Customer, Organization
 
+from ..conftest import BASE_URL
+
 
 @pytest.fixture
 def other(db_url: str, clock: FixedClock) -> Iterator[Paylink]:
     """A second process on the same database."""
-    paylink = Paylink.open(db_url, clock=clock)
+    paylink = Paylink.open(db_url, clock=clock, base_url=BASE_URL)
     yield paylink
     paylink.close()
 

@@ -12,6 +12,8 @@ from paylink.cli import main
 from paylink.parties import Organization
 from paylink.payfiles import validate_pain001
 
+from ..conftest import BASE_URL
+
 
 def _purchases(pl: Paylink, org: Organization) -> None:
     pl.purchases.create(
@@ -60,7 +62,7 @@ def test_pain001_09(pl: Paylink, org: Organization) -> None:
 
 def test_cli(tmp_path: Path, clock: FixedClock) -> None:
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    pl = Paylink.open(url, clock=clock)
+    pl = Paylink.open(url, clock=clock, base_url=BASE_URL)
     org = pl.organizations.create(name="Garage", country="BE", iban="BE71096123456769")
     _purchases(pl, org)
     pl.close()

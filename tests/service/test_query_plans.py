@@ -16,12 +16,12 @@ from paylink.money import Money
 from paylink.parties import Customer, Organization
 from paylink.statements.writer import StatementLine, camt053
 
-from ..conftest import lines
+from ..conftest import BASE_URL, lines
 
 
 @pytest.fixture
 def sqlite_pl(tmp_path: Path, clock: FixedClock) -> Iterator[Paylink]:
-    paylink = Paylink.open(f"sqlite:///{tmp_path / 'plans.db'}", clock=clock)
+    paylink = Paylink.open(f"sqlite:///{tmp_path / 'plans.db'}", clock=clock, base_url=BASE_URL)
     yield paylink
     paylink.close()
 
@@ -88,7 +88,7 @@ def test_applying_a_statement_reads_no_table_whole(sqlite_pl: Paylink) -> None:
     )
     pl.statements.import_bytes(org, statement, filename="plans.xml")
     runs: list[Any] = []
-    plans = _plans_while(pl, lambda: runs.append(pl.reconcile(org)))
+    plans = _plans_while(pl, lambda: runs.append(pl.reconciliation.run(org)))
     assert len(runs[0].applied) == 3
     assert not [plan for _, plan in plans if "SCAN " in plan], plans
 

@@ -24,6 +24,8 @@ from paylink.plugins import Plugins, get_plugin_manager
 from paylink.store.schema import metadata
 from paylink.testing import StatementLine, camt053
 
+from ..conftest import BASE_URL
+
 
 def _line(n: int, amount: str, name: str, **kw: Any) -> StatementLine:
     return StatementLine(
@@ -74,19 +76,19 @@ def test_confident_matches_are_applied_once(
             _line(2, "15.00", "Someone", text="no idea"),
         ],
     )
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     assert [(m.transaction_id, m.invoices, m.rule) for m in run.applied] == [
         ("B0001", (a.number,), "exact_reference")
     ]
     assert run.unmatched == ("B0002",)
-    assert pl.invoices.get(a.id).status == "paid"
-    assert pl.invoices.get(b.id).status == "issued"
-    assert pl.links.get(link.id).status == "paid"
+    assert pl.invoices.get(org, a.id).status == "paid"
+    assert pl.invoices.get(org, b.id).status == "issued"
+    assert pl.links.get(org, link.id).status == "paid"
     [payment] = pl.payments.list(org.id, invoice=a)
     assert payment.provider == "bank" and payment.provider_reference == "BE71096123456769:B0001"
     assert payment.received_on == dt.date(2026, 3, 9)
     assert [t.id for t in pl.statements.transactions(org, status="matched")] == ["B0001"]
-    again = pl.reconcile(org)
+    again = pl.reconciliation.run(org)
     assert again.applied == () and again.unmatched == ("B0002",)
     assert len(pl.payments.list(org.id)) == 1
 
@@ -104,7 +106,7 @@ def test_review_accept_teaches_the_iban_and_name(
             _line(1, "79.50", "Peeters-Janssens M.", counterparty_iban="BE62510007547061"),
         ],
     )
-    run = pl.reconcile(org, tolerance="1.00")
+    run = pl.reconciliation.run(org, tolerance="1.00")
     assert run.applied == ()
     [item] = pl.reconciliation.review(org)
     assert item.transaction.id == "B0001"
@@ -112,12 +114,12 @@ def test_review_accept_teaches_the_iban_and_name(
     assert item.proposal.rule == "customer_tolerance"
     applied = pl.reconciliation.accept(org, "B0001")
     assert applied.invoices == (first.number,)
-    assert pl.invoices.get(first.id).open_amount == Money.of("0.50", "EUR")
+    assert pl.invoices.get(org, first.id).open_amount == Money.of("0.50", "EUR")
     assert pl.reconciliation.review(org) == []
     # Next month: the name a person confirmed is enough, with an exact amount.
     later = _invoice(pl, org, customer, "33.00")
     _import(pl, org, tmp_path, [_line(2, "33.00", "PEETERS-JANSSENS M.")], "u.xml")
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     assert [(m.invoices, m.rule) for m in run.applied] == [((later.number,), "learned_name")]
 
 
@@ -133,7 +135,7 @@ def test_an_accepted_iban_is_learned(
             _line(1, "79.00", "Marie Peeters", counterparty_iban="BE43068999999501"),
         ],
     )
-    pl.reconcile(org, tolerance="1.00")
+    pl.reconciliation.run(org, tolerance="1.00")
     [item] = pl.reconciliation.review(org)
     assert item.proposal.invoice_numbers == (first.number,)
     pl.reconciliation.accept(org, "B0001")
@@ -142,7 +144,7 @@ def test_an_accepted_iban_is_learned(
     _import(
         pl, org, tmp_path, [_line(2, "55.00", "M", counterparty_iban="BE43068999999501")], "t.xml"
     )
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     assert [(m.invoices, m.rule) for m in run.applied] == [((third.number,), "iban_amount")]
 
 
@@ -151,21 +153,21 @@ def test_a_rejected_pairing_comes_back_with_lower_confidence(
 ) -> None:
     _invoice(pl, org, customer, "90.00")
     _import(pl, org, tmp_path, [_line(1, "89.50", "X", counterparty_iban="BE62510007547061")])
-    pl.reconcile(org, tolerance="1.00")
+    pl.reconciliation.run(org, tolerance="1.00")
     [before] = pl.reconciliation.review(org)
     pl.reconciliation.reject(org, "B0001")
     assert pl.reconciliation.review(org) == []
     with pytest.raises(NotFound):
         pl.reconciliation.accept(org, "B0001")
     # even with a threshold the first proposal would have passed, it is not applied by itself
-    run = pl.reconcile(org, tolerance="1.00", auto_threshold=0.01)
+    run = pl.reconciliation.run(org, tolerance="1.00", auto_threshold=0.01)
     assert run.applied == ()
     [again] = run.review
     assert again.invoice_numbers == before.proposal.invoice_numbers
     assert again.confidence == pytest.approx(before.proposal.confidence / 2, abs=1e-4)
     assert "rejected this pairing before" in again.explanation
     pl.reconciliation.reject(org, "B0001")  # refused again: still only lowered, once
-    [third] = pl.reconcile(org, tolerance="1.00").review
+    [third] = pl.reconciliation.run(org, tolerance="1.00").review
     assert third.confidence == again.confidence
 
 
@@ -198,10 +200,10 @@ def test_purchases_and_quick_requests(
             _line(2, "25.00", "Marie", text=f"deposit {request.reference}"),
         ],
     )
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     assert {m.rule for m in run.applied} == {"purchase_payment", "exact_reference"}
     assert pl.purchases.get(org, purchase.id).status == "paid"
-    assert pl.links.get(request.id).status == "paid"
+    assert pl.links.get(org, request.id).status == "paid"
     [payment] = pl.payments.list(org.id)
     assert payment.unallocated == Money.of("25", "EUR") and payment.customer_id == customer.id
 
@@ -220,12 +222,13 @@ def test_events_fire_for_reconciled_payments(
         Paylink.open(db_url).store,
         clock=clock,
         plugins=Plugins(get_plugin_manager(plugins=[Listener()])),
+        base_url=BASE_URL,
     )
     org = pl.organizations.create(name="A", country="BE", iban="BE71096123456769")
     cust = pl.customers.create(org, name="B")
     inv = _invoice(pl, org, cust, "12.00")
     _import(pl, org, tmp_path, [_line(1, "12.00", "B", reference=inv.reference)])
-    pl.reconcile(org)
+    pl.reconciliation.run(org)
     assert seen == [inv.number]
     pl.close()
 
@@ -237,12 +240,12 @@ def test_a_manual_match_teaches_a_payer_the_engine_never_proposed(
     other = _invoice(pl, org, customer, "30.00")
     # a name the engine cannot tie to the customer, an amount no single invoice has
     _import(pl, org, tmp_path, [_line(1, "105.00", "Garage Tante Jeanne")])
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     assert run.applied == () and "B0001" in run.unmatched
     applied = pl.reconciliation.match(org, "B0001", [first.number, other], amounts=["70", "30"])
     assert applied.invoices == (first.number, other.number) and applied.rule == "manual"
-    assert pl.invoices.get(first.id).status == "paid"
-    assert pl.invoices.get(other.id).status == "paid"
+    assert pl.invoices.get(org, first.id).status == "paid"
+    assert pl.invoices.get(org, other.id).status == "paid"
     assert pl.customers.balance(customer) == Money.of("5", "EUR")  # the surplus is credit
     with pytest.raises(NotFound):
         pl.reconciliation.match(org, "B0001", first)  # matched once
@@ -252,7 +255,7 @@ def test_a_manual_match_teaches_a_payer_the_engine_never_proposed(
     # next month the engine proposes that payer's payment by itself, and says who taught it
     later = _invoice(pl, org, customer, "44.00")
     _import(pl, org, tmp_path, [_line(2, "44.00", "GARAGE TANTE JEANNE")], "n.xml")
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     assert [(m.invoices, m.rule) for m in run.applied] == [((later.number,), "learned_name")]
     assert "learned from a manual match of transaction B0001" in run.applied[0].explanation
 
@@ -266,7 +269,7 @@ def test_a_manual_match_of_a_debit_pays_purchase_invoices_and_refuses_bad_amount
     )  # fmt: skip
     invoice = _invoice(pl, org, customer, "10.00")
     _import(pl, org, tmp_path, [_line(1, "-80.00", "Someone")])
-    pl.reconcile(org)
+    pl.reconciliation.run(org)
     with pytest.raises(ValidationError, match="purchase invoices"):
         pl.reconciliation.match(org, "B0001", invoice)
     with pytest.raises(ValidationError, match="does not fit"):
@@ -296,10 +299,10 @@ def test_an_undo_leaves_the_store_as_before_the_match(
         pl, org, tmp_path,
         [_line(1, "112.00", "Tante Jeanne", counterparty_iban="BE43068999999501")],
     )  # fmt: skip
-    pl.reconcile(org)
+    pl.reconciliation.run(org)
     before = _dump(pl)
     pl.reconciliation.match(org, "B0001", [first, second])
-    assert pl.invoices.get(first.id).status == "paid"
+    assert pl.invoices.get(org, first.id).status == "paid"
     assert pl.customers.balance(customer) == Money.of("12", "EUR")
     assert "BE43068999999501" in pl.customers.get(org, customer.id).ibans
     assert _dump(pl) != before
@@ -309,7 +312,7 @@ def test_an_undo_leaves_the_store_as_before_the_match(
         pl.reconciliation.undo(org, "B0001")
     # and it can be matched again, differently
     pl.reconciliation.match(org, "B0001", second)
-    assert pl.invoices.get(first.id).status == "issued"
+    assert pl.invoices.get(org, first.id).status == "issued"
 
 
 def test_an_accepted_proposal_is_undone_too_but_not_once_money_moved(
@@ -317,7 +320,7 @@ def test_an_accepted_proposal_is_undone_too_but_not_once_money_moved(
 ) -> None:
     invoice = _invoice(pl, org, customer, "90.00")
     _import(pl, org, tmp_path, [_line(1, "89.50", "X", counterparty_iban="BE62510007547061")])
-    pl.reconcile(org, tolerance="1.00")
+    pl.reconciliation.run(org, tolerance="1.00")
     before = _dump(pl)
     pl.reconciliation.accept(org, "B0001")
     pl.reconciliation.undo(org, "B0001")
@@ -327,7 +330,7 @@ def test_an_accepted_proposal_is_undone_too_but_not_once_money_moved(
     pl.payments.record(invoice, "0.50")
     with pytest.raises(StateError, match="another payment"):
         pl.reconciliation.undo(org, "B0001")
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"
 
 
 def test_a_match_applied_by_an_undoable_run_is_undone_exactly(
@@ -338,14 +341,14 @@ def test_a_match_applied_by_an_undoable_run_is_undone_exactly(
     assert invoice.reference is not None
     _import(pl, org, tmp_path, [_line(1, "75.00", "Marie Peeters", reference=invoice.reference)])
     before = _dump(pl)
-    assert len(pl.reconcile(org, undoable=True).applied) == 1
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert len(pl.reconciliation.run(org, undoable=True).applied) == 1
+    assert pl.invoices.get(org, invoice.id).status == "paid"
     assert pl.customers.balance(customer) == Money.of("5", "EUR")
     pl.reconciliation.undo(org, "B0001")
     assert _dump(pl) == before
     # the next run (a plain one) applies it again, once; its match keeps no undo
-    assert [a.transaction_id for a in pl.reconcile(org).applied] == ["B0001"]
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert [a.transaction_id for a in pl.reconciliation.run(org).applied] == ["B0001"]
+    assert pl.invoices.get(org, invoice.id).status == "paid"
     with pytest.raises(StateError, match="undoable=True"):
         pl.reconciliation.undo(org, "B0001")
 
@@ -357,12 +360,12 @@ def test_a_rejection_lowers_only_that_transaction_and_those_invoices(
     second = _invoice(pl, org, customer, "60.00")
     iban = "BE62510007547061"
     _import(pl, org, tmp_path, [_line(1, "89.50", "X", counterparty_iban=iban)], "a.xml")
-    [proposal] = pl.reconcile(org, tolerance="1.00").review
+    [proposal] = pl.reconciliation.run(org, tolerance="1.00").review
     assert proposal.invoice_numbers == (first.number,)
     pl.reconciliation.reject(org, "B0001")
     # the same payer's next transaction, for the other invoice, in the same way
     _import(pl, org, tmp_path, [_line(2, "59.50", "X", counterparty_iban=iban)], "b.xml")
-    run = pl.reconcile(org, tolerance="1.00")
+    run = pl.reconciliation.run(org, tolerance="1.00")
     by_tx = {p.transaction_id: p for p in run.review}
     assert by_tx["B0001"].confidence == pytest.approx(proposal.confidence / 2, abs=1e-4)
     assert "rejected this pairing before" in by_tx["B0001"].explanation

@@ -23,6 +23,8 @@ from paylink.plugins import Plugins, get_plugin_manager
 from paylink.store.schema import documents
 from tests.conftest import lines
 
+from ..conftest import BASE_URL
+
 
 def test_issue_invoice_contract(pl: Paylink, org: Organization, customer: Customer) -> None:
     inv = pl.invoices.issue(
@@ -39,7 +41,7 @@ def test_issue_invoice_contract(pl: Paylink, org: Organization, customer: Custom
     assert inv.open_amount == inv.total
     assert inv.status == "issued"
     assert [(str(v.rate), str(v.vat)) for v in inv.vat_breakdown] == [("21", "18.90 EUR")]
-    assert pl.invoices.get(inv.id) == inv
+    assert pl.invoices.get(org, inv.id) == inv
     assert pl.invoices.get_by_number(org, "2026-000001") == inv
 
 
@@ -103,7 +105,7 @@ def test_quote_approved_into_invoice(
     assert sent.valid_until == dt.date(2026, 4, 1)
     clock.advance(days=1)
     invoice = pl.quotes.approve(sent, ip="198.51.100.7", user_agent="Mobile Safari")
-    stored = pl.quotes.get(quote.id)
+    stored = pl.quotes.get(org, quote.id)
     assert stored.status == "approved"
     assert stored.invoice_id == invoice.id
     assert invoice.quote_id == quote.id
@@ -129,18 +131,18 @@ def test_declined_and_expired_quotes_cannot_be_approved(
     with pytest.raises(StateError, match="expired"):
         pl.quotes.approve(old)
     assert [q.id for q in pl.quotes.expire(org)] == [old.id]
-    assert pl.quotes.get(old.id).status == "expired"
+    assert pl.quotes.get(org, old.id).status == "expired"
     assert pl.invoices.list(org) == []
 
 
 def test_payments_settle_invoices(pl: Paylink, org: Organization, customer: Customer) -> None:
     inv = pl.invoices.issue(org, customer, lines=lines())  # 146.00 EUR
     payment = pl.payments.record(inv, "46.00", method="bank_transfer")
-    after = pl.invoices.get(inv.id)
+    after = pl.invoices.get(org, inv.id)
     assert after.status == "partially_paid"
     assert after.open_amount == Money.of("100.00", "EUR")
     pl.payments.record(inv)
-    final = pl.invoices.get(inv.id)
+    final = pl.invoices.get(org, inv.id)
     assert final.status == "paid"
     assert final.open_amount == Money.zero("EUR")
     assert final.paid_at is not None
@@ -167,7 +169,7 @@ def test_provider_payments_are_recorded_once(
     first = pl.payments.record(inv, "10", provider="bank", provider_reference="TX-1")
     again = pl.payments.record(inv, "10", provider="bank", provider_reference="TX-1")
     assert again.id == first.id
-    assert pl.invoices.get(inv.id).paid == Money.of("10", "EUR")
+    assert pl.invoices.get(org, inv.id).paid == Money.of("10", "EUR")
 
 
 def test_cancel_through_a_credit_note(pl: Paylink, org: Organization, customer: Customer) -> None:
@@ -175,7 +177,7 @@ def test_cancel_through_a_credit_note(pl: Paylink, org: Organization, customer: 
     note = pl.invoices.cancel(inv, reason="duplicate")
     assert note.number == "CN2026-00001"
     assert note.total == inv.total
-    cancelled = pl.invoices.get(inv.id)
+    cancelled = pl.invoices.get(org, inv.id)
     assert cancelled.status == "cancelled"
     assert cancelled.open_amount == Money.zero("EUR")
     assert pl.invoices.credit_notes(inv) == [note]
@@ -190,7 +192,7 @@ def test_partial_credit_reduces_the_open_amount(
 ) -> None:
     inv = pl.invoices.issue(org, customer, lines=lines())
     pl.invoices.credit(inv, lines=[lines()[1]], reason="inspection not done")
-    after = pl.invoices.get(inv.id)
+    after = pl.invoices.get(org, inv.id)
     assert after.status == "issued"
     assert after.open_amount == Money.of("108.90", "EUR")
     with pytest.raises(ValidationError, match="exceeds"):
@@ -242,7 +244,7 @@ def test_round_trips(pl: Paylink, org: Organization, customer: Customer) -> None
     renamed = pl.organizations.update(org, name="Garage Dupont & Fils", payment_terms_days=14)
     assert pl.organizations.get(org.id) == renamed
     q = pl.quotes.send(pl.quotes.create(org, customer, lines=lines(), notes="valid with parts"))
-    assert pl.quotes.get(q.id) == q
+    assert pl.quotes.get(org, q.id) == q
 
 
 def test_bad_input_leaves_the_store_as_it_was(
@@ -292,7 +294,7 @@ def test_events_fire_after_commit_and_a_broken_plugin_changes_nothing(
 ) -> None:
     recorder = Recorder()
     pm = get_plugin_manager(plugins=[Broken(), recorder])
-    pl = Paylink(Paylink.open(db_url).store, clock=clock, plugins=Plugins(pm))
+    pl = Paylink(Paylink.open(db_url).store, clock=clock, plugins=Plugins(pm), base_url=BASE_URL)
     org = pl.organizations.create(name="A", country="BE", iban="BE71096123456769")
     cust = pl.customers.create(org, name="B")
     inv = pl.invoices.issue(org, cust, lines=lines())
@@ -303,7 +305,7 @@ def test_events_fire_after_commit_and_a_broken_plugin_changes_nothing(
         ("payment", "146.00 EUR"),
     ]
     assert "boom" in caplog.text
-    assert pl.invoices.get(inv.id).status == "paid"
+    assert pl.invoices.get(org, inv.id).status == "paid"
     pl.close()
 
 
@@ -314,7 +316,7 @@ def test_issue_many_is_all_or_nothing(pl: Paylink, org: Organization, customer: 
     )
     assert [i.number for i in issued] == ["2026-000001", "2026-000002", "2026-000003"]
     assert [i.customer_id for i in issued] == [customer.id, other.id, customer.id]
-    assert pl.invoices.get(issued[1].id) == issued[1]
+    assert pl.invoices.get(org, issued[1].id) == issued[1]
     with pytest.raises(NotFound):
         pl.invoices.issue_many(org, [(customer, lines()), ("cus_unknown", lines())])
     with pytest.raises(ValidationError):
@@ -324,7 +326,7 @@ def test_issue_many_is_all_or_nothing(pl: Paylink, org: Organization, customer: 
 
 
 def test_pl_documents_is_a_deprecated_alias_of_pl_renditions(db_url: str) -> None:
-    pl = Paylink.open(db_url)
+    pl = Paylink.open(db_url, base_url=BASE_URL)
     with pytest.warns(DeprecationWarning, match="pl.renditions"):
         alias = pl.documents
     assert alias is pl.renditions

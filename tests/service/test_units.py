@@ -14,6 +14,8 @@ from paylink.service._base import is_retryable
 from paylink.service._payments import settle_link
 from tests.conftest import lines
 
+from ..conftest import BASE_URL
+
 
 class _Listener:
     def __init__(self) -> None:
@@ -35,6 +37,7 @@ def _open(db_url: str, clock: FixedClock, listener: _Listener, delays: list[floa
         clock=clock,
         plugins=Plugins(get_plugin_manager(plugins=[listener])),
         retry=UnitRetry(attempts=5, sleep=delays.append),
+        base_url=BASE_URL,
     )
 
 
@@ -75,8 +78,8 @@ def test_a_unit_runs_again_after_a_serialization_failure_and_fires_its_events_on
     assert len(runs) == 3
     assert len(delays) == 2 and all(0 < d <= pl.retry.max_delay for d in delays)
     assert [p.id for p in pl.payments.list(org.id)] == [payment.id]
-    assert pl.invoices.get(invoice.id).status == "paid"
-    assert pl.links.get(link.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"
+    assert pl.links.get(org, link.id).status == "paid"
     assert listener.paid == [invoice.id]  # once, after the commit that stuck
     assert listener.recorded == [payment.id]
     pl.close()
@@ -157,7 +160,7 @@ def test_payments_record_survives_a_real_serialization_failure_on_postgresql(
     payment = pl.payments.record(invoice)
     assert len(delays) == 2
     assert [p.id for p in pl.payments.list(org.id)] == [payment.id]
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"
     assert listener.paid == [invoice.id]
     assert listener.recorded == [payment.id]
     pl.close()

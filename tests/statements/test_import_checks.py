@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from paylink import Paylink, StatementError
 from paylink.cli import main
 
+from ..conftest import BASE_URL
 from .conftest import DATA
 
 
@@ -23,7 +24,7 @@ def _coda_with_wrong_trailer(tmp_path: Path) -> Path:
 
 
 def test_a_trailer_mismatch_is_refused_and_nothing_is_imported(tmp_path: Path) -> None:
-    pl = Paylink.open(f"sqlite:///{tmp_path / 'paylink.db'}")
+    pl = Paylink.open(f"sqlite:///{tmp_path / 'paylink.db'}", base_url=BASE_URL)
     org = pl.organizations.create(name="Atelier Verbruggen BV", country="BE")
     path = _coda_with_wrong_trailer(tmp_path)
     with pytest.raises(StatementError, match="trailer records") as refused:
@@ -41,7 +42,7 @@ def test_a_trailer_mismatch_is_refused_and_nothing_is_imported(tmp_path: Path) -
 
 def test_cli_statement_import_accept_unbalanced(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
-    pl = Paylink.open(db)
+    pl = Paylink.open(db, base_url=BASE_URL)
     pl.organizations.create(name="Atelier Verbruggen BV", country="BE")
     pl.close()
     path = _coda_with_wrong_trailer(tmp_path)

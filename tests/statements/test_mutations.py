@@ -21,6 +21,7 @@ from paylink.exceptions import StatementError
 from paylink.parties import Organization
 from paylink.statements import get_format
 
+from ..conftest import BASE_URL
 from .conftest import DATA
 
 SAMPLES = {
@@ -93,7 +94,7 @@ def test_a_damaged_file_is_read_or_refused_cleanly(case: tuple[str, bytes]) -> N
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paylink]:
     path: Path = tmp_path_factory.mktemp("mutations") / "paylink.db"
-    paylink = Paylink.open(f"sqlite:///{path}")
+    paylink = Paylink.open(f"sqlite:///{path}", base_url=BASE_URL)
     yield paylink
     paylink.close()
 

@@ -18,6 +18,8 @@ from paylink.testing import (
     fake_feed_plugin,
 )
 
+from ..conftest import BASE_URL
+
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
@@ -26,7 +28,7 @@ def fake_pl(db_url: str) -> Iterator[Paylink]:
     FakeMailbox.reset()
     FakeBank.reset()
     plugins = get_plugin_manager(plugins=[fake_channel_plugin, fake_feed_plugin])
-    pl = Paylink.open(db_url, clock=FixedClock(START), plugins=plugins)
+    pl = Paylink.open(db_url, clock=FixedClock(START), plugins=plugins, base_url=BASE_URL)
     yield pl
     pl.close()
     FakeMailbox.reset()
@@ -60,16 +62,16 @@ def test_the_fake_channel_delivers_retries_and_hides_its_token(fake_pl: Paylink)
     )
     mailbox = FakeMailbox.for_name("acme")
     mailbox.fail_next(ProviderUnavailable("timeout", provider="fake"))
-    (message,) = pl.send(invoice)
+    (message,) = pl.messages.send(invoice)
     report = pl.outbox.dispatch()
     assert report.retrying == [message.id] and mailbox.sent == []
     pl.clock.advance(minutes=5)  # type: ignore[attr-defined]
     assert pl.outbox.dispatch().sent == [message.id]
     assert [m.id for m in mailbox.sent] == [message.id]
     assert mailbox.sent[0].recipient == "bob@example.be"
-    assert pl.outbox.get(message.id).status == "delivered"
+    assert pl.outbox.get(org, message.id).status == "delivered"
     mailbox.fail_next(ProviderRejected("no such address", provider="fake"))
-    (again,) = pl.send(invoice)
+    (again,) = pl.messages.send(invoice)
     assert pl.outbox.dispatch().dead == [again.id]
 
 

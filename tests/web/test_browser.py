@@ -25,7 +25,7 @@ def test_a_person_opening_the_link(live: Live, browser: object, tmp_path: Path) 
     _org, _customer, invoice, link = setup_invoice(live, language="fr")
     # A chat app's preview robot fetches the link first: nothing changes.
     httpx.get(link.url, headers={"user-agent": "WhatsApp/2.23.20.0 A"})
-    assert live.pl.links.get(link.id).status == "created"
+    assert live.pl.links.get(link.organization_id, link.id).status == "created"
 
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
@@ -47,10 +47,10 @@ def test_a_person_opening_the_link(live: Live, browser: object, tmp_path: Path) 
     assert page.evaluate("el => el.naturalWidth", qr.element_handle()) > 0
 
     deadline = time.monotonic() + 10
-    while live.pl.links.get(link.id).status != "opened":
+    while live.pl.links.get(link.organization_id, link.id).status != "opened":
         assert time.monotonic() < deadline, "the page's beacon never reached the server"
         time.sleep(0.05)
-    assert live.pl.links.get(link.id).history[-1].source == "web"
+    assert live.pl.links.get(link.organization_id, link.id).history[-1].source == "web"
     assert not errors, errors  # no CSP violation, no script error
 
     shot = tmp_path / "pay-page.png"

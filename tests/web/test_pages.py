@@ -70,7 +70,9 @@ def test_pay_page_shows_what_is_due(live: Live, client: httpx.Client) -> None:
     assert 'href="tel:+3225501811"' in html
     assert 'href="mailto:billing@garage.example"' in html
     assert "Brake pads" in html
-    assert live.pl.links.get(link.id).status == "created"  # a GET alone is not "opened"
+    assert (
+        live.pl.links.get(link.organization_id, link.id).status == "created"
+    )  # a GET alone is not "opened"
 
 
 def test_pages_speak_the_customers_language(live: Live, client: httpx.Client) -> None:
@@ -200,11 +202,11 @@ def test_opened_is_recorded_from_the_beacon_only_for_people(
         assert (
             client.post(url, data={"csrf": csrf}, headers={"user-agent": agent}).status_code == 204
         )
-    assert live.pl.links.get(link.id).status == "created"
+    assert live.pl.links.get(link.organization_id, link.id).status == "created"
     # A forged beacon is refused.
     assert client.post(url, data={"csrf": "0" * 64}).status_code == 403
     assert client.post(url, data={"csrf": csrf}).status_code == 204
-    stored = live.pl.links.get(link.id)
+    stored = live.pl.links.get(link.organization_id, link.id)
     assert stored.status == "opened"
     assert (stored.history[-1].status, stored.history[-1].source) == ("opened", "web")
 
@@ -255,12 +257,12 @@ def test_quote_approval_issues_the_invoice_and_goes_to_pay(
     assert "€484.00" in page.text
     assert quote.number in page.text
     assert client.post(f"{url}/approve", data={"csrf": "bad"}).status_code == 403
-    assert pl.quotes.get(quote.id).status == "sent"
+    assert pl.quotes.get(org, quote.id).status == "sent"
     response = client.post(
         f"{url}/approve", data={"csrf": _csrf(page.text)}, follow_redirects=False
     )
     assert response.status_code == 303
-    stored = pl.quotes.get(quote.id)
+    stored = pl.quotes.get(org, quote.id)
     assert stored.status == "approved"
     assert stored.decision["user_agent"] == PHONE_UA
     assert stored.decision["ip"] == "127.0.0.1"
@@ -290,7 +292,7 @@ def test_quote_decline_with_a_reason(live: Live, client: httpx.Client) -> None:
         f"{url}/decline", data={"csrf": csrf, "reason": "Te duur"}, follow_redirects=True
     )
     assert "U hebt deze offerte geweigerd" in done.text
-    stored = pl.quotes.get(quote.id)
+    stored = pl.quotes.get(org, quote.id)
     assert stored.status == "declined"
     assert stored.decision == {"reason": "Te duur"}
 
@@ -434,7 +436,7 @@ def test_in_app_browsers_are_people(live: Live, agent: str) -> None:
         assert beacon is not None
         url, csrf = beacon.groups()
         assert http.post(url, data={"csrf": csrf}).status_code == 204
-    assert live.pl.links.get(link.id).status == "opened"
+    assert live.pl.links.get(link.organization_id, link.id).status == "opened"
 
 
 def test_the_apps_own_preview_robots_stay_robots() -> None:

@@ -14,6 +14,7 @@ from .desk import desk
 from .document import document
 from .einvoice import einvoice
 from .feed import feed
+from .init import init
 from .outbox import dispatch, outbox
 from .payfile import payfile
 from .payouts import payouts
@@ -38,6 +39,7 @@ def main() -> None:
 
 
 for _command in (
+    init,
     demo,
     plugin,
     plugins,

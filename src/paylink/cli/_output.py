@@ -11,7 +11,7 @@ import click
 
 from ..exceptions import PaylinkError
 
-__all__ = ["console", "echo_file", "fail", "json_fragment", "print_json"]
+__all__ = ["echo_file", "fail", "json_fragment", "print_json"]
 
 
 def _default(value: Any) -> Any:
@@ -51,10 +51,3 @@ def echo_file(stream: IO[str], *, chunk: int = 1 << 16) -> None:
 def fail(exc: PaylinkError | OSError) -> NoReturn:
     """Stop the command with ``exc``'s message and exit status 1."""
     raise click.ClickException(str(exc)) from exc
-
-
-def console() -> Any:
-    """A rich console for the tables some commands print (no highlighting, long lines whole)."""
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=True)

@@ -7,6 +7,7 @@ import click
 from ..exceptions import PaylinkError
 from ._output import fail, print_json
 from ._store import db_option, open_paylink, org_option, pick_organization
+from ._terminal import progress, show_progress
 
 __all__ = ["feed"]
 
@@ -25,7 +26,13 @@ def feed_sync(url: str | None, org_id: str | None, feed_name: str | None, as_jso
     """Fetch what is new from the organization's connected feeds."""
     pl = open_paylink(url)
     try:
-        reports = pl.feeds.sync(pick_organization(pl, org_id), feed_name)
+        org = pick_organization(pl, org_id)
+        names = [feed_name] if feed_name else [a.feed for a in pl.feeds.list(org)]
+        reports = []
+        with progress("syncing feeds", len(names), enabled=show_progress(as_json)) as update:
+            for done, name in enumerate(names, 1):
+                reports.extend(pl.feeds.sync(org, name))
+                update(done)
     except PaylinkError as exc:
         fail(exc)
     finally:
@@ -43,6 +50,12 @@ def feed_sync(url: str | None, org_id: str | None, feed_name: str | None, as_jso
     ]
     if as_json:
         print_json({"feeds": rows})
+        return
+    if not reports:
+        click.echo(
+            f"no bank feed is connected for {org.name}; nothing was synced "
+            "(connect one with pl.feeds.connect(org, 'ponto' | 'coda_drop', ...))"
+        )
         return
     for r in reports:
         click.echo(

@@ -11,6 +11,7 @@ from ..exceptions import PaylinkError
 from ..reconcile.engine import Proposal, Reconciler
 from ._output import fail, print_json
 from ._store import db_option, open_paylink, org_option, pick_organization
+from ._terminal import progress, show_progress
 
 __all__ = ["reconcile"]
 
@@ -106,14 +107,11 @@ def reconcile(
         reconciler = Reconciler(
             auto_threshold=auto_threshold, tolerance=tol, tolerance_policy=tolerance_policy
         )
-        long_run = len(transactions) >= 10_000
-
-        def progress(done: int) -> None:
-            click.echo(f"reconciled {done:,} of {len(transactions):,} transactions…", err=True)
-
-        result = reconciler.reconcile(
-            transactions, items, progress=progress if long_run and not as_json else None
-        )
+        with progress(
+            "reconciling transactions", len(transactions), enabled=show_progress(as_json)
+        ) as update:
+            result = reconciler.reconcile(transactions, items, progress=update)
+            update(len(transactions))
     except (PaylinkError, OSError) as exc:
         fail(exc)
 

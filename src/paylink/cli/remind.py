@@ -7,8 +7,9 @@ import datetime as dt
 import click
 
 from ..exceptions import PaylinkError
-from ._output import console, fail, print_json
+from ._output import fail, print_json
 from ._store import db_option, open_paylink
+from ._terminal import Table, print_table, progress, show_progress
 
 __all__ = ["remind"]
 
@@ -38,8 +39,6 @@ def _now(value: str | None) -> dt.datetime | None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def remind(url: str | None, now_text: str | None, dry_run: bool, as_json: bool) -> None:
     """Run the reminders that are due (and the owner digests), or preview them."""
-    from rich.table import Table
-
     now = _now(now_text)
     pl = open_paylink(url)
     try:
@@ -48,9 +47,11 @@ def remind(url: str | None, now_text: str | None, dry_run: bool, as_json: bool) 
             if as_json:
                 print_json({"dry_run": True, "reminders": [p.as_dict() for p in planned]})
                 return
-            table = Table(title=f"Reminders that would go out ({len(planned)})")
-            for name in ("invoice", "step", "due on", "channels", "fee", "open"):
-                table.add_column(name, justify="right" if name in ("fee", "open") else "left")
+            table = Table(
+                f"Reminders that would go out ({len(planned)})",
+                ("invoice", "step", "due on", "channels", "fee", "open"),
+                frozenset({"fee", "open"}),
+            )
             for p in planned:
                 table.add_row(
                     p.invoice_number,
@@ -60,15 +61,18 @@ def remind(url: str | None, now_text: str | None, dry_run: bool, as_json: bool) 
                     str(p.fee),
                     str(p.open_amount),
                 )
-            console().print(table)
+            print_table(table)
             return
-        result = pl.reminders.tick(now)
+        with progress("running reminders", enabled=show_progress(as_json)):
+            result = pl.reminders.tick(now)
         if as_json:
             print_json(result.as_dict())
             return
-        table = Table(title=f"Reminders sent ({len(result.sent)})")
-        for name in ("invoice", "step", "due on", "channels", "fee", "messages"):
-            table.add_column(name, justify="right" if name == "fee" else "left")
+        table = Table(
+            f"Reminders sent ({len(result.sent)})",
+            ("invoice", "step", "due on", "channels", "fee", "messages"),
+            frozenset({"fee"}),
+        )
         for record in result.sent:
             table.add_row(
                 record.invoice_id,
@@ -78,15 +82,14 @@ def remind(url: str | None, now_text: str | None, dry_run: bool, as_json: bool) 
                 str(record.fee),
                 str(len(record.message_ids)),
             )
-        out = console()
-        out.print(table)
-        out.print(
+        print_table(table)
+        click.echo(
             f"recorded {result.recorded}, skipped {result.skipped} stale step(s), "
             f"cancelled {len(result.cancelled)}, {len(result.messages)} message(s) queued, "
             f"{len(result.digests)} digest(s)"
         )
         for why in result.waiting:
-            out.print(f"waiting: {why}")
+            click.echo(f"waiting: {why}")
     except PaylinkError as exc:
         fail(exc)
     finally:

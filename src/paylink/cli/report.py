@@ -8,8 +8,9 @@ from typing import Any, Literal
 import click
 
 from ..exceptions import PaylinkError
-from ._output import console, fail, print_json
+from ._output import fail, print_json
 from ._store import db_option, open_paylink, org_option, organizations
+from ._terminal import Table, print_table
 
 __all__ = ["report"]
 
@@ -59,7 +60,6 @@ def report(
         orgs = organizations(pl, org_id)
         output: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
-        out = console()
         for org in orgs:
             if name == "aging":
                 made: Any = pl.reports.aging(org, kind="payables" if payables else "receivables")
@@ -81,9 +81,9 @@ def report(
                     entry["fees"] = fees
                 output.append(entry)
                 continue
-            out.print(_table(f"{org.name}: {name}", records))
+            _print(f"{org.name}: {name}", records)
             if fees:
-                out.print(_table(f"{org.name}: provider fees", fees))
+                _print(f"{org.name}: provider fees", fees)
         if as_json:
             print_json({"report": name, "organizations": output})
         if csv_path:
@@ -95,14 +95,11 @@ def report(
         pl.close()
 
 
-def _table(title: str, records: list[dict[str, Any]]) -> Any:
-    from rich.table import Table
-
-    table = Table(title=title)
-    if records:
-        for column in records[0]:
-            numeric = isinstance(records[0][column], int | Decimal)
-            table.add_column(column, justify="right" if numeric else "left")
-        for rec in records:
-            table.add_row(*("" if v is None else str(v) for v in rec.values()))
-    return table
+def _print(title: str, records: list[dict[str, Any]]) -> None:
+    """Draw ``records`` as a table, numbers aligned right."""
+    columns = list(records[0]) if records else []
+    right = {c for c in columns if isinstance(records[0][c], int | Decimal)}
+    table = Table(title, columns, frozenset(right))
+    for rec in records:
+        table.add_row(*rec.values())
+    print_table(table)

@@ -8,7 +8,7 @@ import click
 
 from ..exceptions import MissingExtra
 from ..extras import require
-from ._store import db_option, open_paylink
+from ._store import choose_base_url, db_option, open_paylink
 
 __all__ = ["serve"]
 
@@ -18,7 +18,10 @@ __all__ = ["serve"]
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option(
-    "--base-url", default=None, help="Where the pages are reachable (default: http://HOST:PORT)."
+    "--base-url",
+    default=None,
+    help="Where the pages are reachable (else $PAYLINK_BASE_URL, else `base_url` in "
+    "paylink.toml, else http://HOST:PORT on this machine).",
 )
 @click.option(
     "--dashboard-token",
@@ -53,7 +56,8 @@ def serve(
         raise click.ClickException(str(exc)) from exc
     import logging
 
-    base = (base_url or f"http://{host}:{port}").rstrip("/")
+    # The local address is serve's own default: the app runs on this machine.
+    base = (choose_base_url(base_url) or f"http://{host}:{port}").rstrip("/")
     secret = secret_file.read_text(encoding="utf-8").strip() if secret_file else None
     pl = open_paylink(url, base_url=base, secret=secret)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

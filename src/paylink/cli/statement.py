@@ -28,6 +28,7 @@ from ..statements import (
 from ..statements.base import close_statement
 from ._output import echo_file, fail, json_fragment, print_json
 from ._store import db_option, open_paylink, org_option, pick_organization
+from ._terminal import progress, show_progress
 
 __all__ = ["statement", "write_json"]
 
@@ -132,6 +133,53 @@ def write_json(events: Iterable[StatementEvent], out: IO[str], *, spool: int = _
     out.write("\n  ]\n}" if statements else "]\n}")
 
 
+def _csv_options(function: Any) -> Any:
+    """``--mapping FILE`` and ``--preset NAME``: how to read a CSV export."""
+    from ..statements.csv import CSV_PRESETS
+
+    function = click.option(
+        "--preset",
+        type=click.Choice(sorted(CSV_PRESETS)),
+        default=None,
+        help="Read a CSV export laid out as this bank's (see docs/statements.md).",
+    )(function)
+    return click.option(
+        "--mapping",
+        "mapping_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Read a CSV export with this column mapping (a TOML or JSON file).",
+    )(function)
+
+
+def _csv_format(mapping_path: Path | None, preset: str | None) -> Any:
+    """The CSV format for ``--mapping`` or ``--preset``; None when neither was given."""
+    import json
+    import tomllib
+
+    from ..statements.csv import CSV_PRESETS, CsvFormat, mapping_from_dict
+
+    if mapping_path is not None and preset is not None:
+        raise click.UsageError("give --mapping or --preset, not both")
+    if preset is not None:
+        return CsvFormat(CSV_PRESETS[preset])
+    if mapping_path is None:
+        return None
+    try:
+        text = mapping_path.read_text(encoding="utf-8")
+        data = json.loads(text) if mapping_path.suffix == ".json" else tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise click.BadParameter(
+            f"{mapping_path}: not a readable mapping ({exc})", param_hint="--mapping"
+        ) from exc
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{mapping_path}: expected a table", param_hint="--mapping")
+    try:
+        return CsvFormat(mapping_from_dict(data, source=str(mapping_path)))
+    except PaylinkError as exc:
+        raise click.BadParameter(str(exc), param_hint="--mapping") from exc
+
+
 def _cut(value: str | None, width: int) -> str:
     text = value or ""
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -145,21 +193,33 @@ def _cut(value: str | None, width: int) -> str:
     type=click.Choice([fmt.name for fmt in BUILTIN_FORMATS if fmt.name != "csv"]),
     help="The file's format; recognised from its content when omitted.",
 )
+@_csv_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def parse(file: str, format_name: str | None, as_json: bool) -> None:
-    """Print the normalised transactions of a statement FILE."""
+def parse(
+    file: str,
+    format_name: str | None,
+    as_json: bool,
+    mapping_path: Path | None = None,
+    preset: str | None = None,
+) -> None:
+    """Print the normalised transactions of a statement FILE.
+
+    A CSV export is read with ``--preset`` (a Belgian bank's layout) or ``--mapping``.
+    """
+    csv_format = _csv_format(mapping_path, preset)
+    chosen: Any = csv_format or format_name
     if as_json:
         # The whole document is spooled before it is printed, so a file found malformed at
         # its end prints only the error, never half a document.
         with tempfile.SpooledTemporaryFile(_SPOOL, mode="w+", encoding="utf-8") as document:
             try:
-                write_json(iter_events(file, format=format_name), document)
+                write_json(iter_events(file, format=chosen), document)
             except StatementError as exc:
                 fail(exc)
             echo_file(document)
         return
     try:
-        statements = list(iter_statements(file, format=format_name))
+        statements = list(iter_statements(file, format=chosen))
     except StatementError as exc:
         fail(exc)
     for stmt in statements:
@@ -187,6 +247,7 @@ def parse(file: str, format_name: str | None, as_json: bool) -> None:
 @db_option
 @org_option()
 @click.option("--format", "format_name", default=None, help="camt, coda, mt940 (default: sniffed).")
+@_csv_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
     "--accept-unbalanced", is_flag=True, help="Import even when balances or totals disagree."
@@ -198,19 +259,27 @@ def statement_import(
     format_name: str | None,
     as_json: bool,
     accept_unbalanced: bool = False,
+    mapping_path: Path | None = None,
+    preset: str | None = None,
 ) -> None:
     """Import a bank statement file into the database (all or nothing, duplicates skipped).
 
     A file whose balances, entry counts or trailer totals disagree with its entries is refused
-    unless ``--accept-unbalanced`` is given; then it is imported and the command exits 2."""
+    unless ``--accept-unbalanced`` is given; then it is imported and the command exits 2.
+    A CSV export is read with ``--preset`` (a Belgian bank's layout) or ``--mapping``."""
+    csv_format = _csv_format(mapping_path, preset)
     pl = open_paylink(url)
     try:
-        result = pl.statements.import_file(
-            pick_organization(pl, org_id),
-            file,
-            format=format_name,
-            accept_unbalanced=accept_unbalanced,
-        )
+        org = pick_organization(pl, org_id)
+        size = file.stat().st_size
+        with progress(f"importing {file.name}", size, enabled=show_progress(as_json)) as update:
+            result = pl.statements.import_file(
+                org,
+                file,
+                format=csv_format or format_name,
+                accept_unbalanced=accept_unbalanced,
+                progress=update,
+            )
     except PaylinkError as exc:
         fail(exc)
     finally:

@@ -27,7 +27,7 @@ from ..documents import Invoice, Line
 from ..exceptions import PaylinkError
 from ..money import Money
 from ..parties import Address, Organization
-from ..service import Paylink
+from ..service import DEFAULT_BASE_URL, Paylink
 from ..statements.writer import StatementLine, camt053
 from ._credit import demo_credit
 from ._desk import demo_desk
@@ -80,7 +80,8 @@ def run_demo(
     secret_file.write_text(secret + "\n", encoding="utf-8")
     os.chmod(secret_file, 0o600)
     clock = FixedClock(DEMO_START)
-    pl = Paylink.open(url, clock=clock, secret=secret)
+    # The demo serves its pages on this machine (paylink serve), so its links point there.
+    pl = Paylink.open(url, clock=clock, base_url=DEFAULT_BASE_URL, create=True, secret=secret)
 
     def step(title: str) -> None:
         echo("")
@@ -223,12 +224,12 @@ def run_demo(
             f"   {inv.number}  {inv.status:<15} paid {inv.paid!s:>12}  open {inv.open_amount!s:>12}"
         )
     echo(f"   credit note {note.number} for {note.total} cancels {inv_john.number}")
-    history = pl.links.get(links[inv_marie.number].id).history
+    history = pl.links.get(org, links[inv_marie.number].id).history
     echo(
         f"   link of {inv_marie.number}: "
         + ", ".join(f"{event.status} {event.at:%d %b %H:%M}" for event in history)
     )
-    echo(f"   link of {inv_john.number}: {pl.links.get(links[inv_john.number].id).status}")
+    echo(f"   link of {inv_john.number}: {pl.links.get(org, links[inv_john.number].id).status}")
 
     step("Paying suppliers: a SEPA credit-transfer file (pain.001)")
     pl.purchases.create(
@@ -271,7 +272,7 @@ def run_demo(
         created_at=clock.now(),
         lines=[
             StatementLine(
-                amount=pl.invoices.get(approved.id).open_amount,
+                amount=pl.invoices.get(org, approved.id).open_amount,
                 booking_date=dt.date(2026, 3, 9),
                 bank_reference="20260309-0000101",
                 counterparty_name="BRASSERIE DU PARC",
@@ -318,7 +319,7 @@ def run_demo(
         echo(f"   {tx.booking_date}  {tx.amount!s:>13}  {tx.counterparty_name or '':<28} {ref}")
 
     step("Reconciliation: the bank statement checks the invoices")
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     for match in run.applied:
         echo(f"   applied  {match.transaction_id}  -> {', '.join(match.invoices)}  [{match.rule}]")
         echo(f"            {match.explanation}")
@@ -331,7 +332,7 @@ def run_demo(
         echo(f"   unmatched {tx_id}: {run.result.explain(tx_id).splitlines()[-1].strip()}")
     for inv in pl.invoices.list(org):
         echo(f"   {inv.number}  {inv.status:<15} open {inv.open_amount!s:>12}")
-    echo(f"   running it again applies nothing: {len(pl.reconcile(org).applied)} applied")
+    echo(f"   running it again applies nothing: {len(pl.reconciliation.run(org).applied)} applied")
 
     step("Reminders: a dunning policy, ticked on a few simulated days")
     demo_reminders(pl, org, clock, echo)
@@ -345,7 +346,9 @@ def run_demo(
             f"{message.status}"
         )
 
-    demo_einvoices(pl, org, pl.invoices.get(approved.id), echo, directory=directory / "einvoices")
+    demo_einvoices(
+        pl, org, pl.invoices.get(org, approved.id), echo, directory=directory / "einvoices"
+    )
     demo_peppol(url, clock, org, echo, secret=secret)
 
     step("Customer credit: a payment larger than what was open")
@@ -369,7 +372,7 @@ def _pages_to_open(
     invoice; printed with the command that serves them."""
     echo("")
     echo("== Pages to open: served with the command below, on today's date")
-    live = Paylink.open(url, secret=secret)
+    live = Paylink.open(url, base_url=DEFAULT_BASE_URL, secret=secret)
     try:
         marie, john, brasserie = (
             next(c for c in live.customers.list(org) if c.name == name)

@@ -35,7 +35,7 @@ def demo_credit(pl: Paylink, org: Organization, echo: Callable[[str], None] = pr
     )
     used = pl.payments.apply_credit(second)
     assert used is not None
-    paid = pl.invoices.get(second.id)
+    paid = pl.invoices.get(org, second.id)
     echo(
         f"   the credit pays {second.number} ({second.total}): {paid.status}, "
         f"credit left {pl.customers.balance(customer)}"

@@ -16,7 +16,7 @@ from ..documents import Line
 from ..money import Money
 from ..parties import Organization
 from ..plugins import get_plugin_manager
-from ..service import Paylink
+from ..service import DEFAULT_BASE_URL, Paylink
 from ..statements.writer import StatementLine, coda
 from ..testing import FakeBackend, fake_provider_plugin
 
@@ -40,7 +40,7 @@ def demo_payouts(
     echo("== From the card to the bank account: a payout, its fee, matched on the statement")
     FakeBackend.reset()
     pm = get_plugin_manager(plugins=[fake_provider_plugin])
-    pl = Paylink.open(url, clock=clock, plugins=pm, secret=secret)
+    pl = Paylink.open(url, clock=clock, plugins=pm, base_url=DEFAULT_BASE_URL, secret=secret)
     try:
         _story(pl, clock, org, echo, directory)
     finally:

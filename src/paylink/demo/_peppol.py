@@ -15,7 +15,7 @@ from ..clock import Clock
 from ..documents import Line
 from ..parties import Address, Organization
 from ..plugins import get_plugin_manager
-from ..service import Paylink
+from ..service import DEFAULT_BASE_URL, Paylink
 from ..testing import FakePeppol, fake_network_plugin
 from ._einvoice import _supplier_ubl
 
@@ -39,7 +39,7 @@ def demo_peppol(
     echo("== Peppol: over the network when the buyer is on it, else by e-mail")
     FakePeppol.reset()
     pm = get_plugin_manager(plugins=[fake_network_plugin])
-    pl = Paylink.open(url, clock=clock, plugins=pm, secret=secret)
+    pl = Paylink.open(url, clock=clock, plugins=pm, base_url=DEFAULT_BASE_URL, secret=secret)
     try:
         _story(pl, org, echo)
     finally:

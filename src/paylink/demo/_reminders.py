@@ -61,7 +61,7 @@ def demo_reminders(
                 f"'{record.step_name}' via {', '.join(record.channels)}{fee}"
             )
     # The most reminded invoice: its charged fees are lines of it, asked for by its link.
-    invoice = max((pl.invoices.get(i) for i in numbers), key=lambda i: i.fees.amount)
+    invoice = max((pl.invoices.get(org, i) for i in numbers), key=lambda i: i.fees.amount)
     link = pl.links.create(invoice)
     echo(f"  {invoice.number}: invoice {invoice.total}, charged fees:")
     for charged in pl.reminders.fee_lines(invoice):
@@ -75,13 +75,13 @@ def demo_reminders(
         echo(f"    {charged.charged_on} '{charged.step_name}': {charged.amount}{period}{extra}")
     echo(f"    pay page and bank transfer ask for {pl.links.amount_due(link)}: {link.url}")
     pl.payments.record(invoice, invoice.total, method="bank_transfer")
-    after = pl.invoices.get(invoice.id)
+    after = pl.invoices.get(org, invoice.id)
     echo(
         f"    paid {invoice.total} (the invoice's total): {after.status}, "
         f"{after.fees_open} of fees still open"
     )
     pl.payments.record(after, method="bank_transfer")
-    echo(f"    paid the fees: {pl.invoices.get(invoice.id).status}")
+    echo(f"    paid the fees: {pl.invoices.get(org, invoice.id).status}")
     aging = pl.reports.aging(org)
     echo("Aging of receivables:")
     for bucket in aging.buckets:

@@ -1,8 +1,8 @@
 """Rendering: documents (HTML and PDF) and messages, branded and in four languages.
 
 Pure: every function takes values (an organization, a customer, a document, a language, the
-date) and returns strings or bytes. The service (``pl.renditions``, ``pl.send``) gathers the
-values from the store; nothing here reads a clock or a database.
+date) and returns strings or bytes. The service (``pl.renditions``, ``pl.messages.send``)
+gathers the values from the store; nothing here reads a clock or a database.
 
 - :func:`render_document` gives a printable A4 HTML page for an invoice, a quote, a credit
   note, a payment receipt or a reminder letter, with the organization's logo, colour,

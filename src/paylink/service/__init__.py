@@ -60,6 +60,12 @@ from .templates import Templates
 __all__ = ["Paylink", "UnitRetry"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+"""Where ``paylink serve`` and ``paylink demo`` serve the web app on this machine. Only they
+use it: a :class:`Paylink` has no base URL unless one is given (``base_url=`` or
+``$PAYLINK_BASE_URL``), so a link to this machine never reaches a customer."""
+
+BASE_URL_ENV = "PAYLINK_BASE_URL"
+"""The environment variable with the public base URL when ``base_url`` is not given."""
 
 
 def _token_key(store: Store, secret: str | bytes | TokenKey | None) -> TokenKey | None:
@@ -86,7 +92,7 @@ def _token_key(store: Store, secret: str | bytes | TokenKey | None) -> TokenKey 
 class Paylink:
     """The entry point: a store, a clock and the plugins, with one namespace per resource.
 
-    >>> pl = Paylink.open("sqlite://")                  # in memory
+    >>> pl = Paylink.open("sqlite://", base_url="https://pay.example.com")  # in memory
     >>> org = pl.organizations.create(name="Garage Dupont", country="BE",
     ...                               iban="BE71096123456769")
     >>> org.reference_scheme
@@ -96,7 +102,7 @@ class Paylink:
     Namespaces: :attr:`organizations`, :attr:`customers`, :attr:`catalog`, :attr:`quotes`,
     :attr:`invoices`, :attr:`purchases`, :attr:`payments`, :attr:`links`, :attr:`portal`,
     :attr:`renditions` (``documents`` is its deprecated alias), :attr:`templates`,
-    :attr:`channels`, :attr:`messages` (and ``send``),
+    :attr:`channels`, :attr:`messages` (``send`` is its deprecated shortcut),
     :attr:`outbox`, :attr:`providers`, :attr:`payouts`, :attr:`reminders`, :attr:`reports`,
     :attr:`statements`, :attr:`feeds`, :attr:`reconciliation`, :attr:`einvoices`, :attr:`desk`
     (the merchant's desk: users, sign-in, API keys) and :attr:`desk_pages` (what the desk's pages
@@ -109,13 +115,13 @@ class Paylink:
         *,
         clock: Clock | None = None,
         plugins: Plugins | None = None,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         retry: UnitRetry | None = None,
         secret: str | bytes | TokenKey | None = None,
     ) -> None:
         clock = clock or SystemClock()
         plugins = plugins or Plugins()
-        base_url = base_url.rstrip("/")
+        base_url = (base_url or os.environ.get(BASE_URL_ENV) or "").rstrip("/")
         key = _token_key(store, secret)
         self._ctx = Context(
             store=store,
@@ -146,7 +152,6 @@ class Paylink:
         self.channels = Channels(self)
         self.messages = Messages(self)
         self.outbox = Outbox(self)
-        self.send = self.messages.send
         self.providers = Providers(self)
         self.payouts = Payouts(self)
         self.reminders = Reminders(self)
@@ -164,16 +169,26 @@ class Paylink:
         url: str | None = None,
         *,
         clock: Clock | None = None,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         plugins: pluggy.PluginManager | None = None,
         secret: str | bytes | None = None,
+        create: bool | None = None,
     ) -> Paylink:
-        """Open (and create or migrate) the database at ``url``.
+        """Open (and migrate) the database at ``url``.
 
-        ``url`` is ``sqlite:///path/to/file.db`` (the default is ``paylink.db`` in the working
-        directory, or ``$PAYLINK_DATABASE_URL``), ``sqlite://`` for memory, or
-        ``postgresql://user@host/db``. ``clock`` defaults to the system clock; ``base_url`` is
-        where the web app is served, used to build absolute payment-link URLs.
+        ``url`` is ``sqlite:///path/to/file.db``, ``sqlite://`` for memory, or
+        ``postgresql://user@host/db``; without it ``$PAYLINK_DATABASE_URL``, and with neither
+        :class:`~paylink.exceptions.ConfigurationError` (there is no default database).
+
+        ``create`` says whether a new store may be made: ``True`` yes, ``False`` only an
+        existing one opens; ``None`` (the default) creates it when ``url`` is given here and
+        refuses when the URL came from the environment.
+
+        ``base_url`` is where the web app is served, the start of every payment-link URL
+        (default ``$PAYLINK_BASE_URL``). Without one, links read carry a relative URL and
+        sending anything with a link raises
+        :class:`~paylink.exceptions.ConfigurationError`. ``clock`` defaults to the system
+        clock.
 
         ``secret`` (default: ``$PAYLINK_SECRET``, or the contents of the file
         ``$PAYLINK_SECRET_FILE``) is the server secret the tokens of payment, quote and portal
@@ -183,7 +198,7 @@ class Paylink:
         the tokens customers present. After rotating it, call :meth:`rekey_tokens` once.
         """
         return cls(
-            Store.open(url),
+            Store.open(url, create=create),
             clock=clock,
             plugins=Plugins(plugins) if plugins is not None else None,
             base_url=base_url,
@@ -244,12 +259,28 @@ class Paylink:
 
     @property
     def base_url(self) -> str:
-        """Where the web app is served."""
+        """Where the web app is served (``""`` when no public base URL is set)."""
         return self._ctx.base_url
 
+    @property
+    def send(self) -> Any:
+        """Deprecated alias of :meth:`Messages.send <paylink.service.messages.Messages.send>`:
+        use ``pl.messages.send``."""
+        warnings.warn(
+            "pl.send is deprecated; use pl.messages.send",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.messages.send
+
     def reconcile(self, org: Organization | str, **options: Any) -> ReconciliationRun:
-        """Reconcile the organization's imported bank transactions against what is open, and
-        apply the confident matches (see :meth:`Reconciliation.run` for the options)."""
+        """Deprecated alias of :meth:`Reconciliation.run
+        <paylink.service.reconciliation.Reconciliation.run>`: use ``pl.reconciliation.run``."""
+        warnings.warn(
+            "pl.reconcile is deprecated; use pl.reconciliation.run",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self.reconciliation.run(org, **options)
 
     def today(self, org: Organization) -> dt.date:

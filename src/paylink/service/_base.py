@@ -27,6 +27,7 @@ import logging
 import random
 import secrets
 import time
+import warnings
 import zoneinfo
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
@@ -34,6 +35,7 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from ..clock import Clock
+from ..exceptions import ConfigurationError
 from ..links import Addresses, TokenKey
 from ..parties import Customer, Organization
 from ..plugins import Plugins
@@ -51,6 +53,7 @@ __all__ = [
     "is_retryable",
     "local_date",
     "new_id",
+    "require_base_url",
     "unit_today",
 ]
 
@@ -132,6 +135,21 @@ class Unit:
         return found
 
 
+def require_base_url(base_url: str, action: str) -> str:
+    """``base_url``, for an ``action`` that hands a link to someone outside (a message, a
+    reminder, a PDF, a provider checkout). When it is empty
+    :class:`~paylink.exceptions.ConfigurationError` names the ways to set it: a link to this
+    machine's ``127.0.0.1`` must never reach a customer."""
+    if not base_url:
+        raise ConfigurationError(
+            f"cannot {action}: no public base URL is set, and links must point where the "
+            "web app is served; pass base_url='https://pay.example.com' to Paylink.open() "
+            "or set the environment variable PAYLINK_BASE_URL",
+            setting="base URL",
+        )
+    return base_url
+
+
 def local_date(moment: dt.datetime, org: Organization) -> dt.date:
     """The date it is at ``org`` (in its time zone) at ``moment``."""
     return moment.astimezone(zoneinfo.ZoneInfo(org.timezone)).date()
@@ -150,6 +168,8 @@ class Context:
     clock: Clock
     plugins: Plugins
     base_url: str
+    """The configured public base URL, or ``""`` when none is: links read then carry a
+    relative URL (``/pay/…``) and anything that sends one refuses (:meth:`public_base_url`)."""
     providers: ProviderClients
     retry: UnitRetry = attrs.field(factory=UnitRetry)
     token_key: TokenKey | None = attrs.field(default=None, repr=False)
@@ -159,6 +179,11 @@ class Context:
     def __attrs_post_init__(self) -> None:
         self.networks = NetworkClients(self.plugins, self.clock, self.base_url)
         self.addresses = Addresses(self.base_url, self.token_key)
+
+    def public_base_url(self, action: str) -> str:
+        """The public base URL, for an ``action`` that hands a link to someone outside (see
+        :func:`require_base_url`)."""
+        return require_base_url(self.base_url, action)
 
     @contextlib.contextmanager
     def unit(self) -> Iterator[Unit]:
@@ -227,6 +252,26 @@ class Resource:
     @staticmethod
     def _org_id(org: Organization | str) -> str:
         return org if isinstance(org, str) else org.id
+
+    @staticmethod
+    def _scoped(
+        namespace: str, org: Organization | str, object_id: str | None
+    ) -> tuple[str | None, str]:
+        """The organization id and object id of a ``get(org, id)`` call.
+
+        Every ``get`` takes the organization first, so an id from a URL or a form cannot read
+        another organization's object. The older one-argument form ``get(id)`` still works,
+        unscoped, with a :class:`DeprecationWarning` (the organization is then ``None``).
+        """
+        if object_id is not None:
+            return (org if isinstance(org, str) else org.id), object_id
+        warnings.warn(
+            f"pl.{namespace}.get(id) is deprecated; pass the organization first: "
+            f"pl.{namespace}.get(org, id)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return None, (org if isinstance(org, str) else org.id)
 
     def _org(self, conn: Connection, org: Organization | str) -> Organization:
         return org_queries.get_organization(conn, self._org_id(org))

@@ -19,7 +19,7 @@ from ..store import links as link_queries
 from ..store import payments as payment_queries
 from ..store.organizations import get_customer, get_organization
 from ..store.reminders import charged_fee_lines
-from ._base import local_date
+from ._base import local_date, require_base_url
 
 __all__ = ["document_html", "load_document"]
 
@@ -66,6 +66,8 @@ def document_html(
     elif isinstance(doc, CreditNote):
         credited = doc_queries.get_document(conn, org.id, doc.invoice_id, "invoice")
         invoice_number = credited.number
+    if link is not None or quote_url is not None:
+        require_base_url(addresses.base_url, "render a document that carries a link")
     if isinstance(payment, str):
         payment = payment_queries.get_payment(conn, org.id, payment)
     if kind == "receipt" and payment is None and isinstance(doc, Invoice):

@@ -118,7 +118,7 @@ class EInvoiceNetworking(Resource):
         :class:`~paylink.exceptions.ValidationError`) and stored with the organization;
         secrets never appear in the account's repr (see
         :meth:`~paylink.networks.NetworkAccount.public_settings`). ``send_invoices`` makes
-        ``pl.send`` of an invoice go through :meth:`send`. The returned account's
+        ``pl.messages.send`` of an invoice go through :meth:`send`. The returned account's
         ``webhook_url`` is what to configure at the network. Reconnecting keeps the account id.
         """
         stored: dict[str, Any] = {
@@ -209,8 +209,9 @@ class EInvoiceNetworking(Resource):
         return self._send_by_email(doc, customer)
 
     def send_if_asked(self, invoice: Invoice) -> EInvoiceDelivery | None:
-        """:meth:`send` the invoice when its organization asked ``pl.send`` to go through its
-        e-invoice network (``connect(..., send_invoices=True)``); ``None`` when it did not."""
+        """:meth:`send` the invoice when its organization asked ``pl.messages.send`` to go
+        through its e-invoice network (``connect(..., send_invoices=True)``); ``None`` when it
+        did not."""
         with self._ctx.store.transaction() as conn:
             account = self._ctx.networks.active(conn, invoice.organization_id)
         if account is None or not account.send_invoices:
@@ -311,6 +312,7 @@ class EInvoiceNetworking(Resource):
             assert isinstance(invoice, Invoice)
             link = None
             if invoice.open_amount.amount > 0 and invoice.status != "cancelled":
+                self._ctx.public_base_url("send an e-invoice with a payment link")
                 link = invoice_link(unit, invoice, self._ctx.addresses, create=True)
             variables = render.message_variables(
                 language=customer.language,

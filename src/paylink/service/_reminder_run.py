@@ -356,6 +356,7 @@ class ReminderRun:
         )
 
     def _link(self, unit: Unit, invoice: Invoice) -> Any:
+        self._ctx.public_base_url("send a reminder with a payment link")
         return invoice_link(unit, invoice, self._ctx.addresses)
 
     @staticmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -216,6 +217,10 @@ class _StatementWriter:
         return tuple(self.done)
 
 
+_PROGRESS_EVERY = 1000
+"""Events between two calls of an import's ``progress``."""
+
+
 class _HashingReader:
     """A binary stream that hashes what is read through it, each byte once.
 
@@ -242,10 +247,21 @@ class _HashingReader:
 
     def read(self, size: int | None = -1) -> bytes:
         """Read up to ``size`` bytes (all when negative), hashing those not hashed yet."""
+        return self._hashing(lambda: self._raw.read(-1 if size is None else size))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """Read one line (the line-by-line readers, CSV), hashing what was not hashed yet."""
+        return self._hashing(lambda: self._raw.readline(-1 if size is None else size))
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    def _hashing(self, read: Callable[[], bytes]) -> bytes:
         start = self._raw.tell()
         if start > self._hashed:
             self._catch_up(start)
-        data = self._raw.read(-1 if size is None else size)
+        data = read()
         end = start + len(data)
         if end > self._hashed:
             self._hash.update(data[self._hashed - start :])
@@ -321,6 +337,7 @@ def import_stream(
     filename: str,
     format: str | StatementFormat | None = None,
     accept_unbalanced: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import a seekable binary stream (an open file) as :func:`import_statement` does.
 
@@ -348,8 +365,12 @@ def import_stream(
         org_id = org if isinstance(org, str) else org.id
         organization = unit.organization(org_id)
         writer = _StatementWriter(unit, organization.id, fmt.name, filename, accept_unbalanced)
-        for event in fmt.iter_events(reader, filename=filename):  # type: ignore[arg-type]
+        for n, event in enumerate(fmt.iter_events(reader, filename=filename), 1):  # type: ignore[arg-type]
             writer.feed(event)
+            if progress is not None and n % _PROGRESS_EVERY == 0:
+                progress(reader.tell())
         file_hash = reader.hexdigest()
+        if progress is not None:
+            progress(reader.tell())
         statements = writer.finish(file_hash)
     return ImportResult(file=filename, format=fmt.name, file_hash=file_hash, statements=statements)

@@ -162,10 +162,15 @@ class Invoices(Resource):
         assert isinstance(doc, Invoice)
         return doc
 
-    def get(self, invoice_id: str) -> Invoice:
-        """The invoice with this id, as stored now."""
+    def get(self, org: Organization | str, invoice_id: str | None = None) -> Invoice:
+        """The organization's invoice with this id, as stored now; :class:`NotFound
+        <paylink.exceptions.NotFound>` when it is another organization's. (``get(invoice_id)``
+        without the organization is deprecated.)"""
+        org_id, doc_id = self._scoped("invoices", org, invoice_id)
         with self._ctx.store.transaction() as conn:
-            return self._get(conn, invoice_id)
+            doc = q.get_document(conn, org_id, doc_id, "invoice")
+        assert isinstance(doc, Invoice)
+        return doc
 
     def get_by_number(self, org: Organization | str, number: str) -> Invoice:
         """The organization's invoice with this number."""
@@ -304,10 +309,15 @@ class Quotes(Resource):
         assert isinstance(doc, Quote)
         return doc
 
-    def get(self, quote_id: str) -> Quote:
-        """The quote with this id, as stored now."""
+    def get(self, org: Organization | str, quote_id: str | None = None) -> Quote:
+        """The organization's quote with this id, as stored now; :class:`NotFound
+        <paylink.exceptions.NotFound>` when it is another organization's. (``get(quote_id)``
+        without the organization is deprecated.)"""
+        org_id, doc_id = self._scoped("quotes", org, quote_id)
         with self._ctx.store.transaction() as conn:
-            return self._get(conn, quote_id)
+            doc = q.get_document(conn, org_id, doc_id, "quote")
+        assert isinstance(doc, Quote)
+        return doc
 
     def list(self, org: Organization | str, *, status: str | None = None) -> builtins.list[Quote]:
         """The organization's quotes."""
@@ -343,6 +353,7 @@ class Quotes(Resource):
                 raise StateError("send the quote before sharing its approval link")
             token = quote_token(unit, self._ctx.addresses, current.organization_id, current.id)
             assert token is not None
+        self._ctx.public_base_url("hand out a quote page URL")
         return self._ctx.addresses.url("quote", token)
 
     def for_token(self, token: str) -> Quote | None:

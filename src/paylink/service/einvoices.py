@@ -135,6 +135,8 @@ class EInvoices(EInvoiceNetworking, Resource):
         invoice_number = None
         if isinstance(doc, Invoice):
             link = link_queries.active_for_invoice(conn, doc.id, self._ctx.addresses)
+            if link is not None:
+                self._ctx.public_base_url("print an invoice with a payment link")
         else:
             credited = q.get_document(conn, org.id, doc.invoice_id, "invoice")
             invoice_number = credited.number

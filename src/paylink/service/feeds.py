@@ -33,7 +33,11 @@ class FeedAccount:
 
 @attrs.frozen
 class SyncReport:
-    """What one sync of one feed did."""
+    """What one sync of one feed did.
+
+    ``new_transactions`` and ``duplicates`` count every transaction the sync brought, those
+    the feed handed over and those in the statement files it delivered.
+    """
 
     feed: str
     new_transactions: int = 0
@@ -147,19 +151,25 @@ class Feeds(Resource):
             if callable(close):
                 close()
         imported, skipped, rejected = [], [], []
+        # Transactions that arrive in files count as much as those the feed hands over.
+        from_files = from_files_duplicates = 0
         for file in result.files:
             if statement_seen(self._ctx, account.organization_id, file.data):
                 file.done(True, "already imported")
                 skipped.append(file.name)
                 continue
             try:
-                import_statement(self._ctx, account.organization_id, file.data, filename=file.name)
+                done = import_statement(
+                    self._ctx, account.organization_id, file.data, filename=file.name
+                )
             except PaylinkError as exc:
                 file.done(False, str(exc))
                 rejected.append((file.name, str(exc)))
             else:
                 file.done(True, "")
                 imported.append(file.name)
+                from_files += done.new_transactions
+                from_files_duplicates += done.duplicates
         with self._ctx.unit() as unit:
             rows = [
                 bank_queries.transaction_row(account.organization_id, tx, None, unit.now)
@@ -169,8 +179,8 @@ class Feeds(Resource):
             feed_queries.save_sync_state(unit.conn, account.id, result.state, unit.now)
         return SyncReport(
             feed=account.feed,
-            new_transactions=new,
-            duplicates=len(rows) - new,
+            new_transactions=new + from_files,
+            duplicates=len(rows) - new + from_files_duplicates,
             files_imported=tuple(imported),
             files_skipped=tuple(skipped),
             files_rejected=tuple(rejected),

@@ -37,10 +37,6 @@ __all__ = ["Links", "Portal"]
 class Links(Resource):
     """Payment links: one URL per invoice (or quick request) whose status you can follow."""
 
-    @property
-    def _base(self) -> str:
-        return self._ctx.base_url
-
     def create(
         self, invoice: Invoice | str, *, expires_at: dt.datetime | None = None
     ) -> PaymentLink:
@@ -149,10 +145,16 @@ class Links(Resource):
         with self._ctx.unit() as unit:
             return link_amount_due(unit, link)
 
-    def get(self, link_id: str) -> PaymentLink:
-        """The link with this id, with its full history."""
+    def get(self, org: Organization | str, link_id: str | None = None) -> PaymentLink:
+        """The organization's link with this id, with its full history; :class:`NotFound
+        <paylink.exceptions.NotFound>` when it is another organization's. (``get(link_id)``
+        without the organization is deprecated.)"""
+        org_id, found_id = self._scoped("links", org, link_id)
         with self._ctx.store.transaction() as conn:
-            return q.get_link(conn, link_id, self._ctx.addresses)
+            link = q.get_link(conn, found_id, self._ctx.addresses)
+        if org_id is not None and link.organization_id != org_id:
+            raise NotFound(f"no payment link {found_id!r}")
+        return link
 
     def get_by_token(self, token: str) -> PaymentLink | None:
         """The link whose URL carries ``token``, or None."""
@@ -368,6 +370,7 @@ class Portal(Resource):
                     object_id=customer.id,
                     now=unit.now,
                 )
+        self._ctx.public_base_url("hand out a portal URL")
         return self._ctx.addresses.url("portal", token)
 
     def revoke(self, customer: Customer) -> None:

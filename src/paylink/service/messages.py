@@ -1,4 +1,4 @@
-"""``pl.messages`` (and ``pl.send``): render and queue messages to customers."""
+"""``pl.messages``: render and queue messages to customers (``pl.messages.send``)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ class _Plan:
 
 
 class Messages(Resource):
-    """Send documents and payment links to customers: :meth:`send` is ``pl.send``."""
+    """Send documents and payment links to customers: :meth:`send` is the one door
+    (``pl.send`` is its deprecated alias)."""
 
     def send(
         self,
@@ -288,6 +289,8 @@ class Messages(Resource):
                 raise StateError(f"invoice {invoice.id} is a draft; issue it before sending it")
             if link is None and invoice.open_amount.amount > 0 and invoice.status != "cancelled":
                 link = invoice_link(unit, invoice, self._ctx.addresses, create=create_link)
+        if link is not None or quote_url is not None:
+            self._ctx.public_base_url("send a message with a link")
         if template is not None:
             kind = template
         elif quote is not None:

@@ -6,9 +6,7 @@ import builtins
 from collections.abc import Sequence
 
 from ..documents import CreditNote, Invoice, Quote
-from ..exceptions import (
-    StateError,
-)
+from ..exceptions import NotFound, StateError
 from ..notify import (
     OutgoingMessage,
     RetryPolicy,
@@ -25,12 +23,20 @@ class Outbox(Resource):
     """The outbox: every outgoing message with its delivery status, and the dispatcher."""
 
     retry_policy: RetryPolicy = RetryPolicy()
+    """When a failed message is tried again, and when it is given up (dead letter)."""
     batch_size: int = 20
+    """How many due messages one dispatch claims at a time."""
 
-    def get(self, message_id: str) -> OutgoingMessage:
-        """The message with this id, with its current delivery status."""
+    def get(self, org: Organization | str, message_id: str | None = None) -> OutgoingMessage:
+        """The organization's message with this id, with its current delivery status;
+        :class:`NotFound <paylink.exceptions.NotFound>` when it is another organization's.
+        (``get(message_id)`` without the organization is deprecated.)"""
+        org_id, found_id = self._scoped("outbox", org, message_id)
         with self._ctx.store.transaction() as conn:
-            return q.get_message(conn, message_id, self._ctx.addresses)
+            message = q.get_message(conn, found_id, self._ctx.addresses)
+        if org_id is not None and message.organization_id != org_id:
+            raise NotFound(f"no message {found_id!r}")
+        return message
 
     def list(
         self,

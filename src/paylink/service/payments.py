@@ -14,6 +14,7 @@ from ..parties import Customer
 from ..payments import CreditEntry, Payment
 from ..providers import Refund
 from ..store import payments as q
+from ..store import providers as provider_queries
 from ._base import Resource, Unit, local_date, new_id
 from ._credit import credit_balance, take_credit
 from ._payments import apply_credit, apply_payment, lock_invoices
@@ -92,12 +93,23 @@ class Payments(Resource):
             return q.list_payments(conn, org, invoice_id=invoice_id)
 
     def refund(self, payment: Payment, amount: Money | None = None) -> Refund:
-        """Refund ``amount`` (default: what is not refunded yet) of a payment received through
-        a provider that supports refunds, and take it off the invoices it paid (their status
-        goes back to ``partially_paid`` or ``issued``); returns the
-        :class:`~paylink.providers.Refund`. See
-        :meth:`paylink.service.providers.Providers.refund`."""
+        """Refund ``amount`` (default: all that is not refunded yet) of ``payment`` through the
+        provider that received it, and take it off the invoices it paid (their status goes
+        back to ``partially_paid`` or ``issued``); returns the
+        :class:`~paylink.providers.Refund`.
+
+        Raises :class:`~paylink.exceptions.StateError` when the payment's provider does not
+        support refunds (``supports_refunds``, asked, never assumed) or has no account, and
+        :class:`~paylink.exceptions.ValidationError` for an amount above what is left.
+        """
         return refund_payment(self._ctx, payment, amount)
+
+    def refunds(self, payment: Payment | str) -> builtins.list[Refund]:
+        """The refunds of ``payment``, oldest first."""
+        with self._ctx.store.transaction() as conn:
+            return provider_queries.refunds_of(
+                conn, payment if isinstance(payment, str) else payment.id
+            )
 
     def apply_credit(
         self, invoice: Invoice | str, amount: Money | str | Decimal | None = None

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import logging
 import secrets
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -272,6 +273,7 @@ class Providers(Resource):
         key is used).
         """
         link_id = link if isinstance(link, str) else link.id
+        self._ctx.public_base_url("start a checkout (the provider sends the payer back)")
         with self._ctx.unit() as unit:
             current = link_queries.get_link(unit.conn, link_id, self._ctx.addresses)
             amount = link_amount_due(unit, current)
@@ -496,18 +498,24 @@ class Providers(Resource):
         """
         return refresh_pending(self._ctx, older_than)
 
-    # -- refunds -------------------------------------------------------------------------------
+    # -- refunds (their door is pl.payments) ---------------------------------------------------
     def refunds(self, payment: Payment | str) -> builtins.list[Refund]:
-        """The refunds of ``payment``, oldest first."""
+        """Deprecated alias of :meth:`Payments.refunds
+        <paylink.service.payments.Payments.refunds>`: use ``pl.payments.refunds``."""
+        warnings.warn(
+            "pl.providers.refunds is deprecated; use pl.payments.refunds",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         with self._ctx.store.transaction() as conn:
             return q.refunds_of(conn, payment if isinstance(payment, str) else payment.id)
 
     def refund(self, payment: Payment, amount: Money | None = None) -> Refund:
-        """Refund ``amount`` (default: all that is not refunded yet) of ``payment`` through the
-        provider that received it, and take it off the invoices it paid.
-
-        Raises :class:`~paylink.exceptions.StateError` when the payment's provider does not
-        support refunds (``supports_refunds``, asked, never assumed) or has no account, and
-        :class:`~paylink.exceptions.ValidationError` for an amount above what is left.
-        """
+        """Deprecated alias of :meth:`Payments.refund
+        <paylink.service.payments.Payments.refund>`: use ``pl.payments.refund``."""
+        warnings.warn(
+            "pl.providers.refund is deprecated; use pl.payments.refund",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return refund_payment(self._ctx, payment, amount)

@@ -1,5 +1,6 @@
-"""``pl.reconciliation`` (and ``pl.reconcile(org)``): match imported bank transactions to what
-is owed, apply the confident matches, keep the rest for review, and learn from people.
+"""``pl.reconciliation``: match imported bank transactions to what is owed
+(``pl.reconciliation.run(org)``), apply the confident matches, keep the rest for review, and
+learn from people.
 
 The matching is :mod:`paylink.reconcile`'s pure engine; this module feeds it from the store and
 writes its decisions back:

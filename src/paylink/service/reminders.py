@@ -274,13 +274,17 @@ class Reminders(Resource):
         phase 2 (unless ``send=False``) queues the pending ones' messages and fees. After
         downtime only the latest due step of an invoice goes out; earlier ones are recorded
         as skipped. ``org`` limits the run to one organization; ``digests`` also sends the
-        owner digests that are due. A naive ``now`` is refused.
+        owner digests that are due. A naive ``now`` is refused, and so is a sending run
+        without a public base URL (:class:`~paylink.exceptions.ConfigurationError`).
         """
         moment = aware(now) or self._ctx.clock.now()
         report = TickReport(now=moment)
         run_id = new_id("run")
         with self._ctx.store.transaction() as conn:
             by_org = self._run.policies(conn, org)
+        if send and by_org:
+            # Refused before anything is recorded: reminders carry payment links.
+            self._ctx.public_base_url("send a reminder with a payment link")
         for org_id, policies in by_org.items():
             overridden = [cid for cid, _ in policies if cid]
             for cid, policy in policies:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..exceptions import StatementError
@@ -39,6 +39,7 @@ class Statements(Resource):
         *,
         format: str | StatementFormat | None = None,
         accept_unbalanced: bool = False,
+        progress: Callable[[int], None] | None = None,
     ) -> ImportResult:
         """Import every statement of a file, in one transaction.
 
@@ -48,6 +49,8 @@ class Statements(Resource):
         match its entries), unless ``accept_unbalanced`` is true: then it is imported and the
         mismatch reported in :attr:`ImportResult.mismatches`. Transactions already in the
         store (the same file again, overlapping statements) are skipped by their stable ids.
+        ``progress``, when given, is called now and then with the bytes of the file read so
+        far (a progress bar's position; the file's size is its end).
         """
         source = os.fspath(path)
         try:
@@ -63,6 +66,7 @@ class Statements(Resource):
                 filename=source,
                 format=format,
                 accept_unbalanced=accept_unbalanced,
+                progress=progress,
             )
 
     def import_bytes(

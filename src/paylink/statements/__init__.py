@@ -128,7 +128,12 @@ def sniff(
         if fmt.sniff(head):
             return fmt
     tried = ", ".join(fmt.name for fmt in candidates)
-    hint = " (CSV needs format=CsvFormat(CsvMapping(...)))" if "csv" in tried else ""
+    hint = (
+        " (CSV needs a mapping: format=CsvFormat(CsvMapping(...)), or --preset or --mapping"
+        " on the command line)"
+        if "csv" in tried
+        else ""
+    )
     raise StatementError(f"unrecognised statement format; tried {tried}{hint}", file=filename)
 
 

@@ -23,18 +23,18 @@ import codecs
 import csv as _csv
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import IO
 
 import attrs
 
-from ..exceptions import StatementError
+from ..exceptions import StatementError, ValidationError
 from ._common import clean, compact_iban, first_reference, make_money
 from .base import ContentIds, FormatBase, StatementEvent, StatementFooter, StatementHeader
 from .model import BankTransaction
 
-__all__ = ["Column", "CsvFormat", "CsvMapping"]
+__all__ = ["CSV_PRESETS", "Column", "CsvFormat", "CsvMapping", "mapping_from_dict"]
 
 Column = str | int
 """A column by header name, or by 0-based position (for files without a header line)."""
@@ -106,6 +106,112 @@ class CsvMapping:
             found.extend(_columns(value))
         found.extend(_columns(self.text))
         return tuple(found)
+
+
+_FIELDS = {field.name: field for field in attrs.fields(CsvMapping)}
+_TEXT: tuple[type, ...] = (str,)
+# What each key of a mapping file holds; a key not named here is a column (name or position).
+_KINDS: dict[str, tuple[type, ...]] = {
+    "header": (bool,),
+    "skip_lines": (int,),
+    "text": (str, int, tuple),
+    **dict.fromkeys(
+        ("currency", "account_iban", "delimiter", "quotechar", "encoding", "date_format"), _TEXT
+    ),
+    **dict.fromkeys(("decimal", "thousands"), _TEXT),
+}
+
+
+def mapping_from_dict(data: Mapping[str, object], *, source: str = "mapping") -> CsvMapping:
+    """A :class:`CsvMapping` from plain data (a TOML or JSON file's table): the keys are the
+    mapping's field names; ``text`` may be a list. An unknown key or a value of the wrong kind
+    raises :class:`~paylink.exceptions.ValidationError` naming ``source`` and the key."""
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        if key not in _FIELDS:
+            raise ValidationError(
+                f"{source}: unknown key (expected some of {', '.join(sorted(_FIELDS))})",
+                field=key,
+            )
+        if key == "text" and isinstance(value, list):
+            value = tuple(value)
+        kinds = _KINDS.get(key, (str, int))
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise ValidationError(f"{source}: unexpected value {value!r}", field=key)
+        values[key] = value
+    if "date" not in values:
+        raise ValidationError(f"{source}: the date column is required", field="date")
+    try:
+        return CsvMapping(**values)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ValidationError(f"{source}: {exc}") from exc
+
+
+# The CSV exports of the Belgian banks' online banking (Dutch headers): semicolons, day/month/
+# year dates, decimal commas. Banks change their exports now and then; a file that does not
+# match is refused naming the missing column, and a mapping file reads any other layout.
+CSV_PRESETS: dict[str, CsvMapping] = {
+    "kbc": CsvMapping(
+        date="Datum",
+        value_date="Valuta",
+        amount="Bedrag",
+        currency_column="Munt",
+        counterparty_name="Naam tegenpartij",
+        counterparty_iban="rekeningnummer tegenpartij",
+        counterparty_bic="BIC tegenpartij",
+        reference="gestructureerde mededeling",
+        text=("Vrije mededeling", "Omschrijving"),
+        delimiter=";",
+        encoding="cp1252",
+        date_format="%d/%m/%Y",
+        decimal=",",
+        thousands=".",
+    ),
+    "bnp-paribas-fortis": CsvMapping(
+        date="Uitvoeringsdatum",
+        value_date="Valutadatum",
+        amount="Bedrag",
+        currency_column="Valuta rekening",
+        counterparty_name="Naam van de tegenpartij",
+        counterparty_iban="Tegenpartij",
+        text=("Mededeling", "Details"),
+        bank_reference="Volgnummer",
+        delimiter=";",
+        encoding="cp1252",
+        date_format="%d/%m/%Y",
+        decimal=",",
+        thousands=".",
+    ),
+    "belfius": CsvMapping(
+        date="Boekingsdatum",
+        value_date="Valutadatum",
+        amount="Bedrag",
+        currency_column="Devies",
+        counterparty_name="Naam tegenpartij bevat",
+        counterparty_iban="Rekening tegenpartij",
+        counterparty_bic="BIC",
+        text=("Mededelingen", "Transactie"),
+        delimiter=";",
+        encoding="cp1252",
+        date_format="%d/%m/%Y",
+        decimal=",",
+        thousands=".",
+    ),
+    "ing-belgium": CsvMapping(
+        date="Boekingsdatum",
+        value_date="Valutadatum",
+        amount="Bedrag",
+        currency_column="Munteenheid",
+        counterparty_iban="Rekening tegenpartij",
+        text=("Bericht", "Omschrijving", "Detail van de omzet"),
+        delimiter=";",
+        encoding="cp1252",
+        date_format="%d/%m/%Y",
+        decimal=",",
+        thousands=".",
+    ),
+}
+"""Named mappings for common Belgian bank CSV exports (``paylink statement import --preset``)."""
 
 
 class CsvFormat(FormatBase):

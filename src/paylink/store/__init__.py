@@ -24,21 +24,58 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from ..exceptions import ValidationError
+from ..exceptions import ConfigurationError, ValidationError
 from ..extras import require
-from .schema import migrate
+from .schema import migrate, schema_version
 
-__all__ = ["DEFAULT_URL", "Connection", "Store", "normalize_url", "savepoint"]
+__all__ = [
+    "DATABASE_URL_ENV",
+    "DEFAULT_URL",
+    "Connection",
+    "Store",
+    "choose_url",
+    "normalize_url",
+    "savepoint",
+]
 
 DEFAULT_URL = "sqlite:///paylink.db"
-"""The embedded default: a SQLite file ``paylink.db`` in the working directory."""
+"""The usual name of an embedded store: a SQLite file ``paylink.db`` in the working directory.
+Never opened unless named: :meth:`Store.open` needs a URL."""
+
+DATABASE_URL_ENV = "PAYLINK_DATABASE_URL"
+"""The environment variable that names the database when no URL is given."""
+
+_NO_DATABASE = (
+    "no database chosen: pass its URL (Paylink.open('sqlite:///paylink.db'), "
+    "'postgresql://user@host/db') or set the environment variable PAYLINK_DATABASE_URL"
+)
+
+
+def choose_url(url: str | None) -> tuple[str, bool]:
+    """The database URL to open and whether the caller named it (``False``: it came from
+    ``$PAYLINK_DATABASE_URL``); :class:`~paylink.exceptions.ConfigurationError` when neither."""
+    if url:
+        return url, True
+    from_env = os.environ.get(DATABASE_URL_ENV)
+    if from_env:
+        return from_env, False
+    raise ConfigurationError(_NO_DATABASE, setting="database URL")
+
 
 _SQLITE_BUSY_MS = 60_000
 
 
+def _no_store(url: str) -> str:
+    shown = sa.engine.make_url(normalize_url(url)).render_as_string(hide_password=True)
+    return (
+        f"no paylink store at {shown}: create it explicitly with "
+        "Paylink.open(url, create=True) or `paylink init --db URL`"
+    )
+
+
 def normalize_url(url: str | None) -> str:
     """Map the URLs people write to the driver paylink uses (psycopg 3 for PostgreSQL)."""
-    url = url or os.environ.get("PAYLINK_DATABASE_URL") or DEFAULT_URL
+    url, _ = choose_url(url)
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
@@ -111,10 +148,36 @@ class Store:
         self.dialect = engine.dialect.name
 
     @classmethod
-    def open(cls, url: str | None = None, *, migrate_schema: bool = True) -> Store:
-        """Connect to ``url`` (default: ``$PAYLINK_DATABASE_URL`` or ``sqlite:///paylink.db``)
-        and bring its schema up to date."""
-        store = cls(_make_engine(normalize_url(url)))
+    def open(
+        cls, url: str | None = None, *, migrate_schema: bool = True, create: bool | None = None
+    ) -> Store:
+        """Connect to ``url`` (or ``$PAYLINK_DATABASE_URL``) and bring its schema up to date.
+
+        With neither, :class:`~paylink.exceptions.ConfigurationError`: there is no default
+        database. ``create`` says whether a new store may be made (a missing SQLite file, a
+        database without paylink's tables): ``True`` yes, ``False`` no (the store must exist),
+        ``None`` (the default) yes when ``url`` is given here and no when it comes from the
+        environment, where a typo must not start an empty store. ``sqlite://`` (memory) is
+        always new.
+        """
+        chosen, named = choose_url(url)
+        may_create = named if create is None else create
+        normalized = normalize_url(chosen)
+        sa_url = sa.engine.make_url(normalized)
+        is_file = sa_url.get_backend_name() == "sqlite" and sa_url.database not in (
+            None,
+            "",
+            ":memory:",
+        )
+        if is_file and not may_create and not os.path.exists(str(sa_url.database)):
+            raise ConfigurationError(_no_store(chosen), setting="database URL")
+        store = cls(_make_engine(normalized))
+        if not may_create and store.dialect != "sqlite":
+            with store.engine.connect() as conn:
+                exists = sa.inspect(conn).has_table(schema_version.name)
+            if not exists:
+                store.close()
+                raise ConfigurationError(_no_store(chosen), setting="database URL")
         if migrate_schema:
             with store.transaction() as conn:
                 if store.dialect == "postgresql":

@@ -710,7 +710,7 @@ einvoice_accounts = sa.Table(
     _org(),
     sa.Column("network", sa.String(40), nullable=False),
     sa.Column("settings", sa.JSON, nullable=False),  # credentials included: never logged
-    # the organization asks pl.send to send its invoices over this network
+    # the organization asks pl.messages.send to send its invoices over this network
     sa.Column("send_invoices", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),

@@ -9,7 +9,8 @@ payments, honours idempotency keys, maps its statuses, signs its webhooks (HMAC-
 ``"{timestamp}.{body}"`` in a ``Fake-Signature`` header, 300 s tolerance), refunds, and fails
 on demand. Its server side is a :class:`FakeBackend`, one per API key, that a test drives::
 
-    pl = Paylink.open("sqlite://", plugins=get_plugin_manager(plugins=[fake_provider_plugin]))
+    pm = get_plugin_manager(plugins=[fake_provider_plugin])
+    pl = Paylink.open("sqlite://", plugins=pm, base_url="https://pay.example.com")
     account = pl.providers.connect(org, "fake", api_key="fk_test", webhook_secret="fk_whsec")
     checkout = pl.providers.checkout(link, "fake")
     backend = FakeBackend.for_key("fk_test")

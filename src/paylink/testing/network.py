@@ -4,7 +4,8 @@
 other side, a :class:`FakePeppol` per API key, a test drives: who is registered, what became of
 a sent document, what suppliers sent, failures to come::
 
-    pl = Paylink.open("sqlite://", plugins=get_plugin_manager(plugins=[fake_network_plugin]))
+    pm = get_plugin_manager(plugins=[fake_network_plugin])
+    pl = Paylink.open("sqlite://", plugins=pm, base_url="https://pay.example.com")
     pl.einvoices.connect(org, "fake_peppol", api_key="fp_test", webhook_secret="fp_whsec")
     peppol = FakePeppol.for_key("fp_test")
     peppol.register("0208:0202239951")

@@ -1,7 +1,8 @@
 """The pytest plugin paylink registers (entry point ``pytest11``): fixtures for users' tests.
 
 - ``paylink_clock``: a :class:`~paylink.clock.FixedClock` at Monday 2 March 2026, 09:00 UTC;
-- ``paylink``: a :class:`~paylink.Paylink` on a fresh in-memory SQLite database, with that clock.
+- ``paylink``: a :class:`~paylink.Paylink` on a fresh in-memory SQLite database, with that clock
+  and the base URL ``https://pay.example.com`` (links it sends point there).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ def paylink_clock() -> FixedClock:
 
 @pytest.fixture
 def paylink(paylink_clock: FixedClock) -> Iterator[Paylink]:
-    """A :class:`~paylink.Paylink` on a fresh in-memory SQLite database."""
+    """A :class:`~paylink.Paylink` on a fresh in-memory SQLite database, its links at
+    ``https://pay.example.com`` (a Paylink has no default base URL)."""
     from ..service import Paylink
 
-    pl = Paylink.open("sqlite://", clock=paylink_clock)
+    pl = Paylink.open("sqlite://", clock=paylink_clock, base_url="https://pay.example.com")
     yield pl
     pl.close()

@@ -6,7 +6,7 @@ package raises :class:`~paylink.exceptions.MissingExtra` naming the extra).
     from paylink import Paylink
     from paylink.web import create_app
 
-    app = create_app(Paylink.open(), base_url="https://pay.example.com")
+    app = create_app(Paylink.open("sqlite:///shop.db"), base_url="https://pay.example.com")
 """
 
 from ..extras import require

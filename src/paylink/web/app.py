@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..service import Paylink
+from ..service._base import require_base_url
 from ._common import HERE, Site
 from .dashboard import dashboard_routes
 from .desk import DeskRoutes
@@ -88,6 +89,7 @@ def create_app(
         pl = Paylink(
             pl.store, clock=pl.clock, plugins=pl.plugins, base_url=base_url, secret=pl.token_key
         )
+    require_base_url(pl.base_url, "serve the web app")
     key = secret if secret is not None else os.environ.get("PAYLINK_SECRET")
     if key is None:
         key = pl.token_key.subkey("csrf") if pl.token_key else secrets.token_bytes(32)

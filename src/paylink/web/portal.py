@@ -224,7 +224,7 @@ class PortalPages(Family):
             if customer is None:
                 return None
             try:
-                invoice = self.pl.invoices.get(invoice_id)
+                invoice = self.pl.invoices.get(customer.organization_id, invoice_id)
             except NotFound:
                 return None
             if invoice.customer_id != customer.id:

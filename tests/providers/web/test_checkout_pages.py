@@ -89,13 +89,13 @@ def test_the_card_button_redirects_to_stripe_and_the_webhook_alone_pays(
     answer = choose_card(live, link)
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("https://checkout.stripe.com/c/pay/cs_test_")
-    assert live.pl.links.get(link.id).status == "in_progress"
+    assert live.pl.links.get(link.organization_id, link.id).status == "in_progress"
 
     assert post_event(live, account, completed(link, account)).status_code == 200
     replay = post_event(live, account, completed(link, account))
     assert replay.json() == {"received": True, "results": ["duplicate"]}
-    assert live.pl.links.get(link.id).status == "paid"
-    assert live.pl.invoices.get(invoice.id).status == "paid"
+    assert live.pl.links.get(link.organization_id, link.id).status == "paid"
+    assert live.pl.invoices.get(invoice.organization_id, invoice.id).status == "paid"
     assert len(live.pl.payments.list(invoice.organization_id)) == 1
     receipt = httpx.get(link.url, headers=BROWSER)
     assert "checkout/stripe" not in receipt.text
@@ -106,7 +106,7 @@ def test_the_checkout_form_needs_its_csrf_token(live: Live) -> None:
     token = link.url.rsplit("/", 1)[1]
     answer = httpx.post(f"{live.base}/pay/{token}/checkout/stripe", data={"csrf": "0" * 64})
     assert answer.status_code == 403
-    assert live.pl.links.get(link.id).status == "created"
+    assert live.pl.links.get(link.organization_id, link.id).status == "created"
 
 
 def test_bad_webhooks_are_4xx_and_change_nothing(live: Live) -> None:
@@ -133,8 +133,8 @@ def test_bad_webhooks_are_4xx_and_change_nothing(live: Live) -> None:
     )
     assert old.status_code == 400
     assert httpx.post(f"{live.base}/webhooks/stripe/pacc_unknown", content=b"{}").status_code == 404
-    assert live.pl.links.get(link.id).status == "created"
-    assert live.pl.invoices.get(invoice.id).status == "issued"
+    assert live.pl.links.get(link.organization_id, link.id).status == "created"
+    assert live.pl.invoices.get(invoice.organization_id, invoice.id).status == "issued"
 
 
 def test_an_event_for_an_unknown_link_is_acknowledged(live: Live) -> None:
@@ -153,7 +153,7 @@ def test_cancel_brings_the_customer_back_interrupted(live: Live, httpx_mock: HTT
     (attempt,) = live.pl.providers.attempts(link)
     page = httpx.get(f"{link.url}?attempt={attempt.id}&checkout=cancel", headers=BROWSER)
     assert page.status_code == 200
-    assert live.pl.links.get(link.id).status == "interrupted"
+    assert live.pl.links.get(link.organization_id, link.id).status == "interrupted"
     assert "checkout/stripe" in page.text  # they may try again
 
 
@@ -168,11 +168,11 @@ def test_the_janitor_alone_pays_and_the_late_webhook_adds_nothing(
     httpx_mock.add_response(method="GET", url=f"{SESSIONS}/{paid_session['id']}", json=paid_session)
     report = live.pl.links.refresh_pending(older_than=dt.timedelta(minutes=15))
     assert report.changed == (link.id,)
-    assert live.pl.invoices.get(invoice.id).status == "paid"
+    assert live.pl.invoices.get(invoice.organization_id, invoice.id).status == "paid"
     assert post_event(live, account, completed(link, account)).status_code == 200
     payments = live.pl.payments.list(invoice.organization_id)
     assert len(payments) == 1
-    assert live.pl.invoices.get(invoice.id).paid == invoice.total
+    assert live.pl.invoices.get(invoice.organization_id, invoice.id).paid == invoice.total
 
 
 def test_the_return_url_reads_the_session_back(live: Live, httpx_mock: HTTPXMock) -> None:
@@ -184,7 +184,7 @@ def test_the_return_url_reads_the_session_back(live: Live, httpx_mock: HTTPXMock
     httpx_mock.add_response(method="GET", url=f"{SESSIONS}/{paid_session['id']}", json=paid_session)
     page = httpx.get(f"{link.url}?attempt={attempt.id}&checkout=return", headers=BROWSER)
     assert page.status_code == 200
-    assert live.pl.invoices.get(invoice.id).status == "paid"
+    assert live.pl.invoices.get(invoice.organization_id, invoice.id).status == "paid"
 
 
 def test_payconiq_over_http_shows_its_qr_and_its_signed_callback_pays(
@@ -237,10 +237,10 @@ def test_payconiq_over_http_shows_its_qr_and_its_signed_callback_pays(
     url = account.webhook_url
     assert url == f"{live.base}/webhooks/providers/payconiq/{account.id}"
     assert httpx.post(url, content=body, headers={"Signature": forged}).status_code == 401
-    assert pl.invoices.get(invoice.id).status == "issued"
+    assert pl.invoices.get(org, invoice.id).status == "issued"
     assert httpx.post(url, content=body, headers={"Signature": signature}).status_code == 200
-    assert pl.invoices.get(invoice.id).status == "paid"
-    assert pl.links.get(link.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"
+    assert pl.links.get(org, link.id).status == "paid"
 
 
 def test_mollie_over_http_fetches_the_payment_back(live: Live, httpx_mock: HTTPXMock) -> None:
@@ -258,7 +258,7 @@ def test_mollie_over_http_fetches_the_payment_back(live: Live, httpx_mock: HTTPX
     )
     answer = httpx.post(f"{live.base}/webhooks/mollie/{account.id}", data={"id": "tr_7UhSN1zuXS"})
     assert answer.status_code == 200
-    assert pl.invoices.get(invoice.id).status == "paid"
+    assert pl.invoices.get(org, invoice.id).status == "paid"
     assert httpx.post(f"{live.base}/webhooks/mollie/{account.id}", data={}).status_code == 400
 
 
@@ -280,4 +280,4 @@ def test_a_provider_failure_is_a_page_in_the_customers_language_with_a_way_back(
     assert answer.headers["content-type"].startswith("text/html")
     assert "pas disponible pour le moment" in answer.text
     assert f'href="{link.url}?lang=fr"' in answer.text and "Retour au paiement" in answer.text
-    assert live.pl.invoices.get(invoice.id).status == "issued"
+    assert live.pl.invoices.get(invoice.organization_id, invoice.id).status == "issued"
