@@ -264,17 +264,17 @@ def test_the_three_work_end_to_end_over_real_http(
         [reference] = api.checkouts
         assert chosen.headers["location"] == f"https://checkout.sumup.example/{reference}"
         assert api.checkouts[reference]["amount"] == invoice.total.minor_units
-        assert pl.links.get(link.id).status == "in_progress"
+        assert pl.links.get(link.organization_id, link.id).status == "in_progress"
         assert api.pay(reference).status_code == 200
-        assert pl.links.get(link.id).status == "paid"
-        assert pl.invoices.get(invoice.id).status == "paid"
+        assert pl.links.get(link.organization_id, link.id).status == "paid"
+        assert pl.invoices.get(invoice.organization_id, invoice.id).status == "paid"
 
         # The channel: an SMS through Vonage, its delivery report, then a STOP reply.
         pl.channels.configure(
             org, "vonage", api_key=KEY, webhook_secret=SECRET, sender="Garage", base_url=api_url
         )
         second = pl.invoices.issue(org, customer, lines=lines())
-        (message,) = pl.send(second, via="sms")
+        (message,) = pl.messages.send(second, via="sms")
         assert message.channel == "vonage"
         assert message.id in pl.outbox.dispatch().sent
         [sms] = api.sms
@@ -283,7 +283,7 @@ def test_the_three_work_end_to_end_over_real_http(
         callbacks = f"{base}/webhooks/channels/vonage/{org.id}"
         report = {"type": "status", "message_id": sms["id"], "status": "delivered"}
         assert api.signed_post("vonage", callbacks, report).status_code == 204
-        assert pl.outbox.get(message.id).status == "delivered"
+        assert pl.outbox.get(message.organization_id, message.id).status == "delivered"
         reply = {"type": "inbound", "id": "in-1", "from": "+32470123456", "text": "STOP"}
         assert api.signed_post("vonage", callbacks, reply).status_code == 204
         assert api.signed_post("vonage", callbacks, reply).status_code == 204  # redelivered

@@ -95,7 +95,7 @@ def test_statutory_interest_is_computed_with_the_stored_rates(
     assert planned.fee == expected
     (sent,) = pl.reminders.tick(at("2026-09-01")).sent
     assert sent.fee == expected
-    assert pl.invoices.get(invoice.id).fees == expected
+    assert pl.invoices.get(invoice.organization_id, invoice.id).fees == expected
 
 
 def test_the_owners_digest_warns_while_the_half_years_rate_is_missing(

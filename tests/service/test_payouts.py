@@ -126,7 +126,7 @@ def test_every_payout_on_a_generated_statement_is_matched_to_its_payout(
         )
     )
     statement(pl, org, lines)
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     by_tx = {a.transaction_id: a for a in run.applied}
     recorded = {p.payout_id: p for p in pl.payouts.list(org)}
     for n, p in enumerate(payouts):
@@ -138,7 +138,7 @@ def test_every_payout_on_a_generated_statement_is_matched_to_its_payout(
         assert f"{len(p['lines'])} payment" in applied.explanation
     assert by_tx["TR1"].rule == "exact_reference"
     # the payout's credit went to the payout, not to the invoice open for the same amount
-    assert pl.invoices.get(same_as_payout.id).status == "issued"
+    assert pl.invoices.get(same_as_payout.organization_id, same_as_payout.id).status == "issued"
     assert pl.payouts.list(org, matched=False) == []
 
 
@@ -165,10 +165,10 @@ def test_no_payout_credit_is_proposed_against_an_invoice(
             )
         ],
     )
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     assert run.unmatched == ("X1",) and run.applied == () and run.review == ()
     assert "never proposed against an invoice" in run.result.explain("X1")
-    assert pl.invoices.get(open_invoice.id).status == "issued"
+    assert pl.invoices.get(open_invoice.organization_id, open_invoice.id).status == "issued"
 
 
 def test_two_payouts_of_the_same_net_go_to_review_and_undo_puts_a_run_match_back(
@@ -200,7 +200,7 @@ def test_two_payouts_of_the_same_net_go_to_review_and_undo_puts_a_run_match_back
             ),
         ],
     )  # fmt: skip
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     # "B" names its payout by reference; "A" only the provider, with two payouts of that net
     [applied] = run.applied
     assert applied.transaction_id == "B"
@@ -212,7 +212,7 @@ def test_two_payouts_of_the_same_net_go_to_review_and_undo_puts_a_run_match_back
     after = pl.payouts.get(org, first["id"])
     assert (after.transaction_id, after.arrived_on) == (None, None)
     assert "B" in [t.id for t in pl.statements.transactions(org, status="unmatched")]
-    again = pl.reconcile(org)
+    again = pl.reconciliation.run(org)
     assert [a.transaction_id for a in again.applied] == ["B"]
     assert pl.payouts.get(org, first["id"]).transaction_id == "B"
 

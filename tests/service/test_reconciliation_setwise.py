@@ -171,7 +171,7 @@ def _scenario(
         return items
 
     monkeypatch.setattr(reconciliation_module.Reconciliation, "_open_items", stale_items)
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     monkeypatch.setattr(reconciliation_module.Reconciliation, "_open_items", original)
     rows = _dump(pl.store)
     pl.close()
@@ -306,7 +306,7 @@ def test_two_workers_reconciling_at_once_apply_each_match_once(
     def work(i: int) -> None:
         try:
             start.wait()
-            runs[i] = workers[i].reconcile(org)
+            runs[i] = workers[i].reconciliation.run(org)
         except BaseException as exc:  # reported below, with the worker's traceback
             errors.append(exc)
 

@@ -66,11 +66,11 @@ def _everything(pl: Paylink, org: Organization, customer: Customer, tmp_path: Pa
     ]
     assert other.id  # a second open invoice, so the pay-all link settles two
     # The messages carrying them: queued, and one sent (the outbox keeps both).
-    sent = pl.send(invoice, "email")
-    pl.send(quote, "email")
-    assert urls[0] in sent[0].text and urls[0] in pl.outbox.get(sent[0].id).text
+    sent = pl.messages.send(invoice, "email")
+    pl.messages.send(quote, "email")
+    assert urls[0] in sent[0].text and urls[0] in pl.outbox.get(sent[0].organization_id, sent[0].id).text
     pl.outbox.dispatch()
-    assert urls[0] in pl.outbox.get(sent[0].id).text
+    assert urls[0] in pl.outbox.get(sent[0].organization_id, sent[0].id).text
     return urls
 
 
@@ -142,7 +142,7 @@ def test_a_secret_from_a_file_and_a_database_in_memory(
         org = pl.organizations.create(name="Garage", country="BE", iban="BE71096123456769")
         made = pl.links.request(org, None, amount="10.00", description="x")
     with Paylink.open(url, secret=SECRET) as same:
-        assert same.links.get(made.id).url == made.url
+        assert same.links.get(made.organization_id, made.id).url == made.url
     monkeypatch.setenv("PAYLINK_SECRET_FILE", str(tmp_path / "missing"))
     with pytest.raises(ConfigurationError, match="cannot be read"):
         Paylink.open(url)
@@ -173,10 +173,10 @@ def test_rotating_the_secret(
     try:
         # Before re-keying, a URL rebuilt with the new secret would lead nowhere: refused.
         with pytest.raises(ConfigurationError, match="rekey_tokens"):
-            rotated.links.get(link.id)
+            rotated.links.get(link.organization_id, link.id)
         assert rotated.rekey_tokens() == 3
         assert rotated.rekey_tokens() == 0
-        fresh = rotated.links.get(link.id)
+        fresh = rotated.links.get(link.organization_id, link.id)
         assert fresh.url != link.url
         new_portal = rotated.portal.url(customer)
         assert new_portal != portal
@@ -193,7 +193,7 @@ def test_rotating_the_secret(
         with pytest.raises(StateError, match="link"):
             rotated.portal.request_code(_token(new_coded))
         # A process still on the old secret rebuilds the old URL, which still resolves.
-        assert pl.links.get(link.id).url == link.url
+        assert pl.links.get(link.organization_id, link.id).url == link.url
     finally:
         rotated.close()
 
@@ -221,7 +221,7 @@ def test_version_17_drops_the_clear_tokens_and_old_urls_keep_working(
     link = pl.links.create(pl.invoices.issue(org, customer, lines=lines()))
     pl.portal.url(customer)
     pl.channels.configure(org, "outbox", directory=str(tmp_path / "outbox"))
-    [message] = pl.send(link, "email")
+    [message] = pl.messages.send(link, "email")
     # As versions before 17 kept them: the random token in clear beside its hash, and in the outbox.
     old_link, old_portal = "L" * 32, "P" * 32
     with pl.store.transaction() as conn:
@@ -263,10 +263,10 @@ def test_version_17_drops_the_clear_tokens_and_old_urls_keep_working(
     # The first process with the secret gives those rows salts: their URLs are rebuilt from
     # the secret from now on, and the old URLs still resolve.
     keyed = Paylink.open(db_url, clock=clock, secret=SECRET)
-    rebuilt = keyed.links.get(link.id)
+    rebuilt = keyed.links.get(link.organization_id, link.id)
     assert rebuilt.token != old_link
     # The message sent before reads with the URL that works now.
-    assert f"Pay here: {rebuilt.url} thanks" == keyed.outbox.get(message.id).text
+    assert f"Pay here: {rebuilt.url} thanks" == keyed.outbox.get(message.organization_id, message.id).text
     for token in (old_link, rebuilt.token):
         found = keyed.pages.pay_page(token)
         assert found is not None and found.link.id == link.id

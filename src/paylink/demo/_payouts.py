@@ -69,7 +69,7 @@ def _story(
                         at=clock.now()),
     )  # fmt: skip
     echo(f"   {customer.name} pays {invoice.number} ({invoice.total}) by card: "
-         f"{pl.invoices.get(invoice.id).status}")  # fmt: skip
+         f"{pl.invoices.get(invoice.organization_id, invoice.id).status}")  # fmt: skip
     paid_out = clock.now() + dt.timedelta(days=2)
     clock.set(paid_out)
     backend.pay_out(on=paid_out.date())
@@ -100,7 +100,7 @@ def _story(
     path.write_bytes(statement)
     imported = pl.statements.import_file(org, path)
     echo(f"   {path}: {imported.format}, {imported.new_transactions} new transaction")
-    run = pl.reconcile(org)
+    run = pl.reconciliation.run(org)
     for applied in (a for a in run.applied if a.rule == "payout"):
         echo(f"   matched by the {applied.rule} rule: {applied.explanation}")
     matched = pl.payouts.get(org, payout.id)

@@ -414,10 +414,10 @@ class DeskRoutes(Family):
             detail = pl.desk_pages.invoice(viewer.org, invoice_id)  # NotFound for another org
             invoice = detail.invoice
             if action in ("send_email", "send_sms"):
-                pl.send(invoice, via=[action.removeprefix("send_")])
+                pl.messages.send(invoice, via=[action.removeprefix("send_")])
             elif action == "remind":
                 sent = sum(1 for e in detail.timeline if e.what == "desk_ev_reminder")
-                pl.send(invoice, template="reminder", step=sent + 1)
+                pl.messages.send(invoice, template="reminder", step=sent + 1)
             elif action == "pause":
                 pl.reminders.pause(detail.customer)
             elif action == "resume":
