@@ -42,7 +42,7 @@ for day in ("2026-03-30", "2026-04-15", "2026-05-04"):
     for sent in report.sent:
         print(f"{day}: reminder {sent.step_name!r}, fee {sent.fee}")
     for message_id in report.messages:
-        print(f"  {pl.outbox.get(message_id).subject}")
+        print(f"  {pl.outbox.get(org, message_id).subject}")
 
 invoice = pl.invoices.get(org, invoice.id)
 print(f"Owed now: {invoice.open_amount} ({invoice.principal_open} + fees {invoice.fees_open})")

@@ -27,8 +27,9 @@ def test_the_cli_commands_are_exactly_the_documented_ones() -> None:
 
     commands = set(main.commands)  # type: ignore[attr-defined]
     assert commands == {
-        "demo", "dispatch", "document", "einvoice", "feed", "init", "outbox", "payfile",
-        "plugins", "qr", "reconcile", "reference", "remind", "report", "serve", "statement",
+        "demo", "desk", "dispatch", "document", "einvoice", "feed", "init", "outbox", "payfile",
+        "payouts", "plugin", "plugins", "qr", "rates", "reconcile", "reference", "remind",
+        "report", "serve", "statement",
     }  # fmt: skip
     page = (Path(__file__).parents[1] / "docs" / "cli.md").read_text()
     for name in commands:

@@ -110,7 +110,7 @@ def test_the_owners_digest_warns_while_the_half_years_rate_is_missing(
     def digest() -> str:
         message_id = pl.reminders.send_digest(org, moment, force=True)
         assert message_id is not None
-        return str(pl.outbox.get(message_id).text)
+        return str(pl.outbox.get(org, message_id).text)
 
     assert "paylink rates add" not in digest()  # no statutory interest: nothing to say
     pl.reminders.set_policy(

@@ -27,7 +27,7 @@ from paylink.store.schema import (
     schema_version,
 )
 
-from ..conftest import SECRET, lines
+from ..conftest import BASE_URL, SECRET, lines
 
 
 def _dump(db_url: str) -> str:
@@ -68,7 +68,10 @@ def _everything(pl: Paylink, org: Organization, customer: Customer, tmp_path: Pa
     # The messages carrying them: queued, and one sent (the outbox keeps both).
     sent = pl.messages.send(invoice, "email")
     pl.messages.send(quote, "email")
-    assert urls[0] in sent[0].text and urls[0] in pl.outbox.get(sent[0].organization_id, sent[0].id).text
+    assert (
+        urls[0] in sent[0].text
+        and urls[0] in pl.outbox.get(sent[0].organization_id, sent[0].id).text
+    )
     pl.outbox.dispatch()
     assert urls[0] in pl.outbox.get(sent[0].organization_id, sent[0].id).text
     return urls
@@ -99,7 +102,7 @@ def test_no_table_keeps_a_token_and_every_url_resolves(
     assert pl.pages.portal(portal) is not None
     assert pl.portal.access(coded) is not None
     # The URLs are rebuilt from the secret, the same each time and in another process.
-    again = Paylink.open(db_url, secret=SECRET)
+    again = Paylink.open(db_url, secret=SECRET, base_url=BASE_URL)
     assert sorted(link.url for link in again.links.list(org)) == sorted(urls[:3])
     assert again.portal.url(customer) == urls[4]
     again.close()
@@ -115,7 +118,7 @@ def test_without_a_secret_links_are_refused_with_how_to_set_one(
     link = pl.links.create(pl.invoices.issue(org, customer, lines=lines()))
     monkeypatch.delenv("PAYLINK_SECRET", raising=False)
     monkeypatch.delenv("PAYLINK_SECRET_FILE", raising=False)
-    bare = Paylink.open(db_url, clock=pl.clock)
+    bare = Paylink.open(db_url, clock=pl.clock, base_url=BASE_URL)
     try:
         invoice = bare.invoices.issue(org, customer, lines=lines())
         with pytest.raises(ConfigurationError, match="PAYLINK_SECRET") as refused:
@@ -138,22 +141,22 @@ def test_a_secret_from_a_file_and_a_database_in_memory(
     secret_file.write_text(SECRET + "\n")
     monkeypatch.setenv("PAYLINK_SECRET_FILE", str(secret_file))
     url = f"sqlite:///{tmp_path / 'file.db'}"
-    with Paylink.open(url) as pl:
+    with Paylink.open(url, base_url=BASE_URL) as pl:
         org = pl.organizations.create(name="Garage", country="BE", iban="BE71096123456769")
         made = pl.links.request(org, None, amount="10.00", description="x")
-    with Paylink.open(url, secret=SECRET) as same:
+    with Paylink.open(url, secret=SECRET, base_url=BASE_URL) as same:
         assert same.links.get(made.organization_id, made.id).url == made.url
     monkeypatch.setenv("PAYLINK_SECRET_FILE", str(tmp_path / "missing"))
     with pytest.raises(ConfigurationError, match="cannot be read"):
-        Paylink.open(url)
+        Paylink.open(url, base_url=BASE_URL)
     monkeypatch.delenv("PAYLINK_SECRET_FILE")
     # Nothing outlives a database in memory: a random secret is as good as any.
-    with Paylink.open("sqlite://") as memory:
+    with Paylink.open("sqlite://", base_url=BASE_URL) as memory:
         org = memory.organizations.create(name="Garage", country="BE", iban="BE71096123456769")
         link = memory.links.request(org, None, amount="10.00", description="x")
         assert memory.links.get_by_token(link.token) == link
     with pytest.raises(ValueError, match="at least 16"):
-        Paylink.open("sqlite://", secret="short")
+        Paylink.open("sqlite://", secret="short", base_url=BASE_URL)
 
 
 def test_rotating_the_secret(
@@ -169,7 +172,9 @@ def test_rotating_the_secret(
     pl.channels.configure(org, "outbox", directory=str(tmp_path / "outbox"))
     jan = pl.customers.create(org, name="Jan Peeters", phone="+32470999888")
     coded = pl.portal.url(jan, require_code=True)
-    rotated = Paylink.open(db_url, clock=clock, secret="a-new-secret-0123456789abcdef")
+    rotated = Paylink.open(
+        db_url, clock=clock, secret="a-new-secret-0123456789abcdef", base_url=BASE_URL
+    )
     try:
         # Before re-keying, a URL rebuilt with the new secret would lead nowhere: refused.
         with pytest.raises(ConfigurationError, match="rekey_tokens"):
@@ -215,7 +220,7 @@ def _sha(token: str) -> str:
 def test_version_17_drops_the_clear_tokens_and_old_urls_keep_working(
     db_url: str, clock: FixedClock, tmp_path: Path
 ) -> None:
-    pl = Paylink.open(db_url, clock=clock, secret=SECRET)
+    pl = Paylink.open(db_url, clock=clock, secret=SECRET, base_url=BASE_URL)
     org = pl.organizations.create(name="Old SRL", country="BE", iban="BE71096123456769")
     customer = pl.customers.create(org, name="Client", email="client@example.be")
     link = pl.links.create(pl.invoices.issue(org, customer, lines=lines()))
@@ -243,7 +248,7 @@ def test_version_17_drops_the_clear_tokens_and_old_urls_keep_working(
 
     assert old_link in _dump(db_url)
     # Opened without the secret, it migrates; the old URLs resolve by their hash.
-    migrated = Paylink.open(db_url, clock=clock, secret=None)
+    migrated = Paylink.open(db_url, clock=clock, secret=None, base_url=BASE_URL)
     with migrated.store.transaction() as conn:
         assert conn.execute(sa.select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
     page = migrated.pages.pay_page(old_link)
@@ -262,11 +267,14 @@ def test_version_17_drops_the_clear_tokens_and_old_urls_keep_working(
 
     # The first process with the secret gives those rows salts: their URLs are rebuilt from
     # the secret from now on, and the old URLs still resolve.
-    keyed = Paylink.open(db_url, clock=clock, secret=SECRET)
+    keyed = Paylink.open(db_url, clock=clock, secret=SECRET, base_url=BASE_URL)
     rebuilt = keyed.links.get(link.organization_id, link.id)
     assert rebuilt.token != old_link
     # The message sent before reads with the URL that works now.
-    assert f"Pay here: {rebuilt.url} thanks" == keyed.outbox.get(message.organization_id, message.id).text
+    assert (
+        f"Pay here: {rebuilt.url} thanks"
+        == keyed.outbox.get(message.organization_id, message.id).text
+    )
     for token in (old_link, rebuilt.token):
         found = keyed.pages.pay_page(token)
         assert found is not None and found.link.id == link.id
