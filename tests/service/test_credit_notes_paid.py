@@ -146,9 +146,11 @@ def test_the_same_credit_note_is_credited_once(
     invoice = pl.invoices.issue(org, customer, lines=[_line("100")])
     pl.payments.record(invoice)
     note = pl.invoices.credit(invoice, lines=[_line("30")], settle="credit")
-    with pytest.raises(StateError, match=f"credit note {note.number} was already settled"):
-        with pl.store.transaction() as conn:
-            credit_from_note(Unit(conn=conn, now=START), note, eur("30"))
+    with (
+        pytest.raises(StateError, match=f"credit note {note.number} was already settled"),
+        pl.store.transaction() as conn,
+    ):
+        credit_from_note(Unit(conn=conn, now=START), note, eur("30"))
     assert pl.customers.balance(customer) == eur("30")
 
 
