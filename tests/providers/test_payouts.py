@@ -198,15 +198,11 @@ def test_the_janitors_poll_reads_mollie_settlements_and_records_them_once(
     assert payout.reference == "1234567.2603.03"
     assert [i.payment_id for i in payout.items if i.kind == "payment"] == [None, payment.id]
     # the partial chargeback (19.00 of 40.00) reopened that much of the invoice
-    assert pl.invoices.get(invoice.organization_id, invoice.id).open_amount == invoice.total - eur(
-        "21.00"
-    )
+    assert pl.invoices.get(invoice.organization_id, invoice.id).open_amount == invoice.total - eur("21.00")
     mollie_responses(httpx_mock)
     again = pl.payouts.poll()
     assert again.recorded == again.updated == () and len(pl.payouts.list(org)) == 1
-    assert pl.invoices.get(invoice.organization_id, invoice.id).open_amount == invoice.total - eur(
-        "21.00"
-    )
+    assert pl.invoices.get(invoice.organization_id, invoice.id).open_amount == invoice.total - eur("21.00")
 
 
 def test_stripe_is_not_polled_by_the_janitor_its_webhook_says_when(

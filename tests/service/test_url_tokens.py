@@ -68,10 +68,7 @@ def _everything(pl: Paylink, org: Organization, customer: Customer, tmp_path: Pa
     # The messages carrying them: queued, and one sent (the outbox keeps both).
     sent = pl.messages.send(invoice, "email")
     pl.messages.send(quote, "email")
-    assert (
-        urls[0] in sent[0].text
-        and urls[0] in pl.outbox.get(sent[0].organization_id, sent[0].id).text
-    )
+    assert urls[0] in sent[0].text and urls[0] in pl.outbox.get(sent[0].organization_id, sent[0].id).text
     pl.outbox.dispatch()
     assert urls[0] in pl.outbox.get(sent[0].organization_id, sent[0].id).text
     return urls
@@ -269,10 +266,7 @@ def test_version_17_drops_the_clear_tokens_and_old_urls_keep_working(
     rebuilt = keyed.links.get(link.organization_id, link.id)
     assert rebuilt.token != old_link
     # The message sent before reads with the URL that works now.
-    assert (
-        f"Pay here: {rebuilt.url} thanks"
-        == keyed.outbox.get(message.organization_id, message.id).text
-    )
+    assert f"Pay here: {rebuilt.url} thanks" == keyed.outbox.get(message.organization_id, message.id).text
     for token in (old_link, rebuilt.token):
         found = keyed.pages.pay_page(token)
         assert found is not None and found.link.id == link.id
