@@ -13,22 +13,30 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from ..documents import CreditNote
 from ..exceptions import NotFound, PluginError, ProviderError, StateError, ValidationError
 from ..links import Addresses, PaymentLink
 from ..money import Money
 from ..payments import Payment
 from ..ports import ProviderEvent
 from ..providers import CheckoutAttempt, ProviderAccount, RefreshReport, Refund
+from ..store import Connection, savepoint
 from ..store import links as link_queries
 from ..store import payments as payment_queries
 from ..store import providers as q
-from ..store import savepoint
-from ._base import Context, Unit
+from ._base import Context, Unit, new_id
+from ._credit import take_credit
 from ._links import mark_link
 from ._payments import apply_refund, lock_invoices, settle_link
 from ._provider_accounts import plugin_call
 
-__all__ = ["apply_event", "refresh_pending", "refund_payment"]
+__all__ = [
+    "apply_event",
+    "note_refund_plan",
+    "refresh_pending",
+    "refund_note_payment",
+    "refund_payment",
+]
 
 log = logging.getLogger("paylink.providers")
 
@@ -289,5 +297,87 @@ def refund_payment(ctx: Context, payment: Payment, amount: Money | None) -> Refu
             provider_reference=result.provider_reference,
             status=result.status,
         )
+
+    return ctx.run(work)
+
+
+def note_refund_plan(
+    ctx: Context, conn: Connection, note: CreditNote, amount: Money
+) -> list[tuple[Payment, Money]]:
+    """How much of ``amount`` (the paid part a credit note took back) goes back through the
+    providers that received the invoice's payments: the newest first, each up to what it
+    paid of the invoice and has not refunded yet, only where the provider supports refunds
+    and its account is connected. What the plan leaves is paid back by bank transfer."""
+    plan: list[tuple[Payment, Money]] = []
+    left = amount
+    payments = payment_queries.list_payments(conn, note.organization_id, invoice_id=note.invoice_id)
+    for payment in sorted(payments, key=lambda p: (p.created_at or dt.datetime.min, p.id))[::-1]:
+        if left.amount <= 0:
+            break
+        if not payment.provider or not payment.provider_reference:
+            continue
+        cls = ctx.plugins.payment_providers.get(payment.provider)
+        if cls is None or not getattr(cls, "supports_refunds", False):
+            continue
+        if q.account_id_for(conn, payment.organization_id, payment.provider) is None:
+            continue
+        paid_here = Money.sum(
+            (a.amount for a in payment.allocations if a.invoice_id == note.invoice_id),
+            amount.currency,
+        )
+        refunded = Money.sum((r.amount for r in q.refunds_of(conn, payment.id)), amount.currency)
+        part = min(left, paid_here, payment.amount - refunded)
+        if part.amount > 0:
+            plan.append((payment, part))
+            left = left - part
+    return plan
+
+
+def refund_note_payment(ctx: Context, note: CreditNote, payment: Payment, amount: Money) -> Refund:
+    """Pay ``amount`` of ``note``'s credit back through the provider that received
+    ``payment``, record the refund (it took ``amount`` off the note's invoice, which the note
+    already did) and take it off the customer's credit. Retried, the same refund is reused."""
+    assert payment.provider
+    assert payment.provider_reference
+    with ctx.store.transaction() as conn:
+        account_id = q.account_id_for(conn, payment.organization_id, payment.provider)
+        if account_id is None:
+            raise StateError(f"no {payment.provider} account is connected")
+        account = ctx.providers.account(conn, account_id)
+    result = plugin_call(
+        account.provider,
+        ctx.providers.open(account).refund,
+        payment.provider_reference,
+        amount,
+        idempotency_key=f"paylink-note-refund-{note.id}-{payment.id}",
+    )
+    provider = payment.provider
+
+    def work(unit: Unit) -> Refund:
+        existing = q.refund_by_reference(unit.conn, provider, result.provider_reference)
+        if existing is not None:
+            return existing
+        refund = Refund(
+            id=new_id("rfd"),
+            organization_id=payment.organization_id,
+            payment_id=payment.id,
+            amount=amount,
+            status=result.status,
+            provider=provider,
+            provider_reference=result.provider_reference,
+            allocations=((note.invoice_id, amount),),
+            created_at=unit.now,
+        )
+        q.insert_refund(unit.conn, refund, unit.now)
+        take_credit(
+            unit,
+            note.organization_id,
+            note.customer_id,
+            amount,
+            kind="refunded",
+            source_id=refund.id,
+            note=f"credit note {note.number} refunded through {provider}",
+        )
+        return refund
 
     return ctx.run(work)
