@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 from typing import Any
@@ -125,18 +124,20 @@ def test_the_invoice_carries_the_payconiq_qr(
 ) -> None:
     connect(pl, org, invoice_profile_id=INVOICE_PROFILE)
     invoice = pl.invoices.issue(org, customer, lines=lines())
-    html = pl.renditions.html(invoice)
+    html = pl.renditions.html(invoice)  # the customer's language: French
     assert 'class="qr provider-qr"' in html
-    assert "Payconiq: scan with the Payconiq or Bancontact app" in html
+    assert "Payconiq : scannez avec l&#39;app Payconiq ou Bancontact" in html
+    english = pl.renditions.html(invoice, language="en")
+    assert "Payconiq: scan with the Payconiq or Bancontact app" in english
     qrs = decoded_qrs(html)
     assert qrs[0].startswith("BCD\n")  # the EPC QR is still there, first
     assert qrs[1:] == [payconiq_url(invoice, "14600")]
     dutch = pl.renditions.html(invoice, language="nl")
     assert "Payconiq: scan met de Payconiq- of Bancontact-app" in dutch
     # Part paid: the QR asks for what is still open.
-    pl.payments.record(org, invoice, Money.of("46.00", "EUR"))
+    pl.payments.record(invoice, Money.of("46.00", "EUR"))
     assert decoded_qrs(pl.renditions.html(invoice))[1:] == [payconiq_url(invoice, "10000")]
-    pl.payments.record(org, invoice, Money.of("100.00", "EUR"))
+    pl.payments.record(invoice, Money.of("100.00", "EUR"))
     assert "provider-qr" not in pl.renditions.html(invoice)
 
 
@@ -191,9 +192,7 @@ def test_a_callback_with_the_invoice_reference_pays_it_once(
     other = pl.invoices.issue(org, customer, lines=lines())
     assert invoice.reference is not None
     now = clock.now()
-    assert invoice_callback(pl, account, signer, now, invoice.reference.value, 14600) == [
-        "applied"
-    ]
+    assert invoice_callback(pl, account, signer, now, invoice.reference.value, 14600) == ["applied"]
     assert invoice_callback(pl, account, signer, now, invoice.reference.value, 14600) == [
         "duplicate"
     ]
@@ -219,9 +218,7 @@ def test_a_callback_by_number_or_printed_reference_and_unknown_references(
     second = pl.invoices.issue(org, customer, lines=lines())
     assert first.reference is not None and first.number
     now = clock.now()
-    assert invoice_callback(pl, account, signer, now, "no such invoice", 14600) == [
-        "unknown_link"
-    ]
+    assert invoice_callback(pl, account, signer, now, "no such invoice", 14600) == ["unknown_link"]
     assert pl.payments.list(org.id) == []
     by_printed = invoice_callback(
         pl, account, signer, now, str(first.reference), 5000, payment_id="7cdb1685b93d1c0002"
@@ -240,10 +237,8 @@ def test_the_invoice_profiles_callbacks_are_accepted_only_when_configured(
     org: Organization,
     customer: Customer,
     clock: FixedClock,
-    httpx_mock: HTTPXMock,
 ) -> None:
-    signer = TestSigner()
-    httpx_mock.add_response(method="GET", url=JWKS_URL, json={"keys": [signer.jwk()]})
+    signer = TestSigner()  # refused on the profile, before any key is fetched
     account = connect(pl, org)
     invoice = pl.invoices.issue(org, customer, lines=lines())
     assert invoice.reference is not None

@@ -40,20 +40,27 @@ class _AlreadyApplied(Exception):
 
 
 def apply_event(ctx: Context, account: ProviderAccount, event: ProviderEvent) -> str:
-    """Apply one verified provider event to its link, once, in one unit; return what became
-    of it (``"applied"``, ``"duplicate"``, ``"unknown_link"``, ``"not_applied"`` …)."""
+    """Apply one verified provider event to its link (or, for a paid payment paylink did not
+    start, to the invoice whose structured reference or number it carries), once, in one unit;
+    return what became of it (``"applied"``, ``"duplicate"``, ``"unknown_link"``,
+    ``"not_applied"`` …)."""
 
     def work(unit: Unit) -> str:
         if q.event_seen(unit.conn, event.provider, event.event_id):
             return "duplicate"
         link = _find_link(unit, ctx.addresses, account, event)
+        invoice = (
+            _by_reference(unit, account, event)
+            if link is None and event.outcome == "paid"
+            else None
+        )
         outcome = "ignored"
         if event.outcome == "refunded":
             outcome = _provider_refund(unit, account, event)
-        elif link is None and event.outcome == "paid" and _by_reference(unit, account, event):
+        elif invoice is not None:
             # A payment paylink did not start (Payconiq's invoice QR) carrying an invoice's
             # structured reference or number.
-            outcome = _paid_by_reference(unit, ctx.addresses, account, event)
+            outcome = _paid_by_reference(unit, ctx.addresses, account, invoice, event)
         elif link is None:
             if event.outcome != "ignored":
                 log.warning(
@@ -124,11 +131,14 @@ def _by_reference(unit: Unit, account: ProviderAccount, event: ProviderEvent) ->
 
 
 def _paid_by_reference(
-    unit: Unit, addresses: Addresses, account: ProviderAccount, event: ProviderEvent
+    unit: Unit,
+    addresses: Addresses,
+    account: ProviderAccount,
+    found: Invoice,
+    event: ProviderEvent,
 ) -> str:
     reference = event.payment_reference or event.provider_reference
-    found = _by_reference(unit, account, event)
-    if event.amount is None or not reference or found is None:
+    if event.amount is None or not reference:
         log.warning("%s event %s has no amount or reference", event.provider, event.event_id)
         return "not_applied"
     # The invoice first (the lock order); a payment recorded meanwhile is seen after it.

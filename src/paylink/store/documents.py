@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from .. import references
 from ..documents import CreditNote, Invoice, Line, PurchaseInvoice, Quote
 from ..exceptions import NotFound
 from ..money import Money
 from ..parties import Supplier
-from .. import references
 from ..references import Reference
 from .schema import (
     document_lines,
