@@ -134,6 +134,10 @@ def test_the_invoice_carries_the_payconiq_qr(
     assert qrs[1:] == [payconiq_url(invoice, "14600")]
     dutch = pl.renditions.html(invoice, language="nl")
     assert "Payconiq: scan met de Payconiq- of Bancontact-app" in dutch
+    # A reminder letter asks for its own fee too, as its EPC QR does.
+    letter = pl.renditions.html(invoice, kind="reminder", step=2, fees=Money.of("10", "EUR"))
+    epc, payconiq = decoded_qrs(letter)
+    assert (epc.split("\n")[7], payconiq) == ("EUR156", payconiq_url(invoice, "15600"))
     # Part paid: the QR asks for what is still open.
     pl.payments.record(invoice, Money.of("46.00", "EUR"))
     assert decoded_qrs(pl.renditions.html(invoice))[1:] == [payconiq_url(invoice, "10000")]
