@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from ..documents import CreditNote
+from ..documents import CreditNote, Invoice
 from ..exceptions import NotFound, PluginError, ProviderError, StateError, ValidationError
 from ..links import Addresses, PaymentLink
 from ..money import Money
@@ -21,13 +21,14 @@ from ..payments import Payment
 from ..ports import ProviderEvent
 from ..providers import CheckoutAttempt, ProviderAccount, RefreshReport, Refund
 from ..store import Connection, savepoint
+from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import payments as payment_queries
 from ..store import providers as q
-from ._base import Context, Unit, new_id
+from ._base import Context, Unit, new_id, unit_today
 from ._credit import take_credit
 from ._links import mark_link
-from ._payments import apply_refund, lock_invoices, settle_link
+from ._payments import apply_payment, apply_refund, lock_invoices, settle_link
 from ._provider_accounts import plugin_call
 
 __all__ = [
@@ -46,16 +47,27 @@ class _AlreadyApplied(Exception):
 
 
 def apply_event(ctx: Context, account: ProviderAccount, event: ProviderEvent) -> str:
-    """Apply one verified provider event to its link, once, in one unit; return what became
-    of it (``"applied"``, ``"duplicate"``, ``"unknown_link"``, ``"not_applied"`` …)."""
+    """Apply one verified provider event to its link (or, for a paid payment paylink did not
+    start, to the invoice whose structured reference or number it carries), once, in one unit;
+    return what became of it (``"applied"``, ``"duplicate"``, ``"unknown_link"``,
+    ``"not_applied"`` …)."""
 
     def work(unit: Unit) -> str:
         if q.event_seen(unit.conn, event.provider, event.event_id):
             return "duplicate"
         link = _find_link(unit, ctx.addresses, account, event)
+        invoice = (
+            _by_reference(unit, account, event)
+            if link is None and event.outcome == "paid"
+            else None
+        )
         outcome = "ignored"
         if event.outcome == "refunded":
             outcome = _provider_refund(unit, account, event)
+        elif invoice is not None:
+            # A payment paylink did not start (Payconiq's invoice QR) carrying an invoice's
+            # structured reference or number.
+            outcome = _paid_by_reference(unit, ctx.addresses, account, invoice, event)
         elif link is None:
             if event.outcome != "ignored":
                 log.warning(
@@ -111,6 +123,64 @@ def _find_link(
     except NotFound:
         return None
     return link if link.organization_id == account.organization_id else None
+
+
+def _by_reference(unit: Unit, account: ProviderAccount, event: ProviderEvent) -> Invoice | None:
+    """The organization's invoice whose structured reference or number the event's payment
+    carries, when no checkout of paylink's is known for that payment."""
+    if not event.reference:
+        return None
+    if event.provider_reference and q.attempt_by_reference(
+        unit.conn, account.provider, event.provider_reference
+    ):
+        return None
+    return doc_queries.invoice_by_reference(unit.conn, account.organization_id, event.reference)
+
+
+def _paid_by_reference(
+    unit: Unit,
+    addresses: Addresses,
+    account: ProviderAccount,
+    found: Invoice,
+    event: ProviderEvent,
+) -> str:
+    reference = event.payment_reference or event.provider_reference
+    if event.amount is None or not reference:
+        log.warning("%s event %s has no amount or reference", event.provider, event.event_id)
+        return "not_applied"
+    # The invoice first (the lock order); a payment recorded meanwhile is seen after it.
+    invoices = lock_invoices(unit, account.organization_id, [found.id])
+    if payment_queries.find_by_provider_reference(
+        unit.conn, account.organization_id, event.provider, reference
+    ):
+        return "duplicate"
+    try:
+        with savepoint(unit.conn):
+            apply_payment(
+                unit,
+                account.organization_id,
+                invoices,
+                event.amount,
+                received_on=unit_today(unit, unit.organization(account.organization_id)),
+                method=event.method or event.provider,
+                provider=event.provider,
+                provider_reference=reference,
+                note=f"{event.provider} {event.reference}",
+                addresses=addresses,
+                locked=True,
+            )
+    except (StateError, ValidationError) as exc:
+        # The money came in, but the invoice can no longer take it (cancelled, another
+        # currency): it is logged for a person to handle, not forced in.
+        log.error(
+            "%s payment %s for invoice %s was not recorded: %s",
+            event.provider,
+            reference,
+            found.number or found.id,
+            exc,
+        )
+        return "not_applied"
+    return "applied"
 
 
 def _close_attempt(unit: Unit, provider: str, reference: str | None) -> CheckoutAttempt | None:
