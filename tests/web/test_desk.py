@@ -260,7 +260,9 @@ def test_every_invoice_action_works_from_the_desk(live: Live, shops: Any) -> Non
     _post(client, live, f"/invoices/{second.id}/credit", amount="10", reason="goodwill")
     [note] = pl.invoices.credit_notes(second)
     assert note.total == Money.of("10.00", "EUR")
-    assert pl.invoices.get(second.organization_id, second.id).open_amount == Money.of("15.00", "EUR")
+    assert pl.invoices.get(second.organization_id, second.id).open_amount == Money.of(
+        "15.00", "EUR"
+    )
     _post(client, live, f"/invoices/{third.id}/cancel", reason="wrong customer")
     assert pl.invoices.get(third.organization_id, third.id).status == "cancelled"
     _post(client, live, f"/invoices/{fourth.id}/paid")
@@ -281,7 +283,9 @@ def test_the_review_queue_accepts_rejects_and_matches_by_hand(live: Live, shops:
     [again] = pl.reconciliation.review(a.org)
     response = _post(client, live, f"/review/{again.transaction.id}/accept")
     assert response.status_code == 303 and response.headers["location"].endswith("?done=1")
-    assert pl.invoices.get(a.invoices[0].organization_id, a.invoices[0].id).open_amount == Money.of("0.50", "EUR")
+    assert pl.invoices.get(a.invoices[0].organization_id, a.invoices[0].id).open_amount == Money.of(
+        "0.50", "EUR"
+    )
     unmatched = [t.id for t in pl.statements.transactions(a.org, status="unmatched")]
     assert "B0002" in unmatched
     _post(client, live, "/review/B0002/match", invoice=a.invoices[1].id)

@@ -142,6 +142,8 @@ def test_an_action_from_the_phone_lands_and_says_so(live: Live, browser: Any, sh
     with page.expect_navigation():
         page.get_by_role("button", name="Marquer comme payée").tap()
     assert page.get_by_role("status").inner_text() == "C'est fait."
-    assert live.pl.invoices.get(invoice.organization_id, invoice.id).paid == Money.of("12.50", "EUR")
+    assert live.pl.invoices.get(invoice.organization_id, invoice.id).paid == Money.of(
+        "12.50", "EUR"
+    )
     assert page.evaluate(_CHECK) == []
     context.close()
