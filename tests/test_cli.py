@@ -112,6 +112,9 @@ def test_demo_tells_the_story(run: CliRunner, tmp_path: Path) -> None:
     assert "applied  20260309-0000101  -> 2026-000001  [exact_reference]" in out
     assert "the credit pays 2026-000011 (48.40 EUR): paid, credit left 1.60 EUR" in out
     assert "1.60 EUR paid back: credit 0.00 EUR" in out
+    assert (
+        "takes back 2026-000011, already paid: 48.40 EUR paid back by transfer, credit 0.00" in out
+    )
     assert list((tmp_path / "demo" / "outbox").glob("*.eml"))
     assert (tmp_path / "demo" / "paylink.db").exists()
     assert "/pay/" in out and "/portal/" in out and "/quote/" in out

@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 PayoutItemKind = Literal["payment", "refund", "chargeback", "fee", "adjustment", "capture"]
+"""The kind of a payout's line, as a type (the values of :data:`PAYOUT_ITEM_KINDS`)."""
+
 PAYOUT_ITEM_KINDS: frozenset[str] = frozenset(
     {"payment", "refund", "chargeback", "fee", "adjustment", "capture"}
 )
@@ -43,6 +45,8 @@ PAYOUT_ITEM_KINDS: frozenset[str] = frozenset(
 _KIND_ORDER = ("payment", "capture", "refund", "chargeback", "adjustment", "fee")
 
 PayoutStatus = Literal["pending", "in_transit", "paid", "failed", "canceled"]
+"""A payout's status, as a type (the values of :data:`PAYOUT_STATUSES`)."""
+
 PAYOUT_STATUSES: frozenset[str] = frozenset({"pending", "in_transit", "paid", "failed", "canceled"})
 """Where a payout stands at the provider (``paid``: the provider sent it to the bank)."""
 

@@ -288,7 +288,10 @@ class ProviderEvent:
     metadata paylink sent with the checkout (``None`` when absent). ``amount`` is what was paid
     (``paid``) or the total refunded so far (``refunded``). A ``payout`` event says that the
     payout ``provider_reference`` changed (Stripe's ``payout.paid``): paylink fetches it with
-    :meth:`ProviderPayouts.fetch_payout` and records it.
+    :meth:`ProviderPayouts.fetch_payout` and records it. ``reference`` is the reference the
+    payment carries (Payconiq's ``reference``): for a payment paylink did not start (no known
+    checkout), a paid event whose reference is an invoice's structured reference or number
+    pays that invoice.
     """
 
     provider: str
@@ -301,6 +304,7 @@ class ProviderEvent:
     account_id: str | None = None
     amount: Money | None = None
     method: str = ""
+    reference: str | None = None
 
 
 @attrs.frozen(kw_only=True)

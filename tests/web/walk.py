@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -92,12 +92,15 @@ async () => {
 class Visit:
     """One page of a walk: its ``name`` (in reports), its ``url``, and optionally a button to
     press once it is loaded (``press``, a CSS selector), to reach a page behind a form; the
-    HTTP ``status`` expected of the page the walk checks (not checked for ``file:`` URLs)."""
+    HTTP ``status`` expected of the page the walk checks (not checked for ``file:`` URLs);
+    optionally ``expect``, a CSS selector that must match on that page (e.g. a notice that only
+    shows after the press)."""
 
     name: str
     url: str
     press: str | None = None
     status: int = 200
+    expect: str | None = None
 
 
 def _unavailable(reason: str) -> None:
@@ -167,9 +170,13 @@ def walk(
     sizes: Sequence[dict[str, int]] = (PHONE, DESKTOP),
     languages: Sequence[str] = LANGUAGES,
     context_options: dict[str, Any] | None = None,
+    prepare: Callable[[Any, str], None] | None = None,
 ) -> list[str]:
     """Load each visit at each size in each language (``?lang=`` and the browser's locale);
     return every problem found, each prefixed by where (page, language, size).
+
+    ``prepare(page, lang)``, when given, runs once in each fresh browser context before the
+    visits, e.g. to sign in through a form so that the visits carry the session cookie.
 
     The browser context bypasses the pages' Content-Security-Policy, only so that axe-core can
     be injected; the pages' own scripts run as they would anyway.
@@ -190,6 +197,8 @@ def walk(
             )
             page = context.new_page()
             try:
+                if prepare is not None:
+                    prepare(page, lang)
                 for visit in visits:
                     where = f"{visit.name} [{lang} {size['width']}x{size['height']}]"
                     response = page.goto(_with_lang(visit.url, lang))
@@ -201,6 +210,8 @@ def walk(
                         status = response.status if response is not None else 0
                     if status != visit.status and not visit.url.startswith("file:"):
                         problems.append(f"{where}: HTTP {status}, expected {visit.status}")
+                    if visit.expect is not None and page.locator(visit.expect).count() == 0:
+                        problems.append(f"{where}: nothing matches {visit.expect}")
                     found = page.evaluate(LAYOUT_CHECK) + axe_problems(page, axe)
                     problems.extend(f"{where}: {p}" for p in found)
             finally:

@@ -16,7 +16,8 @@ __all__ = ["demo_credit"]
 
 def demo_credit(pl: Paylink, org: Organization, echo: Callable[[str], None] = print) -> None:
     """A customer pays more than was open: the surplus becomes their credit, pays their next
-    invoice, and what is left is paid back."""
+    invoice, and what is left is paid back; the part comes back, and its credit note pays the
+    customer back by transfer."""
     customer = pl.customers.create(org, name="Bakkerij Claes", email="info@claes.example")
     first = pl.invoices.issue(
         org,
@@ -42,3 +43,8 @@ def demo_credit(pl: Paylink, org: Organization, echo: Callable[[str], None] = pr
     )
     entry = pl.payments.refund_credit(customer, note="paid back by transfer")
     echo(f"   {-entry.amount} paid back: credit {pl.customers.balance(customer)}")
+    note = pl.invoices.credit(second, reason="spare part returned", settle="refund")
+    echo(
+        f"   {note.number} takes back {second.number}, already paid: {note.total} paid back "
+        f"by transfer, credit {pl.customers.balance(customer)}"
+    )

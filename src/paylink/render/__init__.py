@@ -286,6 +286,7 @@ def render_document(
     today: dt.date | None = None,
     fee_lines: Sequence[ChargedFee] = (),
     fees_info_only: bool = False,
+    provider_qrs: Mapping[str, str] | None = None,
 ) -> str:
     """The printable HTML page of a document.
 
@@ -300,6 +301,10 @@ def render_document(
     its open amount, they are listed as lines above it. ``fees`` on a reminder letter is a
     fee of this letter not recorded on the invoice: added to what is to pay, or only shown
     with ``fees_info_only`` (a policy with ``fee_mode="info"``).
+
+    ``provider_qrs`` are the static QR payloads of the organization's payment providers for
+    what is to pay, by provider name (Payconiq's Invoice QR): each is drawn next to the EPC QR
+    while the invoice is open, labelled from the catalogue (``scan_<provider>``).
     """
     if kind not in DOCUMENT_KINDS:
         raise ValidationError(f"expected one of {', '.join(DOCUMENT_KINDS)}", field="kind")
@@ -352,6 +357,7 @@ def render_document(
         "epc_svg": None,
         "pay_url": None,
         "pay_svg": None,
+        "provider_qrs": [],
         "quote_url": quote_url,
         "credits": invoice_number or "",
         "reason": "",
@@ -433,6 +439,11 @@ def render_document(
                 else ""
             )
             view["epc_svg"] = _epc_svg(org, to_pay, str(reference) if reference else None)
+            view["provider_qrs"] = [
+                {"svg": _qr_svg(payload), "label": LABELS[lang].get(f"scan_{name}", name)}
+                for name, payload in sorted((provider_qrs or {}).items())
+                if payload
+            ]
             if link is not None and link.url and not link.is_final:
                 view["pay_url"] = link.url
                 view["pay_svg"] = _qr_svg(link.url)

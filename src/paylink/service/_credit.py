@@ -9,12 +9,14 @@ units never spend the same credit.
 
 from __future__ import annotations
 
+from ..documents import CreditNote
+from ..exceptions import StateError
 from ..money import Money
 from ..payments import CreditEntry, Payment
 from ..store import credit as q
 from ._base import Unit, new_id
 
-__all__ = ["credit_balance", "credit_surplus", "take_credit"]
+__all__ = ["credit_balance", "credit_from_note", "credit_surplus", "take_credit"]
 
 
 def credit_balance(unit: Unit, org_id: str, customer_id: str, currency: str) -> Money:
@@ -46,6 +48,29 @@ def credit_surplus(unit: Unit, payment: Payment) -> Money:
         unit.now,
     )
     return surplus
+
+
+def credit_from_note(unit: Unit, note: CreditNote, amount: Money) -> CreditEntry:
+    """Credit ``amount`` of ``note`` (the part of the invoice it takes back that was already
+    paid) to its customer, once per credit note; the caller holds the invoice. Raises
+    StateError naming the note when it was credited before (the store is left as it was)."""
+    if amount.amount <= 0:
+        raise StateError(f"credit note {note.number} took back nothing that was paid")
+    if q.has_entry(unit.conn, "credit_note", note.id):
+        raise StateError(f"credit note {note.number} was already settled")
+    entry = CreditEntry(
+        id=new_id("crd"),
+        organization_id=note.organization_id,
+        customer_id=note.customer_id,
+        amount=amount,
+        kind="credit_note",
+        source_id=note.id,
+        invoice_id=note.invoice_id,
+        note=f"credit note {note.number}: {amount} already paid",
+        created_at=unit.now,
+    )
+    q.insert_entry(unit.conn, entry, unit.now)
+    return entry
 
 
 def take_credit(

@@ -196,6 +196,7 @@ class Dispatcher:
                 step=int(message.metadata.get("step", "1")),
                 fees=fees if fees is not None and fees.amount else None,
                 now=self._ctx.clock.now(),
+                providers=self._ctx.providers,
                 fees_info_only="fee_mode" in message.metadata,
             )
             number = document.number or "document"

@@ -20,6 +20,7 @@ from ..store import payments as payment_queries
 from ..store.organizations import get_customer, get_organization
 from ..store.reminders import charged_fee_lines
 from ._base import local_date, require_base_url
+from ._provider_accounts import ProviderClients
 
 __all__ = ["document_html", "load_document"]
 
@@ -45,9 +46,15 @@ def document_html(
     fees: Money | None,
     now: dt.datetime,
     fees_info_only: bool = False,
+    providers: ProviderClients | None = None,
 ) -> str:
     """The document as HTML (``kind`` defaults to the document's own: invoice, quote, credit
-    note; ``receipt`` and ``reminder`` are the other views of an invoice)."""
+    note; ``receipt`` and ``reminder`` are the other views of an invoice).
+
+    With ``providers``, an open invoice (or its reminder letter) also carries the static QR
+    codes the organization's provider accounts offer for what is to pay (Payconiq's Invoice
+    QR): the invoice number as description, its structured reference (else its number) as
+    reference."""
     doc = load_document(conn, document)
     org = get_organization(conn, doc.organization_id)
     customer = get_customer(conn, org.id, doc.customer_id)
@@ -74,6 +81,22 @@ def document_html(
         found = payment_queries.list_payments(conn, org.id, invoice_id=doc.id)
         payment = found[-1] if found else None
     today = local_date(now, org)
+    provider_qrs: dict[str, str] = {}
+    if (
+        providers is not None
+        and isinstance(doc, Invoice)
+        and kind in ("invoice", "reminder")
+        and doc.status in ("issued", "partially_paid")
+        and doc.open_amount.amount > 0
+        and doc.number
+    ):
+        # What is to pay, as the document computes it: a reminder's own fee is added unless
+        # it is only shown.
+        to_pay = doc.open_amount
+        if kind == "reminder" and fees is not None and fees.amount and not fees_info_only:
+            to_pay = to_pay + fees
+        reference = doc.reference.value if doc.reference else doc.number
+        provider_qrs = providers.invoice_qrs(conn, org.id, to_pay, doc.number, reference)
     return render.render_document(
         kind,
         organization=org,
@@ -89,4 +112,5 @@ def document_html(
         today=today,
         fee_lines=fee_lines,
         fees_info_only=fees_info_only,
+        provider_qrs=provider_qrs,
     )

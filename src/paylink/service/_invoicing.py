@@ -11,16 +11,22 @@ from .. import references
 from ..documents import CreditNote, Invoice, Line
 from ..exceptions import StateError, ValidationError
 from ..links import Addresses
-from ..money import currency_exponent
+from ..money import Money, currency_exponent
 from ..numbering import DEFAULT_PATTERNS, format_number, series_key
 from ..parties import Organization
 from ..store import documents as q
 from ..store.organizations import get_organization
 from ._base import Unit, new_id, unit_today
+from ._credit import credit_from_note
 from ._links import cancel_links_of
 from ._payments import apply_credit
 
-__all__ = ["check_lines", "credit_invoice", "issue_invoice", "next_number"]
+__all__ = ["SETTLE_CHOICES", "check_lines", "credit_invoice", "issue_invoice", "next_number"]
+
+
+#: How the paid part of a credit note is settled: kept as customer credit, paid back, or
+#: (None) not at all, so a credit note may only take off what is open.
+SETTLE_CHOICES = ("credit", "refund", None)
 
 
 def check_lines(lines: Iterable[Line]) -> tuple[Line, ...]:
@@ -99,14 +105,32 @@ def issue_invoice(
 
 
 def credit_invoice(
-    unit: Unit, current: Invoice, lines: Iterable[Line] | None, reason: str, addresses: Addresses
-) -> CreditNote:
-    """Issue a credit note against ``current`` inside ``unit`` (see :meth:`Invoices.credit`)."""
-    if current.status not in ("issued", "partially_paid"):
+    unit: Unit,
+    current: Invoice,
+    lines: Iterable[Line] | None,
+    reason: str,
+    addresses: Addresses,
+    *,
+    settle: str | None = None,
+) -> tuple[CreditNote, Money]:
+    """Issue a credit note against ``current`` inside ``unit`` (see :meth:`Invoices.credit`);
+    return it and the part of it that was already paid (zero when it only takes off what is
+    open). With ``settle`` that part comes off the invoice's paid amount and becomes the
+    customer's credit, once per note; the caller pays it back for ``settle="refund"``."""
+    if settle not in SETTLE_CHOICES:
+        raise ValidationError(
+            f"expected settle to be 'credit', 'refund' or None, got {settle!r}", field="settle"
+        )
+    allowed = (
+        ("issued", "partially_paid") if settle is None else ("issued", "partially_paid", "paid")
+    )
+    if current.status not in allowed:
         raise StateError(
             f"invoice {current.number or current.id} is {current.status}; only an issued "
-            "invoice can be credited"
-        )
+            + ("or paid invoice can be credited" if settle else "invoice can be credited")
+            + (" (pass settle='credit' or 'refund' to credit a paid one)"
+               if current.status == "paid" else "")
+        )  # fmt: skip
     organization = get_organization(unit.conn, current.organization_id)
     today = unit_today(unit, organization)
     note = CreditNote(
@@ -122,19 +146,41 @@ def credit_invoice(
         created_at=unit.now,
     )
     # A credit note corrects the invoice's own lines: it can take off what is open of them,
-    # not the reminder fees charged on top.
-    if note.total > current.principal_open:
+    # not the reminder fees charged on top. With ``settle`` it may also take back what was
+    # paid of them, up to all that is not credited yet.
+    limit = current.principal_open if settle is None else current.principal
+    if note.total > limit:
+        if settle is None and note.total <= current.principal:
+            raise ValidationError(
+                f"the credit note ({note.total}) exceeds what is open on invoice "
+                f"{current.number} ({current.principal_open}); {current.paid} was paid: pass "
+                "settle='credit' to keep the paid part as customer credit or settle='refund' "
+                "to pay it back",
+                field="settle",
+            )
         raise ValidationError(
-            f"the credit note ({note.total}) exceeds what is open on invoice "
-            f"{current.number} ({current.principal_open}"
+            f"the credit note ({note.total}) exceeds what is "
+            + ("open" if settle is None else "not credited yet")
+            + f" on invoice {current.number} ({limit}"
             + (f" + {current.fees_open} reminder fees" if current.fees_open.amount else "")
             + ")",
             field="lines",
         )
+    overpaid = note.total - current.principal_open
+    overpaid = overpaid if overpaid.amount > 0 else Money.zero(current.currency)
     q.insert_document(unit.conn, note, unit.now)
-    updated = attrs.evolve(current, credited_amount=current.credited + note.total)
-    updated = attrs.evolve(updated, status=updated.status_after_settlement())
+    updated = attrs.evolve(
+        current,
+        credited_amount=current.credited + note.total,
+        paid_amount=current.paid - overpaid,
+    )
+    status = updated.status_after_settlement()
+    updated = attrs.evolve(
+        updated, status=status, paid_at=current.paid_at if status == "paid" else None
+    )
     q.update_document(unit.conn, updated)
+    if overpaid.amount > 0:
+        credit_from_note(unit, note, overpaid)
     if updated.status == "cancelled":
         cancel_links_of(unit, updated, addresses)
-    return note
+    return note, overpaid

@@ -17,6 +17,7 @@ import httpx
 
 from ..clock import Clock
 from ..exceptions import PaylinkError, PluginError, ProviderUnavailable
+from ..money import Money
 from ..plugins import Plugins
 from ..providers import ProviderAccount
 from ..store import Connection
@@ -113,6 +114,33 @@ class ProviderClients:
             settings,
             key,
         )
+
+    def invoice_qrs(
+        self, conn: Connection, org_id: str, amount: Money, description: str, reference: str
+    ) -> dict[str, str]:
+        """The static QR payloads the organization's active provider accounts offer for paying
+        ``amount`` (a provider whose plugin has ``invoice_qr``, such as Payconiq's Invoice
+        product), by provider name. A plugin that is not installed or fails is left out (and
+        logged): the document is drawn without its QR."""
+        found: dict[str, str] = {}
+        for account in q.list_accounts(conn, org_id, self._base_url, self.secret_of):
+            cls = self._plugins.payment_providers.get(account.provider)
+            if not callable(getattr(cls, "invoice_qr", None)):
+                continue
+            try:
+                payload = plugin_call(
+                    account.provider,
+                    self.open(account).invoice_qr,
+                    amount,
+                    description,
+                    reference,
+                )
+            except PaylinkError as exc:
+                log.warning("no %s QR on the invoice: %s", account.provider, exc)
+                continue
+            if isinstance(payload, str) and payload:
+                found[account.provider] = payload
+        return found
 
     def build(
         self,

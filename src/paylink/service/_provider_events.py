@@ -13,22 +13,31 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from ..documents import CreditNote, Invoice
 from ..exceptions import NotFound, PluginError, ProviderError, StateError, ValidationError
 from ..links import Addresses, PaymentLink
 from ..money import Money
 from ..payments import Payment
 from ..ports import ProviderEvent
 from ..providers import CheckoutAttempt, ProviderAccount, RefreshReport, Refund
+from ..store import Connection, savepoint
+from ..store import documents as doc_queries
 from ..store import links as link_queries
 from ..store import payments as payment_queries
 from ..store import providers as q
-from ..store import savepoint
-from ._base import Context, Unit
+from ._base import Context, Unit, new_id, unit_today
+from ._credit import take_credit
 from ._links import mark_link
-from ._payments import apply_refund, lock_invoices, settle_link
+from ._payments import apply_payment, apply_refund, lock_invoices, settle_link
 from ._provider_accounts import plugin_call
 
-__all__ = ["apply_event", "refresh_pending", "refund_payment"]
+__all__ = [
+    "apply_event",
+    "note_refund_plan",
+    "refresh_pending",
+    "refund_note_payment",
+    "refund_payment",
+]
 
 log = logging.getLogger("paylink.providers")
 
@@ -38,16 +47,27 @@ class _AlreadyApplied(Exception):
 
 
 def apply_event(ctx: Context, account: ProviderAccount, event: ProviderEvent) -> str:
-    """Apply one verified provider event to its link, once, in one unit; return what became
-    of it (``"applied"``, ``"duplicate"``, ``"unknown_link"``, ``"not_applied"`` …)."""
+    """Apply one verified provider event to its link (or, for a paid payment paylink did not
+    start, to the invoice whose structured reference or number it carries), once, in one unit;
+    return what became of it (``"applied"``, ``"duplicate"``, ``"unknown_link"``,
+    ``"not_applied"`` …)."""
 
     def work(unit: Unit) -> str:
         if q.event_seen(unit.conn, event.provider, event.event_id):
             return "duplicate"
         link = _find_link(unit, ctx.addresses, account, event)
+        invoice = (
+            _by_reference(unit, account, event)
+            if link is None and event.outcome == "paid"
+            else None
+        )
         outcome = "ignored"
         if event.outcome == "refunded":
             outcome = _provider_refund(unit, account, event)
+        elif invoice is not None:
+            # A payment paylink did not start (Payconiq's invoice QR) carrying an invoice's
+            # structured reference or number.
+            outcome = _paid_by_reference(unit, ctx.addresses, account, invoice, event)
         elif link is None:
             if event.outcome != "ignored":
                 log.warning(
@@ -103,6 +123,64 @@ def _find_link(
     except NotFound:
         return None
     return link if link.organization_id == account.organization_id else None
+
+
+def _by_reference(unit: Unit, account: ProviderAccount, event: ProviderEvent) -> Invoice | None:
+    """The organization's invoice whose structured reference or number the event's payment
+    carries, when no checkout of paylink's is known for that payment."""
+    if not event.reference:
+        return None
+    if event.provider_reference and q.attempt_by_reference(
+        unit.conn, account.provider, event.provider_reference
+    ):
+        return None
+    return doc_queries.invoice_by_reference(unit.conn, account.organization_id, event.reference)
+
+
+def _paid_by_reference(
+    unit: Unit,
+    addresses: Addresses,
+    account: ProviderAccount,
+    found: Invoice,
+    event: ProviderEvent,
+) -> str:
+    reference = event.payment_reference or event.provider_reference
+    if event.amount is None or not reference:
+        log.warning("%s event %s has no amount or reference", event.provider, event.event_id)
+        return "not_applied"
+    # The invoice first (the lock order); a payment recorded meanwhile is seen after it.
+    invoices = lock_invoices(unit, account.organization_id, [found.id])
+    if payment_queries.find_by_provider_reference(
+        unit.conn, account.organization_id, event.provider, reference
+    ):
+        return "duplicate"
+    try:
+        with savepoint(unit.conn):
+            apply_payment(
+                unit,
+                account.organization_id,
+                invoices,
+                event.amount,
+                received_on=unit_today(unit, unit.organization(account.organization_id)),
+                method=event.method or event.provider,
+                provider=event.provider,
+                provider_reference=reference,
+                note=f"{event.provider} {event.reference}",
+                addresses=addresses,
+                locked=True,
+            )
+    except (StateError, ValidationError) as exc:
+        # The money came in, but the invoice can no longer take it (cancelled, another
+        # currency): it is logged for a person to handle, not forced in.
+        log.error(
+            "%s payment %s for invoice %s was not recorded: %s",
+            event.provider,
+            reference,
+            found.number or found.id,
+            exc,
+        )
+        return "not_applied"
+    return "applied"
 
 
 def _close_attempt(unit: Unit, provider: str, reference: str | None) -> CheckoutAttempt | None:
@@ -289,5 +367,87 @@ def refund_payment(ctx: Context, payment: Payment, amount: Money | None) -> Refu
             provider_reference=result.provider_reference,
             status=result.status,
         )
+
+    return ctx.run(work)
+
+
+def note_refund_plan(
+    ctx: Context, conn: Connection, note: CreditNote, amount: Money
+) -> list[tuple[Payment, Money]]:
+    """How much of ``amount`` (the paid part a credit note took back) goes back through the
+    providers that received the invoice's payments: the newest first, each up to what it
+    paid of the invoice and has not refunded yet, only where the provider supports refunds
+    and its account is connected. What the plan leaves is paid back by bank transfer."""
+    plan: list[tuple[Payment, Money]] = []
+    left = amount
+    payments = payment_queries.list_payments(conn, note.organization_id, invoice_id=note.invoice_id)
+    for payment in sorted(payments, key=lambda p: (p.created_at or dt.datetime.min, p.id))[::-1]:
+        if left.amount <= 0:
+            break
+        if not payment.provider or not payment.provider_reference:
+            continue
+        cls = ctx.plugins.payment_providers.get(payment.provider)
+        if cls is None or not getattr(cls, "supports_refunds", False):
+            continue
+        if q.account_id_for(conn, payment.organization_id, payment.provider) is None:
+            continue
+        paid_here = Money.sum(
+            (a.amount for a in payment.allocations if a.invoice_id == note.invoice_id),
+            amount.currency,
+        )
+        refunded = Money.sum((r.amount for r in q.refunds_of(conn, payment.id)), amount.currency)
+        part = min(left, paid_here, payment.amount - refunded)
+        if part.amount > 0:
+            plan.append((payment, part))
+            left = left - part
+    return plan
+
+
+def refund_note_payment(ctx: Context, note: CreditNote, payment: Payment, amount: Money) -> Refund:
+    """Pay ``amount`` of ``note``'s credit back through the provider that received
+    ``payment``, record the refund (it took ``amount`` off the note's invoice, which the note
+    already did) and take it off the customer's credit. Retried, the same refund is reused."""
+    assert payment.provider
+    assert payment.provider_reference
+    with ctx.store.transaction() as conn:
+        account_id = q.account_id_for(conn, payment.organization_id, payment.provider)
+        if account_id is None:
+            raise StateError(f"no {payment.provider} account is connected")
+        account = ctx.providers.account(conn, account_id)
+    result = plugin_call(
+        account.provider,
+        ctx.providers.open(account).refund,
+        payment.provider_reference,
+        amount,
+        idempotency_key=f"paylink-note-refund-{note.id}-{payment.id}",
+    )
+    provider = payment.provider
+
+    def work(unit: Unit) -> Refund:
+        existing = q.refund_by_reference(unit.conn, provider, result.provider_reference)
+        if existing is not None:
+            return existing
+        refund = Refund(
+            id=new_id("rfd"),
+            organization_id=payment.organization_id,
+            payment_id=payment.id,
+            amount=amount,
+            status=result.status,
+            provider=provider,
+            provider_reference=result.provider_reference,
+            allocations=((note.invoice_id, amount),),
+            created_at=unit.now,
+        )
+        q.insert_refund(unit.conn, refund, unit.now)
+        take_credit(
+            unit,
+            note.organization_id,
+            note.customer_id,
+            amount,
+            kind="refunded",
+            source_id=refund.id,
+            note=f"credit note {note.number} refunded through {provider}",
+        )
+        return refund
 
     return ctx.run(work)

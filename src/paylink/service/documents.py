@@ -6,6 +6,7 @@ import builtins
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Literal
 
 import attrs
 
@@ -14,12 +15,15 @@ from ..exceptions import StateError, ValidationError
 from ..money import Money, currency_exponent
 from ..parties import Customer, Organization
 from ..payfiles import PaymentFile, TransferOrder, build_pain001
+from ..payments import Payment
 from ..store import Connection
 from ..store import documents as q
 from ..store import links as link_queries
 from ._base import Resource, Unit, new_id
+from ._credit import take_credit
 from ._invoicing import check_lines, credit_invoice, issue_invoice, next_number
 from ._links import quote_token
+from ._provider_events import note_refund_plan, refund_note_payment
 from ._purchases import record_purchase
 
 __all__ = ["Invoices", "Purchases", "Quotes"]
@@ -220,19 +224,49 @@ class Invoices(Resource):
         *,
         lines: Iterable[Line] | None = None,
         reason: str = "",
+        settle: Literal["credit", "refund"] | None = None,
     ) -> CreditNote:
         """Issue a credit note against an invoice (all of it when ``lines`` is omitted).
 
         The credit note takes its amount off the invoice's open amount; an invoice credited
-        in full, with nothing paid, becomes ``cancelled``.
+        in full, with nothing paid, becomes ``cancelled``. Without ``settle`` it may take off
+        only what is open, and a paid invoice cannot be credited.
+
+        A credit note that takes back what the customer already paid (a paid invoice, or more
+        than is open) needs ``settle``, so that money is never lost: that part comes off the
+        invoice's paid amount and becomes the customer's credit, once per credit note (a
+        ledger entry of kind ``"credit_note"`` whose source is the note). With
+        ``settle="credit"`` it stays there, spent by :meth:`Payments.apply_credit` or
+        automatically like any credit and refundable with :meth:`Payments.refund_credit`.
+        With ``settle="refund"`` it is paid back at once: through the provider that received
+        the invoice's payment when it supports refunds (recorded as a
+        :class:`~paylink.providers.Refund`), else recorded as paid back by bank transfer,
+        as :meth:`Payments.refund_credit` does; the balance ends where it was. Should the
+        provider refuse, the amount stays as credit and the error is raised.
         """
         chosen = tuple(lines) if lines is not None else None  # read once: the unit may rerun
 
-        def work(unit: Unit) -> CreditNote:
+        def work(unit: Unit) -> tuple[CreditNote, builtins.list[tuple[Payment, Money]]]:
             current = self._get(unit.conn, invoice, for_update=True)  # the invoice, then links
-            return credit_invoice(unit, current, chosen, reason, self._ctx.addresses)
+            note, overpaid = credit_invoice(
+                unit, current, chosen, reason, self._ctx.addresses, settle=settle
+            )
+            if settle != "refund" or overpaid.amount <= 0:
+                return note, []
+            plan = note_refund_plan(self._ctx, unit.conn, note, overpaid)
+            by_transfer = overpaid - Money.sum((part for _, part in plan), overpaid.currency)
+            if by_transfer.amount > 0:
+                take_credit(
+                    unit, note.organization_id, note.customer_id, by_transfer,
+                    kind="refunded", source_id=new_id("crf"), invoice_id=note.invoice_id,
+                    note=f"credit note {note.number} paid back by bank transfer",
+                )  # fmt: skip
+            return note, plan
 
-        return self._ctx.run(work)
+        note, plan = self._ctx.run(work)
+        for payment, part in plan:
+            refund_note_payment(self._ctx, note, payment, part)
+        return note
 
     def cancel(self, invoice: Invoice | str, *, reason: str = "") -> CreditNote:
         """Cancel an issued invoice with a credit note for all of it.

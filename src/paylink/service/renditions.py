@@ -46,6 +46,7 @@ class Renditions(Resource):
                 step=step,
                 fees=fees,
                 now=self._ctx.clock.now(),
+                providers=self._ctx.providers,
             )
 
     def pdf(

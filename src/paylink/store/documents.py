@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from .. import references
 from ..documents import CreditNote, Invoice, Line, PurchaseInvoice, Quote
 from ..exceptions import NotFound
 from ..money import Money
@@ -407,6 +408,21 @@ def get_by_number(conn: Connection, org_id: str, kind: str, number: str) -> Docu
     if not docs:
         raise NotFound(f"no {kind.replace('_', ' ')} numbered {number!r}")
     return docs[0]
+
+
+def invoice_by_reference(conn: Connection, org_id: str, text: str) -> Invoice | None:
+    """The organization's invoice whose structured reference (in any printed form) or, failing
+    that, number is ``text``; ``None`` when there is none, or more than one."""
+    ref = references.parse(text)
+    query = sa.select(documents).where(
+        documents.c.organization_id == org_id, documents.c.kind == "invoice"
+    )
+    found: list[Document] = []
+    if ref is not None:
+        found = load_documents(conn, query.where(documents.c.reference == ref.value).limit(2))
+    if not found:
+        found = load_documents(conn, query.where(documents.c.number == text.strip()).limit(2))
+    return found[0] if len(found) == 1 and isinstance(found[0], Invoice) else None
 
 
 def list_documents(

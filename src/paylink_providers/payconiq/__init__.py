@@ -33,7 +33,8 @@ import binascii
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+import urllib.parse
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, ClassVar
 
 from paylink.context import PluginContext, Setting
@@ -45,7 +46,16 @@ from paylink.ports import Checkout, PaymentRequest, ProviderEvent, ProviderOutco
 
 from .._base import OnlineProvider, online_settings
 
-__all__ = ["CRITICAL_HEADERS", "JWS_TOLERANCE", "Payconiq", "b64url", "verify_jws"]
+__all__ = [
+    "CRITICAL_HEADERS",
+    "INVOICE_FIELD_LIMIT",
+    "INVOICE_URL",
+    "JWS_TOLERANCE",
+    "Payconiq",
+    "b64url",
+    "invoice_qr_payload",
+    "verify_jws",
+]
 
 _PREFIX = "https://payconiq.com/"
 CRITICAL_HEADERS = frozenset(f"{_PREFIX}{claim}" for claim in ("sub", "iss", "iat", "jti", "path"))
@@ -55,6 +65,48 @@ JWS_TOLERANCE = 300
 """How far (in seconds) a signature's ``https://payconiq.com/iat`` may be from now."""
 
 _JWKS_REFRESH_INTERVAL = 60.0
+
+INVOICE_URL = "https://payconiq.com/t/1/"
+"""Where the static QR of Payconiq's Invoice product points (followed by the profile id)."""
+
+INVOICE_FIELD_LIMIT = 35
+"""The most characters Payconiq takes in an invoice QR's description and reference."""
+
+
+def invoice_qr_payload(profile_id: str, amount: Money, description: str, reference: str) -> str:
+    """The text of the static QR of Payconiq's Invoice product (it does not expire).
+
+    ``https://payconiq.com/t/1/{profile_id}?A={cents}&D={description}&R={reference}``, the
+    parameters URL-encoded. ``amount`` must be a positive amount in euros (Payconiq pays in
+    euros only); ``description`` and ``reference`` are cut to
+    :data:`INVOICE_FIELD_LIMIT` characters after their spaces are trimmed, and must not be
+    empty. Raises :class:`~paylink.exceptions.ValidationError` naming the field.
+    """
+    profile = profile_id.strip()
+    if not profile or not profile.isalnum():
+        raise ValidationError(
+            "expected the Payconiq Invoice payment profile id (letters and digits)",
+            field="invoice_profile_id",
+        )
+    if amount.currency != "EUR":
+        raise ValidationError(
+            f"Payconiq takes payments in EUR only, not {amount.currency}", field="amount"
+        )
+    if amount.amount <= 0:
+        raise ValidationError("expected a positive amount", field="amount")
+    fields = {"description": description.strip(), "reference": reference.strip()}
+    for name, value in fields.items():
+        if not value:
+            raise ValidationError(f"the Payconiq {name} is empty", field=name)
+    query = urllib.parse.urlencode(
+        {
+            "A": str(amount.minor_units),
+            "D": fields["description"][:INVOICE_FIELD_LIMIT],
+            "R": fields["reference"][:INVOICE_FIELD_LIMIT],
+        },
+        quote_via=urllib.parse.quote,
+    )
+    return f"{INVOICE_URL}{profile}?{query}"
 
 
 def b64url(data: bytes) -> str:
@@ -82,7 +134,7 @@ def verify_jws(
     body: bytes,
     keys: Callable[[str], Any],
     *,
-    profile_id: str | None,
+    profile_id: str | Collection[str] | None,
     path: str | None,
     now: dt.datetime,
     tolerance: int = JWS_TOLERANCE,
@@ -94,7 +146,9 @@ def verify_jws(
     this function understands and that Payconiq's are all there, the issuer, the payment
     profile (``profile_id``, when given), the callback ``path`` (when given), the time
     (``tolerance`` seconds around ``now``) and the ECDSA signature (raw ``r || s``, converted
-    to DER). Raises :class:`~paylink.exceptions.WebhookRejected` on the first failure.
+    to DER). ``profile_id`` may be several ids (the checkout's and the Invoice product's
+    profiles call back to the same URL). Raises :class:`~paylink.exceptions.WebhookRejected`
+    on the first failure.
     """
     require("cryptography", extra="payconiq", feature="Payconiq signatures")
     from cryptography.exceptions import InvalidSignature
@@ -129,7 +183,9 @@ def verify_jws(
         raise reject("the signature lacks Payconiq's critical headers")
     if header[f"{_PREFIX}iss"] != "Payconiq":
         raise reject("the signature was not issued by Payconiq")
-    if profile_id and header[f"{_PREFIX}sub"] != profile_id:
+    profiles = {profile_id} if isinstance(profile_id, str) else set(profile_id or ())
+    profiles.discard("")
+    if profiles and header[f"{_PREFIX}sub"] not in profiles:
         raise reject("the signature is for another payment profile", 403)
     if path and header[f"{_PREFIX}path"] != path:
         raise reject("the signature is for another callback URL")
@@ -159,8 +215,10 @@ class Payconiq(OnlineProvider):
 
     Settings: ``api_key`` (the payment profile's API key), ``payment_profile_id`` (checked
     against each callback's signature), ``base_url`` (default ``https://api.payconiq.com``;
-    ``https://api.ext.payconiq.com`` for the test environment) and ``jwks_url`` (the published
-    keys, default ``https://jwks.bancontact.net/``).
+    ``https://api.ext.payconiq.com`` for the test environment), ``jwks_url`` (the published
+    keys, default ``https://jwks.bancontact.net/``) and, optionally, ``invoice_profile_id``
+    (the payment profile of Payconiq's Invoice product: with it, invoices carry a Payconiq QR,
+    :meth:`invoice_qr`, and its callbacks are accepted too).
     """
 
     name: ClassVar[str] = "payconiq"
@@ -171,6 +229,9 @@ class Payconiq(OnlineProvider):
     settings_spec: ClassVar[dict[str, Setting]] = online_settings(
         payment_profile_id=Setting(required=True, help="checked against each callback"),
         jwks_url=Setting(help="where Payconiq publishes its keys"),
+        invoice_profile_id=Setting(
+            help="the payment profile of Payconiq's Invoice product: puts its QR on invoices"
+        ),
     )
     default_jwks_url: ClassVar[str] = "https://jwks.bancontact.net/"
     statuses: ClassVar[Mapping[str, ProviderOutcome]] = {
@@ -187,6 +248,7 @@ class Payconiq(OnlineProvider):
     def __init__(self, *, context: PluginContext | None = None, **settings: Any) -> None:
         super().__init__(context=context, **settings)
         self.profile_id = str(self._settings.get("payment_profile_id") or "")
+        self.invoice_profile_id = str(self._settings.get("invoice_profile_id") or "").strip()
         self.jwks_url = str(self._settings.get("jwks_url") or self.default_jwks_url)
         self._keys: dict[str, Any] = {}
         self._fetched_at: float | None = None
@@ -253,6 +315,14 @@ class Payconiq(OnlineProvider):
             else None,
         )
 
+    def invoice_qr(self, amount: Money, description: str, reference: str) -> str | None:
+        """The payload of the static Payconiq QR for an invoice (:func:`invoice_qr_payload`),
+        or ``None`` when the account has no ``invoice_profile_id`` or ``amount`` is not in
+        euros (such an invoice cannot be paid with Payconiq)."""
+        if not self.invoice_profile_id or amount.currency != "EUR":
+            return None
+        return invoice_qr_payload(self.invoice_profile_id, amount, description, reference)
+
     def _from_api(self, payment: Mapping[str, Any]) -> ProviderEvent:
         status = str(payment.get("status"))
         amount = payment.get("amount")
@@ -267,6 +337,7 @@ class Payconiq(OnlineProvider):
             if isinstance(amount, int) and not isinstance(amount, bool)
             else None,
             method="payconiq",
+            reference=str(payment["reference"]) if payment.get("reference") else None,
         )
 
     def fetch_payment(self, provider_reference: str) -> ProviderEvent:
@@ -281,7 +352,7 @@ class Payconiq(OnlineProvider):
             request.headers.get("signature"),
             request.body,
             self._key,
-            profile_id=self.profile_id,
+            profile_id=(self.profile_id, self.invoice_profile_id),
             path=request.url,
             now=self._now(),
         )
