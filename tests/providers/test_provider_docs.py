@@ -1,4 +1,8 @@
-"""The toy provider of docs/plugins/writing-a-provider.md passes the kit as the docs show it."""
+"""The SumUp provider of docs/plugins/providers.md passes the kit as the page shows it.
+
+The page's three checked blocks (the plugin, connecting an account, the conformance test
+module) are one module here, as a plugin author would first write them; a fresh pytest runs it.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +13,24 @@ from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).parents[2] / "docs" / "plugins"
+from paylink.testing import ProviderConformance
+
+PAGE = Path(__file__).parents[2] / "docs" / "plugins" / "providers.md"
+CHECKED = re.compile(r"<!-- checked: mypy --strict[^>]*-->\s*```python\n(.*?)```", re.DOTALL)
 
 
-def _python_blocks(page: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", (DOCS / page).read_text(), flags=re.DOTALL)
-
-
-def toy_provider_source() -> str:
-    """The plugin module, assembled from the page's blocks in order (the usage block aside)."""
-    blocks = _python_blocks("writing-a-provider.md")
-    start = next(i for i, b in enumerate(blocks) if b.startswith("# paylink_acmepay.py"))
-    parts = [b for b in blocks[start:] if not b.startswith("account = ")]
-    return "\n".join(parts)
+def documented_provider_module() -> str:
+    blocks = CHECKED.findall(PAGE.read_text())
+    assert len(blocks) == 3, f"{PAGE.name}: expected the plugin, its use and its kit test"
+    assert "ProviderConformance" in blocks[-1]
+    return "\n\n".join(blocks)
 
 
 @pytest.mark.slow
-def test_the_documented_toy_provider_passes_the_documented_conformance_suite(
+def test_the_documented_provider_passes_the_documented_conformance_suite(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "paylink_acmepay.py").write_text(toy_provider_source())
-    (tmp_path / "test_acmepay.py").write_text(_python_blocks("testing-a-provider.md")[0])
+    (tmp_path / "test_paylink_sumup.py").write_text(documented_provider_module())
     result = subprocess.run(  # a fresh pytest, as a plugin author runs it
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
         cwd=tmp_path,
@@ -39,4 +40,5 @@ def test_the_documented_toy_provider_passes_the_documented_conformance_suite(
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "10 passed" in result.stdout
+    checks = [name for name in dir(ProviderConformance) if name.startswith("test_")]
+    assert f"{len(checks)} passed" in result.stdout, result.stdout
