@@ -48,6 +48,7 @@ __all__ = [
     "Setting",
     "build_plugin",
     "check_settings",
+    "secret_setting_names",
     "secrets_of",
 ]
 
@@ -255,10 +256,17 @@ def build_plugin(
     return cls(**kwargs)
 
 
-def secrets_of(cls: Any, settings: Mapping[str, Any]) -> tuple[str, ...]:
-    """The values of ``settings`` that ``cls`` declares secret (``secret_settings`` or a
+def secret_setting_names(cls: Any) -> frozenset[str]:
+    """The names of the settings ``cls`` declares secret (``secret_settings`` or a
     ``settings_spec`` entry with ``secret=True``)."""
     names: set[str] = set(getattr(cls, "secret_settings", frozenset()))
     spec: Mapping[str, Setting] = getattr(cls, "settings_spec", None) or {}
-    names |= {k for k, s in spec.items() if s.secret}
+    names |= {k for k, s in spec.items() if getattr(s, "secret", False)}
+    return frozenset(names)
+
+
+def secrets_of(cls: Any, settings: Mapping[str, Any]) -> tuple[str, ...]:
+    """The values of ``settings`` that ``cls`` declares secret (``secret_settings`` or a
+    ``settings_spec`` entry with ``secret=True``)."""
+    names = secret_setting_names(cls)
     return tuple(_secret_values(settings[k] for k in sorted(names) if k in settings))

@@ -10,9 +10,16 @@ import pytest
 
 from paylink import Paylink, ValidationError, hookimpl
 from paylink.clock import FixedClock
-from paylink.context import PluginContext, Setting, build_plugin, check_settings
+from paylink.context import (
+    PluginContext,
+    Setting,
+    build_plugin,
+    check_settings,
+    secret_setting_names,
+)
 from paylink.notify import OutgoingMessage, SendResult
 from paylink.plugins import get_plugin_manager
+from paylink.testing import FakeProvider
 from paylink_providers.coda_drop import CodaDrop
 from paylink_providers.mollie import Mollie
 from paylink_providers.outbox import OutboxFolder
@@ -151,4 +158,41 @@ def test_paylink_builds_our_own_plugins_with_its_context(tmp_path: Any) -> None:
     assert caught.value.field == "api_versoin"
     feed = pl.feeds.connect(org, "coda_drop", folder=str(tmp_path))
     assert feed.feed == "coda_drop"
+    pl.close()
+
+
+class _SpecOnlySecrets(FakeProvider):
+    """A provider that declares its secrets in ``settings_spec`` only."""
+
+    name: ClassVar[str] = "specfake"
+    secret_settings: ClassVar[frozenset[str]] = frozenset()
+    settings_spec: ClassVar[dict[str, Setting]] = {
+        "api_key": Setting(required=True),
+        "webhook_secret": Setting(type=(str, list, tuple)),
+        "client_secret": Setting(secret=True),
+    }
+
+    def __init__(self, *, client_secret: str | None = None, **settings: Any) -> None:
+        super().__init__(**settings)
+
+
+class _SpecOnlyPlugin:
+    @hookimpl
+    def paylink_register_payment_providers(self, register: Any) -> None:
+        register(_SpecOnlySecrets)
+
+
+def test_a_setting_declared_secret_only_in_the_spec_is_never_shown_back() -> None:
+    assert secret_setting_names(_SpecOnlySecrets) == {"client_secret"}
+    pl = Paylink.open(
+        "sqlite://", base_url=BASE_URL, plugins=get_plugin_manager(plugins=[_SpecOnlyPlugin()])
+    )
+    org = pl.organizations.create(name="Spec SRL", country="BE", iban="BE71096123456769")
+    account = pl.providers.connect(
+        org, "specfake", api_key="fk_spec", client_secret="cs-very-secret-value"
+    )
+    (again,) = pl.providers.list(org)
+    for shown in (repr(account), repr(again), str(again.public_settings())):
+        assert "cs-very-secret-value" not in shown
+    assert again.public_settings()["client_secret"] == "***"
     pl.close()

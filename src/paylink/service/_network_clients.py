@@ -9,7 +9,7 @@ through the one construction contract (:func:`~paylink.context.build_plugin`).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -20,56 +20,27 @@ from ..networks import NetworkAccount
 from ..plugins import Plugins
 from ..store import Connection
 from ..store import networks as q
-from ._plugin_instances import PluginInstances, fingerprint
+from ._plugin_instances import AccountPlugins, fingerprint
 
 __all__ = ["NetworkClients"]
 
 _TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
-class NetworkClients:
-    """Network plugin instances per account.
-
-    ``transport`` (an ``httpx.BaseTransport``, default ``None``: the network) and ``sleep``
-    (called between retries) are what every account's HTTP client is built with; tests set
-    them to a mock transport and a function that does not wait.
-    """
+class NetworkClients(AccountPlugins):
+    """Network plugin instances per account (see :class:`._plugin_instances.AccountPlugins`
+    for the ``transport`` and ``sleep`` they are built with)."""
 
     def __init__(self, plugins: Plugins, clock: Clock, base_url: str) -> None:
-        self._plugins = plugins
-        self._base_url = base_url
-        self._instances = PluginInstances(clock, kind="network", timeout=_TIMEOUT)
+        super().__init__(plugins, clock, base_url, kind="network", timeout=_TIMEOUT)
 
-    @property
-    def transport(self) -> httpx.BaseTransport | None:
-        """The transport every account's HTTP client is built with (None: the network)."""
-        return self._instances.transport
-
-    @transport.setter
-    def transport(self, value: httpx.BaseTransport | None) -> None:
-        self._instances.transport = value
-
-    @property
-    def sleep(self) -> Callable[[float], None]:
-        """What the plugins call to wait between retries."""
-        return self._instances.sleep
-
-    @sleep.setter
-    def sleep(self, value: Callable[[float], None]) -> None:
-        self._instances.sleep = value
+    def installed(self) -> Mapping[str, Any]:
+        """The installed e-invoice network classes, by name."""
+        return self._plugins.einvoice_networks
 
     def network_class(self, network: str) -> Any:
         """The installed network class called ``network`` (PluginError when none is)."""
         return self._plugins.einvoice_network(network)
-
-    def secret_of(self, network: str) -> frozenset[str]:
-        """The names of ``network``'s settings that are secrets (declared in
-        ``secret_settings`` or as secret in ``settings_spec``)."""
-        cls = self._plugins.einvoice_networks.get(network)
-        names: frozenset[str] = getattr(cls, "secret_settings", frozenset())
-        spec: Mapping[str, Any] = getattr(cls, "settings_spec", None) or {}
-        declared = frozenset(k for k, s in spec.items() if getattr(s, "secret", False))
-        return names | declared | {"api_key", "webhook_secret"}
 
     def account(self, conn: Connection, account_id: str) -> NetworkAccount:
         """The account with this id (active or not); NotFound if none."""
@@ -99,11 +70,3 @@ class NetworkClients:
             account.settings,
             fingerprint(account.settings),
         )
-
-    def drop(self, account_id: str) -> None:
-        """Close and forget the account's instance (its settings changed)."""
-        self._instances.drop(account_id)
-
-    def close(self) -> None:
-        """Close every account's HTTP client."""
-        self._instances.close()

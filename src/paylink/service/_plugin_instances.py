@@ -15,10 +15,15 @@ from typing import Any
 import httpx
 
 from ..clock import Clock
-from ..context import PluginContext, build_plugin, secrets_of
+from ..context import PluginContext, build_plugin, secret_setting_names, secrets_of
 from ..exceptions import PaylinkError, PluginError
+from ..plugins import Plugins
 
-__all__ = ["PluginInstances", "fingerprint"]
+__all__ = ["AccountPlugins", "PluginInstances", "fingerprint"]
+
+# Settings that are secrets whatever a plugin declares: a plugin that forgets to declare its
+# API key still never shows it.
+ALWAYS_SECRET = frozenset({"api_key", "webhook_secret"})
 
 log = logging.getLogger("paylink.plugins")
 
@@ -112,3 +117,62 @@ class PluginInstances:
         """Close every account's instance and HTTP client."""
         for account_id in builtins.list(self._instances):
             self.drop(account_id)
+
+
+class AccountPlugins:
+    """What the provider and network account registries share: the installed plugins, the
+    :class:`PluginInstances` their accounts are built in, and which settings are secrets.
+
+    ``transport`` (an ``httpx.BaseTransport``, default ``None``: the network) and ``sleep``
+    (called between retries) are what every account's HTTP client is built with; tests set
+    them to a mock transport and a function that does not wait.
+    """
+
+    def __init__(
+        self,
+        plugins: Plugins,
+        clock: Clock,
+        base_url: str,
+        *,
+        kind: str,
+        timeout: httpx.Timeout,
+    ) -> None:
+        self._plugins = plugins
+        self._base_url = base_url
+        self._instances = PluginInstances(clock, kind=kind, timeout=timeout)
+
+    @property
+    def transport(self) -> httpx.BaseTransport | None:
+        """The transport every account's HTTP client is built with (None: the network)."""
+        return self._instances.transport
+
+    @transport.setter
+    def transport(self, value: httpx.BaseTransport | None) -> None:
+        self._instances.transport = value
+
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        """What the plugins call to wait between retries."""
+        return self._instances.sleep
+
+    @sleep.setter
+    def sleep(self, value: Callable[[float], None]) -> None:
+        self._instances.sleep = value
+
+    def installed(self) -> Mapping[str, Any]:
+        """The installed plugin classes of this kind, by name."""
+        raise NotImplementedError
+
+    def secret_of(self, name: str) -> frozenset[str]:
+        """The names of the settings of the plugin called ``name`` that are secrets (declared
+        in ``secret_settings`` or as secret in ``settings_spec``, and the API key and webhook
+        secret whatever it declares)."""
+        return secret_setting_names(self.installed().get(name)) | ALWAYS_SECRET
+
+    def drop(self, account_id: str) -> None:
+        """Close and forget the account's instance (its settings changed)."""
+        self._instances.drop(account_id)
+
+    def close(self) -> None:
+        """Close every account's HTTP client."""
+        self._instances.close()

@@ -22,7 +22,7 @@ from ..plugins import Plugins
 from ..providers import ProviderAccount
 from ..store import Connection
 from ..store import providers as q
-from ._plugin_instances import PluginInstances, fingerprint
+from ._plugin_instances import AccountPlugins, fingerprint
 
 __all__ = ["ProviderClients", "plugin_call"]
 
@@ -52,36 +52,16 @@ def plugin_call(provider: str, fn: Callable[..., T], *args: Any, **kwargs: Any) 
         ) from exc
 
 
-class ProviderClients:
-    """Provider plugin instances per account.
-
-    ``transport`` (an ``httpx.BaseTransport``, default ``None``: the network) and ``sleep``
-    (called between retries, default :func:`time.sleep`) are what every account's HTTP client
-    is built with; tests set them to a mock transport and a function that does not wait.
-    """
+class ProviderClients(AccountPlugins):
+    """Provider plugin instances per account (see :class:`._plugin_instances.AccountPlugins`
+    for the ``transport`` and ``sleep`` they are built with)."""
 
     def __init__(self, plugins: Plugins, clock: Clock, base_url: str) -> None:
-        self._plugins = plugins
-        self._base_url = base_url
-        self._instances = PluginInstances(clock, kind="provider", timeout=_TIMEOUT)
+        super().__init__(plugins, clock, base_url, kind="provider", timeout=_TIMEOUT)
 
-    @property
-    def transport(self) -> httpx.BaseTransport | None:
-        """The transport every account's HTTP client is built with (None: the network)."""
-        return self._instances.transport
-
-    @transport.setter
-    def transport(self, value: httpx.BaseTransport | None) -> None:
-        self._instances.transport = value
-
-    @property
-    def sleep(self) -> Callable[[float], None]:
-        """What the plugins call to wait between retries."""
-        return self._instances.sleep
-
-    @sleep.setter
-    def sleep(self, value: Callable[[float], None]) -> None:
-        self._instances.sleep = value
+    def installed(self) -> Mapping[str, Any]:
+        """The installed payment provider classes, by name."""
+        return self._plugins.payment_providers
 
     def provider_class(self, provider: str) -> Any:
         """The installed provider class that takes accounts (it has webhooks)."""
@@ -91,12 +71,6 @@ class ProviderClients:
                 f"payment provider {provider!r} takes no account (it has no webhooks)"
             )
         return cls
-
-    def secret_of(self, provider: str) -> frozenset[str]:
-        """The names of ``provider``'s settings that are secrets."""
-        cls = self._plugins.payment_providers.get(provider)
-        names: frozenset[str] = getattr(cls, "secret_settings", frozenset())
-        return names | {"api_key", "webhook_secret"}
 
     def account(self, conn: Connection, account_id: str) -> ProviderAccount:
         """The account with this id (active or not); NotFound if none."""
@@ -154,14 +128,6 @@ class ProviderClients:
         (:func:`~paylink.context.build_plugin`): with a context when its constructor takes
         one, else with ``account_id``, ``http``, ``clock`` and ``sleep``."""
         return self._instances.build(cls, _with_methods(settings, methods), account_id, http)
-
-    def drop(self, account_id: str) -> None:
-        """Close and forget the account's instance (its settings changed)."""
-        self._instances.drop(account_id)
-
-    def close(self) -> None:
-        """Close every account's HTTP client."""
-        self._instances.close()
 
 
 def _with_methods(settings: Mapping[str, Any], methods: Any) -> dict[str, Any]:
