@@ -5,6 +5,7 @@ organization only."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -168,4 +169,66 @@ def test_the_desk_pages_read_one_organization_only(db_url: str) -> None:
     assert pl.desk_pages.invoices(other) == []
     assert pl.desk_pages.customers(other) == []
     assert pl.desk_pages.home(other).receivables.amount == 0
+    pl.close()
+
+
+def test_the_invoice_list_reads_one_page_at_a_time_with_the_filters_in_the_store(
+    db_url: str,
+) -> None:
+    clock = FixedClock(START)
+    pl = _open(db_url, clock)
+    org, other = _two_orgs(pl)
+    names = ["Élise Dupré", "Jan Peeters", "ÉLISE 100% Bakery", "Marc_Lenoir"]
+    people = [
+        pl.customers.create(org, name=n, email=f"c{i}@x.example") for i, n in enumerate(names)
+    ]
+    pl.customers.create(other, name="Élise elsewhere", email="e@y.example")
+    issued = []
+    for month in range(1, 5):  # four issue dates, older ones overdue by START
+        issued += pl.invoices.issue_many(
+            org,
+            [(people[i % 4], lines()) for i in range(30)],
+            issue_date=dt.date(2025, 11, month),
+            due_date=dt.date(2026, month, 28),
+        )
+    pl.payments.record(issued[0], issued[0].total)  # paid: never overdue
+    pl.invoices.cancel(issued[1], reason="typo")
+    pl.invoices.create_draft(org, people[1], lines=lines())  # drafts never listed
+    today = START.date()
+
+    def expected(match: Any) -> list[str]:
+        rows = [pl.invoices.get(org, i.id) for i in issued]
+        chosen = [i for i in rows if match(i)]
+        chosen.sort(key=lambda i: (i.issue_date, i.number, i.id), reverse=True)
+        return [i.id for i in chosen]
+
+    def listed(**filters: Any) -> list[str]:
+        found: list[str] = []
+        offset = 0
+        while True:
+            page = pl.desk_pages.invoices(org, limit=50, offset=offset, **filters)
+            found += [r.invoice.id for r in page]
+            if len(page) < 50:
+                return found
+            offset += 50
+
+    every = listed()
+    assert every == expected(lambda i: True) and len(every) == 120
+    customer_of = {p.id: p.name for p in people}
+    assert listed(search="élise") == expected(
+        lambda i: "élise" in customer_of[i.customer_id].casefold()
+    )
+    assert listed(search="100%") == expected(lambda i: i.customer_id == people[2].id)
+    assert listed(search="_") == expected(lambda i: i.customer_id == people[3].id)
+    number = issued[57].number
+    assert number is not None
+    assert listed(search=number.lower()) == [issued[57].id]
+    assert listed(status="open") == expected(lambda i: i.status in ("issued", "partially_paid"))
+    assert listed(status="cancelled") == [issued[1].id]
+    overdue = listed(overdue=True)
+    assert overdue == expected(lambda i: i.is_overdue(today)) and 0 < len(overdue) < 120
+    rows = pl.desk_pages.invoices(org, search="jan", overdue=True, limit=5)
+    assert len(rows) == 5 and all(r.overdue and r.customer_name == "Jan Peeters" for r in rows)
+    with pytest.raises(ValidationError, match="limit"):
+        pl.desk_pages.invoices(org, limit=0)
     pl.close()

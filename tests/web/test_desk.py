@@ -221,6 +221,27 @@ def test_the_pages_show_the_organizations_figures(live: Live, shops: Any) -> Non
     client.close()
 
 
+def test_the_invoice_list_pages_keep_the_filters(live: Live, shops: Any) -> None:
+    a, _b = shops
+    line = Line(description="Subscription", quantity="1", unit_price="10.00", vat_rate="21")
+    live.pl.invoices.issue_many(a.org, [(a.customer, [line]) for _ in range(56)])
+    client = sign_in(live, a.email)
+    first = client.get(f"{live.base}/desk/invoices", params={"q": "client"})
+    assert first.text.count('class="card row"') == 50  # 60 of "Client of Alpha SRL"
+    older = re.search(r'<a href="([^"]+)" rel="next">Older', first.text)
+    assert older is not None and 'rel="prev"' not in first.text
+    second = client.get(older.group(1).replace("&amp;", "&"))
+    assert second.text.count('class="card row"') == 10 and "Page 2" in second.text
+    assert 'rel="next"' not in second.text and 'rel="prev"' in second.text
+    shown = re.findall(r'class="title">([^<]+)<', first.text + second.text)
+    assert len(set(shown)) == 60
+    api = client.get(f"{live.base}/desk/api/invoices", params={"page": "2"}).json()
+    assert api["page"] == 2 and api["next_page"] is None and len(api["invoices"]) == 10
+    odd = client.get(f"{live.base}/desk/invoices", params={"page": "-3"})
+    assert odd.status_code == 200 and odd.text.count('class="card row"') == 50
+    client.close()
+
+
 def _post(client: httpx.Client, live: Live, path: str, **data: Any) -> httpx.Response:
     page = client.get(f"{live.base}/desk/invoices")
     return client.post(f"{live.base}/desk{path}", data={"csrf": _csrf(page.text), **data})
@@ -269,6 +290,22 @@ def test_every_invoice_action_works_from_the_desk(live: Live, shops: Any) -> Non
     assert pl.invoices.get(fourth.organization_id, fourth.id).status == "paid"
     timeline = client.get(f"{live.base}/desk/invoices/{fourth.id}").text
     assert "Payment received" in timeline
+    # a paid invoice is credited: what was paid is kept as credit, or paid back
+    assert 'name="settle" value="refund"' in timeline
+    _post(
+        client, live, f"/invoices/{fourth.id}/credit", amount="20", reason="late", settle="credit"
+    )
+    assert pl.customers.balance(a.customer) == Money.of("20.00", "EUR")
+    _post(client, live, f"/invoices/{fourth.id}/credit", amount="10", reason="x", settle="refund")
+    assert pl.customers.balance(a.customer) == Money.of("20.00", "EUR")
+    kinds = [(e.kind, e.amount) for e in pl.customers.credit(a.customer)]
+    assert kinds[-2:] == [
+        ("credit_note", Money.of("10.00", "EUR")),
+        ("refunded", Money.of("-10.00", "EUR")),
+    ]
+    refused = _post(client, live, f"/invoices/{fourth.id}/credit", amount="5", reason="no")
+    assert "failed=" in refused.headers["location"]  # paid: it must say what becomes of it
+    assert len(pl.invoices.credit_notes(fourth)) == 2
     client.close()
 
 

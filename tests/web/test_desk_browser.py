@@ -66,7 +66,9 @@ def desk_pages(base: str, shop: Shop) -> list[tuple[str, str]]:
         (desk, "home"),
         (f"{desk}/invoices", "invoices"),
         (f"{desk}/invoices?q=Client&status=open&overdue=1", "invoices filtered"),
+        (f"{desk}/invoices?q=Client&page=2", "invoices, second page"),
         (f"{desk}/invoices/{shop.invoices[1].id}", "invoice"),
+        (f"{desk}/invoices/{shop.invoices[2].id}", "invoice partly paid (credit: keep or refund)"),
         (f"{desk}/review", "review"),
         (f"{desk}/quotes", "quotes"),
         (f"{desk}/customers", "customers"),
@@ -86,6 +88,8 @@ def shop(live: Live, tmp_path: Path) -> Shop:
         lines=[Line(description="Tyres", quantity="4", unit_price="112.50", vat_rate="21")],
     )
     pl.quotes.send(quote)
+    monthly = [Line(description="Subscription", quantity="1", unit_price="9.90", vat_rate="21")]
+    pl.invoices.issue_many(shop.org, [(shop.customer, monthly)] * 50)  # two pages of invoices
     live.clock.advance(days=40)  # the invoices are overdue now
     return shop
 

@@ -25,7 +25,7 @@ import attrs
 
 from .. import reports as r
 from ..documents import CreditNote, Invoice, Quote
-from ..exceptions import NotFound
+from ..exceptions import NotFound, ValidationError
 from ..links import PaymentLink
 from ..money import Money
 from ..parties import Customer, Organization
@@ -62,6 +62,8 @@ __all__ = [
 ]
 
 _OPEN = ("issued", "partially_paid")
+# Up to this many invoices, a list reads their customers and links by id.
+_IN_LIST = 1_000
 _WAITING_LINK = ("opened", "in_progress", "interrupted")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -248,9 +250,20 @@ class DeskPages(Resource):
         self, conn: Connection, organization: Organization, invoices: Sequence[Invoice]
     ) -> builtins.list[InvoiceRow]:
         today = self._today(organization)
-        names = {c.id: c.name for c in org_queries.list_customers(conn, organization.id)}
+        if len(invoices) <= _IN_LIST:  # a page: what it shows, by id
+            customer_ids = {i.customer_id for i in invoices}
+            names = {
+                c.id: c.name
+                for c in org_queries.get_customers(conn, organization.id, customer_ids).values()
+            }
+            links = link_queries.list_links(
+                conn, organization.id, self._ctx.addresses, invoice_ids=[i.id for i in invoices]
+            )
+        else:  # every open invoice (the review page): one read of each table
+            names = {c.id: c.name for c in org_queries.list_customers(conn, organization.id)}
+            links = link_queries.list_links(conn, organization.id, self._ctx.addresses)
         latest: dict[str, PaymentLink] = {}
-        for link in link_queries.list_links(conn, organization.id, self._ctx.addresses):
+        for link in links:
             if link.invoice_id:
                 latest[link.invoice_id] = link  # oldest first: the last one wins
         return [
@@ -271,33 +284,31 @@ class DeskPages(Resource):
         status: str = "",
         overdue: bool = False,
         limit: int = 200,
+        offset: int = 0,
     ) -> builtins.list[InvoiceRow]:
         """The organization's issued invoices, newest first: ``search`` finds a number or a
         customer name (any part, any case), ``status`` keeps one status (``open`` for issued
-        and partially paid), ``overdue`` keeps the overdue ones; at most ``limit`` rows."""
+        and partially paid), ``overdue`` keeps the overdue ones; ``limit`` rows from the
+        ``offset``-th (one page: the store reads only those)."""
+        if limit < 1 or offset < 0:
+            raise ValidationError("limit must be at least 1 and offset at least 0", field="limit")
         statuses = list(_OPEN) if status == "open" else [status] if status else None
         with self._ctx.store.transaction() as conn:
             organization = self._org(conn, org)
             docs = [
                 d
-                for d in doc_queries.list_documents(
-                    conn, organization.id, "invoice", statuses=statuses
+                for d in doc_queries.search_invoices(
+                    conn,
+                    organization.id,
+                    search=search,
+                    statuses=statuses,
+                    overdue_on=self._today(organization) if overdue else None,
+                    limit=limit,
+                    offset=offset,
                 )
-                if isinstance(d, Invoice) and d.status != "draft"
+                if isinstance(d, Invoice)
             ]
-            rows = self._rows(conn, organization, docs)
-        needle = search.strip().lower()
-        if needle:
-            rows = [
-                row
-                for row in rows
-                if needle in (row.invoice.number or "").lower()
-                or needle in row.customer_name.lower()
-            ]
-        if overdue:
-            rows = [row for row in rows if row.overdue]
-        rows.reverse()
-        return rows[:limit]
+            return self._rows(conn, organization, docs)
 
     def invoice(self, org: Organization | str, invoice_id: str) -> InvoiceDetail:
         """One of the organization's invoices with its timeline (NotFound for another's)."""

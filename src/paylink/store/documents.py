@@ -17,6 +17,7 @@ from ..money import Money
 from ..parties import Supplier
 from ..references import Reference
 from .schema import (
+    customers,
     document_lines,
     documents,
     number_series,
@@ -449,6 +450,69 @@ def list_documents(
     if offset:
         query = query.offset(offset)
     return load_documents(conn, query)
+
+
+def open_minor() -> Any:
+    """SQL: what an invoice still owes in minor units, charged fees included
+    (``Invoice.open_amount`` of an issued or partially paid invoice)."""
+    d = documents
+    return d.c.total_minor + d.c.fees_minor - d.c.paid_minor - d.c.credited_minor
+
+
+# Past this many customers whose name matches a search, the name is compared in SQL instead
+# (every id as a bound parameter would exceed what the drivers take).
+_MAX_NAME_IDS = 2_000
+
+
+def search_invoices(
+    conn: Connection,
+    org_id: str,
+    *,
+    search: str = "",
+    statuses: Sequence[str] | None = None,
+    overdue_on: dt.date | None = None,
+    limit: int,
+    offset: int = 0,
+) -> list[Document]:
+    """One page of the organization's issued invoices (drafts left out), newest first.
+
+    ``search`` finds a number or a customer name, any part, any case (names are folded in
+    Python, so "élise" finds "Élise" on every engine); ``statuses`` keeps those statuses;
+    ``overdue_on`` keeps the invoices overdue on that day (open, due before it, money owed).
+    """
+    d = documents
+    query = sa.select(d).where(
+        d.c.organization_id == org_id, d.c.kind == "invoice", d.c.status != "draft"
+    )
+    if statuses is not None:
+        query = query.where(d.c.status.in_(list(statuses)))
+    if overdue_on is not None:
+        query = query.where(
+            d.c.status.in_(("issued", "partially_paid")),
+            d.c.due_date < overdue_on,
+            open_minor() > 0,
+        )
+    needle = search.strip().casefold()
+    if needle:
+        names = conn.execute(
+            sa.select(customers.c.id, customers.c.name).where(customers.c.organization_id == org_id)
+        ).all()
+        ids = [row.id for row in names if needle in (row.name or "").casefold()]
+        by_name: Any = (
+            d.c.customer_id.in_(ids)
+            if len(ids) <= _MAX_NAME_IDS
+            else d.c.customer_id.in_(
+                sa.select(customers.c.id).where(
+                    customers.c.organization_id == org_id,
+                    sa.func.lower(customers.c.name).contains(needle, autoescape=True),
+                )
+            )
+        )
+        query = query.where(
+            sa.or_(sa.func.lower(d.c.number).contains(needle, autoescape=True), by_name)
+        )
+    query = query.order_by(d.c.issue_date.desc(), d.c.number.desc(), d.c.id.desc())
+    return load_documents(conn, query.limit(limit).offset(offset))
 
 
 # --- purchase invoices ------------------------------------------------------------------------

@@ -280,15 +280,18 @@ def list_links(
     addresses: Addresses,
     *,
     invoice_id: str | None = None,
+    invoice_ids: Sequence[str] | None = None,
     customer_id: str | None = None,
     statuses: Sequence[str] | None = None,
     without_invoice: bool = False,
 ) -> list[PaymentLink]:
-    """The organization's links, oldest first; ``without_invoice`` keeps those that are not
-    one invoice's (quick requests and pay-all links)."""
+    """The organization's links, oldest first; ``invoice_ids`` keeps those of these invoices,
+    ``without_invoice`` those that are not one invoice's (quick requests and pay-all links)."""
     query = sa.select(payment_links).where(payment_links.c.organization_id == org_id)
     if invoice_id is not None:
         query = query.where(payment_links.c.invoice_id == invoice_id)
+    if invoice_ids is not None:
+        query = query.where(payment_links.c.invoice_id.in_(sorted(set(invoice_ids))))
     if without_invoice:
         query = query.where(payment_links.c.invoice_id.is_(None))
     if customer_id is not None:

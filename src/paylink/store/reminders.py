@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from ..money import Money
 from ..reminders import ChargedFee
+from .documents import open_minor
 from .schema import (
     UTCDateTime,
     documents,
@@ -191,12 +192,6 @@ def _case(conn: Connection, steps: Sequence[tuple[str, int]], today: dt.date, pi
     return sa.case(*whens)
 
 
-def _open_minor() -> Any:
-    """What an invoice still owes, charged fees included (``Invoice.open_amount``)."""
-    d = documents
-    return d.c.total_minor + d.c.fees_minor - d.c.paid_minor - d.c.credited_minor
-
-
 def _latest_due(
     conn: Connection,
     *,
@@ -223,7 +218,7 @@ def _latest_due(
         d.c.status.in_([sa.literal_column(f"'{status}'") for status in OPEN_STATUSES]),
         d.c.due_date <= today - dt.timedelta(days=steps[0][1]),
         ~d.c.disputed,
-        _open_minor() > 0,
+        open_minor() > 0,
         _not_paused(now),
         ~sa.exists(
             sa.select(sa.literal(1)).where(
@@ -303,7 +298,7 @@ def record_due(
         d.c.customer_id,
         d.c.due_date,
         d.c.currency,
-        _open_minor().label("open_minor"),
+        open_minor().label("open_minor"),
         step.label("latest"),
     ).where(*clauses)
     due: Any

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from .. import reports as r
 from ..money import Money
 from . import schema as s
+from .documents import open_minor
 
 __all__ = [
     "bank_movements",
@@ -35,10 +36,7 @@ def open_receivables(conn: Connection, org_id: str) -> list[r.AgingItem]:
             c.c.name,
             d.c.due_date,
             d.c.currency,
-            # What is owed, charged reminder fees included (as ``Invoice.open_amount``).
-            (d.c.total_minor + d.c.fees_minor - d.c.paid_minor - d.c.credited_minor).label(
-                "open_minor"
-            ),
+            open_minor().label("open_minor"),
         )
         .join(c, c.c.id == d.c.customer_id)
         .where(d.c.organization_id == org_id, d.c.kind == "invoice", d.c.status.in_(_OPEN))

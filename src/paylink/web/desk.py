@@ -50,6 +50,8 @@ SESSION_COOKIE = "paylink_desk"
 LOGIN_COOKIE = "paylink_desk_login"
 LANG_COOKIE = "paylink_desk_lang"
 SESSION_HOURS = 12
+PAGE_SIZE = 50  # invoices per page of the list
+_MAX_PAGE = 100_000  # a page number past this is read as the last one asked for
 """How long a session lasts after sign-in."""
 
 Handler = Callable[[Request, "Viewer"], Awaitable[Response]]
@@ -349,11 +351,46 @@ class DeskRoutes(Family):
             "overdue": request.query_params.get("overdue") == "1",
         }
 
-    async def invoices(self, request: Request, viewer: Viewer) -> Response:
-        """The invoices, searched and filtered."""
+    async def _invoice_page(
+        self, request: Request, viewer: Viewer
+    ) -> tuple[dict[str, Any], int, list[Any], bool]:
+        """The filters, the page number, its rows and whether an older page follows."""
         filters = self._filters(request)
-        rows = await self.site.run(lambda: self.pl.desk_pages.invoices(viewer.org, **filters))
-        return self._render(request, viewer, "invoices.html", rows=rows, **filters)
+        raw = request.query_params.get("page", "1")
+        page = min(int(raw), _MAX_PAGE) if raw.isdigit() and int(raw) >= 1 else 1
+        rows = await self.site.run(
+            lambda: self.pl.desk_pages.invoices(
+                viewer.org, **filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+            )
+        )
+        return filters, page, rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+    async def invoices(self, request: Request, viewer: Viewer) -> Response:
+        """The invoices, searched and filtered, a page at a time (newest first)."""
+        filters, page, rows, more = await self._invoice_page(request, viewer)
+        query = {
+            k: v
+            for k, v in (
+                ("q", filters["search"]),
+                ("status", filters["status"]),
+                ("overdue", "1" if filters["overdue"] else ""),
+            )
+            if v
+        }
+
+        def page_url(number: int) -> str:
+            return f"{self.root}/invoices?" + urllib.parse.urlencode({**query, "page": number})
+
+        return self._render(
+            request,
+            viewer,
+            "invoices.html",
+            rows=rows,
+            page=page,
+            newer_url=page_url(page - 1) if page > 1 else "",
+            older_url=page_url(page + 1) if more else "",
+            **filters,
+        )
 
     async def invoice(self, request: Request, viewer: Viewer) -> Response:
         """One invoice: its link's state, timeline and actions."""
@@ -435,7 +472,13 @@ class DeskRoutes(Family):
             elif action == "credit":
                 amount = _amount(form.get("amount"))
                 lines = None if amount is None else _credit_lines(invoice, amount, reason)
-                pl.invoices.credit(invoice, lines=lines, reason=reason or "credit note")
+                settle = form.get("settle")
+                pl.invoices.credit(
+                    invoice,
+                    lines=lines,
+                    reason=reason or "credit note",
+                    settle=settle if settle in ("credit", "refund") else None,
+                )
             else:
                 raise NotFound(f"no action {action!r}")
 
@@ -482,10 +525,15 @@ class DeskRoutes(Family):
         return JSONResponse(home_json(home))
 
     async def api_invoices(self, request: Request, viewer: Viewer) -> Response:
-        """The invoice list as JSON (same search and filters as the page)."""
-        filters = self._filters(request)
-        rows = await self.site.run(lambda: self.pl.desk_pages.invoices(viewer.org, **filters))
-        return JSONResponse({"invoices": [invoice_json(r.invoice, r.link_state, r) for r in rows]})
+        """The invoice list as JSON (same search, filters and pages as the page)."""
+        _filters, page, rows, more = await self._invoice_page(request, viewer)
+        return JSONResponse(
+            {
+                "invoices": [invoice_json(r.invoice, r.link_state, r) for r in rows],
+                "page": page,
+                "next_page": page + 1 if more else None,
+            }
+        )
 
     async def api_invoice(self, request: Request, viewer: Viewer) -> Response:
         """One invoice with its timeline as JSON."""
