@@ -232,3 +232,24 @@ def test_the_invoice_list_reads_one_page_at_a_time_with_the_filters_in_the_store
     with pytest.raises(ValidationError, match="limit"):
         pl.desk_pages.invoices(org, limit=0)
     pl.close()
+
+
+def test_a_burst_of_concurrent_sign_ins_gets_no_more_tries_than_the_limits(db_url: str) -> None:
+    import concurrent.futures
+
+    clock = FixedClock(START)
+    pl = _open(db_url, clock)
+    org, _ = _two_orgs(pl)
+    pl.desk.add_user(org, email="owner@alpha.example", password=PASSWORD)
+
+    def burst(attempts: list[tuple[str, str]]) -> list[str]:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            return list(pool.map(lambda a: pl.desk.login(a[0], "guess", ip=a[1]).outcome, attempts))
+
+    # one account, guessed from many addresses at once: five tries, then locked
+    outcomes = burst([("owner@alpha.example", f"10.0.0.{i}") for i in range(12)])
+    assert sorted(outcomes) == ["locked"] * 7 + ["wrong"] * 5
+    # one address spraying e-mails that mostly do not exist: twenty tries, then locked
+    outcomes = burst([(f"ghost{i}@alpha.example", "203.0.113.7") for i in range(28)])
+    assert sorted(outcomes) == ["locked"] * 8 + ["wrong"] * 20
+    pl.close()

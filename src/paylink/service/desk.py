@@ -6,7 +6,9 @@
   wrong password (no one learns which e-mails exist), and is limited in the store, so the limit
   holds across processes: after 5 failures in 15 minutes for one e-mail, or 20 from one client
   address, sign-in answers ``"locked"`` until the window has passed (also with the right
-  password). A successful sign-in clears the account's failures.
+  password). A successful sign-in clears the account's failures. Concurrent sign-ins for one
+  e-mail (known or not) or from one address take turns, so a burst of parallel guesses gets
+  no more tries than the limits.
 - **API keys** open one organization's desk to a machine (``Authorization: Bearer plk_…``).
   The key is returned once, by :meth:`Desk.create_key`; the store keeps its SHA-256 and its
   first characters. A revoked key opens nothing; each use is noted (``last_used_at``).
@@ -210,9 +212,8 @@ class Desk(Resource):
         client = (ip or "-")[:45]
         with self._ctx.unit() as unit:
             since = unit.now - WINDOW
+            q.take_turn(unit.conn, address, client)
             row = q.user_by_email(unit.conn, address)
-            if row is not None:
-                q.lock_user(unit.conn, row.id)
             if (
                 q.count_failures(unit.conn, since, email=address) >= ACCOUNT_LIMIT
                 or q.count_failures(unit.conn, since, ip=client) >= IP_LIMIT

@@ -23,8 +23,8 @@ __all__ = [
     "insert_user",
     "list_keys",
     "list_users",
-    "lock_user",
     "revoke_key",
+    "take_turn",
     "touch_key",
     "update_user",
     "user_by_email",
@@ -46,10 +46,16 @@ def get_user(conn: Connection, user_id: str) -> Any | None:
     return conn.execute(sa.select(desk_users).where(desk_users.c.id == user_id)).first()
 
 
-def lock_user(conn: Connection, user_id: str) -> None:
-    """Hold the user's row until the transaction ends, so two sign-ins of one account take
-    turns counting its failures (PostgreSQL; SQLite serializes writers anyway)."""
-    conn.execute(sa.select(desk_users.c.id).where(desk_users.c.id == user_id).with_for_update())
+def take_turn(conn: Connection, email: str, client: str) -> None:
+    """Hold the e-mail's and the client address's turn until the transaction ends, so
+    concurrent sign-ins for one e-mail (known or not) or from one address count their failures
+    one after the other and no burst gets past a limit (PostgreSQL: transaction-level advisory
+    locks, taken in one order everywhere; SQLite's ``BEGIN IMMEDIATE`` serializes writers
+    anyway)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for key in sorted((f"paylink-login-email:{email}", f"paylink-login-ip:{client}")):
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def list_users(conn: Connection, org_id: str) -> list[Any]:
