@@ -24,6 +24,25 @@ os.environ.setdefault("PAYLINK_SECRET", SECRET)
 BASE_URL = "http://127.0.0.1:8000"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> Iterator[None]:
+    """Desk passwords hashed with argon2id's cheapest parameters during the tests (a default
+    hash costs about a quarter of a second of CPU here, and the desk tests make hundreds).
+    Production keeps the library's defaults: ``test_a_weaker_hash_is_upgraded_at_sign_in``
+    puts them back and checks that a hash made with weaker ones is replaced at sign-in."""
+    try:
+        import argon2
+    except ImportError:  # the web extra is not installed: no desk
+        yield
+        return
+    from paylink.service import _desk_auth
+
+    saved = _desk_auth._hasher
+    _desk_auth._hasher = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+    yield
+    _desk_auth._hasher = saved
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
     """One throwaway PostgreSQL server for the whole run.

@@ -253,3 +253,27 @@ def test_a_burst_of_concurrent_sign_ins_gets_no_more_tries_than_the_limits(db_ur
     outcomes = burst([(f"ghost{i}@alpha.example", "203.0.113.7") for i in range(28)])
     assert sorted(outcomes) == ["locked"] * 8 + ["wrong"] * 20
     pl.close()
+
+
+def test_a_weaker_hash_is_upgraded_at_sign_in(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argon2
+
+    from paylink.service import _desk_auth
+
+    clock = FixedClock(START)
+    pl = _open(db_url, clock)
+    org, _ = _two_orgs(pl)
+    pl.desk.add_user(org, email="owner@alpha.example", password=PASSWORD)  # the tests' cheap hash
+    monkeypatch.setattr(_desk_auth, "_hasher", None)  # what production uses: the defaults
+    default = argon2.PasswordHasher()
+    with pl.store.transaction() as conn:
+        weak = conn.execute(sa.select(desk_users.c.password_hash)).scalar_one()
+    assert default.check_needs_rehash(weak)
+    assert pl.desk.login("owner@alpha.example", PASSWORD, ip="10.0.0.1").outcome == "ok"
+    with pl.store.transaction() as conn:
+        upgraded = conn.execute(sa.select(desk_users.c.password_hash)).scalar_one()
+    params = argon2.extract_parameters(upgraded)
+    assert (params.time_cost, params.memory_cost) == (default.time_cost, default.memory_cost)
+    assert not default.check_needs_rehash(upgraded) and default.verify(upgraded, PASSWORD)
+    assert pl.desk.login("owner@alpha.example", PASSWORD, ip="10.0.0.1").outcome == "ok"
+    pl.close()
