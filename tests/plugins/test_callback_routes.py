@@ -63,6 +63,8 @@ def test_the_feed_route_syncs_when_the_feed_says_so(tmp_path: Path) -> None:
         org = pl.organizations.create(name="Garage", country="BE", iban="BE71096123456769")
         account = pl.feeds.connect(org, "gocardless_bad", webhook_secret="whsec-feed-1234")
         url = f"{base}/webhooks/feeds/gocardless_bad/{account.id}"
+        assert account.webhook_url == url  # what to configure at the feed's side
+        assert [a.webhook_url for a in pl.feeds.list(org)] == [url]
         new = json.dumps({"event": "transactions.new"}).encode()
         other = json.dumps({"event": "account.expiring"}).encode()
         assert httpx.post(url, content=new, headers=signed(new)).status_code == 200

@@ -29,6 +29,9 @@ class FeedAccount:
     organization_id: str
     feed: str
     settings: Mapping[str, Any] = attrs.field(repr=False)
+    webhook_url: str = ""
+    """Where the feed's webhooks reach paylink (for a feed that sends them, such as Ponto's
+    ``transactionsCreated``): the URL to configure at the bank feed's side."""
 
 
 @attrs.frozen
@@ -68,13 +71,13 @@ class Feeds(Resource):
                 settings=settings,
                 now=unit.now,
             )
-        return FeedAccount(account_id, organization.id, feed, settings)
+        return self._account(account_id, organization.id, feed, settings)
 
     def list(self, org: Organization | str) -> builtins.list[FeedAccount]:
         """The organization's connected feeds."""
         with self._ctx.store.transaction() as conn:
             rows = feed_queries.list_feed_accounts(conn, self._org_id(org))
-        return [FeedAccount(r.id, r.organization_id, r.feed, r.settings) for r in rows]
+        return [self._account(r.id, r.organization_id, r.feed, r.settings) for r in rows]
 
     def sync(self, org: Organization | str, feed: str | None = None) -> builtins.list[SyncReport]:
         """Sync the organization's feeds (or only ``feed``): import what is new."""
@@ -100,7 +103,7 @@ class Feeds(Resource):
             row = feed_queries.get_feed_account(conn, account_id)
         if row is None or (feed is not None and row.feed != feed):
             raise WebhookRejected("unknown feed account", status_code=404)
-        account = FeedAccount(row.id, row.organization_id, row.feed, row.settings)
+        account = self._account(row.id, row.organization_id, row.feed, row.settings)
         instance = self._build(
             self._ctx.plugins.bank_feeds[account.feed], account.settings, account.id
         )
@@ -124,6 +127,12 @@ class Feeds(Resource):
             if callable(close):
                 close()
         return self._sync_one(account) if wanted else None
+
+    def _account(
+        self, account_id: str, org_id: str, feed: str, settings: Mapping[str, Any]
+    ) -> FeedAccount:
+        url = f"{self._ctx.base_url}/webhooks/feeds/{feed}/{account_id}"
+        return FeedAccount(account_id, org_id, feed, settings, webhook_url=url)
 
     def _build(self, cls: Any, settings: Mapping[str, Any], account_id: str) -> Any:
         """The feed ``cls`` built with ``settings``, the way every plugin is built: a wrong
