@@ -146,6 +146,22 @@ def test_the_invoice_carries_the_payconiq_qr(
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_pdf_carries_both_qr_codes_as_a_phone_reads_them(
+    pl: Paylink, org: Organization, customer: Customer
+) -> None:
+    import pypdfium2
+
+    connect(pl, org, invoice_profile_id=INVOICE_PROFILE)
+    invoice = pl.invoices.issue(org, customer, lines=lines())
+    page = pypdfium2.PdfDocument(pl.renditions.pdf(invoice))[0]
+    found = sorted(r.text for r in zxingcpp.read_barcodes(page.render(scale=3).to_pil()))
+    assert len(found) == 2, found
+    epc, payconiq = found  # "BCD…" sorts before "https…"
+    assert epc.split("\n")[:3] == ["BCD", "002", "1"] and epc.split("\n")[7] == "EUR146"
+    assert payconiq == payconiq_url(invoice, "14600")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_no_payconiq_qr_without_the_setting_the_account_or_euros(
     pl: Paylink, org: Organization, customer: Customer
 ) -> None:
