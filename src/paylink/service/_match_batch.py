@@ -19,7 +19,7 @@ queue them; they fire after the batch commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -109,9 +109,12 @@ def apply_matches(
     org: Organization,
     matches: Sequence[tuple[BankTransaction, Proposal]],
     addresses: Addresses,
+    known: Mapping[str, Invoice] | None = None,
 ) -> list[BatchOutcome]:
     """Apply ``matches`` (each accepted by :func:`applies_setwise`) in ``unit``, set-wise.
 
+    ``known`` holds invoices the caller read before (the run's open invoices): their rows are
+    read again, locked, but their lines (immutable once issued) and totals are reused.
     Returns one outcome per match, in order. Raises only for what is not the matches' fault
     (a database error): the caller then applies them one at a time."""
     conn = unit.conn
@@ -119,7 +122,7 @@ def apply_matches(
     # 1. The invoices, locked in ascending id order before anything else is read.
     docs: dict[str, Invoice] = {
         d.id: d
-        for d in doc_queries.find_documents(conn, wanted, for_update=True)
+        for d in doc_queries.find_documents(conn, wanted, for_update=True, known=known)
         if isinstance(d, Invoice) and d.organization_id == org.id
     }
     # 2. Checked once the invoices are held: what a concurrent run recorded is seen here.
@@ -130,7 +133,11 @@ def apply_matches(
     # 3. The links, after their invoices; and what the pay-all links also cover.
     own_links, pay_all = link_queries.open_links_of(conn, list(docs), customer_ids, addresses)
     outside = sorted({i for link in pay_all for i in link.invoice_ids if i not in docs})
-    others = {d.id: d for d in doc_queries.find_documents(conn, outside) if isinstance(d, Invoice)}
+    others = {
+        d.id: d
+        for d in doc_queries.find_documents(conn, outside, known=known)
+        if isinstance(d, Invoice)
+    }
     links: dict[str, PaymentLink] = {link.id: link for link in own_links.values()}
     links.update((link.id, link) for link in pay_all)
     loaded = dict(links)

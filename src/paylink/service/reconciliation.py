@@ -22,7 +22,7 @@ from __future__ import annotations
 import builtins
 import functools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -65,7 +65,7 @@ from ._matching import (
     proposal_json,
     undo_match,
 )
-from ._open_items import open_items
+from ._open_items import invoices_read, open_items
 from ._payments import apply_payment, lock_invoices
 from ._payouts import PAYOUT_ITEM, mark_arrived, open_payouts
 
@@ -191,13 +191,17 @@ class Reconciliation(Resource):
                 tolerance=tolerance,
                 tolerance_policy=tolerance_policy,
             )
-            items = self._open_items(unit.conn, organization)
+            # the invoices are read once: the open items are made of them, and applying
+            # reuses their lines and totals
+            with invoices_read() as invoices:
+                items = self._open_items(unit.conn, organization)
             payouts = open_payouts(unit.conn, organization.id)
             # the payout rule runs only when payouts wait for their bank credit
             result = reconciler.reconcile(transactions, items, payouts=payouts or None)
             rejected = match_queries.rejections(unit.conn, organization.id)
             by_id = {tx.id: tx for tx in transactions}
             by_item = {item.number: item for item in items}
+            known = {invoice.id: invoice for invoice in invoices}
         applied: list[AppliedMatch] = []
         review: list[Proposal] = []
         to_review: list[tuple[BankTransaction, Proposal]] = []
@@ -206,7 +210,7 @@ class Reconciliation(Resource):
 
         def flush() -> None:
             if batch:
-                self._apply_batch(organization, list(batch), applied, review)
+                self._apply_batch(organization, list(batch), applied, review, known)
                 batch.clear()
 
         for proposal in result.proposals:
@@ -278,14 +282,20 @@ class Reconciliation(Resource):
         matches: list[tuple[BankTransaction, Proposal]],
         applied: list[AppliedMatch],
         review: list[Proposal],
+        known: Mapping[str, Invoice] | None = None,
     ) -> None:
         """Apply plain matches set-wise in one unit (:mod:`._match_batch`). Should the batch
         fail for another reason than a match that no longer fits (those go to review inside
-        it), nothing of it stays and its matches are applied one unit each instead."""
+        it), nothing of it stays and its matches are applied one unit each instead.
+        ``known``: the invoices the run read, whose lines need no second reading."""
         try:
             outcomes: list[BatchOutcome] = self._ctx.run(
                 functools.partial(
-                    apply_matches, org=org, matches=matches, addresses=self._ctx.addresses
+                    apply_matches,
+                    org=org,
+                    matches=matches,
+                    addresses=self._ctx.addresses,
+                    known=known,
                 )
             )
         except Exception:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
-__all__ = ["insert_many"]
+__all__ = ["execute_many", "insert_many"]
 
 
 @functools.cache
@@ -24,6 +24,55 @@ def _unnest_insert(table: sa.Table, keys: tuple[str, ...], dialect: Dialect) -> 
     )
 
 
+_Processor = Callable[[Any], Any] | None
+
+
+@functools.cache
+def _positional(
+    statement: sa.Insert | sa.Update | sa.Delete, keys: tuple[str, ...], dialect: Dialect
+) -> tuple[str, tuple[str, ...], tuple[_Processor, ...]] | None:
+    """``statement`` compiled once for rows with ``keys``: its SQL, the parameter names in
+    their positional order and each one's bind processor (what its type does to a value);
+    ``None`` when the driver does not take positional parameters."""
+    compiled = statement.compile(
+        dialect=dialect, column_keys=list(keys) if isinstance(statement, sa.Insert) else None
+    )
+    if not compiled.positional or compiled.positiontup is None:
+        return None
+    names = tuple(compiled.positiontup)
+    processors = tuple(compiled.binds[name].type._cached_bind_processor(dialect) for name in names)
+    return str(compiled), names, processors
+
+
+def execute_many(
+    conn: Connection,
+    statement: sa.Insert | sa.Update | sa.Delete,
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """Run ``statement`` (built once, its parameters bound by name) for each of ``rows``
+    (dicts with the same keys) as one executemany.
+
+    Where the driver takes positional parameters (SQLite), the statement is compiled once and
+    the rows go to the driver's executemany as tuples, each value bound by its column type's
+    processor, exactly what SQLAlchemy's own executemany binds: it would also build and check
+    a parameter dictionary per row, which costs more than SQLite running the row."""
+    if not rows:
+        return
+    plan = _positional(statement, tuple(rows[0]), conn.dialect)
+    if plan is None:
+        conn.execute(statement, list(rows))
+        return
+    sql, names, processors = plan
+    if not any(processors):
+        values = [tuple([row[name] for name in names]) for row in rows]
+    else:
+        pairs = tuple(zip(names, processors, strict=True))
+        values = [
+            tuple([row[name] if p is None else p(row[name]) for name, p in pairs]) for row in rows
+        ]
+    conn.exec_driver_sql(sql, values)
+
+
 def insert_many(conn: Connection, insert: sa.Insert, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) with ``insert`` (a prebuilt
     ``table.insert()``).
@@ -31,11 +80,12 @@ def insert_many(conn: Connection, insert: sa.Insert, rows: Sequence[Mapping[str,
     On PostgreSQL as one ``INSERT … SELECT * FROM unnest(…)`` with a typed array per column,
     the values bound as the column's type binds them: the driver's executemany sends a
     statement per row, and a multi-row ``VALUES`` costs more to build than to run. On SQLite
-    as an executemany, which runs the one prepared statement for every row in C."""
+    as an executemany (:func:`execute_many`), which runs the one prepared statement for every
+    row in C."""
     if not rows:
         return
     if conn.dialect.name != "postgresql" or len(rows) == 1:
-        conn.execute(insert, list(rows))
+        execute_many(conn, insert, rows)
         return
     table = insert.table
     assert isinstance(table, sa.Table)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from ..money import Money
 from ..references import parse as parse_reference
 from ..statements.model import BankTransaction
+from ._bulk import execute_many
 from .schema import bank_statements, bank_transactions
 
 # RETURNING tells which rows were new: rowcount is not reliable for executemany on every driver.
@@ -231,7 +232,8 @@ def set_statuses(conn: Connection, org_id: str, changes: Sequence[tuple[str, str
             {"org": org_id, "accounts": accounts, "ids": ids, "statuses": statuses},
         )
     elif changes:
-        conn.execute(
+        execute_many(
+            conn,
             _SET_STATUS,
             [
                 {"p_org": org_id, "p_account": account, "p_id": tx_id, "p_status": status}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from ..exceptions import NotFound
 from ..money import Money
 from ..parties import Supplier
 from ..references import Reference
+from ._bulk import execute_many
 from .schema import (
     document_lines,
     documents,
@@ -245,7 +246,8 @@ def update_settlements(conn: Connection, invoices: Sequence[Invoice]) -> None:
             },
         )
     elif invoices:
-        conn.execute(
+        execute_many(
+            conn,
             _SETTLE,
             [
                 {
@@ -300,7 +302,7 @@ def _lines_for(conn: Connection, ids: Sequence[str]) -> dict[str, list[Line]]:
     return result
 
 
-def _from_row(row: Any, lines: list[Line]) -> Document:
+def _from_row(row: Any, lines: Sequence[Line]) -> Document:
     data = row.data or {}
     common = {
         "id": row.id,
@@ -349,11 +351,43 @@ def _from_row(row: Any, lines: list[Line]) -> Document:
     )
 
 
-def load_documents(conn: Connection, query: sa.Select[Any]) -> list[Document]:
-    """Run a ``select(documents)`` query and return the documents with their lines."""
+def load_documents(
+    conn: Connection, query: sa.Select[Any], known: Mapping[str, Document] | None = None
+) -> list[Document]:
+    """Run a ``select(documents)`` query and return the documents with their lines.
+
+    ``known`` holds documents read before in the same run: an invoice found there that is
+    still issued gets its lines (and its totals, computed already) from there instead of the
+    store, as lines never change once an invoice is issued."""
     rows = conn.execute(query).all()
-    lines = _lines_for(conn, [r.id for r in rows])
-    return [_from_row(r, lines[r.id]) for r in rows]
+    if not known:
+        lines = _lines_for(conn, [r.id for r in rows])
+        return [_from_row(r, lines[r.id]) for r in rows]
+    reused = {r.id: known[r.id] for r in rows if r.id in known and _immutable(r, known[r.id])}
+    lines = _lines_for(conn, [r.id for r in rows if r.id not in reused])
+    found = []
+    for r in rows:
+        before = reused.get(r.id)
+        if before is None:
+            found.append(_from_row(r, lines[r.id]))
+            continue
+        doc = _from_row(r, before.lines)
+        totals = before.__dict__.get("_totals")
+        if totals is not None:  # the same lines: the same totals
+            doc.__dict__["_totals"] = totals
+        found.append(doc)
+    return found
+
+
+def _immutable(row: Any, before: Document) -> bool:
+    """Whether the lines of ``before`` are still those of ``row`` (same document, issued)."""
+    return (
+        row.kind == "invoice"
+        and isinstance(before, Invoice)
+        and row.status != "draft"
+        and before.status != "draft"
+        and row.currency == before.currency
+    )
 
 
 def find_document(conn: Connection, doc_id: str) -> Document | None:
@@ -363,12 +397,17 @@ def find_document(conn: Connection, doc_id: str) -> Document | None:
 
 
 def find_documents(
-    conn: Connection, doc_ids: Sequence[str], *, for_update: bool = False
+    conn: Connection,
+    doc_ids: Sequence[str],
+    *,
+    for_update: bool = False,
+    known: Mapping[str, Document] | None = None,
 ) -> list[Document]:
     """The documents with these ids (whatever their kind), by id.
 
     ``for_update`` locks them on PostgreSQL, in ascending id order (the service's lock order
-    for several invoices)."""
+    for several invoices). ``known``: documents the caller read before, whose lines are
+    reused when they cannot have changed (see :func:`load_documents`)."""
     if not doc_ids:
         return []
     query = (
@@ -378,7 +417,7 @@ def find_documents(
     )
     if for_update and conn.dialect.name == "postgresql":
         query = query.with_for_update(of=documents)
-    return load_documents(conn, query)
+    return load_documents(conn, query, known)
 
 
 def get_document(

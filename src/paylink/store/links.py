@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from ..exceptions import ConfigurationError, NotFound
 from ..links import Addresses, LinkEvent, PaymentLink, TokenKey, token_hash
 from ..money import Money
-from ._bulk import insert_many
+from ._bulk import execute_many, insert_many
 from .schema import LINK_NOT_FINAL, access_tokens, documents, link_events, payment_links
 
 __all__ = [
@@ -166,7 +166,8 @@ def update_link_statuses(
             },
         )
     else:
-        conn.execute(
+        execute_many(
+            conn,
             _SET_STATUS,
             [{"p_id": after.id, "p_status": after.status, "p_now": now} for _, after in changes],
         )
