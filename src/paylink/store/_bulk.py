@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -37,7 +38,7 @@ def _positional(
     compiled = statement.compile(
         dialect=dialect, column_keys=list(keys) if isinstance(statement, sa.Insert) else None
     )
-    if not compiled.positional or compiled.positiontup is None:
+    if not compiled.positional or not compiled.positiontup:
         return None
     names = tuple(compiled.positiontup)
     processors = tuple(compiled.binds[name].type._cached_bind_processor(dialect) for name in names)
@@ -63,14 +64,30 @@ def execute_many(
         conn.execute(statement, list(rows))
         return
     sql, names, processors = plan
-    if not any(processors):
-        values = [tuple([row[name] for name in names]) for row in rows]
-    else:
-        pairs = tuple(zip(names, processors, strict=True))
-        values = [
-            tuple([row[name] if p is None else p(row[name]) for name, p in pairs]) for row in rows
-        ]
-    conn.exec_driver_sql(sql, values)
+    columns = [
+        _bound([row[name] for row in rows], p) for name, p in zip(names, processors, strict=True)
+    ]
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+def _bound(values: list[Any], process: _Processor) -> list[Any]:
+    """``values`` as ``process`` binds them; a time that repeats (the unit's time, stamped
+    on every row of a batch) is bound once. Only times: equal values of other types may be
+    bound differently (``Decimal("1.0")`` and ``Decimal("1.00")``), equal aware datetimes
+    are one instant, bound as the same UTC time."""
+    if process is None:
+        return values
+    seen: dict[dt.datetime, Any] = {}
+    bound = []
+    for value in values:
+        if type(value) is not dt.datetime:
+            bound.append(process(value))
+        elif value in seen:
+            bound.append(seen[value])
+        else:
+            seen[value] = done = process(value)
+            bound.append(done)
+    return bound
 
 
 def insert_many(conn: Connection, insert: sa.Insert, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -93,6 +110,5 @@ def insert_many(conn: Connection, insert: sa.Insert, rows: Sequence[Mapping[str,
     params: dict[str, list[Any]] = {}
     for key in keys:
         process = table.c[key].type._cached_bind_processor(conn.dialect)
-        values = [row[key] for row in rows]
-        params[key] = [process(v) for v in values] if process is not None else values
+        params[key] = _bound([row[key] for row in rows], process)
     conn.execute(_unnest_insert(table, keys, conn.dialect), params)
