@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -14,14 +15,23 @@ __all__ = ["execute_many", "insert_many"]
 
 
 @functools.cache
-def _unnest_insert(table: sa.Table, keys: tuple[str, ...], dialect: Dialect) -> sa.TextClause:
-    """``INSERT INTO table (keys) SELECT * FROM unnest(:key::type[], …)``: one statement,
-    one array parameter per column, whatever the number of rows."""
-    arrays = ", ".join(
-        f"CAST(:{key} AS {table.c[key].type.compile(dialect=dialect)}[])" for key in keys
-    )
+def _unnest_insert(
+    table: sa.Table, keys: tuple[str, ...], documents: frozenset[str], dialect: Dialect
+) -> sa.TextClause:
+    """``INSERT INTO table (keys) SELECT * FROM ROWS FROM (unnest(:key::type[]), …)``: one
+    statement, one array parameter per column, whatever the number of rows. The JSON columns
+    named in ``documents`` come as one JSON array each, its elements in row order: a JSON
+    text in an array of texts would have each of its quotes escaped one by one."""
+
+    def source(key: str) -> str:
+        if key in documents:
+            return f"json_array_elements(CAST(:{key} AS json))"
+        return f"unnest(CAST(:{key} AS {table.c[key].type.compile(dialect=dialect)}[]))"
+
+    sources = ", ".join(source(key) for key in keys)
     return sa.text(
-        f"INSERT INTO {table.name} ({', '.join(keys)}) SELECT * FROM unnest({arrays})"  # noqa: S608
+        f"INSERT INTO {table.name} ({', '.join(keys)}) "  # noqa: S608
+        f"SELECT * FROM ROWS FROM ({sources})"
     )
 
 
@@ -70,6 +80,11 @@ def execute_many(
     conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
+def _sql_null(value: Any) -> bool:
+    """Whether a JSON column gets SQL NULL (rather than a document) for ``value``."""
+    return value is None or value is sa.JSON.NULL or isinstance(value, sa.ColumnElement)
+
+
 def _bound(values: list[Any], process: _Processor) -> list[Any]:
     """``values`` as ``process`` binds them; a time that repeats (the unit's time, stamped
     on every row of a batch) is bound once. Only times: equal values of other types may be
@@ -107,8 +122,17 @@ def insert_many(conn: Connection, insert: sa.Insert, rows: Sequence[Mapping[str,
     table = insert.table
     assert isinstance(table, sa.Table)
     keys = tuple(rows[0])
-    params: dict[str, list[Any]] = {}
+    params: dict[str, Any] = {}
+    documents = set()
     for key in keys:
-        process = table.c[key].type._cached_bind_processor(conn.dialect)
-        params[key] = _bound([row[key] for row in rows], process)
-    conn.execute(_unnest_insert(table, keys, conn.dialect), params)
+        kind = table.c[key].type
+        values = [row[key] for row in rows]
+        if isinstance(kind, sa.JSON) and not any(_sql_null(v) for v in values):
+            # serialized as the driver would serialize each document (the engine's JSON
+            # serializer, else json.dumps), then joined into one JSON array
+            dumps = getattr(conn.dialect, "_json_serializer", None) or json.dumps
+            documents.add(key)
+            params[key] = f"[{','.join(map(dumps, values))}]"
+        else:
+            params[key] = _bound(values, kind._cached_bind_processor(conn.dialect))
+    conn.execute(_unnest_insert(table, keys, frozenset(documents), conn.dialect), params)
