@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from .._gc import collector_paused
 from ..documents import Invoice
 from ..exceptions import NotFound, PaylinkError, StateError, ValidationError
 from ..links import Addresses, PaymentLink, advance
@@ -117,6 +118,18 @@ def apply_matches(
     read again, locked, but their lines (immutable once issued) and totals are reused.
     Returns one outcome per match, in order. Raises only for what is not the matches' fault
     (a database error): the caller then applies them one at a time."""
+    # bulk work of our own (no plugin code runs before the unit commits): see paylink._gc
+    with collector_paused():
+        return _apply_matches(unit, org, matches, addresses, known)
+
+
+def _apply_matches(
+    unit: Unit,
+    org: Organization,
+    matches: Sequence[tuple[BankTransaction, Proposal]],
+    addresses: Addresses,
+    known: Mapping[str, Invoice] | None,
+) -> list[BatchOutcome]:
     conn = unit.conn
     wanted = sorted({a.invoice_id or "" for _, p in matches for a in p.allocations})
     # 1. The invoices, locked in ascending id order before anything else is read.

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import attrs
 
+from .._gc import collector_paused
 from ..documents import Invoice, Line, PurchaseInvoice
 from ..exceptions import NotFound, PaylinkError, ValidationError
 from ..money import Money
@@ -177,7 +178,8 @@ class Reconciliation(Resource):
         :meth:`review`. ``rules`` replaces the installed rules (the built-ins and the plugins').
         With ``undoable`` each applied match keeps what :meth:`undo` needs (reading those rows
         first costs a run several times its time; payout matches are always undoable)."""
-        with self._ctx.unit() as unit:
+        # reading the run's open items is bulk work too (see paylink._gc)
+        with collector_paused(), self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             transactions = bank_queries.list_transactions(
                 unit.conn, organization.id, statuses=["unmatched", "review"]
@@ -347,6 +349,8 @@ class Reconciliation(Resource):
 
     @staticmethod
     def _with_ids(proposal: Proposal, by_item: dict[str, OpenItem]) -> Proposal:
+        if all(a.invoice_id for a in proposal.allocations):
+            return proposal
         allocations = tuple(
             a if a.invoice_id else a._replace(invoice_id=by_item[a.number].invoice_id)
             for a in proposal.allocations
