@@ -193,8 +193,7 @@ class Reconciliation(Resource):
                 tolerance=tolerance,
                 tolerance_policy=tolerance_policy,
             )
-            # the invoices are read once: the open items are made of them, and applying
-            # reuses their lines and totals
+            # invoices read once: the open items are made of them, applying reuses their lines
             with invoices_read() as invoices:
                 items = self._open_items(unit.conn, organization)
             payouts = open_payouts(unit.conn, organization.id)
@@ -291,15 +290,10 @@ class Reconciliation(Resource):
         it), nothing of it stays and its matches are applied one unit each instead.
         ``known``: the invoices the run read, whose lines need no second reading."""
         try:
-            outcomes: list[BatchOutcome] = self._ctx.run(
-                functools.partial(
-                    apply_matches,
-                    org=org,
-                    matches=matches,
-                    addresses=self._ctx.addresses,
-                    known=known,
-                )
+            work = functools.partial(
+                apply_matches, org=org, matches=matches, addresses=self._ctx.addresses, known=known
             )
+            outcomes: list[BatchOutcome] = self._ctx.run(work)
         except Exception:
             log.warning(
                 "a batch of %d matches failed; applying them one by one",
