@@ -38,7 +38,7 @@ def _unnest_insert(
 _Processor = Callable[[Any], Any] | None
 
 
-@functools.cache
+@functools.lru_cache(maxsize=512)  # statements are built once, at import
 def _positional(
     statement: sa.Insert | sa.Update | sa.Delete, keys: tuple[str, ...], dialect: Dialect
 ) -> tuple[str, tuple[str, ...], tuple[_Processor, ...]] | None:
