@@ -463,15 +463,16 @@ class Invoice(_HasTotals):
         (:meth:`status_after_settlement`) and ``paid_at`` set to ``at`` when it is paid in
         full (cleared otherwise). Its lines do not change, so neither do its totals: they are
         kept, not computed again."""
-        totals = self.__dict__.get("_totals")
-        updated = attrs.evolve(self, paid_amount=paid)
-        if totals is not None:
-            updated.__dict__["_totals"] = totals
+        # A copy of the fields (and of the cached totals) rather than attrs.evolve: nothing
+        # else changes, so there is nothing to convert or check again, and a reconciliation
+        # run settles thousands of invoices.
+        updated = object.__new__(type(self))
+        updated.__dict__.update(self.__dict__)
+        updated.__dict__["paid_amount"] = paid
         status = updated.status_after_settlement()
-        final = attrs.evolve(updated, status=status, paid_at=at if status == "paid" else None)
-        if totals is not None:
-            final.__dict__["_totals"] = totals
-        return final
+        updated.__dict__["status"] = status
+        updated.__dict__["paid_at"] = at if status == "paid" else None
+        return updated
 
     def status_after_settlement(self) -> InvoiceStatus:
         """The status that the paid and credited amounts imply for an issued invoice.

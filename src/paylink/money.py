@@ -138,7 +138,8 @@ class Money:
     @classmethod
     def of(cls, amount: str | int | Decimal, currency: str) -> Money:
         """Return ``amount`` of ``currency``, rounded half-up to the currency's minor unit."""
-        return cls(_quantize(to_decimal(amount), currency), currency)
+        exact = _quantize(to_decimal(amount), currency)
+        return _exact(exact, currency) if cls is Money else cls(exact, currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:

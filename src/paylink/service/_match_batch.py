@@ -19,11 +19,12 @@ queue them; they fire after the batch commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from .._gc import collector_paused
 from ..documents import Invoice
 from ..exceptions import NotFound, PaylinkError, StateError, ValidationError
 from ..links import Addresses, PaymentLink, advance
@@ -109,17 +110,32 @@ def apply_matches(
     org: Organization,
     matches: Sequence[tuple[BankTransaction, Proposal]],
     addresses: Addresses,
+    known: Mapping[str, Invoice] | None = None,
 ) -> list[BatchOutcome]:
     """Apply ``matches`` (each accepted by :func:`applies_setwise`) in ``unit``, set-wise.
 
+    ``known`` holds invoices the caller read before (the run's open invoices): their rows are
+    read again, locked, but their lines (immutable once issued) and totals are reused.
     Returns one outcome per match, in order. Raises only for what is not the matches' fault
     (a database error): the caller then applies them one at a time."""
+    # bulk work of our own (no plugin code runs before the unit commits): see paylink._gc
+    with collector_paused():
+        return _apply_matches(unit, org, matches, addresses, known)
+
+
+def _apply_matches(
+    unit: Unit,
+    org: Organization,
+    matches: Sequence[tuple[BankTransaction, Proposal]],
+    addresses: Addresses,
+    known: Mapping[str, Invoice] | None,
+) -> list[BatchOutcome]:
     conn = unit.conn
     wanted = sorted({a.invoice_id or "" for _, p in matches for a in p.allocations})
     # 1. The invoices, locked in ascending id order before anything else is read.
     docs: dict[str, Invoice] = {
         d.id: d
-        for d in doc_queries.find_documents(conn, wanted, for_update=True)
+        for d in doc_queries.find_documents(conn, wanted, for_update=True, known=known)
         if isinstance(d, Invoice) and d.organization_id == org.id
     }
     # 2. Checked once the invoices are held: what a concurrent run recorded is seen here.
@@ -130,7 +146,11 @@ def apply_matches(
     # 3. The links, after their invoices; and what the pay-all links also cover.
     own_links, pay_all = link_queries.open_links_of(conn, list(docs), customer_ids, addresses)
     outside = sorted({i for link in pay_all for i in link.invoice_ids if i not in docs})
-    others = {d.id: d for d in doc_queries.find_documents(conn, outside) if isinstance(d, Invoice)}
+    others = {
+        d.id: d
+        for d in doc_queries.find_documents(conn, outside, known=known)
+        if isinstance(d, Invoice)
+    }
     links: dict[str, PaymentLink] = {link.id: link for link in own_links.values()}
     links.update((link.id, link) for link in pay_all)
     loaded = dict(links)

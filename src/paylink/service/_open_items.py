@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
 import attrs
 
 from ..documents import Invoice
@@ -16,7 +20,23 @@ from ..store import links as link_queries
 from ..store import organizations as org_queries
 from ._matching import LINK_ITEM
 
-__all__ = ["open_items"]
+__all__ = ["invoices_read", "open_items"]
+
+_READ: ContextVar[list[Invoice] | None] = ContextVar("paylink_open_invoices", default=None)
+
+
+@contextlib.contextmanager
+def invoices_read() -> Iterator[list[Invoice]]:
+    """Collect the invoices :func:`open_items` reads inside the block (in this thread or task):
+    a reconciliation run hands them down to applying its matches, which then reads their rows
+    again (locked) but not their lines. A context variable rather than a parameter, so the
+    run's ``_open_items`` step keeps its signature."""
+    read: list[Invoice] = []
+    token = _READ.set(read)
+    try:
+        yield read
+    finally:
+        _READ.reset(token)
 
 
 def open_items(conn: Connection, org: Organization, addresses: Addresses) -> list[OpenItem]:
@@ -26,10 +46,17 @@ def open_items(conn: Connection, org: Organization, addresses: Addresses) -> lis
     reference; their item's ``invoice_id`` is :data:`LINK_ITEM` and the link's id)."""
     items: list[OpenItem] = []
     customers = {c.id: c for c in org_queries.list_customers(conn, org.id)}
-    for doc in doc_queries.list_documents(
-        conn, org.id, "invoice", statuses=["issued", "partially_paid"]
-    ):
-        assert isinstance(doc, Invoice)
+    invoices = [
+        doc
+        for doc in doc_queries.list_documents(
+            conn, org.id, "invoice", statuses=["issued", "partially_paid"]
+        )
+        if isinstance(doc, Invoice)
+    ]
+    collector = _READ.get()
+    if collector is not None:
+        collector.extend(invoices)
+    for doc in invoices:
         if doc.open_amount.amount > 0:
             items.append(OpenItem.from_invoice(doc, customers.get(doc.customer_id)))
     seen_numbers: set[str] = set()

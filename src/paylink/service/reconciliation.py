@@ -22,12 +22,13 @@ from __future__ import annotations
 import builtins
 import functools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
 import attrs
 
+from .._gc import collector_paused
 from ..documents import Invoice, Line, PurchaseInvoice
 from ..exceptions import NotFound, PaylinkError, ValidationError
 from ..money import Money
@@ -65,7 +66,7 @@ from ._matching import (
     proposal_json,
     undo_match,
 )
-from ._open_items import open_items
+from ._open_items import invoices_read, open_items
 from ._payments import apply_payment, lock_invoices
 from ._payouts import PAYOUT_ITEM, mark_arrived, open_payouts
 
@@ -177,7 +178,8 @@ class Reconciliation(Resource):
         :meth:`review`. ``rules`` replaces the installed rules (the built-ins and the plugins').
         With ``undoable`` each applied match keeps what :meth:`undo` needs (reading those rows
         first costs a run several times its time; payout matches are always undoable)."""
-        with self._ctx.unit() as unit:
+        # reading the run's open items is bulk work too (see paylink._gc)
+        with collector_paused(), self._ctx.unit() as unit:
             organization = self._org(unit.conn, org)
             transactions = bank_queries.list_transactions(
                 unit.conn, organization.id, statuses=["unmatched", "review"]
@@ -191,13 +193,16 @@ class Reconciliation(Resource):
                 tolerance=tolerance,
                 tolerance_policy=tolerance_policy,
             )
-            items = self._open_items(unit.conn, organization)
+            # invoices read once: the open items are made of them, applying reuses their lines
+            with invoices_read() as invoices:
+                items = self._open_items(unit.conn, organization)
             payouts = open_payouts(unit.conn, organization.id)
             # the payout rule runs only when payouts wait for their bank credit
             result = reconciler.reconcile(transactions, items, payouts=payouts or None)
             rejected = match_queries.rejections(unit.conn, organization.id)
             by_id = {tx.id: tx for tx in transactions}
             by_item = {item.number: item for item in items}
+            known = {invoice.id: invoice for invoice in invoices}
         applied: list[AppliedMatch] = []
         review: list[Proposal] = []
         to_review: list[tuple[BankTransaction, Proposal]] = []
@@ -206,7 +211,7 @@ class Reconciliation(Resource):
 
         def flush() -> None:
             if batch:
-                self._apply_batch(organization, list(batch), applied, review)
+                self._apply_batch(organization, list(batch), applied, review, known)
                 batch.clear()
 
         for proposal in result.proposals:
@@ -278,16 +283,17 @@ class Reconciliation(Resource):
         matches: list[tuple[BankTransaction, Proposal]],
         applied: list[AppliedMatch],
         review: list[Proposal],
+        known: Mapping[str, Invoice] | None = None,
     ) -> None:
         """Apply plain matches set-wise in one unit (:mod:`._match_batch`). Should the batch
         fail for another reason than a match that no longer fits (those go to review inside
-        it), nothing of it stays and its matches are applied one unit each instead."""
+        it), nothing of it stays and its matches are applied one unit each instead.
+        ``known``: the invoices the run read, whose lines need no second reading."""
         try:
-            outcomes: list[BatchOutcome] = self._ctx.run(
-                functools.partial(
-                    apply_matches, org=org, matches=matches, addresses=self._ctx.addresses
-                )
+            work = functools.partial(
+                apply_matches, org=org, matches=matches, addresses=self._ctx.addresses, known=known
             )
+            outcomes: list[BatchOutcome] = self._ctx.run(work)
         except Exception:
             log.warning(
                 "a batch of %d matches failed; applying them one by one",
@@ -337,6 +343,8 @@ class Reconciliation(Resource):
 
     @staticmethod
     def _with_ids(proposal: Proposal, by_item: dict[str, OpenItem]) -> Proposal:
+        if all(a.invoice_id for a in proposal.allocations):
+            return proposal
         allocations = tuple(
             a if a.invoice_id else a._replace(invoice_id=by_item[a.number].invoice_id)
             for a in proposal.allocations

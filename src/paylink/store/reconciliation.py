@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from ._bulk import insert_many
+from ._bulk import execute_many, insert_many
 from .schema import customer_aliases, reconciliation_matches, reconciliation_rejections
 
 __all__ = [
@@ -94,7 +94,8 @@ def record_matches(
             },
         )
     else:
-        conn.execute(
+        execute_many(
+            conn,
             _FORGET_MATCH,
             [
                 {"p_org": org_id, "p_account": r["account"], "p_tx": r["transaction_id"]}
