@@ -18,6 +18,7 @@ __all__ = [
     "compact_iban",
     "first_reference",
     "make_money",
+    "may_hold_reference",
     "parse_decimal",
 ]
 
@@ -96,7 +97,6 @@ _FRAMED_OGM = re.compile(r"[+*]{3}(\d{3})/(\d{4})/(\d{5})[+*]{3}")
 _WHOLE_REFERENCE = re.compile(r"[+*]{0,3}[\d\s/.\-]+[+*]{0,3}|[Rr][Ff]\s?\d\d[\w\s]+")
 _RF_COMPACT = re.compile(r"RF\d\d[0-9A-Z]{1,21}")
 _BASE36 = {ch: str(int(ch, 36)) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
-_NO_DIGITS = str.maketrans("", "", "0123456789")
 _MAYBE_REFERENCE = re.compile(r"\d(?:[ /.\-]?\d){11}|[Rr][Ff] ?\d\d")
 
 
@@ -130,16 +130,21 @@ def reference_of(value: str) -> Reference | None:
     return parse(value)
 
 
-def _may_hold_reference(text: str) -> bool:
-    # An OGM has 12 digits and an RF reference starts with RF: most texts have neither.
+def may_hold_reference(text: str) -> bool:
+    """Whether ``text`` may hold a structured reference: 12 digits (an OGM) or ``RF``.
+
+    A cheap filter run on every entry of a file: most texts hold neither.
+    """
     if "RF" in text or "rf" in text or "Rf" in text or "rF" in text:
         return True
-    return len(text) - len(text.translate(_NO_DIGITS)) >= 12
+    # Counted on the UTF-8 bytes, where deleting the ASCII digits is a plain table lookup.
+    encoded = text.encode("utf-8", "surrogatepass")
+    return len(encoded) - len(encoded.translate(None, b"0123456789")) >= 12
 
 
 def first_reference(*texts: str | None) -> Reference | None:
     """The first valid structured reference found in ``texts`` (a whole value, then within)."""
-    candidates = [text for text in texts if text and _may_hold_reference(text)]
+    candidates = [text for text in texts if text and may_hold_reference(text)]
     for text in candidates:
         ref = reference_of(text.strip())
         if ref is not None:
@@ -179,9 +184,14 @@ def decoded_chunks(stream: IO[bytes], chunk_size: int = 1 << 20) -> Iterator[lis
             rest = chunk
             continue
         rest = chunk[cut:]
-        lines = _decode(chunk[:cut]).split("\n")
+        text = _decode(chunk[:cut])
+        lines = text.split("\n")
         lines.pop()  # empty: the chunk ends with a line end
-        yield [line[:-1] if line.endswith("\r") else line for line in lines]
+        yield (
+            [line[:-1] if line.endswith("\r") else line for line in lines]
+            if "\r" in text
+            else lines
+        )
     if rest:
         line = _decode(rest)
         yield [line[:-1] if line.endswith("\r") else line]
