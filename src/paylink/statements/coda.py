@@ -51,6 +51,7 @@ from ._common import (
     first_reference,
     make_money,
     may_hold_reference,
+    new_transaction,
     ogm_reference,
 )
 from .base import FormatBase, StatementEvent, StatementFooter, StatementHeader
@@ -491,21 +492,21 @@ class _Reader:
         reference = movement.reference
         if reference is None and text is not None and may_hold_reference(text):
             reference = first_reference(text)
-        return BankTransaction(
-            id=f"{statement.statement_id}/{movement.seq}-{movement.detail}",
-            account_iban=statement.account,
-            booking_date=movement.booking_date,
-            value_date=movement.value_date,
-            amount=movement.amount,
-            counterparty_name=movement.counterparty_name,
-            counterparty_iban=movement.counterparty_iban,
-            counterparty_bic=movement.counterparty_bic,
-            structured_reference=reference,
-            remittance_text=text,
-            bank_transaction_code=movement.code,
-            bank_reference=movement.bank_reference,
-            end_to_end_id=movement.end_to_end_id,
-            raw=movement.raw,
+        return new_transaction(
+            f"{statement.statement_id}/{movement.seq}-{movement.detail}",
+            statement.account,
+            movement.booking_date,
+            movement.value_date,
+            movement.amount,
+            movement.counterparty_name,
+            movement.counterparty_iban,
+            movement.counterparty_bic,
+            reference,
+            text,
+            movement.code,
+            movement.bank_reference,
+            movement.end_to_end_id,
+            movement.raw,
         )
 
 
@@ -592,11 +593,14 @@ class CodaFormat(FormatBase):
                                 else:
                                     reader.credits += int(digits)
                             money = new_money(Money)
+                            whole_part, cents = digits[:12], digits[12:14]
                             set_field(
                                 money,
                                 "amount",
                                 Decimal(
-                                    ("-" if sign == "1" else "") + digits[:12] + "." + digits[12:14]
+                                    f"-{whole_part}.{cents}"
+                                    if sign == "1"
+                                    else f"{whole_part}.{cents}"
                                 ),
                             )
                             set_field(money, "currency", statement.currency)
