@@ -52,6 +52,7 @@ from ._common import (
     looks_like_iban,
     make_money,
     negate,
+    new_transaction,
 )
 from .base import ContentIds, FormatBase, StatementEvent, StatementFooter, StatementHeader
 from .model import BankTransaction, StatementCheck
@@ -84,6 +85,7 @@ _SUBFIELD = re.compile(r"\?(\d\d)")
 # ?20-?29 and ?60-?63 carry the remittance, in file order.
 _REMITTANCE_KEYS = frozenset([*map(str, range(20, 30)), "60", "61", "62", "63"])
 _SIGNS = {"C": 1, "D": -1, "RC": -1, "RD": 1, "EC": 1, "ED": -1}
+_NONE: list[StatementEvent] = []  # returned, never changed
 
 
 def _day(year: int, month: int, day: int) -> dt.date:
@@ -257,7 +259,23 @@ class _Message:
             raise self.error(f"expected an amount with a decimal comma, got {text!r}", line)
         return Decimal(text.replace(",", ".").rstrip(".") or "0")
 
-    def field(self, tag: str, value: str, line: int) -> Iterator[StatementEvent]:
+    def field(self, tag: str, value: str, line: int) -> list[StatementEvent]:
+        """Take one field; return the events it completes (most complete none)."""
+        if tag == "86":  # one per entry, with :61:: the bulk of a file, tested first
+            if self.pending is not None and self.pending.info is None:
+                self.pending.info = _parse86(value)
+            else:
+                self.extra["information"] = clean(value) or ""
+            return _NONE
+        if tag == "61":
+            events: list[StatementEvent] = []
+            done = self.flush()
+            if done is not None:
+                events.append(done)
+            if not self.header_sent:
+                events.append(self.header(line))
+            self.pending = self.line61(value, line)
+            return events
         if tag == "25":
             account = value.strip().split("\n")[0]
             compact = "".join(account.split()).upper()
@@ -271,8 +289,9 @@ class _Message:
             self.opening, self.opening_date = self.balance(tag, value, line)
             self.currency = self.opening.currency
         elif tag in ("62F", "62M"):
-            yield from self.flush()
+            done = self.flush()
             self.closing, self.closing_date = self.balance(tag, value, line)
+            return _NONE if done is None else [done]
         elif tag == "34F":
             self.interim = True
             match = re.match(r"([A-Z]{3})", value.strip())
@@ -289,21 +308,12 @@ class _Message:
             if self.currency is None:
                 self.currency = match.group(2)
             self.stated[tag] = (int(match.group(1)), self.amount(match.group(3), line))
-        elif tag == "61":
-            yield from self.flush()
-            if not self.header_sent:
-                yield self.header(line)
-            self.pending = self.line61(value, line)
-        elif tag == "86":
-            if self.pending is not None and self.pending.info is None:
-                self.pending.info = _parse86(value)
-            else:
-                self.extra["information"] = clean(value) or ""
         elif tag == "13D":
             self.interim = True
             self.extra["date_time"] = value.strip()
         elif tag == "21":
             self.extra["related_reference"] = value.strip()
+        return _NONE
 
     def line61(self, value: str, line: int) -> _Line61:
         first, _, details = value.partition("\n")
@@ -382,10 +392,11 @@ class _Message:
             extra=extra,
         )
 
-    def flush(self) -> Iterator[BankTransaction]:
+    def flush(self) -> BankTransaction | None:
+        """The transaction of the pending :61: (and its :86:), if any."""
         pending, self.pending = self.pending, None
         if pending is None:
-            return
+            return None
         info = pending.info or _Info()
         dutch = _DUTCH_REFERENCE.fullmatch(pending.customer_reference or "")
         if dutch:
@@ -402,24 +413,27 @@ class _Message:
             pending.amount.amount, pending.amount.currency, pending.customer_reference,
             info.iban, info.name, text, info.end_to_end, code,
         )  # fmt: skip
-        yield BankTransaction(
-            id=ident,
-            account_iban=self.account,
-            booking_date=pending.booking_date,
-            value_date=pending.value_date,
-            amount=pending.amount,
-            counterparty_name=info.name,
-            counterparty_iban=info.iban,
-            counterparty_bic=info.bic,
-            structured_reference=reference,
-            remittance_text=text,
-            bank_transaction_code=code,
-            bank_reference=pending.bank_reference,
-            end_to_end_id=info.end_to_end or pending.customer_reference,
+        return new_transaction(
+            ident,
+            self.account,
+            pending.booking_date,
+            pending.value_date,
+            pending.amount,
+            info.name,
+            info.iban,
+            info.bic,
+            reference,
+            text,
+            code,
+            pending.bank_reference,
+            info.end_to_end or pending.customer_reference,
+            None,
         )
 
     def finish(self, line: int) -> Iterator[StatementEvent]:
-        yield from self.flush()
+        done = self.flush()
+        if done is not None:
+            yield done
         if self.closing is None and not self.interim:
             # An MT940 always ends with its closing balance: without it the file was cut
             # short, and what was read is only part of the statement.
@@ -469,11 +483,15 @@ class Mt940Format(FormatBase):
         lineno = 0
         messages = 0
 
-        def close_field() -> Iterator[StatementEvent]:
+        def close_field() -> list[StatementEvent]:
             nonlocal tag, value
+            events = _NONE
             if tag is not None and message is not None:
-                yield from message.field(tag, "\n".join(value), field_line)
+                events = message.field(
+                    tag, value[0] if len(value) == 1 else "\n".join(value), field_line
+                )
             tag, value = None, []
+            return events
 
         for line in decoded_lines(stream):
             lineno += 1
