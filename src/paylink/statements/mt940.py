@@ -151,13 +151,14 @@ def _parse86(value: str) -> _Info:
                 remittance.append(val)
             else:
                 fields.setdefault(key, []).append(val)
-        tags = _sepa_tags(_join(remittance))
+        joined = _join(remittance)
+        tags = _sepa_tags(joined)
         info.name = clean(_join(fields.get("32", []) + fields.get("33", [])))
         account = compact_iban("".join(fields.get("31", [])))
         bic = clean("".join(fields.get("30", [])))
         info.iban = account
         info.bic = bic if bic and not bic.isdigit() else None  # digits: a German BLZ
-        _apply_tags(info, tags, default=_join(remittance))
+        _apply_tags(info, tags, default=joined)
         return info
     if flat.startswith("/") and _SLASH_TAG.search(flat):
         text = value.replace("\r", "").replace("\n", "")
@@ -200,17 +201,34 @@ def _apply_tags(info: _Info, tags: dict[str, str], *, default: str) -> None:
         info.name = clean(tags.get("ABWA"))
 
 
-@attrs.define
 class _Line61:
-    line: int
-    value_date: dt.date
-    booking_date: dt.date
-    amount: Money
-    type: str
-    customer_reference: str | None
-    bank_reference: str | None
-    details: str | None
-    info: _Info | None = None
+    """A :61: statement line waiting for its :86: (a plain slotted class: one per entry)."""
+
+    __slots__ = (
+        "amount", "bank_reference", "booking_date", "customer_reference", "details", "info",
+        "line", "type", "value_date",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        line: int,
+        value_date: dt.date,
+        booking_date: dt.date,
+        amount: Money,
+        kind: str,
+        customer_reference: str | None,
+        bank_reference: str | None,
+        details: str | None,
+    ) -> None:
+        self.line = line
+        self.value_date = value_date
+        self.booking_date = booking_date
+        self.amount = amount
+        self.type = kind
+        self.customer_reference = customer_reference
+        self.bank_reference = bank_reference
+        self.details = details
+        self.info: _Info | None = None
 
 
 class _Message:
@@ -231,6 +249,7 @@ class _Message:
         self.header_sent = False
         self.extra: dict[str, str] = {"reference": reference}
         self.ids = ContentIds("mt940")
+        self.dates: dict[str, tuple[dt.date, dt.date]] = {}  # a file repeats a few dates
         self.interim = False  # an MT942 (no balances), known by its :34F: or :13D:
         self.stated: dict[str, tuple[int, Decimal]] = {}  # :90D: / :90C: number and sum
         self.counted: dict[str, list[Any]] = {"90D": [0, Decimal(0)], "90C": [0, Decimal(0)]}
@@ -315,6 +334,26 @@ class _Message:
             self.extra["related_reference"] = value.strip()
         return _NONE
 
+    def dates_of(self, value: str, entry: str | None, line: int) -> tuple[dt.date, dt.date]:
+        """The value date (YYMMDD) and the entry date (MMDD, its year inferred) of a :61:."""
+        try:
+            value_date = _yymmdd(value)
+        except ValueError:
+            raise self.error(f"expected a value date YYMMDD, got {value!r}", line) from None
+        booking_date = value_date
+        if entry:
+            month, day = int(entry[:2]), int(entry[2:])
+            year = value_date.year
+            if month == 12 and value_date.month == 1:
+                year -= 1
+            elif month == 1 and value_date.month == 12:
+                year += 1
+            try:
+                booking_date = _day(year, month, day)
+            except ValueError:
+                raise self.error(f"expected an entry date MMDD, got {entry!r}", line) from None
+        return value_date, booking_date
+
     def line61(self, value: str, line: int) -> _Line61:
         first, _, details = value.partition("\n")
         match = _LINE61.fullmatch(first.rstrip())
@@ -333,26 +372,15 @@ class _Message:
         currency = self.currency
         if currency is None:
             raise self.error("expected an opening balance (:60F:) or :34F: before :61:", line)
-        try:
-            value_date = _yymmdd(match["value"])
-        except ValueError:
-            raise self.error(
-                f"expected a value date YYMMDD, got {match['value']!r}", line
-            ) from None
-        booking_date = value_date
-        if match["entry"]:
-            month, day = int(match["entry"][:2]), int(match["entry"][2:])
-            year = value_date.year
-            if month == 12 and value_date.month == 1:
-                year -= 1
-            elif month == 1 and value_date.month == 12:
-                year += 1
-            try:
-                booking_date = _day(year, month, day)
-            except ValueError:
-                raise self.error(
-                    f"expected an entry date MMDD, got {match['entry']!r}", line
-                ) from None
+        dates = match["value"] + (match["entry"] or "")
+        known = self.dates.get(dates)
+        if known is not None:
+            value_date, booking_date = known
+        else:
+            value_date, booking_date = self.dates_of(match["value"], match["entry"], line)
+            if len(self.dates) > 4096:
+                self.dates.clear()
+            self.dates[dates] = value_date, booking_date
         number = self.amount(match["amount"], line)
         tally = self.counted["90C" if _SIGNS[match["mark"]] > 0 else "90D"]
         tally[0] += 1
@@ -363,14 +391,14 @@ class _Message:
         custref = (match["custref"] or "").strip()
         bankref = (match["bankref"] or "").strip()
         return _Line61(
-            line=line,
-            value_date=value_date,
-            booking_date=booking_date,
-            amount=money,
-            type=match["type"].rstrip(),
-            customer_reference=None if custref.upper() in _NOT_PROVIDED else custref,
-            bank_reference=None if bankref.upper() in _NOT_PROVIDED else bankref,
-            details=clean(details),
+            line,
+            value_date,
+            booking_date,
+            money,
+            match["type"].rstrip(),
+            None if custref.upper() in _NOT_PROVIDED else custref,
+            None if bankref.upper() in _NOT_PROVIDED else bankref,
+            clean(details) if details else None,
         )
 
     def header(self, line: int) -> StatementHeader:
