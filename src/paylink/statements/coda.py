@@ -78,12 +78,11 @@ class _Movement:
     __slots__ = (
         "amount", "bank_reference", "booking_date", "code", "communication",
         "counterparty_bic", "counterparty_iban", "counterparty_name", "detail",
-        "end_to_end_id", "key", "line", "raw", "reference", "seq", "type", "value_date",
+        "end_to_end_id", "key", "raw", "reference", "seq", "type", "value_date",
     )  # fmt: skip
 
     def __init__(
         self,
-        line: int,
         seq: str,
         detail: str,
         kind: str,
@@ -96,7 +95,6 @@ class _Movement:
         communication: str,
         raw: str,
     ) -> None:
-        self.line = line
         self.seq = seq
         self.detail = detail
         self.type = kind
@@ -395,7 +393,7 @@ class _Reader:
                 else:
                     communication = comm
                 return _Movement(
-                    self.line, seq, detail, code[0], amount, value_date, booking_date, code,
+                    seq, detail, code[0], amount, value_date, booking_date, code,
                     bank_ref.strip() or None, reference, communication, record,
                 )  # fmt: skip
         return self.careful_movement(record, statement)
@@ -437,7 +435,7 @@ class _Reader:
                 f"expected a communication type 0 or 1 at position 62, got {record[61]!r}"
             )
         return _Movement(
-            self.line, seq, detail, kind, amount, value_date, booking_date, code,
+            seq, detail, kind, amount, value_date, booking_date, code,
             clean(record[10:31]), reference, communication, record,
         )  # fmt: skip
 
@@ -535,7 +533,6 @@ class CodaFormat(FormatBase):
         transaction = reader.transaction
         new_money = object.__new__
         set_field = object.__setattr__
-        seen_any = False
         line = 0
         records = 0  # records 1, 2x, 3x and 8 not yet added to reader.records
         for lines in decoded_chunks(stream):
@@ -551,7 +548,6 @@ class CodaFormat(FormatBase):
                             f"expected a record of 128 characters, got {len(text)} characters"
                         )
                     text = text.ljust(128)
-                seen_any = True
                 kind = text[0]
                 if kind == "2":
                     records += 1
@@ -612,7 +608,7 @@ class CodaFormat(FormatBase):
                             else:
                                 communication = comm
                             movement = _Movement(
-                                line, seq, detail, kind, money, value_date, booking_date, code,
+                                seq, detail, kind, money, value_date, booking_date, code,
                                 bank_ref.strip() or None, reference, communication, text,
                             )  # fmt: skip
                             if pending is None and reader.held is None:
@@ -670,5 +666,7 @@ class CodaFormat(FormatBase):
                 file=filename,
                 line=reader.line,
             )
-        if not seen_any:
+        if reader.header_line == 0:
+            # Every record needs a header (0) before it, and the file ended without error:
+            # no header means no record at all.
             raise StatementError("expected CODA records, the file is empty", file=filename)
