@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from decimal import Decimal
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
