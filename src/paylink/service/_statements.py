@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -119,29 +120,35 @@ class _StatementWriter:
         self._rows = q.TransactionInserter(unit.conn, org_id, unit.now)
         self._count = 0
         self._new = 0
-        self._movements: Money | None = None
+        self._currency = ""  # the statement's: entries in another are not in the balance
+        self._total = Decimal(0)
 
     def feed(self, event: object) -> None:
-        if isinstance(event, StatementHeader):
-            self._close(None)
-            self._header = event
-            self._count = self._new = 0
-            self._movements = Money.zero(event.currency)
-        elif isinstance(event, BankTransaction):
+        if type(event) is BankTransaction or isinstance(event, BankTransaction):
+            # The bulk of any file: tested first, by its exact type before isinstance.
+            amount = event.amount
             if self._header is None:  # a format without statement headers (CSV)
                 self._header = StatementHeader(
                     id=f"{Path(self.source).name}",
                     account_iban=event.account_iban,
-                    currency=event.amount.currency,
+                    currency=amount.currency,
                 )
-                self._movements = Money.zero(event.amount.currency)
-            self._rows.add(event)
+                self._currency = amount.currency
+                self._total = Decimal(0)
+            rows = self._rows
+            rows.add(event)
             self._count += 1
-            assert self._movements is not None
-            if event.amount.currency == self._movements.currency:
-                self._movements = self._movements + event.amount
-            if len(self._rows) >= _BATCH:
+            if amount.currency == self._currency:
+                # Summed as Decimal (exact), made Money once when the statement closes.
+                self._total += amount.amount
+            if len(rows) >= _BATCH:
                 self._flush()
+        elif isinstance(event, StatementHeader):
+            self._close(None)
+            self._header = event
+            self._count = self._new = 0
+            self._currency = event.currency
+            self._total = Decimal(0)
         elif isinstance(event, StatementFooter):
             self._close(event)
 
@@ -157,11 +164,10 @@ class _StatementWriter:
         closing_date = header.closing_date
         if footer is not None and footer.closing_balance is not None:
             closing, closing_date = footer.closing_balance, footer.closing_date or closing_date
-        assert self._movements is not None
         check = BalanceCheck(
             statement_id=header.id,
             opening=header.opening_balance,
-            movements=self._movements,
+            movements=Money.of(self._total, self._currency),
             closing=closing,
             count=self._count,
         )

@@ -50,6 +50,8 @@ from ._common import (
     decoded_chunks,
     first_reference,
     make_money,
+    may_hold_reference,
+    new_transaction,
     ogm_reference,
 )
 from .base import FormatBase, StatementEvent, StatementFooter, StatementHeader
@@ -69,28 +71,46 @@ _RECORD21_ALL = re.compile(
 _DEPTH = {"0": 0, "1": 0, "2": 0, "3": 0, "4": 0, "5": 1, "6": 1, "7": 1, "8": 1, "9": 2}
 
 
-@attrs.define
 class _Movement:
-    line: int
-    seq: str
-    detail: str
-    type: str
-    amount: Money
-    value_date: dt.date | None
-    booking_date: dt.date
-    code: str
-    bank_reference: str | None
-    reference: Reference | None
-    communication: list[str]
-    counterparty_name: str | None = None
-    counterparty_iban: str | None = None
-    counterparty_bic: str | None = None
-    end_to_end_id: str | None = None
-    raw: list[str] = attrs.Factory(list)
-    key: str = ""  # sequence + detail number, as records 22 and 23 repeat them
+    """A movement being assembled from its records 21, 22, 23 and 3x (a plain slotted class:
+    a big file makes one per entry)."""
 
-    def __attrs_post_init__(self) -> None:
-        self.key = self.seq + self.detail
+    __slots__ = (
+        "amount", "bank_reference", "booking_date", "code", "communication",
+        "counterparty_bic", "counterparty_iban", "counterparty_name", "detail",
+        "end_to_end_id", "key", "raw", "reference", "seq", "type", "value_date",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        seq: str,
+        detail: str,
+        kind: str,
+        amount: Money,
+        value_date: dt.date | None,
+        booking_date: dt.date,
+        code: str,
+        bank_reference: str | None,
+        reference: Reference | None,
+        communication: str,
+        raw: str,
+    ) -> None:
+        self.seq = seq
+        self.detail = detail
+        self.type = kind
+        self.amount = amount
+        self.value_date = value_date
+        self.booking_date = booking_date
+        self.code = code
+        self.bank_reference = bank_reference
+        self.reference = reference
+        self.communication = communication
+        self.raw = raw
+        self.counterparty_name: str | None = None
+        self.counterparty_iban: str | None = None
+        self.counterparty_bic: str | None = None
+        self.end_to_end_id: str | None = None
+        self.key = seq + detail  # sequence + detail number, as records 22 and 23 repeat them
 
 
 @attrs.define
@@ -326,9 +346,9 @@ class _Reader:
                 f"expected record 2{part} to follow record 21 of movement "
                 f"{record[2:6]}/{record[6:10]}"
             )
-        pending.raw.append(record)
+        pending.raw += "\n" + record
         if part == "2":
-            pending.communication.append(record[10:63])
+            pending.communication += record[10:63]
             pending.end_to_end_id = record[63:98].strip() or None
             pending.counterparty_bic = record[98:109].strip() or None
         elif part == "3":
@@ -336,7 +356,7 @@ class _Reader:
             account = record[10:44].split()
             pending.counterparty_iban = account[0].upper() if account else None
             pending.counterparty_name = clean(record[47:82])
-            pending.communication.append(record[82:125])
+            pending.communication += record[82:125]
         else:
             raise self.error(f"expected a movement record 21, 22 or 23, got 2{part!r}")
         return _NONE
@@ -367,14 +387,14 @@ class _Reader:
                 if ctype == "1" and comm[:3] in ("101", "102"):
                     reference = ogm_reference(comm[3:15])
                 if reference is not None:
-                    communication = []
+                    communication = ""
                 elif ctype == "1":
-                    communication = [comm[3:]]
+                    communication = comm[3:]
                 else:
-                    communication = [comm]
+                    communication = comm
                 return _Movement(
-                    self.line, seq, detail, code[0], amount, value_date, booking_date, code,
-                    bank_ref.strip() or None, reference, communication, raw=[record],
+                    seq, detail, code[0], amount, value_date, booking_date, code,
+                    bank_ref.strip() or None, reference, communication, record,
                 )  # fmt: skip
         return self.careful_movement(record, statement)
 
@@ -401,33 +421,23 @@ class _Reader:
             raise self.error(f"expected a transaction type 0-9 at position 54, got {kind!r}")
         self.tally(record[31], record[32:47], kind)
         reference: Reference | None = None
-        communication: list[str] = []
+        communication = ""
         if record[61] == "1":
             structured = record[62:115]
             if structured[:3] in ("101", "102"):
                 reference = ogm_reference(structured[3:15])
             if reference is None:
-                communication.append(structured[3:])
+                communication = structured[3:]
         elif record[61] == "0":
-            communication.append(record[62:115])
+            communication = record[62:115]
         else:
             raise self.error(
                 f"expected a communication type 0 or 1 at position 62, got {record[61]!r}"
             )
         return _Movement(
-            line=self.line,
-            seq=seq,
-            detail=detail,
-            type=kind,
-            amount=amount,
-            value_date=value_date,
-            booking_date=booking_date,
-            code=code,
-            bank_reference=clean(record[10:31]),
-            reference=reference,
-            communication=communication,
-            raw=[record],
-        )
+            seq, detail, kind, amount, value_date, booking_date, code,
+            clean(record[10:31]), reference, communication, record,
+        )  # fmt: skip
 
     def information_record(self, record: str) -> None:
         if self.statement is None:
@@ -437,7 +447,7 @@ class _Reader:
         pending = self.pending
         if pending is None:
             return  # information about a movement of another period: nothing to attach it to
-        pending.raw.append(record)
+        pending.raw += "\n" + record
         structured_name = record[1] == "1" and record[39] == "1" and record[40:43] == "001"
         if structured_name and pending.counterparty_name is None:
             pending.counterparty_name = clean(record[43:113])
@@ -474,23 +484,27 @@ class _Reader:
         return out
 
     def transaction(self, movement: _Movement) -> BankTransaction:
-        assert self.statement is not None
-        text = clean("".join(movement.communication))
-        return BankTransaction(
-            id=f"{self.statement.statement_id}/{movement.seq}-{movement.detail}",
-            account_iban=self.statement.account,
-            booking_date=movement.booking_date,
-            value_date=movement.value_date,
-            amount=movement.amount,
-            counterparty_name=movement.counterparty_name,
-            counterparty_iban=movement.counterparty_iban,
-            counterparty_bic=movement.counterparty_bic,
-            structured_reference=movement.reference or first_reference(text),
-            remittance_text=text,
-            bank_transaction_code=movement.code,
-            bank_reference=movement.bank_reference,
-            end_to_end_id=movement.end_to_end_id,
-            raw="\n".join(movement.raw),
+        statement = self.statement
+        assert statement is not None
+        text = " ".join(movement.communication.split()) or None
+        reference = movement.reference
+        if reference is None and text is not None and may_hold_reference(text):
+            reference = first_reference(text)
+        return new_transaction(
+            f"{statement.statement_id}/{movement.seq}-{movement.detail}",
+            statement.account,
+            movement.booking_date,
+            movement.value_date,
+            movement.amount,
+            movement.counterparty_name,
+            movement.counterparty_iban,
+            movement.counterparty_bic,
+            reference,
+            text,
+            movement.code,
+            movement.bank_reference,
+            movement.end_to_end_id,
+            movement.raw,
         )
 
 
@@ -512,8 +526,15 @@ class CodaFormat(FormatBase):
 
     def _events(self, stream: IO[bytes], filename: str) -> Iterator[StatementEvent]:
         reader = _Reader(filename)
-        seen_any = False
+        # The records of a movement (21, 22, 23, 3x) are the bulk of any file: they are read
+        # here, inline, when well formed; anything else goes to the reader's careful methods.
+        match21 = _RECORD21_ALL.match
+        dates = reader.dates
+        transaction = reader.transaction
+        new_money = object.__new__
+        set_field = object.__setattr__
         line = 0
+        records = 0  # records 1, 2x, 3x and 8 not yet added to reader.records
         for lines in decoded_chunks(stream):
             for text in lines:
                 line += 1
@@ -527,33 +548,108 @@ class CodaFormat(FormatBase):
                             f"expected a record of 128 characters, got {len(text)} characters"
                         )
                     text = text.ljust(128)
-                seen_any = True
-                if text[0] in "1238":
-                    reader.records += 1
-                if text[0] != "2":
-                    reader.line = line
-                    yield from reader.record(text)
-                    continue
-                part = text[1]
-                pending = reader.pending
-                # Records 22 and 23 of the movement being read: the bulk of a file, inline.
-                if part == "2" and pending is not None and text[2:10] == pending.key:
-                    pending.raw.append(text)
-                    pending.communication.append(text[10:63])
-                    pending.end_to_end_id = text[63:98].strip() or None
-                    pending.counterparty_bic = text[98:109].strip() or None
-                elif part == "3" and pending is not None and text[2:10] == pending.key:
-                    pending.raw.append(text)
-                    # An IBAN (up to 34), or a Belgian account number and its currency.
-                    account = text[10:44].split()
-                    pending.counterparty_iban = account[0].upper() if account else None
-                    pending.counterparty_name = clean(text[47:82])
-                    pending.communication.append(text[82:125])
-                else:
+                kind = text[0]
+                if kind == "2":
+                    records += 1
+                    part = text[1]
+                    pending = reader.pending
+                    if part == "2" and pending is not None and text[2:10] == pending.key:
+                        pending.raw += "\n" + text
+                        pending.communication += text[10:63]
+                        pending.end_to_end_id = text[63:98].strip() or None
+                        pending.counterparty_bic = text[98:109].strip() or None
+                        continue
+                    if part == "3" and pending is not None and text[2:10] == pending.key:
+                        pending.raw += "\n" + text
+                        # An IBAN (up to 34), or a Belgian account number and its currency.
+                        account = text[10:44].split()
+                        pending.counterparty_iban = account[0].upper() if account else None
+                        pending.counterparty_name = " ".join(text[47:82].split()) or None
+                        pending.communication += text[82:125]
+                        continue
+                    statement = reader.statement
+                    whole = match21(text) if part == "1" and statement is not None else None
+                    if whole is not None and statement is not None and statement.cents:
+                        seq, detail, bank_ref, sign, digits, vdate, code, ctype, comm, edate = (
+                            whole.groups()
+                        )
+                        value_date = dates.get(vdate)
+                        booking_date = dates.get(edate)
+                        if (
+                            value_date is not None
+                            and booking_date is not None
+                            and digits[14] == "0"
+                        ):
+                            # Well formed, dates seen before, a two-decimal currency and the
+                            # third decimal zero: the amount is exact as it stands.
+                            kind = code[0]
+                            if kind in "01234":  # the details of a total (5-9) are in it
+                                if sign == "1":
+                                    reader.debits += int(digits)
+                                else:
+                                    reader.credits += int(digits)
+                            money = new_money(Money)
+                            whole_part, cents = digits[:12], digits[12:14]
+                            set_field(
+                                money,
+                                "amount",
+                                Decimal(
+                                    f"-{whole_part}.{cents}"
+                                    if sign == "1"
+                                    else f"{whole_part}.{cents}"
+                                ),
+                            )
+                            set_field(money, "currency", statement.currency)
+                            reference = None
+                            if ctype == "1":
+                                if comm[:3] in ("101", "102"):
+                                    reference = ogm_reference(comm[3:15])
+                                communication = "" if reference is not None else comm[3:]
+                            else:
+                                communication = comm
+                            movement = _Movement(
+                                seq, detail, kind, money, value_date, booking_date, code,
+                                bank_ref.strip() or None, reference, communication, text,
+                            )  # fmt: skip
+                            if pending is None and reader.held is None:
+                                reader.pending = movement
+                            elif (
+                                reader.held is None
+                                and pending is not None
+                                and (pending.type not in _TOTAL_TYPES)
+                            ):
+                                reader.pending = movement
+                                yield transaction(pending)
+                            else:  # a globalisation: the reader decides what to emit
+                                reader.line = line
+                                done = reader.flush()
+                                reader.pending = movement
+                                yield from done
+                            continue
                     reader.line = line
                     done = reader.movement_record(text)
                     if done:
                         yield from done
+                    continue
+                if kind == "3" and text[1] in "123" and reader.statement is not None:
+                    records += 1
+                    pending = reader.pending
+                    if pending is not None:
+                        pending.raw += "\n" + text
+                        if (
+                            text[1] == "1"
+                            and text[39] == "1"
+                            and text[40:43] == "001"
+                            and pending.counterparty_name is None
+                        ):
+                            pending.counterparty_name = clean(text[43:113])
+                    continue
+                if kind in "138":
+                    records += 1
+                reader.records += records  # the trailer (9) checks them
+                records = 0
+                reader.line = line
+                yield from reader.record(text)
         reader.line = line
         if reader.statement is not None:
             raise StatementError(
@@ -570,5 +666,7 @@ class CodaFormat(FormatBase):
                 file=filename,
                 line=reader.line,
             )
-        if not seen_any:
+        if reader.header_line == 0:
+            # Every record needs a header (0) before it, and the file ended without error:
+            # no header means no record at all.
             raise StatementError("expected CODA records, the file is empty", file=filename)

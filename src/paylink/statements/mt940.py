@@ -52,6 +52,7 @@ from ._common import (
     looks_like_iban,
     make_money,
     negate,
+    new_transaction,
 )
 from .base import ContentIds, FormatBase, StatementEvent, StatementFooter, StatementHeader
 from .model import BankTransaction, StatementCheck
@@ -84,6 +85,7 @@ _SUBFIELD = re.compile(r"\?(\d\d)")
 # ?20-?29 and ?60-?63 carry the remittance, in file order.
 _REMITTANCE_KEYS = frozenset([*map(str, range(20, 30)), "60", "61", "62", "63"])
 _SIGNS = {"C": 1, "D": -1, "RC": -1, "RD": 1, "EC": 1, "ED": -1}
+_NONE: list[StatementEvent] = []  # returned, never changed
 
 
 def _day(year: int, month: int, day: int) -> dt.date:
@@ -149,13 +151,14 @@ def _parse86(value: str) -> _Info:
                 remittance.append(val)
             else:
                 fields.setdefault(key, []).append(val)
-        tags = _sepa_tags(_join(remittance))
+        joined = _join(remittance)
+        tags = _sepa_tags(joined)
         info.name = clean(_join(fields.get("32", []) + fields.get("33", [])))
         account = compact_iban("".join(fields.get("31", [])))
         bic = clean("".join(fields.get("30", [])))
         info.iban = account
         info.bic = bic if bic and not bic.isdigit() else None  # digits: a German BLZ
-        _apply_tags(info, tags, default=_join(remittance))
+        _apply_tags(info, tags, default=joined)
         return info
     if flat.startswith("/") and _SLASH_TAG.search(flat):
         text = value.replace("\r", "").replace("\n", "")
@@ -198,17 +201,34 @@ def _apply_tags(info: _Info, tags: dict[str, str], *, default: str) -> None:
         info.name = clean(tags.get("ABWA"))
 
 
-@attrs.define
 class _Line61:
-    line: int
-    value_date: dt.date
-    booking_date: dt.date
-    amount: Money
-    type: str
-    customer_reference: str | None
-    bank_reference: str | None
-    details: str | None
-    info: _Info | None = None
+    """A :61: statement line waiting for its :86: (a plain slotted class: one per entry)."""
+
+    __slots__ = (
+        "amount", "bank_reference", "booking_date", "customer_reference", "details", "info",
+        "line", "type", "value_date",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        line: int,
+        value_date: dt.date,
+        booking_date: dt.date,
+        amount: Money,
+        kind: str,
+        customer_reference: str | None,
+        bank_reference: str | None,
+        details: str | None,
+    ) -> None:
+        self.line = line
+        self.value_date = value_date
+        self.booking_date = booking_date
+        self.amount = amount
+        self.type = kind
+        self.customer_reference = customer_reference
+        self.bank_reference = bank_reference
+        self.details = details
+        self.info: _Info | None = None
 
 
 class _Message:
@@ -229,6 +249,7 @@ class _Message:
         self.header_sent = False
         self.extra: dict[str, str] = {"reference": reference}
         self.ids = ContentIds("mt940")
+        self.dates: dict[str, tuple[dt.date, dt.date]] = {}  # a file repeats a few dates
         self.interim = False  # an MT942 (no balances), known by its :34F: or :13D:
         self.stated: dict[str, tuple[int, Decimal]] = {}  # :90D: / :90C: number and sum
         self.counted: dict[str, list[Any]] = {"90D": [0, Decimal(0)], "90C": [0, Decimal(0)]}
@@ -257,7 +278,23 @@ class _Message:
             raise self.error(f"expected an amount with a decimal comma, got {text!r}", line)
         return Decimal(text.replace(",", ".").rstrip(".") or "0")
 
-    def field(self, tag: str, value: str, line: int) -> Iterator[StatementEvent]:
+    def field(self, tag: str, value: str, line: int) -> list[StatementEvent]:
+        """Take one field; return the events it completes (most complete none)."""
+        if tag == "86":  # one per entry, with :61:: the bulk of a file, tested first
+            if self.pending is not None and self.pending.info is None:
+                self.pending.info = _parse86(value)
+            else:
+                self.extra["information"] = clean(value) or ""
+            return _NONE
+        if tag == "61":
+            events: list[StatementEvent] = []
+            done = self.flush()
+            if done is not None:
+                events.append(done)
+            if not self.header_sent:
+                events.append(self.header(line))
+            self.pending = self.line61(value, line)
+            return events
         if tag == "25":
             account = value.strip().split("\n")[0]
             compact = "".join(account.split()).upper()
@@ -271,8 +308,9 @@ class _Message:
             self.opening, self.opening_date = self.balance(tag, value, line)
             self.currency = self.opening.currency
         elif tag in ("62F", "62M"):
-            yield from self.flush()
+            done = self.flush()
             self.closing, self.closing_date = self.balance(tag, value, line)
+            return _NONE if done is None else [done]
         elif tag == "34F":
             self.interim = True
             match = re.match(r"([A-Z]{3})", value.strip())
@@ -289,21 +327,32 @@ class _Message:
             if self.currency is None:
                 self.currency = match.group(2)
             self.stated[tag] = (int(match.group(1)), self.amount(match.group(3), line))
-        elif tag == "61":
-            yield from self.flush()
-            if not self.header_sent:
-                yield self.header(line)
-            self.pending = self.line61(value, line)
-        elif tag == "86":
-            if self.pending is not None and self.pending.info is None:
-                self.pending.info = _parse86(value)
-            else:
-                self.extra["information"] = clean(value) or ""
         elif tag == "13D":
             self.interim = True
             self.extra["date_time"] = value.strip()
         elif tag == "21":
             self.extra["related_reference"] = value.strip()
+        return _NONE
+
+    def dates_of(self, value: str, entry: str | None, line: int) -> tuple[dt.date, dt.date]:
+        """The value date (YYMMDD) and the entry date (MMDD, its year inferred) of a :61:."""
+        try:
+            value_date = _yymmdd(value)
+        except ValueError:
+            raise self.error(f"expected a value date YYMMDD, got {value!r}", line) from None
+        booking_date = value_date
+        if entry:
+            month, day = int(entry[:2]), int(entry[2:])
+            year = value_date.year
+            if month == 12 and value_date.month == 1:
+                year -= 1
+            elif month == 1 and value_date.month == 12:
+                year += 1
+            try:
+                booking_date = _day(year, month, day)
+            except ValueError:
+                raise self.error(f"expected an entry date MMDD, got {entry!r}", line) from None
+        return value_date, booking_date
 
     def line61(self, value: str, line: int) -> _Line61:
         first, _, details = value.partition("\n")
@@ -323,26 +372,15 @@ class _Message:
         currency = self.currency
         if currency is None:
             raise self.error("expected an opening balance (:60F:) or :34F: before :61:", line)
-        try:
-            value_date = _yymmdd(match["value"])
-        except ValueError:
-            raise self.error(
-                f"expected a value date YYMMDD, got {match['value']!r}", line
-            ) from None
-        booking_date = value_date
-        if match["entry"]:
-            month, day = int(match["entry"][:2]), int(match["entry"][2:])
-            year = value_date.year
-            if month == 12 and value_date.month == 1:
-                year -= 1
-            elif month == 1 and value_date.month == 12:
-                year += 1
-            try:
-                booking_date = _day(year, month, day)
-            except ValueError:
-                raise self.error(
-                    f"expected an entry date MMDD, got {match['entry']!r}", line
-                ) from None
+        dates = match["value"] + (match["entry"] or "")
+        known = self.dates.get(dates)
+        if known is not None:
+            value_date, booking_date = known
+        else:
+            value_date, booking_date = self.dates_of(match["value"], match["entry"], line)
+            if len(self.dates) > 4096:
+                self.dates.clear()
+            self.dates[dates] = value_date, booking_date
         number = self.amount(match["amount"], line)
         tally = self.counted["90C" if _SIGNS[match["mark"]] > 0 else "90D"]
         tally[0] += 1
@@ -353,14 +391,14 @@ class _Message:
         custref = (match["custref"] or "").strip()
         bankref = (match["bankref"] or "").strip()
         return _Line61(
-            line=line,
-            value_date=value_date,
-            booking_date=booking_date,
-            amount=money,
-            type=match["type"].rstrip(),
-            customer_reference=None if custref.upper() in _NOT_PROVIDED else custref,
-            bank_reference=None if bankref.upper() in _NOT_PROVIDED else bankref,
-            details=clean(details),
+            line,
+            value_date,
+            booking_date,
+            money,
+            match["type"].rstrip(),
+            None if custref.upper() in _NOT_PROVIDED else custref,
+            None if bankref.upper() in _NOT_PROVIDED else bankref,
+            clean(details) if details else None,
         )
 
     def header(self, line: int) -> StatementHeader:
@@ -382,10 +420,11 @@ class _Message:
             extra=extra,
         )
 
-    def flush(self) -> Iterator[BankTransaction]:
+    def flush(self) -> BankTransaction | None:
+        """The transaction of the pending :61: (and its :86:), if any."""
         pending, self.pending = self.pending, None
         if pending is None:
-            return
+            return None
         info = pending.info or _Info()
         dutch = _DUTCH_REFERENCE.fullmatch(pending.customer_reference or "")
         if dutch:
@@ -402,24 +441,27 @@ class _Message:
             pending.amount.amount, pending.amount.currency, pending.customer_reference,
             info.iban, info.name, text, info.end_to_end, code,
         )  # fmt: skip
-        yield BankTransaction(
-            id=ident,
-            account_iban=self.account,
-            booking_date=pending.booking_date,
-            value_date=pending.value_date,
-            amount=pending.amount,
-            counterparty_name=info.name,
-            counterparty_iban=info.iban,
-            counterparty_bic=info.bic,
-            structured_reference=reference,
-            remittance_text=text,
-            bank_transaction_code=code,
-            bank_reference=pending.bank_reference,
-            end_to_end_id=info.end_to_end or pending.customer_reference,
+        return new_transaction(
+            ident,
+            self.account,
+            pending.booking_date,
+            pending.value_date,
+            pending.amount,
+            info.name,
+            info.iban,
+            info.bic,
+            reference,
+            text,
+            code,
+            pending.bank_reference,
+            info.end_to_end or pending.customer_reference,
+            None,
         )
 
     def finish(self, line: int) -> Iterator[StatementEvent]:
-        yield from self.flush()
+        done = self.flush()
+        if done is not None:
+            yield done
         if self.closing is None and not self.interim:
             # An MT940 always ends with its closing balance: without it the file was cut
             # short, and what was read is only part of the statement.
@@ -469,11 +511,15 @@ class Mt940Format(FormatBase):
         lineno = 0
         messages = 0
 
-        def close_field() -> Iterator[StatementEvent]:
+        def close_field() -> list[StatementEvent]:
             nonlocal tag, value
+            events = _NONE
             if tag is not None and message is not None:
-                yield from message.field(tag, "\n".join(value), field_line)
+                events = message.field(
+                    tag, value[0] if len(value) == 1 else "\n".join(value), field_line
+                )
             tag, value = None, []
+            return events
 
         for line in decoded_lines(stream):
             lineno += 1

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from ..money import Money
+from ..money import CURRENCY_EXPONENTS, Money
 from ..references import parse as parse_reference
 from ..statements.model import BankTransaction
 from ._bulk import execute_many
@@ -112,6 +112,7 @@ class TransactionInserter:
         date = self._date
         reference = tx.structured_reference
         amount = tx.amount
+        exponent = CURRENCY_EXPONENTS.get(amount.currency)
         self._rows.append(
             (
                 self.org_id,
@@ -121,7 +122,8 @@ class TransactionInserter:
                 date(tx.booking_date),
                 None if tx.value_date is None else date(tx.value_date),
                 amount.currency,
-                amount.minor_units,
+                # Money.minor_units, without its checks: the amount is Money, so exact.
+                amount.minor_units if exponent is None else int(amount.amount.scaleb(exponent)),
                 tx.counterparty_name,
                 tx.counterparty_iban,
                 tx.counterparty_bic,
