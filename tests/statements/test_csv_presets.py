@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from paylink import Paylink, ValidationError
-from paylink.exceptions import StatementError
 from paylink.cli import main
+from paylink.exceptions import StatementError
 from paylink.statements import iter_transactions
 from paylink.statements.csv import CSV_PRESETS, CsvFormat, mapping_from_dict
 
@@ -213,7 +213,7 @@ def test_the_belfius_header_is_found_below_the_search_criteria(before: str, tmp_
 def test_an_export_without_the_header_says_which_columns_it_looked_for(tmp_path: Path) -> None:
     path = _write(tmp_path, "belfius", BELFIUS_CRITERIA + BELFIUS_ROWS)
     assert not CsvFormat(CSV_PRESETS["belfius"]).sniff(path.read_bytes())
-    with pytest.raises(StatementError, match="Naam tegenpartij bevat.*within the first 30"):
+    with pytest.raises(StatementError, match=r"Naam tegenpartij bevat.*within the first 30"):
         list(iter_transactions(path, format=CsvFormat(CSV_PRESETS["belfius"])))
 
 
