@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from paylink import Paylink, ValidationError
 from paylink.cli import main
 from paylink.exceptions import StatementError
 from paylink.statements import iter_transactions
-from paylink.statements.csv import CSV_PRESETS, CsvFormat, mapping_from_dict
+from paylink.statements.csv import CSV_PRESETS, CsvFormat, CsvMapping, mapping_from_dict
 
 from ..conftest import BASE_URL
 
@@ -248,15 +249,56 @@ def test_bnp_paribas_fortis_rows_without_a_sequence_number_are_all_kept(
     assert transactions[1].counterparty_name == "Proximus"
 
 
-def test_a_bnp_paribas_fortis_amount_with_a_decimal_comma_is_refused_not_misread(
+@pytest.mark.parametrize("preset", ["bnp-paribas-fortis", "bnp-paribas-fortis-fr"])
+def test_bnp_paribas_fortis_writes_either_decimal_mark_and_lists_refused_payments(
+    preset: str, tmp_path: Path
+) -> None:
+    """Rows as a reader of real Easy Banking exports lays them out in its test: a decimal comma
+    and a decimal point in one file, and a refused direct debit with its reason (Status
+    "Geweigerd", "Reden van weigering" filled). The refused row was never booked."""
+    lines = SAMPLES[preset].splitlines(keepends=True)
+    card = "2026-0044;07/03/2026;07/03/2026;-12,05;EUR;BE68539007547034;Kaartbetaling;;;;"
+    card += "BETALING MET DEBETKAART NUMMER 4871 04XX XXXX 7437 KRUIDVAT;Geaccepteerd;\n"
+    refused = "2026-;08/03/2026;08/03/2026;-31.41;EUR;BE68539007547034;Domiciliëring;"
+    refused += "BE38001697497572;AG INSURANCE;T. WONING;EUROPESE DOMICILIERING;Geweigerd;"
+    refused += "Raadpleeg uw contactpersoon.\n"
+    path = _write(tmp_path, preset, "".join(lines) + card + refused)
+    transactions = list(iter_transactions(path, format=CsvFormat(CSV_PRESETS[preset])))
+    assert [str(t.amount.amount) for t in transactions] == ["1210.00", "-45.50", "-12.05"]
+    assert transactions[2].counterparty_name is None
+    assert "KRUIDVAT" in (transactions[2].remittance_text or "")
+
+
+def test_a_bnp_paribas_fortis_amount_with_two_marks_is_refused_not_misread(
     tmp_path: Path,
 ) -> None:
-    path = _write(
-        tmp_path, "bnp-paribas-fortis", SAMPLES["bnp-paribas-fortis"].replace("-45.50", "-45,50")
-    )
-    with pytest.raises(StatementError, match="-45,50") as info:
+    text = SAMPLES["bnp-paribas-fortis"].replace("-45.50", "-1.045,50")
+    path = _write(tmp_path, "bnp-paribas-fortis", text)
+    with pytest.raises(StatementError, match=re.escape("1234.56 or 1234,56")) as info:
         list(iter_transactions(path, format=CsvFormat(CSV_PRESETS["bnp-paribas-fortis"])))
     assert info.value.line == 3
+
+
+def test_kbc_rows_ended_by_a_bare_carriage_return(tmp_path: Path) -> None:
+    """KBC ends its rows with a carriage return and no line feed."""
+    path = _write(tmp_path, "kbc", SAMPLES["kbc"].replace("\n", "\r"))
+    fmt = CsvFormat(CSV_PRESETS["kbc"])
+    assert fmt.sniff(path.read_bytes())
+    assert [str(t.amount.amount) for t in iter_transactions(path, format=fmt)] == [
+        "1210.00",
+        "-45.50",
+    ]
+    bad = _write(tmp_path, "kbc", SAMPLES["kbc"].replace("-45,50", "-4,5,50").replace("\n", "\r"))
+    with pytest.raises(StatementError) as info:
+        list(iter_transactions(bad, format=fmt))
+    assert info.value.line == 3
+
+
+def test_either_decimal_mark_goes_without_grouping() -> None:
+    with pytest.raises(ValueError, match="thousands"):
+        CsvMapping(date="D", amount="A", currency="EUR", decimal=".,", thousands=".")
+    with pytest.raises(ValueError, match="decimal"):
+        CsvMapping(date="D", amount="A", currency="EUR", decimal="")
 
 
 def test_header_within_in_a_mapping_file() -> None:

@@ -59,7 +59,10 @@ class CsvMapping:
 
     ``text`` may name several columns, joined with a space. ``date_format`` is a
     :func:`~datetime.datetime.strptime` format (``"%d/%m/%Y"``); ``decimal`` is ``"."`` or
-    ``","``; ``thousands`` is the grouping character to drop (``""``, ``"."``, ``" "``, ``"'"``).
+    ``","``, or ``".,"`` for an export that writes either (then without ``thousands``);
+    ``thousands`` is the grouping character to drop (``""``, ``"."``, ``" "``, ``"'"``).
+    ``refused`` names a column the bank fills only on rows it refused (never booked): such rows
+    are skipped.
     ``skip_lines`` lines before the header are ignored (account name, export date).
     ``header_within`` lets the header line be found rather than counted: it is the first of
     that many lines (after ``skip_lines``) that holds every mapped column, for an export whose
@@ -79,6 +82,7 @@ class CsvMapping:
     text: Column | tuple[Column, ...] | None = None
     reference: Column | None = None
     bank_reference: Column | None = None
+    refused: Column | None = None
     account_iban: str | None = None
     delimiter: str = ","
     quotechar: str = '"'
@@ -95,8 +99,10 @@ class CsvMapping:
             raise ValueError("a CsvMapping needs an amount column, or both debit and credit")
         if (self.currency is None) == (self.currency_column is None):
             raise ValueError("a CsvMapping needs exactly one of currency and currency_column")
-        if self.decimal not in ".,":
-            raise ValueError(f"decimal must be '.' or ',', got {self.decimal!r}")
+        if self.decimal not in (".", ",", ".,"):
+            raise ValueError(f"decimal must be '.', ',' or '.,', got {self.decimal!r}")
+        if self.decimal == ".," and self.thousands:
+            raise ValueError("decimal '.,' (either mark) cannot go with a thousands separator")
         if not self.header and any(isinstance(c, str) for c in self.columns()):
             raise ValueError("without a header line, columns must be given by position")
         if self.header_within < 1:
@@ -114,7 +120,7 @@ class CsvMapping:
         for value in (
             self.date, self.amount, self.debit, self.credit, self.currency_column,
             self.value_date, self.counterparty_name, self.counterparty_iban,
-            self.counterparty_bic, self.reference, self.bank_reference,
+            self.counterparty_bic, self.reference, self.bank_reference, self.refused,
         ):  # fmt: skip
             found.extend(_columns(value))
         found.extend(_columns(self.text))
@@ -166,13 +172,14 @@ def mapping_from_dict(data: Mapping[str, object], *, source: str = "mapping") ->
 # change their exports now and then; a file that does not match is refused naming the missing
 # column, and a mapping file reads any other layout.
 _BNP_PARIBAS_FORTIS = {
-    # Easy Banking's export today: UTF-8 with a byte-order mark, amounts with a decimal point
-    # (-1372.26), no grouping. "Volgnummer" is no transaction id: rows not yet numbered carry
-    # only the year ("2026-"), so ids are content hashes.
+    # Easy Banking's export today: UTF-8 with a byte-order mark, amounts written with a decimal
+    # point or a decimal comma within one file (-31.41, -12,05), no grouping. "Volgnummer" is
+    # no transaction id: rows not yet numbered carry only the year ("2026-"), so ids are
+    # content hashes. A refused payment is listed with its reason, and skipped.
     "encoding": "utf-8-sig",
     "delimiter": ";",
     "date_format": "%d/%m/%Y",
-    "decimal": ".",
+    "decimal": ".,",
     "thousands": "",
 }
 CSV_PRESETS: dict[str, CsvMapping] = {
@@ -202,6 +209,7 @@ CSV_PRESETS: dict[str, CsvMapping] = {
         counterparty_name="Naam van de tegenpartij",
         counterparty_iban="Tegenpartij",
         text=("Mededeling", "Details"),
+        refused="Reden van weigering",
         **_BNP_PARIBAS_FORTIS,  # type: ignore[arg-type]
     ),
     "bnp-paribas-fortis-fr": CsvMapping(
@@ -212,6 +220,7 @@ CSV_PRESETS: dict[str, CsvMapping] = {
         counterparty_name="Nom de la contrepartie",
         counterparty_iban="Contrepartie",
         text=("Communication", "Détails"),
+        refused="Motif du refus",
         **_BNP_PARIBAS_FORTIS,  # type: ignore[arg-type]
     ),
     # Belfius Direct Net: the search criteria and the last balance come first (12 or 13 lines,
@@ -300,7 +309,8 @@ def _lines(stream: IO[bytes], encoding: str, filename: str) -> Iterator[str]:
     for raw in stream:
         number += 1
         try:
-            yield decoder.decode(raw)
+            # KBC ends its rows with a bare carriage return: each is a line of its own.
+            yield from _BARE_CR.split(decoder.decode(raw))
         except UnicodeDecodeError as exc:
             raise StatementError(
                 f"expected text in {encoding}, got byte {raw[exc.start : exc.start + 1]!r} "
@@ -317,7 +327,11 @@ def _lines(stream: IO[bytes], encoding: str, filename: str) -> Iterator[str]:
             line=number,
         ) from None
     if tail:
-        yield tail
+        yield from _BARE_CR.split(tail)
+
+
+# Splits after a carriage return that no line feed follows (kept at the line's end, as csv wants).
+_BARE_CR = re.compile(r"(?<=\r)(?!\n|$)")
 
 
 def _read(mapping: CsvMapping, text: Iterator[str], filename: str) -> Iterator[StatementEvent]:
@@ -359,6 +373,8 @@ def _read(mapping: CsvMapping, text: Iterator[str], filename: str) -> Iterator[S
             raise StatementError(
                 f"expected at least {width} columns, got {len(row)}", file=filename, line=line
             )
+        if _cell(row, index, mapping.refused):
+            continue  # refused by the bank: never booked
         transaction = _transaction(mapping, row, index, filename, line, ids)
         if header_sent and transaction.amount.currency != currency_seen:
             raise StatementError(
@@ -406,6 +422,7 @@ def _find_header(
 
 
 _SPACES = re.compile(r"\s")
+_EXAMPLES = {".": "1234.56", ",": "1234,56", ".,": "1234.56 or 1234,56"}
 
 
 def _cell(row: list[str], index: dict[Column, int], column: Column | None) -> str | None:
@@ -419,7 +436,7 @@ def _amount(mapping: CsvMapping, raw: str, file: str, line: int) -> Decimal:
     value = _SPACES.sub("", raw)
     if mapping.thousands:
         value = value.replace(mapping.thousands, "")
-    if mapping.decimal == ",":
+    if "," in mapping.decimal:
         value = value.replace(",", ".")
     # Money out is written -12.50, (12.50), or with the sign after the number, 12.50- (the
     # Belgian and German banks' export habit); a plus sign either side is money in.
@@ -432,7 +449,9 @@ def _amount(mapping: CsvMapping, raw: str, file: str, line: int) -> Decimal:
         negative, value = value[-1] == "-", value[:-1]
     if not re.fullmatch(r"\d+(?:\.\d+)?|\.\d+", value):
         raise StatementError(
-            f"expected an amount like 1234{mapping.decimal}56, got {raw!r}", file=file, line=line
+            f"expected an amount like {_EXAMPLES[mapping.decimal]}, got {raw!r}",
+            file=file,
+            line=line,
         )
     number = Decimal(value)
     return -number if negative else number
