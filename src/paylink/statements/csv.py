@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv as _csv
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -58,8 +59,14 @@ class CsvMapping:
 
     ``text`` may name several columns, joined with a space. ``date_format`` is a
     :func:`~datetime.datetime.strptime` format (``"%d/%m/%Y"``); ``decimal`` is ``"."`` or
-    ``","``; ``thousands`` is the grouping character to drop (``""``, ``"."``, ``" "``, ``"'"``).
+    ``","``, or ``".,"`` for an export that writes either (then without ``thousands``);
+    ``thousands`` is the grouping character to drop (``""``, ``"."``, ``" "``, ``"'"``).
+    ``refused`` names a column the bank fills only on rows it refused (never booked): such rows
+    are skipped.
     ``skip_lines`` lines before the header are ignored (account name, export date).
+    ``header_within`` lets the header line be found rather than counted: it is the first of
+    that many lines (after ``skip_lines``) that holds every mapped column, for an export whose
+    block of search criteria above the header varies in length (Belfius).
     """
 
     date: Column
@@ -75,6 +82,7 @@ class CsvMapping:
     text: Column | tuple[Column, ...] | None = None
     reference: Column | None = None
     bank_reference: Column | None = None
+    refused: Column | None = None
     account_iban: str | None = None
     delimiter: str = ","
     quotechar: str = '"'
@@ -84,16 +92,27 @@ class CsvMapping:
     thousands: str = ""
     header: bool = True
     skip_lines: int = 0
+    header_within: int = 1
 
     def __attrs_post_init__(self) -> None:
         if self.amount is None and (self.debit is None or self.credit is None):
             raise ValueError("a CsvMapping needs an amount column, or both debit and credit")
         if (self.currency is None) == (self.currency_column is None):
             raise ValueError("a CsvMapping needs exactly one of currency and currency_column")
-        if self.decimal not in ".,":
-            raise ValueError(f"decimal must be '.' or ',', got {self.decimal!r}")
+        if self.decimal not in (".", ",", ".,"):
+            raise ValueError(f"decimal must be '.', ',' or '.,', got {self.decimal!r}")
+        if self.decimal == ".," and self.thousands:
+            raise ValueError("decimal '.,' (either mark) cannot go with a thousands separator")
         if not self.header and any(isinstance(c, str) for c in self.columns()):
             raise ValueError("without a header line, columns must be given by position")
+        if self.header_within < 1:
+            raise ValueError(f"header_within must be 1 or more, got {self.header_within}")
+
+    def is_header(self, row: Sequence[str]) -> bool:
+        """Whether ``row`` (a parsed line) holds every column named in the mapping."""
+        names = {cell.strip() for cell in row}
+        wanted = [c for c in self.columns() if isinstance(c, str)]
+        return bool(wanted) and all(c in names for c in wanted)
 
     def columns(self) -> tuple[Column, ...]:
         """Every column the mapping reads."""
@@ -101,7 +120,7 @@ class CsvMapping:
         for value in (
             self.date, self.amount, self.debit, self.credit, self.currency_column,
             self.value_date, self.counterparty_name, self.counterparty_iban,
-            self.counterparty_bic, self.reference, self.bank_reference,
+            self.counterparty_bic, self.reference, self.bank_reference, self.refused,
         ):  # fmt: skip
             found.extend(_columns(value))
         found.extend(_columns(self.text))
@@ -114,6 +133,7 @@ _TEXT: tuple[type, ...] = (str,)
 _KINDS: dict[str, tuple[type, ...]] = {
     "header": (bool,),
     "skip_lines": (int,),
+    "header_within": (int,),
     "text": (str, int, tuple),
     **dict.fromkeys(
         ("currency", "account_iban", "delimiter", "quotechar", "encoding", "date_format"), _TEXT
@@ -147,10 +167,24 @@ def mapping_from_dict(data: Mapping[str, object], *, source: str = "mapping") ->
         raise ValidationError(f"{source}: {exc}") from exc
 
 
-# The CSV exports of the Belgian banks' online banking (Dutch headers): semicolons, day/month/
-# year dates, decimal commas. Banks change their exports now and then; a file that does not
-# match is refused naming the missing column, and a mapping file reads any other layout.
+# The CSV exports of the Belgian banks' online banking, as other projects that read real exports
+# document them (docs/statements.md names the sources): semicolons, day/month/year dates. Banks
+# change their exports now and then; a file that does not match is refused naming the missing
+# column, and a mapping file reads any other layout.
+_BNP_PARIBAS_FORTIS = {
+    # Easy Banking's export today: UTF-8 with a byte-order mark, amounts written with a decimal
+    # point or a decimal comma within one file (-31.41, -12,05), no grouping. "Volgnummer" is
+    # no transaction id: rows not yet numbered carry only the year ("2026-"), so ids are
+    # content hashes. A refused payment is listed with its reason, and skipped.
+    "encoding": "utf-8-sig",
+    "delimiter": ";",
+    "date_format": "%d/%m/%Y",
+    "decimal": ".,",
+    "thousands": "",
+}
 CSV_PRESETS: dict[str, CsvMapping] = {
+    # KBC / CBC Touch "Exporteren naar CSV": the header is the first line, 18 columns, amounts
+    # with a decimal comma and no grouping (-775,08), padded cells (" 00000000").
     "kbc": CsvMapping(
         date="Datum",
         value_date="Valuta",
@@ -165,7 +199,7 @@ CSV_PRESETS: dict[str, CsvMapping] = {
         encoding="cp1252",
         date_format="%d/%m/%Y",
         decimal=",",
-        thousands=".",
+        thousands="",
     ),
     "bnp-paribas-fortis": CsvMapping(
         date="Uitvoeringsdatum",
@@ -175,13 +209,22 @@ CSV_PRESETS: dict[str, CsvMapping] = {
         counterparty_name="Naam van de tegenpartij",
         counterparty_iban="Tegenpartij",
         text=("Mededeling", "Details"),
-        bank_reference="Volgnummer",
-        delimiter=";",
-        encoding="cp1252",
-        date_format="%d/%m/%Y",
-        decimal=",",
-        thousands=".",
+        refused="Reden van weigering",
+        **_BNP_PARIBAS_FORTIS,  # type: ignore[arg-type]
     ),
+    "bnp-paribas-fortis-fr": CsvMapping(
+        date="Date d'exécution",
+        value_date="Date valeur",
+        amount="Montant",
+        currency_column="Devise du compte",
+        counterparty_name="Nom de la contrepartie",
+        counterparty_iban="Contrepartie",
+        text=("Communication", "Détails"),
+        refused="Motif du refus",
+        **_BNP_PARIBAS_FORTIS,  # type: ignore[arg-type]
+    ),
+    # Belfius Direct Net: the search criteria and the last balance come first (12 or 13 lines,
+    # then one holding only ";"), the header after them; Latin-1 text, -1.234,56 amounts.
     "belfius": CsvMapping(
         date="Boekingsdatum",
         value_date="Valutadatum",
@@ -196,7 +239,9 @@ CSV_PRESETS: dict[str, CsvMapping] = {
         date_format="%d/%m/%Y",
         decimal=",",
         thousands=".",
+        header_within=30,
     ),
+    # ING Home'Bank: the header is the first line, 11 columns, amounts like -151,80.
     "ing-belgium": CsvMapping(
         date="Boekingsdatum",
         value_date="Valutadatum",
@@ -232,14 +277,11 @@ class CsvFormat(FormatBase):
         except LookupError:
             return False
         lines = text.splitlines()
-        if len(lines) <= mapping.skip_lines:
-            return False
         if not mapping.header:
             return False  # positions only: nothing to recognise the file by
-        row = next(_csv.reader([lines[mapping.skip_lines]], delimiter=mapping.delimiter), [])
-        names = {cell.strip() for cell in row}
-        wanted = [c for c in mapping.columns() if isinstance(c, str)]
-        return bool(wanted) and all(c in names for c in wanted)
+        candidates = lines[mapping.skip_lines : mapping.skip_lines + mapping.header_within]
+        reader = _csv.reader(candidates, delimiter=mapping.delimiter)
+        return any(mapping.is_header(row) for row in reader)
 
     def _events(self, stream: IO[bytes], filename: str) -> Iterator[StatementEvent]:
         mapping = self.mapping
@@ -267,7 +309,8 @@ def _lines(stream: IO[bytes], encoding: str, filename: str) -> Iterator[str]:
     for raw in stream:
         number += 1
         try:
-            yield decoder.decode(raw)
+            # KBC ends its rows with a bare carriage return: each is a line of its own.
+            yield from _BARE_CR.split(decoder.decode(raw))
         except UnicodeDecodeError as exc:
             raise StatementError(
                 f"expected text in {encoding}, got byte {raw[exc.start : exc.start + 1]!r} "
@@ -284,14 +327,20 @@ def _lines(stream: IO[bytes], encoding: str, filename: str) -> Iterator[str]:
             line=number,
         ) from None
     if tail:
-        yield tail
+        yield from _BARE_CR.split(tail)
+
+
+# Splits after a carriage return that no line feed follows (kept at the line's end, as csv wants).
+_BARE_CR = re.compile(r"(?<=\r)(?!\n|$)")
 
 
 def _read(mapping: CsvMapping, text: Iterator[str], filename: str) -> Iterator[StatementEvent]:
     for _ in range(mapping.skip_lines):
         next(text, None)
-    reader = _csv.reader(text, delimiter=mapping.delimiter, quotechar=mapping.quotechar)
     offset = mapping.skip_lines
+    if mapping.header and mapping.header_within > 1:
+        text, offset = _find_header(mapping, text, filename)
+    reader = _csv.reader(text, delimiter=mapping.delimiter, quotechar=mapping.quotechar)
     index: dict[Column, int] = {}
     header_line = ""
     if mapping.header:
@@ -324,6 +373,8 @@ def _read(mapping: CsvMapping, text: Iterator[str], filename: str) -> Iterator[S
             raise StatementError(
                 f"expected at least {width} columns, got {len(row)}", file=filename, line=line
             )
+        if _cell(row, index, mapping.refused):
+            continue  # refused by the bank: never booked
         transaction = _transaction(mapping, row, index, filename, line, ids)
         if header_sent and transaction.amount.currency != currency_seen:
             raise StatementError(
@@ -349,7 +400,29 @@ def _read(mapping: CsvMapping, text: Iterator[str], filename: str) -> Iterator[S
     yield StatementFooter()
 
 
+def _find_header(
+    mapping: CsvMapping, text: Iterator[str], filename: str
+) -> tuple[Iterator[str], int]:
+    """``text`` from its header line on, and how many lines came before it in the file."""
+    for seen in range(mapping.header_within):
+        line = next(text, None)
+        if line is None:
+            break
+        row = next(
+            _csv.reader([line], delimiter=mapping.delimiter, quotechar=mapping.quotechar), []
+        )
+        if mapping.is_header(row):
+            return itertools.chain([line], text), mapping.skip_lines + seen
+    wanted = [c for c in mapping.columns() if isinstance(c, str)]
+    raise StatementError(
+        f"expected a header line with the columns {wanted} within the first "
+        f"{mapping.skip_lines + mapping.header_within} lines, found none",
+        file=filename,
+    )
+
+
 _SPACES = re.compile(r"\s")
+_EXAMPLES = {".": "1234.56", ",": "1234,56", ".,": "1234.56 or 1234,56"}
 
 
 def _cell(row: list[str], index: dict[Column, int], column: Column | None) -> str | None:
@@ -363,7 +436,7 @@ def _amount(mapping: CsvMapping, raw: str, file: str, line: int) -> Decimal:
     value = _SPACES.sub("", raw)
     if mapping.thousands:
         value = value.replace(mapping.thousands, "")
-    if mapping.decimal == ",":
+    if "," in mapping.decimal:
         value = value.replace(",", ".")
     # Money out is written -12.50, (12.50), or with the sign after the number, 12.50- (the
     # Belgian and German banks' export habit); a plus sign either side is money in.
@@ -376,7 +449,9 @@ def _amount(mapping: CsvMapping, raw: str, file: str, line: int) -> Decimal:
         negative, value = value[-1] == "-", value[:-1]
     if not re.fullmatch(r"\d+(?:\.\d+)?|\.\d+", value):
         raise StatementError(
-            f"expected an amount like 1234{mapping.decimal}56, got {raw!r}", file=file, line=line
+            f"expected an amount like {_EXAMPLES[mapping.decimal]}, got {raw!r}",
+            file=file,
+            line=line,
         )
     number = Decimal(value)
     return -number if negative else number
