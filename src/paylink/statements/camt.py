@@ -30,13 +30,14 @@ Balances: ``OPBD`` (or ``PRCD``) is the opening balance and ``CLBD`` the closing
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
+from xml.parsers import expat
 
 import defusedxml
-import defusedxml.ElementTree as _defused
 
 from ..exceptions import StatementError
 from ..money import Money
@@ -236,111 +237,340 @@ class CamtFormat(FormatBase):
         return b"<" in head and any(marker in head for marker in _SNIFF_MARKERS)
 
     def _events(self, stream: IO[bytes], filename: str) -> Iterator[StatementEvent]:
-        names: list[str] = []  # local names of the open elements, for error paths
-        elems: list[ET.Element] = []
-        p: _Paths | None = None
-        container = ""
-        message_type = ""
-        statements = 0
-        entries = 0
+        return _Reader(filename).run(stream)
+
+
+_CHUNK = 1 << 16
+"""Bytes handed to expat at a time: the events of one chunk are yielded before the next is read."""
+
+_CODE_FIELDS = (
+    "BkTxCd/Domn/Cd",
+    "BkTxCd/Domn/Fmly/Cd",
+    "BkTxCd/Domn/Fmly/SubFmlyCd",
+    "BkTxCd/Prtry/Cd",
+)
+_NTRY_FIELDS = (
+    "Amt", "CdtDbtInd", "RvslInd", "Sts", "Sts/Cd", "BookgDt/Dt", "BookgDt/DtTm", "ValDt/Dt",
+    "ValDt/DtTm", "AcctSvcrRef", "AddtlNtryInf", *_CODE_FIELDS,
+)  # fmt: skip
+_TX_FIELDS = (
+    "Amt", "AmtDtls/TxAmt/Amt", "CdtDbtInd", "Refs/EndToEndId", "Refs/AcctSvcrRef", "AddtlTxInf",
+    *_CODE_FIELDS,
+    *(
+        path.format(role=role)
+        for role in ("Dbtr", "Cdtr")
+        for path in (
+            "RltdPties/{role}/Nm", "RltdPties/{role}/Pty/Nm", "RltdPties/{role}Acct/Id/IBAN",
+            "RltdPties/{role}Acct/Id/Othr/Id", "RltdAgts/{role}Agt/FinInstnId/BIC",
+            "RltdAgts/{role}Agt/FinInstnId/BICFI",
+        )
+    ),
+)  # fmt: skip
+_STRD_FIELDS = ("CdtrRefInf/Ref", "CdtrRefInf/Tp/Issr", "AddtlRmtInf")
+_USTRD = "RmtInf/Ustrd"
+"""The one field read in every occurrence (a list of texts), not only the first."""
+_DETAILS = "TxDtls"
+_STRUCTURED = "Strd"
+
+
+class _Node:
+    """An element of interest inside an ``Ntry``, reached from its parent by qualified name.
+
+    ``key`` is where its text goes in the record of the enclosing ``Ntry``, ``TxDtls`` or
+    ``Strd`` (its path from there); ``ccy`` where its ``Ccy`` attribute goes; ``record`` the
+    list that a new record of its own joins (a ``TxDtls`` or ``Strd`` element). ``once``: only
+    the first such element of a record is read, as ``Element.find`` follows the first match
+    at each step of a path; the others are what ``findall`` reads (every ``TxDtls`` of every
+    ``NtryDtls``, every ``Ustrd`` and ``Strd`` of every ``RmtInf``). Any other element leads to
+    :data:`_IGNORED`, whose subtree is skipped.
+    """
+
+    __slots__ = ("ccy", "children", "key", "once", "record")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.key: str | None = None
+        self.ccy: str | None = None
+        self.record: str | None = None
+        self.once = True
+
+
+_IGNORED = _Node()
+_IGNORED.once = False
+
+
+def _fields(ns: str, fields: tuple[str, ...], root: _Node | None = None) -> _Node:
+    root = root or _Node()
+    for path in fields:
+        node = _walk(root, ns, path)
+        node.key = path
+        if path.endswith("Amt"):
+            node.ccy = path + "@Ccy"
+    return root
+
+
+def _walk(root: _Node, ns: str, path: str) -> _Node:
+    node = root
+    for part in path.split("/"):
+        node = node.children.setdefault(ns + part, _Node())
+    return node
+
+
+@functools.lru_cache(maxsize=8)
+def _entry_tree(ns: str) -> _Node:
+    """The elements read from an ``Ntry`` in namespace ``ns`` (expat's ``uri}`` form)."""
+    ntry = _fields(ns, _NTRY_FIELDS)
+    details = _fields(ns, (*_TX_FIELDS, _USTRD), _walk(ntry, ns, "NtryDtls/TxDtls"))
+    details.record = _DETAILS
+    structured = _fields(ns, _STRD_FIELDS, _walk(details, ns, "RmtInf/Strd"))
+    structured.record = _STRUCTURED
+    for node in (
+        ntry.children[ns + "NtryDtls"],
+        details,
+        details.children[ns + "RmtInf"],
+        structured,
+        _walk(details, ns, _USTRD),
+    ):
+        node.once = False
+    return ntry
+
+
+def _et_tag(name: str) -> str:
+    """expat's ``uri}local`` as ElementTree's ``{uri}local``."""
+    return "{" + name if "}" in name else name
+
+
+def _refuse_doctype(name: str, *_: object) -> None:
+    raise defusedxml.DTDForbidden(name, None, None)
+
+
+def _refuse_entity(name: str, *_: object) -> None:
+    raise defusedxml.EntitiesForbidden(name, None, None, None, None, None)
+
+
+def _refuse_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> int:
+    raise defusedxml.ExternalReferenceForbidden(context, base, sysid, pubid)
+
+
+class _Reader:
+    """One pass of expat over a document, turning its elements into statement events.
+
+    Outside the entries, the handlers follow the document's shape (``Document``, the
+    ``BkToCstmr*`` message, its statements); a statement's children other than ``Ntry`` (a
+    handful: ``Acct``, ``Bal``, ``TxsSummry`` …) are built as small ElementTree elements and
+    read by :class:`_Statement`. Inside an ``Ntry``, which is nearly all of a file, other
+    handlers walk the :class:`_Node` tree of the fields read, each text going straight into a
+    flat record (a dict keyed by path) and every other subtree skipped: no element objects,
+    no path lookups afterwards.
+    """
+
+    def __init__(self, filename: str) -> None:
+        self.file = filename
+
+    def run(self, stream: IO[bytes]) -> Iterator[StatementEvent]:
+        file = self.file
+        parser = expat.ParserCreate(None, "}")
+        parser.buffer_text = True
+        # defusedxml's guards on the parser itself: a <!DOCTYPE> is refused where it starts,
+        # before any entity of it is declared, in whatever encoding expat reads.
+        parser.StartDoctypeDeclHandler = _refuse_doctype
+        parser.EntityDeclHandler = _refuse_entity
+        parser.UnparsedEntityDeclHandler = _refuse_entity
+        parser.ExternalEntityRefHandler = _refuse_external
+        buf: list[str] = []  # the character data since the last start or end tag
+        parser.CharacterDataHandler = buf.append
+        out: list[StatementEvent] = []  # events of the chunk being parsed
+        tags: list[str] = []  # open elements outside the entries and captured children
+        names: list[str] = []  # local names of the open elements down to depth 3, for errors
         state: _Statement | None = None
+        p: _Paths | None = None
+        ntry_tree = _IGNORED
+        container = message_type = ""
+        statements = entries = 0
         saw_document = False
+        # inside an entry
+        nodes: list[_Node] = []
+        records: list[dict[Any, Any]] = []
+        record: dict[Any, Any] = {}
+        pending: str | None = None  # the key of the element whose text is being read
+        # inside a captured statement child
+        builder = ET.TreeBuilder()
+        captured = 0
+
+        def outer_start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal state, p, ntry_tree, container, message_type, statements, entries
+            nonlocal saw_document, record, pending, builder, captured
+            depth = len(tags)
+            tags.append(name)
+            buf.clear()
+            local = name[name.find("}") + 1 :]
+            if depth >= 3:
+                if depth == 3 and state is not None:
+                    if local == "Ntry":
+                        entries += 1
+                        names.append(f"Ntry[{entries}]")
+                        record = {}
+                        records[:] = [record]
+                        nodes[:] = [ntry_tree]
+                        pending = None
+                        parser.StartElementHandler = entry_start
+                        parser.EndElementHandler = entry_end
+                    else:
+                        names.append(local)
+                        builder = ET.TreeBuilder()
+                        builder.start(_et_tag(name), {_et_tag(k): v for k, v in attrs.items()})
+                        captured = 1
+                        parser.StartElementHandler = capture_start
+                        parser.EndElementHandler = capture_end
+                return
+            if depth == 0:
+                namespace = name[: name.find("}") + 1]
+                qualified = "{" + namespace if namespace else ""
+                p = _Paths(qualified)
+                ntry_tree = _entry_tree(namespace)
+                message_type = qualified.strip("{}").rpartition(":")[2]
+                if local != "Document":
+                    raise StatementError(
+                        f"expected an ISO 20022 <Document>, got <{local}>",
+                        file=file,
+                        element=f"/{local}",
+                    )
+            elif depth == 1:
+                if local not in _DOCUMENTS:
+                    raise StatementError(
+                        "expected BkToCstmrStmt, BkToCstmrAcctRpt or "
+                        f"BkToCstmrDbtCdtNtfctn, got <{local}>",
+                        file=file,
+                        element=f"/Document/{local}",
+                    )
+                container = _DOCUMENTS[local][0]
+                saw_document = True
+            elif local == container:
+                statements += 1
+                entries = 0
+                local = f"{local}[{statements}]"
+                assert p is not None
+                state = _Statement(p, file, "/".join(["", *names, local]), message_type)
+            names.append(local)
+
+        def outer_end(name: str) -> None:
+            nonlocal state
+            tags.pop()
+            depth = len(tags)
+            if depth >= 3:
+                return
+            if depth == 2 and state is not None:
+                out.extend(state.finish())
+                state = None
+            names.pop()
+
+        def entry_start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal record, pending
+            if pending is not None:  # the text before the first child, as ElementTree's .text
+                if pending is _USTRD:
+                    record[_USTRD].append("".join(buf))
+                else:
+                    record[pending] = "".join(buf)
+                pending = None
+            buf.clear()
+            node = nodes[-1].children.get(name, _IGNORED)
+            if node.once:
+                if node in record:
+                    node = _IGNORED  # not the first of its name: Element.find would not see it
+                else:
+                    record[node] = True
+            nodes.append(node)
+            if node.key is not None:
+                pending = node.key
+                if node.ccy is not None:
+                    record[node.ccy] = attrs.get("Ccy")
+                elif pending is _USTRD and _USTRD not in record:
+                    record[_USTRD] = []
+            elif node.record is not None:
+                child: dict[Any, Any] = {}
+                record.setdefault(node.record, []).append(child)
+                records.append(child)
+                record = child
+
+        def entry_end(name: str) -> None:
+            nonlocal record, pending
+            node = nodes.pop()
+            if pending is not None:
+                if pending is _USTRD:
+                    record[_USTRD].append("".join(buf))
+                else:
+                    record[pending] = "".join(buf)
+                pending = None
+            if node.record is not None:
+                records.pop()
+                record = records[-1]
+            elif not nodes:  # the Ntry itself
+                tags.pop()
+                parser.StartElementHandler = outer_start
+                parser.EndElementHandler = outer_end
+                assert state is not None
+                state.entry(record, f"{state.element}/{names[-1]}", out)
+                names.pop()
+
+        def capture_start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal captured
+            if buf:
+                builder.data("".join(buf))
+                buf.clear()
+            builder.start(_et_tag(name), {_et_tag(k): v for k, v in attrs.items()})
+            captured += 1
+
+        def capture_end(name: str) -> None:
+            nonlocal captured
+            if buf:
+                builder.data("".join(buf))
+                buf.clear()
+            elem = builder.end(_et_tag(name))
+            captured -= 1
+            if captured == 0:
+                tags.pop()
+                parser.StartElementHandler = outer_start
+                parser.EndElementHandler = outer_end
+                assert state is not None
+                state.child(elem, names[-1])
+                names.pop()
+
+        parser.StartElementHandler = outer_start
+        parser.EndElementHandler = outer_end
         try:
-            for events in _pull(stream, filename):
-                for event, elem in events:
-                    if event == "start":
-                        depth = len(elems)
-                        elems.append(elem)
-                        if depth >= 3:
-                            if depth == 3 and state is not None:
-                                name = _local(elem.tag)
-                                if name == "Ntry":
-                                    entries += 1
-                                    name = f"Ntry[{entries}]"
-                                names.append(name)
-                            continue
-                        name = _local(elem.tag)
-                        if depth == 0:
-                            namespace = elem.tag[: elem.tag.find("}") + 1]
-                            p = _Paths(namespace)
-                            message_type = namespace.strip("{}").rpartition(":")[2]
-                            if name != "Document":
-                                raise StatementError(
-                                    f"expected an ISO 20022 <Document>, got <{name}>",
-                                    file=filename,
-                                    element=f"/{name}",
-                                )
-                        elif depth == 1:
-                            if name not in _DOCUMENTS:
-                                raise StatementError(
-                                    "expected BkToCstmrStmt, BkToCstmrAcctRpt or "
-                                    f"BkToCstmrDbtCdtNtfctn, got <{name}>",
-                                    file=filename,
-                                    element=f"/Document/{name}",
-                                )
-                            container = _DOCUMENTS[name][0]
-                            saw_document = True
-                        elif depth == 2 and name == container:
-                            statements += 1
-                            entries = 0
-                            name = f"{name}[{statements}]"
-                            assert p is not None
-                            state = _Statement(
-                                p, filename, "/".join(["", *names, name]), message_type
-                            )
-                        names.append(name)
-                        continue
-                    # end event
-                    elems.pop()
-                    depth = len(elems)
-                    if depth > 3:
-                        continue
-                    if depth == 3:
-                        if state is not None:
-                            parent = elems[-1]
-                            yield from state.child(elem, names[-1])
-                            parent.remove(elem)
-                            names.pop()
-                        continue
-                    if depth == 2:
-                        if state is not None:
-                            yield from state.finish()
-                            state = None
-                        elems[-1].remove(elem)
-                    names.pop()
+            while True:
+                chunk = stream.read(_CHUNK)
+                failure: Exception | None = None
+                try:
+                    parser.Parse(chunk, not chunk)
+                except Exception as exc:  # raised below, after the events before it
+                    failure = exc
+                yield from out
+                out.clear()
+                if failure is not None:
+                    raise failure
+                if not chunk:
+                    break
         except defusedxml.DefusedXmlException as exc:
             raise StatementError(
                 "expected an ISO 20022 document without a DTD: <!DOCTYPE> and entities are "
                 f"refused ({type(exc).__name__})",
-                file=filename,
+                file=file,
                 element="/" + "/".join(names) if names else None,
             ) from None
         except LookupError as exc:  # an unknown encoding in the XML declaration
-            raise StatementError(f"expected a known XML encoding: {exc}", file=filename) from None
-        except ET.ParseError as exc:
-            line = exc.position[0] if exc.position else None
+            raise StatementError(f"expected a known XML encoding: {exc}", file=file) from None
+        except expat.ExpatError as exc:
             raise StatementError(
                 f"expected well-formed XML: {exc}",
-                file=filename,
-                line=line,
+                file=file,
+                line=exc.lineno,
                 element="/" + "/".join(names) if names else None,
             ) from None
         if not saw_document:
             raise StatementError(
-                "expected an ISO 20022 camt document, found no BkToCstmr* element", file=filename
+                "expected an ISO 20022 camt document, found no BkToCstmr* element", file=file
             )
-
-
-def _pull(stream: IO[bytes], filename: str) -> Iterator[Iterator[tuple[str, ET.Element]]]:
-    """Parse events of ``stream`` through a hardened parser that refuses any DTD.
-
-    Bank files never declare a DTD. defusedxml's parser refuses a ``<!DOCTYPE`` wherever it
-    stands and in whatever encoding expat reads (UTF-8 with or without BOM, UTF-16 with or
-    without BOM, Latin-1 …), before any entity of it is declared, so no entity expansion
-    (billion laughs, quadratic blow-up), external entity or external DTD is ever processed,
-    whatever the system's XML library would do with them.
-    """
-    yield _defused.iterparse(stream, events=("start", "end"), forbid_dtd=True)
 
 
 class _Statement:
@@ -366,13 +596,9 @@ class _Statement:
         # The net of the entries as booked: a reversal (RvslInd) counts against its indicator.
         self.net = Decimal(0)
 
-    def child(self, elem: ET.Element, name: str) -> Iterator[StatementEvent]:
+    def child(self, elem: ET.Element, name: str) -> None:
+        """Read a child of the statement other than an entry (``Acct``, ``Bal`` …)."""
         reader = _Entry(self.p, self.file, f"{self.element}/{name}")
-        if name.startswith("Ntry["):
-            if not self.header_sent:
-                yield self.header(reader, elem)
-            yield from self.entry(reader, elem)
-            return
         local = _local(elem.tag)
         if local == "Id":
             self.id = (elem.text or "").strip() or None
@@ -479,12 +705,13 @@ class _Statement:
                 )  # fmt: skip
         return tuple(checks)
 
-    def header(self, reader: _Entry, first_entry: ET.Element | None) -> StatementHeader:
+    def header(self, entry_currency: str | None) -> StatementHeader:
+        """The statement's header; ``entry_currency`` (the first entry's) stands in for a
+        currency the statement does not state."""
         self.header_sent = True
         currency = self.currency
-        if currency is None and first_entry is not None:
-            amt = self.p.find(first_entry, "Amt")
-            currency = amt.get("Ccy") if amt is not None else None
+        if currency is None:
+            currency = entry_currency
         if not currency:
             raise StatementError(
                 "expected the account currency (Acct/Ccy), a balance or an entry amount",
@@ -508,82 +735,83 @@ class _Statement:
 
     def finish(self) -> Iterator[StatementEvent]:
         if not self.header_sent:
-            yield self.header(_Entry(self.p, self.file, self.element), None)
+            yield self.header(None)
         yield StatementFooter(
             closing_balance=self.closing,
             closing_date=self.closing_date,
             checks=self.summary_checks(),
         )
 
-    def entry(self, r: _Entry, ntry: ET.Element) -> Iterator[BankTransaction]:
-        amount = r.amount(ntry, "Amt")
-        direction = r.indicator(ntry, "CdtDbtInd")
+    def entry(self, e: dict[Any, Any], element: str, out: list[StatementEvent]) -> None:
+        """Read the record of one ``Ntry`` (see :class:`_Reader`) into events on ``out``."""
+        file = self.file
+        if not self.header_sent:
+            out.append(self.header(e.get("Amt@Ccy")))
+        amount = _amount(e, "Amt", file, element)
+        direction = _indicator(e, file, element)
         if amount.currency != self.currency:
             # Ntry/Amt is in the account's currency; another currency would escape the
             # balance check (a foreign amount belongs in AmtDtls).
             raise StatementError(
                 f"expected the entry amount in the account currency {self.currency}, "
                 f"got {amount.currency}",
-                file=self.file,
-                element=f"{r.element}/Amt",
+                file=file,
+                element=f"{element}/Amt",
             )
         tally = self.counted["CRDT" if direction > 0 else "DBIT"]
         tally[0] += 1
         tally[1] += amount.amount
-        reversed_entry = (r.text(ntry, "RvslInd") or "").lower() in ("true", "1")
-        self.net += amount.amount if (direction > 0) != reversed_entry else -amount.amount
-        status = r.first_text(ntry, "Sts", "Sts/Cd")
+        reversal = (_text(e, "RvslInd") or "").lower() in ("true", "1")
+        # The net of the entries as booked: a reversal (RvslInd) counts against its indicator.
+        self.net += amount.amount if (direction > 0) != reversal else -amount.amount
+        status = _text(e, "Sts") or _text(e, "Sts/Cd")
         if status in _SKIPPED_STATUS:
             return
-        reversal = (r.text(ntry, "RvslInd") or "").lower() in ("true", "1")
-        booking = r.date(ntry, "BookgDt")
-        value = r.date(ntry, "ValDt")
+        booking = _date(e, "BookgDt", file, element)
+        value = _date(e, "ValDt", file, element)
         if booking is None:
             booking = value
         if booking is None:
             raise StatementError(
                 "expected a booking date (BookgDt) or a value date (ValDt)",
-                file=self.file,
-                element=r.element,
+                file=file,
+                element=element,
             )
-        entry_ref = r.text(ntry, "AcctSvcrRef")
-        entry_code = r.bank_code(ntry)
-        entry_info = r.text(ntry, "AddtlNtryInf")
-        details = self.p.findall(ntry, "NtryDtls/TxDtls")
+        entry_ref = _text(e, "AcctSvcrRef")
+        entry_code = _bank_code(e)
+        details: list[dict[Any, Any]] = e.get(_DETAILS) or []
         if len(details) <= 1:
-            tx = details[0] if details else None
-            yield self.transaction(
-                r, tx, amount, direction, reversal, booking, value, entry_ref, entry_ref,
-                entry_code, entry_info,
+            out.append(
+                self.transaction(
+                    details[0] if details else None, amount, direction, reversal, booking,
+                    value, entry_ref, entry_ref, entry_code, _text(e, "AddtlNtryInf"),
+                )
             )  # fmt: skip
             return
         for index, tx in enumerate(details, start=1):
-            detail_r = _Entry(self.p, self.file, f"{r.element}/NtryDtls/TxDtls[{index}]")
-            if self.p.find(tx, "Amt") is not None:
-                detail_amount = detail_r.amount(tx, "Amt")
-            elif self.p.find(tx, "AmtDtls/TxAmt/Amt") is not None:
-                detail_amount = detail_r.amount(tx, "AmtDtls/TxAmt/Amt")
+            where = f"{element}/NtryDtls/TxDtls[{index}]"
+            if "Amt" in tx:
+                detail_amount = _amount(tx, "Amt", file, where)
+            elif "AmtDtls/TxAmt/Amt" in tx:
+                detail_amount = _amount(tx, "AmtDtls/TxAmt/Amt", file, where)
             else:
                 raise StatementError(
                     "expected the amount of a batch detail (Amt or AmtDtls/TxAmt/Amt)",
-                    file=self.file,
-                    element=detail_r.element,
+                    file=file,
+                    element=where,
                 )
-            detail_direction = (
-                detail_r.indicator(tx, "CdtDbtInd")
-                if self.p.find(tx, "CdtDbtInd") is not None
-                else direction
-            )
+            detail_direction = _indicator(tx, file, where) if "CdtDbtInd" in tx else direction
             detail_id = f"{entry_ref}-{index}" if entry_ref else None
-            yield self.transaction(
-                detail_r, tx, detail_amount, detail_direction, reversal, booking, value,
-                detail_id, entry_ref, entry_code, None,
+            out.append(
+                self.transaction(
+                    tx, detail_amount, detail_direction, reversal, booking, value, detail_id,
+                    entry_ref, entry_code, None,
+                )
             )  # fmt: skip
 
     def transaction(
         self,
-        r: _Entry,
-        tx: ET.Element | None,
+        tx: dict[Any, Any] | None,
         amount: Money,
         direction: int,
         reversal: bool,
@@ -601,18 +829,18 @@ class _Statement:
         text: str | None = None
         if tx is not None:
             # The counterparty is who sent the money in (debtor) or received it (creditor).
-            name, iban, bic = r.party(tx, "Dbtr" if direction > 0 else "Cdtr")
-            end_to_end = r.text(tx, "Refs/EndToEndId")
+            name, iban, bic = _party(tx, _DEBTOR if direction > 0 else _CREDITOR)
+            end_to_end = _text(tx, "Refs/EndToEndId")
             if end_to_end is not None and end_to_end.upper() in _NOT_PROVIDED:
                 end_to_end = None
-            reference, text = r.remittance(tx)
-            code = r.bank_code(tx) or code
+            reference, text = _remittance(tx)
+            code = _bank_code(tx) or code
             if text is None:
-                text = clean(r.text(tx, "AddtlTxInf"))
+                text = clean(_text(tx, "AddtlTxInf"))
             if entry_id is None:
-                entry_id = r.text(tx, "Refs/AcctSvcrRef")
+                entry_id = _text(tx, "Refs/AcctSvcrRef")
             if bank_reference is None:
-                bank_reference = r.text(tx, "Refs/AcctSvcrRef")
+                bank_reference = _text(tx, "Refs/AcctSvcrRef")
         if text is None:
             text = clean(info)
             if reference is None:
@@ -637,3 +865,98 @@ class _Statement:
             bank_reference=bank_reference,
             end_to_end_id=end_to_end,
         )
+
+
+# --- reading the records of an entry ----------------------------------------------------------
+
+
+def _text(record: dict[Any, Any], key: str) -> str | None:
+    """The stripped text at ``key`` of a record, ``None`` when absent or blank."""
+    value: str | None = record.get(key)
+    return (value.strip() or None) if value else None
+
+
+def _amount(record: dict[Any, Any], key: str, file: str, element: str) -> Money:
+    where = f"{element}/{key}"
+    if key not in record:
+        raise StatementError("expected an amount element", file=file, element=where)
+    value = parse_decimal(record[key], file=file, element=where)
+    return make_money(value, record.get(key + "@Ccy"), file=file, element=where)
+
+
+def _indicator(record: dict[Any, Any], file: str, element: str) -> int:
+    value = _text(record, "CdtDbtInd")
+    if value == "CRDT":
+        return 1
+    if value == "DBIT":
+        return -1
+    raise StatementError(
+        f"expected CRDT or DBIT, got {value!r}", file=file, element=f"{element}/CdtDbtInd"
+    )
+
+
+def _date(record: dict[Any, Any], path: str, file: str, element: str) -> dt.date | None:
+    raw = _text(record, path + "/Dt") or _text(record, path + "/DtTm")
+    if raw is None:
+        return None
+    try:
+        return dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        raise StatementError(
+            f"expected an ISO date like 2026-01-31, got {raw!r}",
+            file=file,
+            element=f"{element}/{path}",
+        ) from None
+
+
+def _bank_code(record: dict[Any, Any]) -> str | None:
+    domain = _text(record, "BkTxCd/Domn/Cd")
+    if domain:
+        family = _text(record, "BkTxCd/Domn/Fmly/Cd") or ""
+        sub = _text(record, "BkTxCd/Domn/Fmly/SubFmlyCd") or ""
+        return "/".join(part for part in (domain, family, sub) if part)
+    return _text(record, "BkTxCd/Prtry/Cd")
+
+
+_DEBTOR, _CREDITOR = (
+    tuple(
+        path.format(role=role)
+        for path in (
+            "RltdPties/{role}/Nm", "RltdPties/{role}/Pty/Nm", "RltdPties/{role}Acct/Id/IBAN",
+            "RltdPties/{role}Acct/Id/Othr/Id", "RltdAgts/{role}Agt/FinInstnId/BIC",
+            "RltdAgts/{role}Agt/FinInstnId/BICFI",
+        )
+    )
+    for role in ("Dbtr", "Cdtr")
+)  # fmt: skip
+
+
+def _party(tx: dict[Any, Any], keys: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
+    name = _text(tx, keys[0]) or _text(tx, keys[1])
+    iban = compact_iban(_text(tx, keys[2]))
+    if iban is None:
+        iban = _text(tx, keys[3])
+    bic = _text(tx, keys[4]) or _text(tx, keys[5])
+    return clean(name), iban, bic
+
+
+_SCHEMES = {"BBA": "ogm", "ISO": "rf"}
+
+
+def _remittance(tx: dict[Any, Any]) -> tuple[Reference | None, str | None]:
+    texts = [text.strip() for text in tx.get(_USTRD, ()) if text]
+    reference: Reference | None = None
+    for strd in tx.get(_STRUCTURED, ()):
+        ref = _text(strd, "CdtrRefInf/Ref")
+        if ref and reference is None:
+            issuer = (_text(strd, "CdtrRefInf/Tp/Issr") or "").upper()
+            reference = _check(ref, _SCHEMES.get(issuer))
+            if reference is None:
+                texts.append(ref)  # an unchecked reference is still useful text
+        extra = _text(strd, "AddtlRmtInf")
+        if extra:
+            texts.append(extra)
+    text = clean(" ".join(texts))
+    if reference is None:
+        reference = first_reference(text)
+    return reference, text
