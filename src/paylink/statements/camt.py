@@ -276,13 +276,15 @@ _STRUCTURED = "Strd"
 class _Node:
     """An element of interest inside an ``Ntry``, reached from its parent by qualified name.
 
-    ``key`` is where its text goes in the record of the enclosing ``Ntry``, ``TxDtls`` or
-    ``Strd`` (its path from there); ``ccy`` where its ``Ccy`` attribute goes; ``record`` the
-    list that a new record of its own joins (a ``TxDtls`` or ``Strd`` element). ``once``: only
-    the first such element of a record is read, as ``Element.find`` follows the first match
-    at each step of a path; the others are what ``findall`` reads (every ``TxDtls`` of every
-    ``NtryDtls``, every ``Ustrd`` and ``Strd`` of every ``RmtInf``). Any other element leads to
-    :data:`_IGNORED`, whose subtree is skipped.
+    ``key`` is where its text goes, stripped, in the record of the enclosing ``Ntry``,
+    ``TxDtls`` or ``Strd`` (its path from there; the first text stored stays; the texts of
+    ``Ustrd``, every one, go unstripped into a list); ``ccy`` where its ``Ccy``
+    attribute goes; ``record`` the list that a new record of its own joins (a ``TxDtls`` or
+    ``Strd`` element). ``once``: only the first such element of a record is followed, as
+    ``Element.find`` follows the first match at each step of a path; the others, what
+    ``findall`` reads, are followed every time (every ``TxDtls`` of every ``NtryDtls``, every
+    ``Ustrd`` and ``Strd`` of every ``RmtInf``). Any other element leads to :data:`_IGNORED`,
+    whose subtree is skipped.
     """
 
     __slots__ = ("ccy", "children", "key", "once", "record")
@@ -324,15 +326,17 @@ def _entry_tree(ns: str) -> _Node:
     details.record = _DETAILS
     structured = _fields(ns, _STRD_FIELDS, _walk(details, ns, "RmtInf/Strd"))
     structured.record = _STRUCTURED
-    for node in (
-        ntry.children[ns + "NtryDtls"],
-        details,
-        details.children[ns + "RmtInf"],
-        structured,
-        _walk(details, ns, _USTRD),
-    ):
+    _once(ntry)
+    for node in (ntry.children[ns + "NtryDtls"], details.children[ns + "RmtInf"]):
         node.once = False
     return ntry
+
+
+def _once(node: _Node) -> None:
+    # A leaf keeps the first text stored (dict.setdefault): no mark needed when it starts.
+    node.once = bool(node.children) and node.record is None
+    for child in node.children.values():
+        _once(child)
 
 
 def _et_tag(name: str) -> str:
@@ -468,9 +472,9 @@ class _Reader:
             nonlocal record, pending
             if pending is not None:  # the text before the first child, as ElementTree's .text
                 if pending is _USTRD:
-                    record[_USTRD].append("".join(buf))
+                    record.setdefault(_USTRD, []).append("".join(buf))
                 else:
-                    record[pending] = "".join(buf)
+                    record.setdefault(pending, "".join(buf).strip())
                 pending = None
             buf.clear()
             node = nodes[-1].children.get(name, _IGNORED)
@@ -483,9 +487,7 @@ class _Reader:
             if node.key is not None:
                 pending = node.key
                 if node.ccy is not None:
-                    record[node.ccy] = attrs.get("Ccy")
-                elif pending is _USTRD and _USTRD not in record:
-                    record[_USTRD] = []
+                    record.setdefault(node.ccy, attrs.get("Ccy"))
             elif node.record is not None:
                 child: dict[Any, Any] = {}
                 record.setdefault(node.record, []).append(child)
@@ -497,9 +499,9 @@ class _Reader:
             node = nodes.pop()
             if pending is not None:
                 if pending is _USTRD:
-                    record[_USTRD].append("".join(buf))
+                    record.setdefault(_USTRD, []).append("".join(buf))
                 else:
-                    record[pending] = "".join(buf)
+                    record.setdefault(pending, "".join(buf).strip())
                 pending = None
             if node.record is not None:
                 records.pop()
@@ -871,9 +873,8 @@ class _Statement:
 
 
 def _text(record: dict[Any, Any], key: str) -> str | None:
-    """The stripped text at ``key`` of a record, ``None`` when absent or blank."""
-    value: str | None = record.get(key)
-    return (value.strip() or None) if value else None
+    """The text at ``key`` of a record (stored stripped), ``None`` when absent or blank."""
+    return record.get(key) or None
 
 
 def _amount(record: dict[Any, Any], key: str, file: str, element: str) -> Money:
