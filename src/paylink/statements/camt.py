@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from decimal import Decimal
@@ -40,7 +41,7 @@ from xml.parsers import expat
 import defusedxml
 
 from ..exceptions import StatementError
-from ..money import Money
+from ..money import CURRENCY_EXPONENTS, Money
 from ..references import Reference
 from ._common import (
     clean,
@@ -70,6 +71,8 @@ _SNIFF_MARKERS = (
 _OPENING = ("OPBD", "PRCD")
 _SKIPPED_STATUS = frozenset({"PDNG", "INFO", "FUTR"})
 _NOT_PROVIDED = frozenset({"NOTPROVIDED", "NONREF", ""})
+_AMOUNT_TEXT = re.compile(r"\d+(?:\.\d+)?")  # parse_decimal's, on an already stripped text
+_QUANTA = {code: Decimal(1).scaleb(-exp) for code, exp in CURRENCY_EXPONENTS.items()}
 
 
 def _local(tag: str) -> str:
@@ -273,6 +276,16 @@ _DETAILS = "TxDtls"
 _STRUCTURED = "Strd"
 
 
+# The kinds of _Node, most frequent first: what entry_start does with such an element.
+_TEXT = 1  # keep its text
+_AMOUNT = 2  # keep its text and its Ccy attribute
+_FIRST = 3  # follow it if it is the first of its name in the record, else skip its subtree
+_FIRST_TEXT = 4  # both _FIRST and _TEXT (Sts holds a code, or a Cd that holds it)
+_RECORD = 5  # start a new record (TxDtls, Strd)
+_LIST = 6  # add its text to a list (Ustrd)
+_PLAIN = 0  # follow it every time (NtryDtls, RmtInf), or skip it (_IGNORED)
+
+
 class _Node:
     """An element of interest inside an ``Ntry``, reached from its parent by qualified name.
 
@@ -287,7 +300,7 @@ class _Node:
     whose subtree is skipped.
     """
 
-    __slots__ = ("ccy", "children", "key", "once", "record")
+    __slots__ = ("ccy", "children", "key", "kind", "once", "record")
 
     def __init__(self) -> None:
         self.children: dict[str, _Node] = {}
@@ -295,10 +308,10 @@ class _Node:
         self.ccy: str | None = None
         self.record: str | None = None
         self.once = True
+        self.kind = _PLAIN  # what the handlers do with it, from the above (see _settle)
 
 
 _IGNORED = _Node()
-_IGNORED.once = False
 
 
 def _fields(ns: str, fields: tuple[str, ...], root: _Node | None = None) -> _Node:
@@ -326,17 +339,27 @@ def _entry_tree(ns: str) -> _Node:
     details.record = _DETAILS
     structured = _fields(ns, _STRD_FIELDS, _walk(details, ns, "RmtInf/Strd"))
     structured.record = _STRUCTURED
-    _once(ntry)
     for node in (ntry.children[ns + "NtryDtls"], details.children[ns + "RmtInf"]):
         node.once = False
+    _settle(ntry)
+    ntry.kind = _PLAIN
     return ntry
 
 
-def _once(node: _Node) -> None:
-    # A leaf keeps the first text stored (dict.setdefault): no mark needed when it starts.
-    node.once = bool(node.children) and node.record is None
+def _settle(node: _Node) -> None:
+    if node.record is not None:
+        node.kind = _RECORD
+    elif node.key is _USTRD:
+        node.kind = _LIST
+    elif node.key is not None and node.children:
+        node.kind = _FIRST_TEXT
+    elif node.key is not None:
+        # A leaf keeps the first text stored (dict.setdefault): no mark needed when it starts.
+        node.kind = _AMOUNT if node.ccy is not None else _TEXT
+    elif node.once:
+        node.kind = _FIRST
     for child in node.children.values():
-        _once(child)
+        _settle(child)
 
 
 def _et_tag(name: str) -> str:
@@ -476,23 +499,36 @@ class _Reader:
                 else:
                     record.setdefault(pending, "".join(buf).strip())
                 pending = None
-            buf.clear()
             node = nodes[-1].children.get(name, _IGNORED)
-            if node.once:
+            kind = node.kind
+            if kind == _TEXT:
+                buf.clear()
+                pending = node.key
+            elif kind == _AMOUNT:
+                buf.clear()
+                pending = node.key
+                record.setdefault(node.ccy, attrs.get("Ccy"))
+            elif kind == _FIRST:
                 if node in record:
                     node = _IGNORED  # not the first of its name: Element.find would not see it
                 else:
                     record[node] = True
-            nodes.append(node)
-            if node.key is not None:
-                pending = node.key
-                if node.ccy is not None:
-                    record.setdefault(node.ccy, attrs.get("Ccy"))
-            elif node.record is not None:
+            elif kind == _FIRST_TEXT:
+                if node in record:
+                    node = _IGNORED
+                else:
+                    record[node] = True
+                    buf.clear()
+                    pending = node.key
+            elif kind == _RECORD:
                 child: dict[Any, Any] = {}
                 record.setdefault(node.record, []).append(child)
                 records.append(child)
                 record = child
+            elif kind == _LIST:
+                buf.clear()
+                pending = _USTRD
+            nodes.append(node)
 
         def entry_end(name: str) -> None:
             nonlocal record, pending
@@ -503,7 +539,7 @@ class _Reader:
                 else:
                     record.setdefault(pending, "".join(buf).strip())
                 pending = None
-            if node.record is not None:
+            elif node.kind == _RECORD:
                 records.pop()
                 record = records[-1]
             elif not nodes:  # the Ntry itself
@@ -745,7 +781,10 @@ class _Statement:
         )
 
     def entry(self, e: dict[Any, Any], element: str, out: list[StatementEvent]) -> None:
-        """Read the record of one ``Ntry`` (see :class:`_Reader`) into events on ``out``."""
+        """Read the record of one ``Ntry`` (see :class:`_Reader`) into events on ``out``.
+
+        The record's texts are stripped, and blank ones read as absent (``… or None``).
+        """
         file = self.file
         if not self.header_sent:
             out.append(self.header(e.get("Amt@Ccy")))
@@ -763,14 +802,14 @@ class _Statement:
         tally = self.counted["CRDT" if direction > 0 else "DBIT"]
         tally[0] += 1
         tally[1] += amount.amount
-        reversal = (_text(e, "RvslInd") or "").lower() in ("true", "1")
+        reversal = (e.get("RvslInd") or "").lower() in ("true", "1")
         # The net of the entries as booked: a reversal (RvslInd) counts against its indicator.
         self.net += amount.amount if (direction > 0) != reversal else -amount.amount
-        status = _text(e, "Sts") or _text(e, "Sts/Cd")
+        status = e.get("Sts") or e.get("Sts/Cd")
         if status in _SKIPPED_STATUS:
             return
-        booking = _date(e, "BookgDt", file, element)
-        value = _date(e, "ValDt", file, element)
+        booking = _date(e.get("BookgDt/Dt") or e.get("BookgDt/DtTm"), file, element, "BookgDt")
+        value = _date(e.get("ValDt/Dt") or e.get("ValDt/DtTm"), file, element, "ValDt")
         if booking is None:
             booking = value
         if booking is None:
@@ -779,14 +818,14 @@ class _Statement:
                 file=file,
                 element=element,
             )
-        entry_ref = _text(e, "AcctSvcrRef")
+        entry_ref = e.get("AcctSvcrRef") or None
         entry_code = _bank_code(e)
         details: list[dict[Any, Any]] = e.get(_DETAILS) or []
         if len(details) <= 1:
             out.append(
                 self.transaction(
                     details[0] if details else None, amount, direction, reversal, booking,
-                    value, entry_ref, entry_ref, entry_code, _text(e, "AddtlNtryInf"),
+                    value, entry_ref, entry_ref, entry_code, e.get("AddtlNtryInf") or None,
                 )
             )  # fmt: skip
             return
@@ -824,25 +863,28 @@ class _Statement:
         code: str | None,
         info: str | None,
     ) -> BankTransaction:
-        sign = -direction if reversal else direction
-        signed = amount if sign > 0 else negate(amount)
+        signed = amount if (-direction if reversal else direction) > 0 else negate(amount)
         name = iban = bic = end_to_end = None
         reference: Reference | None = None
         text: str | None = None
         if tx is not None:
             # The counterparty is who sent the money in (debtor) or received it (creditor).
-            name, iban, bic = _party(tx, _DEBTOR if direction > 0 else _CREDITOR)
-            end_to_end = _text(tx, "Refs/EndToEndId")
+            keys = _DEBTOR if direction > 0 else _CREDITOR
+            name = clean(tx.get(keys[0]) or tx.get(keys[1]))
+            iban = compact_iban(tx.get(keys[2])) or tx.get(keys[3]) or None
+            bic = tx.get(keys[4]) or tx.get(keys[5]) or None
+            end_to_end = tx.get("Refs/EndToEndId") or None
             if end_to_end is not None and end_to_end.upper() in _NOT_PROVIDED:
                 end_to_end = None
-            reference, text = _remittance(tx)
+            if _USTRD in tx or _STRUCTURED in tx:
+                reference, text = _remittance(tx)
             code = _bank_code(tx) or code
             if text is None:
-                text = clean(_text(tx, "AddtlTxInf"))
+                text = clean(tx.get("AddtlTxInf"))
             if entry_id is None:
-                entry_id = _text(tx, "Refs/AcctSvcrRef")
+                entry_id = tx.get("Refs/AcctSvcrRef") or None
             if bank_reference is None:
-                bank_reference = _text(tx, "Refs/AcctSvcrRef")
+                bank_reference = tx.get("Refs/AcctSvcrRef") or None
         if text is None:
             text = clean(info)
             if reference is None:
@@ -872,21 +914,28 @@ class _Statement:
 # --- reading the records of an entry ----------------------------------------------------------
 
 
-def _text(record: dict[Any, Any], key: str) -> str | None:
-    """The text at ``key`` of a record (stored stripped), ``None`` when absent or blank."""
-    return record.get(key) or None
-
-
 def _amount(record: dict[Any, Any], key: str, file: str, element: str) -> Money:
+    text = record.get(key)
+    if text is None:
+        raise StatementError("expected an amount element", file=file, element=f"{element}/{key}")
+    currency = record.get(key + "@Ccy")
+    if _AMOUNT_TEXT.fullmatch(text) and currency in _QUANTA:
+        # The millions of well-formed amounts of a big file, as make_money's fast path reads
+        # them (exact at the currency's exponent), without building the error path first.
+        value = Decimal(text)
+        exact = value.quantize(_QUANTA[currency])
+        if exact == value:
+            money = object.__new__(Money)
+            object.__setattr__(money, "amount", exact)
+            object.__setattr__(money, "currency", currency)
+            return money
     where = f"{element}/{key}"
-    if key not in record:
-        raise StatementError("expected an amount element", file=file, element=where)
-    value = parse_decimal(record[key], file=file, element=where)
-    return make_money(value, record.get(key + "@Ccy"), file=file, element=where)
+    value = parse_decimal(text, file=file, element=where)
+    return make_money(value, currency, file=file, element=where)
 
 
 def _indicator(record: dict[Any, Any], file: str, element: str) -> int:
-    value = _text(record, "CdtDbtInd")
+    value = record.get("CdtDbtInd") or None
     if value == "CRDT":
         return 1
     if value == "DBIT":
@@ -896,9 +945,8 @@ def _indicator(record: dict[Any, Any], file: str, element: str) -> int:
     )
 
 
-def _date(record: dict[Any, Any], path: str, file: str, element: str) -> dt.date | None:
-    raw = _text(record, path + "/Dt") or _text(record, path + "/DtTm")
-    if raw is None:
+def _date(raw: str | None, file: str, element: str, path: str) -> dt.date | None:
+    if not raw:
         return None
     try:
         return dt.date.fromisoformat(raw[:10])
@@ -911,12 +959,12 @@ def _date(record: dict[Any, Any], path: str, file: str, element: str) -> dt.date
 
 
 def _bank_code(record: dict[Any, Any]) -> str | None:
-    domain = _text(record, "BkTxCd/Domn/Cd")
+    domain = record.get("BkTxCd/Domn/Cd")
     if domain:
-        family = _text(record, "BkTxCd/Domn/Fmly/Cd") or ""
-        sub = _text(record, "BkTxCd/Domn/Fmly/SubFmlyCd") or ""
+        family = record.get("BkTxCd/Domn/Fmly/Cd") or ""
+        sub = record.get("BkTxCd/Domn/Fmly/SubFmlyCd") or ""
         return "/".join(part for part in (domain, family, sub) if part)
-    return _text(record, "BkTxCd/Prtry/Cd")
+    return record.get("BkTxCd/Prtry/Cd") or None
 
 
 _DEBTOR, _CREDITOR = (
@@ -930,15 +978,7 @@ _DEBTOR, _CREDITOR = (
     )
     for role in ("Dbtr", "Cdtr")
 )  # fmt: skip
-
-
-def _party(tx: dict[Any, Any], keys: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
-    name = _text(tx, keys[0]) or _text(tx, keys[1])
-    iban = compact_iban(_text(tx, keys[2]))
-    if iban is None:
-        iban = _text(tx, keys[3])
-    bic = _text(tx, keys[4]) or _text(tx, keys[5])
-    return clean(name), iban, bic
+"""The keys of a counterparty: name (two forms), IBAN, other account id, BIC (two forms)."""
 
 
 _SCHEMES = {"BBA": "ogm", "ISO": "rf"}
@@ -948,13 +988,13 @@ def _remittance(tx: dict[Any, Any]) -> tuple[Reference | None, str | None]:
     texts = [text.strip() for text in tx.get(_USTRD, ()) if text]
     reference: Reference | None = None
     for strd in tx.get(_STRUCTURED, ()):
-        ref = _text(strd, "CdtrRefInf/Ref")
+        ref = strd.get("CdtrRefInf/Ref")
         if ref and reference is None:
-            issuer = (_text(strd, "CdtrRefInf/Tp/Issr") or "").upper()
+            issuer = (strd.get("CdtrRefInf/Tp/Issr") or "").upper()
             reference = _check(ref, _SCHEMES.get(issuer))
             if reference is None:
                 texts.append(ref)  # an unchecked reference is still useful text
-        extra = _text(strd, "AddtlRmtInf")
+        extra = strd.get("AddtlRmtInf")
         if extra:
             texts.append(extra)
     text = clean(" ".join(texts))
