@@ -419,14 +419,14 @@ class _Reader:
         nodes: list[_Node] = []
         records: list[dict[Any, Any]] = []
         record: dict[Any, Any] = {}
-        pending: str | None = None  # the key of the element whose text is being read
+        text_node: _Node | None = None  # the element whose text is being read
         # inside a captured statement child
         builder = ET.TreeBuilder()
         captured = 0
 
         def outer_start(name: str, attrs: dict[str, str]) -> None:
             nonlocal state, p, ntry_tree, container, message_type, statements, entries
-            nonlocal saw_document, record, pending, builder, captured
+            nonlocal saw_document, record, text_node, builder, captured
             depth = len(tags)
             tags.append(name)
             buf.clear()
@@ -439,7 +439,7 @@ class _Reader:
                         record = {}
                         records[:] = [record]
                         nodes[:] = [ntry_tree]
-                        pending = None
+                        text_node = None
                         parser.StartElementHandler = entry_start
                         parser.EndElementHandler = entry_end
                     else:
@@ -492,23 +492,28 @@ class _Reader:
             names.pop()
 
         def entry_start(name: str, attrs: dict[str, str]) -> None:
-            nonlocal record, pending
-            if pending is not None:  # the text before the first child, as ElementTree's .text
-                if pending is _USTRD:
+            nonlocal record, text_node
+            if text_node is not None:
+                # A child in an element read for its text: that text is what came before the
+                # child (ElementTree's .text), and the element goes on the stack after all.
+                if text_node.kind == _LIST:
                     record.setdefault(_USTRD, []).append("".join(buf))
                 else:
-                    record.setdefault(pending, "".join(buf).strip())
-                pending = None
+                    record.setdefault(text_node.key, "".join(buf).strip())
+                nodes.append(text_node)
+                text_node = None
             node = nodes[-1].children.get(name, _IGNORED)
             kind = node.kind
             if kind == _TEXT:
                 buf.clear()
-                pending = node.key
-            elif kind == _AMOUNT:
+                text_node = node  # not stacked: its end comes next, but for a stray child
+                return
+            if kind == _AMOUNT:
                 buf.clear()
-                pending = node.key
+                text_node = node
                 record.setdefault(node.ccy, attrs.get("Ccy"))
-            elif kind == _FIRST:
+                return
+            if kind == _FIRST:
                 if node in record:
                     node = _IGNORED  # not the first of its name: Element.find would not see it
                 else:
@@ -519,7 +524,8 @@ class _Reader:
                 else:
                     record[node] = True
                     buf.clear()
-                    pending = node.key
+                    text_node = node
+                    return
             elif kind == _RECORD:
                 child: dict[Any, Any] = {}
                 record.setdefault(node.record, []).append(child)
@@ -527,19 +533,21 @@ class _Reader:
                 record = child
             elif kind == _LIST:
                 buf.clear()
-                pending = _USTRD
+                text_node = node
+                return
             nodes.append(node)
 
         def entry_end(name: str) -> None:
-            nonlocal record, pending
-            node = nodes.pop()
-            if pending is not None:
-                if pending is _USTRD:
+            nonlocal record, text_node
+            if text_node is not None:  # the end of the element read for its text
+                if text_node.kind == _LIST:
                     record.setdefault(_USTRD, []).append("".join(buf))
                 else:
-                    record.setdefault(pending, "".join(buf).strip())
-                pending = None
-            elif node.kind == _RECORD:
+                    record.setdefault(text_node.key, "".join(buf).strip())
+                text_node = None
+                return
+            node = nodes.pop()
+            if node.kind == _RECORD:
                 records.pop()
                 record = records[-1]
             elif not nodes:  # the Ntry itself
@@ -863,7 +871,7 @@ class _Statement:
         code: str | None,
         info: str | None,
     ) -> BankTransaction:
-        signed = amount if (-direction if reversal else direction) > 0 else negate(amount)
+        signed = amount if (-direction if reversal else direction) > 0 else _negate(amount)
         name = iban = bic = end_to_end = None
         reference: Reference | None = None
         text: str | None = None
@@ -934,6 +942,14 @@ def _amount(record: dict[Any, Any], key: str, file: str, element: str) -> Money:
     return make_money(value, currency, file=file, element=where)
 
 
+def _negate(money: Money) -> Money:
+    # exact already: the negation keeps the exponent make_money checked
+    negated = object.__new__(Money)
+    object.__setattr__(negated, "amount", -money.amount)
+    object.__setattr__(negated, "currency", money.currency)
+    return negated
+
+
 def _indicator(record: dict[Any, Any], file: str, element: str) -> int:
     value = record.get("CdtDbtInd") or None
     if value == "CRDT":
@@ -959,11 +975,16 @@ def _date(raw: str | None, file: str, element: str, path: str) -> dt.date | None
 
 
 def _bank_code(record: dict[Any, Any]) -> str | None:
-    domain = record.get("BkTxCd/Domn/Cd")
-    if domain:
-        family = record.get("BkTxCd/Domn/Fmly/Cd") or ""
-        sub = record.get("BkTxCd/Domn/Fmly/SubFmlyCd") or ""
-        return "/".join(part for part in (domain, family, sub) if part)
+    """``Domn/Fmly/SubFmly`` (the parts present, joined by ``/``), else the proprietary code."""
+    code: str | None = record.get("BkTxCd/Domn/Cd")
+    if code:
+        family = record.get("BkTxCd/Domn/Fmly/Cd")
+        if family:
+            code += "/" + family
+        sub = record.get("BkTxCd/Domn/Fmly/SubFmlyCd")
+        if sub:
+            code += "/" + sub
+        return code
     return record.get("BkTxCd/Prtry/Cd") or None
 
 
@@ -985,7 +1006,8 @@ _SCHEMES = {"BBA": "ogm", "ISO": "rf"}
 
 
 def _remittance(tx: dict[Any, Any]) -> tuple[Reference | None, str | None]:
-    texts = [text.strip() for text in tx.get(_USTRD, ()) if text]
+    unstructured = tx.get(_USTRD)
+    texts = [text.strip() for text in unstructured if text] if unstructured else []
     reference: Reference | None = None
     for strd in tx.get(_STRUCTURED, ()):
         ref = strd.get("CdtrRefInf/Ref")
