@@ -5,9 +5,11 @@ The reader is namespace-agnostic: it takes the namespace of the root element and
 element names, which have stayed stable across versions (the few renames, such as ``BIC`` →
 ``BICFI`` or ``Dbtr/Nm`` → ``Dbtr/Pty/Nm``, are read in both forms).
 
-Streaming: the file is read with :func:`xml.etree.ElementTree.iterparse`; each ``Ntry`` is
-turned into transactions when its end tag is read, then removed from the tree, so memory stays
-flat whatever the number of entries.
+Streaming: the file goes through one pass of expat (:mod:`xml.parsers.expat`, 64 KiB at a
+time), with defusedxml's refusals of a DTD, entity declarations and external references set on
+the parser; each ``Ntry`` is read into a flat record of the texts it needs while it streams
+past and turned into transactions at its end tag, so memory stays flat whatever the number of
+entries (see :class:`_Reader`).
 
 Mapping to :class:`~paylink.statements.model.BankTransaction`:
 
