@@ -10,9 +10,10 @@ reconciliation, with payment providers, message channels and bank feeds as plugi
 
 import typing as _typing
 from importlib import import_module as _import_module
-from importlib.metadata import version as _version
 
 if _typing.TYPE_CHECKING:
+    __version__: str
+
     from .catalog import CatalogItem
     from .clock import Clock, FixedClock, SystemClock
     from .documents import CreditNote, Invoice, Line, PurchaseInvoice, Quote, VatLine
@@ -36,7 +37,6 @@ if _typing.TYPE_CHECKING:
     from .references import Reference
     from .service import Paylink
 
-__version__ = _version("paylink-invoices")
 
 __all__ = [
     "Address",
@@ -110,6 +110,12 @@ _HOMES: dict[str, str] = {
 
 
 def __getattr__(name: str) -> _typing.Any:
+    if name == "__version__":
+        # Read on first use: importlib.metadata costs more than the statement reader's import.
+        from importlib.metadata import version
+
+        globals()[name] = version("paylink-invoices")
+        return globals()[name]
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

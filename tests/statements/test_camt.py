@@ -247,3 +247,33 @@ def test_truncated_file() -> None:
     data = _sample()[:3000]
     with pytest.raises(StatementError, match="expected well-formed XML"):
         CamtFormat().iter_statements(io.BytesIO(data)).__next__()
+
+
+# --- what ElementTree's find and findall read, kept by the streaming reader ------------------
+
+
+def test_camt_reads_the_first_of_repeated_elements_and_every_detail() -> None:
+    data = (
+        _sample()
+        # a second debtor: find("RltdPties/Dbtr/Nm") follows the first Dbtr, which has no Nm,
+        # so the name is the first Dbtr's Pty/Nm, never the second Dbtr's Nm
+        .replace(
+            b"<Dbtr><Nm>Garage Dupont SPRL</Nm></Dbtr>",
+            b"<Dbtr><Pty><Nm>Garage Dupont SPRL</Nm></Pty></Dbtr><Dbtr><Nm>Second</Nm></Dbtr>",
+        )
+        # a stray child inside a text element: its text is what comes before the child
+        .replace(b"<Ustrd>Factuur 7712345 maart</Ustrd>", b"<Ustrd>Factuur <b>x</b>tail</Ustrd>")
+        # a second NtryDtls block: findall("NtryDtls/TxDtls") reads the details of both
+        .replace(
+            b"</NtryDtls>",
+            b'</NtryDtls><NtryDtls><TxDtls><Amt Ccy="EUR">0.00</Amt></TxDtls></NtryDtls>',
+            1,
+        )
+    )
+    [statement] = parse_bytes(data)
+    first, zero = statement.transactions[:2]
+    assert first.counterparty_name == "Garage Dupont SPRL"
+    assert first.id.endswith("-1") and zero.id.endswith("-2")
+    assert zero.amount == eur("0.00")
+    debit = statement.transactions[2]
+    assert debit.remittance_text == "Factuur"
