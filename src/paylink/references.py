@@ -24,17 +24,37 @@ Reference(scheme='ogm', value='202600012320')
 
 from __future__ import annotations
 
+import importlib
 import re
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
-from stdnum import iban as _iban
-from stdnum import iso11649
-from stdnum.be import ogm_vcs
-from stdnum.exceptions import ValidationError as StdnumValidationError
-from stdnum.iso7064 import mod_97_10
 
 from .exceptions import ValidationError
+
+
+class _Stdnum:
+    """python-stdnum's modules, each imported on first use: the package costs about 25 ms of
+    start-up (it pulls in ``pydoc``), which a statement reader that meets no reference to
+    check, or a notebook that only runs the engine, should not pay."""
+
+    _MODULES: ClassVar[dict[str, str]] = {
+        "iban": "stdnum.iban",
+        "iso11649": "stdnum.iso11649",
+        "ogm_vcs": "stdnum.be.ogm_vcs",
+        "exceptions": "stdnum.exceptions",
+        "mod_97_10": "stdnum.iso7064.mod_97_10",
+    }
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._MODULES:
+            raise AttributeError(name)
+        module = importlib.import_module(self._MODULES[name])
+        setattr(self, name, module)  # later reads find it without this method
+        return module
+
+
+_std = _Stdnum()
 
 __all__ = ["Reference", "Scheme", "check", "find", "ogm", "parse", "rf"]
 
@@ -55,7 +75,7 @@ class Reference:
 
     def __str__(self) -> str:
         if self.scheme == "ogm":
-            return f"+++{ogm_vcs.format(self.value)}+++"
+            return f"+++{_std.ogm_vcs.format(self.value)}+++"
         return self.value
 
     @property
@@ -63,7 +83,7 @@ class Reference:
         """The form to print on a document: ``+++123/4567/89002+++`` or ``RF18 5390 0754 7034``."""
         if self.scheme == "ogm":
             return str(self)
-        return iso11649.format(self.value)
+        return str(_std.iso11649.format(self.value))
 
     @property
     def digits(self) -> str:
@@ -85,7 +105,7 @@ def ogm(value: str | int) -> Reference:
     if not digits:
         raise ValidationError(f"expected digits to make an OGM from, got {value!r}", field="value")
     base = digits[-10:].rjust(10, "0")
-    return Reference("ogm", base + ogm_vcs.calc_check_digits(base))
+    return Reference("ogm", base + _std.ogm_vcs.calc_check_digits(base))
 
 
 def rf(value: str | int) -> Reference:
@@ -101,7 +121,7 @@ def rf(value: str | int) -> Reference:
             f"an RF reference holds at most 21 letters or digits, {value!r} has {len(body)}",
             field="value",
         )
-    return Reference("rf", f"RF{mod_97_10.calc_check_digits(body + 'RF')}{body}")
+    return Reference("rf", f"RF{_std.mod_97_10.calc_check_digits(body + 'RF')}{body}")
 
 
 _OGM_FRAME = re.compile(r"^[+*]{0,3}\s*(.*?)\s*[+*]{0,3}$", re.S)
@@ -125,7 +145,7 @@ def _check_ogm(value: str) -> Reference:
     if not _ogm_valid(digits):
         raise ValidationError(
             f"the check digits of {value!r} are wrong "
-            f"(expected {ogm_vcs.calc_check_digits(digits)})",
+            f"(expected {_std.ogm_vcs.calc_check_digits(digits)})",
             field="reference",
         )
     return Reference("ogm", digits)
@@ -133,8 +153,8 @@ def _check_ogm(value: str) -> Reference:
 
 def _check_rf(value: str) -> Reference:
     try:
-        return Reference("rf", iso11649.validate(value))
-    except StdnumValidationError as exc:
+        return Reference("rf", _std.iso11649.validate(value))
+    except _std.exceptions.ValidationError as exc:
         raise ValidationError(
             f"expected an ISO 11649 reference like RF18 5390 0754 7034, got {value!r} "
             f"({str(exc).lower().rstrip('.')})",
@@ -221,7 +241,7 @@ def _in_iban(text: str, start: int, end: int) -> bool:
                 break
             compact += char.upper()
             index += 1
-            if index >= end and len(compact) >= 12 and _iban.is_valid(compact):
+            if index >= end and len(compact) >= 12 and _std.iban.is_valid(compact):
                 return True
     return False
 
@@ -287,7 +307,7 @@ def find(text: str) -> list[Reference]:
     if "F" in text or "f" in text:  # no "RF" without an F: skip the second scan
         for match in _RF_CANDIDATE.finditer(text):
             for candidate in _rf_candidates(match.group(1), match.group(2)):
-                if iso11649.is_valid(candidate):
+                if _std.iso11649.is_valid(candidate):
                     found.append((match.start(), Reference("rf", candidate)))
                     break
     if len(found) < 2:  # most texts: one reference or none

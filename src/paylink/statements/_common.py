@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from typing import IO
 
 import attrs
-from stdnum import iban as _iban
 
 from ..exceptions import StatementError, ValidationError
 from ..money import CURRENCY_EXPONENTS, Money
@@ -93,7 +92,9 @@ def compact_iban(value: str | None) -> str | None:
 
 def looks_like_iban(value: str) -> bool:
     """Whether ``value`` is a valid IBAN (check digits included)."""
-    return bool(_iban.is_valid(value))
+    from stdnum import iban  # on first use: python-stdnum costs ~25 ms of start-up
+
+    return bool(iban.is_valid(value))
 
 
 _FRAMED_OGM = re.compile(r"[+*]{3}(\d{3})/(\d{4})/(\d{5})[+*]{3}")
