@@ -225,9 +225,15 @@ def main() -> None:
                     limit = args.others_max_camt if peer == "pycamt" else args.others_max
                     if entries <= limit:
                         names.append(peer)
+            # Interleaved (paylink, peer, paylink, peer …): this machine's speed drifts by a
+            # quarter from minute to minute, and a drift must not fall on one side only.
+            runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+            for _ in range(args.repeat):
+                for name in names:
+                    runs[name].append(run(name, path))
             ours: dict[str, Any] | None = None
             for name in names:
-                result = best([run(name, path) for _ in range(args.repeat)])
+                result = best(runs[name])
                 result.update(format=fmt, entries=entries)
                 results.append(result)
                 if "error" in result:
