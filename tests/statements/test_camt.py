@@ -277,3 +277,28 @@ def test_camt_reads_the_first_of_repeated_elements_and_every_detail() -> None:
     assert zero.amount == eur("0.00")
     debit = statement.transactions[2]
     assert debit.remittance_text == "Factuur"
+
+
+@pytest.mark.parametrize("bad", [b"2026-02-30", b"2026-3-1", b"31/03/2026", b"2026-03-0x"])
+def test_bad_booking_date_names_the_element_each_time(bad: bytes) -> None:
+    """Dates are parsed once per distinct text; a bad one is refused wherever it comes."""
+    good = parse_bytes(_sample())  # the good dates, read and remembered first
+    assert good[0].transactions[0].booking_date == dt.date(2026, 3, 1)
+    data = _sample().replace(b"<BookgDt><Dt>2026-03-01</Dt>", b"<BookgDt><Dt>" + bad + b"</Dt>", 1)
+    assert data != _sample()
+    for _ in range(2):  # not remembered as a date after the first refusal
+        with pytest.raises(StatementError, match="expected an ISO date") as info:
+            parse_bytes(data, filename="march.xml")
+        assert info.value.element is not None
+        assert info.value.element.endswith("/BookgDt")
+
+
+def test_the_remembered_dates_are_bounded() -> None:
+    from paylink.statements.camt import _Dates
+
+    dates = _Dates()
+    day = dt.date(2000, 1, 1)
+    for n in range(10_000):
+        text = (day + dt.timedelta(days=n)).isoformat()
+        assert dates[text] == day + dt.timedelta(days=n)
+        assert len(dates) <= 4096
