@@ -82,6 +82,25 @@ def pl(db_url: str, clock: FixedClock) -> Iterator[Paylink]:
 
 
 @pytest.fixture
+def fake_pl(db_url: str, clock: FixedClock) -> Iterator[Paylink]:
+    """A Paylink with the fake card provider (``paylink.testing``) and no retry waits."""
+    from paylink.plugins import get_plugin_manager
+    from paylink.testing import FakeBackend, fake_provider_plugin
+
+    FakeBackend.reset()
+    paylink = Paylink.open(
+        db_url,
+        clock=clock,
+        plugins=get_plugin_manager(plugins=[fake_provider_plugin]),
+        base_url=BASE_URL,
+        secret=SECRET,
+    )
+    paylink.retry.sleep = lambda _seconds: None
+    yield paylink
+    paylink.close()
+
+
+@pytest.fixture
 def org(pl: Paylink) -> Organization:
     return pl.organizations.create(
         name="Garage Dupont SRL",

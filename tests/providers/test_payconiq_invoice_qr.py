@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from typing import Any
 
@@ -265,3 +266,27 @@ def test_the_invoice_profiles_callbacks_are_accepted_only_when_configured(
     with pytest.raises(WebhookRejected, match="another payment profile"):
         invoice_callback(pl, account, signer, clock.now(), invoice.reference.value, 14600)
     assert pl.invoices.get(org, invoice.id).status == "issued"
+
+
+def test_a_callback_for_a_cancelled_invoice_is_logged_not_recorded(
+    pl: Paylink,
+    org: Organization,
+    customer: Customer,
+    clock: FixedClock,
+    httpx_mock: HTTPXMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    signer = TestSigner()
+    httpx_mock.add_response(method="GET", url=JWKS_URL, json={"keys": [signer.jwk()]})
+    account = connect(pl, org, invoice_profile_id=INVOICE_PROFILE)
+    invoice = pl.invoices.issue(org, customer, lines=lines())
+    assert invoice.reference is not None
+    pl.invoices.cancel(invoice)  # the customer scanned the QR of the printed invoice anyway
+    with caplog.at_level(logging.ERROR, logger="paylink"):
+        outcome = invoice_callback(pl, account, signer, clock.now(), invoice.reference.value, 14600)
+    assert outcome == ["not_applied"]
+    assert pl.payments.list(org) == []
+    assert pl.invoices.get(org, invoice.id).status == "cancelled"
+    (error,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert error.startswith(f"payconiq payment {PAYMENT_ID} for invoice {invoice.number} ")
+    assert "was not recorded" in error

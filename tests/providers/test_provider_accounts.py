@@ -19,15 +19,14 @@ from paylink.exceptions import (
     ValidationError,
 )
 from paylink.parties import Customer, Organization
-from paylink.plugins import get_plugin_manager
 from paylink.ports import OnlinePaymentProvider
-from paylink.testing import FakeBackend, fake_provider_plugin
+from paylink.testing import FakeBackend
 from paylink_providers._http import ApiClient
 from paylink_providers.mollie import Mollie
 from paylink_providers.payconiq import Payconiq
 from paylink_providers.stripe import Stripe
 
-from ..conftest import BASE_URL, lines
+from ..conftest import lines
 from ._pay import STRIPE_KEY, STRIPE_WHSEC, invoice_link, no_sleep
 
 
@@ -197,19 +196,6 @@ def test_retry_after_is_honoured_and_capped(
 
 
 # -- the fake provider through the whole service ----------------------------------------------
-
-
-@pytest.fixture
-def fake_pl(db_url: str, clock: FixedClock) -> Iterator[Paylink]:
-    FakeBackend.reset()
-    pl = Paylink.open(
-        db_url,
-        clock=clock,
-        plugins=get_plugin_manager(plugins=[fake_provider_plugin]),
-        base_url=BASE_URL,
-    )
-    yield pl
-    pl.close()
 
 
 def test_the_fake_provider_pays_refunds_and_dedupes_like_a_real_one(

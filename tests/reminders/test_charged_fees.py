@@ -17,9 +17,8 @@ from paylink.money import Money
 from paylink.parties import Customer, Organization
 from paylink.payments import principal_parts
 from paylink.reminders import DunningPolicy, Fee, Step, statutory_interest
-from paylink.testing import StatementLine, camt053
+from paylink.testing import FakeBackend, StatementLine, camt053
 
-from ..conftest import BASE_URL
 from .helpers import at, issue
 
 EUR = "EUR"
@@ -290,18 +289,9 @@ def test_the_reminder_and_its_letter_show_the_fee_lines_and_the_total_due(
     ids=["morning", "just-after-midnight-in-brussels"],
 )
 def test_a_refund_puts_the_principal_back_in_the_interest_base(
-    db_url: str, clock: FixedClock, refunded_at: dt.datetime
+    fake_pl: Paylink, clock: FixedClock, refunded_at: dt.datetime
 ) -> None:
-    from paylink.plugins import get_plugin_manager
-    from paylink.testing import FakeBackend, fake_provider_plugin
-
-    FakeBackend.reset()
-    pl = Paylink.open(
-        db_url,
-        clock=clock,
-        plugins=get_plugin_manager(plugins=[fake_provider_plugin]),
-        base_url=BASE_URL,
-    )
+    pl = fake_pl
     org = pl.organizations.create(name="Fake SRL", country="BE", iban="BE71 0961 2345 6769")
     customer = pl.customers.create(org, name="Jan", email="jan@example.be")
     account = pl.providers.connect(org, "fake", api_key="fk_test_1", webhook_secret="fk_whsec")
@@ -329,7 +319,6 @@ def test_a_refund_puts_the_principal_back_in_the_interest_base(
     # 1 April (11 days), at 10.15 %.
     expected = (Decimal("1210") * 9 + Decimal("605") * 11) * Decimal("10.15") / 36500
     assert formal.fee == Money.of(expected, EUR)
-    pl.close()
 
 
 def test_a_consolidated_reminder_asks_for_every_invoice_with_its_fees(

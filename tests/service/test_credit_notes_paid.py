@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
 from paylink import FixedClock, Line, Money, Paylink, StateError, ValidationError
 from paylink.parties import Customer, Organization
-from paylink.plugins import get_plugin_manager
 from paylink.store.schema import customer_credit, documents
-from paylink.testing import FakeBackend, fake_provider_plugin
+from paylink.testing import FakeBackend
 
 from ..conftest import BASE_URL
 
@@ -152,20 +150,6 @@ def test_the_same_credit_note_is_credited_once(
     ):
         credit_from_note(Unit(conn=conn, now=START), note, eur("30"))
     assert pl.customers.balance(customer) == eur("30")
-
-
-@pytest.fixture
-def fake_pl(db_url: str, clock: FixedClock) -> Iterator[Paylink]:
-    FakeBackend.reset()
-    pl = Paylink.open(
-        db_url,
-        clock=clock,
-        plugins=get_plugin_manager(plugins=[fake_provider_plugin]),
-        base_url=BASE_URL,
-    )
-    pl.retry.sleep = lambda _seconds: None
-    yield pl
-    pl.close()
 
 
 def test_a_credit_note_on_a_provider_payment_is_refunded_through_the_provider(

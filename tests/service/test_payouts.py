@@ -6,18 +6,16 @@ never to an invoice; undo, the late payouts in the digest, and the fees in the r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
 from paylink import FixedClock, Money, Paylink
 from paylink.documents import Invoice, Line
 from paylink.parties import Customer, Organization
-from paylink.plugins import get_plugin_manager
 from paylink.providers import ProviderAccount
 from paylink.references import Reference
 from paylink.statements.writer import StatementLine, camt053
-from paylink.testing import FakeBackend, fake_provider_plugin
+from paylink.testing import FakeBackend
 
 ACCOUNT = "BE71096123456769"
 KEY = "fk_payouts"
@@ -28,33 +26,20 @@ def eur(value: str) -> Money:
 
 
 @pytest.fixture
-def fpl(db_url: str, clock: FixedClock) -> Iterator[Paylink]:
-    FakeBackend.reset()
-    pl = Paylink.open(
-        db_url,
-        clock=clock,
-        base_url="https://pay.example.test",
-        plugins=get_plugin_manager(plugins=[fake_provider_plugin]),
-    )
-    yield pl
-    pl.close()
-
-
-@pytest.fixture
-def forg(fpl: Paylink) -> Organization:
-    return fpl.organizations.create(
+def forg(fake_pl: Paylink) -> Organization:
+    return fake_pl.organizations.create(
         name="Garage Dupont SRL", country="BE", iban=ACCOUNT, email="owner@garage.example"
     )
 
 
 @pytest.fixture
-def fcustomer(fpl: Paylink, forg: Organization) -> Customer:
-    return fpl.customers.create(forg, name="Marie Peeters", email="marie@example.be")
+def fcustomer(fake_pl: Paylink, forg: Organization) -> Customer:
+    return fake_pl.customers.create(forg, name="Marie Peeters", email="marie@example.be")
 
 
 @pytest.fixture
-def account(fpl: Paylink, forg: Organization) -> ProviderAccount:
-    return fpl.providers.connect(forg, "fake", api_key=KEY, webhook_secret="fk_whsec")
+def account(fake_pl: Paylink, forg: Organization) -> ProviderAccount:
+    return fake_pl.providers.connect(forg, "fake", api_key=KEY, webhook_secret="fk_whsec")
 
 
 def issue(pl: Paylink, org: Organization, customer: Customer, amount: str) -> Invoice:
@@ -84,13 +69,13 @@ def statement(pl: Paylink, org: Organization, lines: list[StatementLine], sid: s
 
 
 def test_every_payout_on_a_generated_statement_is_matched_to_its_payout(
-    fpl: Paylink,
+    fake_pl: Paylink,
     forg: Organization,
     fcustomer: Customer,
     account: ProviderAccount,
     clock: FixedClock,
 ) -> None:
-    pl, org = fpl, forg
+    pl, org = fake_pl, forg
     backend = FakeBackend.for_key(KEY)
     amounts = ["121.00", "60.50", "250.00", "19.99", "75.25", "310.40"]
     payouts = []
@@ -143,9 +128,9 @@ def test_every_payout_on_a_generated_statement_is_matched_to_its_payout(
 
 
 def test_no_payout_credit_is_proposed_against_an_invoice(
-    fpl: Paylink, forg: Organization, fcustomer: Customer, account: ProviderAccount
+    fake_pl: Paylink, forg: Organization, fcustomer: Customer, account: ProviderAccount
 ) -> None:
-    pl, org = fpl, forg
+    pl, org = fake_pl, forg
     pay_by_card(pl, account, issue(pl, org, fcustomer, "100.00"))
     FakeBackend.for_key(KEY).pay_out(on=dt.date(2026, 3, 2))
     pl.payouts.sync(org)
@@ -172,13 +157,13 @@ def test_no_payout_credit_is_proposed_against_an_invoice(
 
 
 def test_two_payouts_of_the_same_net_go_to_review_and_undo_puts_a_run_match_back(
-    fpl: Paylink,
+    fake_pl: Paylink,
     forg: Organization,
     fcustomer: Customer,
     account: ProviderAccount,
     clock: FixedClock,
 ) -> None:
-    pl, org = fpl, forg
+    pl, org = fake_pl, forg
     backend = FakeBackend.for_key(KEY)
     pay_by_card(pl, account, issue(pl, org, fcustomer, "40.00"))
     first = backend.pay_out(on=dt.date(2026, 3, 2))
@@ -218,13 +203,13 @@ def test_two_payouts_of_the_same_net_go_to_review_and_undo_puts_a_run_match_back
 
 
 def test_a_payout_not_arrived_after_its_grace_is_in_the_owners_digest(
-    fpl: Paylink,
+    fake_pl: Paylink,
     forg: Organization,
     fcustomer: Customer,
     account: ProviderAccount,
     clock: FixedClock,
 ) -> None:
-    pl, org = fpl, forg
+    pl, org = fake_pl, forg
     pay_by_card(pl, account, issue(pl, org, fcustomer, "100.00"))
     payout = FakeBackend.for_key(KEY).pay_out(on=dt.date(2026, 3, 2))  # expected on the 4th
     pl.payouts.sync(org)
@@ -242,13 +227,13 @@ def test_a_payout_not_arrived_after_its_grace_is_in_the_owners_digest(
 
 
 def test_the_fees_appear_in_the_cashflow_report_per_month_and_provider(
-    fpl: Paylink,
+    fake_pl: Paylink,
     forg: Organization,
     fcustomer: Customer,
     account: ProviderAccount,
     clock: FixedClock,
 ) -> None:
-    pl, org = fpl, forg
+    pl, org = fake_pl, forg
     backend = FakeBackend.for_key(KEY)
     pay_by_card(pl, account, issue(pl, org, fcustomer, "100.00"))
     pay_by_card(pl, account, issue(pl, org, fcustomer, "50.00"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from ..documents import CreditNote, Invoice
 from ..exceptions import NotFound, PluginError, ProviderError, StateError, ValidationError
@@ -137,6 +138,35 @@ def _by_reference(unit: Unit, account: ProviderAccount, event: ProviderEvent) ->
     return doc_queries.invoice_by_reference(unit.conn, account.organization_id, event.reference)
 
 
+def _payment_of(event: ProviderEvent) -> tuple[str, Money] | None:
+    """The provider's reference and the amount of a paid event's payment; None (logged) when
+    the event lacks either, and so cannot be recorded."""
+    reference = event.payment_reference or event.provider_reference
+    if event.amount is None or not reference:
+        log.warning("%s event %s has no amount or reference", event.provider, event.event_id)
+        return None
+    return reference, event.amount
+
+
+def _recorded(
+    unit: Unit, event: ProviderEvent, reference: str, target: str, record: Callable[[], object]
+) -> bool:
+    """Run ``record`` in a savepoint; whether the payment was recorded.
+
+    The money came in, but what it pays may no longer take it (a cancelled invoice or link,
+    another currency): such a payment is logged for a person to handle, not forced in.
+    """
+    try:
+        with savepoint(unit.conn):
+            record()
+    except (StateError, ValidationError) as exc:
+        log.error(
+            "%s payment %s for %s was not recorded: %s", event.provider, reference, target, exc
+        )
+        return False
+    return True
+
+
 def _paid_by_reference(
     unit: Unit,
     addresses: Addresses,
@@ -144,43 +174,34 @@ def _paid_by_reference(
     found: Invoice,
     event: ProviderEvent,
 ) -> str:
-    reference = event.payment_reference or event.provider_reference
-    if event.amount is None or not reference:
-        log.warning("%s event %s has no amount or reference", event.provider, event.event_id)
+    payment = _payment_of(event)
+    if payment is None:
         return "not_applied"
+    reference, amount = payment
     # The invoice first (the lock order); a payment recorded meanwhile is seen after it.
     invoices = lock_invoices(unit, account.organization_id, [found.id])
     if payment_queries.find_by_provider_reference(
         unit.conn, account.organization_id, event.provider, reference
     ):
         return "duplicate"
-    try:
-        with savepoint(unit.conn):
-            apply_payment(
-                unit,
-                account.organization_id,
-                invoices,
-                event.amount,
-                received_on=unit_today(unit, unit.organization(account.organization_id)),
-                method=event.method or event.provider,
-                provider=event.provider,
-                provider_reference=reference,
-                note=f"{event.provider} {event.reference}",
-                addresses=addresses,
-                locked=True,
-            )
-    except (StateError, ValidationError) as exc:
-        # The money came in, but the invoice can no longer take it (cancelled, another
-        # currency): it is logged for a person to handle, not forced in.
-        log.error(
-            "%s payment %s for invoice %s was not recorded: %s",
-            event.provider,
-            reference,
-            found.number or found.id,
-            exc,
+
+    def record() -> object:
+        return apply_payment(
+            unit,
+            account.organization_id,
+            invoices,
+            amount,
+            received_on=unit_today(unit, unit.organization(account.organization_id)),
+            method=event.method or event.provider,
+            provider=event.provider,
+            provider_reference=reference,
+            note=f"{event.provider} {event.reference}",
+            addresses=addresses,
+            locked=True,
         )
-        return "not_applied"
-    return "applied"
+
+    target = f"invoice {found.number or found.id}"
+    return "applied" if _recorded(unit, event, reference, target, record) else "not_applied"
 
 
 def _close_attempt(unit: Unit, provider: str, reference: str | None) -> CheckoutAttempt | None:
@@ -199,10 +220,10 @@ def _paid(
     link: PaymentLink,
     event: ProviderEvent,
 ) -> str:
-    reference = event.payment_reference or event.provider_reference
-    if event.amount is None or not reference:
-        log.warning("%s event %s has no amount or reference", event.provider, event.event_id)
+    payment = _payment_of(event)
+    if payment is None:
         return "not_applied"
+    reference, amount = payment
     # The invoices first (the lock order); then a payment recorded meanwhile by the janitor or
     # another delivery of this webhook is seen.
     lock_invoices(unit, account.organization_id, link.settles)
@@ -212,28 +233,20 @@ def _paid(
     if known is not None:  # a webhook after the janitor, or the other way round
         _close_attempt(unit, event.provider, event.provider_reference)
         return "duplicate"
-    try:
-        with savepoint(unit.conn):
-            settle_link(
-                unit,
-                link.id,
-                addresses,
-                amount=event.amount,
-                method=event.method or event.provider,
-                provider=event.provider,
-                provider_reference=reference,
-                received_on=None,
-            )
-    except (StateError, ValidationError) as exc:
-        # The money came in, but the link or invoice can no longer take it (cancelled,
-        # another currency): it is logged for a person to handle, not forced in.
-        log.error(
-            "%s payment %s for link %s was not recorded: %s",
-            event.provider,
-            reference,
+
+    def record() -> object:
+        return settle_link(
+            unit,
             link.id,
-            exc,
+            addresses,
+            amount=amount,
+            method=event.method or event.provider,
+            provider=event.provider,
+            provider_reference=reference,
+            received_on=None,
         )
+
+    if not _recorded(unit, event, reference, f"link {link.id}", record):
         return "not_applied"
     _close_attempt(unit, event.provider, event.provider_reference)
     return "applied"

@@ -10,7 +10,7 @@ from decimal import Decimal
 from ..documents import Invoice
 from ..exceptions import ValidationError
 from ..money import Money
-from ..parties import Customer
+from ..parties import Customer, Organization
 from ..payments import CreditEntry, Payment
 from ..providers import Refund
 from ..store import payments as q
@@ -81,16 +81,18 @@ class Payments(Resource):
 
         return self._ctx.run(work)
 
-    def get(self, org: str, payment_id: str) -> Payment:
-        """The payment with this id."""
+    def get(self, org: Organization | str, payment_id: str) -> Payment:
+        """The organization's payment with this id (another organization's is ``NotFound``)."""
         with self._ctx.store.transaction() as conn:
-            return q.get_payment(conn, org, payment_id)
+            return q.get_payment(conn, self._org_id(org), payment_id)
 
-    def list(self, org: str, *, invoice: Invoice | str | None = None) -> builtins.list[Payment]:
+    def list(
+        self, org: Organization | str, *, invoice: Invoice | str | None = None
+    ) -> builtins.list[Payment]:
         """The organization's payments, or those allocated to one invoice."""
         invoice_id = invoice.id if isinstance(invoice, Invoice) else invoice
         with self._ctx.store.transaction() as conn:
-            return q.list_payments(conn, org, invoice_id=invoice_id)
+            return q.list_payments(conn, self._org_id(org), invoice_id=invoice_id)
 
     def refund(self, payment: Payment, amount: Money | None = None) -> Refund:
         """Refund ``amount`` (default: all that is not refunded yet) of ``payment`` through the
