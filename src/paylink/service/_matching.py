@@ -179,6 +179,15 @@ def undo_match(unit: Unit, org_id: str, transaction_id: str) -> None:
         )
     if row.payment_id and provider_queries.refunds_of(unit.conn, row.payment_id):
         raise StateError(f"the payment of transaction {transaction_id} was refunded")
+    changed = undo_queries.changed_since(unit.conn, captured, row.created_at)
+    if changed:
+        # Putting the invoices back as they were would erase these; a credit note, once
+        # issued, is not taken back.
+        raise StateError(
+            f"the match of transaction {transaction_id} can no longer be undone: "
+            + "; ".join(changed)
+            + " since it was matched"
+        )
     if scope["customer_id"]:
         kept = {r["id"] for r in captured["rows"]["customer_credit"]}
         for entry in credit_queries.list_entries(unit.conn, org_id, scope["customer_id"]):

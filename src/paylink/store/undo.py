@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 
-__all__ = ["capture", "restore"]
+__all__ = ["capture", "changed_since", "restore"]
 
 # Rows other tables point to: written back in place. The others: deleted and inserted again.
 _IN_PLACE = ("documents", "purchase_invoices", "payment_links", "bank_transactions", "customers")
@@ -152,6 +152,42 @@ def restore(conn: Connection, captured: dict[str, Any], *, payment_id: str | Non
                 .where(*(table.c[k] == values[k] for k in keys))
                 .values({k: v for k, v in values.items() if k not in keys})
             )
+
+
+# Columns of an invoice a match never changes: a difference is someone else's change, which
+# putting the captured row back would silently erase.
+_OTHERS = {
+    "credited_minor": "was credited",
+    "fees_minor": "was charged a reminder fee",
+    "disputed": "was marked disputed or undisputed",
+}
+
+
+def changed_since(conn: Connection, captured: dict[str, Any], since: dt.datetime) -> list[str]:
+    """What happened to the captured invoices since ``since`` that a match does not do
+    (credit notes, reminder fees, disputes), in words, one item per invoice."""
+    before = {row["id"]: row for row in captured["rows"]["documents"]}
+    if not before:
+        return []
+    d = s.documents.c
+    now = conn.execute(
+        sa.select(d.id, d.number, *(d[name] for name in _OTHERS)).where(d.id.in_(list(before)))
+    ).mappings()
+    changed: list[str] = []
+    for row in now:
+        what = [words for name, words in _OTHERS.items() if row[name] != before[row["id"]][name]]
+        if not what:
+            continue
+        item = f"invoice {row['number'] or row['id']} " + " and ".join(what)
+        if row["credited_minor"] != before[row["id"]]["credited_minor"]:
+            notes = conn.execute(
+                sa.select(d.number)
+                .where(d.kind == "credit_note", d.related_id == row["id"], d.created_at >= since)
+                .order_by(d.created_at, d.number)
+            ).scalars()
+            item += f" (credit note {', '.join(n for n in notes if n)})"
+        changed.append(item)
+    return changed
 
 
 def payments_on(conn: Connection, invoice_ids: Sequence[str]) -> set[str]:
