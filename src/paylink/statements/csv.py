@@ -26,7 +26,7 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
 
 import attrs
 
@@ -171,21 +171,34 @@ def mapping_from_dict(data: Mapping[str, object], *, source: str = "mapping") ->
 # document them (docs/statements.md names the sources): semicolons, day/month/year dates. Banks
 # change their exports now and then; a file that does not match is refused naming the missing
 # column, and a mapping file reads any other layout.
-_BNP_PARIBAS_FORTIS = {
-    # Easy Banking's export today: UTF-8 with a byte-order mark, amounts written with a decimal
-    # point or a decimal comma within one file (-31.41, -12,05), no grouping. "Volgnummer" is
-    # no transaction id: rows not yet numbered carry only the year ("2026-"), so ids are
-    # content hashes. A refused payment is listed with its reason, and skipped.
-    "encoding": "utf-8-sig",
-    "delimiter": ";",
-    "date_format": "%d/%m/%Y",
-    "decimal": ".,",
-    "thousands": "",
-}
+# The CSV exports of the Belgian banks' online banking, as other projects that read real exports
+# document them (docs/statements.md names the sources). Banks change their exports now and
+# then; a file that does not match is refused naming the missing column, and a mapping file
+# reads any other layout.
+def _belgian(**fields: Any) -> CsvMapping:
+    """A Belgian online banking export: semicolons and day/month/year dates, and unless
+    ``fields`` say otherwise Windows-1252 text and a decimal comma without grouping."""
+    return CsvMapping(
+        **{
+            "delimiter": ";",
+            "date_format": "%d/%m/%Y",
+            "encoding": "cp1252",
+            "decimal": ",",
+            "thousands": "",
+            **fields,
+        }
+    )
+
+
+# BNP Paribas Fortis Easy Banking's export today: UTF-8 with a byte-order mark, amounts written
+# with a decimal point or a decimal comma within one file (-31.41, -12,05), no grouping.
+# "Volgnummer" is no transaction id: rows not yet numbered carry only the year ("2026-"), so
+# ids are content hashes. A refused payment is listed with its reason, and skipped.
+_BNP_PARIBAS_FORTIS: dict[str, Any] = {"encoding": "utf-8-sig", "decimal": ".,"}
 CSV_PRESETS: dict[str, CsvMapping] = {
     # KBC / CBC Touch "Exporteren naar CSV": the header is the first line, 18 columns, amounts
     # with a decimal comma and no grouping (-775,08), padded cells (" 00000000").
-    "kbc": CsvMapping(
+    "kbc": _belgian(
         date="Datum",
         value_date="Valuta",
         amount="Bedrag",
@@ -195,13 +208,8 @@ CSV_PRESETS: dict[str, CsvMapping] = {
         counterparty_bic="BIC tegenpartij",
         reference="gestructureerde mededeling",
         text=("Vrije mededeling", "Omschrijving"),
-        delimiter=";",
-        encoding="cp1252",
-        date_format="%d/%m/%Y",
-        decimal=",",
-        thousands="",
     ),
-    "bnp-paribas-fortis": CsvMapping(
+    "bnp-paribas-fortis": _belgian(
         date="Uitvoeringsdatum",
         value_date="Valutadatum",
         amount="Bedrag",
@@ -210,9 +218,9 @@ CSV_PRESETS: dict[str, CsvMapping] = {
         counterparty_iban="Tegenpartij",
         text=("Mededeling", "Details"),
         refused="Reden van weigering",
-        **_BNP_PARIBAS_FORTIS,  # type: ignore[arg-type]
+        **_BNP_PARIBAS_FORTIS,
     ),
-    "bnp-paribas-fortis-fr": CsvMapping(
+    "bnp-paribas-fortis-fr": _belgian(
         date="Date d'exécution",
         value_date="Date valeur",
         amount="Montant",
@@ -221,11 +229,11 @@ CSV_PRESETS: dict[str, CsvMapping] = {
         counterparty_iban="Contrepartie",
         text=("Communication", "Détails"),
         refused="Motif du refus",
-        **_BNP_PARIBAS_FORTIS,  # type: ignore[arg-type]
+        **_BNP_PARIBAS_FORTIS,
     ),
     # Belfius Direct Net: the search criteria and the last balance come first (12 or 13 lines,
     # then one holding only ";"), the header after them; Latin-1 text, -1.234,56 amounts.
-    "belfius": CsvMapping(
+    "belfius": _belgian(
         date="Boekingsdatum",
         value_date="Valutadatum",
         amount="Bedrag",
@@ -234,25 +242,17 @@ CSV_PRESETS: dict[str, CsvMapping] = {
         counterparty_iban="Rekening tegenpartij",
         counterparty_bic="BIC",
         text=("Mededelingen", "Transactie"),
-        delimiter=";",
-        encoding="cp1252",
-        date_format="%d/%m/%Y",
-        decimal=",",
         thousands=".",
         header_within=30,
     ),
     # ING Home'Bank: the header is the first line, 11 columns, amounts like -151,80.
-    "ing-belgium": CsvMapping(
+    "ing-belgium": _belgian(
         date="Boekingsdatum",
         value_date="Valutadatum",
         amount="Bedrag",
         currency_column="Munteenheid",
         counterparty_iban="Rekening tegenpartij",
         text=("Bericht", "Omschrijving", "Detail van de omzet"),
-        delimiter=";",
-        encoding="cp1252",
-        date_format="%d/%m/%Y",
-        decimal=",",
         thousands=".",
     ),
 }
