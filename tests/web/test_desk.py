@@ -325,7 +325,16 @@ def test_the_review_queue_accepts_rejects_and_matches_by_hand(live: Live, shops:
     )
     unmatched = [t.id for t in pl.statements.transactions(a.org, status="unmatched")]
     assert "B0002" in unmatched
-    _post(client, live, "/review/B0002/match", invoice=a.invoices[1].id)
+    # The page offers the invoice owing the same 40.00, not every open invoice; any other is
+    # matched by its number.
+    page = client.get(f"{live.base}/desk/review?lang=en").text
+    form = page.split("/review/B0002/match", 1)[1].split("</form>", 1)[0]
+    assert re.findall(r'<option value="([^"]+)">', form) == [a.invoices[1].id]
+    assert 'name="numbers"' in page and "Or invoice numbers" in page
+    missing = _post(client, live, "/review/B0002/match", numbers="2099-999999")
+    assert missing.status_code == 303, (missing.status_code, missing.text[:300])
+    assert "failed=" in missing.headers["location"]
+    _post(client, live, "/review/B0002/match", numbers=f" {a.invoices[1].number} ")
     assert pl.invoices.get(a.invoices[1].organization_id, a.invoices[1].id).status == "paid"
     assert "B0002" not in [t.id for t in pl.statements.transactions(a.org, status="unmatched")]
     client.close()

@@ -1253,6 +1253,8 @@ _DESK: dict[str, tuple[str, str, str, str]] = {
     "desk_unmatched": ("Unmatched transactions", "Transactions non rapprochées", "Niet-gekoppelde transacties", "Nicht zugeordnete Buchungen"),
     "desk_match": ("Match", "Rapprocher", "Koppelen", "Zuordnen"),
     "desk_match_to": ("Invoices it pays", "Factures qu'elle paie", "Facturen die ze betaalt", "Bezahlte Rechnungen"),
+    "desk_match_numbers": ("Or invoice numbers, separated by commas", "Ou numéros de facture, séparés par des virgules", "Of factuurnummers, gescheiden door komma's", "Oder Rechnungsnummern, durch Kommas getrennt"),
+    "desk_more_unmatched": ("{count} more unmatched transactions wait: they appear here as these are matched.", "{count} autres transactions non rapprochées attendent : elles apparaissent ici à mesure que celles-ci sont rapprochées.", "Nog {count} niet-gekoppelde transacties wachten: ze verschijnen hier zodra deze gekoppeld zijn.", "{count} weitere nicht zugeordnete Buchungen warten: Sie erscheinen hier, sobald diese zugeordnet sind."),
     "desk_counterparty": ("From", "De", "Van", "Von"),
     "desk_booked": ("Booked", "Comptabilisé", "Geboekt", "Gebucht"),
     "desk_valid_until": ("Valid until", "Valable jusqu'au", "Geldig tot", "Gültig bis"),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
@@ -166,12 +166,20 @@ class ReviewEntry:
 
 @attrs.frozen(kw_only=True)
 class ReviewPage:
-    """What waits for a decision: proposals (``items``), the transactions nothing matched
-    (``unmatched``, credits and debits), and the open invoices one may match a credit to."""
+    """What waits for a decision: proposals (``items``) and the transactions nothing matched
+    (``unmatched``, credits and debits, oldest first, at most a page of them; ``more_unmatched``
+    wait after those).
+
+    ``candidates`` offers, per unmatched credit (by transaction id), the open invoices it may
+    pay: those owing exactly its amount, then those of the customers who paid from its IBAN
+    (a few at most; any other invoice is matched by its number). ``open_invoices`` are all of
+    them, once each."""
 
     items: tuple[ReviewEntry, ...]
     unmatched: tuple[BankTransaction, ...]
     open_invoices: tuple[InvoiceRow, ...]
+    candidates: Mapping[str, tuple[InvoiceRow, ...]] = attrs.field(factory=dict)
+    more_unmatched: int = 0
 
 
 @attrs.frozen(kw_only=True)
@@ -399,8 +407,17 @@ class DeskPages(Resource):
             today=today,
         )
 
-    def review(self, org: Organization | str) -> ReviewPage:
-        """The review queue of the organization (see :class:`ReviewPage`)."""
+    def review(
+        self, org: Organization | str, *, limit: int = 50, candidates: int = 8
+    ) -> ReviewPage:
+        """The review queue of the organization: every proposal waiting, the ``limit`` oldest
+        unmatched transactions and, for each credit among them, up to ``candidates`` open
+        invoices it may pay (see :class:`ReviewPage`). What it reads stays bounded however
+        many invoices are open."""
+        if limit < 1 or candidates < 0:
+            raise ValidationError(
+                "limit must be at least 1 and candidates at least 0", field="limit"
+            )
         with self._ctx.store.transaction() as conn:
             organization = self._org(conn, org)
             rows = match_queries.list_matches(conn, organization.id, status="review")
@@ -409,16 +426,28 @@ class DeskPages(Resource):
                 for t in bank_queries.list_transactions(conn, organization.id, statuses=["review"])
             }
             unmatched = tuple(
-                bank_queries.list_transactions(conn, organization.id, statuses=["unmatched"])
-            )
-            docs = [
-                d
-                for d in doc_queries.list_documents(
-                    conn, organization.id, "invoice", statuses=list(_OPEN)
+                bank_queries.list_transactions(
+                    conn, organization.id, statuses=["unmatched"], limit=limit
                 )
-                if isinstance(d, Invoice)
-            ]
-            open_rows = self._rows(conn, organization, docs)
+            )
+            more = 0
+            if len(unmatched) == limit:
+                total = bank_queries.count_transactions(
+                    conn, organization.id, statuses=["unmatched"]
+                )
+                more = total - limit
+            offered: dict[str, list[Invoice]] = {}
+            for tx in unmatched:
+                if tx.amount.amount > 0:
+                    found = doc_queries.match_candidates(
+                        conn, organization.id, currency=tx.amount.currency,
+                        minor=tx.amount.minor_units, iban=tx.counterparty_iban, limit=candidates,
+                    )  # fmt: skip
+                    offered[tx.id] = [d for d in found if isinstance(d, Invoice)]
+            distinct = {i.id: i for found in offered.values() for i in found}
+            rows_by_id = {
+                r.invoice.id: r for r in self._rows(conn, organization, [*distinct.values()])
+            }
         items = tuple(
             ReviewEntry(
                 transaction=txs[(row.account, row.transaction_id)],
@@ -427,7 +456,15 @@ class DeskPages(Resource):
             for row in rows
             if (row.account, row.transaction_id) in txs
         )
-        return ReviewPage(items=items, unmatched=unmatched, open_invoices=tuple(open_rows))
+        return ReviewPage(
+            items=items,
+            unmatched=unmatched,
+            open_invoices=tuple(rows_by_id.values()),
+            candidates={
+                tx_id: tuple(rows_by_id[i.id] for i in found) for tx_id, found in offered.items()
+            },
+            more_unmatched=more,
+        )
 
     def quotes(self, org: Organization | str) -> builtins.list[tuple[Quote, str, bool]]:
         """The quotes waiting for the customer's answer, oldest first: ``(quote, customer

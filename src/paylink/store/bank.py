@@ -187,7 +187,9 @@ def list_transactions(
     statuses: Sequence[str] | None = None,
     account: str | None = None,
     since: dt.date | None = None,
+    limit: int | None = None,
 ) -> list[BankTransaction]:
+    """The organization's transactions, oldest booked first (the first ``limit`` of them)."""
     query = sa.select(bank_transactions).where(bank_transactions.c.organization_id == org_id)
     if statuses is not None:
         query = query.where(bank_transactions.c.status.in_(list(statuses)))
@@ -195,8 +197,24 @@ def list_transactions(
         query = query.where(bank_transactions.c.account == account)
     if since is not None:
         query = query.where(bank_transactions.c.booking_date >= since)
-    query = query.order_by(bank_transactions.c.booking_date, bank_transactions.c.imported_at)
+    query = query.order_by(
+        bank_transactions.c.booking_date, bank_transactions.c.imported_at, bank_transactions.c.id
+    )
+    if limit is not None:
+        query = query.limit(limit)
     return [_tx_from_row(r) for r in conn.execute(query)]
+
+
+def count_transactions(conn: Connection, org_id: str, *, statuses: Sequence[str]) -> int:
+    """How many of the organization's transactions have one of these statuses."""
+    t = bank_transactions.c
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).where(
+                t.organization_id == org_id, t.status.in_(list(statuses))
+            )
+        ).scalar_one()
+    )
 
 
 _SET_STATUS = (  # built once: reconciliation runs it for every transaction it decides

@@ -18,6 +18,7 @@ from ..parties import Supplier
 from ..references import Reference
 from ._bulk import execute_many
 from .schema import (
+    customer_ibans,
     customers,
     document_lines,
     documents,
@@ -554,6 +555,34 @@ def search_invoices(
         )
     query = query.order_by(d.c.issue_date.desc(), d.c.number.desc(), d.c.id.desc())
     return load_documents(conn, query.limit(limit).offset(offset))
+
+
+def match_candidates(
+    conn: Connection, org_id: str, *, currency: str, minor: int, iban: str | None, limit: int
+) -> list[Document]:
+    """Open invoices a credit of ``minor`` may pay, for a person matching it by hand: those
+    still owing exactly that amount, then those of the customers who paid from ``iban``,
+    oldest due first, ``limit`` at most."""
+    d = documents
+    open_ = sa.and_(
+        d.c.organization_id == org_id,
+        d.c.kind == "invoice",
+        d.c.status.in_(("issued", "partially_paid")),
+        d.c.currency == currency,
+        open_minor() > 0,
+    )
+    order = (d.c.due_date, d.c.number, d.c.id)
+    found = load_documents(
+        conn, sa.select(d).where(open_, open_minor() == minor).order_by(*order).limit(limit)
+    )
+    if iban and len(found) < limit:
+        payers = sa.select(customer_ibans.c.customer_id).where(
+            customer_ibans.c.organization_id == org_id, customer_ibans.c.iban == iban
+        )
+        seen = [doc.id for doc in found]
+        query = sa.select(d).where(open_, d.c.customer_id.in_(payers), d.c.id.not_in(seen))
+        found += load_documents(conn, query.order_by(*order).limit(limit - len(found)))
+    return found
 
 
 # --- purchase invoices ------------------------------------------------------------------------

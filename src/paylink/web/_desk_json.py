@@ -85,7 +85,17 @@ def review_json(page: ReviewPage) -> dict[str, Any]:
                 "amount": money_json(tx.amount),
                 "counterparty": tx.counterparty_name,
                 "booked": tx.booking_date.isoformat(),
+                "candidates": [
+                    {
+                        "id": row.invoice.id,
+                        "number": row.invoice.number,
+                        "customer": row.customer_name,
+                        "open": money_json(row.invoice.open_amount),
+                    }
+                    for row in page.candidates.get(tx.id, ())
+                ],
             }
             for tx in page.unmatched
         ],
+        "more_unmatched": page.more_unmatched,
     }

@@ -23,6 +23,7 @@ Access:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -36,7 +37,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from ..documents import Invoice, Line
-from ..exceptions import NotFound, PaylinkError
+from ..exceptions import NotFound, PaylinkError, ValidationError
 from ..parties import LANGUAGES, Organization
 from ..render import label
 from ._common import Family, csrf_value, forbidden_form, pick_language
@@ -496,7 +497,11 @@ class DeskRoutes(Family):
         tx_id = request.path_params["tx_id"]
         action = request.path_params["action"]
         form = request.state.form
-        chosen = [str(v) for v in form.getlist("invoice") if isinstance(v, str)][:50]
+        chosen: list[str | Invoice] = []
+        chosen += [str(v) for v in form.getlist("invoice") if isinstance(v, str)][:50]
+        typed = form.get("numbers")
+        numbers = re.split(r"[,;\s]+", typed.strip())[:50] if isinstance(typed, str) else []
+        numbers = [n for n in numbers if n]
         pl = self.pl
 
         def work() -> None:
@@ -505,6 +510,13 @@ class DeskRoutes(Family):
             elif action == "reject":
                 pl.reconciliation.reject(viewer.org, tx_id)
             elif action == "match":
+                # Any invoice by its number (the page offers only a few): a number typed wrong
+                # is said on the page, not answered with "not found".
+                for number in numbers:
+                    try:
+                        chosen.append(pl.invoices.get_by_number(viewer.org, number))
+                    except NotFound:
+                        raise ValidationError(f"no invoice {number}", field="numbers") from None
                 pl.reconciliation.match(viewer.org, tx_id, chosen)
             else:
                 raise NotFound(f"no action {action!r}")
