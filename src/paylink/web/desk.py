@@ -497,11 +497,8 @@ class DeskRoutes(Family):
         tx_id = request.path_params["tx_id"]
         action = request.path_params["action"]
         form = request.state.form
-        chosen: list[str | Invoice] = []
-        chosen += [str(v) for v in form.getlist("invoice") if isinstance(v, str)][:50]
-        typed = form.get("numbers")
-        numbers = re.split(r"[,;\s]+", typed.strip())[:50] if isinstance(typed, str) else []
-        numbers = [n for n in numbers if n]
+        chosen: list[str | Invoice] = [v for v in form.getlist("invoice")[:50] if type(v) is str]
+        numbers = [n for n in re.split(r"[,;\s]+", str(form.get("numbers") or ""))[:50] if n]
         pl = self.pl
 
         def work() -> None:
@@ -510,8 +507,7 @@ class DeskRoutes(Family):
             elif action == "reject":
                 pl.reconciliation.reject(viewer.org, tx_id)
             elif action == "match":
-                # Any invoice by its number (the page offers only a few): a number typed wrong
-                # is said on the page, not answered with "not found".
+                # Any invoice by number (the page offers a few); a wrong one is said on the page.
                 for number in numbers:
                     try:
                         chosen.append(pl.invoices.get_by_number(viewer.org, number))
