@@ -211,8 +211,7 @@ def test_the_fake_provider_pays_refunds_and_dedupes_like_a_real_one(
     checkout = pl.providers.checkout(link, "fake")
     backend = FakeBackend.for_key("fk_test_1")
     assert checkout.provider_reference is not None
-    backend.set_status(checkout.provider_reference, "paid")
-    request = backend.webhook(
+    request = backend.pay(
         checkout.provider_reference,
         secret="fk_whsec",
         url=account.webhook_url,

@@ -300,9 +300,8 @@ def test_a_refund_puts_the_principal_back_in_the_interest_base(
     checkout = pl.providers.checkout(link, "fake")
     backend = FakeBackend.for_key("fk_test_1")
     assert checkout.provider_reference is not None
-    backend.set_status(checkout.provider_reference, "paid")
     clock.set(at("2026-03-12"))  # paid in full on 12 March ...
-    request = backend.webhook(
+    request = backend.pay(
         checkout.provider_reference, secret="fk_whsec", url=account.webhook_url,
         at=clock.now(), event_id="evt_1",
     )  # fmt: skip

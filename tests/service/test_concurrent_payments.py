@@ -83,9 +83,8 @@ def test_webhook_manual_payment_and_reconciliation_race_without_deadlock_or_loss
         invoices.append(invoice)
         checkout = pl.providers.checkout(pl.links.create(invoice), "fake")
         assert checkout.provider_reference is not None
-        backend.set_status(checkout.provider_reference, "paid")
         webhooks.append(
-            backend.webhook(
+            backend.pay(
                 checkout.provider_reference,
                 secret="whsec_race",
                 url=account.webhook_url,

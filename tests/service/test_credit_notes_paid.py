@@ -163,8 +163,7 @@ def test_a_credit_note_on_a_provider_payment_is_refunded_through_the_provider(
     checkout = pl.providers.checkout(pl.links.create(invoice), "fake")
     assert checkout.provider_reference is not None
     backend = FakeBackend.for_key("fk_test_1")
-    backend.set_status(checkout.provider_reference, "paid")
-    request = backend.webhook(
+    request = backend.pay(
         checkout.provider_reference, secret="fk_whsec", url=account.webhook_url,
         at=clock.now(), event_id="evt_1",
     )  # fmt: skip

@@ -50,8 +50,7 @@ def issue(pl: Paylink, org: Organization, customer: Customer, amount: str) -> In
 def pay_by_card(pl: Paylink, account: ProviderAccount, invoice: Invoice) -> None:
     backend = FakeBackend.for_key(KEY)
     checkout = pl.providers.checkout(pl.links.create(invoice), "fake")
-    backend.set_status(checkout.provider_reference, "paid")
-    request = backend.webhook(
+    request = backend.pay(
         checkout.provider_reference, secret="fk_whsec", url=account.webhook_url, at=pl.clock.now()
     )
     assert pl.providers.handle_webhook("fake", account.id, request) == ["applied"]

@@ -29,14 +29,8 @@ def test_a_payment_for_a_cancelled_invoice_is_logged_not_recorded(
     assert checkout.provider_reference is not None
     pl.invoices.cancel(invoice)  # while the customer is on the provider's page
 
-    backend = FakeBackend.for_key("fk_late")
-    backend.set_status(checkout.provider_reference, "paid")
-    request = backend.webhook(
-        checkout.provider_reference,
-        secret="whsec_late",
-        url=account.webhook_url,
-        at=clock.now(),
-        event_id="evt_late",
+    request = FakeBackend.for_key("fk_late").pay(
+        checkout.provider_reference, secret="whsec_late", url=account.webhook_url, at=clock.now()
     )
     with caplog.at_level(logging.ERROR, logger="paylink"):
         outcomes = pl.providers.handle_webhook("fake", account.id, request)

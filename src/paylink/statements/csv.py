@@ -168,10 +168,6 @@ def mapping_from_dict(data: Mapping[str, object], *, source: str = "mapping") ->
 
 
 # The CSV exports of the Belgian banks' online banking, as other projects that read real exports
-# document them (docs/statements.md names the sources): semicolons, day/month/year dates. Banks
-# change their exports now and then; a file that does not match is refused naming the missing
-# column, and a mapping file reads any other layout.
-# The CSV exports of the Belgian banks' online banking, as other projects that read real exports
 # document them (docs/statements.md names the sources). Banks change their exports now and
 # then; a file that does not match is refused naming the missing column, and a mapping file
 # reads any other layout.

@@ -213,6 +213,21 @@ class FakeBackend:
             raise ValidationError(f"the fake provider has no status {status!r}", field="status")
         self.payments[payment_id]["status"] = status
 
+    def pay(
+        self,
+        payment_id: str,
+        *,
+        secret: str,
+        url: str,
+        at: dt.datetime,
+        event_id: str | None = None,
+    ) -> WebhookRequest:
+        """The customer pays ``payment_id``: its status becomes ``paid``, and the signed
+        webhook the fake provider then sends is returned (deliver it with
+        ``pl.providers.handle_webhook``)."""
+        self.set_status(payment_id, "paid")
+        return self.webhook(payment_id, secret=secret, url=url, at=at, event_id=event_id)
+
     def webhook(
         self,
         payment_id: str,
